@@ -1,0 +1,163 @@
+import type { AddressInfo } from 'node:net';
+import { eq } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { loadConfigFile } from './config/file.js';
+import { closeDatabase, openDatabase, type DB } from './db/client.js';
+import { outbox } from './db/schema.js';
+import { systemClock, type Clock } from './domain/clock.js';
+import { alertmanagerRoute } from './http/routes/alertmanager.js';
+import { healthRoute, type SlackHealth } from './http/routes/health.js';
+import { HttpError } from './http/io.js';
+import { createHttpServer } from './http/server.js';
+import { scheduleJobs } from './jobs/cron.js';
+import { createLogger } from './logger.js';
+import { OutboxDispatcher } from './notify/dispatcher.js';
+import { createSlackClient } from './notify/slack-client.js';
+import { applyConfig, type ApplySummary } from './services/config-apply.js';
+import { EscalationService } from './services/escalation.js';
+import { IncidentService } from './services/incidents.js';
+import { IngestService } from './services/ingest.js';
+import { OnCallService } from './services/oncall.js';
+import { createSlackApp } from './slack/app.js';
+
+export interface BatonOptions {
+  port: number;
+  host?: string;
+  databasePath: string;
+  slack: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string };
+  /** Path of the YAML config file, applied at start; a bad file stops start-up with nothing applied. */
+  configPath?: string;
+  clock?: Clock;
+  logger?: Logger;
+  /** Run the escalation loop on a timer. Tests turn it off and call tick() on virtual time. */
+  cron?: boolean;
+}
+
+export interface Baton {
+  url: string;
+  port: number;
+  db: DB;
+  clock: Clock;
+  logger: Logger;
+  slackMode: 'http' | 'socket';
+  configSummary: ApplySummary | null;
+  ingest: IngestService;
+  incidents: IncidentService;
+  escalation: EscalationService;
+  oncall: OnCallService;
+  dispatcher: OutboxDispatcher;
+  /** One pass of the loop: escalate what is due, then send everything due. */
+  tick(): Promise<void>;
+  /** Waits until the outbox has nothing due. */
+  drain(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const SLACK_HEALTH_TTL_MS = 30_000;
+
+/** The composition root: config, database, services, Slack, HTTP and the loop, wired once. */
+export async function startBaton(opts: BatonOptions): Promise<Baton> {
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? createLogger('info');
+  const config = opts.configPath ? loadConfigFile(opts.configPath) : null;
+
+  const db = openDatabase(opts.databasePath);
+  const configSummary = config ? applyConfig(db, config, { actor: `config:${opts.configPath}`, now: clock.now().getTime() }) : null;
+  if (configSummary) logger.info({ ...configSummary }, 'config applied');
+
+  const slackClient = createSlackClient(opts.slack.botToken, opts.slack.apiUrl);
+  const dispatcher = new OutboxDispatcher(db, clock, slackClient, logger.child({ component: 'outbox' }));
+  const recovered = dispatcher.recoverInFlight();
+  if (recovered > 0) logger.warn({ recovered }, 'notifications interrupted by a restart will be sent again');
+  const kick = () => dispatcher.kick();
+
+  const ingest = new IngestService(db, clock, kick);
+  const incidents = new IncidentService(db, clock, kick);
+  const escalation = new EscalationService(db, clock, kick);
+  const oncall = new OnCallService(db, clock);
+
+  const slackApp = createSlackApp(
+    { botToken: opts.slack.botToken, signingSecret: opts.slack.signingSecret, appToken: opts.slack.appToken, slackApiUrl: opts.slack.apiUrl, logger },
+    { db, incidents, oncall, logger, slack: slackClient },
+  );
+
+  let slackHealthCache: { at: number; value: SlackHealth } | null = null;
+  const slackHealth = async (): Promise<SlackHealth> => {
+    const now = clock.now().getTime();
+    if (slackHealthCache && now - slackHealthCache.at < SLACK_HEALTH_TTL_MS) return slackHealthCache.value;
+    let value: SlackHealth;
+    try {
+      await slackClient.auth.test();
+      value = { ok: true, mode: slackApp.mode };
+    } catch (err) {
+      value = { ok: false, mode: slackApp.mode, error: (err as Error).message };
+    }
+    slackHealthCache = { at: now, value };
+    return value;
+  };
+
+  const server = createHttpServer({
+    logger,
+    slackListener: slackApp.httpListener,
+    routes: [
+      { method: 'POST', path: '/integrations/alertmanager/:key', handler: alertmanagerRoute(ingest) },
+      {
+        method: 'POST',
+        path: '/integrations/alertmanager',
+        handler: () => {
+          throw new HttpError(401, 'unauthorized', 'missing integration key: POST to /integrations/alertmanager/<key>');
+        },
+      },
+      {
+        method: 'GET',
+        path: '/healthz',
+        handler: healthRoute({
+          db,
+          slackHealth,
+          outboxBacklog: () => ({
+            pending: dispatcher.pendingCount(),
+            failed: db.select({ id: outbox.id }).from(outbox).where(eq(outbox.status, 'failed')).all().length,
+          }),
+        }),
+      },
+    ],
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host ?? '0.0.0.0', () => resolve());
+  });
+  await slackApp.start();
+  const port = (server.address() as AddressInfo).port;
+
+  const tick = async () => {
+    escalation.tick();
+    await dispatcher.drain();
+  };
+  const jobs = opts.cron === false ? null : scheduleJobs(tick, logger);
+  dispatcher.kick();
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    db,
+    clock,
+    logger,
+    slackMode: slackApp.mode,
+    configSummary,
+    ingest,
+    incidents,
+    escalation,
+    oncall,
+    dispatcher,
+    tick,
+    drain: () => dispatcher.drain(),
+    stop: async () => {
+      await jobs?.stop();
+      await slackApp.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await dispatcher.drain().catch(() => {});
+      closeDatabase(db);
+    },
+  };
+}

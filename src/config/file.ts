@@ -1,0 +1,191 @@
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { DEFAULT_LEVEL_DELAY_MINUTES, type EscalationLevel, type EscalationTarget } from '../domain/escalation.js';
+import type { ShiftUnit } from '../domain/rotation.js';
+import { isValidTimeZone, parseHHMM, parseISODate } from '../domain/zoned-time.js';
+
+const slug = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected an id of lowercase letters, digits, "-" or "_" (at most 63)');
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user ID such as U012ABCDEF');
+const slackChannelId = z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'expected a Slack channel ID such as C012ABCDEF');
+const timeZone = z.string().refine(isValidTimeZone, { message: 'expected an IANA time zone such as Europe/Berlin' });
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase hex SHA-256 digest');
+
+const shift = z
+  .string()
+  .regex(/^(\d+)\s*(h|d|w)$/, 'expected a shift length such as 12h, 1d or 1w')
+  .transform((v) => {
+    const [, n, u] = /^(\d+)\s*(h|d|w)$/.exec(v)!;
+    const unit: ShiftUnit = u === 'h' ? 'hours' : u === 'd' ? 'days' : 'weeks';
+    return { length: Number(n), unit };
+  })
+  .refine((s) => s.length >= 1 && s.length <= (s.unit === 'hours' ? 24 * 28 : 52), {
+    message: 'expected a shift of 1h-672h, 1d-52d or 1w-52w',
+  });
+
+const userSchema = z.strictObject({
+  id: slackUserId,
+  name: z.string().min(1).max(120),
+  time_zone: timeZone,
+  phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'expected an E.164 phone number such as +15551234567').optional(),
+});
+
+const teamSchema = z.strictObject({
+  id: slug,
+  name: z.string().min(1).max(120),
+  slack_channel: slackChannelId,
+});
+
+const rotationSchema = z.strictObject({
+  id: slug,
+  name: z.string().min(1).max(120),
+  team: slug,
+  time_zone: timeZone,
+  shift,
+  handoff_time: z.string().refine((v) => safe(() => parseHHMM(v)), { message: 'expected a local time as HH:MM' }),
+  start_date: z.string().refine((v) => safe(() => parseISODate(v)), { message: 'expected a date as YYYY-MM-DD' }),
+  participants: z.array(slackUserId).min(1, 'a rotation needs at least one participant'),
+});
+
+const targetSchema = z.union([
+  z.strictObject({ rotation: slug, role: z.enum(['primary', 'secondary']).default('primary') }),
+  z.strictObject({ user: slackUserId }),
+]);
+
+const policySchema = z.strictObject({
+  id: slug,
+  name: z.string().min(1).max(120),
+  repeat: z.number().int().min(0).max(10).default(0),
+  levels: z
+    .array(
+      z.strictObject({
+        delay_minutes: z.number().int().min(1).max(24 * 60).default(DEFAULT_LEVEL_DELAY_MINUTES),
+        targets: z.array(targetSchema).min(1, 'a level needs at least one target'),
+      }),
+    )
+    .min(1, 'a policy needs at least one level'),
+});
+
+const integrationSchema = z
+  .strictObject({
+    type: z.literal('alertmanager'),
+    key: z.string().min(8, 'expected a key of at least 8 characters').optional(),
+    key_sha256: sha256Hex.optional(),
+    bearer_token: z.string().min(1).optional(),
+    bearer_token_sha256: sha256Hex.optional(),
+  })
+  .refine((i) => (i.key === undefined) !== (i.key_sha256 === undefined), {
+    message: 'expected exactly one of key or key_sha256',
+  })
+  .refine((i) => i.bearer_token === undefined || i.bearer_token_sha256 === undefined, {
+    message: 'expected at most one of bearer_token or bearer_token_sha256',
+  });
+
+const serviceSchema = z.strictObject({
+  id: slug,
+  name: z.string().min(1).max(120),
+  team: slug,
+  escalation_policy: slug,
+  integrations: z.array(integrationSchema).default([]),
+});
+
+function safe(fn: () => unknown): boolean {
+  try {
+    fn();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function duplicates(items: { id: string }[]): { index: number; id: string }[] {
+  const seen = new Set<string>();
+  return items.flatMap((item, index) => (seen.has(item.id) ? [{ index, id: item.id }] : (seen.add(item.id), [])));
+}
+
+export const configFileSchema = z
+  .strictObject({
+    users: z.array(userSchema).default([]),
+    teams: z.array(teamSchema).default([]),
+    rotations: z.array(rotationSchema).default([]),
+    escalation_policies: z.array(policySchema).default([]),
+    services: z.array(serviceSchema).default([]),
+  })
+  .superRefine((cfg, ctx) => {
+    const fail = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    for (const key of ['users', 'teams', 'rotations', 'escalation_policies', 'services'] as const) {
+      for (const dup of duplicates(cfg[key])) fail([key, dup.index, 'id'], `duplicate id "${dup.id}"`);
+    }
+    const userIds = new Set(cfg.users.map((u) => u.id));
+    const teamIds = new Set(cfg.teams.map((t) => t.id));
+    const rotationIds = new Set(cfg.rotations.map((r) => r.id));
+    const policyIds = new Set(cfg.escalation_policies.map((p) => p.id));
+    cfg.rotations.forEach((r, i) => {
+      if (!teamIds.has(r.team)) fail(['rotations', i, 'team'], `unknown team "${r.team}"`);
+      r.participants.forEach((p, j) => {
+        if (!userIds.has(p)) fail(['rotations', i, 'participants', j], `unknown user "${p}" (declare it under users)`);
+      });
+    });
+    cfg.escalation_policies.forEach((p, i) =>
+      p.levels.forEach((level, j) =>
+        level.targets.forEach((t, k) => {
+          const path = ['escalation_policies', i, 'levels', j, 'targets', k];
+          if ('rotation' in t && !rotationIds.has(t.rotation)) fail([...path, 'rotation'], `unknown rotation "${t.rotation}"`);
+          if ('user' in t && !userIds.has(t.user)) fail([...path, 'user'], `unknown user "${t.user}" (declare it under users)`);
+        }),
+      ),
+    );
+    cfg.services.forEach((s, i) => {
+      if (!teamIds.has(s.team)) fail(['services', i, 'team'], `unknown team "${s.team}"`);
+      if (!policyIds.has(s.escalation_policy)) {
+        fail(['services', i, 'escalation_policy'], `unknown escalation policy "${s.escalation_policy}"`);
+      }
+    });
+  });
+
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+export class ConfigError extends Error {}
+
+function formatPath(path: PropertyKey[]): string {
+  return path.reduce<string>(
+    (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)),
+    '',
+  );
+}
+
+/** Parses YAML text; every problem is reported as "file: path: problem". Nothing is applied on error. */
+export function parseConfigText(text: string, fileName: string): ConfigFile {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.map((e) => `${fileName}: ${e.message.split('\n')[0]}`).join('\n'));
+  }
+  const result = configFileSchema.safeParse(doc.toJS() ?? {});
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `${fileName}: ${formatPath(issue.path) || '(top level)'}: ${issue.message}`);
+    throw new ConfigError(lines.join('\n'));
+  }
+  return result.data;
+}
+
+export function loadConfigFile(path: string): ConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${path}: cannot read the config file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  return parseConfigText(text, path);
+}
+
+export function toEscalationLevels(levels: ConfigFile['escalation_policies'][number]['levels']): EscalationLevel[] {
+  return levels.map((level) => ({
+    delayMinutes: level.delay_minutes,
+    targets: level.targets.map(
+      (t): EscalationTarget =>
+        'user' in t ? { kind: 'user', userId: t.user } : { kind: 'rotation', rotationId: t.rotation, role: t.role },
+    ),
+  }));
+}

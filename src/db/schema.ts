@@ -1,0 +1,229 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { EscalationLevel, EscalationPolicySnapshot } from '../domain/escalation.js';
+
+// Every instant is stored as UTC milliseconds since the epoch (INTEGER); zones live on rotations and users.
+
+/** Where a row came from: the YAML config file (read-only in Slack) or Slack itself. */
+type Source = 'config' | 'slack';
+
+export const users = sqliteTable('users', {
+  id: text('id').primaryKey(), // Slack user ID
+  name: text('name').notNull(),
+  timeZone: text('time_zone').notNull(),
+  phone: text('phone'),
+  source: text('source').$type<Source>().notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+export const teams = sqliteTable('teams', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  slackChannel: text('slack_channel').notNull(),
+  source: text('source').$type<Source>().notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+export const rotations = sqliteTable('rotations', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  teamId: text('team_id').notNull().references(() => teams.id),
+  timeZone: text('time_zone').notNull(),
+  shiftLength: integer('shift_length').notNull(),
+  shiftUnit: text('shift_unit').$type<'hours' | 'days' | 'weeks'>().notNull(),
+  handoffTime: text('handoff_time').notNull(),
+  startDate: text('start_date').notNull(),
+  source: text('source').$type<Source>().notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+export const rotationParticipants = sqliteTable(
+  'rotation_participants',
+  {
+    rotationId: text('rotation_id')
+      .notNull()
+      .references(() => rotations.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+  },
+  (t) => [primaryKey({ columns: [t.rotationId, t.position] })],
+);
+
+export const escalationPolicies = sqliteTable('escalation_policies', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  repeat: integer('repeat').notNull(),
+  levels: text('levels', { mode: 'json' }).$type<EscalationLevel[]>().notNull(),
+  source: text('source').$type<Source>().notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+export const services = sqliteTable('services', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  teamId: text('team_id')
+    .notNull()
+    .references(() => teams.id),
+  escalationPolicyId: text('escalation_policy_id')
+    .notNull()
+    .references(() => escalationPolicies.id),
+  source: text('source').$type<Source>().notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** Only a SHA-256 of each key and bearer token is kept; the plain values are shown once and never stored. */
+export const integrationKeys = sqliteTable(
+  'integration_keys',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    serviceId: text('service_id')
+      .notNull()
+      .references(() => services.id, { onDelete: 'cascade' }),
+    kind: text('kind').$type<'alertmanager'>().notNull(),
+    keyHash: text('key_hash').notNull(),
+    bearerHash: text('bearer_hash'),
+    source: text('source').$type<Source>().notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('integration_keys_key_hash').on(t.keyHash)],
+);
+
+/** Every accepted request body, stored before the sender gets its 2xx. */
+export const rawPayloads = sqliteTable('raw_payloads', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  integrationKeyId: integer('integration_key_id').notNull(),
+  source: text('source').notNull(),
+  receivedAt: integer('received_at').notNull(),
+  body: text('body').notNull(),
+  incidentId: integer('incident_id'),
+});
+
+export type IncidentStatus = 'triggered' | 'acknowledged' | 'resolved';
+
+export const incidents = sqliteTable(
+  'incidents',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    serviceId: text('service_id')
+      .notNull()
+      .references(() => services.id),
+    dedupKey: text('dedup_key').notNull(),
+    status: text('status').$type<IncidentStatus>().notNull(),
+    title: text('title').notNull(),
+    severity: text('severity').notNull(),
+    source: text('source').notNull(),
+    labels: text('labels', { mode: 'json' }).$type<Record<string, string>>().notNull(),
+    links: text('links', { mode: 'json' })
+      .$type<{ runbook: string | null; source: string | null; externalUrl: string | null }>()
+      .notNull(),
+    policy: text('policy', { mode: 'json' }).$type<EscalationPolicySnapshot>().notNull(),
+    escalationLevel: integer('escalation_level').notNull(),
+    escalationLoop: integer('escalation_loop').notNull(),
+    /** When the current level times out; null once acknowledged, resolved or out of levels. */
+    nextEscalationAt: integer('next_escalation_at'),
+    openedAt: integer('opened_at').notNull(),
+    acknowledgedAt: integer('acknowledged_at'),
+    acknowledgedBy: text('acknowledged_by'),
+    resolvedAt: integer('resolved_at'),
+    resolvedBy: text('resolved_by'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    // At most one open incident per service and alert group.
+    uniqueIndex('incidents_open_dedup').on(t.serviceId, t.dedupKey).where(sql`status <> 'resolved'`),
+    index('incidents_due').on(t.nextEscalationAt).where(sql`status = 'triggered'`),
+  ],
+);
+
+export const alerts = sqliteTable(
+  'alerts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    incidentId: integer('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    fingerprint: text('fingerprint').notNull(),
+    status: text('status').$type<'firing' | 'resolved'>().notNull(),
+    labels: text('labels', { mode: 'json' }).$type<Record<string, string>>().notNull(),
+    annotations: text('annotations', { mode: 'json' }).$type<Record<string, string>>().notNull(),
+    startsAt: text('starts_at').notNull(),
+    endsAt: text('ends_at'),
+    sourceUrl: text('source_url'),
+    firstSeenAt: integer('first_seen_at').notNull(),
+    lastSeenAt: integer('last_seen_at').notNull(),
+  },
+  (t) => [uniqueIndex('alerts_incident_fingerprint').on(t.incidentId, t.fingerprint)],
+);
+
+/** The incident's timeline: every state change, written in the same transaction as the change. */
+export const incidentEvents = sqliteTable(
+  'incident_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    incidentId: integer('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    at: integer('at').notNull(),
+    kind: text('kind').notNull(),
+    actor: text('actor'),
+    detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [index('incident_events_incident').on(t.incidentId)],
+);
+
+/** Slack messages that show an incident, so every one of them can be updated when it changes. */
+export const incidentMessages = sqliteTable(
+  'incident_messages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    incidentId: integer('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    channel: text('channel').notNull(),
+    ts: text('ts').notNull(),
+    audience: text('audience').$type<'dm' | 'team'>().notNull(),
+    userId: text('user_id'),
+  },
+  (t) => [uniqueIndex('incident_messages_channel_ts').on(t.channel, t.ts), index('incident_messages_incident').on(t.incidentId)],
+);
+
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
+
+/** Every outgoing notification is a row here before it is a network call. */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Makes a send happen at most once per incident, step, recipient and channel. Null for coalesced updates. */
+    dedupeKey: text('dedupe_key'),
+    kind: text('kind').notNull(),
+    incidentId: integer('incident_id'),
+    payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    status: text('status').$type<OutboxStatus>().notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    lastError: text('last_error'),
+    createdAt: integer('created_at').notNull(),
+    sentAt: integer('sent_at'),
+  },
+  (t) => [
+    uniqueIndex('outbox_dedupe_key').on(t.dedupeKey),
+    index('outbox_due').on(t.nextAttemptAt).where(sql`status = 'pending'`),
+  ],
+);
+
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    target: text('target').notNull(),
+    before: text('before', { mode: 'json' }),
+    after: text('after', { mode: 'json' }),
+  },
+  (t) => [index('audit_log_target').on(t.target)],
+);

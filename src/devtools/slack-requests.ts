@@ -1,0 +1,86 @@
+import { createHmac, randomBytes } from 'node:crypto';
+
+/**
+ * Requests exactly as Slack sends them to an app: form-encoded bodies signed with the signing secret
+ * (v0=HMAC-SHA256 over "v0:<timestamp>:<body>"). Used by the demo and the tests to play a person.
+ */
+export function slackSignature(signingSecret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+export interface SignedRequestOptions {
+  signingSecret: string;
+  /** Seconds since the epoch; defaults to the real current time, as Slack's servers would stamp it. */
+  timestamp?: number;
+  /** Send a wrong signature, to check the app refuses it. */
+  tamper?: boolean;
+  unsigned?: boolean;
+}
+
+export async function postToSlackEndpoint(url: string, body: string, opts: SignedRequestOptions): Promise<Response> {
+  const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)' };
+  if (!opts.unsigned) {
+    headers['x-slack-request-timestamp'] = String(timestamp);
+    headers['x-slack-signature'] = opts.tamper ? slackSignature('wrong-secret', timestamp, body) : slackSignature(opts.signingSecret, timestamp, body);
+  }
+  return fetch(url, { method: 'POST', headers, body });
+}
+
+const TEAM = { id: 'T0BATON', domain: 'baton-demo' };
+
+export function slashCommandBody(args: { userId: string; text: string; responseUrl: string; command?: string; channelId?: string }): string {
+  return new URLSearchParams({
+    token: 'deprecated-verification-token',
+    team_id: TEAM.id,
+    team_domain: TEAM.domain,
+    channel_id: args.channelId ?? 'C0GENERAL',
+    channel_name: 'general',
+    user_id: args.userId,
+    user_name: args.userId.toLowerCase(),
+    command: args.command ?? '/oncall',
+    text: args.text,
+    api_app_id: 'A0BATON',
+    is_enterprise_install: 'false',
+    response_url: args.responseUrl,
+    trigger_id: `${Date.now()}.${randomBytes(4).toString('hex')}`,
+  }).toString();
+}
+
+export function blockActionBody(args: {
+  userId: string;
+  actionId: string;
+  value: string;
+  buttonText: string;
+  blockId?: string;
+  responseUrl: string;
+  channelId: string;
+  messageTs: string;
+  message?: Record<string, unknown>;
+}): string {
+  const payload = {
+    type: 'block_actions',
+    user: { id: args.userId, username: args.userId.toLowerCase(), name: args.userId.toLowerCase(), team_id: TEAM.id },
+    api_app_id: 'A0BATON',
+    token: 'deprecated-verification-token',
+    container: { type: 'message', message_ts: args.messageTs, channel_id: args.channelId, is_ephemeral: false },
+    trigger_id: `${Date.now()}.${randomBytes(4).toString('hex')}`,
+    team: { id: TEAM.id, domain: TEAM.domain },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: args.channelId, name: args.channelId.startsWith('D') ? 'directmessage' : 'channel' },
+    message: { type: 'message', ts: args.messageTs, ...(args.message ?? {}) },
+    response_url: args.responseUrl,
+    actions: [
+      {
+        type: 'button',
+        action_id: args.actionId,
+        block_id: args.blockId ?? 'block',
+        text: { type: 'plain_text', text: args.buttonText, emoji: true },
+        value: args.value,
+        action_ts: String(Date.now() / 1000),
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}

@@ -1,0 +1,73 @@
+import { shiftAt, type Rotation } from './rotation.js';
+
+export type EscalationTarget =
+  | { kind: 'rotation'; rotationId: string; role: 'primary' | 'secondary' }
+  | { kind: 'user'; userId: string };
+
+export interface EscalationLevel {
+  delayMinutes: number;
+  targets: EscalationTarget[];
+}
+
+/** A policy as copied onto an incident when it opens, so later edits do not change a running page. */
+export interface EscalationPolicySnapshot {
+  id: string;
+  name: string;
+  /** How many more times the whole list of levels is walked after the first pass. */
+  repeat: number;
+  levels: EscalationLevel[];
+}
+
+export interface EscalationPosition {
+  level: number;
+  loop: number;
+}
+
+export const DEFAULT_LEVEL_DELAY_MINUTES = 15;
+
+/** The position after `current`, wrapping to the first level while repeats remain; null when exhausted. */
+export function nextPosition(policy: EscalationPolicySnapshot, current: EscalationPosition): EscalationPosition | null {
+  if (current.level + 1 < policy.levels.length) return { level: current.level + 1, loop: current.loop };
+  if (current.loop < policy.repeat) return { level: 0, loop: current.loop + 1 };
+  return null;
+}
+
+export function levelDelayMs(policy: EscalationPolicySnapshot, position: EscalationPosition): number {
+  const level = policy.levels[position.level];
+  return (level?.delayMinutes ?? DEFAULT_LEVEL_DELAY_MINUTES) * 60_000;
+}
+
+export interface ResolvedTargets {
+  userIds: string[];
+  /** Targets that named nobody at this moment (an empty rotation, a rotation not yet started). */
+  gaps: EscalationTarget[];
+}
+
+/** Who a level pages at instant `at`. Duplicates collapse: a person is paged once per level. */
+export function resolveLevelTargets(
+  level: EscalationLevel,
+  rotations: ReadonlyMap<string, Rotation>,
+  at: number,
+): ResolvedTargets {
+  const userIds: string[] = [];
+  const gaps: EscalationTarget[] = [];
+  for (const target of level.targets) {
+    let userId: string | null = null;
+    if (target.kind === 'user') {
+      userId = target.userId;
+    } else {
+      const rotation = rotations.get(target.rotationId);
+      const shift = rotation ? shiftAt(rotation, at) : null;
+      userId = shift ? (target.role === 'primary' ? shift.primary : shift.secondary) : null;
+    }
+    if (userId === null) gaps.push(target);
+    else if (!userIds.includes(userId)) userIds.push(userId);
+  }
+  return { userIds, gaps };
+}
+
+export function describeTarget(target: EscalationTarget): string {
+  return target.kind === 'user'
+    ? `<@${target.userId}>`
+    : `${target.role === 'primary' ? 'on-call' : 'secondary'} of rotation ${target.rotationId}`;
+}

@@ -1,0 +1,65 @@
+import { DateTime, IANAZone } from 'luxon';
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+export function isValidTimeZone(zone: string): boolean {
+  return IANAZone.isValidZone(zone);
+}
+
+/**
+ * The UTC instant of a local wall-clock time in a zone, with Baton's daylight-saving rule:
+ * - an ambiguous local time (clocks go back) takes its FIRST occurrence;
+ * - a missing local time (clocks go forward) takes the next valid instant, the moment of the jump.
+ * Luxon alone would pick the later occurrence and shift missing times by the gap, so the rule is explicit here.
+ */
+export function localTimeToUtc(
+  date: { year: number; month: number; day: number },
+  time: { hour: number; minute: number },
+  zone: string,
+): number {
+  const tz = IANAZone.create(zone);
+  const wallAsUtc = Date.UTC(date.year, date.month - 1, date.day, time.hour, time.minute);
+  const offsetBefore = tz.offset(wallAsUtc - DAY);
+  const offsetAfter = tz.offset(wallAsUtc + DAY);
+  const candidates = [...new Set([offsetBefore, offsetAfter, tz.offset(wallAsUtc)])]
+    .map((offset) => wallAsUtc - offset * MINUTE)
+    .filter((instant) => tz.offset(instant) * MINUTE === wallAsUtc - instant)
+    .sort((a, b) => a - b);
+  if (candidates.length > 0) return candidates[0]!;
+  // In a gap: search for the transition between the instant read with the old offset and the new one.
+  let lo = wallAsUtc - Math.max(offsetBefore, offsetAfter) * MINUTE;
+  let hi = wallAsUtc - Math.min(offsetBefore, offsetAfter) * MINUTE;
+  const oldOffset = tz.offset(lo);
+  while (hi - lo > 1) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    if (tz.offset(mid) === oldOffset) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+export function parseHHMM(value: string): { hour: number; minute: number } {
+  const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(value);
+  if (!match) throw new Error(`expected a time as HH:MM, got "${value}"`);
+  return { hour: Number(match[1]), minute: Number(match[2]) };
+}
+
+export function parseISODate(value: string): { year: number; month: number; day: number } {
+  const dt = DateTime.fromISO(value, { zone: 'UTC' });
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || !dt.isValid) throw new Error(`expected a date as YYYY-MM-DD, got "${value}"`);
+  return { year: dt.year, month: dt.month, day: dt.day };
+}
+
+/** Calendar arithmetic on a plain date, free of any zone's daylight saving. */
+export function addDays(date: { year: number; month: number; day: number }, days: number) {
+  const dt = DateTime.utc(date.year, date.month, date.day).plus({ days });
+  return { year: dt.year, month: dt.month, day: dt.day };
+}
+
+/** How a person reads an instant: "Mon 23 Nov 14:00 CET". */
+export function formatInZone(instant: Date | number, zone: string): string {
+  return DateTime.fromMillis(typeof instant === 'number' ? instant : instant.getTime(), { zone }).toFormat(
+    'ccc d LLL HH:mm ZZZZ',
+  );
+}

@@ -1,0 +1,52 @@
+import { existsSync } from 'node:fs';
+import { startBaton } from './app.js';
+import { ConfigError } from './config/file.js';
+import { EnvError, isDemoMode, parseEnv } from './config/env.js';
+import { runDemo } from './devtools/demo.js';
+import { createLogger } from './logger.js';
+
+async function main(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const env = parseEnv(process.env);
+  if (process.argv.includes('--demo') || isDemoMode(env)) {
+    await runDemo();
+    return;
+  }
+  const logger = createLogger(env.LOG_LEVEL);
+  const baton = await startBaton({
+    port: env.PORT,
+    databasePath: env.DATABASE_PATH,
+    configPath: env.BATON_CONFIG,
+    logger,
+    slack: {
+      botToken: env.SLACK_BOT_TOKEN!,
+      signingSecret: env.SLACK_SIGNING_SECRET,
+      appToken: env.SLACK_APP_TOKEN,
+      apiUrl: env.SLACK_API_URL,
+    },
+  });
+  const base = env.PUBLIC_BASE_URL ?? `http://localhost:${baton.port}`;
+  logger.info(
+    { port: baton.port, slackMode: baton.slackMode, alertmanagerUrl: `${base}/integrations/alertmanager/<key>` },
+    baton.slackMode === 'socket' ? 'Baton is running (Slack Socket Mode)' : `Baton is running (Slack requests at ${base}/slack/events)`,
+  );
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'stopping');
+    baton.stop().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  // Start-up errors are one line that names the problem; anything else gets its stack.
+  if (err instanceof EnvError || err instanceof ConfigError) console.error(err.message);
+  else console.error(err);
+  process.exit(1);
+});

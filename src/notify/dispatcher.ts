@@ -1,0 +1,195 @@
+import { and, asc, eq, inArray, lte } from 'drizzle-orm';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { DB } from '../db/client.js';
+import { incidentMessages, outbox } from '../db/schema.js';
+import type { Clock } from '../domain/clock.js';
+import { loadIncidentView } from '../services/incident-view.js';
+import type { OutboxMessage } from '../services/outbox.js';
+import { incidentCard } from '../slack/views/incident-card.js';
+import { classifySlackError, type SlackFailure } from './slack-client.js';
+
+type OutboxRow = typeof outbox.$inferSelect;
+
+const BATCH = 32;
+const MAX_BACKOFF_MS = 60_000;
+/** A message still failing after a day is no longer worth sending: it is recorded as failed. */
+const GIVE_UP_AFTER_MS = 24 * 3_600_000;
+
+class PermanentFailure extends Error {}
+/** Not an error: the message waits for something else to be sent first. */
+class Deferred extends Error {}
+
+export interface DispatcherStats {
+  sent: number;
+  retried: number;
+  failed: number;
+}
+
+/**
+ * Drains the outbox: rows are marked `sending` before the network call and `sent` after it, so a crash in
+ * between re-sends that one message once on restart (at most one duplicate per crash).
+ */
+export class OutboxDispatcher {
+  private running: Promise<void> | null = null;
+  private again = false;
+  readonly stats: DispatcherStats = { sent: 0, retried: 0, failed: 0 };
+
+  constructor(
+    private readonly db: DB,
+    private readonly clock: Clock,
+    private readonly slack: WebClient,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Rows left `sending` by a crash go back to the queue. Call once at start-up. */
+  recoverInFlight(): number {
+    return this.db.update(outbox).set({ status: 'pending' }).where(eq(outbox.status, 'sending')).run().changes;
+  }
+
+  /** Asks for a drain soon without waiting for it: called right after a transaction queued messages. */
+  kick(): void {
+    void this.drain().catch((err) => this.logger.error({ err }, 'outbox drain failed'));
+  }
+
+  /** Sends everything due now; resolves once nothing due is left (including rows queued meanwhile). */
+  drain(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          while ((await this.drainBatch()) > 0) {
+            /* keep going while rows are due */
+          }
+        } while (this.again);
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  pendingCount(): number {
+    return this.db.select({ id: outbox.id }).from(outbox).where(inArray(outbox.status, ['pending', 'sending'])).all().length;
+  }
+
+  private async drainBatch(): Promise<number> {
+    const now = this.clock.now().getTime();
+    const rows = this.db.transaction((tx) => {
+      const due = tx
+        .select()
+        .from(outbox)
+        .where(and(eq(outbox.status, 'pending'), lte(outbox.nextAttemptAt, now)))
+        .orderBy(asc(outbox.id))
+        .limit(BATCH)
+        .all();
+      if (due.length > 0) {
+        tx.update(outbox).set({ status: 'sending' }).where(inArray(outbox.id, due.map((r) => r.id))).run();
+      }
+      return due;
+    });
+    await Promise.all(rows.map((row) => this.deliver(row)));
+    return rows.length;
+  }
+
+  private async deliver(row: OutboxRow): Promise<void> {
+    const attempts = row.attempts + 1;
+    try {
+      await this.send({ kind: row.kind, ...row.payload } as OutboxMessage);
+      this.db.update(outbox).set({ status: 'sent', attempts, sentAt: this.clock.now().getTime(), lastError: null }).where(eq(outbox.id, row.id)).run();
+      this.stats.sent += 1;
+    } catch (err) {
+      const now = this.clock.now().getTime();
+      if (err instanceof Deferred) {
+        this.db.update(outbox).set({ status: 'pending', nextAttemptAt: now + 1000 }).where(eq(outbox.id, row.id)).run();
+        return;
+      }
+      const failure: SlackFailure = err instanceof PermanentFailure ? { retryable: false, message: err.message } : classifySlackError(err);
+      const expired = now - row.createdAt > GIVE_UP_AFTER_MS;
+      if (!failure.retryable || expired) {
+        this.db.update(outbox).set({ status: 'failed', attempts, lastError: failure.message }).where(eq(outbox.id, row.id)).run();
+        this.stats.failed += 1;
+        this.logger.error({ outboxId: row.id, kind: row.kind, error: failure.message }, 'notification failed permanently');
+        return;
+      }
+      const backoff = Math.min(MAX_BACKOFF_MS, 2000 * 2 ** (attempts - 1));
+      const delay = Math.max(backoff, failure.retryAfterMs ?? 0);
+      this.db
+        .update(outbox)
+        .set({ status: 'pending', attempts, nextAttemptAt: now + delay, lastError: failure.message })
+        .where(eq(outbox.id, row.id))
+        .run();
+      this.stats.retried += 1;
+      this.logger.warn({ outboxId: row.id, kind: row.kind, attempts, retryInMs: delay, error: failure.message }, 'notification will be retried');
+    }
+  }
+
+  private async send(message: OutboxMessage): Promise<void> {
+    const view = loadIncidentView(this.db, message.incidentId);
+    if (!view) throw new PermanentFailure(`incident ${message.incidentId} no longer exists`);
+    switch (message.kind) {
+      case 'slack.page': {
+        const card = incidentCard(view, { reason: message.reason });
+        const res = await this.slack.chat.postMessage({ channel: message.userId, text: card.text, blocks: card.blocks, unfurl_links: false });
+        this.remember(message.incidentId, res.channel!, res.ts!, 'dm', message.userId);
+        return;
+      }
+      case 'slack.team_post': {
+        const card = incidentCard(view);
+        const res = await this.slack.chat.postMessage({ channel: message.channel, text: card.text, blocks: card.blocks, unfurl_links: false });
+        this.remember(message.incidentId, res.channel!, res.ts!, 'team', null);
+        return;
+      }
+      case 'slack.incident_note': {
+        const thread = this.teamMessage(message.incidentId, message.channel);
+        if (!thread && this.teamPostPending(message.incidentId)) throw new Deferred();
+        await this.slack.chat.postMessage({
+          channel: message.channel,
+          text: message.text,
+          ...(thread ? { thread_ts: thread.ts } : {}),
+          unfurl_links: false,
+        });
+        return;
+      }
+      case 'slack.refresh': {
+        const messages = this.db.select().from(incidentMessages).where(eq(incidentMessages.incidentId, message.incidentId)).all();
+        for (const m of messages) {
+          const card = incidentCard(view);
+          try {
+            await this.slack.chat.update({ channel: m.channel, ts: m.ts, text: card.text, blocks: card.blocks });
+          } catch (err) {
+            // A deleted message cannot be updated; the others still should be.
+            if (classifySlackError(err).retryable) throw err;
+            this.logger.warn({ incidentId: message.incidentId, channel: m.channel, err: classifySlackError(err).message }, 'message not updated');
+          }
+        }
+        return;
+      }
+    }
+  }
+
+  private remember(incidentId: number, channel: string, ts: string, audience: 'dm' | 'team', userId: string | null): void {
+    this.db.insert(incidentMessages).values({ incidentId, channel, ts, audience, userId }).onConflictDoNothing().run();
+  }
+
+  private teamMessage(incidentId: number, channel: string) {
+    return this.db
+      .select()
+      .from(incidentMessages)
+      .where(and(eq(incidentMessages.incidentId, incidentId), eq(incidentMessages.audience, 'team'), eq(incidentMessages.channel, channel)))
+      .get();
+  }
+
+  private teamPostPending(incidentId: number): boolean {
+    const row = this.db
+      .select({ status: outbox.status })
+      .from(outbox)
+      .where(and(eq(outbox.incidentId, incidentId), eq(outbox.kind, 'slack.team_post')))
+      .get();
+    return row !== undefined && (row.status === 'pending' || row.status === 'sending');
+  }
+}

@@ -1,0 +1,237 @@
+import { eq } from 'drizzle-orm';
+import type { ConfigFile } from '../config/file.js';
+import { toEscalationLevels } from '../config/file.js';
+import type { DB, Tx } from '../db/client.js';
+import {
+  escalationPolicies,
+  incidents,
+  integrationKeys,
+  rotationParticipants,
+  rotations,
+  services,
+  teams,
+  users,
+} from '../db/schema.js';
+import { sha256Hex } from '../security/hash.js';
+import { writeAudit } from './audit.js';
+
+export interface ApplySummary {
+  created: string[];
+  updated: string[];
+  deleted: string[];
+  /** Things the file removed that could not be deleted because history still points at them. */
+  kept: string[];
+}
+
+
+interface EntityKind<Row extends { id: string }> {
+  name: string;
+  list(tx: Tx): Row[];
+  insert(tx: Tx, row: Row): void;
+  update(tx: Tx, row: Row): void;
+  remove(tx: Tx, id: string): void;
+}
+
+/** Compares rows the way a person would: ignoring bookkeeping columns. */
+function comparable(row: object): string {
+  const { updatedAt: _u, ...rest } = row as Record<string, unknown>;
+  return JSON.stringify(rest);
+}
+
+function sync<Row extends { id: string }>(
+  tx: Tx,
+  kind: EntityKind<Row>,
+  desired: Row[],
+  ctx: { actor: string; now: number; summary: ApplySummary },
+): void {
+  const existing = new Map(kind.list(tx).map((row) => [row.id, row]));
+  for (const row of desired) {
+    const before = existing.get(row.id);
+    existing.delete(row.id);
+    if (!before) {
+      kind.insert(tx, row);
+      ctx.summary.created.push(`${kind.name} ${row.id}`);
+      writeAudit(tx, { at: ctx.now, actor: ctx.actor, action: `${kind.name}.create`, target: `${kind.name}:${row.id}`, after: row });
+    } else if (comparable(before) !== comparable(row)) {
+      kind.update(tx, row);
+      ctx.summary.updated.push(`${kind.name} ${row.id}`);
+      writeAudit(tx, { at: ctx.now, actor: ctx.actor, action: `${kind.name}.update`, target: `${kind.name}:${row.id}`, before, after: row });
+    }
+  }
+}
+
+function prune<Row extends { id: string; source: string }>(
+  tx: Tx,
+  kind: EntityKind<Row>,
+  keepIds: Set<string>,
+  ctx: { actor: string; now: number; summary: ApplySummary },
+): void {
+  for (const row of kind.list(tx)) {
+    if (row.source !== 'config' || keepIds.has(row.id)) continue;
+    try {
+      kind.remove(tx, row.id);
+      ctx.summary.deleted.push(`${kind.name} ${row.id}`);
+      writeAudit(tx, { at: ctx.now, actor: ctx.actor, action: `${kind.name}.delete`, target: `${kind.name}:${row.id}`, before: row });
+    } catch (err) {
+      // SQLite aborts only the failing statement: incidents or Slack-made rotations still reference it.
+      if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_FOREIGNKEY') throw err;
+      ctx.summary.kept.push(`${kind.name} ${row.id}`);
+    }
+  }
+}
+
+type RotationRow = typeof rotations.$inferSelect & { participants: string[] };
+type ServiceRow = typeof services.$inferSelect & { keys: { keyHash: string; bearerHash: string | null }[] };
+
+const userKind: EntityKind<typeof users.$inferSelect> = {
+  name: 'user',
+  list: (tx) => tx.select().from(users).all(),
+  insert: (tx, row) => void tx.insert(users).values(row).run(),
+  update: (tx, row) => void tx.update(users).set(row).where(eq(users.id, row.id)).run(),
+  remove: (tx, id) => void tx.delete(users).where(eq(users.id, id)).run(),
+};
+
+const teamKind: EntityKind<typeof teams.$inferSelect> = {
+  name: 'team',
+  list: (tx) => tx.select().from(teams).all(),
+  insert: (tx, row) => void tx.insert(teams).values(row).run(),
+  update: (tx, row) => void tx.update(teams).set(row).where(eq(teams.id, row.id)).run(),
+  remove: (tx, id) => void tx.delete(teams).where(eq(teams.id, id)).run(),
+};
+
+function writeParticipants(tx: Tx, rotationId: string, participants: string[]): void {
+  tx.delete(rotationParticipants).where(eq(rotationParticipants.rotationId, rotationId)).run();
+  if (participants.length > 0) {
+    tx.insert(rotationParticipants)
+      .values(participants.map((userId, position) => ({ rotationId, position, userId })))
+      .run();
+  }
+}
+
+const rotationKind: EntityKind<RotationRow> = {
+  name: 'rotation',
+  list: (tx) => {
+    const members = tx.select().from(rotationParticipants).orderBy(rotationParticipants.position).all();
+    return tx
+      .select()
+      .from(rotations)
+      .all()
+      .map((r) => ({ ...r, participants: members.filter((m) => m.rotationId === r.id).map((m) => m.userId) }));
+  },
+  insert: (tx, { participants, ...row }) => {
+    tx.insert(rotations).values(row).run();
+    writeParticipants(tx, row.id, participants);
+  },
+  update: (tx, { participants, ...row }) => {
+    tx.update(rotations).set(row).where(eq(rotations.id, row.id)).run();
+    writeParticipants(tx, row.id, participants);
+  },
+  remove: (tx, id) => void tx.delete(rotations).where(eq(rotations.id, id)).run(),
+};
+
+const policyKind: EntityKind<typeof escalationPolicies.$inferSelect> = {
+  name: 'escalation_policy',
+  list: (tx) => tx.select().from(escalationPolicies).all(),
+  insert: (tx, row) => void tx.insert(escalationPolicies).values(row).run(),
+  update: (tx, row) => void tx.update(escalationPolicies).set(row).where(eq(escalationPolicies.id, row.id)).run(),
+  remove: (tx, id) => void tx.delete(escalationPolicies).where(eq(escalationPolicies.id, id)).run(),
+};
+
+function writeKeys(tx: Tx, serviceId: string, keys: ServiceRow['keys'], now: number): void {
+  tx.delete(integrationKeys).where(eq(integrationKeys.serviceId, serviceId)).run();
+  for (const key of keys) {
+    tx.insert(integrationKeys)
+      .values({ serviceId, kind: 'alertmanager', keyHash: key.keyHash, bearerHash: key.bearerHash, source: 'config', createdAt: now })
+      .run();
+  }
+}
+
+function serviceKind(now: number): EntityKind<ServiceRow> {
+  return {
+    name: 'service',
+    list: (tx) => {
+      const keys = tx.select().from(integrationKeys).orderBy(integrationKeys.id).all();
+      return tx
+        .select()
+        .from(services)
+        .all()
+        .map((s) => ({
+          ...s,
+          keys: keys.filter((k) => k.serviceId === s.id).map((k) => ({ keyHash: k.keyHash, bearerHash: k.bearerHash })),
+        }));
+    },
+    insert: (tx, { keys, ...row }) => {
+      tx.insert(services).values(row).run();
+      writeKeys(tx, row.id, keys, now);
+    },
+    update: (tx, { keys, ...row }) => {
+      tx.update(services).set(row).where(eq(services.id, row.id)).run();
+      writeKeys(tx, row.id, keys, now);
+    },
+    remove: (tx, id) => {
+      const used = tx.select({ id: incidents.id }).from(incidents).where(eq(incidents.serviceId, id)).limit(1).all();
+      if (used.length > 0) throw Object.assign(new Error('service has incidents'), { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
+      tx.delete(services).where(eq(services.id, id)).run();
+    },
+  };
+}
+
+/**
+ * Makes the database match the config file, in one transaction. Applying the same file twice changes
+ * nothing and writes no audit entries. Rows created in Slack are left alone.
+ */
+export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now: number }): ApplySummary {
+  const summary: ApplySummary = { created: [], updated: [], deleted: [], kept: [] };
+  const ctx = { actor: opts.actor, now: opts.now, summary };
+  const base = { source: 'config' as const, updatedAt: opts.now };
+  const services_ = serviceKind(opts.now);
+
+  const desiredUsers = cfg.users.map((u) => ({ id: u.id, name: u.name, timeZone: u.time_zone, phone: u.phone ?? null, ...base }));
+  const desiredTeams = cfg.teams.map((t) => ({ id: t.id, name: t.name, slackChannel: t.slack_channel, ...base }));
+  const desiredRotations = cfg.rotations.map((r) => ({
+    id: r.id,
+    name: r.name,
+    teamId: r.team,
+    timeZone: r.time_zone,
+    shiftLength: r.shift.length,
+    shiftUnit: r.shift.unit,
+    handoffTime: r.handoff_time,
+    startDate: r.start_date,
+    ...base,
+    participants: r.participants,
+  }));
+  const desiredPolicies = cfg.escalation_policies.map((p) => ({
+    id: p.id,
+    name: p.name,
+    repeat: p.repeat,
+    levels: toEscalationLevels(p.levels),
+    ...base,
+  }));
+  const desiredServices = cfg.services.map((s) => ({
+    id: s.id,
+    name: s.name,
+    teamId: s.team,
+    escalationPolicyId: s.escalation_policy,
+    ...base,
+    keys: s.integrations.map((i) => ({
+      keyHash: i.key_sha256 ?? sha256Hex(i.key!),
+      bearerHash: i.bearer_token_sha256 ?? (i.bearer_token ? sha256Hex(i.bearer_token) : null),
+    })),
+  }));
+
+  db.transaction((tx) => {
+    sync(tx, userKind, desiredUsers, ctx);
+    sync(tx, teamKind, desiredTeams, ctx);
+    sync(tx, rotationKind, desiredRotations, ctx);
+    sync(tx, policyKind, desiredPolicies, ctx);
+    sync(tx, services_, desiredServices, ctx);
+    const ids = <T extends { id: string }>(rows: T[]) => new Set(rows.map((r) => r.id));
+    prune(tx, services_, ids(desiredServices), ctx);
+    prune(tx, policyKind, ids(desiredPolicies), ctx);
+    prune(tx, rotationKind, ids(desiredRotations), ctx);
+    prune(tx, teamKind, ids(desiredTeams), ctx);
+    prune(tx, userKind, ids(desiredUsers), ctx);
+  });
+  return summary;
+}
+

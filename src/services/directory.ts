@@ -1,0 +1,41 @@
+import { eq } from 'drizzle-orm';
+import type { DB, Tx } from '../db/client.js';
+import { rotationParticipants, rotations, services, teams, users } from '../db/schema.js';
+import type { Rotation } from '../domain/rotation.js';
+
+type Reader = DB | Tx;
+
+/** Every rotation with its participants in order, as the pure schedule engine wants them. */
+export function loadRotations(db: Reader): Map<string, Rotation & { teamId: string }> {
+  const members = db.select().from(rotationParticipants).orderBy(rotationParticipants.position).all();
+  const byRotation = new Map<string, string[]>();
+  for (const m of members) byRotation.set(m.rotationId, [...(byRotation.get(m.rotationId) ?? []), m.userId]);
+  const out = new Map<string, Rotation & { teamId: string }>();
+  for (const r of db.select().from(rotations).orderBy(rotations.name).all()) {
+    out.set(r.id, {
+      id: r.id,
+      name: r.name,
+      teamId: r.teamId,
+      timeZone: r.timeZone,
+      participants: byRotation.get(r.id) ?? [],
+      shiftLength: r.shiftLength,
+      shiftUnit: r.shiftUnit,
+      handoffTime: r.handoffTime,
+      startDate: r.startDate,
+    });
+  }
+  return out;
+}
+
+export function findUser(db: Reader, id: string) {
+  return db.select().from(users).where(eq(users.id, id)).get();
+}
+
+export function findServiceWithTeam(db: Reader, serviceId: string) {
+  return db
+    .select({ service: services, team: teams })
+    .from(services)
+    .innerJoin(teams, eq(teams.id, services.teamId))
+    .where(eq(services.id, serviceId))
+    .get();
+}

@@ -1,0 +1,67 @@
+import type { RequestListener } from 'node:http';
+import bolt from '@slack/bolt';
+import type { Logger as BoltLogger } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { SlackDeps } from './deps.js';
+import { registerRoutes } from './routes.js';
+
+const { App, HTTPReceiver, LogLevel } = bolt;
+
+export interface SlackAppOptions {
+  botToken: string;
+  signingSecret?: string;
+  /** Set: Socket Mode. Unset: HTTP mode on Baton's own port at /slack/events. */
+  appToken?: string;
+  slackApiUrl?: string;
+  logger: Logger;
+}
+
+export interface SlackApp {
+  mode: 'http' | 'socket';
+  /** HTTP mode only: handles POST /slack/events (signature checked by Bolt). */
+  httpListener: RequestListener | null;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function boltLogger(logger: Logger): BoltLogger {
+  const child = logger.child({ component: 'bolt' });
+  return {
+    debug: (...m) => child.debug(m.map(String).join(' ')),
+    info: (...m) => child.info(m.map(String).join(' ')),
+    warn: (...m) => child.warn(m.map(String).join(' ')),
+    error: (...m) => child.error(m.map(String).join(' ')),
+    setLevel: () => {},
+    getLevel: () => LogLevel.INFO,
+    setName: () => {},
+  };
+}
+
+export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): SlackApp {
+  const logger = boltLogger(opts.logger);
+  const clientOptions = opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : {};
+  if (opts.appToken) {
+    const app = new App({ token: opts.botToken, appToken: opts.appToken, socketMode: true, logger, clientOptions });
+    registerRoutes(app, deps);
+    return {
+      mode: 'socket',
+      httpListener: null,
+      start: async () => {
+        await app.start();
+      },
+      stop: async () => {
+        await app.stop();
+      },
+    };
+  }
+  const receiver = new HTTPReceiver({
+    signingSecret: opts.signingSecret!,
+    endpoints: '/slack/events',
+    logger,
+    // Listeners ack() first and do slow work after; Slack gets its answer without waiting for it.
+    processBeforeResponse: false,
+  });
+  const app = new App({ token: opts.botToken, receiver, logger, clientOptions });
+  registerRoutes(app, deps);
+  return { mode: 'http', httpListener: receiver.requestListener, start: async () => {}, stop: async () => {} };
+}

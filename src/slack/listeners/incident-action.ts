@@ -1,0 +1,33 @@
+import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { IncidentAction } from '../../services/incidents.js';
+import type { SlackDeps } from '../deps.js';
+
+const DONE: Record<IncidentAction, string> = {
+  acknowledge: 'acknowledged',
+  escalate: 'escalated',
+  resolve: 'resolved',
+};
+
+/** Acknowledge / Escalate / Resolve buttons, on any copy of the incident card. */
+export function incidentActionListener(action: IncidentAction, deps: SlackDeps) {
+  return async ({ ack, body, respond, action: button }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs) => {
+    await ack();
+    const incidentId = Number(button.value);
+    if (!Number.isSafeInteger(incidentId)) {
+      await respond({ response_type: 'ephemeral', replace_original: false, text: 'That button does not name an incident.' });
+      return;
+    }
+    const result = deps.incidents.act(action, incidentId, body.user.id);
+    deps.logger.info({ incidentId, action, user: body.user.id, outcome: result.outcome }, 'incident action');
+    if (result.outcome === 'not_found') {
+      await respond({ response_type: 'ephemeral', replace_original: false, text: `Incident #${incidentId} does not exist.` });
+    } else if (result.outcome === 'unchanged') {
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: `Nothing to do: incident #${incidentId} was not ${DONE[action]} again. ${result.reason}`,
+      });
+    }
+    // On success every copy of the card is updated through the outbox; no extra reply is needed.
+  };
+}

@@ -1,0 +1,21 @@
+import type { App, BlockButtonAction } from '@slack/bolt';
+import { INCIDENT_ACTIONS } from './action-ids.js';
+import type { SlackDeps } from './deps.js';
+import { incidentActionListener } from './listeners/incident-action.js';
+import { oncallCommandListener } from './listeners/oncall-command.js';
+
+type ButtonListener = ReturnType<typeof incidentActionListener>;
+
+/** The one table from action_id to handler: every button Baton renders is routed here. */
+const ACTION_ROUTES: Record<string, (deps: SlackDeps) => ButtonListener> = {
+  [INCIDENT_ACTIONS.acknowledge]: (deps) => incidentActionListener('acknowledge', deps),
+  [INCIDENT_ACTIONS.escalate]: (deps) => incidentActionListener('escalate', deps),
+  [INCIDENT_ACTIONS.resolve]: (deps) => incidentActionListener('resolve', deps),
+};
+
+export function registerRoutes(app: App, deps: SlackDeps): void {
+  app.command('/oncall', oncallCommandListener(deps));
+  for (const [actionId, listener] of Object.entries(ACTION_ROUTES)) {
+    app.action<BlockButtonAction>(actionId, listener(deps));
+  }
+}

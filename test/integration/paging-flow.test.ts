@@ -1,0 +1,161 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { auditLog, incidentEvents, incidents } from '../../src/db/schema.js';
+import { ADA, BOB, CLEO, TEAM_CHANNEL } from '../support/config.js';
+import { fixture } from '../support/fixtures.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+const firing = () => fixture('alertmanager/v0.25-firing.json').body;
+const resolved = () => fixture('alertmanager/v0.25-resolved.json').body;
+
+describe('an Alertmanager alert pages the on-call in Slack', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => {
+    h.slack.expectNoContractViolations();
+    await h.stop();
+  });
+
+  it('DMs the primary and posts in the team channel; Acknowledge updates every message and stops escalation', async () => {
+    const res = await h.postAlertmanager(firing());
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', outcome: 'opened' });
+
+    const dm = await h.slack.expectDM(ADA, '5xx ratio > 5% on checkout');
+    expect(dm.buttons).toEqual(['Acknowledge', 'Escalate', 'Resolve']);
+    expect(dm.rendered).toContain('runbooks.example.com/checkout-5xx');
+    expect(dm.rendered).toContain('prometheus.example:9090');
+    expect(dm.rendered).toContain('severity=critical');
+    const post = await h.slack.expectChannelMessage(TEAM_CHANNEL, '5xx ratio');
+    expect(post.text).toContain('CRITICAL');
+    expect(h.slack.dmsTo(BOB)).toHaveLength(0);
+
+    const click = await dm.click('Acknowledge', { as: ADA });
+    expect(click.status).toBe(200);
+    await dm.waitForUpdate(/Acknowledged/);
+    await post.waitForUpdate(/Acknowledged/);
+    expect(dm.rendered).toContain(`Acknowledged* by <@${ADA}>`);
+    expect(dm.buttons).toEqual(['Escalate', 'Resolve']);
+
+    const incident = h.baton.db.select().from(incidents).get()!;
+    expect(incident).toMatchObject({ status: 'acknowledged', acknowledgedBy: ADA, nextEscalationAt: null });
+    expect(incident.acknowledgedAt).toBe(h.clock.now().getTime());
+    const audit = h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'incident.acknowledge')).all();
+    expect(audit).toMatchObject([{ actor: ADA, target: `incident:${incident.id}` }]);
+
+    await h.baton.drain();
+    const mark = h.slack.callCount();
+    for (let minute = 0; minute < 60; minute += 1) await h.advance(1);
+    h.slack.expectNoCallsSince(mark);
+  });
+
+  it('escalates an unanswered page: the secondary at 15 minutes, the next level at 30', async () => {
+    await h.postAlertmanager(firing());
+    await h.slack.expectDM(ADA);
+
+    await h.advance(14);
+    expect(h.slack.dmsTo(BOB)).toHaveLength(0);
+    await h.advance(1);
+    const bobDm = await h.slack.expectDM(BOB, '5xx ratio');
+    expect(bobDm.rendered).toContain('did not acknowledge within 15 minutes');
+    await h.slack.expectChannelMessage(TEAM_CHANNEL, /Escalated to level 2: paging <@U0BOB00002>/);
+    expect(h.slack.dmsTo(CLEO)).toHaveLength(0);
+
+    await h.advance(14);
+    expect(h.slack.dmsTo(CLEO)).toHaveLength(0);
+    await h.advance(1);
+    await h.slack.expectDM(CLEO, '5xx ratio');
+
+    // Everyone was paged once: escalation never re-sends a level's page.
+    expect([h.slack.dmsTo(ADA).length, h.slack.dmsTo(BOB).length, h.slack.dmsTo(CLEO).length]).toEqual([1, 1, 1]);
+    const incident = h.baton.db.select().from(incidents).get()!;
+    expect(incident.escalationLevel).toBe(2);
+
+    // Out of levels (repeat 0): the team is told once and nobody else is paged.
+    await h.advance(15);
+    await h.slack.expectChannelMessage(TEAM_CHANNEL, /Nobody acknowledged after every level/);
+    const mark = h.slack.callCount();
+    await h.advance(30);
+    h.slack.expectNoCallsSince(mark);
+  });
+
+  it('a re-send of the same group pages nobody again', async () => {
+    await h.postAlertmanager(firing());
+    await h.slack.expectDM(ADA);
+    await h.baton.drain();
+    const mark = h.slack.callCount();
+    const again = await h.postAlertmanager(firing());
+    expect(await again.json()).toMatchObject({ outcome: 'updated' });
+    await h.baton.drain();
+    h.slack.expectNoCallsSince(mark);
+    expect(h.baton.db.select().from(incidents).all()).toHaveLength(1);
+  });
+
+  it('a resolved payload resolves the incident and updates its messages', async () => {
+    await h.postAlertmanager(firing());
+    const dm = await h.slack.expectDM(ADA);
+    const post = await h.slack.expectChannelMessage(TEAM_CHANNEL, '5xx');
+    const res = await h.postAlertmanager(resolved());
+    expect(await res.json()).toMatchObject({ outcome: 'resolved' });
+    await dm.waitForUpdate(/Resolved/);
+    await post.waitForUpdate(/Resolved/);
+    expect(dm.buttons).toEqual([]);
+    expect(h.baton.db.select().from(incidents).get()).toMatchObject({ status: 'resolved', resolvedBy: null, nextEscalationAt: null });
+    const kinds = h.baton.db.select({ kind: incidentEvents.kind }).from(incidentEvents).all().map((e) => e.kind);
+    expect(kinds).toEqual(['opened', 'paged', 'resolved']);
+
+    // Nothing escalates once resolved.
+    const mark = h.slack.callCount();
+    await h.advance(45);
+    h.slack.expectNoCallsSince(mark);
+  });
+
+  it('Escalate pages the next level now; Resolve resolves; a click on a resolved incident is harmless and says so', async () => {
+    await h.postAlertmanager(firing());
+    const dm = await h.slack.expectDM(ADA);
+
+    await dm.click('Escalate', { as: ADA });
+    const bobDm = await h.slack.expectDM(BOB);
+    expect(h.baton.db.select().from(incidents).get()!.escalationLevel).toBe(1);
+
+    await bobDm.click('Resolve', { as: BOB });
+    await dm.waitForUpdate(/Resolved/);
+    await bobDm.waitForUpdate(/Resolved/);
+    expect(h.baton.db.select().from(incidents).get()).toMatchObject({ status: 'resolved', resolvedBy: BOB });
+
+    const late = await dm.click('Acknowledge', { as: ADA, stale: true });
+    expect(late.status).toBe(200);
+    expect(await late.reply()).toMatch(/already resolved by <@U0BOB00002>/);
+    expect(h.baton.db.select().from(incidents).get()).toMatchObject({ status: 'resolved', acknowledgedBy: null });
+  });
+
+  it('a second Acknowledge is harmless and says who acknowledged', async () => {
+    await h.postAlertmanager(firing());
+    const dm = await h.slack.expectDM(ADA);
+    const post = await h.slack.expectChannelMessage(TEAM_CHANNEL, '5xx');
+    await dm.click('Acknowledge', { as: ADA });
+    await post.waitForUpdate(/Acknowledged/);
+    const late = await post.click('Acknowledge', { as: BOB, stale: true });
+    expect(late.status).toBe(200);
+    expect(await late.reply()).toMatch(/already acknowledged by <@U0ADA00001>/);
+    expect(h.baton.db.select().from(incidents).get()).toMatchObject({ acknowledgedBy: ADA });
+    const acks = h.baton.db.select().from(incidentEvents).where(eq(incidentEvents.kind, 'acknowledged')).all();
+    expect(acks).toHaveLength(1);
+  });
+
+  it('survives a restart: a new process on the same database escalates on time and re-sends nothing', async () => {
+    await h.postAlertmanager(firing());
+    await h.slack.expectDM(ADA);
+    await h.baton.drain();
+    await h.restart();
+    await h.advance(10);
+    expect(h.slack.dmsTo(BOB)).toHaveLength(0);
+    await h.advance(5);
+    await h.slack.expectDM(BOB);
+    await h.baton.drain();
+    expect(h.slack.dmsTo(ADA)).toHaveLength(1);
+    expect(h.slack.dmsTo(BOB)).toHaveLength(1);
+  });
+});

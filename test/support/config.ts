@@ -1,0 +1,49 @@
+/** The workspace most tests run in. Virtual "now" is Wed 18 Nov 2026 10:00 UTC: Ada's shift, Bob is next. */
+export const TEST_NOW = '2026-11-18T10:00:00Z';
+export const SIGNING_SECRET = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+export const ADA = 'U0ADA00001';
+export const BOB = 'U0BOB00002';
+export const CLEO = 'U0CLEO0003';
+export const DAN = 'U0DAN00004';
+export const TEAM_CHANNEL = 'C0PAYMENTS1';
+export const KEY = 'KEY123-checkout-alertmanager';
+export const BEARER = 's3cret';
+
+export const PEOPLE = {
+  [ADA]: { name: 'Ada Lovelace', tz: 'Europe/Berlin' },
+  [BOB]: { name: 'Bob Kahn', tz: 'America/Chicago' },
+  [CLEO]: { name: 'Cleo Mwangi', tz: 'Asia/Kolkata' },
+  [DAN]: { name: 'Dan Abramov', tz: 'America/St_Johns' },
+};
+
+export const TEST_CONFIG = `
+users:
+  - { id: ${ADA}, name: Ada Lovelace, time_zone: Europe/Berlin, phone: "+4915112345678" }
+  - { id: ${BOB}, name: Bob Kahn, time_zone: America/Chicago }
+  - { id: ${CLEO}, name: Cleo Mwangi, time_zone: Asia/Kolkata }
+teams:
+  - { id: payments, name: Payments, slack_channel: ${TEAM_CHANNEL} }
+rotations:
+  - id: payments-primary
+    name: Payments primary
+    team: payments
+    time_zone: Europe/Berlin
+    shift: 1w
+    handoff_time: "09:00"
+    start_date: "2026-11-02"
+    participants: [${ADA}, ${BOB}]
+escalation_policies:
+  - id: payments-default
+    name: Payments default
+    levels:
+      - targets: [{ rotation: payments-primary }]
+      - targets: [{ rotation: payments-primary, role: secondary }]
+      - targets: [{ user: ${CLEO} }]
+services:
+  - id: checkout
+    name: Checkout
+    team: payments
+    escalation_policy: payments-default
+    integrations:
+      - { type: alertmanager, key: ${KEY}, bearer_token: ${BEARER} }
+`;

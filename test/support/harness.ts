@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBaton, type Baton } from '../../src/app.js';
+import { ManualClock } from '../../src/domain/clock.js';
+import { createLogger } from '../../src/logger.js';
+import { BEARER, KEY, PEOPLE, SIGNING_SECRET, TEAM_CHANNEL, TEST_CONFIG, TEST_NOW } from './config.js';
+import { FakeSlack } from './fake-slack.js';
+
+export interface Harness {
+  baton: Baton;
+  slack: FakeSlack;
+  clock: ManualClock;
+  dir: string;
+  dbPath: string;
+  /** POSTs an Alertmanager webhook body to the running app. */
+  postAlertmanager(body: unknown, opts?: { key?: string; bearer?: string | null; rawBody?: string; headers?: Record<string, string> }): Promise<Response>;
+  /** Moves virtual time forward and runs the escalation loop once, as the cron would. */
+  advance(minutes: number): Promise<void>;
+  /** Stops the app (as a crash or deploy would) and starts a new one on the same database file. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(opts: { config?: string; now?: string; port?: number } = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'baton-test-'));
+  const dbPath = join(dir, 'baton.sqlite');
+  const configPath = join(dir, 'baton.yml');
+  writeFileSync(configPath, opts.config ?? TEST_CONFIG);
+  const clock = new ManualClock(opts.now ?? TEST_NOW);
+  const slack = await FakeSlack.start(PEOPLE);
+  slack.standin.addChannel(TEAM_CHANNEL, 'payments');
+  const boot = () =>
+    startBaton({
+      port: opts.port ?? 0,
+      host: '127.0.0.1',
+      databasePath: dbPath,
+      configPath,
+      clock,
+      cron: false,
+      logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+      slack: { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl },
+    });
+  const harness: Harness = {
+    baton: await boot(),
+    slack,
+    clock,
+    dir,
+    dbPath,
+    postAlertmanager(body, o = {}) {
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...(o.headers ?? {}) };
+      const bearer = o.bearer === undefined ? BEARER : o.bearer;
+      if (bearer !== null) headers.authorization = `Bearer ${bearer}`;
+      return fetch(`${harness.baton.url}/integrations/alertmanager/${encodeURIComponent(o.key ?? KEY)}`, {
+        method: 'POST',
+        headers,
+        body: o.rawBody ?? JSON.stringify(body),
+      });
+    },
+    async advance(minutes) {
+      clock.advanceMinutes(minutes);
+      await harness.baton.tick();
+    },
+    async restart() {
+      await harness.baton.stop();
+      harness.baton = await boot();
+      slack.connect(harness.baton.url, SIGNING_SECRET);
+    },
+    async stop() {
+      await harness.baton.stop();
+      await slack.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  slack.connect(harness.baton.url, SIGNING_SECRET);
+  return harness;
+}

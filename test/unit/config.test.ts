@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseEnv } from '../../src/config/env.js';
+import { ConfigError, parseConfigText } from '../../src/config/file.js';
+import { auditLog, integrationKeys, rotationParticipants, rotations } from '../../src/db/schema.js';
+import { sha256Hex } from '../../src/security/hash.js';
+import { applyConfig } from '../../src/services/config-apply.js';
+import { TEST_CONFIG } from '../support/config.js';
+import { freshDb } from '../support/db.js';
+
+const errorOf = (text: string) => {
+  try {
+    parseConfigText(text, 'baton.yml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected the config to be refused');
+};
+
+describe('config file', () => {
+  it('accepts the README example and the test workspace', () => {
+    const example = parseConfigText(readFileSync(new URL('../../examples/baton.yml', import.meta.url), 'utf8'), 'examples/baton.yml');
+    expect(example.rotations[0]).toMatchObject({ id: 'payments-primary', shift: { length: 1, unit: 'weeks' }, handoff_time: '09:00' });
+    expect(example.escalation_policies[0]!.levels.map((l) => l.delay_minutes)).toEqual([15, 15, 15]);
+    expect(parseConfigText(TEST_CONFIG, 'test.yml').services).toHaveLength(1);
+  });
+
+  it('names the file, the path inside it and the problem', () => {
+    expect(errorOf(TEST_CONFIG.replace('time_zone: Europe/Berlin\n    shift', 'time_zone: Europe/Berlim\n    shift'))).toBe(
+      'baton.yml: rotations[0].time_zone: expected an IANA time zone such as Europe/Berlin',
+    );
+    expect(errorOf(TEST_CONFIG.replace('participants: [U0ADA00001, U0BOB00002]', 'participants: [U0ADA00001, U0NOBODY99]'))).toBe(
+      'baton.yml: rotations[0].participants[1]: unknown user "U0NOBODY99" (declare it under users)',
+    );
+    expect(errorOf(TEST_CONFIG.replace('shift: 1w', 'shift: weekly'))).toContain('rotations[0].shift: expected a shift length such as 12h, 1d or 1w');
+    expect(errorOf(TEST_CONFIG.replace('escalation_policy: payments-default', 'escalation_policy: nope'))).toContain(
+      'services[0].escalation_policy: unknown escalation policy "nope"',
+    );
+    expect(errorOf(`${TEST_CONFIG}\nsurprise: 1\n`)).toContain('baton.yml: (top level): Unrecognized key: "surprise"');
+    expect(errorOf('users: [\n')).toMatch(/^baton\.yml: /);
+  });
+
+  it('applies idempotently, stores keys hashed and audits every change', () => {
+    const db = freshDb();
+    const cfg = parseConfigText(TEST_CONFIG, 'test.yml');
+    const first = applyConfig(db, cfg, { actor: 'config:test.yml', now: 1 });
+    expect(first.created).toContain('rotation payments-primary');
+    const audits = db.select().from(auditLog).all().length;
+    expect(audits).toBe(first.created.length);
+
+    const second = applyConfig(db, cfg, { actor: 'config:test.yml', now: 2 });
+    expect(second).toEqual({ created: [], updated: [], deleted: [], kept: [] });
+    expect(db.select().from(auditLog).all()).toHaveLength(audits);
+
+    const keys = db.select().from(integrationKeys).all();
+    expect(keys).toHaveLength(1);
+    expect(keys[0]!.keyHash).toBe(sha256Hex('KEY123-checkout-alertmanager'));
+    expect(JSON.stringify(db.$client.prepare('select * from integration_keys').all())).not.toContain('KEY123');
+
+    const edited = parseConfigText(TEST_CONFIG.replace('participants: [U0ADA00001, U0BOB00002]', 'participants: [U0BOB00002, U0ADA00001]'), 'test.yml');
+    const third = applyConfig(db, edited, { actor: 'config:test.yml', now: 3 });
+    expect(third.updated).toEqual(['rotation payments-primary']);
+    expect(db.select().from(rotationParticipants).orderBy(rotationParticipants.position).all().map((p) => p.userId)).toEqual(['U0BOB00002', 'U0ADA00001']);
+    const audit = db.select().from(auditLog).all().at(-1)!;
+    expect(audit).toMatchObject({ actor: 'config:test.yml', action: 'rotation.update', target: 'rotation:payments-primary', at: 3 });
+    expect((audit.before as { participants: string[] }).participants).toEqual(['U0ADA00001', 'U0BOB00002']);
+
+    const removed = parseConfigText(TEST_CONFIG.replace(/rotations:[\s\S]*?escalation_policies:/, 'escalation_policies:').replace(/levels:[\s\S]*?services:/, 'levels:\n      - targets: [{ user: U0CLEO0003 }]\nservices:'), 'test.yml');
+    applyConfig(db, removed, { actor: 'config:test.yml', now: 4 });
+    expect(db.select().from(rotations).all()).toEqual([]);
+  });
+});
+
+describe('environment', () => {
+  it('needs nothing for the demo and defaults the rest', () => {
+    expect(parseEnv({})).toMatchObject({ PORT: 3000, DATABASE_PATH: './data/baton.sqlite', LOG_LEVEL: 'info' });
+  });
+
+  it('stops with one line naming a malformed or missing variable', () => {
+    expect(() => parseEnv({ PORT: 'eighty' })).toThrow('Invalid environment variable PORT: expected a port number 0-65535');
+    expect(() => parseEnv({ SLACK_BOT_TOKEN: 'xoxp-user' })).toThrow('Invalid environment variable SLACK_BOT_TOKEN: expected a bot token starting with "xoxb-"');
+    expect(() => parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(/^Invalid environment variable SLACK_SIGNING_SECRET: is required/);
+    expect(() => parseEnv({ TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}` })).toThrow('Invalid environment variable TWILIO_AUTH_TOKEN: is required when TWILIO_ACCOUNT_SID is set');
+    expect(() => parseEnv({ SLACK_API_URL: 'slack.com/api' })).toThrow(/^Invalid environment variable SLACK_API_URL/);
+    expect(() => parseEnv({ LOG_LEVEL: 'loud' })).toThrow(/^Invalid environment variable LOG_LEVEL: expected one of/);
+  });
+
+  it('accepts Socket Mode without a signing secret', () => {
+    expect(parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' })).toMatchObject({ SLACK_APP_TOKEN: 'xapp-1' });
+  });
+});
