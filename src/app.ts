@@ -156,7 +156,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
       await slackApp.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await dispatcher.drain().catch(() => {});
+      await dispatcher.close();
       closeDatabase(db);
     },
   };

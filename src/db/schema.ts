@@ -189,7 +189,7 @@ export const incidentMessages = sqliteTable(
   (t) => [uniqueIndex('incident_messages_channel_ts').on(t.channel, t.ts), index('incident_messages_incident').on(t.incidentId)],
 );
 
-export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'failed';
 
 /** Every outgoing notification is a row here before it is a network call. */
 export const outbox = sqliteTable(

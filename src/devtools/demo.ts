@@ -33,6 +33,11 @@ function who(channel: string, standin: SlackStandIn): string {
   return CHANNELS[channel] ?? channel;
 }
 
+/** Shows <@U…> mentions the way Slack would: as the person's name. */
+function names(text: string | undefined): string {
+  return String(text ?? '').replace(/<@([UW][A-Z0-9]+)>/g, (_, id: string) => `@${PEOPLE[id]?.name ?? id}`);
+}
+
 function describe(call: SlackCall, standin: SlackStandIn, clock: ManualClock): string | null {
   const response = call.response as { ok?: boolean; channel?: string } | undefined;
   if (!response?.ok) return null;
@@ -40,10 +45,10 @@ function describe(call: SlackCall, standin: SlackStandIn, clock: ManualClock): s
   const args = call.args as { channel?: string; text?: string; blocks?: unknown; thread_ts?: string };
   if (call.method === 'chat.postMessage') {
     const where = who(response.channel ?? String(args.channel), standin);
-    return `  ${at} UTC  ${where}${args.thread_ts ? ' (thread)' : ''}: ${args.text}${buttons(args.blocks)}`;
+    return `  ${at} UTC  ${where}${args.thread_ts ? ' (thread)' : ''}: ${names(args.text)}${buttons(args.blocks)}`;
   }
   if (call.method === 'chat.update') {
-    return `  ${at} UTC  ${who(String(args.channel), standin)} message updated: ${args.text}${buttons(args.blocks)}`;
+    return `  ${at} UTC  ${who(String(args.channel), standin)} message updated: ${names(args.text)}${buttons(args.blocks)}`;
   }
   return null;
 }

@@ -33,6 +33,7 @@ export interface DispatcherStats {
 export class OutboxDispatcher {
   private running: Promise<void> | null = null;
   private again = false;
+  private closed = false;
   readonly stats: DispatcherStats = { sent: 0, retried: 0, failed: 0 };
 
   constructor(
@@ -47,13 +48,26 @@ export class OutboxDispatcher {
     return this.db.update(outbox).set({ status: 'pending' }).where(eq(outbox.status, 'sending')).run().changes;
   }
 
-  /** Asks for a drain soon without waiting for it: called right after a transaction queued messages. */
+  /**
+   * Asks for a drain without waiting for it: called right after a transaction queued messages. Deferred
+   * to the next turn of the event loop so the sender's HTTP answer does not wait for the outbox query.
+   */
   kick(): void {
-    void this.drain().catch((err) => this.logger.error({ err }, 'outbox drain failed'));
+    if (this.closed) return;
+    setImmediate(() => {
+      if (!this.closed) void this.drain().catch((err) => this.logger.error({ err }, 'outbox drain failed'));
+    });
+  }
+
+  /** Finishes the drain under way and takes no more work: the database is about to close. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.running?.catch(() => {});
   }
 
   /** Sends everything due now; resolves once nothing due is left (including rows queued meanwhile). */
   drain(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     if (this.running) {
       this.again = true;
       return this.running;
@@ -62,7 +76,7 @@ export class OutboxDispatcher {
       try {
         do {
           this.again = false;
-          while ((await this.drainBatch()) > 0) {
+          while (!this.closed && (await this.drainBatch()) > 0) {
             /* keep going while rows are due */
           }
         } while (this.again);
@@ -99,9 +113,13 @@ export class OutboxDispatcher {
   private async deliver(row: OutboxRow): Promise<void> {
     const attempts = row.attempts + 1;
     try {
-      await this.send({ kind: row.kind, ...row.payload } as OutboxMessage);
-      this.db.update(outbox).set({ status: 'sent', attempts, sentAt: this.clock.now().getTime(), lastError: null }).where(eq(outbox.id, row.id)).run();
-      this.stats.sent += 1;
+      const skipped = await this.send({ kind: row.kind, ...row.payload } as OutboxMessage);
+      this.db
+        .update(outbox)
+        .set({ status: skipped ? 'skipped' : 'sent', attempts, sentAt: this.clock.now().getTime(), lastError: skipped ?? null })
+        .where(eq(outbox.id, row.id))
+        .run();
+      if (!skipped) this.stats.sent += 1;
     } catch (err) {
       const now = this.clock.now().getTime();
       if (err instanceof Deferred) {
@@ -128,11 +146,14 @@ export class OutboxDispatcher {
     }
   }
 
-  private async send(message: OutboxMessage): Promise<void> {
+  /** Sends one message; returns why it was skipped when there was no longer anything to send. */
+  private async send(message: OutboxMessage): Promise<string | void> {
     const view = loadIncidentView(this.db, message.incidentId);
     if (!view) throw new PermanentFailure(`incident ${message.incidentId} no longer exists`);
     switch (message.kind) {
       case 'slack.page': {
+        // A page held up by an outage is pointless once someone acknowledged or it resolved.
+        if (view.incident.status !== 'triggered') return `skipped: incident already ${view.incident.status}`;
         const card = incidentCard(view, { reason: message.reason });
         const res = await this.slack.chat.postMessage({ channel: message.userId, text: card.text, blocks: card.blocks, unfurl_links: false });
         this.remember(message.incidentId, res.channel!, res.ts!, 'dm', message.userId);

@@ -1,11 +1,8 @@
 import type { RequestListener } from 'node:http';
-import bolt from '@slack/bolt';
-import type { Logger as BoltLogger } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { SlackDeps } from './deps.js';
 import { registerRoutes } from './routes.js';
-
-const { App, HTTPReceiver, LogLevel } = bolt;
 
 export interface SlackAppOptions {
   botToken: string;

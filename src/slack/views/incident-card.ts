@@ -68,7 +68,12 @@ export function incidentCard(view: IncidentView, opts: { reason?: string } = {})
     elements.push(button('Resolve', INCIDENT_ACTIONS.resolve, incident.id, 'danger'));
     blocks.push({ type: 'actions', block_id: `incident-${incident.id}`, elements });
   }
-  const state = incident.status === 'triggered' ? 'Triggered' : incident.status === 'acknowledged' ? 'Acknowledged' : 'Resolved';
+  const state =
+    incident.status === 'triggered'
+      ? `Triggered, level ${incident.escalationLevel + 1} of ${incident.policy.levels.length}`
+      : incident.status === 'acknowledged'
+        ? `Acknowledged by <@${incident.acknowledgedBy}>`
+        : `Resolved${incident.resolvedBy ? ` by <@${incident.resolvedBy}>` : ''}`;
   return {
     text: truncate(`[${incident.severity.toUpperCase()}] ${title} (${view.serviceName}): ${state}`, 3000),
     blocks,
