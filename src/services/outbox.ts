@@ -29,14 +29,18 @@ export function enqueueTeamPost(tx: Tx, incidentId: number, channel: string, now
   insert(tx, { kind: 'slack.team_post', incidentId, channel }, `team:${incidentId}:${channel}`, now);
 }
 
-/** Updates every message of the incident; coalesced, since one refresh shows the latest state anyway. */
+/**
+ * Updates every message of the incident; coalesced, since one refresh shows the latest state anyway. A
+ * pending refresh waiting out a backoff is made due now: a new change should not wait for an old failure.
+ */
 export function enqueueRefresh(tx: Tx, incidentId: number, now: number): void {
   const pending = tx
-    .select({ id: outbox.id })
+    .select({ id: outbox.id, nextAttemptAt: outbox.nextAttemptAt })
     .from(outbox)
     .where(and(eq(outbox.kind, 'slack.refresh'), eq(outbox.incidentId, incidentId), eq(outbox.status, 'pending')))
     .get();
   if (!pending) insert(tx, { kind: 'slack.refresh', incidentId }, null, now);
+  else if (pending.nextAttemptAt > now) tx.update(outbox).set({ nextAttemptAt: now }).where(eq(outbox.id, pending.id)).run();
 }
 
 /** A line in the incident's thread in the team channel. */

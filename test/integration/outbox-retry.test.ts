@@ -1,0 +1,105 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { incidents, outbox, rawPayloads } from '../../src/db/schema.js';
+import { ADA, BOB, TEAM_CHANNEL } from '../support/config.js';
+import { fixture } from '../support/fixtures.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+const firing = () => fixture('alertmanager/v0.25-firing.json').body;
+
+describe('the outbox: a failed Slack call is retried, not lost', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => {
+    h.slack.expectNoContractViolations();
+    await h.stop();
+  });
+
+  it('Slack answering 500 for 10 minutes: the page is queued, retried with backoff and arrives once', async () => {
+    h.slack.standin.setDown(true);
+    expect((await h.postAlertmanager(firing())).status).toBe(200);
+    await h.baton.drain();
+    expect(h.slack.dmsTo(ADA)).toHaveLength(0);
+    const queued = h.baton.db.select().from(outbox).all();
+    expect(queued.map((r) => r.status).sort()).toEqual(['pending', 'pending']);
+    expect(queued[0]!.lastError).toMatch(/HTTP 500/);
+
+    for (let second = 0; second < 10 * 60; second += 5) {
+      h.clock.advanceSeconds(5);
+      await h.baton.drain();
+    }
+    expect(h.slack.dmsTo(ADA)).toHaveLength(0);
+    const attempts = h.baton.db.select().from(outbox).all().map((r) => r.attempts);
+    // Backoff doubles from 2 s up to a minute: about 14 tries in 10 minutes, not 120.
+    expect(Math.max(...attempts)).toBeGreaterThan(5);
+    expect(Math.max(...attempts)).toBeLessThan(20);
+
+    h.slack.standin.setDown(false);
+    h.clock.advanceSeconds(61);
+    await h.baton.drain();
+    await h.slack.expectDM(ADA, '5xx ratio');
+    await h.slack.expectChannelMessage(TEAM_CHANNEL, '5xx ratio');
+    expect(h.slack.dmsTo(ADA)).toHaveLength(1);
+    expect(h.baton.db.select().from(outbox).all().every((r) => r.status === 'sent')).toBe(true);
+  });
+
+  it('a 429 is retried no sooner than its Retry-After', async () => {
+    h.slack.standin.failNext('chat.postMessage', { status: 429, retryAfter: 30, times: 2 });
+    await h.postAlertmanager(firing());
+    await h.baton.drain();
+    expect(h.slack.standin.messages()).toHaveLength(0);
+    h.clock.advanceSeconds(29);
+    await h.baton.drain();
+    expect(h.slack.standin.messages()).toHaveLength(0);
+    h.clock.advanceSeconds(2);
+    await h.baton.drain();
+    await h.slack.expectDM(ADA);
+    await h.slack.expectChannelMessage(TEAM_CHANNEL);
+  });
+
+  it('a permanent Slack error is recorded as failed and not retried forever', async () => {
+    const config = (await import('../support/config.js')).TEST_CONFIG.replace(`slack_channel: ${TEAM_CHANNEL}`, 'slack_channel: C0GONE00000');
+    await h.stop();
+    h = await startHarness({ config });
+    await h.postAlertmanager(firing());
+    await h.baton.drain();
+    await h.slack.expectDM(ADA);
+    const teamPost = h.baton.db.select().from(outbox).where(eq(outbox.kind, 'slack.team_post')).get()!;
+    expect(teamPost).toMatchObject({ status: 'failed', lastError: 'Slack said channel_not_found', attempts: 1 });
+    const health = (await (await fetch(`${h.baton.url}/healthz`)).json()) as { outbox: { failed: number } };
+    expect(health.outbox.failed).toBe(1);
+  });
+
+  it('a page still queued when the incident is acknowledged is not sent', async () => {
+    await h.postAlertmanager(firing());
+    const dm = await h.slack.expectDM(ADA);
+    h.slack.standin.setDown(true);
+    await h.advance(15);
+    expect(h.slack.dmsTo(BOB)).toHaveLength(0);
+    h.slack.standin.setDown(false);
+    await dm.click('Acknowledge', { as: ADA });
+    await dm.waitForUpdate(/Acknowledged/);
+    h.clock.advanceSeconds(120);
+    await h.baton.drain();
+    expect(h.slack.dmsTo(BOB)).toHaveLength(0);
+    const page = h.baton.db.select().from(outbox).where(eq(outbox.dedupeKey, `page:1:0:1:${BOB}:slack`)).get()!;
+    expect(page).toMatchObject({ status: 'skipped', lastError: 'skipped: incident already acknowledged' });
+  });
+
+  it('storing fails (disk full): ingest answers 503 so Alertmanager retries, and nothing half-stored remains', async () => {
+    h.baton.db.$client.exec("CREATE TRIGGER disk_full BEFORE INSERT ON alerts BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+    const res = await h.postAlertmanager(firing());
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: 'storage_failed' });
+    expect(h.baton.db.select().from(rawPayloads).all()).toHaveLength(0);
+    expect(h.baton.db.select().from(incidents).all()).toHaveLength(0);
+    expect(h.baton.db.select().from(outbox).all()).toHaveLength(0);
+
+    h.baton.db.$client.exec('DROP TRIGGER disk_full');
+    const retry = await h.postAlertmanager(firing());
+    expect(retry.status).toBe(200);
+    await h.slack.expectDM(ADA);
+  });
+});
