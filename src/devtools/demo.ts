@@ -82,7 +82,7 @@ export async function runDemo(): Promise<void> {
     console.log(`Baton demo: no Slack credentials set, so Slack is a local stand-in at ${standin.url}.`);
     console.log(`Config: ${EXAMPLE_CONFIG}. Baton listens on ${baton.url}. Time is virtual.`);
 
-    const fixture = JSON.parse(readFileSync(fileURLToPath(new URL('./demo-alert.json', import.meta.url)), 'utf8'));
+    const fixture = JSON.parse(readFileSync(fileURLToPath(new URL('../../examples/alertmanager-firing.json', import.meta.url)), 'utf8'));
     const send = (body: unknown) =>
       fetch(`${baton.url}/integrations/alertmanager/change-me-checkout-key`, {
         method: 'POST',

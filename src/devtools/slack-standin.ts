@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 /**
  * A local stand-in for the Slack Web API. It answers the way Slack answers and checks Slack's contract
@@ -155,6 +156,9 @@ export class SlackStandIn {
   private readonly failures = new Map<string, Failure>();
   private readonly events = new EventEmitter();
   private down = false;
+  private readonly sockets = new Set<WebSocket>();
+  private readonly socketServer = new WebSocketServer({ noServer: true });
+  private envelopeCounter = 0;
   private tsCounter = 0;
   private readonly tsBase = 1_700_000_000;
 
@@ -184,6 +188,7 @@ export class SlackStandIn {
     });
     const { port } = server.address() as AddressInfo;
     standin = new SlackStandIn(server, `http://127.0.0.1:${port}`, { token: opts.token, strictUsers: opts.strictUsers });
+    server.on('upgrade', (req, socket, head) => standin!.upgrade(req, socket, head));
     for (const [id, user] of Object.entries(opts.users ?? {})) standin.addUser(id, user);
     return standin;
   }
@@ -264,7 +269,49 @@ export class SlackStandIn {
     this.down = false;
   }
 
+  /** Socket Mode: whether an app is connected over the WebSocket that apps.connections.open handed out. */
+  get socketConnected(): boolean {
+    return this.sockets.size > 0;
+  }
+
+  /**
+   * Socket Mode: delivers an envelope (type 'slash_commands', 'interactive' or 'events_api') to the connected
+   * app and resolves with the app's acknowledgement, as Slack's Socket Mode server does.
+   */
+  sendEnvelope(type: 'slash_commands' | 'interactive' | 'events_api', payload: Record<string, unknown>, timeoutMs = 3000): Promise<Record<string, unknown>> {
+    const socket = [...this.sockets][0];
+    if (!socket) return Promise.reject(new Error('no app is connected in Socket Mode'));
+    this.envelopeCounter += 1;
+    const envelopeId = `env-${this.envelopeCounter}-${randomBytes(3).toString('hex')}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        socket.off('message', onMessage);
+        reject(new Error(`the app did not acknowledge envelope ${envelopeId} within ${timeoutMs} ms (Slack requires 3 s)`));
+      }, timeoutMs);
+      const onMessage = (data: Buffer) => {
+        const ack = JSON.parse(data.toString('utf8')) as { envelope_id?: string; payload?: Record<string, unknown> };
+        if (ack.envelope_id !== envelopeId) return;
+        clearTimeout(timer);
+        socket.off('message', onMessage);
+        resolve(ack.payload ?? {});
+      };
+      socket.on('message', onMessage);
+      socket.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: 0, retry_reason: '' }));
+    });
+  }
+
+  private upgrade(req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): void {
+    if (new URL(req.url ?? '/', this.url).pathname !== '/socket-mode') return void socket.destroy();
+    this.socketServer.handleUpgrade(req, socket, head, (ws) => {
+      this.sockets.add(ws);
+      ws.on('close', () => this.sockets.delete(ws));
+      ws.send(JSON.stringify({ type: 'hello', num_connections: this.sockets.size, connection_info: { app_id: 'A0BATON' }, debug_info: { host: 'standin', approximate_connection_time: 3600 } }));
+    });
+  }
+
   async stop(): Promise<void> {
+    for (const ws of this.sockets) ws.terminate();
+    this.socketServer.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -311,7 +358,7 @@ export class SlackStandIn {
       return;
     }
 
-    const answer = this.authError(req, args) ?? this.dispatch(method, args);
+    const answer = method === 'apps.connections.open' ? this.openSocket(req) : (this.authError(req, args) ?? this.dispatch(method, args));
     if (!answer.ok && answer.error === 'invalid_blocks') {
       this.violations.push(`${method}: ${(answer.response_metadata as { messages: string[] }).messages.join('; ')}`);
     }
@@ -348,6 +395,14 @@ export class SlackStandIn {
     this.responseUrlPosts.push({ id, body, at: Date.now() });
     this.events.emit('response');
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+  }
+
+  /** Socket Mode's first call, made with the app-level token rather than the bot token. */
+  private openSocket(req: IncomingMessage): Answer {
+    const token = /^Bearer\s+(.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+    if (!token) return { ok: false, error: 'not_authed' };
+    if (!token.startsWith('xapp-')) return { ok: false, error: 'not_allowed_token_type' };
+    return { ok: true, url: `${this.url.replace(/^http/, 'ws')}/socket-mode` };
   }
 
   private authError(req: IncomingMessage, args: Args): Answer | null {

@@ -1,5 +1,5 @@
 import type { RequestListener } from 'node:http';
-import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { SlackDeps } from './deps.js';
 import { registerRoutes } from './routes.js';
@@ -38,7 +38,9 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): SlackApp
   const logger = boltLogger(opts.logger);
   const clientOptions = opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : {};
   if (opts.appToken) {
-    const app = new App({ token: opts.botToken, appToken: opts.appToken, socketMode: true, logger, clientOptions });
+    // The Socket Mode client takes its Web API options (apps.connections.open) from installerOptions.
+    const receiver = new SocketModeReceiver({ appToken: opts.appToken, logger, installerOptions: { clientOptions } });
+    const app = new App({ token: opts.botToken, receiver, logger, clientOptions });
     registerRoutes(app, deps);
     return {
       mode: 'socket',

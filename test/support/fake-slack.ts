@@ -11,6 +11,8 @@ type Block = { type: string; block_id?: string; elements?: { type: string; actio
 export class FakeSlack {
   private appUrl = '';
   private signingSecret = '';
+  /** How "Slack" delivers requests to the app: signed HTTP posts, or envelopes over Socket Mode. */
+  private transport: 'http' | 'socket' = 'http';
 
   private constructor(readonly standin: SlackStandIn) {}
 
@@ -23,9 +25,22 @@ export class FakeSlack {
   }
 
   /** Where signed requests from "Slack" go: the running app. */
-  connect(appUrl: string, signingSecret: string): void {
+  connect(appUrl: string, signingSecret: string, transport: 'http' | 'socket' = 'http'): void {
     this.appUrl = appUrl;
     this.signingSecret = signingSecret;
+    this.transport = transport;
+  }
+
+  /** Sends a request the way the app is connected: a signed HTTP POST, or a Socket Mode envelope. */
+  private async deliver(kind: 'slash_commands' | 'interactive', formBody: string): Promise<number> {
+    if (this.transport === 'http') {
+      const res = await postToSlackEndpoint(`${this.appUrl}/slack/events`, formBody, { signingSecret: this.signingSecret });
+      return res.status;
+    }
+    const form = new URLSearchParams(formBody);
+    const payload = kind === 'interactive' ? (JSON.parse(form.get('payload')!) as Record<string, unknown>) : Object.fromEntries(form);
+    await this.standin.sendEnvelope(kind, payload);
+    return 200;
   }
 
   /** Waits for a DM to `userId` (optionally whose text matches) and returns a handle on it. */
@@ -66,13 +81,11 @@ export class FakeSlack {
   /** Runs a slash command as `userId`; resolves with the private answer posted to the response URL. */
   async command(userId: string, text: string, command = '/oncall'): Promise<{ status: number; text: string; body: Record<string, unknown> }> {
     const responseUrl = this.standin.newResponseUrl();
-    const res = await postToSlackEndpoint(`${this.appUrl}/slack/events`, slashCommandBody({ userId, text, responseUrl, command }), {
-      signingSecret: this.signingSecret,
-    });
-    expect(res.status).toBe(200);
+    const status = await this.deliver('slash_commands', slashCommandBody({ userId, text, responseUrl, command }));
+    expect(status).toBe(200);
     const id = responseUrl.split('/').pop()!;
     const reply = await this.standin.waitFor(() => this.standin.responseUrlPosts.find((p) => p.id === id));
-    return { status: res.status, text: String(reply.body.text ?? ''), body: reply.body };
+    return { status, text: String(reply.body.text ?? ''), body: reply.body };
   }
 
   signedPost(path: string, body: string, opts: { timestamp?: number; tamper?: boolean; unsigned?: boolean } = {}): Promise<Response> {
@@ -90,8 +103,8 @@ export class FakeSlack {
       .find((e) => e.type === 'button' && e.text?.text === label);
     if (!button?.action_id) throw new Error(`no "${label}" button on the message "${current.text}"`);
     const responseUrl = this.standin.newResponseUrl({ channel: message.channel, ts: message.ts });
-    const res = await postToSlackEndpoint(
-      `${this.appUrl}/slack/events`,
+    const status = await this.deliver(
+      'interactive',
       blockActionBody({
         userId: asUser,
         actionId: button.action_id,
@@ -103,9 +116,8 @@ export class FakeSlack {
         messageTs: message.ts,
         message: { text: current.text, blocks: current.blocks },
       }),
-      { signingSecret: this.signingSecret },
     );
-    return new ClickResult(this, res.status, responseUrl.split('/').pop()!);
+    return new ClickResult(this, status, responseUrl.split('/').pop()!);
   }
 
   latest(message: StoredMessage): StoredMessage {

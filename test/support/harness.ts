@@ -22,7 +22,17 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(opts: { config?: string; now?: string; port?: number } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  config?: string;
+  now?: string;
+  port?: number;
+  /** Connect to Slack over Socket Mode (an app-level token) instead of signed HTTP requests. */
+  socketMode?: boolean;
+  /** Run the real node-cron loop instead of ticking by hand. */
+  cron?: boolean;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'baton-test-'));
   const dbPath = join(dir, 'baton.sqlite');
   const configPath = join(dir, 'baton.yml');
@@ -37,10 +47,13 @@ export async function startHarness(opts: { config?: string; now?: string; port?:
       databasePath: dbPath,
       configPath,
       clock,
-      cron: false,
+      cron: opts.cron ?? false,
       logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
-      slack: { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl },
+      slack: opts.socketMode
+        ? { botToken: 'xoxb-test-token', appToken: 'xapp-test-token', apiUrl: slack.apiUrl }
+        : { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl },
     });
+  const transport = opts.socketMode ? 'socket' : 'http';
   const harness: Harness = {
     baton: await boot(),
     slack,
@@ -64,7 +77,7 @@ export async function startHarness(opts: { config?: string; now?: string; port?:
     async restart() {
       await harness.baton.stop();
       harness.baton = await boot();
-      slack.connect(harness.baton.url, SIGNING_SECRET);
+      slack.connect(harness.baton.url, SIGNING_SECRET, transport);
     },
     async stop() {
       await harness.baton.stop();
@@ -72,6 +85,7 @@ export async function startHarness(opts: { config?: string; now?: string; port?:
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  slack.connect(harness.baton.url, SIGNING_SECRET);
+  slack.connect(harness.baton.url, SIGNING_SECRET, transport);
+  if (opts.socketMode) await slack.standin.waitFor(() => slack.standin.socketConnected, 5000);
   return harness;
 }
