@@ -38,6 +38,12 @@ export function createHttpServer(opts: { routes: Route[]; slackListener: Request
     const logger = opts.logger.child({ requestId });
     const url = new URL(req.url ?? '/', 'http://baton.invalid');
     const path = url.pathname;
+    const started = performance.now();
+    res.once('finish', () => {
+      // Integration keys travel in the path: they are secrets, so the access log never shows them.
+      const shown = path.replace(/^(\/integrations\/[^/]+\/)[^/]+/, '$1[redacted]');
+      logger.debug({ method: req.method, path: shown, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
+    });
 
     if (path === '/slack/events' && opts.slackListener) {
       if (req.method !== 'POST') return sendJson(res, 405, { error: 'method_not_allowed', message: 'use POST' });

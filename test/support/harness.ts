@@ -30,6 +30,8 @@ export interface HarnessOptions {
   socketMode?: boolean;
   /** Run the real node-cron loop instead of ticking by hand. */
   cron?: boolean;
+  /** Receives every log line (pino JSON) at trace level, to check what Baton writes. */
+  logSink?: (line: string) => void;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -48,7 +50,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       configPath,
       clock,
       cron: opts.cron ?? false,
-      logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+      logger: opts.logSink
+        ? createLogger('trace', { write: (line: string) => opts.logSink!(line) })
+        : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
       slack: opts.socketMode
         ? { botToken: 'xoxb-test-token', appToken: 'xapp-test-token', apiUrl: slack.apiUrl }
         : { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl },
