@@ -3,12 +3,13 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema.js';
 
 export type DB = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
-/** A transaction handle, as passed to db.transaction's callback. */
-export type Tx = Parameters<Parameters<DB['transaction']>[0]>[0];
+/** Anything queries can run on: the database itself (inside a native transaction) or a drizzle transaction. */
+export type Tx = BaseSQLiteDatabase<'sync', Database.RunResult, typeof schema>;
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
 

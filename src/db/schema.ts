@@ -210,6 +210,8 @@ export const outbox = sqliteTable(
   },
   (t) => [
     uniqueIndex('outbox_dedupe_key').on(t.dedupeKey),
+    // Coalescing and throttling look up an incident's refreshes.
+    index('outbox_incident_kind').on(t.incidentId, t.kind),
     index('outbox_due').on(t.nextAttemptAt).where(sql`status = 'pending'`),
   ],
 );

@@ -32,18 +32,22 @@ function compile(route: Route): CompiledRoute {
  */
 export function createHttpServer(opts: { routes: Route[]; slackListener: RequestListener | null; logger: Logger }): Server {
   const routes = opts.routes.map(compile);
+  const accessLog = opts.logger.isLevelEnabled('debug');
   return createServer((req, res) => {
     const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || randomUUID();
     res.setHeader('x-request-id', requestId);
-    const logger = opts.logger.child({ requestId });
-    const url = new URL(req.url ?? '/', 'http://baton.invalid');
-    const path = url.pathname;
-    const started = performance.now();
-    res.once('finish', () => {
-      // Integration keys travel in the path: they are secrets, so the access log never shows them.
-      const shown = path.replace(/^(\/integrations\/[^/]+\/)[^/]+/, '$1[redacted]');
-      logger.debug({ method: req.method, path: shown, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
-    });
+    // The per-request logger is made only when something is logged: ingest is a hot path.
+    let child: Logger | null = null;
+    const logger = new Proxy(opts.logger, { get: (target, prop) => Reflect.get((child ??= target.child({ requestId })), prop) });
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (accessLog) {
+      const started = performance.now();
+      res.once('finish', () => {
+        // Integration keys travel in the path: they are secrets, so the access log never shows them.
+        const shown = path.replace(/^(\/integrations\/[^/]+\/)[^/]+/, '$1[redacted]');
+        logger.debug({ method: req.method, path: shown, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
+      });
+    }
 
     if (path === '/slack/events' && opts.slackListener) {
       if (req.method !== 'POST') return sendJson(res, 405, { error: 'method_not_allowed', message: 'use POST' });

@@ -1,9 +1,9 @@
-import { and, eq, ne } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import type { DB, Tx } from '../db/client.js';
 import { alerts, escalationPolicies, incidents, integrationKeys, rawPayloads, services } from '../db/schema.js';
 import type { NormalizedGroup } from '../domain/alertmanager.js';
 import type { Clock } from '../domain/clock.js';
-import { matchesHash, sha256Hex } from '../security/hash.js';
+import { matchesHash, sameDigest, sha256Hex } from '../security/hash.js';
 import { findServiceWithTeam } from './directory.js';
 import { enqueueRefresh, enqueueTeamPost } from './outbox.js';
 import { pageLevel, type Incident } from './paging.js';
@@ -16,21 +16,97 @@ export type AuthResult = { ok: true; key: IntegrationKey } | { ok: false; messag
 export interface IngestResult {
   payloadId: number;
   incidentId: number | null;
-  outcome: 'opened' | 'updated' | 'resolved' | 'ignored';
+  outcome: 'opened' | 'updated' | 'unchanged' | 'resolved' | 'ignored';
+}
+
+interface Pending {
+  key: IntegrationKey;
+  rawBody: string;
+  group: NormalizedGroup;
+  resolve: (result: IngestResult) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Payloads committed together at most; the rest wait for the next batch. */
+const MAX_BATCH = 256;
+/** Alert-only changes refresh an incident's Slack messages at most this often, so a storm cannot flood Slack. */
+export const ALERT_REFRESH_INTERVAL_MS = 10_000;
+
+/** The statements ingest runs for every payload, prepared once: query building would otherwise dominate. */
+function prepareStatements(db: DB) {
+  const p = sql.placeholder;
+  return {
+    keyByHash: db.select().from(integrationKeys).where(eq(integrationKeys.keyHash, p('hash'))).prepare(),
+    // Only the id: the full row would parse three JSON columns on every re-send of a group.
+    openIncident: db
+      .select({ id: incidents.id })
+      .from(incidents)
+      .where(and(eq(incidents.serviceId, p('serviceId')), eq(incidents.dedupKey, p('dedupKey')), ne(incidents.status, 'resolved')))
+      .prepare(),
+    alertByFingerprint: db
+      .select({ id: alerts.id, status: alerts.status, endsAt: alerts.endsAt, annotationsJson: sql<string>`${alerts.annotations}` })
+      .from(alerts)
+      .where(and(eq(alerts.incidentId, p('incidentId')), eq(alerts.fingerprint, p('fingerprint'))))
+      .prepare(),
+    insertAlert: db
+      .insert(alerts)
+      .values({
+        incidentId: p('incidentId'),
+        fingerprint: p('fingerprint'),
+        status: p('status'),
+        labels: p('labels'),
+        annotations: p('annotations'),
+        startsAt: p('startsAt'),
+        endsAt: p('endsAt'),
+        sourceUrl: p('sourceUrl'),
+        firstSeenAt: p('now'),
+        lastSeenAt: p('now'),
+      })
+      .prepare(),
+    // drizzle's update builder takes placeholders only as raw SQL, so JSON columns arrive already encoded.
+    updateAlert: db
+      .update(alerts)
+      .set({ status: sql`${p('status')}`, labels: sql`${p('labelsJson')}`, annotations: sql`${p('annotationsJson')}`, endsAt: sql`${p('endsAt')}`, lastSeenAt: sql`${p('now')}` })
+      .where(eq(alerts.id, p('id')))
+      .prepare(),
+    firingAlert: db
+      .select({ id: alerts.id })
+      .from(alerts)
+      .where(and(eq(alerts.incidentId, p('incidentId')), eq(alerts.status, 'firing')))
+      .limit(1)
+      .prepare(),
+    insertPayload: db
+      .insert(rawPayloads)
+      .values({ integrationKeyId: p('keyId'), source: p('source'), receivedAt: p('now'), body: p('body'), incidentId: p('incidentId') })
+      .prepare(),
+  };
 }
 
 export class IngestService {
+  private readonly statements: ReturnType<typeof prepareStatements>;
+  /** A savepoint around one payload inside the batch transaction (better-sqlite3 nests natively). */
+  private readonly savepoint: <T>(fn: () => T) => T;
+  private readonly batchTransaction: (fn: () => void) => void;
+  private queue: Pending[] = [];
+  private flushScheduled = false;
+
   constructor(
     private readonly db: DB,
     private readonly clock: Clock,
     /** Wakes the outbox dispatcher once a transaction that queued messages has committed. */
     private readonly onQueued: () => void,
-  ) {}
+  ) {
+    this.statements = prepareStatements(db);
+    const nested = db.$client.transaction((fn: () => unknown) => fn());
+    this.savepoint = <T>(fn: () => T) => nested(fn) as T;
+    this.batchTransaction = db.$client.transaction((fn: () => void) => fn());
+  }
 
   /** Checks an integration key (stored hashed) and, when the key requires one, the bearer token. */
   authenticate(kind: IntegrationKey['kind'], presentedKey: string, authorization: string | undefined): AuthResult {
-    const key = this.db.select().from(integrationKeys).where(eq(integrationKeys.keyHash, sha256Hex(presentedKey))).get();
-    if (!key || key.kind !== kind || !matchesHash(presentedKey, key.keyHash)) {
+    const presentedHash = sha256Hex(presentedKey);
+    const key = this.statements.keyByHash.get({ hash: presentedHash });
+    if (!key || key.kind !== kind || !sameDigest(presentedHash, key.keyHash)) {
       return { ok: false, message: 'unknown integration key' };
     }
     if (key.bearerHash) {
@@ -42,29 +118,61 @@ export class IngestService {
   }
 
   /**
-   * Stores the raw payload and its effect in one transaction. Throws if storing fails, so the route can
-   * answer 5xx and the sender retries.
+   * Stores the raw payload and its effect, then resolves. Payloads arriving together are committed in one
+   * transaction (group commit), each in its own savepoint: the promise resolves only after the commit, and
+   * rejects if storing failed, so the route can answer 5xx and the sender retries.
    */
-  ingest(key: IntegrationKey, rawBody: string, group: NormalizedGroup): IngestResult {
-    const now = this.clock.now().getTime();
-    const result = this.db.transaction((tx) => {
-      const payloadId = Number(
-        tx.insert(rawPayloads).values({ integrationKeyId: key.id, source: group.source, receivedAt: now, body: rawBody }).run()
-          .lastInsertRowid,
-      );
-      const open = tx
-        .select()
-        .from(incidents)
-        .where(and(eq(incidents.serviceId, key.serviceId), eq(incidents.dedupKey, group.dedupKey), ne(incidents.status, 'resolved')))
-        .get();
-      const outcome = open ? this.update(tx, open, group, now) : this.open(tx, key.serviceId, group, now);
-      if (outcome.incidentId !== null) {
-        tx.update(rawPayloads).set({ incidentId: outcome.incidentId }).where(eq(rawPayloads.id, payloadId)).run();
+  ingest(key: IntegrationKey, rawBody: string, group: NormalizedGroup): Promise<IngestResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ key, rawBody, group, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
       }
-      return { payloadId, ...outcome };
     });
-    if (result.outcome !== 'ignored') this.onQueued();
-    return result;
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue.splice(0, MAX_BATCH);
+    if (this.queue.length > 0) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+    const now = this.clock.now().getTime();
+    const outcomes: Array<{ ok: true; result: IngestResult } | { ok: false; error: unknown }> = [];
+    try {
+      this.batchTransaction(() => {
+        for (const item of batch) {
+          try {
+            outcomes.push({ ok: true, result: this.savepoint(() => this.apply(item, now)) });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      // The commit itself failed: nothing of the batch is stored.
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) item.resolve(outcome.result);
+      else item.reject(outcome.error);
+    });
+    // Only these outcomes queue messages; a re-send of an unchanged group must not wake the dispatcher.
+    if (outcomes.some((o) => o.ok && ['opened', 'updated', 'resolved'].includes(o.result.outcome))) this.onQueued();
+  }
+
+  private apply({ key, rawBody, group }: Pending, now: number): IngestResult {
+    const tx: Tx = this.db;
+    const open = this.statements.openIncident.get({ serviceId: key.serviceId, dedupKey: group.dedupKey });
+    const outcome = open ? this.update(tx, open, group, now) : this.open(tx, key.serviceId, group, now);
+    const payloadId = Number(
+      this.statements.insertPayload.run({ keyId: key.id, source: group.source, now, body: rawBody, incidentId: outcome.incidentId }).lastInsertRowid,
+    );
+    return { payloadId, ...outcome };
   }
 
   private open(tx: Tx, serviceId: string, group: NormalizedGroup, now: number): Omit<IngestResult, 'payloadId'> {
@@ -93,7 +201,7 @@ export class IngestService {
       })
       .returning()
       .get();
-    this.upsertAlerts(tx, incident.id, group, now);
+    this.upsertAlerts(incident.id, group, now);
     recordEvent(tx, incident.id, now, 'opened', group.source, { alerts: group.alerts.length, severity: group.severity });
     const team = findServiceWithTeam(tx, serviceId)?.team;
     if (team) enqueueTeamPost(tx, incident.id, team.slackChannel, now);
@@ -101,14 +209,10 @@ export class IngestService {
     return { incidentId: incident.id, outcome: 'opened' };
   }
 
-  private update(tx: Tx, incident: Incident, group: NormalizedGroup, now: number): Omit<IngestResult, 'payloadId'> {
-    const changed = this.upsertAlerts(tx, incident.id, group, now);
-    const stillFiring = tx
-      .select({ id: alerts.id })
-      .from(alerts)
-      .where(and(eq(alerts.incidentId, incident.id), eq(alerts.status, 'firing')))
-      .get();
-    if (!stillFiring) {
+  private update(tx: Tx, incident: Pick<Incident, 'id'>, group: NormalizedGroup, now: number): Omit<IngestResult, 'payloadId'> {
+    const changed = this.upsertAlerts(incident.id, group, now);
+    if (!changed) return { incidentId: incident.id, outcome: 'unchanged' };
+    if (!this.statements.firingAlert.get({ incidentId: incident.id })) {
       tx.update(incidents)
         .set({ status: 'resolved', resolvedAt: now, resolvedBy: null, nextEscalationAt: null, updatedAt: now })
         .where(eq(incidents.id, incident.id))
@@ -117,33 +221,34 @@ export class IngestService {
       enqueueRefresh(tx, incident.id, now);
       return { incidentId: incident.id, outcome: 'resolved' };
     }
-    // A re-send of the same group pages nobody again; only changes to the alert set are worth a refresh.
-    if (changed) {
-      recordEvent(tx, incident.id, now, 'alerts_updated', group.source, { alerts: group.alerts.length });
-      enqueueRefresh(tx, incident.id, now);
-    }
+    // A re-send of the same group pages nobody again; a changed alert set is worth a (throttled) refresh.
+    recordEvent(tx, incident.id, now, 'alerts_updated', group.source, { alerts: group.alerts.length });
+    enqueueRefresh(tx, incident.id, now, { minIntervalMs: ALERT_REFRESH_INTERVAL_MS });
     return { incidentId: incident.id, outcome: 'updated' };
   }
 
   /** Returns whether any alert was added or changed status. */
-  private upsertAlerts(tx: Tx, incidentId: number, group: NormalizedGroup, now: number): boolean {
+  private upsertAlerts(incidentId: number, group: NormalizedGroup, now: number): boolean {
     let changed = false;
     for (const alert of group.alerts) {
-      const existing = tx
-        .select({ id: alerts.id, status: alerts.status })
-        .from(alerts)
-        .where(and(eq(alerts.incidentId, incidentId), eq(alerts.fingerprint, alert.fingerprint)))
-        .get();
+      const existing = this.statements.alertByFingerprint.get({ incidentId, fingerprint: alert.fingerprint });
+      const annotationsJson = JSON.stringify(alert.annotations);
+      // Alertmanager re-sends the whole group every interval; an alert that did not change is not rewritten.
+      // (Its labels cannot differ: the fingerprint is a hash of them.)
+      if (existing && existing.status === alert.status && existing.endsAt === alert.endsAt && existing.annotationsJson === annotationsJson) continue;
+      const values = { status: alert.status, labels: alert.labels, annotations: alert.annotations, endsAt: alert.endsAt, now };
       if (!existing) {
-        tx.insert(alerts)
-          .values({ incidentId, ...alert, firstSeenAt: now, lastSeenAt: now })
-          .run();
+        this.statements.insertAlert.run({ ...values, incidentId, fingerprint: alert.fingerprint, startsAt: alert.startsAt, sourceUrl: alert.sourceUrl });
         changed = true;
       } else {
-        tx.update(alerts)
-          .set({ status: alert.status, labels: alert.labels, annotations: alert.annotations, endsAt: alert.endsAt, lastSeenAt: now })
-          .where(eq(alerts.id, existing.id))
-          .run();
+        this.statements.updateAlert.run({
+          status: alert.status,
+          labelsJson: JSON.stringify(alert.labels),
+          annotationsJson,
+          endsAt: alert.endsAt,
+          now,
+          id: existing.id,
+        });
         changed ||= existing.status !== alert.status;
       }
     }

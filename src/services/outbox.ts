@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import { outbox } from '../db/schema.js';
 
@@ -12,10 +12,10 @@ export type OutboxMessage =
   | { kind: 'slack.refresh'; incidentId: number }
   | { kind: 'slack.incident_note'; incidentId: number; channel: string; text: string };
 
-function insert(tx: Tx, message: OutboxMessage, dedupeKey: string | null, now: number): void {
+function insert(tx: Tx, message: OutboxMessage, dedupeKey: string | null, now: number, dueAt = now): void {
   const { kind, ...payload } = message;
   tx.insert(outbox)
-    .values({ kind, dedupeKey, incidentId: message.incidentId, payload, status: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now })
+    .values({ kind, dedupeKey, incidentId: message.incidentId, payload, status: 'pending', attempts: 0, nextAttemptAt: dueAt, createdAt: now })
     .onConflictDoNothing()
     .run();
 }
@@ -33,14 +33,31 @@ export function enqueueTeamPost(tx: Tx, incidentId: number, channel: string, now
  * Updates every message of the incident; coalesced, since one refresh shows the latest state anyway. A
  * pending refresh waiting out a backoff is made due now: a new change should not wait for an old failure.
  */
-export function enqueueRefresh(tx: Tx, incidentId: number, now: number): void {
+export function enqueueRefresh(tx: Tx, incidentId: number, now: number, opts: { minIntervalMs?: number } = {}): void {
   const pending = tx
     .select({ id: outbox.id, nextAttemptAt: outbox.nextAttemptAt })
     .from(outbox)
     .where(and(eq(outbox.kind, 'slack.refresh'), eq(outbox.incidentId, incidentId), eq(outbox.status, 'pending')))
     .get();
-  if (!pending) insert(tx, { kind: 'slack.refresh', incidentId }, null, now);
-  else if (pending.nextAttemptAt > now) tx.update(outbox).set({ nextAttemptAt: now }).where(eq(outbox.id, pending.id)).run();
+  if (pending) {
+    if (!opts.minIntervalMs && pending.nextAttemptAt > now) {
+      tx.update(outbox).set({ nextAttemptAt: now }).where(eq(outbox.id, pending.id)).run();
+    }
+    return;
+  }
+  let due = now;
+  if (opts.minIntervalMs) {
+    // Throttled refreshes wait until the interval since the last one has passed.
+    const last = tx
+      .select({ createdAt: outbox.createdAt })
+      .from(outbox)
+      .where(and(eq(outbox.kind, 'slack.refresh'), eq(outbox.incidentId, incidentId)))
+      .orderBy(desc(outbox.id))
+      .limit(1)
+      .get();
+    if (last) due = Math.max(now, last.createdAt + opts.minIntervalMs);
+  }
+  insert(tx, { kind: 'slack.refresh', incidentId }, null, now, due);
 }
 
 /** A line in the incident's thread in the team channel. */

@@ -87,7 +87,7 @@ describe('an Alertmanager alert pages the on-call in Slack', () => {
     await h.baton.drain();
     const mark = h.slack.callCount();
     const again = await h.postAlertmanager(firing());
-    expect(await again.json()).toMatchObject({ outcome: 'updated' });
+    expect(await again.json()).toMatchObject({ outcome: 'unchanged' });
     await h.baton.drain();
     h.slack.expectNoCallsSince(mark);
     expect(h.baton.db.select().from(incidents).all()).toHaveLength(1);

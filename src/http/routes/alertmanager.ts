@@ -21,7 +21,7 @@ export function alertmanagerRoute(ingest: IngestService) {
     }
     let result;
     try {
-      result = ingest.ingest(auth.key, raw, normalizeAlertmanager(parsed.data));
+      result = await ingest.ingest(auth.key, raw, normalizeAlertmanager(parsed.data));
     } catch (err) {
       logger.error({ err }, 'could not store an Alertmanager payload');
       throw new HttpError(503, 'storage_failed', 'the alert could not be stored; retry later');

@@ -1,0 +1,1 @@
+CREATE INDEX `outbox_incident_kind` ON `outbox` (`incident_id`,`kind`);
