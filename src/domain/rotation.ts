@@ -47,13 +47,13 @@ function nominalShiftMs(rotation: Rotation): number {
   return rotation.shiftLength * unitMs;
 }
 
-function shiftByIndex(rotation: Rotation, index: number): Shift {
+function shiftByIndex(rotation: Rotation, index: number, start = shiftBoundary(rotation, index), end = shiftBoundary(rotation, index + 1)): Shift {
   const n = rotation.participants.length;
   const slot = ((index % n) + n) % n;
   return {
     index,
-    start: shiftBoundary(rotation, index),
-    end: shiftBoundary(rotation, index + 1),
+    start,
+    end,
     primary: rotation.participants[slot]!,
     secondary: n > 1 ? rotation.participants[(slot + 1) % n]! : null,
   };
@@ -66,9 +66,15 @@ export function shiftAt(rotation: Rotation, at: number): Shift | null {
   if (at < first) return null;
   // Estimate from the nominal length, then correct for daylight-saving drift (at most a step or two).
   let index = Math.floor((at - first) / nominalShiftMs(rotation));
-  while (index > 0 && shiftBoundary(rotation, index) > at) index -= 1;
-  while (shiftBoundary(rotation, index + 1) <= at) index += 1;
-  return shiftByIndex(rotation, index);
+  let start = shiftBoundary(rotation, index);
+  while (index > 0 && start > at) start = shiftBoundary(rotation, --index);
+  let end = shiftBoundary(rotation, index + 1);
+  while (end <= at) {
+    index += 1;
+    start = end;
+    end = shiftBoundary(rotation, index + 1);
+  }
+  return shiftByIndex(rotation, index, start, end);
 }
 
 /** Every shift that overlaps [from, to), in order. */

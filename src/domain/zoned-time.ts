@@ -18,6 +18,24 @@ export function localTimeToUtc(
   time: { hour: number; minute: number },
   zone: string,
 ): number {
+  // Pure and asked again and again for the same handoffs, while zone offsets are costly to compute.
+  const key = `${zone}|${date.year}-${date.month}-${date.day}|${time.hour}:${time.minute}`;
+  const cached = memo.get(key);
+  if (cached !== undefined) return cached;
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  const instant = computeLocalTimeToUtc(date, time, zone);
+  memo.set(key, instant);
+  return instant;
+}
+
+const MEMO_LIMIT = 200_000;
+const memo = new Map<string, number>();
+
+function computeLocalTimeToUtc(
+  date: { year: number; month: number; day: number },
+  time: { hour: number; minute: number },
+  zone: string,
+): number {
   const tz = IANAZone.create(zone);
   const wallAsUtc = Date.UTC(date.year, date.month - 1, date.day, time.hour, time.minute);
   const offsetBefore = tz.offset(wallAsUtc - DAY);
@@ -39,22 +57,33 @@ export function localTimeToUtc(
   return hi;
 }
 
+const parsedTimes = new Map<string, { hour: number; minute: number }>();
+const parsedDates = new Map<string, { year: number; month: number; day: number }>();
+
 export function parseHHMM(value: string): { hour: number; minute: number } {
+  const cached = parsedTimes.get(value);
+  if (cached) return cached;
   const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(value);
   if (!match) throw new Error(`expected a time as HH:MM, got "${value}"`);
-  return { hour: Number(match[1]), minute: Number(match[2]) };
+  const parsed = Object.freeze({ hour: Number(match[1]), minute: Number(match[2]) });
+  if (parsedTimes.size < 10_000) parsedTimes.set(value, parsed);
+  return parsed;
 }
 
 export function parseISODate(value: string): { year: number; month: number; day: number } {
+  const cached = parsedDates.get(value);
+  if (cached) return cached;
   const dt = DateTime.fromISO(value, { zone: 'UTC' });
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || !dt.isValid) throw new Error(`expected a date as YYYY-MM-DD, got "${value}"`);
-  return { year: dt.year, month: dt.month, day: dt.day };
+  const parsed = Object.freeze({ year: dt.year, month: dt.month, day: dt.day });
+  if (parsedDates.size < 10_000) parsedDates.set(value, parsed);
+  return parsed;
 }
 
 /** Calendar arithmetic on a plain date, free of any zone's daylight saving. */
 export function addDays(date: { year: number; month: number; day: number }, days: number) {
-  const dt = DateTime.utc(date.year, date.month, date.day).plus({ days });
-  return { year: dt.year, month: dt.month, day: dt.day };
+  const d = new Date(Date.UTC(date.year, date.month - 1, date.day + days));
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
 }
 
 /** How a person reads an instant: "Mon 23 Nov 14:00 CET". */

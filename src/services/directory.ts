@@ -1,17 +1,22 @@
 import { eq } from 'drizzle-orm';
 import type { DB, Tx } from '../db/client.js';
-import { rotationParticipants, rotations, services, teams, users } from '../db/schema.js';
+import { services, teams, users } from '../db/schema.js';
+import { statementsOf } from './statements.js';
 import type { Rotation } from '../domain/rotation.js';
 
 type Reader = DB | Tx;
 
 /** Every rotation with its participants in order, as the pure schedule engine wants them. */
-export function loadRotations(db: Reader): Map<string, Rotation & { teamId: string }> {
-  const members = db.select().from(rotationParticipants).orderBy(rotationParticipants.position).all();
+export function loadRotations(db: DB): Map<string, Rotation & { teamId: string }> {
+  const statements = statementsOf(db);
   const byRotation = new Map<string, string[]>();
-  for (const m of members) byRotation.set(m.rotationId, [...(byRotation.get(m.rotationId) ?? []), m.userId]);
+  for (const m of statements.allParticipants.all()) {
+    const list = byRotation.get(m.rotationId);
+    if (list) list.push(m.userId);
+    else byRotation.set(m.rotationId, [m.userId]);
+  }
   const out = new Map<string, Rotation & { teamId: string }>();
-  for (const r of db.select().from(rotations).orderBy(rotations.name).all()) {
+  for (const r of statements.allRotations.all()) {
     out.set(r.id, {
       id: r.id,
       name: r.name,

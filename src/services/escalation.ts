@@ -1,11 +1,10 @@
-import { and, asc, eq, lte } from 'drizzle-orm';
+import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
 import { incidents } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { nextPosition } from '../domain/escalation.js';
-import { findServiceWithTeam } from './directory.js';
 import { enqueueIncidentNote } from './outbox.js';
-import { pageLevel } from './paging.js';
+import { loadPagingContext, pageLevel, type Incident, type PagingContext } from './paging.js';
 import { recordEvent } from './timeline.js';
 
 /** Advances unacknowledged incidents whose level timed out. All state is in the database. */
@@ -16,46 +15,51 @@ export class EscalationService {
     private readonly onQueued: () => void,
   ) {}
 
-  /** Escalates every due incident by one level; returns how many moved. Safe to run twice: state is re-read. */
-  tick(batchSize = 500): number {
+  /**
+   * Escalates every due incident by one level, in one transaction (one commit per tick, not per incident);
+   * returns how many moved. Safe to run twice: each incident's state is re-checked inside the transaction.
+   */
+  tick(batchSize = 1000): number {
     const now = this.clock.now().getTime();
-    const due = this.db
-      .select({ id: incidents.id })
-      .from(incidents)
-      .where(and(eq(incidents.status, 'triggered'), lte(incidents.nextEscalationAt, now)))
-      .orderBy(asc(incidents.nextEscalationAt))
-      .limit(batchSize)
-      .all();
-    let moved = 0;
-    for (const { id } of due) {
-      this.db.transaction((tx) => {
-        const incident = tx.select().from(incidents).where(eq(incidents.id, id)).get();
-        if (!incident || incident.status !== 'triggered' || incident.nextEscalationAt === null || incident.nextEscalationAt > now) return;
-        const from = { level: incident.escalationLevel, loop: incident.escalationLoop };
-        const next = nextPosition(incident.policy, from);
-        if (next) {
-          recordEvent(tx, incident.id, now, 'escalated', null, { from: from.level + 1, to: next.level + 1, reason: 'timeout' });
-          const minutes = incident.policy.levels[from.level]?.delayMinutes ?? 15;
-          pageLevel(tx, incident, next, now, `Level ${from.level + 1} did not acknowledge within ${minutes} minutes.`);
-        } else {
-          tx.update(incidents).set({ nextEscalationAt: null, updatedAt: now }).where(eq(incidents.id, id)).run();
-          recordEvent(tx, incident.id, now, 'escalation_exhausted', null, { levels: incident.policy.levels.length });
-          const team = findServiceWithTeam(tx, incident.serviceId)?.team;
-          if (team) {
-            enqueueIncidentNote(
-              tx,
-              incident.id,
-              team.slackChannel,
-              `:rotating_light: Nobody acknowledged after every level of ${incident.policy.name}. The incident stays open.`,
-              `exhausted:${incident.id}`,
-              now,
-            );
-          }
-        }
-        moved += 1;
-      });
-    }
+    const moved = this.db.transaction(() => {
+      const due = this.db
+        .select()
+        .from(incidents)
+        .where(and(sql`${incidents.status} = 'triggered'`, lte(incidents.nextEscalationAt, now)))
+        .orderBy(asc(incidents.nextEscalationAt))
+        .limit(batchSize)
+        .all();
+      if (due.length === 0) return 0;
+      const context = loadPagingContext(this.db);
+      for (const incident of due) this.escalateOne(incident, now, context);
+      return due.length;
+    });
     if (moved > 0) this.onQueued();
     return moved;
+  }
+
+  private escalateOne(incident: Incident, now: number, context: PagingContext): void {
+    const db = this.db;
+    const from = { level: incident.escalationLevel, loop: incident.escalationLoop };
+    const next = nextPosition(incident.policy, from);
+    if (next) {
+      recordEvent(db, incident.id, now, 'escalated', null, { from: from.level + 1, to: next.level + 1, reason: 'timeout' });
+      const minutes = incident.policy.levels[from.level]?.delayMinutes ?? 15;
+      pageLevel(db, incident, next, now, `Level ${from.level + 1} did not acknowledge within ${minutes} minutes.`, context);
+      return;
+    }
+    db.update(incidents).set({ nextEscalationAt: null, updatedAt: now }).where(eq(incidents.id, incident.id)).run();
+    recordEvent(db, incident.id, now, 'escalation_exhausted', null, { levels: incident.policy.levels.length });
+    const channel = context.teamChannelOf(incident.serviceId);
+    if (channel) {
+      enqueueIncidentNote(
+        db,
+        incident.id,
+        channel,
+        `:rotating_light: Nobody acknowledged after every level of ${incident.policy.name}. The incident stays open.`,
+        `exhausted:${incident.id}`,
+        now,
+      );
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import type { DB, Tx } from '../db/client.js';
+import type { DB } from '../db/client.js';
 import { incidents } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { nextPosition } from '../domain/escalation.js';
@@ -30,7 +30,8 @@ export class IncidentService {
 
   act(action: IncidentAction, incidentId: number, actor: string): ActionOutcome {
     const now = this.clock.now().getTime();
-    const result = this.db.transaction((tx): ActionOutcome => {
+    const result = this.db.transaction((): ActionOutcome => {
+      const tx = this.db;
       const incident = tx.select().from(incidents).where(eq(incidents.id, incidentId)).get();
       if (!incident) return { outcome: 'not_found' };
       const refusal = whyUnchanged(action, incident);
@@ -57,7 +58,7 @@ function whyUnchanged(action: IncidentAction, incident: Incident): string | null
   return null;
 }
 
-function acknowledge(tx: Tx, incident: Incident, actor: string, now: number): void {
+function acknowledge(tx: DB, incident: Incident, actor: string, now: number): void {
   tx.update(incidents)
     .set({ status: 'acknowledged', acknowledgedAt: now, acknowledgedBy: actor, nextEscalationAt: null, updatedAt: now })
     .where(eq(incidents.id, incident.id))
@@ -66,7 +67,7 @@ function acknowledge(tx: Tx, incident: Incident, actor: string, now: number): vo
   enqueueRefresh(tx, incident.id, now);
 }
 
-function resolve(tx: Tx, incident: Incident, actor: string, now: number): void {
+function resolve(tx: DB, incident: Incident, actor: string, now: number): void {
   tx.update(incidents)
     .set({ status: 'resolved', resolvedAt: now, resolvedBy: actor, nextEscalationAt: null, updatedAt: now })
     .where(eq(incidents.id, incident.id))
@@ -76,7 +77,7 @@ function resolve(tx: Tx, incident: Incident, actor: string, now: number): void {
 }
 
 /** Pages the next level now. Returns a reason when there is no level left to go to. */
-function escalate(tx: Tx, incident: Incident, actor: string, now: number): string | null {
+function escalate(tx: DB, incident: Incident, actor: string, now: number): string | null {
   const next = nextPosition(incident.policy, { level: incident.escalationLevel, loop: incident.escalationLoop });
   if (!next) return `It is already at the last level (${incident.policy.levels.length}) of ${incident.policy.name}.`;
   recordEvent(tx, incident.id, now, 'escalated', actor, { from: incident.escalationLevel + 1, to: next.level + 1 });

@@ -1,5 +1,5 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
-import type { DB, Tx } from '../db/client.js';
+import type { DB } from '../db/client.js';
 import { alerts, escalationPolicies, incidents, integrationKeys, rawPayloads, services } from '../db/schema.js';
 import type { NormalizedGroup } from '../domain/alertmanager.js';
 import type { Clock } from '../domain/clock.js';
@@ -166,7 +166,7 @@ export class IngestService {
   }
 
   private apply({ key, rawBody, group }: Pending, now: number): IngestResult {
-    const tx: Tx = this.db;
+    const tx = this.db;
     const open = this.statements.openIncident.get({ serviceId: key.serviceId, dedupKey: group.dedupKey });
     const outcome = open ? this.update(tx, open, group, now) : this.open(tx, key.serviceId, group, now);
     const payloadId = Number(
@@ -175,7 +175,7 @@ export class IngestService {
     return { payloadId, ...outcome };
   }
 
-  private open(tx: Tx, serviceId: string, group: NormalizedGroup, now: number): Omit<IngestResult, 'payloadId'> {
+  private open(tx: DB, serviceId: string, group: NormalizedGroup, now: number): Omit<IngestResult, 'payloadId'> {
     // A group that arrives already resolved (or resolves a closed incident) has nothing left to page for.
     if (group.alerts.every((a) => a.status === 'resolved')) return { incidentId: null, outcome: 'ignored' };
     const service = tx.select().from(services).where(eq(services.id, serviceId)).get();
@@ -209,7 +209,7 @@ export class IngestService {
     return { incidentId: incident.id, outcome: 'opened' };
   }
 
-  private update(tx: Tx, incident: Pick<Incident, 'id'>, group: NormalizedGroup, now: number): Omit<IngestResult, 'payloadId'> {
+  private update(tx: DB, incident: Pick<Incident, 'id'>, group: NormalizedGroup, now: number): Omit<IngestResult, 'payloadId'> {
     const changed = this.upsertAlerts(incident.id, group, now);
     if (!changed) return { incidentId: incident.id, outcome: 'unchanged' };
     if (!this.statements.firingAlert.get({ incidentId: incident.id })) {

@@ -1,6 +1,5 @@
-import { and, desc, eq } from 'drizzle-orm';
-import type { Tx } from '../db/client.js';
-import { outbox } from '../db/schema.js';
+import type { DB } from '../db/client.js';
+import { statementsOf } from './statements.js';
 
 /**
  * What the dispatcher knows how to send. Payloads name the incident rather than carry rendered text, so a
@@ -12,55 +11,43 @@ export type OutboxMessage =
   | { kind: 'slack.refresh'; incidentId: number }
   | { kind: 'slack.incident_note'; incidentId: number; channel: string; text: string };
 
-function insert(tx: Tx, message: OutboxMessage, dedupeKey: string | null, now: number, dueAt = now): void {
+// Every function here writes through the caller's open transaction on `db`.
+
+function insert(db: DB, message: OutboxMessage, dedupeKey: string | null, now: number, dueAt = now): void {
   const { kind, ...payload } = message;
-  tx.insert(outbox)
-    .values({ kind, dedupeKey, incidentId: message.incidentId, payload, status: 'pending', attempts: 0, nextAttemptAt: dueAt, createdAt: now })
-    .onConflictDoNothing()
-    .run();
+  statementsOf(db).insertOutbox.run({ kind, dedupeKey, incidentId: message.incidentId, payload, dueAt, now });
 }
 
 /** A page is sent at most once per incident, escalation step and recipient, also across restarts. */
-export function enqueuePage(tx: Tx, page: Omit<Extract<OutboxMessage, { kind: 'slack.page' }>, 'kind'>, now: number): void {
-  insert(tx, { kind: 'slack.page', ...page }, `page:${page.incidentId}:${page.loop}:${page.level}:${page.userId}:slack`, now);
+export function enqueuePage(db: DB, page: Omit<Extract<OutboxMessage, { kind: 'slack.page' }>, 'kind'>, now: number): void {
+  insert(db, { kind: 'slack.page', ...page }, `page:${page.incidentId}:${page.loop}:${page.level}:${page.userId}:slack`, now);
 }
 
-export function enqueueTeamPost(tx: Tx, incidentId: number, channel: string, now: number): void {
-  insert(tx, { kind: 'slack.team_post', incidentId, channel }, `team:${incidentId}:${channel}`, now);
+export function enqueueTeamPost(db: DB, incidentId: number, channel: string, now: number): void {
+  insert(db, { kind: 'slack.team_post', incidentId, channel }, `team:${incidentId}:${channel}`, now);
 }
 
 /**
  * Updates every message of the incident; coalesced, since one refresh shows the latest state anyway. A
  * pending refresh waiting out a backoff is made due now: a new change should not wait for an old failure.
+ * With `minIntervalMs` (alert-only changes), refreshes are spaced out so a storm cannot flood Slack.
  */
-export function enqueueRefresh(tx: Tx, incidentId: number, now: number, opts: { minIntervalMs?: number } = {}): void {
-  const pending = tx
-    .select({ id: outbox.id, nextAttemptAt: outbox.nextAttemptAt })
-    .from(outbox)
-    .where(and(eq(outbox.kind, 'slack.refresh'), eq(outbox.incidentId, incidentId), eq(outbox.status, 'pending')))
-    .get();
+export function enqueueRefresh(db: DB, incidentId: number, now: number, opts: { minIntervalMs?: number } = {}): void {
+  const statements = statementsOf(db);
+  const pending = statements.pendingRefresh.get({ incidentId });
   if (pending) {
-    if (!opts.minIntervalMs && pending.nextAttemptAt > now) {
-      tx.update(outbox).set({ nextAttemptAt: now }).where(eq(outbox.id, pending.id)).run();
-    }
+    if (!opts.minIntervalMs && pending.nextAttemptAt > now) statements.makeDue.run({ id: pending.id, now });
     return;
   }
   let due = now;
   if (opts.minIntervalMs) {
-    // Throttled refreshes wait until the interval since the last one has passed.
-    const last = tx
-      .select({ createdAt: outbox.createdAt })
-      .from(outbox)
-      .where(and(eq(outbox.kind, 'slack.refresh'), eq(outbox.incidentId, incidentId)))
-      .orderBy(desc(outbox.id))
-      .limit(1)
-      .get();
+    const last = statements.lastRefresh.get({ incidentId });
     if (last) due = Math.max(now, last.createdAt + opts.minIntervalMs);
   }
-  insert(tx, { kind: 'slack.refresh', incidentId }, null, now, due);
+  insert(db, { kind: 'slack.refresh', incidentId }, null, now, due);
 }
 
 /** A line in the incident's thread in the team channel. */
-export function enqueueIncidentNote(tx: Tx, incidentId: number, channel: string, text: string, dedupeKey: string, now: number): void {
-  insert(tx, { kind: 'slack.incident_note', incidentId, channel, text }, dedupeKey, now);
+export function enqueueIncidentNote(db: DB, incidentId: number, channel: string, text: string, dedupeKey: string, now: number): void {
+  insert(db, { kind: 'slack.incident_note', incidentId, channel, text }, dedupeKey, now);
 }

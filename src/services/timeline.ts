@@ -1,5 +1,5 @@
-import type { Tx } from '../db/client.js';
-import { incidentEvents } from '../db/schema.js';
+import type { DB } from '../db/client.js';
+import { statementsOf } from './statements.js';
 
 export type TimelineKind =
   | 'opened'
@@ -11,13 +11,14 @@ export type TimelineKind =
   | 'acknowledged'
   | 'resolved';
 
+/** Appends to the incident's timeline, in the caller's open transaction on `db`. */
 export function recordEvent(
-  tx: Tx,
+  db: DB,
   incidentId: number,
   at: number,
   kind: TimelineKind,
   actor: string | null,
   detail: Record<string, unknown> = {},
 ): void {
-  tx.insert(incidentEvents).values({ incidentId, at, kind, actor, detail }).run();
+  statementsOf(db).insertEvent.run({ incidentId, at, kind, actor, detail });
 }

@@ -1,0 +1,70 @@
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { DB } from '../db/client.js';
+import { incidentEvents, incidents, outbox, rotationParticipants, rotations } from '../db/schema.js';
+
+/**
+ * The writes every page, escalation and acknowledgement makes, prepared once per database: building
+ * drizzle queries per call cost more than running them. They run on the one connection, so inside
+ * whatever transaction the caller has open.
+ */
+function prepare(db: DB) {
+  const p = sql.placeholder;
+  return {
+    insertOutbox: db
+      .insert(outbox)
+      .values({
+        kind: p('kind'),
+        dedupeKey: p('dedupeKey'),
+        incidentId: p('incidentId'),
+        payload: p('payload'),
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: p('dueAt'),
+        createdAt: p('now'),
+      })
+      .onConflictDoNothing()
+      .prepare(),
+    pendingRefresh: db
+      .select({ id: outbox.id, nextAttemptAt: outbox.nextAttemptAt })
+      .from(outbox)
+      .where(and(eq(outbox.incidentId, p('incidentId')), eq(outbox.kind, 'slack.refresh'), eq(outbox.status, 'pending')))
+      .limit(1)
+      .prepare(),
+    lastRefresh: db
+      .select({ createdAt: outbox.createdAt })
+      .from(outbox)
+      .where(and(eq(outbox.incidentId, p('incidentId')), eq(outbox.kind, 'slack.refresh')))
+      .orderBy(desc(outbox.id))
+      .limit(1)
+      .prepare(),
+    makeDue: db.update(outbox).set({ nextAttemptAt: sql`${p('now')}` }).where(eq(outbox.id, p('id'))).prepare(),
+    insertEvent: db
+      .insert(incidentEvents)
+      .values({ incidentId: p('incidentId'), at: p('at'), kind: p('kind'), actor: p('actor'), detail: p('detail') })
+      .prepare(),
+    allRotations: db.select().from(rotations).orderBy(rotations.name).prepare(),
+    allParticipants: db.select().from(rotationParticipants).orderBy(rotationParticipants.rotationId, rotationParticipants.position).prepare(),
+    moveToLevel: db
+      .update(incidents)
+      .set({
+        status: 'triggered',
+        escalationLevel: sql`${p('level')}`,
+        escalationLoop: sql`${p('loop')}`,
+        nextEscalationAt: sql`${p('nextEscalationAt')}`,
+        updatedAt: sql`${p('now')}`,
+      })
+      .where(eq(incidents.id, p('id')))
+      .prepare(),
+  };
+}
+
+const cache = new WeakMap<DB, ReturnType<typeof prepare>>();
+
+export function statementsOf(db: DB): ReturnType<typeof prepare> {
+  let statements = cache.get(db);
+  if (!statements) {
+    statements = prepare(db);
+    cache.set(db, statements);
+  }
+  return statements;
+}
