@@ -27,6 +27,8 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/** How long a verified integration key is trusted without reading it again. */
+const KEY_CACHE_MS = 30_000;
 /** Payloads committed together at most; the rest wait for the next batch. */
 const MAX_BATCH = 256;
 /** Alert-only changes refresh an incident's Slack messages at most this often, so a storm cannot flood Slack. */
@@ -89,6 +91,8 @@ export class IngestService {
   private readonly batchTransaction: (fn: () => void) => void;
   private queue: Pending[] = [];
   private flushScheduled = false;
+  /** Keys by digest, read through for KEY_CACHE_MS: every request of a sender presents the same key. */
+  private readonly keyCache = new Map<string, { key: IntegrationKey | undefined; at: number }>();
 
   constructor(
     private readonly db: DB,
@@ -105,7 +109,7 @@ export class IngestService {
   /** Checks an integration key (stored hashed) and, when the key requires one, the bearer token. */
   authenticate(kind: IntegrationKey['kind'], presentedKey: string, authorization: string | undefined): AuthResult {
     const presentedHash = sha256Hex(presentedKey);
-    const key = this.statements.keyByHash.get({ hash: presentedHash });
+    const key = this.keyByHash(presentedHash);
     if (!key || key.kind !== kind || !sameDigest(presentedHash, key.keyHash)) {
       return { ok: false, message: 'unknown integration key' };
     }
@@ -115,6 +119,24 @@ export class IngestService {
       if (!matchesHash(bearer, key.bearerHash)) return { ok: false, message: 'wrong bearer token' };
     }
     return { ok: true, key };
+  }
+
+  /** Forgets cached keys: call after keys change (config applied, key rotated). */
+  forgetKeys(): void {
+    this.keyCache.clear();
+  }
+
+  private keyByHash(hash: string): IntegrationKey | undefined {
+    const now = performance.now();
+    const hit = this.keyCache.get(hash);
+    if (hit && now - hit.at < KEY_CACHE_MS) return hit.key;
+    const key = this.statements.keyByHash.get({ hash });
+    // Only known keys are cached, so random guesses cannot fill memory.
+    if (key) {
+      if (this.keyCache.size >= 1000) this.keyCache.clear();
+      this.keyCache.set(hash, { key, at: now });
+    }
+    return key;
   }
 
   /**
