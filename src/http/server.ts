@@ -65,12 +65,18 @@ export function createHttpServer(opts: { routes: Route[]; slackListener: Request
         : sendJson(res, 404, { error: 'not_found', message: `no route for ${req.method} ${path}` });
     }
     const match = route.pattern.exec(path)!;
-    const params: Record<string, string> = {};
-    route.names.forEach((name, i) => {
-      params[name] = decodeURIComponent(match[i + 1]!);
-    });
     Promise.resolve()
-      .then(() => route.handler(req, res, params, logger))
+      .then(() => {
+        const params: Record<string, string> = {};
+        route.names.forEach((name, i) => {
+          try {
+            params[name] = decodeURIComponent(match[i + 1]!);
+          } catch {
+            throw new HttpError(400, 'invalid_path', `the path segment for ${name} is not valid percent-encoding`);
+          }
+        });
+        return route.handler(req, res, params, logger);
+      })
       .catch((err: unknown) => {
         if (res.headersSent) return void res.end();
         if (err instanceof HttpError) {

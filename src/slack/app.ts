@@ -1,5 +1,5 @@
 import type { RequestListener } from 'node:http';
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from '@slack/bolt';
+import { App, ErrorCode, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { SlackDeps } from './deps.js';
 import { registerRoutes } from './routes.js';
@@ -59,6 +59,17 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): SlackApp
     logger,
     // Listeners ack() first and do slow work after; Slack gets its answer without waiting for it.
     processBeforeResponse: false,
+    processEventErrorHandler: async ({ error, response }) => {
+      // Bolt answers 500 for any error before ack; a signed payload it cannot process is bad input (400).
+      const authFailed = (error as { code?: string }).code === ErrorCode.AuthorizationError;
+      opts.logger.warn({ err: error }, authFailed ? 'Slack request not authorized' : 'Slack request could not be processed');
+      if (!response.headersSent) {
+        const body = JSON.stringify({ error: authFailed ? 'unauthorized' : 'invalid_slack_payload', message: (error as Error).message });
+        response.writeHead(authFailed ? 401 : 400, { 'content-type': 'application/json' });
+        response.end(body);
+      }
+      return false;
+    },
   });
   const app = new App({ token: opts.botToken, receiver, logger, clientOptions });
   registerRoutes(app, deps);

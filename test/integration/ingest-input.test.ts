@@ -113,6 +113,20 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
     expect(h.slack.standin.responseUrlPosts).toHaveLength(0);
   });
 
+  it('a key that is not valid percent-encoding → 400, and the server stays up', async () => {
+    const res = await fetch(`${h.baton.url}/integrations/alertmanager/%ZZ`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'invalid_path' });
+    expect((await fetch(`${h.baton.url}/healthz`)).status).toBe(200);
+  });
+
+  it('a signed Slack payload that cannot be processed → 400, not 500', async () => {
+    const body = new URLSearchParams({ payload: JSON.stringify({ type: 'block_actions', actions: [] }) }).toString();
+    const res = await h.slack.signedPost('/slack/events', body);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'invalid_slack_payload' });
+  });
+
   it('unknown routes → 404 and wrong methods → 405, as JSON', async () => {
     const notFound = await fetch(`${h.baton.url}/nope`);
     expect(notFound.status).toBe(404);

@@ -88,6 +88,20 @@ describe('the outbox: a failed Slack call is retried, not lost', () => {
     expect(page).toMatchObject({ status: 'skipped', lastError: 'skipped: incident already acknowledged' });
   });
 
+  it('the database turns read-only: ingest answers 503, never 2xx, and accepts again once writable', async () => {
+    h.baton.db.$client.pragma('query_only = ON');
+    const res = await h.postAlertmanager(firing());
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: 'storage_failed', message: expect.stringContaining('retry') });
+    // The process stays up and says what is wrong.
+    const health = await fetch(`${h.baton.url}/healthz`);
+    expect(health.status).toBe(200);
+    h.baton.db.$client.pragma('query_only = OFF');
+    expect(h.baton.db.select().from(incidents).all()).toHaveLength(0);
+    expect((await h.postAlertmanager(firing())).status).toBe(200);
+    await h.slack.expectDM(ADA);
+  });
+
   it('storing fails (disk full): ingest answers 503 so Alertmanager retries, and nothing half-stored remains', async () => {
     h.baton.db.$client.exec("CREATE TRIGGER disk_full BEFORE INSERT ON alerts BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
     const res = await h.postAlertmanager(firing());

@@ -1,0 +1,158 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADA, BEARER, KEY } from '../support/config.js';
+import { fixture } from '../support/fixtures.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+function rowCounts(h: Harness): string {
+  const sqlite = h.baton.db.$client;
+  const tables = sqlite.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'").all() as { name: string }[];
+  return JSON.stringify(tables.map(({ name }) => [name, (sqlite.prepare(`select count(*) as n from "${name}"`).get() as { n: number }).n]));
+}
+
+/** Sets `value` at a random path inside a copy of `base`. */
+function mutate(base: unknown, path: (string | number)[], value: unknown): unknown {
+  if (path.length === 0) return value;
+  const copy = (Array.isArray(base) ? [...base] : base && typeof base === 'object' ? { ...(base as object) } : {}) as Record<string | number, unknown>;
+  const [head, ...rest] = path;
+  copy[head!] = mutate(copy[head!], rest, value);
+  return copy;
+}
+
+const amBody = fixture('alertmanager/v0.25-firing.json').body;
+const amPaths: (string | number)[][] = [
+  ['status'], ['groupKey'], ['alerts'], ['alerts', 0], ['alerts', 0, 'labels'], ['alerts', 0, 'fingerprint'], ['alerts', 0, 'status'],
+  ['alerts', 0, 'annotations'], ['alerts', 0, 'startsAt'], ['commonLabels'], ['commonAnnotations'], ['truncatedAlerts'], ['version'], ['externalURL'],
+];
+
+describe('fuzzing every route: only 4xx with a JSON error for bad input, never 5xx, nothing stored', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    // Still up and healthy after everything below.
+    expect((await fetch(`${h.baton.url}/healthz`)).status).toBe(200);
+    await h.stop();
+  });
+
+  const post = (body: string | Uint8Array, contentType = 'application/json') =>
+    fetch(`${h.baton.url}/integrations/alertmanager/${KEY}`, { method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${BEARER}` }, body });
+
+  async function expectRefusedOrAccepted(res: Response, before: string): Promise<boolean> {
+    expect(res.status).toBeLessThan(500);
+    const json = (await res.json()) as { error?: string; message?: string };
+    if (res.status >= 400) {
+      expect(typeof json.error).toBe('string');
+      expect(typeof json.message).toBe('string');
+      expect(rowCounts(h)).toBe(before);
+    } else {
+      // Accepted: let its messages go out before the next case compares row counts.
+      await h.baton.drain();
+    }
+    return res.status < 300;
+  }
+
+  it('the Alertmanager route with random JSON', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), async (value) => {
+        const before = rowCounts(h);
+        await expectRefusedOrAccepted(await post(JSON.stringify(value)), before);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('the Alertmanager route with a real payload mutated at random places', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...amPaths), fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.string({ maxLength: 300 }), fc.constant(null)), async (path, value) => {
+        const before = rowCounts(h);
+        await expectRefusedOrAccepted(await post(JSON.stringify(mutate(amBody, path, value))), before);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the Alertmanager route with random bytes and content types', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 3000 }), fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', ''), async (bytes, type) => {
+        const before = rowCounts(h);
+        const res = await post(bytes, type);
+        expect([400, 401, 413]).toContain(res.status);
+        expect(rowCounts(h)).toBe(before);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('random methods, paths, keys and headers', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'),
+        fc.oneof(fc.webPath(), fc.constantFrom('/integrations/alertmanager/', '/healthz', '/slack/events', '/integrations/alertmanager/%ZZ', '/integrations/alertmanager/a/b')),
+        fc.option(fc.string({ maxLength: 200 })),
+        async (method, path, authorization) => {
+          const before = rowCounts(h);
+          const headers: Record<string, string> = {};
+          if (authorization) headers.authorization = authorization.replace(/[^\x20-\x7e]/g, '');
+          const res = await fetch(`${h.baton.url}${path.startsWith('/') ? path : `/${path}`}`, { method, headers, body: ['GET', 'OPTIONS'].includes(method) ? undefined : '{}' });
+          expect(res.status).toBeLessThan(500);
+          expect(rowCounts(h)).toBe(before);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('fuzzing every Slack payload type, signed as Slack signs them', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  const text = fc.string({ maxLength: 300, unit: 'grapheme' });
+  const actionId = fc.oneof(fc.constantFrom('incident_acknowledge', 'incident_escalate', 'incident_resolve'), fc.string({ maxLength: 300 }));
+  const value = fc.oneof(fc.string({ maxLength: 50 }), fc.integer().map(String), fc.constantFrom('1', '-1', '1e309', '999999999999999999999', ''));
+  const interactive = fc.record({
+    type: fc.constantFrom('block_actions', 'view_submission', 'view_closed', 'shortcut', 'message_action', 'block_suggestion', 'interactive_message', 'weird'),
+    user: fc.record({ id: fc.oneof(fc.constant(ADA), fc.string({ maxLength: 20 })) }),
+    callback_id: fc.string({ maxLength: 50 }),
+    trigger_id: fc.string({ maxLength: 20 }),
+    actions: fc.array(fc.record({ type: fc.constantFrom('button', 'static_select', 'x'), action_id: actionId, block_id: fc.string({ maxLength: 20 }), value }), { maxLength: 3 }),
+    view: fc.record({ id: fc.string({ maxLength: 10 }), callback_id: fc.string({ maxLength: 20 }), state: fc.constant({ values: {} }) }),
+    container: fc.jsonValue({ maxDepth: 2 }),
+  }, { requiredKeys: ['type'] });
+  const command = fc.record({
+    command: fc.oneof(fc.constant('/oncall'), fc.string({ maxLength: 30 })),
+    text,
+    user_id: fc.oneof(fc.constant(ADA), fc.string({ maxLength: 20 })),
+    team_id: fc.constant('T0BATON'),
+    trigger_id: fc.string({ maxLength: 20 }),
+  });
+
+  it('interactive payloads, slash commands, events and raw garbage: never 5xx, nothing changed', async () => {
+    const before = rowCounts(h);
+    const responseUrl = () => h.slack.standin.newResponseUrl();
+    const bodies = [
+      ...fc.sample(interactive, 80).map((p) => new URLSearchParams({ payload: JSON.stringify({ ...p, response_url: responseUrl() }) }).toString()),
+      ...fc.sample(command, 80).map((c) => new URLSearchParams({ ...c, response_url: responseUrl() }).toString()),
+      ...fc.sample(fc.jsonValue({ maxDepth: 3 }), 30).map((v) => JSON.stringify({ type: 'event_callback', event: v })),
+      ...fc.sample(fc.string({ maxLength: 500 }), 30),
+      ...fc.sample(fc.string({ maxLength: 200 }), 20).map((s) => `payload=${encodeURIComponent(s)}`),
+      // A response URL Baton cannot reach must not break anything either.
+      new URLSearchParams({ command: '/oncall', text: 'who', user_id: ADA, response_url: 'http://127.0.0.1:1/nowhere' }).toString(),
+    ];
+    const statuses = await Promise.all(bodies.map(async (body) => (await h.slack.signedPost('/slack/events', body)).status));
+    const fiveHundreds = bodies.filter((_, i) => statuses[i]! >= 500);
+    expect(fiveHundreds).toEqual([]);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(100);
+    await h.baton.drain();
+    expect(rowCounts(h)).toBe(before);
+    expect((await fetch(`${h.baton.url}/healthz`)).status).toBe(200);
+    h.slack.expectNoContractViolations();
+  }, 60_000);
+});
