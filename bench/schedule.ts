@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { parseConfigText } from '../src/config/file.js';
 import { openDatabase } from '../src/db/client.js';
 import { ManualClock } from '../src/domain/clock.js';
-import { shiftsBetween } from '../src/domain/rotation.js';
+import { shiftAt, shiftsBetween } from '../src/domain/rotation.js';
 import { applyConfig } from '../src/services/config-apply.js';
 import { loadRotations } from '../src/services/directory.js';
 import { OnCallService } from '../src/services/oncall.js';
@@ -39,6 +39,8 @@ export async function benchSchedule(rotations = 200) {
   const all = [...loadRotations(db).values()];
   const now = clock.now().getTime();
   const whoMs = timeIt(200, () => oncall.whoIsOnCall());
+  const loadMs = timeIt(200, () => loadRotations(db));
+  const computeMs = timeIt(200, () => all.map((r) => shiftAt(r, now)));
   // Baseline: just reading the local wall-clock time in each rotation's zone.
   const baselineMs = timeIt(200, () => all.map((r) => DateTime.fromMillis(now, { zone: r.timeZone }).hour));
   const dailyBerlin = all.find((r) => r.shiftUnit === 'days' && r.timeZone === 'Europe/Berlin')!;
@@ -53,6 +55,8 @@ export async function benchSchedule(rotations = 200) {
   return {
     rotations,
     whoIsOnCallMs: whoMs,
+    readRotationsMs: loadMs,
+    computeShiftsMs: computeMs,
     baselineZoneLookupMs: baselineMs,
     ninetyDaysOneRotationMs: oneRotationMs,
     ninetyDaysAllRotationsMs: allRotationsMs,

@@ -8,26 +8,9 @@ type Reader = DB | Tx;
 
 /** Every rotation with its participants in order, as the pure schedule engine wants them. */
 export function loadRotations(db: DB): Map<string, Rotation & { teamId: string }> {
-  const statements = statementsOf(db);
-  const byRotation = new Map<string, string[]>();
-  for (const m of statements.allParticipants.all()) {
-    const list = byRotation.get(m.rotationId);
-    if (list) list.push(m.userId);
-    else byRotation.set(m.rotationId, [m.userId]);
-  }
   const out = new Map<string, Rotation & { teamId: string }>();
-  for (const r of statements.allRotations.all()) {
-    out.set(r.id, {
-      id: r.id,
-      name: r.name,
-      teamId: r.teamId,
-      timeZone: r.timeZone,
-      participants: byRotation.get(r.id) ?? [],
-      shiftLength: r.shiftLength,
-      shiftUnit: r.shiftUnit,
-      handoffTime: r.handoffTime,
-      startDate: r.startDate,
-    });
+  for (const row of statementsOf(db).rotationsWithParticipants.all()) {
+    out.set(row.id, { ...row, participants: row.participants ? row.participants.split(',') : [] });
   }
   return out;
 }

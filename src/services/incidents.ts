@@ -30,20 +30,20 @@ export class IncidentService {
 
   act(action: IncidentAction, incidentId: number, actor: string): ActionOutcome {
     const now = this.clock.now().getTime();
-    const result = this.db.transaction((): ActionOutcome => {
-      const tx = this.db;
-      const incident = tx.select().from(incidents).where(eq(incidents.id, incidentId)).get();
+    const db = this.db;
+    const result = db.transaction((): ActionOutcome => {
+      const incident = db.select().from(incidents).where(eq(incidents.id, incidentId)).get();
       if (!incident) return { outcome: 'not_found' };
       const refusal = whyUnchanged(action, incident);
       if (refusal) return { outcome: 'unchanged', incident, reason: refusal };
-      if (action === 'acknowledge') acknowledge(tx, incident, actor, now);
-      else if (action === 'resolve') resolve(tx, incident, actor, now);
+      if (action === 'acknowledge') settle(db, incident, 'acknowledged', actor, now);
+      else if (action === 'resolve') settle(db, incident, 'resolved', actor, now);
       else {
-        const reason = escalate(tx, incident, actor, now);
+        const reason = escalate(db, incident, actor, now);
         if (reason) return { outcome: 'unchanged', incident, reason };
       }
-      writeAudit(tx, { at: now, actor, action: `incident.${action}`, target: `incident:${incident.id}`, before: { status: incident.status, level: incident.escalationLevel + 1 } });
-      return { outcome: 'done', incident: tx.select().from(incidents).where(eq(incidents.id, incidentId)).get()! };
+      writeAudit(db, { at: now, actor, action: `incident.${action}`, target: `incident:${incident.id}`, before: { status: incident.status, level: incident.escalationLevel + 1 } });
+      return { outcome: 'done', incident: db.select().from(incidents).where(eq(incidents.id, incidentId)).get()! };
     });
     if (result.outcome === 'done') this.onQueued();
     return result;
@@ -58,29 +58,22 @@ function whyUnchanged(action: IncidentAction, incident: Incident): string | null
   return null;
 }
 
-function acknowledge(tx: DB, incident: Incident, actor: string, now: number): void {
-  tx.update(incidents)
-    .set({ status: 'acknowledged', acknowledgedAt: now, acknowledgedBy: actor, nextEscalationAt: null, updatedAt: now })
+/** Acknowledging and resolving both stop escalation, record who and when, and update every message. */
+function settle(db: DB, incident: Incident, to: 'acknowledged' | 'resolved', actor: string, now: number): void {
+  const who = to === 'acknowledged' ? { acknowledgedAt: now, acknowledgedBy: actor } : { resolvedAt: now, resolvedBy: actor };
+  db.update(incidents)
+    .set({ status: to, ...who, nextEscalationAt: null, updatedAt: now })
     .where(eq(incidents.id, incident.id))
     .run();
-  recordEvent(tx, incident.id, now, 'acknowledged', actor);
-  enqueueRefresh(tx, incident.id, now);
-}
-
-function resolve(tx: DB, incident: Incident, actor: string, now: number): void {
-  tx.update(incidents)
-    .set({ status: 'resolved', resolvedAt: now, resolvedBy: actor, nextEscalationAt: null, updatedAt: now })
-    .where(eq(incidents.id, incident.id))
-    .run();
-  recordEvent(tx, incident.id, now, 'resolved', actor);
-  enqueueRefresh(tx, incident.id, now);
+  recordEvent(db, incident.id, now, to, actor);
+  enqueueRefresh(db, incident.id, now);
 }
 
 /** Pages the next level now. Returns a reason when there is no level left to go to. */
-function escalate(tx: DB, incident: Incident, actor: string, now: number): string | null {
+function escalate(db: DB, incident: Incident, actor: string, now: number): string | null {
   const next = nextPosition(incident.policy, { level: incident.escalationLevel, loop: incident.escalationLoop });
   if (!next) return `It is already at the last level (${incident.policy.levels.length}) of ${incident.policy.name}.`;
-  recordEvent(tx, incident.id, now, 'escalated', actor, { from: incident.escalationLevel + 1, to: next.level + 1 });
-  pageLevel(tx, incident, next, now, `Escalated by <@${actor}>.`);
+  recordEvent(db, incident.id, now, 'escalated', actor, { from: incident.escalationLevel + 1, to: next.level + 1 });
+  pageLevel(db, incident, next, now, `Escalated by <@${actor}>.`);
   return null;
 }

@@ -1,4 +1,4 @@
-import type { DB, Tx } from '../db/client.js';
+import type { DB } from '../db/client.js';
 import type { incidents } from '../db/schema.js';
 import {
   describeTarget,

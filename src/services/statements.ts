@@ -1,6 +1,19 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
-import { incidentEvents, incidents, outbox, rotationParticipants, rotations } from '../db/schema.js';
+import { incidentEvents, incidents, outbox } from '../db/schema.js';
+import type { ShiftUnit } from '../domain/rotation.js';
+
+interface RotationRow {
+  id: string;
+  name: string;
+  teamId: string;
+  timeZone: string;
+  shiftLength: number;
+  shiftUnit: ShiftUnit;
+  handoffTime: string;
+  startDate: string;
+  participants: string | null;
+}
 
 /**
  * The writes every page, escalation and acknowledgement makes, prepared once per database: building
@@ -42,8 +55,14 @@ function prepare(db: DB) {
       .insert(incidentEvents)
       .values({ incidentId: p('incidentId'), at: p('at'), kind: p('kind'), actor: p('actor'), detail: p('detail') })
       .prepare(),
-    allRotations: db.select().from(rotations).orderBy(rotations.name).prepare(),
-    allParticipants: db.select().from(rotationParticipants).orderBy(rotationParticipants.rotationId, rotationParticipants.position).prepare(),
+    // Raw SQL on purpose: who-is-on-call reads every rotation, and row mapping cost more than the query.
+    // Participants are Slack user IDs ([A-Z0-9]), so a comma list is unambiguous.
+    rotationsWithParticipants: db.$client.prepare<[], RotationRow>(
+      `select r.id, r.name, r.team_id as teamId, r.time_zone as timeZone, r.shift_length as shiftLength, r.shift_unit as shiftUnit,
+              r.handoff_time as handoffTime, r.start_date as startDate,
+              (select group_concat(p.user_id, ',' order by p.position) from rotation_participants p where p.rotation_id = r.id) as participants
+         from rotations r order by r.name`,
+    ),
     moveToLevel: db
       .update(incidents)
       .set({

@@ -3,13 +3,9 @@ import { fixture, fixtureNames } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { blockActionBody, slashCommandBody } from '../../src/devtools/slack-requests.js';
 import { ADA } from '../support/config.js';
+import { rowCounts } from '../support/db.js';
 
-/** Row counts of every table: bad input must leave all of them as they were. */
-function snapshot(h: Harness): Record<string, number> {
-  const sqlite = h.baton.db.$client;
-  const tables = sqlite.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'").all() as { name: string }[];
-  return Object.fromEntries(tables.map(({ name }) => [name, (sqlite.prepare(`select count(*) as n from "${name}"`).get() as { n: number }).n]));
-}
+const snapshot = (h: Harness) => rowCounts(h.baton.db);
 
 describe('Alertmanager ingest accepts what Alertmanager sends', () => {
   let h: Harness;

@@ -1,14 +1,11 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADA, BEARER, KEY } from '../support/config.js';
+import { rowCounts } from '../support/db.js';
 import { fixture } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
-function rowCounts(h: Harness): string {
-  const sqlite = h.baton.db.$client;
-  const tables = sqlite.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'").all() as { name: string }[];
-  return JSON.stringify(tables.map(({ name }) => [name, (sqlite.prepare(`select count(*) as n from "${name}"`).get() as { n: number }).n]));
-}
+const rowCountsOf = (h: Harness) => JSON.stringify(rowCounts(h.baton.db));
 
 /** Sets `value` at a random path inside a copy of `base`. */
 function mutate(base: unknown, path: (string | number)[], value: unknown): unknown {
@@ -45,7 +42,7 @@ describe('fuzzing every route: only 4xx with a JSON error for bad input, never 5
     if (res.status >= 400) {
       expect(typeof json.error).toBe('string');
       expect(typeof json.message).toBe('string');
-      expect(rowCounts(h)).toBe(before);
+      expect(rowCountsOf(h)).toBe(before);
     } else {
       // Accepted: let its messages go out before the next case compares row counts.
       await h.baton.drain();
@@ -56,7 +53,7 @@ describe('fuzzing every route: only 4xx with a JSON error for bad input, never 5
   it('the Alertmanager route with random JSON', async () => {
     await fc.assert(
       fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), async (value) => {
-        const before = rowCounts(h);
+        const before = rowCountsOf(h);
         await expectRefusedOrAccepted(await post(JSON.stringify(value)), before);
       }),
       { numRuns: 200 },
@@ -66,7 +63,7 @@ describe('fuzzing every route: only 4xx with a JSON error for bad input, never 5
   it('the Alertmanager route with a real payload mutated at random places', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...amPaths), fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.string({ maxLength: 300 }), fc.constant(null)), async (path, value) => {
-        const before = rowCounts(h);
+        const before = rowCountsOf(h);
         await expectRefusedOrAccepted(await post(JSON.stringify(mutate(amBody, path, value))), before);
       }),
       { numRuns: 300 },
@@ -76,10 +73,10 @@ describe('fuzzing every route: only 4xx with a JSON error for bad input, never 5
   it('the Alertmanager route with random bytes and content types', async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 3000 }), fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', ''), async (bytes, type) => {
-        const before = rowCounts(h);
+        const before = rowCountsOf(h);
         const res = await post(bytes, type);
         expect([400, 401, 413]).toContain(res.status);
-        expect(rowCounts(h)).toBe(before);
+        expect(rowCountsOf(h)).toBe(before);
       }),
       { numRuns: 200 },
     );
@@ -92,12 +89,12 @@ describe('fuzzing every route: only 4xx with a JSON error for bad input, never 5
         fc.oneof(fc.webPath(), fc.constantFrom('/integrations/alertmanager/', '/healthz', '/slack/events', '/integrations/alertmanager/%ZZ', '/integrations/alertmanager/a/b')),
         fc.option(fc.string({ maxLength: 200 })),
         async (method, path, authorization) => {
-          const before = rowCounts(h);
+          const before = rowCountsOf(h);
           const headers: Record<string, string> = {};
           if (authorization) headers.authorization = authorization.replace(/[^\x20-\x7e]/g, '');
           const res = await fetch(`${h.baton.url}${path.startsWith('/') ? path : `/${path}`}`, { method, headers, body: ['GET', 'OPTIONS'].includes(method) ? undefined : '{}' });
           expect(res.status).toBeLessThan(500);
-          expect(rowCounts(h)).toBe(before);
+          expect(rowCountsOf(h)).toBe(before);
         },
       ),
       { numRuns: 200 },
@@ -135,7 +132,7 @@ describe('fuzzing every Slack payload type, signed as Slack signs them', () => {
   });
 
   it('interactive payloads, slash commands, events and raw garbage: never 5xx, nothing changed', async () => {
-    const before = rowCounts(h);
+    const before = rowCountsOf(h);
     const responseUrl = () => h.slack.standin.newResponseUrl();
     const bodies = [
       ...fc.sample(interactive, 80).map((p) => new URLSearchParams({ payload: JSON.stringify({ ...p, response_url: responseUrl() }) }).toString()),
@@ -151,7 +148,7 @@ describe('fuzzing every Slack payload type, signed as Slack signs them', () => {
     expect(fiveHundreds).toEqual([]);
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(100);
     await h.baton.drain();
-    expect(rowCounts(h)).toBe(before);
+    expect(rowCountsOf(h)).toBe(before);
     expect((await fetch(`${h.baton.url}/healthz`)).status).toBe(200);
     h.slack.expectNoContractViolations();
   }, 60_000);
