@@ -1,4 +1,5 @@
-import { shiftAt, type Rotation } from './rotation.js';
+import type { Rotation } from './rotation.js';
+import { NO_ADJUSTMENTS, onCallAt, type ScheduleAdjustments } from './schedule.js';
 
 export type EscalationTarget =
   | { kind: 'rotation'; rotationId: string; role: 'primary' | 'secondary' }
@@ -39,7 +40,7 @@ export function levelDelayMs(policy: EscalationPolicySnapshot, position: Escalat
 
 export interface ResolvedTargets {
   userIds: string[];
-  /** Targets that named nobody at this moment (an empty rotation, a rotation not yet started). */
+  /** Targets that named nobody at this moment (an empty rotation, one not yet started, a gap in the schedule). */
   gaps: EscalationTarget[];
 }
 
@@ -48,6 +49,7 @@ export function resolveLevelTargets(
   level: EscalationLevel,
   rotations: ReadonlyMap<string, Rotation>,
   at: number,
+  adjustments: ScheduleAdjustments = NO_ADJUSTMENTS,
 ): ResolvedTargets {
   const userIds: string[] = [];
   const gaps: EscalationTarget[] = [];
@@ -57,8 +59,7 @@ export function resolveLevelTargets(
       userId = target.userId;
     } else {
       const rotation = rotations.get(target.rotationId);
-      const shift = rotation ? shiftAt(rotation, at) : null;
-      userId = shift ? (target.role === 'primary' ? shift.primary : shift.secondary) : null;
+      userId = rotation ? (onCallAt(rotation, at, adjustments)[target.role]?.userId ?? null) : null;
     }
     if (userId === null) gaps.push(target);
     else if (!userIds.includes(userId)) userIds.push(userId);

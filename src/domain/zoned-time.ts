@@ -80,6 +80,12 @@ export function parseISODate(value: string): { year: number; month: number; day:
   return parsed;
 }
 
+/** The local calendar date of an instant in a zone. */
+export function localDateOf(instant: number, zone: string): { year: number; month: number; day: number } {
+  const local = new Date(instant + IANAZone.create(zone).offset(instant) * MINUTE);
+  return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1, day: local.getUTCDate() };
+}
+
 /** Calendar arithmetic on a plain date, free of any zone's daylight saving. */
 export function addDays(date: { year: number; month: number; day: number }, days: number) {
   const d = new Date(Date.UTC(date.year, date.month - 1, date.day + days));

@@ -44,9 +44,26 @@ describe('rotation shifts', () => {
     },
   );
 
-  it('hour shifts are fixed durations', () => {
+  it('hour shifts hand off at the handoff time plus whole shift lengths on the wall clock', () => {
     const r: Rotation = { ...weekly('Europe/Berlin', '08:00'), shiftUnit: 'hours', shiftLength: 12, startDate: '2026-03-28' };
-    expect(shiftBoundary(r, 2) - shiftBoundary(r, 1)).toBe(12 * 3_600_000);
+    // 29 March 2026: Berlin springs forward at 02:00, so the night shift of the 28th lasts 11 hours.
+    expect(shiftBoundary(r, 1)).toBe(Date.parse('2026-03-28T19:00:00Z'));
+    expect(shiftBoundary(r, 2)).toBe(Date.parse('2026-03-29T06:00:00Z'));
+    expect(shiftBoundary(r, 2) - shiftBoundary(r, 1)).toBe(11 * 3_600_000);
     expect(shiftAt(r, shiftBoundary(r, 3) + 1)!.primary).toBe('A');
   });
+
+  it.each(['America/Chicago', 'Europe/Berlin', 'Australia/Sydney', 'America/St_Johns', 'Asia/Kolkata'])(
+    '12-hour shifts hand off at 08:00 and 20:00 local all year in %s',
+    (zone) => {
+      const r: Rotation = { ...weekly(zone, '08:00'), shiftUnit: 'hours', shiftLength: 12 };
+      const shifts = shiftsBetween(r, Date.parse('2026-01-05T00:00:00Z'), Date.parse('2027-01-05T00:00:00Z'));
+      expect(shifts.length).toBeGreaterThanOrEqual(729);
+      for (const [i, s] of shifts.entries()) {
+        const local = DateTime.fromMillis(s.start, { zone });
+        expect([local.hour, local.minute]).toEqual([i % 2 === 0 ? 8 : 20, 0]);
+        if (i > 0) expect(s.start).toBe(shifts[i - 1]!.end);
+      }
+    },
+  );
 });
