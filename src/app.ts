@@ -18,6 +18,12 @@ import { EscalationService } from './services/escalation.js';
 import { IncidentService } from './services/incidents.js';
 import { IngestService } from './services/ingest.js';
 import { OnCallService } from './services/oncall.js';
+import { CalendarService } from './services/calendars.js';
+import { RotationAdminService } from './services/rotation-admin.js';
+import { ScheduleChangeService } from './services/schedule-changes.js';
+import { ScheduleUpkeep } from './services/schedule-upkeep.js';
+import { StatsService } from './services/stats.js';
+import { calendarRoute } from './http/routes/calendar.js';
 import { createSlackApp } from './slack/app.js';
 
 export interface BatonOptions {
@@ -31,6 +37,8 @@ export interface BatonOptions {
   logger?: Logger;
   /** Run the escalation loop on a timer. Tests turn it off and call tick() on virtual time. */
   cron?: boolean;
+  /** The URL people reach Baton at, for links such as calendar feeds; defaults to the local address. */
+  publicBaseUrl?: string;
 }
 
 export interface Baton {
@@ -45,6 +53,8 @@ export interface Baton {
   incidents: IncidentService;
   escalation: EscalationService;
   oncall: OnCallService;
+  changes: ScheduleChangeService;
+  calendars: CalendarService;
   dispatcher: OutboxDispatcher;
   /** One pass of the loop: escalate what is due, then send everything due. */
   tick(): Promise<void>;
@@ -75,10 +85,16 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   const incidents = new IncidentService(db, clock, kick);
   const escalation = new EscalationService(db, clock, kick);
   const oncall = new OnCallService(db, clock);
+  const changes = new ScheduleChangeService(db, clock, kick);
+  const upkeep = new ScheduleUpkeep(db, clock, kick);
+  const rotationAdmin = new RotationAdminService(db, clock, opts.configPath ?? null);
+  const stats = new StatsService(db, clock);
+  let port = 0;
+  const calendars = new CalendarService(db, clock, () => (opts.publicBaseUrl ?? `http://127.0.0.1:${port}`).replace(/\/+$/, ''));
 
   const slackApp = createSlackApp(
     { botToken: opts.slack.botToken, signingSecret: opts.slack.signingSecret, appToken: opts.slack.appToken, slackApiUrl: opts.slack.apiUrl, logger },
-    { db, incidents, oncall, logger, slack: slackClient },
+    { db, incidents, oncall, changes, rotationAdmin, stats, calendars, logger, slack: slackClient },
   );
 
   let slackHealthCache: { at: number; value: SlackHealth } | null = null;
@@ -108,6 +124,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
           throw new HttpError(401, 'unauthorized', 'missing integration key: POST to /integrations/alertmanager/<key>');
         },
       },
+      { method: 'GET', path: '/calendars/:kind/:id/:file', handler: calendarRoute(calendars) },
       {
         method: 'GET',
         path: '/healthz',
@@ -127,10 +144,11 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
     server.listen(opts.port, opts.host ?? '0.0.0.0', () => resolve());
   });
   await slackApp.start();
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
 
   const tick = async () => {
     escalation.tick();
+    upkeep.run();
     await dispatcher.drain();
   };
   const jobs = opts.cron === false ? null : scheduleJobs(tick, logger);
@@ -148,6 +166,8 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
     incidents,
     escalation,
     oncall,
+    changes,
+    calendars,
     dispatcher,
     tick,
     drain: () => dispatcher.drain(),

@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     databasePath: env.DATABASE_PATH,
     configPath: env.BATON_CONFIG,
     logger,
+    publicBaseUrl: env.PUBLIC_BASE_URL,
     slack: {
       botToken: env.SLACK_BOT_TOKEN!,
       signingSecret: env.SLACK_SIGNING_SECRET,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_LEVEL_DELAY_MINUTES, type EscalationLevel, type EscalationTarget } from '../domain/escalation.js';
-import type { ShiftUnit } from '../domain/rotation.js';
+import type { Layer, Restriction, ShiftUnit } from '../domain/rotation.js';
 import { isValidTimeZone, parseHHMM, parseISODate } from '../domain/zoned-time.js';
 
 const slug = z
@@ -13,7 +13,7 @@ const slackChannelId = z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'expected a Slack 
 const timeZone = z.string().refine(isValidTimeZone, { message: 'expected an IANA time zone such as Europe/Berlin' });
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase hex SHA-256 digest');
 
-const shift = z
+export const shiftSchema = z
   .string()
   .regex(/^(\d+)\s*(h|d|w)$/, 'expected a shift length such as 12h, 1d or 1w')
   .transform((v) => {
@@ -27,6 +27,7 @@ const shift = z
 
 const userSchema = z.strictObject({
   id: slackUserId,
+  role: z.enum(['admin', 'member']).default('member'),
   name: z.string().min(1).max(120),
   time_zone: timeZone,
   phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'expected an E.164 phone number such as +15551234567').optional(),
@@ -38,15 +39,49 @@ const teamSchema = z.strictObject({
   slack_channel: slackChannelId,
 });
 
+const localTime = z.string().refine((v) => safe(() => parseHHMM(v)), { message: 'expected a local time as HH:MM' });
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+/** "mon", "sat-sun" or "mon-fri" to ISO weekday numbers (1 = Monday). */
+const weekdays = z
+  .array(
+    z
+      .string()
+      .regex(/^(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?$/, 'expected a weekday such as mon, or a range such as mon-fri'),
+  )
+  .min(1, 'expected at least one weekday')
+  .transform((items) => {
+    const days = new Set<number>();
+    for (const item of items) {
+      const [from, to = from] = item.split('-').map((d) => WEEKDAYS.indexOf(d as (typeof WEEKDAYS)[number]) + 1) as [number, number?];
+      for (let d = from; ; d = (d % 7) + 1) {
+        days.add(d);
+        if (d === to) break;
+      }
+    }
+    return [...days].sort((a, b) => a - b);
+  });
+
+const restrictionSchema = z.strictObject({ days: weekdays, start: localTime, end: localTime });
+
+const layerFields = {
+  shift: shiftSchema,
+  handoff_time: localTime,
+  start_date: z.string().refine((v) => safe(() => parseISODate(v)), { message: 'expected a date as YYYY-MM-DD' }),
+  participants: z.array(slackUserId).min(1, 'a rotation needs at least one participant'),
+  restrictions: z.array(restrictionSchema).min(1).optional(),
+};
+
+const layerSchema = z.strictObject({ ...layerFields, time_zone: timeZone.optional() });
+
 const rotationSchema = z.strictObject({
   id: slug,
   name: z.string().min(1).max(120),
   team: slug,
   time_zone: timeZone,
-  shift,
-  handoff_time: z.string().refine((v) => safe(() => parseHHMM(v)), { message: 'expected a local time as HH:MM' }),
-  start_date: z.string().refine((v) => safe(() => parseISODate(v)), { message: 'expected a date as YYYY-MM-DD' }),
-  participants: z.array(slackUserId).min(1, 'a rotation needs at least one participant'),
+  ...layerFields,
+  layers: z.array(layerSchema).max(10).default([]),
+  slack_user_group: z.string().regex(/^S[A-Z0-9]{2,}$/, 'expected a Slack user group ID such as S012ABCDEF').optional(),
 });
 
 const targetSchema = z.union([
@@ -127,6 +162,11 @@ export const configFileSchema = z
       r.participants.forEach((p, j) => {
         if (!userIds.has(p)) fail(['rotations', i, 'participants', j], `unknown user "${p}" (declare it under users)`);
       });
+      r.layers.forEach((layer, k) =>
+        layer.participants.forEach((p, j) => {
+          if (!userIds.has(p)) fail(['rotations', i, 'layers', k, 'participants', j], `unknown user "${p}" (declare it under users)`);
+        }),
+      );
     });
     cfg.escalation_policies.forEach((p, i) =>
       p.levels.forEach((level, j) =>
@@ -188,4 +228,27 @@ export function toEscalationLevels(levels: ConfigFile['escalation_policies'][num
         'user' in t ? { kind: 'user', userId: t.user } : { kind: 'rotation', rotationId: t.rotation, role: t.role },
     ),
   }));
+}
+
+type RotationConfig = ConfigFile['rotations'][number];
+
+function toRestrictions(items: RotationConfig['restrictions']): Restriction[] | null {
+  return items ? items.map((r) => ({ days: r.days, start: r.start, end: r.end })) : null;
+}
+
+/** The layers above a rotation's base, as the schedule engine wants them. */
+export function toLayers(rotation: RotationConfig): Layer[] {
+  return rotation.layers.map((layer) => ({
+    timeZone: layer.time_zone ?? rotation.time_zone,
+    participants: layer.participants,
+    shiftLength: layer.shift.length,
+    shiftUnit: layer.shift.unit,
+    handoffTime: layer.handoff_time,
+    startDate: layer.start_date,
+    restrictions: toRestrictions(layer.restrictions),
+  }));
+}
+
+export function toBaseRestrictions(rotation: RotationConfig): Restriction[] | null {
+  return toRestrictions(rotation.restrictions);
 }

@@ -1,17 +1,23 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type { EscalationLevel, EscalationPolicySnapshot } from '../domain/escalation.js';
+import type { Layer, Restriction } from '../domain/rotation.js';
+import type { Role } from '../domain/schedule.js';
 
 // Every instant is stored as UTC milliseconds since the epoch (INTEGER); zones live on rotations and users.
 
 /** Where a row came from: the YAML config file (read-only in Slack) or Slack itself. */
 type Source = 'config' | 'slack';
 
+export type UserRole = 'admin' | 'member';
+
 export const users = sqliteTable('users', {
   id: text('id').primaryKey(), // Slack user ID
   name: text('name').notNull(),
   timeZone: text('time_zone').notNull(),
   phone: text('phone'),
+  /** admin: may change any rotation and act for others; member: may change their own shifts. */
+  role: text('role').$type<UserRole>().notNull().default('member'),
   source: text('source').$type<Source>().notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
@@ -33,6 +39,12 @@ export const rotations = sqliteTable('rotations', {
   shiftUnit: text('shift_unit').$type<'hours' | 'days' | 'weeks'>().notNull(),
   handoffTime: text('handoff_time').notNull(),
   startDate: text('start_date').notNull(),
+  /** The base layer's on-call windows; null when it is on call around the clock. */
+  restrictions: text('restrictions', { mode: 'json' }).$type<Restriction[]>(),
+  /** Layers stacked above the base, lowest first, each with its own participants. */
+  layers: text('layers', { mode: 'json' }).$type<Layer[]>(),
+  /** A Slack user group ID kept holding the current on-call. */
+  slackUserGroup: text('slack_user_group'),
   source: text('source').$type<Source>().notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
@@ -229,3 +241,88 @@ export const auditLog = sqliteTable(
   },
   (t) => [index('audit_log_target').on(t.target)],
 );
+
+/** "Take the pager": someone holds a rotation's role for a window. Swaps and taken cover requests are overrides too. */
+export const overrides = sqliteTable(
+  'overrides',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    rotationId: text('rotation_id')
+      .notNull()
+      .references(() => rotations.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull(),
+    role: text('role').$type<Role>().notNull(),
+    startAt: integer('start_at').notNull(),
+    endAt: integer('end_at').notNull(),
+    kind: text('kind').$type<'override' | 'swap' | 'cover'>().notNull(),
+    /** Whose shift it covers, when it was made for a known shift (swaps, cover requests). */
+    replacesUserId: text('replaces_user_id'),
+    reason: text('reason'),
+    createdBy: text('created_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+    cancelledAt: integer('cancelled_at'),
+    cancelledBy: text('cancelled_by'),
+  },
+  (t) => [index('overrides_rotation_end').on(t.rotationId, t.endAt), index('overrides_end').on(t.endAt)],
+);
+
+/** A person's unavailability; their shifts pass to the next available participant. */
+export const timeOff = sqliteTable(
+  'time_off',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: text('user_id').notNull(),
+    startAt: integer('start_at').notNull(),
+    endAt: integer('end_at').notNull(),
+    reason: text('reason'),
+    createdBy: text('created_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+    cancelledAt: integer('cancelled_at'),
+    cancelledBy: text('cancelled_by'),
+  },
+  (t) => [index('time_off_user').on(t.userId, t.endAt), index('time_off_end').on(t.endAt)],
+);
+
+export type RequestStatus = 'pending' | 'accepted' | 'declined' | 'cancelled' | 'open' | 'taken' | 'expired';
+
+/** A proposed swap: the teammate takes the requester's shift and, optionally, gives one of theirs back. */
+export const swapRequests = sqliteTable('swap_requests', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  rotationId: text('rotation_id')
+    .notNull()
+    .references(() => rotations.id, { onDelete: 'cascade' }),
+  requesterId: text('requester_id').notNull(),
+  teammateId: text('teammate_id').notNull(),
+  giveStart: integer('give_start').notNull(),
+  giveEnd: integer('give_end').notNull(),
+  takeStart: integer('take_start'),
+  takeEnd: integer('take_end'),
+  status: text('status').$type<RequestStatus>().notNull(),
+  createdAt: integer('created_at').notNull(),
+  decidedAt: integer('decided_at'),
+});
+
+/** A request to the team channel for someone to take a shift; the first taker gets the override. */
+export const coverRequests = sqliteTable('cover_requests', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  rotationId: text('rotation_id')
+    .notNull()
+    .references(() => rotations.id, { onDelete: 'cascade' }),
+  requesterId: text('requester_id').notNull(),
+  startAt: integer('start_at').notNull(),
+  endAt: integer('end_at').notNull(),
+  note: text('note'),
+  status: text('status').$type<RequestStatus>().notNull(),
+  takenBy: text('taken_by'),
+  takenAt: integer('taken_at'),
+  /** The channel post, once the outbox has sent it; the thread for the requester's notice. */
+  channel: text('channel'),
+  ts: text('ts'),
+  createdAt: integer('created_at').notNull(),
+});
+
+/** Small pieces of state Baton generates once, such as the secret that signs calendar feed URLs. */
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});

@@ -2,10 +2,11 @@ import { and, asc, eq, inArray, lte } from 'drizzle-orm';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { DB } from '../db/client.js';
-import { incidentMessages, outbox } from '../db/schema.js';
+import { coverRequests, incidentMessages, outbox, rotations, swapRequests, users } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { loadIncidentView } from '../services/incident-view.js';
-import type { OutboxMessage } from '../services/outbox.js';
+import type { OutboxMessage, ScheduleNotice } from '../services/outbox.js';
+import { coverRequestMessage, swapAskMessage } from '../slack/views/schedule-notices.js';
 import { incidentCard } from '../slack/views/incident-card.js';
 import { classifySlackError, type SlackFailure } from './slack-client.js';
 
@@ -148,6 +149,7 @@ export class OutboxDispatcher {
 
   /** Sends one message; returns why it was skipped when there was no longer anything to send. */
   private async send(message: OutboxMessage): Promise<string | void> {
+    if (!('incidentId' in message)) return this.sendNotice(message);
     const view = loadIncidentView(this.db, message.incidentId);
     if (!view) throw new PermanentFailure(`incident ${message.incidentId} no longer exists`);
     switch (message.kind) {
@@ -191,6 +193,55 @@ export class OutboxDispatcher {
         return;
       }
     }
+  }
+
+  /** Schedule notices: DMs and posts about swaps, cover requests and time off, and user group updates. */
+  private async sendNotice(message: ScheduleNotice): Promise<string | void> {
+    switch (message.kind) {
+      case 'slack.message':
+        await this.slack.chat.postMessage({ channel: message.channel, text: message.text, unfurl_links: false });
+        return;
+      case 'slack.swap_ask': {
+        const swap = this.db.select().from(swapRequests).where(eq(swapRequests.id, message.swapId)).get();
+        if (!swap) throw new PermanentFailure(`swap request ${message.swapId} no longer exists`);
+        if (swap.status !== 'pending') return `skipped: swap already ${swap.status}`;
+        const rotation = this.db.select({ name: rotations.name }).from(rotations).where(eq(rotations.id, swap.rotationId)).get();
+        const zone = this.db.select({ tz: users.timeZone }).from(users).where(eq(users.id, swap.teammateId)).get()?.tz ?? 'UTC';
+        const rendered = swapAskMessage(swap, rotation?.name ?? swap.rotationId, zone);
+        await this.slack.chat.postMessage({ channel: message.channel, text: rendered.text, blocks: rendered.blocks, unfurl_links: false });
+        return;
+      }
+      case 'slack.cover_post': {
+        const request = this.coverRequest(message.coverRequestId);
+        const rendered = coverRequestMessage(request.row, request.rotationName);
+        const res = await this.slack.chat.postMessage({ channel: message.channel, text: rendered.text, blocks: rendered.blocks, unfurl_links: false });
+        this.db.update(coverRequests).set({ channel: res.channel!, ts: res.ts! }).where(eq(coverRequests.id, request.row.id)).run();
+        return;
+      }
+      case 'slack.cover_refresh': {
+        const request = this.coverRequest(message.coverRequestId);
+        if (!request.row.ts || !request.row.channel) throw new Deferred();
+        const rendered = coverRequestMessage(request.row, request.rotationName);
+        await this.slack.chat.update({ channel: request.row.channel, ts: request.row.ts, text: rendered.text, blocks: rendered.blocks });
+        return;
+      }
+      case 'slack.cover_thread': {
+        const request = this.coverRequest(message.coverRequestId);
+        if (!request.row.ts || !request.row.channel) throw new Deferred();
+        await this.slack.chat.postMessage({ channel: request.row.channel, thread_ts: request.row.ts, text: message.text, unfurl_links: false });
+        return;
+      }
+      case 'slack.usergroup':
+        await this.slack.usergroups.users.update({ usergroup: message.usergroup, users: message.users.join(',') });
+        return;
+    }
+  }
+
+  private coverRequest(id: number) {
+    const row = this.db.select().from(coverRequests).where(eq(coverRequests.id, id)).get();
+    if (!row) throw new PermanentFailure(`cover request ${id} no longer exists`);
+    const rotationName = this.db.select({ name: rotations.name }).from(rotations).where(eq(rotations.id, row.rotationId)).get()?.name ?? row.rotationId;
+    return { row, rotationName };
   }
 
   private remember(incidentId: number, channel: string, ts: string, audience: 'dm' | 'team', userId: string | null): void {

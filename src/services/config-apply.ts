@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { ConfigFile } from '../config/file.js';
-import { toEscalationLevels } from '../config/file.js';
+import { toBaseRestrictions, toEscalationLevels, toLayers } from '../config/file.js';
 import type { DB, Tx } from '../db/client.js';
 import {
   escalationPolicies,
@@ -186,7 +186,7 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
   const base = { source: 'config' as const, updatedAt: opts.now };
   const services_ = serviceKind(opts.now);
 
-  const desiredUsers = cfg.users.map((u) => ({ id: u.id, name: u.name, timeZone: u.time_zone, phone: u.phone ?? null, ...base }));
+  const desiredUsers = cfg.users.map((u) => ({ id: u.id, name: u.name, timeZone: u.time_zone, phone: u.phone ?? null, role: u.role, ...base }));
   const desiredTeams = cfg.teams.map((t) => ({ id: t.id, name: t.name, slackChannel: t.slack_channel, ...base }));
   const desiredRotations = cfg.rotations.map((r) => ({
     id: r.id,
@@ -197,6 +197,9 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
     shiftUnit: r.shift.unit,
     handoffTime: r.handoff_time,
     startDate: r.start_date,
+    restrictions: toBaseRestrictions(r),
+    layers: r.layers.length > 0 ? toLayers(r) : null,
+    slackUserGroup: r.slack_user_group ?? null,
     ...base,
     participants: r.participants,
   }));

@@ -30,7 +30,7 @@ export class EscalationService {
         .limit(batchSize)
         .all();
       if (due.length === 0) return 0;
-      const context = loadPagingContext(this.db);
+      const context = loadPagingContext(this.db, now);
       for (const incident of due) this.escalateOne(incident, now, context);
       return due.length;
     });

@@ -1,14 +1,30 @@
 import type { DB } from '../db/client.js';
 import type { Clock } from '../domain/clock.js';
-import { shiftAt, type Rotation, type Shift } from '../domain/rotation.js';
-import { loadRotations } from './directory.js';
+import { layersOf, finalSchedule, onCallAt, type ScheduleAdjustments, type Segment } from '../domain/schedule.js';
+import { shiftAt } from '../domain/rotation.js';
+import { loadRotations, type StoredRotation } from './directory.js';
+import { statementsOf } from './statements.js';
 
 export interface RotationNow {
-  rotation: Rotation;
-  shift: Shift | null;
+  rotation: StoredRotation;
+  /** Who holds each role now; `end` is when that changes next (within the current shift), or null if unknown. */
+  now: Segment;
 }
 
-/** Who holds each rotation's pager right now. */
+export interface RotationSchedule {
+  rotation: StoredRotation;
+  segments: Segment[];
+}
+
+const DAY = 86_400_000;
+
+/** Overrides and time off overlapping [from, to), as the schedule engine wants them. */
+export function loadAdjustments(db: DB, from: number, to: number): ScheduleAdjustments {
+  const statements = statementsOf(db);
+  return { overrides: statements.overridesBetween.all({ from, to }), timeOff: statements.timeOffBetween.all({ from, to }) };
+}
+
+/** Reads of the final schedule: who is on call, the coming days, a person's shifts. */
 export class OnCallService {
   constructor(
     private readonly db: DB,
@@ -19,8 +35,36 @@ export class OnCallService {
     return this.clock.now().getTime();
   }
 
-  whoIsOnCall(): RotationNow[] {
+  rotations(): Map<string, StoredRotation> {
+    return loadRotations(this.db);
+  }
+
+  /** Who holds each rotation's roles now. With `withEnd`, also until when (costs a short schedule walk). */
+  whoIsOnCall(opts: { withEnd?: boolean } = {}): RotationNow[] {
     const at = this.now();
-    return [...loadRotations(this.db).values()].map((rotation) => ({ rotation, shift: shiftAt(rotation, at) }));
+    const rotations = loadRotations(this.db);
+    const adjustments = loadAdjustments(this.db, at, opts.withEnd ? at + 8 * DAY : at + 1);
+    return [...rotations.values()].map((rotation) => {
+      if (!opts.withEnd) return { rotation, now: onCallAt(rotation, at, adjustments) };
+      // The holders change at the latest when the current shift of some layer ends.
+      const horizon = Math.min(
+        at + 8 * DAY,
+        Math.max(at + 1, ...layersOf(rotation).map((layer) => shiftAt(layer, at)?.end ?? at + 1)),
+      );
+      const first = finalSchedule(rotation, at, horizon, adjustments)[0] ?? { ...onCallAt(rotation, at, adjustments), end: horizon };
+      return { rotation, now: first };
+    });
+  }
+
+  /** The final schedule of one rotation, or all, over [from, to). */
+  schedules(from: number, to: number, rotationId?: string): RotationSchedule[] {
+    const adjustments = loadAdjustments(this.db, from, to);
+    return [...loadRotations(this.db).values()]
+      .filter((r) => rotationId === undefined || r.id === rotationId)
+      .map((rotation) => ({ rotation, segments: finalSchedule(rotation, from, to, adjustments) }));
+  }
+
+  adjustments(from: number, to: number): ScheduleAdjustments {
+    return loadAdjustments(this.db, from, to);
   }
 }

@@ -9,13 +9,21 @@ export type OutboxMessage =
   | { kind: 'slack.page'; incidentId: number; userId: string; level: number; loop: number; reason: string }
   | { kind: 'slack.team_post'; incidentId: number; channel: string }
   | { kind: 'slack.refresh'; incidentId: number }
-  | { kind: 'slack.incident_note'; incidentId: number; channel: string; text: string };
+  | { kind: 'slack.incident_note'; incidentId: number; channel: string; text: string }
+  // Schedule notices are rendered when queued: they describe a change that has already happened.
+  | { kind: 'slack.message'; channel: string; text: string }
+  | { kind: 'slack.swap_ask'; swapId: number; channel: string }
+  | { kind: 'slack.cover_thread'; coverRequestId: number; text: string }
+  | { kind: 'slack.cover_post'; coverRequestId: number; channel: string }
+  | { kind: 'slack.cover_refresh'; coverRequestId: number }
+  | { kind: 'slack.usergroup'; usergroup: string; users: string[]; rotationId: string };
 
 // Every function here writes through the caller's open transaction on `db`.
 
 function insert(db: DB, message: OutboxMessage, dedupeKey: string | null, now: number, dueAt = now): void {
   const { kind, ...payload } = message;
-  statementsOf(db).insertOutbox.run({ kind, dedupeKey, incidentId: message.incidentId, payload, dueAt, now });
+  const incidentId = 'incidentId' in message ? message.incidentId : null;
+  statementsOf(db).insertOutbox.run({ kind, dedupeKey, incidentId, payload, dueAt, now });
 }
 
 /** A page is sent at most once per incident, escalation step and recipient, also across restarts. */
@@ -50,4 +58,11 @@ export function enqueueRefresh(db: DB, incidentId: number, now: number, opts: { 
 /** A line in the incident's thread in the team channel. */
 export function enqueueIncidentNote(db: DB, incidentId: number, channel: string, text: string, dedupeKey: string, now: number): void {
   insert(db, { kind: 'slack.incident_note', incidentId, channel, text }, dedupeKey, now);
+}
+
+export type ScheduleNotice = Exclude<OutboxMessage, { incidentId: number }>;
+
+/** A schedule notice (DM, channel post, user group update); `dedupeKey` makes it at most once. */
+export function enqueueNotice(db: DB, message: ScheduleNotice, dedupeKey: string | null, now: number): void {
+  insert(db, message, dedupeKey, now);
 }

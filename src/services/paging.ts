@@ -7,7 +7,9 @@ import {
   type EscalationPolicySnapshot,
   type EscalationPosition,
 } from '../domain/escalation.js';
+import type { ScheduleAdjustments } from '../domain/schedule.js';
 import { findServiceWithTeam, loadRotations } from './directory.js';
+import { loadAdjustments } from './oncall.js';
 import { enqueueIncidentNote, enqueuePage, enqueueRefresh } from './outbox.js';
 import { statementsOf } from './statements.js';
 import { recordEvent } from './timeline.js';
@@ -17,13 +19,16 @@ export type Incident = typeof incidents.$inferSelect;
 /** What paging reads besides the incident; a tick that pages many incidents loads it once. */
 export interface PagingContext {
   rotations: ReturnType<typeof loadRotations>;
+  /** Overrides and time off in force at the paging instant. */
+  adjustments: ScheduleAdjustments;
   teamChannelOf: (serviceId: string) => string | null;
 }
 
-export function loadPagingContext(tx: DB): PagingContext {
+export function loadPagingContext(tx: DB, now: number): PagingContext {
   const channels = new Map<string, string | null>();
   return {
     rotations: loadRotations(tx),
+    adjustments: loadAdjustments(tx, now, now + 1),
     teamChannelOf: (serviceId) => {
       if (!channels.has(serviceId)) channels.set(serviceId, findServiceWithTeam(tx, serviceId)?.team.slackChannel ?? null);
       return channels.get(serviceId)!;
@@ -41,12 +46,12 @@ export function pageLevel(
   position: EscalationPosition,
   now: number,
   reason: string,
-  context: PagingContext = loadPagingContext(db),
+  context: PagingContext = loadPagingContext(db, now),
 ): void {
   const policy: EscalationPolicySnapshot = incident.policy;
   const level = policy.levels[position.level];
   if (!level) throw new Error(`incident ${incident.id}: policy ${policy.id} has no level ${position.level + 1}`);
-  const { userIds, gaps } = resolveLevelTargets(level, context.rotations, now);
+  const { userIds, gaps } = resolveLevelTargets(level, context.rotations, now, context.adjustments);
 
   statementsOf(db).moveToLevel.run({
     id: incident.id,

@@ -2,6 +2,7 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
 import { incidentEvents, incidents, outbox } from '../db/schema.js';
 import type { ShiftUnit } from '../domain/rotation.js';
+import type { Override, TimeOff } from '../domain/schedule.js';
 
 interface RotationRow {
   id: string;
@@ -12,8 +13,15 @@ interface RotationRow {
   shiftUnit: ShiftUnit;
   handoffTime: string;
   startDate: string;
+  restrictions: string | null;
+  layers: string | null;
+  slackUserGroup: string | null;
+  source: 'config' | 'slack';
   participants: string | null;
 }
+
+type OverrideRow = Override;
+type TimeOffRow = TimeOff;
 
 /**
  * The writes every page, escalation and acknowledgement makes, prepared once per database: building
@@ -59,9 +67,19 @@ function prepare(db: DB) {
     // Participants are Slack user IDs ([A-Z0-9]), so a comma list is unambiguous.
     rotationsWithParticipants: db.$client.prepare<[], RotationRow>(
       `select r.id, r.name, r.team_id as teamId, r.time_zone as timeZone, r.shift_length as shiftLength, r.shift_unit as shiftUnit,
-              r.handoff_time as handoffTime, r.start_date as startDate,
+              r.handoff_time as handoffTime, r.start_date as startDate, r.restrictions, r.layers,
+              r.slack_user_group as slackUserGroup, r.source,
               (select group_concat(p.user_id, ',' order by p.position) from rotation_participants p where p.rotation_id = r.id) as participants
          from rotations r order by r.name`,
+    ),
+    // The schedule's adjustments overlapping [from, to): read on every page and every who-is-on-call.
+    overridesBetween: db.$client.prepare<{ from: number; to: number }, OverrideRow>(
+      `select id, rotation_id as rotationId, user_id as userId, role, start_at as start, end_at as end, id as seq
+         from overrides where cancelled_at is null and end_at > @from and start_at < @to order by id`,
+    ),
+    timeOffBetween: db.$client.prepare<{ from: number; to: number }, TimeOffRow>(
+      `select id, user_id as userId, start_at as start, end_at as end
+         from time_off where cancelled_at is null and end_at > @from and start_at < @to order by id`,
     ),
     moveToLevel: db
       .update(incidents)

@@ -4,3 +4,19 @@ export const INCIDENT_ACTIONS = {
   escalate: 'incident_escalate',
   resolve: 'incident_resolve',
 } as const;
+
+export const SCHEDULE_ACTIONS = {
+  swapAccept: 'swap_accept',
+  swapDecline: 'swap_decline',
+  coverTake: 'cover_take',
+} as const;
+
+/** callback_ids of Baton's modals; the route table maps each to its submission handler. */
+export const MODALS = {
+  override: 'modal_override',
+  timeOff: 'modal_time_off',
+  timeOffConfirm: 'modal_time_off_confirm',
+  swap: 'modal_swap',
+  cover: 'modal_cover',
+  rotation: 'modal_rotation',
+} as const;

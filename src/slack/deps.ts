@@ -3,12 +3,20 @@ import type { Logger } from 'pino';
 import type { DB } from '../db/client.js';
 import type { IncidentService } from '../services/incidents.js';
 import type { OnCallService } from '../services/oncall.js';
+import type { CalendarService } from '../services/calendars.js';
+import type { RotationAdminService } from '../services/rotation-admin.js';
+import type { ScheduleChangeService } from '../services/schedule-changes.js';
+import type { StatsService } from '../services/stats.js';
 
 /** What Slack listeners may use: services to call, never the database directly except via `db` for reads. */
 export interface SlackDeps {
   db: DB;
   incidents: IncidentService;
   oncall: OnCallService;
+  changes: ScheduleChangeService;
+  rotationAdmin: RotationAdminService;
+  stats: StatsService;
+  calendars: CalendarService;
   logger: Logger;
   /** Looks up a user's IANA zone in Slack when Baton does not know the person. */
   slack: WebClient;

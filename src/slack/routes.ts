@@ -1,5 +1,12 @@
-import type { App, BlockButtonAction } from '@slack/bolt';
-import { INCIDENT_ACTIONS } from './action-ids.js';
+import type { App, BlockButtonAction, ViewSubmitAction } from '@slack/bolt';
+import { INCIDENT_ACTIONS, MODALS, SCHEDULE_ACTIONS } from './action-ids.js';
+import { coverSubmission } from './listeners/cover-modal.js';
+import { coverTakeListener } from './listeners/cover-take.js';
+import { overrideSubmission } from './listeners/override-modal.js';
+import { rotationSubmission } from './listeners/rotation-modal.js';
+import { swapDecisionListener } from './listeners/swap-decision.js';
+import { swapSubmission } from './listeners/swap-modal.js';
+import { timeOffConfirmSubmission, timeOffSubmission } from './listeners/time-off-modal.js';
 import type { SlackDeps } from './deps.js';
 import { ackOnly, unknownCommandListener } from './listeners/fallbacks.js';
 import { incidentActionListener } from './listeners/incident-action.js';
@@ -12,6 +19,21 @@ const ACTION_ROUTES: Record<string, (deps: SlackDeps) => ButtonListener> = {
   [INCIDENT_ACTIONS.acknowledge]: (deps) => incidentActionListener('acknowledge', deps),
   [INCIDENT_ACTIONS.escalate]: (deps) => incidentActionListener('escalate', deps),
   [INCIDENT_ACTIONS.resolve]: (deps) => incidentActionListener('resolve', deps),
+  [SCHEDULE_ACTIONS.swapAccept]: (deps) => swapDecisionListener(true, deps),
+  [SCHEDULE_ACTIONS.swapDecline]: (deps) => swapDecisionListener(false, deps),
+  [SCHEDULE_ACTIONS.coverTake]: (deps) => coverTakeListener(deps),
+};
+
+type ViewListener = ReturnType<typeof overrideSubmission>;
+
+/** The one table from modal callback_id to submission handler. */
+const VIEW_ROUTES: Record<string, (deps: SlackDeps) => ViewListener> = {
+  [MODALS.override]: overrideSubmission,
+  [MODALS.timeOff]: timeOffSubmission,
+  [MODALS.timeOffConfirm]: timeOffConfirmSubmission,
+  [MODALS.swap]: swapSubmission,
+  [MODALS.cover]: coverSubmission,
+  [MODALS.rotation]: rotationSubmission,
 };
 
 const COMMANDS = ['/oncall'];
@@ -27,8 +49,13 @@ export function registerRoutes(app: App, deps: SlackDeps): void {
   for (const [actionId, listener] of Object.entries(ACTION_ROUTES)) {
     app.action<BlockButtonAction>(actionId, listener(deps));
   }
+  for (const [callbackId, listener] of Object.entries(VIEW_ROUTES)) {
+    app.view<ViewSubmitAction>({ callback_id: callbackId, type: 'view_submission' }, listener(deps));
+  }
   app.command(anyExcept(COMMANDS), unknownCommandListener(deps));
   app.action(anyExcept(Object.keys(ACTION_ROUTES)), ackOnly(deps, 'action'));
-  app.view(/.*/, ackOnly(deps, 'view'));
+  app.view({ callback_id: anyExcept(Object.keys(VIEW_ROUTES)) }, ackOnly(deps, 'view'));
+  // Closing a modal sends view_closed only when notify_on_close is set; Baton never sets it, but answer anyway.
+  app.view({ callback_id: /.*/, type: 'view_closed' }, ackOnly(deps, 'view'));
   app.shortcut(/.*/, ackOnly(deps, 'shortcut'));
 }

@@ -1,39 +1,34 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { findUser } from '../../services/directory.js';
+import { PermissionDenied } from '../../domain/permissions.js';
 import type { SlackDeps } from '../deps.js';
 import { helpMessage } from '../views/help.js';
 import { whoIsOnCallMessage } from '../views/oncall-who.js';
-import type { RenderedMessage } from '../views/incident-card.js';
-
-type Subcommand = (deps: SlackDeps, userId: string, args: string[]) => Promise<RenderedMessage>;
-
-/** The person's zone: from the config file if Baton knows them, else from their Slack profile, else UTC. */
-async function viewerZone(deps: SlackDeps, userId: string): Promise<string> {
-  const known = findUser(deps.db, userId)?.timeZone;
-  if (known) return known;
-  try {
-    const info = await deps.slack.users.info({ user: userId });
-    return info.user?.tz ?? 'UTC';
-  } catch (err) {
-    deps.logger.warn({ err, userId }, 'could not read the user time zone from Slack');
-    return 'UTC';
-  }
-}
+import { SCHEDULE_SUBCOMMANDS, type Subcommand } from './schedule-commands.js';
+import { viewerZone } from './viewer.js';
 
 const SUBCOMMANDS: Record<string, Subcommand> = {
-  who: async (deps, userId) => whoIsOnCallMessage(deps.oncall.whoIsOnCall(), await viewerZone(deps, userId)),
+  who: async ({ deps, userId }) => whoIsOnCallMessage(deps.oncall.whoIsOnCall({ withEnd: true }), await viewerZone(deps, userId)),
   help: async () => helpMessage(),
+  ...SCHEDULE_SUBCOMMANDS,
 };
 
-/** `/oncall <subcommand>`: acknowledged at once, answered privately through the response URL. */
+/** `/oncall <subcommand>`: acknowledged at once, answered privately through the response URL or with a modal. */
 export function oncallCommandListener(deps: SlackDeps) {
-  return async ({ ack, command, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => {
+  return async ({ ack, command, respond, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => {
     await ack();
     const [name = 'help', ...args] = command.text.trim().split(/\s+/).filter(Boolean);
     const handler = SUBCOMMANDS[name.toLowerCase()];
-    const message = handler
-      ? await handler(deps, command.user_id, args)
-      : helpMessage(`Unknown subcommand \`${name.replace(/`/g, '')}\`.`);
-    await respond({ response_type: 'ephemeral', ...message });
+    if (!handler) {
+      await respond({ response_type: 'ephemeral', ...helpMessage(`Unknown subcommand \`${name.replace(/`/g, '')}\`.`) });
+      return;
+    }
+    let message;
+    try {
+      message = await handler({ deps, userId: command.user_id, args, triggerId: command.trigger_id, client });
+    } catch (err) {
+      if (!(err instanceof PermissionDenied)) throw err;
+      message = { text: err.message };
+    }
+    if (message) await respond({ response_type: 'ephemeral', ...message });
   };
 }

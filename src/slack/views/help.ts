@@ -2,6 +2,14 @@ import type { RenderedMessage } from './incident-card.js';
 
 export const SUBCOMMANDS: { name: string; usage: string; summary: string }[] = [
   { name: 'who', usage: '/oncall who', summary: 'who is on call now for each rotation, in your time zone' },
+  { name: 'schedule', usage: '/oncall schedule [rotation]', summary: 'the next 14 days, with overrides, time off and gaps marked' },
+  { name: 'override', usage: '/oncall override [rotation]', summary: 'take the pager (or give it to someone) for a while' },
+  { name: 'swap', usage: '/oncall swap', summary: 'ask a teammate to swap one of your shifts' },
+  { name: 'cover', usage: '/oncall cover', summary: 'ask your team channel for someone to cover one of your shifts' },
+  { name: 'timeoff', usage: '/oncall timeoff', summary: 'book time off and see who covers your shifts' },
+  { name: 'rotation', usage: '/oncall rotation [rotation]', summary: 'create a rotation, or edit one made in Slack (admins)' },
+  { name: 'fairness', usage: '/oncall fairness [rotation] [weeks]', summary: 'on-call, night and weekend hours per person' },
+  { name: 'calendar', usage: '/oncall calendar', summary: 'calendar feed links for your shifts and each rotation' },
   { name: 'help', usage: '/oncall help', summary: 'this list' },
 ];
 

@@ -1,8 +1,16 @@
 import type { KnownBlock } from '@slack/types';
 import type { RotationNow } from '../../services/oncall.js';
 import { formatInZone } from '../../domain/zoned-time.js';
+import type { RoleHolder } from '../../domain/schedule.js';
 import { escapeMrkdwn, truncate } from './format.js';
 import type { RenderedMessage } from './incident-card.js';
+
+export function standsIn(holder: RoleHolder): string {
+  if (holder.via === 'override' && holder.standsInFor) return ` (covering for <@${holder.standsInFor}>)`;
+  if (holder.via === 'override') return ' (override)';
+  if (holder.via === 'time_off_cover' && holder.standsInFor) return ` (covering <@${holder.standsInFor}>'s time off)`;
+  return '';
+}
 
 /** `/oncall who`: one line per rotation, times in the viewer's zone. */
 export function whoIsOnCallMessage(rows: RotationNow[], viewerZone: string): RenderedMessage {
@@ -10,11 +18,17 @@ export function whoIsOnCallMessage(rows: RotationNow[], viewerZone: string): Ren
     const text = 'No rotations yet. Declare them in the config file (see the README), then ask again.';
     return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
   }
-  const lines = rows.map(({ rotation, shift }) => {
+  const lines = rows.map(({ rotation, now }) => {
     const name = `*${escapeMrkdwn(rotation.name)}*`;
-    if (!shift) return `${name}: nobody on call (the rotation has not started or has no participants)`;
-    const secondary = shift.secondary ? `, secondary <@${shift.secondary}>` : '';
-    return `${name}: <@${shift.primary}> until ${formatInZone(shift.end, viewerZone)}${secondary}`;
+    if (!now.primary) {
+      const away = now.uncovered.map((u) => `<@${u.userId}>`).join(', ');
+      return away
+        ? `${name}: :warning: nobody on call: ${away} is on time off and nobody else is available`
+        : `${name}: :warning: nobody on call (outside the rotation's hours, not started yet, or no participants)`;
+    }
+    const secondary = now.secondary ? `, secondary <@${now.secondary.userId}>` : '';
+    const until = now.end > now.start ? ` until ${formatInZone(now.end, viewerZone)}` : '';
+    return `${name}: <@${now.primary.userId}>${standsIn(now.primary)}${until}${secondary}`;
   });
   // Sections hold 3000 characters; a workspace with many rotations gets several sections (50 blocks max).
   const blocks: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: 'On call now' } }];

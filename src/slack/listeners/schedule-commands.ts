@@ -1,0 +1,139 @@
+import type { WebClient } from '@slack/web-api';
+import type { ModalView } from '@slack/types';
+import { eq } from 'drizzle-orm';
+import { teams, users } from '../../db/schema.js';
+import { localDateOf } from '../../domain/zoned-time.js';
+import type { SlackDeps } from '../deps.js';
+import type { RenderedMessage } from '../views/incident-card.js';
+import { scheduleMessage } from '../views/schedule.js';
+import { coverModal, overrideModal, rotationModal, swapModal, timeOffModal } from '../views/schedule-modals.js';
+import { fairnessMessage } from '../views/fairness.js';
+import { calendarMessage } from '../views/calendar.js';
+import { viewerZone } from './viewer.js';
+
+export interface CommandContext {
+  deps: SlackDeps;
+  userId: string;
+  args: string[];
+  triggerId: string;
+  client: WebClient;
+}
+
+/** A subcommand answers privately, or returns null when it opened a modal instead. */
+export type Subcommand = (ctx: CommandContext) => Promise<RenderedMessage | null>;
+
+const DAY = 86_400_000;
+const say = (text: string): RenderedMessage => ({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+
+async function open(ctx: CommandContext, view: ModalView): Promise<null> {
+  await ctx.client.views.open({ trigger_id: ctx.triggerId, view });
+  return null;
+}
+
+function isoDate(d: { year: number; month: number; day: number }): string {
+  return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
+}
+
+function notKnown(ctx: CommandContext): RenderedMessage | null {
+  return ctx.deps.changes.actor(ctx.userId)
+    ? null
+    : say('Baton does not know you yet, so you cannot change schedules. Ask an admin to add you under `users` in the config file.');
+}
+
+function findRotation(ctx: CommandContext, arg: string | undefined) {
+  if (!arg) return { rotation: undefined, error: null };
+  const rotations = [...ctx.deps.oncall.rotations().values()];
+  const rotation = rotations.find((r) => r.id === arg.toLowerCase()) ?? rotations.find((r) => r.name.toLowerCase() === arg.toLowerCase());
+  return rotation
+    ? { rotation, error: null }
+    : { rotation: undefined, error: say(`No rotation \`${arg.replace(/`/g, '')}\`. Rotations: ${rotations.map((r) => `\`${r.id}\``).join(', ') || 'none yet'}.`) };
+}
+
+export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
+  schedule: async (ctx) => {
+    const { rotation, error } = findRotation(ctx, ctx.args[0]);
+    if (error) return error;
+    const now = ctx.deps.oncall.now();
+    const days = 14;
+    return scheduleMessage(ctx.deps.oncall.schedules(now, now + days * DAY, rotation?.id), await viewerZone(ctx.deps, ctx.userId), days);
+  },
+
+  override: async (ctx) => {
+    const refused = notKnown(ctx);
+    if (refused) return refused;
+    const { rotation, error } = findRotation(ctx, ctx.args[0]);
+    if (error) return error;
+    const rotations = [...ctx.deps.oncall.rotations().values()].map((r) => ({ id: r.id, name: r.name }));
+    if (rotations.length === 0) return say('There are no rotations yet.');
+    return open(ctx, overrideModal({ rotations, rotationId: rotation?.id, userId: ctx.userId, now: ctx.deps.oncall.now() }));
+  },
+
+  timeoff: async (ctx) => {
+    const refused = notKnown(ctx);
+    if (refused) return refused;
+    const zone = await viewerZone(ctx.deps, ctx.userId);
+    return open(ctx, timeOffModal({ today: isoDate(localDateOf(ctx.deps.oncall.now(), zone)), zone }));
+  },
+
+  swap: async (ctx) => {
+    const refused = notKnown(ctx);
+    if (refused) return refused;
+    const mine = ctx.deps.changes.upcomingShifts(ctx.userId);
+    if (mine.length === 0) return say('You have no shifts in the next 4 weeks to swap.');
+    const theirs = ctx.deps.changes.teammatesShifts(ctx.userId).filter((s) => mine.some((m) => m.rotationId === s.rotationId));
+    const names = new Map(ctx.deps.db.select({ id: users.id, name: users.name }).from(users).all().map((u) => [u.id, u.name]));
+    return open(ctx, swapModal({ mine, theirs, zone: await viewerZone(ctx.deps, ctx.userId), names }));
+  },
+
+  cover: async (ctx) => {
+    const refused = notKnown(ctx);
+    if (refused) return refused;
+    const mine = ctx.deps.changes.upcomingShifts(ctx.userId);
+    if (mine.length === 0) return say('You have no shifts in the next 4 weeks that need cover.');
+    return open(ctx, coverModal({ mine, zone: await viewerZone(ctx.deps, ctx.userId) }));
+  },
+
+  rotation: async (ctx) => {
+    const actor = ctx.deps.changes.actor(ctx.userId);
+    const { rotation, error } = findRotation(ctx, ctx.args[0]);
+    if (error) return error;
+    if (rotation) {
+      const readOnly = ctx.deps.rotationAdmin.readOnlyReason(rotation);
+      if (readOnly) return say(readOnly);
+    }
+    if (actor?.role !== 'admin') return say('Only an admin can create or edit rotations.');
+    const teamList = ctx.deps.db.select({ id: teams.id, name: teams.name }).from(teams).all();
+    if (teamList.length === 0) return say('Declare a team (with its Slack channel) in the config file first.');
+    const zone = await viewerZone(ctx.deps, ctx.userId);
+    const values = rotation
+      ? {
+          name: rotation.name,
+          teamId: rotation.teamId,
+          participants: rotation.participants,
+          timeZone: rotation.timeZone,
+          shift: `${rotation.shiftLength}${rotation.shiftUnit[0]}`,
+          handoffTime: rotation.handoffTime,
+          startDate: rotation.startDate,
+        }
+      : { timeZone: zone, startDate: isoDate(localDateOf(ctx.deps.oncall.now(), zone)) };
+    return open(ctx, rotationModal({ teams: teamList, values, rotationId: rotation?.id }));
+  },
+
+  fairness: async (ctx) => {
+    const first = ctx.args[0];
+    const weeksArg = ctx.args.find((a) => /^\d+$/.test(a));
+    const { rotation, error } = findRotation(ctx, first && !/^\d+$/.test(first) ? first : undefined);
+    if (error) return error;
+    const weeks = Math.min(26, Math.max(1, Number(weeksArg ?? 4)));
+    return fairnessMessage(ctx.deps.stats.fairness({ rotationId: rotation?.id, weeks }), weeks);
+  },
+
+  calendar: async (ctx) => {
+    const rotations = [...ctx.deps.oncall.rotations().values()];
+    return calendarMessage(ctx.deps.calendars.feedsFor(ctx.userId, rotations));
+  },
+};
+
+export function userName(deps: SlackDeps, id: string): string {
+  return deps.db.select({ name: users.name }).from(users).where(eq(users.id, id)).get()?.name ?? id;
+}

@@ -1,0 +1,31 @@
+import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { SlackDeps } from '../deps.js';
+import { swapAskMessage } from '../views/schedule-notices.js';
+import { viewerZone } from './viewer.js';
+
+/** Accept / Decline on a swap request DM; only the asked teammate can answer, once. */
+export function swapDecisionListener(accept: boolean, deps: SlackDeps) {
+  return async ({ ack, body, respond, action }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs) => {
+    await ack();
+    const swapId = Number(action.value);
+    const result = Number.isSafeInteger(swapId) ? deps.changes.decideSwap(body.user.id, swapId, accept) : { outcome: 'not_found' as const };
+    const say = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+    switch (result.outcome) {
+      case 'accepted':
+      case 'declined': {
+        const swap = deps.changes.swapRequest(swapId)!;
+        const name = deps.oncall.rotations().get(swap.rotationId)?.name ?? swap.rotationId;
+        await respond({ replace_original: true, ...swapAskMessage(swap, name, await viewerZone(deps, body.user.id)) });
+        return;
+      }
+      case 'already_decided':
+        return void (await say(`Nothing to do: this swap was already ${result.status}.`));
+      case 'not_yours':
+        return void (await say('Only the teammate who was asked can answer this swap.'));
+      case 'stale':
+        return void (await say(`Too late: ${result.reason}`));
+      case 'not_found':
+        return void (await say('That swap request no longer exists.'));
+    }
+  };
+}

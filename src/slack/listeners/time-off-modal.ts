@@ -1,0 +1,52 @@
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { z } from 'zod';
+import { InvalidChange } from '../../domain/schedule-rules.js';
+import { addDays, localTimeToUtc, parseISODate } from '../../domain/zoned-time.js';
+import type { SlackDeps } from '../deps.js';
+import { readModal, text } from '../modal-values.js';
+import { timeOffConfirmModal } from '../views/schedule-modals.js';
+import { answerSubmission } from './submission.js';
+import { viewerZone } from './viewer.js';
+
+const pending = z.object({ start: z.number().int(), end: z.number().int(), reason: z.string().nullable() });
+
+function startOfDay(date: string | null, zone: string, field: string, plusDays = 0): number {
+  if (!date) throw new InvalidChange({ [field]: 'Pick a date.' });
+  return localTimeToUtc(addDays(parseISODate(date), plusDays), { hour: 0, minute: 0 }, zone);
+}
+
+/** Step one: the dates. Answers with the confirmation view, which shows who covers which shifts. */
+export function timeOffSubmission(deps: SlackDeps) {
+  return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => {
+    const v = readModal(view.state.values);
+    const zone = await viewerZone(deps, body.user.id);
+    await answerSubmission(ack, deps, ['from', 'to', 'reason'], async () => {
+      // Whole days in the person's zone: from the first day's midnight to the midnight after the last.
+      const start = startOfDay(text(v.from), zone, 'from');
+      const end = startOfDay(text(v.to), zone, 'to', 1);
+      const preview = deps.changes.previewTimeOff(body.user.id, { userId: body.user.id, start, end });
+      const metadata = JSON.stringify({ start, end, reason: text(v.reason) });
+      return { response_action: 'update', view: timeOffConfirmModal(preview, zone, metadata) };
+    });
+  };
+}
+
+/** Step two: confirmed; saved only now, and re-checked, since time may have passed. */
+export function timeOffConfirmSubmission(deps: SlackDeps) {
+  return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => {
+    const parsed = pending.safeParse(safeJson(view.private_metadata));
+    await answerSubmission(ack, deps, ['confirm'], async () => {
+      if (!parsed.success) throw new InvalidChange({ confirm: 'This form is out of date; start again with /oncall timeoff.' });
+      deps.changes.createTimeOff(body.user.id, { userId: body.user.id, ...parsed.data });
+      return { response_action: 'clear' };
+    });
+  };
+}
+
+function safeJson(text: string | undefined): unknown {
+  try {
+    return JSON.parse(text ?? '');
+  } catch {
+    return null;
+  }
+}

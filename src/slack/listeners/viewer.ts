@@ -1,0 +1,20 @@
+import { findUser } from '../../services/directory.js';
+import type { SlackDeps } from '../deps.js';
+
+/** The person's zone: from the config file if Baton knows them, else from their Slack profile, else UTC. */
+export async function viewerZone(deps: SlackDeps, userId: string): Promise<string> {
+  const known = findUser(deps.db, userId)?.timeZone;
+  if (known) return known;
+  try {
+    const info = await deps.slack.users.info({ user: userId });
+    return info.user?.tz ?? 'UTC';
+  } catch (err) {
+    deps.logger.warn({ err, userId }, 'could not read the user time zone from Slack');
+    return 'UTC';
+  }
+}
+
+/** Slack shows modal field errors as plain text, where <@U123> mentions would not render: use names. */
+export function withNames(deps: SlackDeps, text: string): string {
+  return text.replace(/<@([UW][A-Z0-9]+)>/g, (_, id: string) => findUser(deps.db, id)?.name ?? id).replace(/[*`]/g, '');
+}

@@ -1,0 +1,154 @@
+import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
+import { formatInZone } from '../../domain/zoned-time.js';
+import type { ShiftChoice, TimeOffPreview } from '../../services/schedule-changes.js';
+import { MODALS } from '../action-ids.js';
+import { escapeMrkdwn, truncate } from './format.js';
+
+// Every input block's block_id is the name of the field the services report errors on, so an error
+// from a service lands on the right field with `response_action: errors`. Each block has one element,
+// whose action_id is always "value".
+
+const plain = (text: string) => ({ type: 'plain_text' as const, text });
+
+function option(text: string, value: string): PlainTextOption {
+  return { text: plain(truncate(text, 75)), value };
+}
+
+function input(blockId: string, label: string, element: Record<string, unknown>, opts: { optional?: boolean; hint?: string } = {}): KnownBlock {
+  return {
+    type: 'input',
+    block_id: blockId,
+    label: plain(label),
+    element: { action_id: 'value', ...element },
+    ...(opts.optional ? { optional: true } : {}),
+    ...(opts.hint ? { hint: plain(opts.hint) } : {}),
+  } as KnownBlock;
+}
+
+function modal(callbackId: string, title: string, submit: string, blocks: KnownBlock[], privateMetadata = ''): ModalView {
+  return {
+    type: 'modal',
+    callback_id: callbackId,
+    title: plain(title),
+    submit: plain(submit),
+    close: plain('Cancel'),
+    private_metadata: privateMetadata,
+    blocks,
+  };
+}
+
+const seconds = (ms: number) => Math.floor(ms / 1000);
+
+export function shiftLabel(shift: ShiftChoice, zone: string, withPerson = false): string {
+  const who = withPerson ? `${shift.userId} · ` : '';
+  return `${who}${shift.rotationName} · ${formatInZone(shift.start, zone)} → ${formatInZone(shift.end, zone)}`;
+}
+
+export const shiftValue = (s: { rotationId: string; start: number; end: number }) => `${s.rotationId}|${s.start}|${s.end}`;
+export const teammateShiftValue = (s: ShiftChoice) => `${s.rotationId}|${s.userId}|${s.start}|${s.end}`;
+
+/** Take the pager: rotation, who (default me), from (default now), to (default in an hour). */
+export function overrideModal(opts: { rotations: { id: string; name: string }[]; rotationId?: string; userId: string; now: number }): ModalView {
+  const options = opts.rotations.slice(0, 100).map((r) => option(r.name, r.id));
+  const initial = options.find((o) => o.value === opts.rotationId) ?? (options.length === 1 ? options[0] : undefined);
+  return modal(MODALS.override, 'Take the pager', 'Save override', [
+    input('rotation', 'Rotation', { type: 'static_select', options, ...(initial ? { initial_option: initial } : {}) }),
+    input('who', 'Who holds the pager', { type: 'users_select', initial_user: opts.userId }),
+    input('from', 'From', { type: 'datetimepicker', initial_date_time: seconds(opts.now) }),
+    input('to', 'To', { type: 'datetimepicker', initial_date_time: seconds(opts.now + 3_600_000) }),
+    input('reason', 'Reason', { type: 'plain_text_input', max_length: 200 }, { optional: true }),
+  ]);
+}
+
+/** Time off by whole days in the person's zone; the next step shows who covers what. */
+export function timeOffModal(opts: { today: string; zone: string }): ModalView {
+  return modal(MODALS.timeOff, 'Time off', 'Next', [
+    input('from', 'First day off', { type: 'datepicker', initial_date: opts.today }),
+    input('to', 'Last day off', { type: 'datepicker', initial_date: opts.today }, { hint: `Whole days in your time zone, ${opts.zone}.` }),
+    input('reason', 'Note', { type: 'plain_text_input', max_length: 200 }, { optional: true }),
+  ]);
+}
+
+export function timeOffConfirmModal(preview: TimeOffPreview, zone: string, metadata: string): ModalView {
+  const lines = preview.coverage.map((c) => {
+    const who = c.coveredBy ? `<@${c.coveredBy}> covers` : ':warning: *nobody can cover*';
+    return `• *${escapeMrkdwn(c.rotationName)}* ${c.role}, ${formatInZone(c.start, zone)} → ${formatInZone(c.end, zone)}: ${who}`;
+  });
+  const summary = `Away ${formatInZone(preview.start, zone)} → ${formatInZone(preview.end, zone)}.`;
+  const body = lines.length > 0 ? `While you are away:\n${lines.join('\n')}` : 'You have no shifts in that time; nobody needs to cover.';
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: summary } }];
+  // Sections hold 3000 characters; long absences are cut with a count of what is not shown.
+  let chunk = '';
+  let shown = 0;
+  for (const line of body.split('\n')) {
+    if ((chunk + line).length > 2800) {
+      if (blocks.length >= 20) break;
+      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
+      chunk = '';
+    }
+    chunk += (chunk ? '\n' : '') + line;
+    shown += 1;
+  }
+  if (chunk) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
+  const hidden = body.split('\n').length - shown;
+  if (hidden > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${hidden} more.` }] });
+  return modal(MODALS.timeOffConfirm, 'Confirm time off', 'Confirm', blocks, metadata);
+}
+
+/** A swap: one of my shifts, a teammate, and optionally one of theirs in return. */
+export function swapModal(opts: { mine: ShiftChoice[]; theirs: ShiftChoice[]; zone: string; names: Map<string, string> }): ModalView {
+  const mine = opts.mine.slice(0, 100).map((s) => option(shiftLabel(s, opts.zone), shiftValue(s)));
+  const theirs = opts.theirs
+    .slice(0, 100)
+    .map((s) => option(`${opts.names.get(s.userId) ?? s.userId} · ${shiftLabel(s, opts.zone)}`, teammateShiftValue(s)));
+  const blocks = [
+    input('my_shift', 'My shift', { type: 'static_select', options: mine, initial_option: mine[0] }),
+    input('teammate', 'Teammate who takes it', { type: 'users_select' }),
+  ];
+  if (theirs.length > 0) {
+    blocks.push(
+      input('their_shift', 'Their shift I take in return', { type: 'static_select', options: theirs }, { optional: true, hint: 'Leave empty to just hand your shift over.' }),
+    );
+  }
+  return modal(MODALS.swap, 'Swap a shift', 'Ask them', blocks);
+}
+
+export function coverModal(opts: { mine: ShiftChoice[]; zone: string }): ModalView {
+  const mine = opts.mine.slice(0, 100).map((s) => option(shiftLabel(s, opts.zone), shiftValue(s)));
+  return modal(MODALS.cover, 'Ask for cover', 'Post request', [
+    input('my_shift', 'Shift that needs cover', { type: 'static_select', options: mine, initial_option: mine[0] }),
+    input('note', 'Note for the team', { type: 'plain_text_input', max_length: 300 }, { optional: true }),
+  ]);
+}
+
+export interface RotationFormValues {
+  name: string;
+  teamId: string;
+  participants: string[];
+  timeZone: string;
+  shift: string;
+  handoffTime: string;
+  startDate: string;
+}
+
+/** Create a rotation, or edit one made in Slack (`private_metadata` holds its id). */
+export function rotationModal(opts: { teams: { id: string; name: string }[]; values: Partial<RotationFormValues>; rotationId?: string }): ModalView {
+  const teamOptions = opts.teams.slice(0, 100).map((t) => option(t.name, t.id));
+  const team = teamOptions.find((o) => o.value === opts.values.teamId) ?? (teamOptions.length === 1 ? teamOptions[0] : undefined);
+  const v = opts.values;
+  return modal(
+    MODALS.rotation,
+    opts.rotationId ? 'Edit rotation' : 'New rotation',
+    'Save',
+    [
+      input('name', 'Name', { type: 'plain_text_input', max_length: 120, ...(v.name ? { initial_value: v.name } : {}) }),
+      input('team', 'Team', { type: 'static_select', options: teamOptions, ...(team ? { initial_option: team } : {}) }),
+      input('participants', 'Participants, in order', { type: 'multi_users_select', ...(v.participants?.length ? { initial_users: v.participants } : {}) }),
+      input('time_zone', 'Time zone', { type: 'plain_text_input', initial_value: v.timeZone ?? 'UTC' }, { hint: 'An IANA zone such as Europe/Berlin.' }),
+      input('shift', 'Shift length', { type: 'plain_text_input', initial_value: v.shift ?? '1w' }, { hint: 'Such as 12h, 1d or 1w.' }),
+      input('handoff_time', 'Handoff time', { type: 'timepicker', initial_time: v.handoffTime ?? '09:00' }),
+      input('start_date', 'First shift starts on', { type: 'datepicker', ...(v.startDate ? { initial_date: v.startDate } : {}) }),
+    ],
+    opts.rotationId ?? '',
+  );
+}

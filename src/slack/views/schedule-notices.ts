@@ -1,0 +1,59 @@
+import type { KnownBlock } from '@slack/types';
+import type { coverRequests, swapRequests } from '../../db/schema.js';
+import { formatInZone } from '../../domain/zoned-time.js';
+import { SCHEDULE_ACTIONS } from '../action-ids.js';
+import { escapeMrkdwn, slackDate } from './format.js';
+import type { RenderedMessage } from './incident-card.js';
+
+type SwapRequest = typeof swapRequests.$inferSelect;
+type CoverRequest = typeof coverRequests.$inferSelect;
+
+const button = (actionId: string, text: string, value: string, style?: 'primary' | 'danger') => ({
+  type: 'button' as const,
+  action_id: actionId,
+  text: { type: 'plain_text' as const, text },
+  value,
+  ...(style ? { style } : {}),
+});
+
+/** The teammate's DM: the proposed swap, in their zone, with Accept and Decline while it is pending. */
+export function swapAskMessage(swap: SwapRequest, rotationName: string, zone: string): RenderedMessage {
+  const give = `${formatInZone(swap.giveStart, zone)} → ${formatInZone(swap.giveEnd, zone)}`;
+  const back =
+    swap.takeStart !== null && swap.takeEnd !== null
+      ? ` In return they take yours: ${formatInZone(swap.takeStart, zone)} → ${formatInZone(swap.takeEnd, zone)}.`
+      : '';
+  const ask = `<@${swap.requesterId}> asks you to take their *${escapeMrkdwn(rotationName)}* shift ${give}.${back}`;
+  const state =
+    swap.status === 'pending' ? null : swap.status === 'accepted' ? ':white_check_mark: You accepted.' : `Swap ${swap.status}.`;
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: `:arrows_counterclockwise: ${ask}` } }];
+  if (state) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: state }] });
+  else {
+    blocks.push({
+      type: 'actions',
+      block_id: `swap_${swap.id}`,
+      elements: [
+        button(SCHEDULE_ACTIONS.swapAccept, 'Accept', String(swap.id), 'primary'),
+        button(SCHEDULE_ACTIONS.swapDecline, 'Decline', String(swap.id)),
+      ],
+    });
+  }
+  return { text: state ? `${ask} ${state}` : ask, blocks };
+}
+
+/** The team channel post: who needs cover and when, with "Take it" while it is open. */
+export function coverRequestMessage(request: CoverRequest, rotationName: string): RenderedMessage {
+  const when = `${slackDate(request.startAt)} → ${slackDate(request.endAt)}`;
+  const ask = `:sos: <@${request.requesterId}> needs someone to cover *${escapeMrkdwn(rotationName)}* ${when}.`;
+  const note = request.note ? `\n> ${escapeMrkdwn(request.note).slice(0, 500)}` : '';
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: `${ask}${note}` } }];
+  let text = ask;
+  if (request.status === 'open') {
+    blocks.push({ type: 'actions', block_id: `cover_${request.id}`, elements: [button(SCHEDULE_ACTIONS.coverTake, 'Take it', String(request.id), 'primary')] });
+  } else {
+    const state = request.status === 'taken' ? `:white_check_mark: Taken by <@${request.takenBy}>.` : `This request is ${request.status}.`;
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: state }] });
+    text = `${ask} ${state}`;
+  }
+  return { text, blocks };
+}
