@@ -29,7 +29,7 @@ export async function postToSlackEndpoint(url: string, body: string, opts: Signe
 
 const TEAM = { id: 'T0BATON', domain: 'baton-demo' };
 
-export function slashCommandBody(args: { userId: string; text: string; responseUrl: string; command?: string; channelId?: string }): string {
+export function slashCommandBody(args: { userId: string; text: string; responseUrl: string; command?: string; channelId?: string; triggerId?: string }): string {
   return new URLSearchParams({
     token: 'deprecated-verification-token',
     team_id: TEAM.id,
@@ -43,7 +43,7 @@ export function slashCommandBody(args: { userId: string; text: string; responseU
     api_app_id: 'A0BATON',
     is_enterprise_install: 'false',
     response_url: args.responseUrl,
-    trigger_id: `${Date.now()}.${randomBytes(4).toString('hex')}`,
+    trigger_id: args.triggerId ?? newTriggerId(),
   }).toString();
 }
 
@@ -57,6 +57,7 @@ export function blockActionBody(args: {
   channelId: string;
   messageTs: string;
   message?: Record<string, unknown>;
+  triggerId?: string;
 }): string {
   const payload = {
     type: 'block_actions',
@@ -64,7 +65,7 @@ export function blockActionBody(args: {
     api_app_id: 'A0BATON',
     token: 'deprecated-verification-token',
     container: { type: 'message', message_ts: args.messageTs, channel_id: args.channelId, is_ephemeral: false },
-    trigger_id: `${Date.now()}.${randomBytes(4).toString('hex')}`,
+    trigger_id: args.triggerId ?? newTriggerId(),
     team: { id: TEAM.id, domain: TEAM.domain },
     enterprise: null,
     is_enterprise_install: false,
@@ -81,6 +82,56 @@ export function blockActionBody(args: {
         action_ts: String(Date.now() / 1000),
       },
     ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+export function newTriggerId(): string {
+  return `${Date.now()}.${randomBytes(4).toString('hex')}`;
+}
+
+/** What a person enters in one input: shaped per element type, as Slack puts it in view.state.values. */
+export type InputState = Record<string, unknown> & { type: string };
+
+/** A modal submission exactly as Slack sends it: the view with its state, form-encoded in `payload`. */
+export function viewSubmissionBody(args: {
+  userId: string;
+  viewId: string;
+  view: Record<string, unknown>;
+  values: Record<string, Record<string, InputState>>;
+  hash: string;
+}): string {
+  const payload = {
+    type: 'view_submission',
+    team: { id: TEAM.id, domain: TEAM.domain },
+    user: { id: args.userId, username: args.userId.toLowerCase(), name: args.userId.toLowerCase(), team_id: TEAM.id },
+    api_app_id: 'A0BATON',
+    token: 'deprecated-verification-token',
+    trigger_id: newTriggerId(),
+    view: {
+      id: args.viewId,
+      team_id: TEAM.id,
+      type: 'modal',
+      blocks: args.view.blocks ?? [],
+      private_metadata: args.view.private_metadata ?? '',
+      callback_id: args.view.callback_id ?? '',
+      state: { values: args.values },
+      hash: args.hash,
+      title: args.view.title,
+      clear_on_close: false,
+      notify_on_close: false,
+      close: args.view.close ?? null,
+      submit: args.view.submit ?? null,
+      previous_view_id: null,
+      root_view_id: args.viewId,
+      app_id: 'A0BATON',
+      external_id: '',
+      app_installed_team_id: TEAM.id,
+      bot_id: 'BBATON',
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+    enterprise: null,
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }

@@ -31,6 +31,15 @@ export interface StoredMessage {
   deleted?: boolean;
 }
 
+export interface OpenedView {
+  id: string;
+  userId: string;
+  view: Record<string, unknown>;
+  hash: string;
+  /** Earlier versions, oldest first. */
+  history: Record<string, unknown>[];
+}
+
 export interface ResponseUrlPost {
   id: string;
   body: Record<string, unknown>;
@@ -56,7 +65,8 @@ export function checkBlocks(blocks: unknown, opts: { maxBlocks: number }): strin
   const problems: string[] = [];
   if (blocks.length > opts.maxBlocks) problems.push(`${blocks.length} blocks; at most ${opts.maxBlocks} allowed`);
   const blockIds = new Set<string>();
-  const actionIds = new Set<string>();
+  // Slack requires an action_id to be unique within its block, not across the message.
+  let actionIds = new Set<string>();
   const textOf = (t: unknown) => (t && typeof t === 'object' ? String((t as { text?: unknown }).text ?? '') : '');
   const checkElement = (el: Record<string, unknown>, where: string) => {
     const actionId = el.action_id;
@@ -67,6 +77,25 @@ export function checkBlocks(blocks: unknown, opts: { maxBlocks: number }): strin
         actionIds.add(actionId);
       }
     }
+    if (el.type === 'static_select' || el.type === 'multi_static_select') {
+      const options = el.options as { text?: { type?: string; text?: string }; value?: string }[] | undefined;
+      if (!Array.isArray(options) && !Array.isArray(el.option_groups)) problems.push(`${where}: a select needs options or option_groups`);
+      if (Array.isArray(options)) {
+        if (options.length === 0) problems.push(`${where}: a select needs at least one option`);
+        if (options.length > 100) problems.push(`${where}: more than 100 options`);
+        options.forEach((o, j) => {
+          if (o.text?.type !== 'plain_text') problems.push(`${where}.options[${j}]: option text must be plain_text`);
+          if ((o.text?.text ?? '').length > 75) problems.push(`${where}.options[${j}]: option text longer than 75`);
+          if (typeof o.value !== 'string' || o.value.length > 150) problems.push(`${where}.options[${j}]: option value missing or longer than 150`);
+        });
+        const initial = el.initial_option as { value?: string } | undefined;
+        if (initial && !options.some((o) => o.value === initial.value)) problems.push(`${where}: initial_option is not one of the options`);
+      }
+    }
+    if (el.initial_user !== undefined && typeof el.initial_user !== 'string') problems.push(`${where}: initial_user must be a user ID`);
+    if (el.type === 'datepicker' && el.initial_date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(String(el.initial_date))) problems.push(`${where}: initial_date must be YYYY-MM-DD`);
+    if (el.type === 'timepicker' && el.initial_time !== undefined && !/^\d{2}:\d{2}$/.test(String(el.initial_time))) problems.push(`${where}: initial_time must be HH:mm`);
+    if (el.type === 'datetimepicker' && el.initial_date_time !== undefined && !Number.isInteger(el.initial_date_time)) problems.push(`${where}: initial_date_time must be whole seconds`);
     if (el.type === 'button') {
       const text = el.text as { type?: string; text?: string } | undefined;
       if (!text || text.type !== 'plain_text') problems.push(`${where}: button text must be plain_text`);
@@ -80,6 +109,7 @@ export function checkBlocks(blocks: unknown, opts: { maxBlocks: number }): strin
     const where = `blocks[${i}]`;
     if (!raw || typeof raw !== 'object') return void problems.push(`${where}: not an object`);
     const block = raw as Record<string, unknown>;
+    actionIds = new Set<string>();
     if (!BLOCK_TYPES.has(String(block.type))) problems.push(`${where}: unknown block type "${String(block.type)}"`);
     if (block.block_id !== undefined) {
       const id = String(block.block_id);
@@ -112,6 +142,19 @@ export function checkBlocks(blocks: unknown, opts: { maxBlocks: number }): strin
         const elements = block.elements as unknown[] | undefined;
         if (!Array.isArray(elements) || elements.length === 0) problems.push(`${where}: context needs elements`);
         else if (elements.length > 10) problems.push(`${where}: more than 10 context elements`);
+        break;
+      }
+      case 'input': {
+        const label = block.label as { type?: string; text?: string } | undefined;
+        if (!label || label.type !== 'plain_text') problems.push(`${where}: input label must be plain_text`);
+        else if ((label.text ?? '').length > 2000) problems.push(`${where}: input label longer than 2000`);
+        const element = block.element as Record<string, unknown> | undefined;
+        if (!element || !INTERACTIVE.has(String(element.type))) problems.push(`${where}: input needs a supported element`);
+        else {
+          if (typeof element.action_id !== 'string') problems.push(`${where}: input element needs an action_id`);
+          checkElement(element, `${where}.element`);
+        }
+        if (block.optional !== undefined && typeof block.optional !== 'boolean') problems.push(`${where}: optional must be a boolean`);
         break;
       }
       case 'actions': {
@@ -149,6 +192,11 @@ export class SlackStandIn {
   readonly calls: SlackCall[] = [];
   readonly violations: string[] = [];
   readonly responseUrlPosts: ResponseUrlPost[] = [];
+  /** Modals as people see them: opened with a trigger, then replaced by views.update or a response_action. */
+  readonly openedViews: OpenedView[] = [];
+  readonly ephemerals: { channel: string; user: string; text: string; blocks: unknown[] | undefined }[] = [];
+  private readonly triggers = new Map<string, { userId: string; used: boolean }>();
+  private readonly usergroups = new Map<string, string[]>();
   private readonly stored: StoredMessage[] = [];
   private readonly channels = new Map<string, string>();
   private readonly users = new Map<string, { name: string; tz: string }>();
@@ -220,6 +268,40 @@ export class SlackStandIn {
     return `${this.url}/response/${id}`;
   }
 
+  /** Slack hands out a trigger_id with each command or click; views.open accepts each once. */
+  registerTrigger(triggerId: string, userId: string): void {
+    this.triggers.set(triggerId, { userId, used: false });
+  }
+
+  /** The latest view shown to a person, as a client would display it. */
+  currentView(userId: string): OpenedView | undefined {
+    return [...this.openedViews].reverse().find((v) => v.userId === userId);
+  }
+
+  /** A response_action from the app replaces the view the person submitted, as Slack does. */
+  replaceView(viewId: string, view: Record<string, unknown>): OpenedView | null {
+    const problems = this.viewProblems(view, 'modal');
+    if (problems.length > 0) {
+      this.violations.push(`response_action view: ${problems.join('; ')}`);
+      return null;
+    }
+    const opened = this.openedViews.find((v) => v.id === viewId);
+    if (!opened) return null;
+    opened.history.push(opened.view);
+    opened.view = view;
+    opened.hash = randomBytes(6).toString('hex');
+    this.events.emit('response');
+    return opened;
+  }
+
+  addUsergroup(id: string, members: string[] = []): void {
+    this.usergroups.set(id, members);
+  }
+
+  usergroupMembers(id: string): string[] {
+    return this.usergroups.get(id) ?? [];
+  }
+
   failNext(method: string, opts: { status: 429 | 500 | 503; retryAfter?: number; times?: number }): void {
     this.failures.set(method, { status: opts.status, retryAfter: opts.retryAfter, times: opts.times ?? 1 });
   }
@@ -265,6 +347,8 @@ export class SlackStandIn {
     this.violations.length = 0;
     this.responseUrlPosts.length = 0;
     this.stored.length = 0;
+    this.openedViews.length = 0;
+    this.ephemerals.length = 0;
     this.failures.clear();
     this.down = false;
   }
@@ -424,7 +508,10 @@ export class SlackStandIn {
       case 'chat.postEphemeral': {
         const missing = required(args, ['channel', 'user']);
         if (missing) return missing;
-        return this.checkContent(args, 50) ?? { ok: true, message_ts: this.nextTs() };
+        const invalid = this.checkContent(args, 50);
+        if (invalid) return invalid;
+        this.ephemerals.push({ channel: String(args.channel), user: String(args.user), text: String(args.text ?? ''), blocks: args.blocks as unknown[] | undefined });
+        return { ok: true, message_ts: this.nextTs() };
       }
       case 'conversations.open': {
         const users = String(args.users ?? '').split(',').filter(Boolean);
@@ -464,13 +551,43 @@ export class SlackStandIn {
         if (missing) return missing;
         return this.checkView(args.view, 'home');
       }
-      case 'views.open': {
+      case 'views.open':
+      case 'views.push': {
         const missing = required(args, ['trigger_id', 'view']);
         if (missing) return missing;
-        return this.checkView(args.view, 'modal');
+        const trigger = this.triggers.get(String(args.trigger_id));
+        if (!trigger) return { ok: false, error: 'invalid_trigger_id' };
+        if (trigger.used) return { ok: false, error: 'trigger_exchanged' };
+        const answer = this.checkView(args.view, 'modal');
+        if (!answer.ok) return answer;
+        trigger.used = true;
+        const opened: OpenedView = { id: String((answer.view as { id: string }).id), userId: trigger.userId, view: args.view as Record<string, unknown>, hash: randomBytes(6).toString('hex'), history: [] };
+        this.openedViews.push(opened);
+        return { ok: true, view: { ...(answer.view as object), hash: opened.hash, state: { values: {} } } };
       }
-      case 'usergroups.users.update':
-        return required(args, ['usergroup', 'users']) ?? { ok: true };
+      case 'views.update': {
+        const missing = required(args, ['view']);
+        if (missing) return missing;
+        const opened = this.openedViews.find((v) => v.id === args.view_id);
+        if (!opened) return { ok: false, error: args.view_id === undefined && args.external_id === undefined ? 'invalid_arguments' : 'not_found' };
+        if (args.hash !== undefined && args.hash !== opened.hash) return { ok: false, error: 'hash_conflict' };
+        const answer = this.checkView(args.view, 'modal');
+        if (!answer.ok) return answer;
+        opened.history.push(opened.view);
+        opened.view = args.view as Record<string, unknown>;
+        opened.hash = randomBytes(6).toString('hex');
+        return { ok: true, view: { ...(answer.view as object), id: opened.id, hash: opened.hash } };
+      }
+      case 'usergroups.users.update': {
+        const missing = required(args, ['usergroup', 'users']);
+        if (missing) return missing.error === 'invalid_arguments' && args.users === '' ? { ok: false, error: 'no_users_provided' } : missing;
+        const members = String(args.users).split(',').map((u) => u.trim()).filter(Boolean);
+        if (members.length === 0) return { ok: false, error: 'no_users_provided' };
+        const id = String(args.usergroup);
+        if (this.usergroups.size > 0 && !this.usergroups.has(id)) return { ok: false, error: 'no_such_subteam' };
+        this.usergroups.set(id, members);
+        return { ok: true, usergroup: { id, users: members } };
+      }
       default:
         return { ok: false, error: 'unknown_method' };
     }
@@ -533,12 +650,28 @@ export class SlackStandIn {
   }
 
   private checkView(view: unknown, type: 'home' | 'modal'): Answer {
-    const v = view as { type?: string; blocks?: unknown; title?: { text?: string } } | undefined;
+    const v = view as { type?: string } | undefined;
     if (!v || v.type !== type) return { ok: false, error: 'invalid_arguments', response_metadata: { messages: [`[ERROR] view.type must be ${type}`] } };
-    const problems = checkBlocks(v.blocks ?? [], { maxBlocks: 100 });
-    if (type === 'modal' && (!v.title?.text || v.title.text.length > 24)) problems.push('modal title is required and at most 24 characters');
+    const problems = this.viewProblems(v as Record<string, unknown>, type);
     if (problems.length > 0) return { ok: false, error: 'invalid_blocks', response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } };
     return { ok: true, view: { id: `V${randomBytes(4).toString('hex').toUpperCase()}`, ...v } };
+  }
+
+  /** Block Kit limits plus the modal's own: title, submit and close at most 24 characters, submit when it has inputs. */
+  private viewProblems(view: Record<string, unknown>, type: 'home' | 'modal'): string[] {
+    const blocks = (view.blocks ?? []) as { type?: string }[];
+    const problems = checkBlocks(blocks, { maxBlocks: 100 });
+    if (type !== 'modal') return problems;
+    const title = view.title as { type?: string; text?: string } | undefined;
+    if (!title?.text || title.type !== 'plain_text' || title.text.length > 24) problems.push('modal title is required, plain_text and at most 24 characters');
+    for (const key of ['submit', 'close'] as const) {
+      const t = view[key] as { type?: string; text?: string } | undefined;
+      if (t !== undefined && (t.type !== 'plain_text' || !t.text || t.text.length > 24)) problems.push(`modal ${key} must be plain_text of at most 24 characters`);
+    }
+    if (Array.isArray(blocks) && blocks.some((b) => b?.type === 'input') && view.submit === undefined) problems.push('a modal with input blocks needs a submit button');
+    if (typeof view.callback_id === 'string' && view.callback_id.length > 255) problems.push('callback_id longer than 255');
+    if (typeof view.private_metadata === 'string' && view.private_metadata.length > 3000) problems.push('private_metadata longer than 3000');
+    return problems;
   }
 
   private knownChannel(id: string): Answer | null {

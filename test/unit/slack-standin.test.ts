@@ -74,4 +74,59 @@ describe('Slack stand-in contract checks', () => {
     expect(standin.responseUrlPosts).toHaveLength(1);
     expect(standin.messages(posted.channel!)[0]!.text).toBe('replaced');
   });
+
+  describe('modals', () => {
+    const select = (options: number, initial?: string) => ({
+      type: 'input',
+      block_id: 'pick',
+      label: { type: 'plain_text', text: 'Pick' },
+      element: {
+        type: 'static_select',
+        action_id: 'value',
+        options: Array.from({ length: options }, (_, i) => ({ text: { type: 'plain_text', text: `Option ${i}` }, value: `v${i}` })),
+        ...(initial ? { initial_option: { text: { type: 'plain_text', text: 'x' }, value: initial } } : {}),
+      },
+    });
+    const modal = (blocks: unknown[], submit = true) => ({
+      type: 'modal' as const,
+      title: { type: 'plain_text' as const, text: 'Test' },
+      ...(submit ? { submit: { type: 'plain_text' as const, text: 'Save' } } : {}),
+      blocks: blocks as never,
+    });
+
+    it('views.open takes a trigger once, from the person it was issued to', async () => {
+      expect(await errorOf(client.views.open({ trigger_id: 'made-up', view: modal([select(2)]) }))).toBe('invalid_trigger_id');
+      standin.registerTrigger('t1', 'U0ADA00001');
+      expect(await errorOf(client.views.open({ trigger_id: 't1', view: modal([select(2)]) }))).toBe('ok');
+      expect(await errorOf(client.views.open({ trigger_id: 't1', view: modal([select(2)]) }))).toBe('trigger_exchanged');
+      expect(standin.currentView('U0ADA00001')?.view).toMatchObject({ title: { text: 'Test' } });
+    });
+
+    it('refuses modals Slack refuses: inputs without submit, bad initial options, more than 100 options', async () => {
+      for (const [view, id] of [
+        [modal([select(2)], false), 't2'],
+        [modal([select(2, 'v9')]), 't3'],
+        [modal([select(101)]), 't4'],
+        [{ ...modal([select(2)]), title: { type: 'plain_text', text: 'A title that is far too long' } }, 't5'],
+      ] as const) {
+        standin.registerTrigger(id, 'U0ADA00001');
+        expect(await errorOf(client.views.open({ trigger_id: id, view: view as never }))).toBe('invalid_blocks');
+      }
+    });
+
+    it('views.update checks the hash', async () => {
+      standin.registerTrigger('t6', 'U0ADA00001');
+      const opened = await client.views.open({ trigger_id: 't6', view: modal([select(2)]) });
+      expect(await errorOf(client.views.update({ view_id: opened.view!.id!, hash: 'stale', view: modal([select(3)]) }))).toBe('hash_conflict');
+      expect(await errorOf(client.views.update({ view_id: opened.view!.id!, hash: opened.view!.hash!, view: modal([select(3)]) }))).toBe('ok');
+      expect(await errorOf(client.views.update({ view_id: 'V0NOPE', view: modal([select(3)]) }))).toBe('not_found');
+    });
+  });
+
+  it('usergroups.users.update keeps the members and refuses to empty a group', async () => {
+    await client.usergroups.users.update({ usergroup: 'S0ONCALL', users: 'U0ADA00001' });
+    expect(standin.usergroupMembers('S0ONCALL')).toEqual(['U0ADA00001']);
+    expect(await errorOf(client.usergroups.users.update({ usergroup: 'S0ONCALL', users: ',' }))).toBe('no_users_provided');
+    expect(standin.usergroupMembers('S0ONCALL')).toEqual(['U0ADA00001']);
+  });
 });
