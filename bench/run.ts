@@ -51,9 +51,10 @@ if (want('schedule')) {
   const r = await benchSchedule();
   results.schedule = r;
   rows.push(['schedule', `who is on call, ${r.rotations} rotations`, `${fmt(r.whoIsOnCallMs, 3)} ms`, '< 2 ms', `zone lookup alone ${fmt(r.baselineZoneLookupMs, 3)} ms`, r.whoIsOnCallMs < 2]);
-  rows.push(['schedule', '  of which: reading rotations / computing shifts', `${fmt(r.readRotationsMs, 3)} / ${fmt(r.computeShiftsMs, 3)} ms`, '', '', null]);
+  rows.push(['schedule', '  of which: reading rotations and adjustments / computing holders', `${fmt(r.readRotationsMs, 3)} / ${fmt(r.computeShiftsMs, 3)} ms`, '', '', null]);
   rows.push(['schedule', '90-day schedule, one daily rotation', `${fmt(r.ninetyDaysOneRotationMs, 3)} ms`, '', `luxon day steps ${fmt(r.baselineLuxon90DaysMs, 3)} ms`, null]);
   rows.push(['schedule', `90-day schedule, all ${r.rotations} rotations`, `${fmt(r.ninetyDaysAllRotationsMs, 1)} ms`, '', '', null]);
+  rows.push(['schedule', `90-day final schedule, ${r.overridesInRange} overrides + time off`, `${fmt(r.finalNinetyDaysWithOverridesMs, 3)} ms`, '', `no overrides ${fmt(r.finalNinetyDaysNoOverridesMs, 3)} ms`, null]);
 }
 
 const header: Row = ['section', 'figure', 'measured', 'target', 'baseline / detail', null];

@@ -2,10 +2,12 @@ import { DateTime } from 'luxon';
 import { parseConfigText } from '../src/config/file.js';
 import { openDatabase } from '../src/db/client.js';
 import { ManualClock } from '../src/domain/clock.js';
-import { shiftAt, shiftsBetween } from '../src/domain/rotation.js';
+import { shiftsBetween } from '../src/domain/rotation.js';
+import { finalSchedule, onCallAt } from '../src/domain/schedule.js';
+import { overrides, timeOff } from '../src/db/schema.js';
 import { applyConfig } from '../src/services/config-apply.js';
 import { loadRotations } from '../src/services/directory.js';
-import { OnCallService } from '../src/services/oncall.js';
+import { loadAdjustments, OnCallService } from '../src/services/oncall.js';
 import { percentile } from './lib/load.js';
 
 const ZONES = ['America/Chicago', 'Europe/Berlin', 'Australia/Sydney', 'America/St_Johns', 'Asia/Kolkata', 'UTC', 'America/Los_Angeles', 'Asia/Tokyo'];
@@ -38,13 +40,31 @@ export async function benchSchedule(rotations = 200) {
   const oncall = new OnCallService(db, clock);
   const all = [...loadRotations(db).values()];
   const now = clock.now().getTime();
+  const ninetyDays = 90 * 86_400_000;
+  const dailyBerlin = all.find((r) => r.shiftUnit === 'days' && r.timeZone === 'Europe/Berlin')!;
+  // 50 overrides of 2-30 hours on one rotation over the 90 days, 10 on others, and 5 people's time off.
+  const hour = 3_600_000;
+  for (let i = 0; i < 60; i += 1) {
+    const start = now + ((i * 37) % 2100) * hour;
+    db.insert(overrides)
+      .values({ rotationId: i < 50 ? dailyBerlin.id : all[i]!.id, userId: `U0BENCH${String(i % 20).padStart(4, '0')}`, role: 'primary', startAt: start, endAt: start + (2 + (i % 29)) * hour, kind: 'override', createdBy: 'bench', createdAt: now + i })
+      .run();
+  }
+  for (let i = 0; i < 5; i += 1) {
+    db.insert(timeOff).values({ userId: `U0BENCH${String(i * 3).padStart(4, '0')}`, startAt: now + i * 200 * hour, endAt: now + (i * 200 + 72) * hour, createdBy: 'bench', createdAt: now }).run();
+  }
   const whoMs = timeIt(200, () => oncall.whoIsOnCall());
-  const loadMs = timeIt(200, () => loadRotations(db));
-  const computeMs = timeIt(200, () => all.map((r) => shiftAt(r, now)));
+  const loadMs = timeIt(200, () => {
+    loadRotations(db);
+    loadAdjustments(db, now, now + 1);
+  });
+  const adjustmentsNow = loadAdjustments(db, now, now + 1);
+  const computeMs = timeIt(200, () => all.map((r) => onCallAt(r, now, adjustmentsNow)));
+  const adjustments90 = loadAdjustments(db, now, now + ninetyDays);
+  const finalMs = timeIt(200, () => finalSchedule(dailyBerlin, now, now + ninetyDays, adjustments90));
+  const finalBareMs = timeIt(200, () => finalSchedule(dailyBerlin, now, now + ninetyDays));
   // Baseline: just reading the local wall-clock time in each rotation's zone.
   const baselineMs = timeIt(200, () => all.map((r) => DateTime.fromMillis(now, { zone: r.timeZone }).hour));
-  const dailyBerlin = all.find((r) => r.shiftUnit === 'days' && r.timeZone === 'Europe/Berlin')!;
-  const ninetyDays = 90 * 86_400_000;
   const oneRotationMs = timeIt(200, () => shiftsBetween(dailyBerlin, now, now + ninetyDays));
   const allRotationsMs = timeIt(10, () => all.forEach((r) => shiftsBetween(r, now, now + ninetyDays)));
   // Baseline: stepping luxon day by day for 90 days, the naive way to find the same handoffs.
@@ -60,6 +80,9 @@ export async function benchSchedule(rotations = 200) {
     baselineZoneLookupMs: baselineMs,
     ninetyDaysOneRotationMs: oneRotationMs,
     ninetyDaysAllRotationsMs: allRotationsMs,
+    finalNinetyDaysWithOverridesMs: finalMs,
+    finalNinetyDaysNoOverridesMs: finalBareMs,
+    overridesInRange: adjustments90.overrides.filter((o) => o.rotationId === dailyBerlin.id).length,
     baselineLuxon90DaysMs: luxonDaysMs,
   };
 }

@@ -14,6 +14,7 @@ import {
 } from '../db/schema.js';
 import { sha256Hex } from '../security/hash.js';
 import { writeAudit } from './audit.js';
+import { rotationsChanged } from './directory.js';
 
 export interface ApplySummary {
   created: string[];
@@ -235,6 +236,7 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
     prune(tx, teamKind, ids(desiredTeams), ctx);
     prune(tx, userKind, ids(desiredUsers), ctx);
   });
+  rotationsChanged(db);
   return summary;
 }
 

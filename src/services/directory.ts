@@ -8,8 +8,26 @@ type Reader = DB | Tx;
 
 export type StoredRotation = Rotation & { teamId: string; slackUserGroup: string | null; source: 'config' | 'slack' };
 
-/** Every rotation with its participants in order, as the pure schedule engine wants them. */
-export function loadRotations(db: DB): Map<string, StoredRotation> {
+// Every page and every who-is-on-call reads all rotations, which change only through config apply and the
+// rotation modal in this process: those call rotationsChanged, and reads in between share one copy.
+const generations = new WeakMap<DB, number>();
+const cached = new WeakMap<DB, { generation: number; rotations: ReadonlyMap<string, StoredRotation> }>();
+
+export function rotationsChanged(db: DB): void {
+  generations.set(db, (generations.get(db) ?? 0) + 1);
+}
+
+/** Every rotation with its participants in order, as the pure schedule engine wants them. Treat as read-only. */
+export function loadRotations(db: DB): ReadonlyMap<string, StoredRotation> {
+  const generation = generations.get(db) ?? 0;
+  const hit = cached.get(db);
+  if (hit && hit.generation === generation) return hit.rotations;
+  const rotations = readRotations(db);
+  cached.set(db, { generation, rotations });
+  return rotations;
+}
+
+function readRotations(db: DB): Map<string, StoredRotation> {
   const out = new Map<string, StoredRotation>();
   for (const row of statementsOf(db).rotationsWithParticipants.all()) {
     out.set(row.id, {

@@ -35,7 +35,7 @@ export class OnCallService {
     return this.clock.now().getTime();
   }
 
-  rotations(): Map<string, StoredRotation> {
+  rotations(): ReadonlyMap<string, StoredRotation> {
     return loadRotations(this.db);
   }
 

@@ -7,7 +7,7 @@ import { PermissionDenied, requireAdmin } from '../domain/permissions.js';
 import { InvalidChange, throwIfAny, type FieldErrors } from '../domain/schedule-rules.js';
 import { isValidTimeZone, parseHHMM, parseISODate } from '../domain/zoned-time.js';
 import { writeAudit } from './audit.js';
-import { loadRotations, type StoredRotation } from './directory.js';
+import { loadRotations, rotationsChanged, type StoredRotation } from './directory.js';
 
 export interface RotationInput {
   name: string | null;
@@ -93,6 +93,7 @@ export class RotationAdminService {
         after: { ...row, participants: input.participants },
       });
     });
+    rotationsChanged(this.db);
     return { rotationId: id, created: !existing };
   }
 
