@@ -91,6 +91,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   const stats = new StatsService(db, clock);
   let port = 0;
   const calendars = new CalendarService(db, clock, () => (opts.publicBaseUrl ?? `http://127.0.0.1:${port}`).replace(/\/+$/, ''));
+  calendars.secret();
 
   const slackApp = createSlackApp(
     { botToken: opts.slack.botToken, signingSecret: opts.slack.signingSecret, appToken: opts.slack.appToken, slackApiUrl: opts.slack.apiUrl, logger },

@@ -33,7 +33,8 @@ export class CalendarService {
     private readonly baseUrl: () => string,
   ) {}
 
-  private secret(): Buffer {
+  /** Generated on first start, so reading a feed URL never writes. */
+  secret(): Buffer {
     const row = this.db.select({ value: settings.value }).from(settings).where(eq(settings.key, 'calendar_secret')).get();
     if (row) return Buffer.from(row.value, 'hex');
     const value = randomBytes(32).toString('hex');

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MODALS } from '../../src/slack/action-ids.js';
+import { SUBCOMMANDS } from '../../src/slack/views/help.js';
 import { ADA, BEARER, KEY } from '../support/config.js';
 import { rowCounts } from '../support/db.js';
 import { fixture } from '../support/fixtures.js';
@@ -86,7 +88,8 @@ describe('fuzzing every route: only 4xx with a JSON error for bad input, never 5
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'),
-        fc.oneof(fc.webPath(), fc.constantFrom('/integrations/alertmanager/', '/healthz', '/slack/events', '/integrations/alertmanager/%ZZ', '/integrations/alertmanager/a/b')),
+        fc.oneof(fc.webPath(), fc.constantFrom('/integrations/alertmanager/', '/healthz', '/slack/events', '/integrations/alertmanager/%ZZ', '/integrations/alertmanager/a/b'),
+          fc.tuple(fc.constantFrom('rotation', 'user', 'x'), fc.string({ maxLength: 20 }), fc.string({ maxLength: 40 })).map(([k, id, f]) => `/calendars/${k}/${encodeURIComponent(id)}/${encodeURIComponent(f)}.ics`)),
         fc.option(fc.string({ maxLength: 200 })),
         async (method, path, authorization) => {
           const before = rowCountsOf(h);
@@ -112,7 +115,14 @@ describe('fuzzing every Slack payload type, signed as Slack signs them', () => {
   });
 
   const text = fc.string({ maxLength: 300, unit: 'grapheme' });
-  const actionId = fc.oneof(fc.constantFrom('incident_acknowledge', 'incident_escalate', 'incident_resolve'), fc.string({ maxLength: 300 }));
+  const actionId = fc.oneof(fc.constantFrom('incident_acknowledge', 'incident_escalate', 'incident_resolve', 'swap_accept', 'swap_decline', 'cover_take'), fc.string({ maxLength: 300 }));
+  const callbackId = fc.oneof(fc.constantFrom(...Object.values(MODALS)), fc.string({ maxLength: 20 }));
+  // Modal state as Slack shapes it, with random field names, element types and values.
+  const stateValues = fc.dictionary(
+    fc.oneof(fc.constantFrom('rotation', 'who', 'from', 'to', 'my_shift', 'teammate', 'their_shift', 'participants', 'name', 'shift'), fc.string({ maxLength: 10 })),
+    fc.dictionary(fc.constantFrom('value', 'x'), fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.record({ type: fc.string({ maxLength: 20 }), value: fc.oneof(fc.string(), fc.constant(null)), selected_date_time: fc.oneof(fc.integer(), fc.double()), selected_option: fc.option(fc.record({ value: fc.string({ maxLength: 40 }) })) }, { requiredKeys: ['type'] })), { maxKeys: 2 }),
+    { maxKeys: 6 },
+  );
   const value = fc.oneof(fc.string({ maxLength: 50 }), fc.integer().map(String), fc.constantFrom('1', '-1', '1e309', '999999999999999999999', ''));
   const interactive = fc.record({
     type: fc.constantFrom('block_actions', 'view_submission', 'view_closed', 'shortcut', 'message_action', 'block_suggestion', 'interactive_message', 'weird'),
@@ -120,12 +130,12 @@ describe('fuzzing every Slack payload type, signed as Slack signs them', () => {
     callback_id: fc.string({ maxLength: 50 }),
     trigger_id: fc.string({ maxLength: 20 }),
     actions: fc.array(fc.record({ type: fc.constantFrom('button', 'static_select', 'x'), action_id: actionId, block_id: fc.string({ maxLength: 20 }), value }), { maxLength: 3 }),
-    view: fc.record({ id: fc.string({ maxLength: 10 }), callback_id: fc.string({ maxLength: 20 }), state: fc.constant({ values: {} }) }),
+    view: fc.record({ id: fc.string({ maxLength: 10 }), callback_id: callbackId, private_metadata: fc.oneof(fc.string({ maxLength: 40 }), fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v))), state: fc.record({ values: stateValues }) }),
     container: fc.jsonValue({ maxDepth: 2 }),
   }, { requiredKeys: ['type'] });
   const command = fc.record({
     command: fc.oneof(fc.constant('/oncall'), fc.string({ maxLength: 30 })),
-    text,
+    text: fc.oneof(text, fc.tuple(fc.constantFrom(...SUBCOMMANDS.map((c) => c.name)), text).map(([name, rest]) => `${name} ${rest}`)),
     user_id: fc.oneof(fc.constant(ADA), fc.string({ maxLength: 20 })),
     team_id: fc.constant('T0BATON'),
     trigger_id: fc.string({ maxLength: 20 }),
