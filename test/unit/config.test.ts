@@ -89,4 +89,36 @@ describe('environment', () => {
   it('accepts Socket Mode without a signing secret', () => {
     expect(parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' })).toMatchObject({ SLACK_APP_TOKEN: 'xapp-1' });
   });
+
+  describe('layers and restrictions', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const snippet = /```yaml\n(  - id: payments-follow-the-sun[\s\S]*?)```/.exec(readme)![1]!;
+    const withLayers = TEST_CONFIG.replace('escalation_policies:', `${snippet}escalation_policies:`);
+
+    it('accepts the README follow-the-sun example and applies it idempotently', () => {
+      const cfg = parseConfigText(withLayers, 'baton.yml');
+      const rotation = cfg.rotations.find((r) => r.id === 'payments-follow-the-sun')!;
+      expect(rotation.layers[0]!.restrictions).toEqual([{ days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }]);
+      const db = freshDb();
+      applyConfig(db, cfg, { actor: 'config:test.yml', now: 1 });
+      const second = applyConfig(db, cfg, { actor: 'config:test.yml', now: 2 });
+      expect(second).toEqual({ created: [], updated: [], deleted: [], kept: [] });
+      const stored = db.select().from(rotations).all().find((r) => r.id === 'payments-follow-the-sun')!;
+      expect(stored.layers).toMatchObject([{ timeZone: 'Asia/Kolkata', participants: ['U0CLEO0003'], restrictions: [{ days: [1, 2, 3, 4, 5] }] }]);
+    });
+
+    it('reads weekday ranges, including ones that wrap past Sunday', () => {
+      const cfg = parseConfigText(withLayers.replace('[mon-fri]', '[fri-mon, wed]'), 'baton.yml');
+      expect(cfg.rotations[1]!.layers[0]!.restrictions![0]!.days).toEqual([1, 3, 5, 6, 7]);
+    });
+
+    it('names bad weekdays, times and layer participants', () => {
+      expect(errorOf(withLayers.replace('[mon-fri]', '[monday]'))).toContain('rotations[1].layers[0].restrictions[0].days[0]: expected a weekday such as mon');
+      expect(errorOf(withLayers.replace('end: "17:00"', 'end: "25:00"'))).toContain('rotations[1].layers[0].restrictions[0].end: expected a local time as HH:MM');
+      expect(errorOf(withLayers.replace('participants: [U0CLEO0003]', 'participants: [U0NOBODY99]'))).toContain(
+        'rotations[1].layers[0].participants[0]: unknown user "U0NOBODY99"',
+      );
+      expect(errorOf(TEST_CONFIG.replace('name: Ada Lovelace,', 'name: Ada Lovelace, role: boss,'))).toContain('users[0].role');
+    });
+  });
 });
