@@ -171,6 +171,15 @@ describe('changing the schedule from Slack', () => {
     const edit = await h.slack.openModal(ADA, 'rotation search');
     expect(edit.title).toBe('Edit rotation');
     expect(edit.initial('participants')).toEqual([BOB, CLEO]);
-    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.target, 'rotation:search')).all()).toMatchObject([{ actor: ADA, action: 'rotation.create' }]);
+    expect(edit.initial('shift')).toBe('1d');
+    expect((await edit.set('participants', [CLEO, BOB]).set('shift', '12h').submit()).closed).toBe(true);
+    const history = h.baton.db.select().from(auditLog).where(eq(auditLog.target, 'rotation:search')).all();
+    expect(history).toMatchObject([
+      { actor: ADA, action: 'rotation.create', before: null },
+      { actor: ADA, action: 'rotation.update', before: { participants: [BOB, CLEO], shiftUnit: 'days' }, after: { participants: [CLEO, BOB], shiftLength: 12, shiftUnit: 'hours' } },
+    ]);
+    // Members cannot save a rotation even with a modal in hand.
+    const sneaky = await h.slack.openModal(ADA, 'rotation search');
+    expect((await sneaky.submit({ as: BOB })).errors).toEqual({ name: 'Only an admin can create or edit rotations.' });
   });
 });
