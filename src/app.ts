@@ -24,6 +24,9 @@ import { ScheduleChangeService } from './services/schedule-changes.js';
 import { ScheduleUpkeep } from './services/schedule-upkeep.js';
 import { StatsService } from './services/stats.js';
 import { calendarRoute } from './http/routes/calendar.js';
+import { smsRoute, voiceKeyRoute, voiceRoute, voiceStatusRoute } from './http/routes/twilio.js';
+import { createTwilioSender, type TwilioSettings } from './notify/twilio-client.js';
+import { PhonePagingService } from './services/phone.js';
 import { createSlackApp } from './slack/app.js';
 
 export interface BatonOptions {
@@ -39,6 +42,8 @@ export interface BatonOptions {
   cron?: boolean;
   /** The URL people reach Baton at, for links such as calendar feeds; defaults to the local address. */
   publicBaseUrl?: string;
+  /** Phone paging; without it, SMS and voice steps are skipped and Slack carries every page. */
+  twilio?: TwilioSettings;
 }
 
 export interface Baton {
@@ -76,7 +81,10 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   if (configSummary) logger.info({ ...configSummary }, 'config applied');
 
   const slackClient = createSlackClient(opts.slack.botToken, opts.slack.apiUrl);
-  const dispatcher = new OutboxDispatcher(db, clock, slackClient, logger.child({ component: 'outbox' }));
+  let port = 0;
+  const baseUrl = () => (opts.publicBaseUrl ?? `http://127.0.0.1:${port}`).replace(/\/+$/, '');
+  const phoneSender = opts.twilio ? createTwilioSender(opts.twilio) : null;
+  const dispatcher = new OutboxDispatcher(db, clock, slackClient, logger.child({ component: 'outbox' }), { sender: phoneSender, baseUrl });
   const recovered = dispatcher.recoverInFlight();
   if (recovered > 0) logger.warn({ recovered }, 'notifications interrupted by a restart will be sent again');
   const kick = () => dispatcher.kick();
@@ -89,8 +97,9 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   const upkeep = new ScheduleUpkeep(db, clock, kick);
   const rotationAdmin = new RotationAdminService(db, clock, opts.configPath ?? null);
   const stats = new StatsService(db, clock);
-  let port = 0;
-  const calendars = new CalendarService(db, clock, () => (opts.publicBaseUrl ?? `http://127.0.0.1:${port}`).replace(/\/+$/, ''));
+  const calendars = new CalendarService(db, clock, baseUrl);
+  const phone = new PhonePagingService(db, clock, incidents, kick);
+  const twilioDeps = { phone, authToken: opts.twilio?.authToken ?? null, baseUrl };
   calendars.secret();
 
   const slackApp = createSlackApp(
@@ -126,6 +135,10 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
         },
       },
       { method: 'GET', path: '/calendars/:kind/:id/:file', handler: calendarRoute(calendars) },
+      { method: 'POST', path: '/twilio/voice', handler: voiceRoute(twilioDeps) },
+      { method: 'POST', path: '/twilio/voice/key', handler: voiceKeyRoute(twilioDeps) },
+      { method: 'POST', path: '/twilio/voice/status', handler: voiceStatusRoute(twilioDeps) },
+      { method: 'POST', path: '/twilio/sms', handler: smsRoute(twilioDeps) },
       {
         method: 'GET',
         path: '/healthz',

@@ -39,6 +39,7 @@ export const envSchema = z
     TWILIO_FROM_NUMBER: optionalString.refine((v) => v === undefined || /^\+[1-9]\d{6,14}$/.test(v), {
       message: 'expected a phone number in E.164 form, such as +15551234567',
     }),
+    TWILIO_API_URL: httpUrl('expected the http(s) base URL of a Twilio-compatible API (leave unset for Twilio itself)'),
   })
   .superRefine((env, ctx) => {
     if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
@@ -56,6 +57,9 @@ export const envSchema = z
     if (set.length > 0 && set.length < twilio.length) {
       const missing = twilio.find((k) => env[k] === undefined)!;
       ctx.addIssue({ code: 'custom', path: [missing], message: `is required when ${set.join(', ')} is set` });
+    }
+    if (set.length === twilio.length && !env.PUBLIC_BASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'is required with TWILIO_*: Twilio fetches call scripts from it and signs its callbacks with it' });
     }
   });
 

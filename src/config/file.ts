@@ -3,6 +3,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_LEVEL_DELAY_MINUTES, type EscalationLevel, type EscalationTarget } from '../domain/escalation.js';
 import type { Layer, Restriction, ShiftUnit } from '../domain/rotation.js';
+import { DEFAULT_NOTIFICATION_RULES, type NotificationRules, type NotificationStep } from '../domain/notification-rules.js';
 import { isValidTimeZone, parseHHMM, parseISODate } from '../domain/zoned-time.js';
 
 const slug = z
@@ -25,7 +26,19 @@ export const shiftSchema = z
     message: 'expected a shift of 1h-672h, 1d-52d or 1w-52w',
   });
 
+const notificationStepSchema = z.strictObject({
+  method: z.enum(['slack', 'sms', 'voice'], { message: 'expected slack, sms or voice' }),
+  after_minutes: z.number().int().min(0).max(24 * 60).default(0),
+  repeat_every_minutes: z.number().int().min(1).max(24 * 60).optional(),
+});
+
+const notificationRulesSchema = z.strictObject({
+  high: z.array(notificationStepSchema).min(1, 'a high-urgency rule needs at least one step').optional(),
+  low: z.array(notificationStepSchema).min(1, 'a low-urgency rule needs at least one step').optional(),
+});
+
 const userSchema = z.strictObject({
+  notification_rules: notificationRulesSchema.optional(),
   id: slackUserId,
   role: z.enum(['admin', 'member']).default('member'),
   name: z.string().min(1).max(120),
@@ -251,4 +264,12 @@ export function toLayers(rotation: RotationConfig): Layer[] {
 
 export function toBaseRestrictions(rotation: RotationConfig): Restriction[] | null {
   return toRestrictions(rotation.restrictions);
+}
+
+/** A person's rules with Baton's defaults for any urgency the file leaves out; null when it sets none. */
+export function toNotificationRules(rules: ConfigFile['users'][number]['notification_rules']): NotificationRules | null {
+  if (!rules) return null;
+  const steps = (list: z.infer<typeof notificationStepSchema>[] | undefined, fallback: NotificationStep[]): NotificationStep[] =>
+    list ? list.map((s) => ({ method: s.method, afterMinutes: s.after_minutes, repeatEveryMinutes: s.repeat_every_minutes ?? null })) : fallback;
+  return { high: steps(rules.high, DEFAULT_NOTIFICATION_RULES.high), low: steps(rules.low, DEFAULT_NOTIFICATION_RULES.low) };
 }

@@ -3,6 +3,7 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'driz
 import type { EscalationLevel, EscalationPolicySnapshot } from '../domain/escalation.js';
 import type { Layer, Restriction } from '../domain/rotation.js';
 import type { Role } from '../domain/schedule.js';
+import type { NotificationRules, Urgency } from '../domain/notification-rules.js';
 
 // Every instant is stored as UTC milliseconds since the epoch (INTEGER); zones live on rotations and users.
 
@@ -18,6 +19,12 @@ export const users = sqliteTable('users', {
   phone: text('phone'),
   /** admin: may change any rotation and act for others; member: may change their own shifts. */
   role: text('role').$type<UserRole>().notNull().default('member'),
+  /** How pages reach this person; null means Baton's defaults. */
+  notificationRules: text('notification_rules', { mode: 'json' }).$type<NotificationRules>(),
+  /** When the phone number was confirmed (numbers from the config file count as confirmed by its author). */
+  phoneVerifiedAt: integer('phone_verified_at'),
+  /** Replied STOP to Baton's SMS: no SMS until START. */
+  smsOptedOut: integer('sms_opted_out', { mode: 'boolean' }).notNull().default(false),
   source: text('source').$type<Source>().notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
@@ -125,6 +132,7 @@ export const incidents = sqliteTable(
     status: text('status').$type<IncidentStatus>().notNull(),
     title: text('title').notNull(),
     severity: text('severity').notNull(),
+    urgency: text('urgency').$type<Urgency>().notNull().default('high'),
     source: text('source').notNull(),
     labels: text('labels', { mode: 'json' }).$type<Record<string, string>>().notNull(),
     links: text('links', { mode: 'json' })

@@ -1,14 +1,16 @@
-import { and, asc, eq, inArray, lte } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lte, ne, sql } from 'drizzle-orm';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { DB } from '../db/client.js';
-import { coverRequests, incidentMessages, outbox, rotations, swapRequests, users } from '../db/schema.js';
+import { coverRequests, incidentMessages, incidents, outbox, rotations, swapRequests, users } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { loadIncidentView } from '../services/incident-view.js';
 import type { OutboxMessage, ScheduleNotice } from '../services/outbox.js';
 import { coverRequestMessage, swapAskMessage } from '../slack/views/schedule-notices.js';
 import { incidentCard } from '../slack/views/incident-card.js';
 import { classifySlackError, type SlackFailure } from './slack-client.js';
+import { classifyTwilioError, type PhoneSender } from './twilio-client.js';
+import { smsPageText } from './twiml.js';
 
 type OutboxRow = typeof outbox.$inferSelect;
 
@@ -18,8 +20,15 @@ const MAX_BACKOFF_MS = 60_000;
 const GIVE_UP_AFTER_MS = 24 * 3_600_000;
 
 class PermanentFailure extends Error {}
-/** Not an error: the message waits for something else to be sent first. */
-class Deferred extends Error {}
+/** Not an error: the message waits for something else to be sent first, or for a throttle window. */
+class Deferred extends Error {
+  constructor(readonly until?: number, reason = '') {
+    super(reason);
+  }
+}
+
+/** Per person, per contact method, per 15 minutes: more than this is bundled into one message. */
+export const PHONE_THROTTLE = { windowMs: 15 * 60_000, 'twilio.voice': 3, 'twilio.sms': 5 } as const;
 
 export interface DispatcherStats {
   sent: number;
@@ -42,6 +51,7 @@ export class OutboxDispatcher {
     private readonly clock: Clock,
     private readonly slack: WebClient,
     private readonly logger: Logger,
+    private readonly phone: { sender: PhoneSender | null; baseUrl: () => string } = { sender: null, baseUrl: () => '' },
   ) {}
 
   /** Rows left `sending` by a crash go back to the queue. Call once at start-up. */
@@ -114,7 +124,7 @@ export class OutboxDispatcher {
   private async deliver(row: OutboxRow): Promise<void> {
     const attempts = row.attempts + 1;
     try {
-      const skipped = await this.send({ kind: row.kind, ...row.payload } as OutboxMessage);
+      const skipped = await this.send({ kind: row.kind, ...row.payload } as OutboxMessage, row);
       this.db
         .update(outbox)
         .set({ status: skipped ? 'skipped' : 'sent', attempts, sentAt: this.clock.now().getTime(), lastError: skipped ?? null })
@@ -124,10 +134,12 @@ export class OutboxDispatcher {
     } catch (err) {
       const now = this.clock.now().getTime();
       if (err instanceof Deferred) {
-        this.db.update(outbox).set({ status: 'pending', nextAttemptAt: now + 1000 }).where(eq(outbox.id, row.id)).run();
+        this.db.update(outbox).set({ status: 'pending', nextAttemptAt: err.until ?? now + 1000, lastError: err.message || null }).where(eq(outbox.id, row.id)).run();
         return;
       }
-      const failure: SlackFailure = err instanceof PermanentFailure ? { retryable: false, message: err.message } : classifySlackError(err);
+      const failure: SlackFailure =
+        err instanceof PermanentFailure ? { retryable: false, message: err.message } : row.kind.startsWith('twilio.') ? classifyTwilioError(err) : classifySlackError(err);
+      if (row.kind === 'slack.page') this.phoneEarly(row);
       const expired = now - row.createdAt > GIVE_UP_AFTER_MS;
       if (!failure.retryable || expired) {
         this.db.update(outbox).set({ status: 'failed', attempts, lastError: failure.message }).where(eq(outbox.id, row.id)).run();
@@ -148,11 +160,14 @@ export class OutboxDispatcher {
   }
 
   /** Sends one message; returns why it was skipped when there was no longer anything to send. */
-  private async send(message: OutboxMessage): Promise<string | void> {
+  private async send(message: OutboxMessage, row: OutboxRow): Promise<string | void> {
     if (!('incidentId' in message)) return this.sendNotice(message);
     const view = loadIncidentView(this.db, message.incidentId);
     if (!view) throw new PermanentFailure(`incident ${message.incidentId} no longer exists`);
     switch (message.kind) {
+      case 'twilio.sms':
+      case 'twilio.voice':
+        return this.sendPhone(message, row, view.incident.status);
       case 'slack.page': {
         // A page held up by an outage is pointless once someone acknowledged or it resolved.
         if (view.incident.status !== 'triggered') return `skipped: incident already ${view.incident.status}`;
@@ -234,6 +249,79 @@ export class OutboxDispatcher {
       case 'slack.usergroup':
         await this.slack.usergroups.users.update({ usergroup: message.usergroup, users: message.users.join(',') });
         return;
+    }
+  }
+
+  /** SMS and voice pages: skipped once the incident is handled, throttled per person, bundled when throttled. */
+  private async sendPhone(message: Extract<OutboxMessage, { kind: 'twilio.sms' | 'twilio.voice' }>, row: OutboxRow, status: string): Promise<string | void> {
+    if (status !== 'triggered') return `skipped: incident already ${status}`;
+    const sender = this.phone.sender;
+    if (!sender) return 'skipped: phone paging is not configured (TWILIO_* not set)';
+    const person = this.db.select().from(users).where(eq(users.id, message.userId)).get();
+    if (!person?.phone) return 'skipped: no phone number';
+    if (message.kind === 'twilio.sms' && person.smsOptedOut) return 'skipped: the person replied STOP';
+
+    const now = this.clock.now().getTime();
+    const recent = this.db
+      .select({ sentAt: outbox.sentAt })
+      .from(outbox)
+      .where(and(eq(outbox.kind, message.kind), eq(outbox.status, 'sent'), gt(outbox.sentAt, now - PHONE_THROTTLE.windowMs), sql`json_extract(${outbox.payload}, '$.userId') = ${message.userId}`))
+      .orderBy(asc(outbox.sentAt))
+      .all();
+    const limit = PHONE_THROTTLE[message.kind];
+    if (recent.length >= limit) {
+      throw new Deferred(recent[recent.length - limit]!.sentAt! + PHONE_THROTTLE.windowMs, `throttled: ${limit} per 15 minutes`);
+    }
+    // Everything else due for this person by this method goes out in this one message.
+    const bundled = this.db
+      .select({ id: outbox.id, incidentId: outbox.incidentId })
+      .from(outbox)
+      .where(and(eq(outbox.kind, message.kind), eq(outbox.status, 'pending'), lte(outbox.nextAttemptAt, now), ne(outbox.id, row.id), sql`json_extract(${outbox.payload}, '$.userId') = ${message.userId}`))
+      .all()
+      .filter((r) => r.incidentId !== null && r.incidentId !== message.incidentId);
+    const open = new Set(
+      this.db.select({ id: incidents.id }).from(incidents).where(and(inArray(incidents.id, [message.incidentId, ...bundled.map((b) => b.incidentId!)]), eq(incidents.status, 'triggered'))).all().map((r) => r.id),
+    );
+    const incidentIds = [message.incidentId, ...new Set(bundled.map((b) => b.incidentId!).filter((id) => open.has(id)))];
+    if (incidentIds.length > 1) {
+      this.db.update(outbox).set({ payload: { ...row.payload, bundle: incidentIds } }).where(eq(outbox.id, row.id)).run();
+      this.db
+        .update(outbox)
+        .set({ status: 'skipped', lastError: `bundled into outbox ${row.id}`, sentAt: now })
+        .where(inArray(outbox.id, bundled.map((b) => b.id)))
+        .run();
+    }
+
+    const base = this.phone.baseUrl();
+    if (message.kind === 'twilio.voice') {
+      await sender.call(person.phone, { twimlUrl: `${base}/twilio/voice?o=${row.id}`, statusCallback: `${base}/twilio/voice/status?o=${row.id}`, timeoutSeconds: 30 });
+    } else {
+      const list = this.db.select().from(incidents).where(inArray(incidents.id, incidentIds)).all();
+      await sender.sms(person.phone, smsPageText(list));
+    }
+  }
+
+  /**
+   * Slack failed to deliver a page: for a high-urgency incident, the person's first pending phone steps
+   * are made due now instead of waiting for their delay.
+   */
+  private phoneEarly(row: OutboxRow): void {
+    const incident = row.incidentId === null ? undefined : this.db.select().from(incidents).where(eq(incidents.id, row.incidentId)).get();
+    if (!incident || incident.urgency !== 'high' || incident.status !== 'triggered') return;
+    const userId = (row.payload as { userId?: string }).userId;
+    const now = this.clock.now().getTime();
+    for (const kind of ['twilio.sms', 'twilio.voice']) {
+      const next = this.db
+        .select({ id: outbox.id, nextAttemptAt: outbox.nextAttemptAt })
+        .from(outbox)
+        .where(and(eq(outbox.incidentId, incident.id), eq(outbox.kind, kind), eq(outbox.status, 'pending'), sql`json_extract(${outbox.payload}, '$.userId') = ${userId}`))
+        .orderBy(asc(outbox.nextAttemptAt))
+        .limit(1)
+        .get();
+      if (next && next.nextAttemptAt > now) {
+        this.db.update(outbox).set({ nextAttemptAt: now }).where(eq(outbox.id, next.id)).run();
+        this.logger.warn({ incidentId: incident.id, kind }, 'Slack page failed: phone step brought forward');
+      }
     }
   }
 

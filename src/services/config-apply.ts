@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { ConfigFile } from '../config/file.js';
-import { toBaseRestrictions, toEscalationLevels, toLayers } from '../config/file.js';
+import { toBaseRestrictions, toEscalationLevels, toLayers, toNotificationRules } from '../config/file.js';
 import type { DB, Tx } from '../db/client.js';
 import {
   escalationPolicies,
@@ -84,9 +84,22 @@ function prune<Row extends { id: string; source: string }>(
 type RotationRow = typeof rotations.$inferSelect & { participants: string[] };
 type ServiceRow = typeof services.$inferSelect & { keys: { keyHash: string; bearerHash: string | null }[] };
 
-const userKind: EntityKind<typeof users.$inferSelect> = {
+// Only what the file declares: opt-outs and verifications happen at run time and survive a re-apply.
+const configUserColumns = {
+  id: users.id,
+  name: users.name,
+  timeZone: users.timeZone,
+  phone: users.phone,
+  role: users.role,
+  notificationRules: users.notificationRules,
+  source: users.source,
+  updatedAt: users.updatedAt,
+};
+type ConfigUserRow = { [K in keyof typeof configUserColumns]: (typeof users.$inferSelect)[K] };
+
+const userKind: EntityKind<ConfigUserRow> = {
   name: 'user',
-  list: (tx) => tx.select().from(users).all(),
+  list: (tx) => tx.select(configUserColumns).from(users).all(),
   insert: (tx, row) => void tx.insert(users).values(row).run(),
   update: (tx, row) => void tx.update(users).set(row).where(eq(users.id, row.id)).run(),
   remove: (tx, id) => void tx.delete(users).where(eq(users.id, id)).run(),
@@ -187,7 +200,15 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
   const base = { source: 'config' as const, updatedAt: opts.now };
   const services_ = serviceKind(opts.now);
 
-  const desiredUsers = cfg.users.map((u) => ({ id: u.id, name: u.name, timeZone: u.time_zone, phone: u.phone ?? null, role: u.role, ...base }));
+  const desiredUsers = cfg.users.map((u) => ({
+    id: u.id,
+    name: u.name,
+    timeZone: u.time_zone,
+    phone: u.phone ?? null,
+    role: u.role,
+    notificationRules: toNotificationRules(u.notification_rules),
+    ...base,
+  }));
   const desiredTeams = cfg.teams.map((t) => ({ id: t.id, name: t.name, slackChannel: t.slack_channel, ...base }));
   const desiredRotations = cfg.rotations.map((r) => ({
     id: r.id,

@@ -3,6 +3,7 @@ import type { DB } from '../db/client.js';
 import { alerts, escalationPolicies, incidents, integrationKeys, rawPayloads, services } from '../db/schema.js';
 import type { NormalizedGroup } from '../domain/alertmanager.js';
 import type { Clock } from '../domain/clock.js';
+import { urgencyOf } from '../domain/notification-rules.js';
 import { matchesHash, sameDigest, sha256Hex } from '../security/hash.js';
 import { findServiceWithTeam } from './directory.js';
 import { enqueueRefresh, enqueueTeamPost } from './outbox.js';
@@ -211,6 +212,7 @@ export class IngestService {
         status: 'triggered',
         title: group.title,
         severity: group.severity,
+        urgency: urgencyOf(group.severity),
         source: group.source,
         labels: group.labels,
         links: group.links,

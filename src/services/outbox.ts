@@ -7,6 +7,7 @@ import { statementsOf } from './statements.js';
  */
 export type OutboxMessage =
   | { kind: 'slack.page'; incidentId: number; userId: string; level: number; loop: number; reason: string }
+  | { kind: 'twilio.sms' | 'twilio.voice'; incidentId: number; userId: string; level: number; loop: number }
   | { kind: 'slack.team_post'; incidentId: number; channel: string }
   | { kind: 'slack.refresh'; incidentId: number }
   | { kind: 'slack.incident_note'; incidentId: number; channel: string; text: string }
@@ -26,9 +27,28 @@ function insert(db: DB, message: OutboxMessage, dedupeKey: string | null, now: n
   statementsOf(db).insertOutbox.run({ kind, dedupeKey, incidentId, payload, dueAt, now });
 }
 
-/** A page is sent at most once per incident, escalation step and recipient, also across restarts. */
-export function enqueuePage(db: DB, page: Omit<Extract<OutboxMessage, { kind: 'slack.page' }>, 'kind'>, now: number): void {
-  insert(db, { kind: 'slack.page', ...page }, `page:${page.incidentId}:${page.loop}:${page.level}:${page.userId}:slack`, now);
+/**
+ * A page is sent at most once per incident, escalation step, recipient, contact method and rule step,
+ * also across restarts. `sendAt` is when the person's notification rules say it goes out.
+ */
+export function enqueuePage(
+  db: DB,
+  page: Omit<Extract<OutboxMessage, { kind: 'slack.page' }>, 'kind'>,
+  now: number,
+  opts: { sendAt?: number; ruleStep?: string } = {},
+): void {
+  const suffix = opts.ruleStep ? `:${opts.ruleStep}` : '';
+  insert(db, { kind: 'slack.page', ...page }, `page:${page.incidentId}:${page.loop}:${page.level}:${page.userId}:slack${suffix}`, now, opts.sendAt ?? now);
+}
+
+export function enqueuePhonePage(
+  db: DB,
+  method: 'sms' | 'voice',
+  page: { incidentId: number; userId: string; level: number; loop: number },
+  now: number,
+  opts: { sendAt: number; ruleStep: string },
+): void {
+  insert(db, { kind: `twilio.${method}`, ...page }, `page:${page.incidentId}:${page.loop}:${page.level}:${page.userId}:${method}:${opts.ruleStep}`, now, opts.sendAt);
 }
 
 export function enqueueTeamPost(db: DB, incidentId: number, channel: string, now: number): void {

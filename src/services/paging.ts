@@ -10,7 +10,8 @@ import {
 import type { ScheduleAdjustments } from '../domain/schedule.js';
 import { findServiceWithTeam, loadRotations } from './directory.js';
 import { loadAdjustments } from './oncall.js';
-import { enqueueIncidentNote, enqueuePage, enqueueRefresh } from './outbox.js';
+import { enqueueIncidentNote, enqueuePage, enqueuePhonePage, enqueueRefresh } from './outbox.js';
+import { DEFAULT_NOTIFICATION_RULES, planSends, type NotificationRules } from '../domain/notification-rules.js';
 import { statementsOf } from './statements.js';
 import { recordEvent } from './timeline.js';
 
@@ -22,6 +23,13 @@ export interface PagingContext {
   /** Overrides and time off in force at the paging instant. */
   adjustments: ScheduleAdjustments;
   teamChannelOf: (serviceId: string) => string | null;
+  /** A person's notification rules and which phone methods can reach them. */
+  contactOf: (userId: string) => Contact;
+}
+
+export interface Contact {
+  rules: NotificationRules;
+  reachable: { sms: boolean; voice: boolean };
 }
 
 export function loadPagingContext(tx: DB, now: number): PagingContext {
@@ -29,10 +37,29 @@ export function loadPagingContext(tx: DB, now: number): PagingContext {
   return {
     rotations: loadRotations(tx),
     adjustments: loadAdjustments(tx, now, now + 1),
+    contactOf: contactReader(tx),
     teamChannelOf: (serviceId) => {
       if (!channels.has(serviceId)) channels.set(serviceId, findServiceWithTeam(tx, serviceId)?.team.slackChannel ?? null);
       return channels.get(serviceId)!;
     },
+  };
+}
+
+function contactReader(db: DB): (userId: string) => Contact {
+  const seen = new Map<string, Contact>();
+  return (userId) => {
+    let contact = seen.get(userId);
+    if (!contact) {
+      const row = statementsOf(db).contactOf.get({ id: userId });
+      // Numbers from the config file are vouched for by its author; numbers set in Slack need a code.
+      const phone = !!row?.phone && (row.source === 'config' || row.phoneVerifiedAt !== null);
+      contact = {
+        rules: row?.notificationRules ? (JSON.parse(row.notificationRules) as NotificationRules) : DEFAULT_NOTIFICATION_RULES,
+        reachable: { voice: phone, sms: phone && !row?.smsOptedOut },
+      };
+      seen.set(userId, contact);
+    }
+    return contact;
   };
 }
 
@@ -61,8 +88,19 @@ export function pageLevel(
     now,
   });
 
+  const until = now + levelDelayMs(policy, position);
   for (const userId of userIds) {
-    enqueuePage(db, { incidentId: incident.id, userId, level: position.level, loop: position.loop, reason }, now);
+    const contact = context.contactOf(userId);
+    const page = { incidentId: incident.id, userId, level: position.level, loop: position.loop };
+    for (const send of planSends(contact.rules[incident.urgency] ?? contact.rules.high, now, until, contact.reachable)) {
+      const ruleStep = `${send.step}:${send.repeat}`;
+      if (send.method === 'slack') {
+        // The first Slack DM keeps the key it always had, so upgrades do not re-send pages in flight.
+        enqueuePage(db, { ...page, reason }, now, send.at === now && send.repeat === 0 ? {} : { sendAt: send.at, ruleStep });
+      } else {
+        enqueuePhonePage(db, send.method, page, now, { sendAt: send.at, ruleStep });
+      }
+    }
   }
   recordEvent(db, incident.id, now, 'paged', null, { level: position.level + 1, loop: position.loop, users: userIds, reason });
 

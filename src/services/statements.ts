@@ -21,6 +21,13 @@ interface RotationRow {
 }
 
 type OverrideRow = Override;
+interface ContactRow {
+  phone: string | null;
+  source: string;
+  phoneVerifiedAt: number | null;
+  smsOptedOut: number;
+  notificationRules: string | null;
+}
 type TimeOffRow = TimeOff;
 
 /**
@@ -80,6 +87,10 @@ function prepare(db: DB) {
     timeOffBetween: db.$client.prepare<{ from: number; to: number }, TimeOffRow>(
       `select id, user_id as userId, start_at as start, end_at as end
          from time_off where cancelled_at is null and end_at > @from and start_at < @to order by id`,
+    ),
+    contactOf: db.$client.prepare<{ id: string }, ContactRow>(
+      `select phone, source, phone_verified_at as phoneVerifiedAt, sms_opted_out as smsOptedOut, notification_rules as notificationRules
+         from users where id = @id`,
     ),
     moveToLevel: db
       .update(incidents)

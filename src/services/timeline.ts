@@ -7,6 +7,7 @@ export type TimelineKind =
   | 'paged'
   | 'escalated'
   | 'escalation_gap'
+  | 'call_unanswered'
   | 'escalation_exhausted'
   | 'acknowledged'
   | 'resolved';

@@ -22,7 +22,9 @@ describe('the outbox: a failed Slack call is retried, not lost', () => {
     expect((await h.postAlertmanager(firing())).status).toBe(200);
     await h.baton.drain();
     expect(h.slack.dmsTo(ADA)).toHaveLength(0);
-    const queued = h.baton.db.select().from(outbox).all();
+    // Without Twilio configured, the phone steps brought forward by the failure are skipped; Slack carries the page.
+    const slackRows = () => h.baton.db.select().from(outbox).all().filter((r) => r.kind.startsWith('slack.'));
+    const queued = slackRows();
     expect(queued.map((r) => r.status).sort()).toEqual(['pending', 'pending']);
     expect(queued[0]!.lastError).toMatch(/HTTP 500/);
 
@@ -31,7 +33,7 @@ describe('the outbox: a failed Slack call is retried, not lost', () => {
       await h.baton.drain();
     }
     expect(h.slack.dmsTo(ADA)).toHaveLength(0);
-    const attempts = h.baton.db.select().from(outbox).all().map((r) => r.attempts);
+    const attempts = slackRows().map((r) => r.attempts);
     // Backoff doubles from 2 s up to a minute: about 14 tries in 10 minutes, not 120.
     expect(Math.max(...attempts)).toBeGreaterThan(5);
     expect(Math.max(...attempts)).toBeLessThan(20);
@@ -42,7 +44,7 @@ describe('the outbox: a failed Slack call is retried, not lost', () => {
     await h.slack.expectDM(ADA, '5xx ratio');
     await h.slack.expectChannelMessage(TEAM_CHANNEL, '5xx ratio');
     expect(h.slack.dmsTo(ADA)).toHaveLength(1);
-    expect(h.baton.db.select().from(outbox).all().every((r) => r.status === 'sent')).toBe(true);
+    expect(slackRows().every((r) => r.status === 'sent')).toBe(true);
   });
 
   it('a 429 is retried no sooner than its Retry-After', async () => {

@@ -1,0 +1,87 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { validTwilioSignature } from '../../notify/twilio-client.js';
+import { messagingResponse, voiceMenu, voiceRedirect, voiceSay } from '../../notify/twiml.js';
+import type { PhonePagingService } from '../../services/phone.js';
+import { HttpError, readBody } from '../io.js';
+
+export interface TwilioRouteDeps {
+  phone: PhonePagingService;
+  authToken: string | null;
+  /** The public base URL Twilio calls; signatures are computed over it, never over the Host header. */
+  baseUrl: () => string;
+}
+
+/** Reads a Twilio webhook: the form body, its signature checked against the public URL; 403 when it is wrong. */
+async function verified(req: IncomingMessage, deps: TwilioRouteDeps): Promise<Record<string, string>> {
+  if (!deps.authToken) throw new HttpError(404, 'not_found', 'phone paging is not configured');
+  const raw = await readBody(req, 64 * 1024);
+  const params = Object.fromEntries(new URLSearchParams(raw));
+  const url = `${deps.baseUrl()}${req.url ?? ''}`;
+  const signature = req.headers['x-twilio-signature'];
+  if (!validTwilioSignature(deps.authToken, typeof signature === 'string' ? signature : undefined, url, params)) {
+    throw new HttpError(403, 'invalid_signature', 'X-Twilio-Signature does not match this URL and body');
+  }
+  return params;
+}
+
+function sendXml(res: ServerResponse, body: string): void {
+  res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+const outboxQuery = z.object({ o: z.coerce.number().int().positive(), again: z.coerce.number().int().min(0).max(5).optional() });
+
+function query(req: IncomingMessage) {
+  const parsed = outboxQuery.safeParse(Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams));
+  if (!parsed.success) throw new HttpError(400, 'invalid_query', 'expected ?o=<page id>');
+  return parsed.data;
+}
+
+function targetOf(deps: TwilioRouteDeps, req: IncomingMessage) {
+  const q = query(req);
+  const target = deps.phone.callTarget(q.o);
+  if (!target) throw new HttpError(404, 'not_found', `no page call ${q.o}`);
+  return { q, target };
+}
+
+/** POST /twilio/voice?o=<id>: the TwiML of a page call, its menu offered up to three times. */
+export function voiceRoute(deps: TwilioRouteDeps) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    await verified(req, deps);
+    const { q, target } = targetOf(deps, req);
+    const base = deps.baseUrl();
+    const again = (q.again ?? 0) + 1;
+    sendXml(res, voiceMenu(target.incidents, `${base}/twilio/voice/key?o=${q.o}`, again <= 2 ? `${base}/twilio/voice?o=${q.o}&again=${again}` : null));
+  };
+}
+
+/** POST /twilio/voice/key?o=<id>: the key pressed (Digits). */
+export function voiceKeyRoute(deps: TwilioRouteDeps) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    const params = await verified(req, deps);
+    const { q, target } = targetOf(deps, req);
+    const said = deps.phone.pressKey(target, params.Digits ?? '');
+    sendXml(res, said ? voiceSay(said) : voiceRedirect(`${deps.baseUrl()}/twilio/voice?o=${q.o}&again=1`));
+  };
+}
+
+/** POST /twilio/voice/status?o=<id>: the call's final status. */
+export function voiceStatusRoute(deps: TwilioRouteDeps) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    const params = await verified(req, deps);
+    const { target } = targetOf(deps, req);
+    if (!params.CallStatus) throw new HttpError(400, 'invalid_payload', 'expected CallStatus');
+    deps.phone.callEnded(target, params.CallStatus);
+    res.writeHead(204).end();
+  };
+}
+
+/** POST /twilio/sms: an SMS to Baton's number. */
+export function smsRoute(deps: TwilioRouteDeps) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    const params = await verified(req, deps);
+    if (!params.From || params.Body === undefined) throw new HttpError(400, 'invalid_payload', 'expected From and Body');
+    sendXml(res, messagingResponse(deps.phone.inboundSms(params.From, params.Body)));
+  };
+}
