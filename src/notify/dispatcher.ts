@@ -142,7 +142,7 @@ export class OutboxDispatcher {
       if (row.kind === 'slack.page') this.phoneEarly(row);
       const expired = now - row.createdAt > GIVE_UP_AFTER_MS;
       if (!failure.retryable || expired) {
-        this.db.update(outbox).set({ status: 'failed', attempts, lastError: failure.message }).where(eq(outbox.id, row.id)).run();
+        this.db.update(outbox).set({ status: 'failed', attempts, lastError: failure.message, sentAt: null }).where(eq(outbox.id, row.id)).run();
         this.stats.failed += 1;
         this.logger.error({ outboxId: row.id, kind: row.kind, error: failure.message }, 'notification failed permanently');
         return;
@@ -151,7 +151,7 @@ export class OutboxDispatcher {
       const delay = Math.max(backoff, failure.retryAfterMs ?? 0);
       this.db
         .update(outbox)
-        .set({ status: 'pending', attempts, nextAttemptAt: now + delay, lastError: failure.message })
+        .set({ status: 'pending', attempts, nextAttemptAt: now + delay, lastError: failure.message, sentAt: null })
         .where(eq(outbox.id, row.id))
         .run();
       this.stats.retried += 1;
@@ -265,7 +265,14 @@ export class OutboxDispatcher {
     const recent = this.db
       .select({ sentAt: outbox.sentAt })
       .from(outbox)
-      .where(and(eq(outbox.kind, message.kind), eq(outbox.status, 'sent'), gt(outbox.sentAt, now - PHONE_THROTTLE.windowMs), sql`json_extract(${outbox.payload}, '$.userId') = ${message.userId}`))
+      .where(
+        and(
+          eq(outbox.kind, message.kind),
+          inArray(outbox.status, ['sent', 'sending']),
+          gt(outbox.sentAt, now - PHONE_THROTTLE.windowMs),
+          sql`json_extract(${outbox.payload}, '$.userId') = ${message.userId}`,
+        ),
+      )
       .orderBy(asc(outbox.sentAt))
       .all();
     const limit = PHONE_THROTTLE[message.kind];
@@ -292,6 +299,9 @@ export class OutboxDispatcher {
         .run();
     }
 
+    // Counted against the throttle from this moment: sends decided in the same batch see it. Everything from
+    // the throttle query to here runs without yielding, so concurrent sends cannot both take the last slot.
+    this.db.update(outbox).set({ sentAt: now }).where(eq(outbox.id, row.id)).run();
     const base = this.phone.baseUrl();
     if (message.kind === 'twilio.voice') {
       await sender.call(person.phone, { twimlUrl: `${base}/twilio/voice?o=${row.id}`, statusCallback: `${base}/twilio/voice/status?o=${row.id}`, timeoutSeconds: 30 });

@@ -6,10 +6,13 @@ import { ManualClock } from '../../src/domain/clock.js';
 import { createLogger } from '../../src/logger.js';
 import { BEARER, KEY, PEOPLE, SIGNING_SECRET, TEAM_CHANNEL, TEST_CONFIG, TEST_NOW } from './config.js';
 import { FakeSlack } from './fake-slack.js';
+import { FakeTwilio } from './fake-twilio.js';
 
 export interface Harness {
   baton: Baton;
   slack: FakeSlack;
+  /** Present when started with `twilio: true`. */
+  twilio: FakeTwilio;
   clock: ManualClock;
   dir: string;
   dbPath: string;
@@ -32,6 +35,8 @@ export interface HarnessOptions {
   cron?: boolean;
   /** Receives every log line (pino JSON) at trace level, to check what Baton writes. */
   logSink?: (line: string) => void;
+  /** Page phones through a fake Twilio. */
+  twilio?: boolean;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -42,6 +47,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const clock = new ManualClock(opts.now ?? TEST_NOW);
   const slack = await FakeSlack.start(PEOPLE);
   slack.standin.addChannel(TEAM_CHANNEL, 'payments');
+  const twilio = opts.twilio ? await FakeTwilio.start() : null;
   const boot = () =>
     startBaton({
       port: opts.port ?? 0,
@@ -50,6 +56,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       configPath,
       clock,
       cron: opts.cron ?? false,
+      ...(twilio ? { twilio: twilio.settings } : {}),
       logger: opts.logSink
         ? createLogger('trace', { write: (line: string) => opts.logSink!(line) })
         : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
@@ -61,6 +68,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const harness: Harness = {
     baton: await boot(),
     slack,
+    get twilio(): FakeTwilio {
+      if (!twilio) throw new Error('start the harness with { twilio: true }');
+      return twilio;
+    },
     clock,
     dir,
     dbPath,
@@ -82,14 +93,17 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await harness.baton.stop();
       harness.baton = await boot();
       slack.connect(harness.baton.url, SIGNING_SECRET, transport);
+      twilio?.connect(harness.baton.url);
     },
     async stop() {
       await harness.baton.stop();
       await slack.stop();
+      await twilio?.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
   slack.connect(harness.baton.url, SIGNING_SECRET, transport);
+  twilio?.connect(harness.baton.url);
   if (opts.socketMode) await slack.standin.waitFor(() => slack.standin.socketConnected, 5000);
   return harness;
 }

@@ -1,0 +1,202 @@
+import { eq } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { auditLog, incidents, outbox, users } from '../../src/db/schema.js';
+import { ADA, BOB, TEAM_CHANNEL, TEST_CONFIG } from '../support/config.js';
+import { rowCounts } from '../support/db.js';
+import { BATON_NUMBER } from '../support/fake-twilio.js';
+import { fixture } from '../support/fixtures.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+const ADA_PHONE = '+4915112345678';
+const BOB_PHONE = '+13125550100';
+const CONFIG = TEST_CONFIG.replace('{ id: U0BOB00002, name: Bob Kahn, time_zone: America/Chicago }', `{ id: U0BOB00002, name: Bob Kahn, time_zone: America/Chicago, phone: "${BOB_PHONE}" }`);
+
+let groups = 0;
+function newAlert(severity = 'critical') {
+  groups += 1;
+  const body = structuredClone(fixture('alertmanager/v0.25-firing.json').body) as {
+    groupKey: string;
+    commonLabels: Record<string, string>;
+    alerts: { fingerprint: string; labels: Record<string, string> }[];
+  };
+  body.groupKey = `{}:{alertname="Phone${groups}"}`;
+  body.commonLabels.severity = severity;
+  for (const a of body.alerts) {
+    a.fingerprint = `${a.fingerprint}p${groups}`;
+    a.labels.severity = severity;
+  }
+  return body;
+}
+
+describe('pages that reach a phone', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    expect(CONFIG).toContain(BOB_PHONE);
+    h = await startHarness({ config: CONFIG, twilio: true });
+  });
+  afterEach(async () => {
+    h.slack.expectNoContractViolations();
+    await h.stop();
+  });
+
+  const incident = (id: number) => h.baton.db.select().from(incidents).where(eq(incidents.id, id)).get()!;
+
+  it('Slack first, then at 2 minutes an SMS and a call; pressing 1 acknowledges everywhere', async () => {
+    expect((await h.postAlertmanager(newAlert())).status).toBe(200);
+    const dm = await h.slack.expectDM(ADA, '5xx ratio');
+    await h.baton.drain();
+    expect(h.twilio.callsTo(ADA_PHONE)).toHaveLength(0);
+    await h.advance(2);
+    const sms = await h.twilio.expectSms(ADA_PHONE, 'Reply 1A to acknowledge');
+    expect(sms.from).toBe(BATON_NUMBER);
+    const call = await h.twilio.expectCall(ADA_PHONE);
+    const script = await call.answer();
+    expect(script.says.join(' ')).toMatch(/Incident 1, critical: .*5xx ratio.*Press 1 to acknowledge, 2 to escalate, 3 to resolve/);
+
+    const wrongKey = await call.press('9');
+    expect(wrongKey.says.join(' ')).toContain('Press 1 to acknowledge');
+    expect(incident(1).status).toBe('triggered');
+    const pressed = await call.press('1');
+    expect(pressed.says).toEqual(['Incident 1 acknowledged. Goodbye.']);
+    expect(pressed.hangup).toBe(true);
+    expect(incident(1)).toMatchObject({ status: 'acknowledged', acknowledgedBy: ADA });
+    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'incident.acknowledge')).all()).toMatchObject([{ actor: ADA }]);
+    await dm.waitForUpdate(/Acknowledged/);
+    expect(await call.end('completed')).toBe(204);
+
+    // The repeated calls at 7 and 12 minutes, and the escalation at 15, do not happen.
+    for (let m = 0; m < 16; m += 1) await h.advance(1);
+    expect(h.twilio.callsTo(ADA_PHONE)).toHaveLength(1);
+    expect(h.twilio.standin.calls.filter((c) => c.to === BOB_PHONE)).toHaveLength(0);
+  });
+
+  it('an unanswered call moves to the next step at once; unanswered for 15 minutes escalates to the next level', async () => {
+    await h.postAlertmanager(newAlert());
+    await h.advance(2);
+    const first = await h.twilio.expectCall(ADA_PHONE);
+    await first.end('no-answer');
+    await h.baton.drain();
+    // The next call was due at 7 minutes; it goes now.
+    const second = await h.twilio.expectCall(ADA_PHONE);
+    await second.end('busy');
+    await h.baton.drain();
+    await h.twilio.expectCall(ADA_PHONE);
+    for (let m = 0; m < 13; m += 1) await h.advance(1);
+    await h.slack.expectDM(BOB, '5xx ratio');
+    await h.advance(2);
+    await h.twilio.expectCall(BOB_PHONE);
+  });
+
+  it('SMS replies: a code acts on the incident; anything else gets help; STOP and START are respected', async () => {
+    await h.postAlertmanager(newAlert());
+    await h.advance(2);
+    await h.twilio.expectSms(ADA_PHONE);
+    expect(await h.twilio.reply(ADA_PHONE, 'what?')).toEqual({ status: 200, reply: expect.stringContaining('12A acknowledges incident 12') });
+    expect((await h.twilio.reply('+15559999999', '1A')).reply).toContain('does not know this number');
+    expect(await h.twilio.reply(ADA_PHONE, ' 1a ')).toEqual({ status: 200, reply: 'Incident 1 acknowledged.' });
+    expect(incident(1)).toMatchObject({ status: 'acknowledged', acknowledgedBy: ADA });
+    expect((await h.twilio.reply(BOB_PHONE, '1A')).reply).toMatch(/nothing changed. It was already acknowledged by Ada Lovelace/);
+    expect((await h.twilio.reply(ADA_PHONE, '1R')).reply).toBe('Incident 1 resolved.');
+
+    expect(await h.twilio.reply(ADA_PHONE, 'STOP')).toEqual({ status: 200, reply: null });
+    expect(h.baton.db.select().from(users).where(eq(users.id, ADA)).get()!.smsOptedOut).toBe(true);
+    await h.postAlertmanager(newAlert());
+    await h.advance(2);
+    await h.twilio.expectCall(ADA_PHONE); // calls still come
+    await h.twilio.expectCall(ADA_PHONE);
+    expect(h.twilio.smsTo(ADA_PHONE)).toHaveLength(1);
+    await h.twilio.reply(ADA_PHONE, 'START');
+    await h.postAlertmanager(newAlert());
+    await h.advance(2);
+    await h.twilio.expectSms(ADA_PHONE, 'Baton #3');
+  });
+
+  it('unsigned or wrongly signed Twilio webhooks get 403 and change nothing', async () => {
+    await h.postAlertmanager(newAlert());
+    await h.advance(2);
+    const call = await h.twilio.expectCall(ADA_PHONE);
+    await h.baton.drain();
+    const before = JSON.stringify(rowCounts(h.baton.db));
+    const sms = `${h.baton.url}/twilio/sms`;
+    const form = { From: ADA_PHONE, To: BATON_NUMBER, Body: '1A' };
+    for (const signature of [null, 'bm90IGEgc2lnbmF0dXJl', ''] as const) {
+      const res = await h.twilio.standin.signedPost(sms, form, { signature });
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({ error: 'invalid_signature' });
+    }
+    // Signed for another URL, or with a changed body after signing.
+    const { getExpectedTwilioSignature } = (await import('twilio')).default;
+    const other = await h.twilio.standin.signedPost(`${h.baton.url}/twilio/sms?x=1`, form, { signature: getExpectedTwilioSignature(h.twilio.standin.authToken, sms, form) });
+    expect(other.status).toBe(403);
+    const tampered = await h.twilio.standin.signedPost(sms, { ...form, Body: '1R' }, { signature: getExpectedTwilioSignature(h.twilio.standin.authToken, sms, form) });
+    expect(tampered.status).toBe(403);
+    const key = await h.twilio.standin.signedPost(`${call.call.url.replace('/twilio/voice?', '/twilio/voice/key?')}`, { Digits: '1' }, { signature: 'forged' });
+    expect(key.status).toBe(403);
+    expect(incident(1).status).toBe('triggered');
+    expect(JSON.stringify(rowCounts(h.baton.db))).toBe(before);
+  });
+
+  it('Slack down for 10 minutes: the phone steps start at once; after recovery each Slack message arrives once', async () => {
+    h.slack.standin.setDown(true);
+    expect((await h.postAlertmanager(newAlert())).status).toBe(200);
+    await h.baton.drain();
+    // No waiting for the 2-minute delay: Slack failed, so the phone goes now.
+    await h.twilio.expectSms(ADA_PHONE, 'Baton #1');
+    await h.twilio.expectCall(ADA_PHONE);
+    for (let second = 0; second < 10 * 60; second += 5) {
+      h.clock.advanceSeconds(5);
+      await h.baton.tick();
+    }
+    expect(h.slack.dmsTo(ADA)).toHaveLength(0);
+    h.slack.standin.setDown(false);
+    for (let second = 0; second < 120; second += 5) {
+      h.clock.advanceSeconds(5);
+      await h.baton.tick();
+    }
+    await h.slack.expectDM(ADA, '5xx ratio');
+    expect(h.slack.dmsTo(ADA).filter((m) => m.text.includes('5xx ratio'))).toHaveLength(1);
+    expect(h.slack.standin.messages(TEAM_CHANNEL).filter((m) => !m.threadTs && m.text.includes('5xx ratio'))).toHaveLength(1);
+  });
+
+  it('low urgency stays in Slack', async () => {
+    await h.postAlertmanager(newAlert('warning'));
+    await h.slack.expectDM(ADA);
+    for (let m = 0; m < 10; m += 1) await h.advance(1);
+    expect(h.twilio.standin.calls).toHaveLength(0);
+    expect(h.twilio.standin.messages).toHaveLength(0);
+  });
+
+  it('20 incidents in 5 minutes: at most 3 calls and 5 SMS per 15 minutes; the rest arrive bundled', async () => {
+    for (let minute = 0; minute < 5; minute += 1) {
+      for (let k = 0; k < 4; k += 1) expect((await h.postAlertmanager(newAlert())).status).toBe(200);
+      await h.advance(1);
+    }
+    for (let minute = 5; minute < 14; minute += 1) await h.advance(1);
+    const window = (list: { at: number }[]) => list.length;
+    expect(window(h.twilio.callsTo(ADA_PHONE))).toBeLessThanOrEqual(3);
+    expect(window(h.twilio.smsTo(ADA_PHONE))).toBeLessThanOrEqual(5);
+    expect(h.twilio.callsTo(ADA_PHONE).length).toBeGreaterThan(0);
+    // Nobody acknowledged: after 15 minutes the incidents escalate to Bob, and once Ada's window frees the
+    // pages still due for her come as one message.
+    for (let minute = 14; minute < 22; minute += 1) await h.advance(1);
+    const bundled = h.twilio.smsTo(ADA_PHONE).filter((m) => /\d+ unacknowledged incidents/.test(m.body));
+    expect(bundled.length).toBeGreaterThan(0);
+    expect(h.twilio.smsTo(ADA_PHONE).length).toBeLessThanOrEqual(10);
+    expect(h.twilio.callsTo(BOB_PHONE).length).toBeLessThanOrEqual(6);
+    // The throttle holds in every 15-minute window of virtual time, by the outbox's own send times.
+    for (const [kind, limit] of [['twilio.voice', 3], ['twilio.sms', 5]] as const) {
+      const times = h.baton.db
+        .select()
+        .from(outbox)
+        .all()
+        .filter((r) => r.kind === kind && r.status === 'sent' && (r.payload as { userId: string }).userId === ADA)
+        .map((r) => r.sentAt!)
+        .sort((a, b) => a - b);
+      expect(times.length).toBeGreaterThan(limit - 1);
+      for (const t of times) expect(times.filter((u) => u >= t && u < t + 15 * 60_000).length).toBeLessThanOrEqual(limit);
+    }
+    const bundledCall = h.twilio.callsTo(ADA_PHONE).at(-1)!;
+    const script = await h.twilio.standin.answer(bundledCall);
+    expect(script.says.join(' ')).toMatch(/You have \d+ unacknowledged incidents|Incident \d+/);
+  });
+});
