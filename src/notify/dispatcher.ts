@@ -279,23 +279,35 @@ export class OutboxDispatcher {
     if (recent.length >= limit) {
       throw new Deferred(recent[recent.length - limit]!.sentAt! + PHONE_THROTTLE.windowMs, `throttled: ${limit} per 15 minutes`);
     }
-    // Everything else due for this person by this method goes out in this one message.
-    const bundled = this.db
+    // Everything else due for this person by this method goes out in this one message: other incidents
+    // are listed in it, and late repeats for this incident (after an outage, say) are superseded by it.
+    const others = this.db
       .select({ id: outbox.id, incidentId: outbox.incidentId })
       .from(outbox)
-      .where(and(eq(outbox.kind, message.kind), eq(outbox.status, 'pending'), lte(outbox.nextAttemptAt, now), ne(outbox.id, row.id), sql`json_extract(${outbox.payload}, '$.userId') = ${message.userId}`))
-      .all()
-      .filter((r) => r.incidentId !== null && r.incidentId !== message.incidentId);
+      .where(
+        and(
+          eq(outbox.kind, message.kind),
+          eq(outbox.status, 'pending'),
+          ne(outbox.id, row.id),
+          sql`json_extract(${outbox.payload}, '$.userId') = ${message.userId}`,
+          // Due now, or meant for now or earlier and held back by a retry's backoff.
+          sql`(${outbox.nextAttemptAt} <= ${now} or coalesce(json_extract(${outbox.payload}, '$.scheduledFor'), ${outbox.nextAttemptAt}) <= ${now})`,
+        ),
+      )
+      .all();
+    const otherIncidents = [...new Set(others.map((o) => o.incidentId!).filter((id) => id !== null && id !== message.incidentId))];
     const open = new Set(
-      this.db.select({ id: incidents.id }).from(incidents).where(and(inArray(incidents.id, [message.incidentId, ...bundled.map((b) => b.incidentId!)]), eq(incidents.status, 'triggered'))).all().map((r) => r.id),
+      otherIncidents.length === 0
+        ? []
+        : this.db.select({ id: incidents.id }).from(incidents).where(and(inArray(incidents.id, otherIncidents), eq(incidents.status, 'triggered'))).all().map((r) => r.id),
     );
-    const incidentIds = [message.incidentId, ...new Set(bundled.map((b) => b.incidentId!).filter((id) => open.has(id)))];
-    if (incidentIds.length > 1) {
-      this.db.update(outbox).set({ payload: { ...row.payload, bundle: incidentIds } }).where(eq(outbox.id, row.id)).run();
+    const incidentIds = [message.incidentId, ...otherIncidents.filter((id) => open.has(id))];
+    if (incidentIds.length > 1) this.db.update(outbox).set({ payload: { ...row.payload, bundle: incidentIds } }).where(eq(outbox.id, row.id)).run();
+    if (others.length > 0) {
       this.db
         .update(outbox)
-        .set({ status: 'skipped', lastError: `bundled into outbox ${row.id}`, sentAt: now })
-        .where(inArray(outbox.id, bundled.map((b) => b.id)))
+        .set({ status: 'skipped', lastError: `covered by outbox ${row.id}`, sentAt: now })
+        .where(inArray(outbox.id, others.map((o) => o.id)))
         .run();
     }
 

@@ -7,7 +7,7 @@ import { statementsOf } from './statements.js';
  */
 export type OutboxMessage =
   | { kind: 'slack.page'; incidentId: number; userId: string; level: number; loop: number; reason: string }
-  | { kind: 'twilio.sms' | 'twilio.voice'; incidentId: number; userId: string; level: number; loop: number }
+  | { kind: 'twilio.sms' | 'twilio.voice'; incidentId: number; userId: string; level: number; loop: number; scheduledFor?: number }
   | { kind: 'slack.team_post'; incidentId: number; channel: string }
   | { kind: 'slack.refresh'; incidentId: number }
   | { kind: 'slack.incident_note'; incidentId: number; channel: string; text: string }
@@ -48,7 +48,7 @@ export function enqueuePhonePage(
   now: number,
   opts: { sendAt: number; ruleStep: string },
 ): void {
-  insert(db, { kind: `twilio.${method}`, ...page }, `page:${page.incidentId}:${page.loop}:${page.level}:${page.userId}:${method}:${opts.ruleStep}`, now, opts.sendAt);
+  insert(db, { kind: `twilio.${method}`, ...page, scheduledFor: opts.sendAt }, `page:${page.incidentId}:${page.loop}:${page.level}:${page.userId}:${method}:${opts.ruleStep}`, now, opts.sendAt);
 }
 
 export function enqueueTeamPost(db: DB, incidentId: number, channel: string, now: number): void {

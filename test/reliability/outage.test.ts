@@ -119,3 +119,45 @@ describe('the outbox: a failed Slack call is retried, not lost', () => {
     await h.slack.expectDM(ADA);
   });
 });
+
+describe('Twilio down for 10 minutes', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({ twilio: true });
+  });
+  afterEach(async () => {
+    h.slack.expectNoContractViolations();
+    await h.stop();
+  });
+
+  it('Slack still pages at once; the phone steps are retried, nothing is lost, and calls resume once, not three times', async () => {
+    const ADA_PHONE = '+4915112345678';
+    h.twilio.standin.setDown(true);
+    expect((await h.postAlertmanager(firing())).status).toBe(200);
+    await h.slack.expectDM(ADA, '5xx ratio');
+    for (let second = 0; second < 10 * 60; second += 5) {
+      h.clock.advanceSeconds(5);
+      await h.baton.tick();
+    }
+    const failing = h.baton.db.select().from(outbox).all().filter((r) => r.kind.startsWith('twilio.'));
+    expect(failing.filter((r) => r.status === 'pending' && /Twilio answered 503/.test(r.lastError ?? '')).length).toBeGreaterThanOrEqual(2);
+    expect(h.twilio.standin.calls).toHaveLength(0);
+    expect(h.twilio.standin.requests.filter((r) => r.status === 503).length).toBeLessThan(60);
+
+    h.twilio.standin.setDown(false);
+    for (let second = 0; second < 90; second += 5) {
+      h.clock.advanceSeconds(5);
+      await h.baton.tick();
+    }
+    await h.twilio.expectSms(ADA_PHONE, 'Baton #1');
+    const call = await h.twilio.expectCall(ADA_PHONE);
+    // The calls that fell due during the outage are one call now, not a burst.
+    expect(h.twilio.callsTo(ADA_PHONE)).toHaveLength(1);
+    expect(h.twilio.smsTo(ADA_PHONE)).toHaveLength(1);
+    expect((await call.press('1')).says).toEqual(['Incident 1 acknowledged. Goodbye.']);
+    for (let minute = 0; minute < 10; minute += 1) await h.advance(1);
+    // Everything queued was sent or, once acknowledged, skipped: nothing waits and nothing failed.
+    expect(h.baton.db.select().from(outbox).all().filter((r) => r.status === 'pending' || r.status === 'failed')).toEqual([]);
+    expect(h.twilio.callsTo(ADA_PHONE)).toHaveLength(1);
+  });
+});
