@@ -100,6 +100,8 @@ const rotationSchema = z.strictObject({
 const targetSchema = z.union([
   z.strictObject({ rotation: slug, role: z.enum(['primary', 'secondary']).default('primary') }),
   z.strictObject({ user: slackUserId }),
+  z.strictObject({ channel: slackChannelId }),
+  z.strictObject({ user_group: z.string().regex(/^S[A-Z0-9]{2,}$/, 'expected a Slack user group ID such as S012ABCDEF') }),
 ]);
 
 const policySchema = z.strictObject({
@@ -238,7 +240,13 @@ export function toEscalationLevels(levels: ConfigFile['escalation_policies'][num
     delayMinutes: level.delay_minutes,
     targets: level.targets.map(
       (t): EscalationTarget =>
-        'user' in t ? { kind: 'user', userId: t.user } : { kind: 'rotation', rotationId: t.rotation, role: t.role },
+        'user' in t
+          ? { kind: 'user', userId: t.user }
+          : 'channel' in t
+            ? { kind: 'channel', channelId: t.channel }
+            : 'user_group' in t
+              ? { kind: 'user_group', groupId: t.user_group }
+              : { kind: 'rotation', rotationId: t.rotation, role: t.role },
     ),
   }));
 }

@@ -3,7 +3,11 @@ import { NO_ADJUSTMENTS, onCallAt, type ScheduleAdjustments } from './schedule.j
 
 export type EscalationTarget =
   | { kind: 'rotation'; rotationId: string; role: 'primary' | 'secondary' }
-  | { kind: 'user'; userId: string };
+  | { kind: 'user'; userId: string }
+  /** Everyone in a Slack channel: the incident is posted there with @channel. */
+  | { kind: 'channel'; channelId: string }
+  /** A Slack user group, mentioned in the team channel so its members are notified. */
+  | { kind: 'user_group'; groupId: string };
 
 export interface EscalationLevel {
   delayMinutes: number;
@@ -40,6 +44,8 @@ export function levelDelayMs(policy: EscalationPolicySnapshot, position: Escalat
 
 export interface ResolvedTargets {
   userIds: string[];
+  /** Channels and user groups paged as a whole. */
+  broadcasts: Extract<EscalationTarget, { kind: 'channel' | 'user_group' }>[];
   /** Targets that named nobody at this moment (an empty rotation, one not yet started, a gap in the schedule). */
   gaps: EscalationTarget[];
 }
@@ -53,8 +59,13 @@ export function resolveLevelTargets(
 ): ResolvedTargets {
   const userIds: string[] = [];
   const gaps: EscalationTarget[] = [];
+  const broadcasts: ResolvedTargets['broadcasts'] = [];
   for (const target of level.targets) {
     let userId: string | null = null;
+    if (target.kind === 'channel' || target.kind === 'user_group') {
+      broadcasts.push(target);
+      continue;
+    }
     if (target.kind === 'user') {
       userId = target.userId;
     } else {
@@ -64,11 +75,18 @@ export function resolveLevelTargets(
     if (userId === null) gaps.push(target);
     else if (!userIds.includes(userId)) userIds.push(userId);
   }
-  return { userIds, gaps };
+  return { userIds, gaps, broadcasts };
 }
 
 export function describeTarget(target: EscalationTarget): string {
-  return target.kind === 'user'
-    ? `<@${target.userId}>`
-    : `${target.role === 'primary' ? 'on-call' : 'secondary'} of rotation ${target.rotationId}`;
+  switch (target.kind) {
+    case 'user':
+      return `<@${target.userId}>`;
+    case 'channel':
+      return `<#${target.channelId}>`;
+    case 'user_group':
+      return `<!subteam^${target.groupId}>`;
+    default:
+      return `${target.role === 'primary' ? 'on-call' : 'secondary'} of rotation ${target.rotationId}`;
+  }
 }

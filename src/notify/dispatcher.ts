@@ -178,7 +178,8 @@ export class OutboxDispatcher {
       }
       case 'slack.team_post': {
         const card = incidentCard(view);
-        const res = await this.slack.chat.postMessage({ channel: message.channel, text: card.text, blocks: card.blocks, unfurl_links: false });
+        const text = message.mention ? `${message.mention} ${card.text}` : card.text;
+        const res = await this.slack.chat.postMessage({ channel: message.channel, text, blocks: card.blocks, unfurl_links: false });
         this.remember(message.incidentId, res.channel!, res.ts!, 'team', null);
         return;
       }

@@ -8,7 +8,7 @@ import { statementsOf } from './statements.js';
 export type OutboxMessage =
   | { kind: 'slack.page'; incidentId: number; userId: string; level: number; loop: number; reason: string }
   | { kind: 'twilio.sms' | 'twilio.voice'; incidentId: number; userId: string; level: number; loop: number; scheduledFor?: number }
-  | { kind: 'slack.team_post'; incidentId: number; channel: string }
+  | { kind: 'slack.team_post'; incidentId: number; channel: string; mention?: string }
   | { kind: 'slack.refresh'; incidentId: number }
   | { kind: 'slack.incident_note'; incidentId: number; channel: string; text: string }
   // Schedule notices are rendered when queued: they describe a change that has already happened.
@@ -51,8 +51,9 @@ export function enqueuePhonePage(
   insert(db, { kind: `twilio.${method}`, ...page, scheduledFor: opts.sendAt }, `page:${page.incidentId}:${page.loop}:${page.level}:${page.userId}:${method}:${opts.ruleStep}`, now, opts.sendAt);
 }
 
-export function enqueueTeamPost(db: DB, incidentId: number, channel: string, now: number): void {
-  insert(db, { kind: 'slack.team_post', incidentId, channel }, `team:${incidentId}:${channel}`, now);
+/** The incident's card in a channel; `mention` (such as <!channel>) notifies its members. */
+export function enqueueTeamPost(db: DB, incidentId: number, channel: string, now: number, mention?: string): void {
+  insert(db, { kind: 'slack.team_post', incidentId, channel, ...(mention ? { mention } : {}) }, `team:${incidentId}:${channel}`, now);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { incidents } from '../db/schema.js';
 import {
   describeTarget,
   levelDelayMs,
+  nextPosition,
   resolveLevelTargets,
   type EscalationPolicySnapshot,
   type EscalationPosition,
@@ -10,7 +11,7 @@ import {
 import type { ScheduleAdjustments } from '../domain/schedule.js';
 import { findServiceWithTeam, loadRotations } from './directory.js';
 import { loadAdjustments } from './oncall.js';
-import { enqueueIncidentNote, enqueuePage, enqueuePhonePage, enqueueRefresh } from './outbox.js';
+import { enqueueIncidentNote, enqueuePage, enqueuePhonePage, enqueueRefresh, enqueueTeamPost } from './outbox.js';
 import { DEFAULT_NOTIFICATION_RULES, planSends, type NotificationRules } from '../domain/notification-rules.js';
 import { statementsOf } from './statements.js';
 import { recordEvent } from './timeline.js';
@@ -78,7 +79,23 @@ export function pageLevel(
   const policy: EscalationPolicySnapshot = incident.policy;
   const level = policy.levels[position.level];
   if (!level) throw new Error(`incident ${incident.id}: policy ${policy.id} has no level ${position.level + 1}`);
-  const { userIds, gaps } = resolveLevelTargets(level, context.rotations, now, context.adjustments);
+  const { userIds, gaps, broadcasts } = resolveLevelTargets(level, context.rotations, now, context.adjustments);
+  const teamChannel = context.teamChannelOf(incident.serviceId);
+
+  // A level that names nobody at this moment is skipped: waiting out its delay would only delay a human.
+  if (userIds.length === 0 && broadcasts.length === 0) {
+    const next = nextPosition(policy, position);
+    if (next) {
+      recordEvent(db, incident.id, now, 'escalation_gap', null, { level: position.level + 1, targets: gaps, skipped: true });
+      if (teamChannel) {
+        const who = gaps.map(describeTarget).join(', ');
+        const text = `:warning: Level ${position.level + 1} has nobody to page (${who}); moving on to level ${next.level + 1}.`;
+        enqueueIncidentNote(db, incident.id, teamChannel, text, `gap:${incident.id}:${position.loop}:${position.level}`, now);
+      }
+      pageLevel(db, incident, next, now, `Level ${position.level + 1} had nobody to page.`, context);
+      return;
+    }
+  }
 
   statementsOf(db).moveToLevel.run({
     id: incident.id,
@@ -102,9 +119,22 @@ export function pageLevel(
       }
     }
   }
-  recordEvent(db, incident.id, now, 'paged', null, { level: position.level + 1, loop: position.loop, users: userIds, reason });
+  for (const target of broadcasts) {
+    if (target.kind === 'channel') {
+      enqueueTeamPost(db, incident.id, target.channelId, now, '<!channel>');
+    } else if (teamChannel) {
+      const text = `<!subteam^${target.groupId}> you are paged for this incident (level ${position.level + 1}).`;
+      enqueueIncidentNote(db, incident.id, teamChannel, text, `group:${incident.id}:${position.loop}:${position.level}:${target.groupId}`, now);
+    }
+  }
+  recordEvent(db, incident.id, now, 'paged', null, {
+    level: position.level + 1,
+    loop: position.loop,
+    users: userIds,
+    ...(broadcasts.length > 0 ? { broadcasts: broadcasts.map(describeTarget) } : {}),
+    reason,
+  });
 
-  const teamChannel = context.teamChannelOf(incident.serviceId);
   if (gaps.length > 0) {
     recordEvent(db, incident.id, now, 'escalation_gap', null, { level: position.level + 1, targets: gaps });
     if (teamChannel) {
@@ -114,7 +144,8 @@ export function pageLevel(
     }
   }
   if (teamChannel && position.level + position.loop > 0) {
-    const names = userIds.length > 0 ? userIds.map((u) => `<@${u}>`).join(', ') : 'nobody';
+    const paged = [...userIds.map((u) => `<@${u}>`), ...broadcasts.map(describeTarget)];
+    const names = paged.length > 0 ? paged.join(', ') : 'nobody';
     enqueueIncidentNote(
       db,
       incident.id,
