@@ -13,7 +13,7 @@ import { scheduleJobs } from './jobs/cron.js';
 import { createLogger } from './logger.js';
 import { OutboxDispatcher } from './notify/dispatcher.js';
 import { createSlackClient } from './notify/slack-client.js';
-import { applyConfig, type ApplySummary } from './services/config-apply.js';
+import { applyConfig, readEmergencyLine, type ApplySummary } from './services/config-apply.js';
 import { EscalationService } from './services/escalation.js';
 import { IncidentService } from './services/incidents.js';
 import { IngestService } from './services/ingest.js';
@@ -24,7 +24,7 @@ import { ScheduleChangeService } from './services/schedule-changes.js';
 import { ScheduleUpkeep } from './services/schedule-upkeep.js';
 import { StatsService } from './services/stats.js';
 import { calendarRoute } from './http/routes/calendar.js';
-import { smsRoute, voiceKeyRoute, voiceRoute, voiceStatusRoute } from './http/routes/twilio.js';
+import { inboundCallRoute, recordedRoute, smsRoute, voiceKeyRoute, voiceRoute, voiceStatusRoute } from './http/routes/twilio.js';
 import { createTwilioSender, type TwilioSettings } from './notify/twilio-client.js';
 import { PhonePagingService } from './services/phone.js';
 import { createSlackApp } from './slack/app.js';
@@ -99,7 +99,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   const stats = new StatsService(db, clock);
   const calendars = new CalendarService(db, clock, baseUrl);
   const phone = new PhonePagingService(db, clock, incidents, kick);
-  const twilioDeps = { phone, authToken: opts.twilio?.authToken ?? null, baseUrl };
+  const twilioDeps = { phone, ingest, emergencyLine: () => readEmergencyLine(db), now: () => clock.now().getTime(), authToken: opts.twilio?.authToken ?? null, baseUrl };
   calendars.secret();
 
   const slackApp = createSlackApp(
@@ -139,6 +139,8 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
       { method: 'POST', path: '/twilio/voice/key', handler: voiceKeyRoute(twilioDeps) },
       { method: 'POST', path: '/twilio/voice/status', handler: voiceStatusRoute(twilioDeps) },
       { method: 'POST', path: '/twilio/sms', handler: smsRoute(twilioDeps) },
+      { method: 'POST', path: '/twilio/voice/inbound', handler: inboundCallRoute(twilioDeps) },
+      { method: 'POST', path: '/twilio/voice/recorded', handler: recordedRoute(twilioDeps) },
       {
         method: 'GET',
         path: '/healthz',

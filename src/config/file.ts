@@ -162,6 +162,13 @@ export const configFileSchema = z
     rotations: z.array(rotationSchema).default([]),
     escalation_policies: z.array(policySchema).default([]),
     services: z.array(serviceSchema).default([]),
+    /** Inbound calls to the Twilio number leave a voicemail that opens a high-urgency incident here. */
+    emergency_line: z
+      .strictObject({
+        service: slug,
+        greeting: z.string().min(1).max(500).default('You have reached the on-call emergency line. Describe the problem after the tone; the on-call engineer is paged at once.'),
+      })
+      .optional(),
   })
   .superRefine((cfg, ctx) => {
     const fail = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -192,6 +199,9 @@ export const configFileSchema = z
         }),
       ),
     );
+    if (cfg.emergency_line && !cfg.services.some((s) => s.id === cfg.emergency_line!.service)) {
+      fail(['emergency_line', 'service'], `unknown service "${cfg.emergency_line.service}"`);
+    }
     cfg.services.forEach((s, i) => {
       if (!teamIds.has(s.team)) fail(['services', i, 'team'], `unknown team "${s.team}"`);
       if (!policyIds.has(s.escalation_policy)) {

@@ -34,6 +34,7 @@ export interface TwimlResult {
   redirect: string | null;
   hangup: boolean;
   message: string | null;
+  recordAction: string | null;
 }
 
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -139,6 +140,7 @@ export class TwilioStandIn {
       redirect: /<Redirect[^>]*>([\s\S]*?)<\/Redirect>/.exec(xml)?.[1] ? decode(/<Redirect[^>]*>([\s\S]*?)<\/Redirect>/.exec(xml)![1]!) : null,
       hangup: /<Hangup\s*\/>/.test(xml),
       message: /<Message[^>]*>([\s\S]*?)<\/Message>/.exec(xml)?.[1] ? decode(/<Message[^>]*>([\s\S]*?)<\/Message>/.exec(xml)![1]!) : null,
+      recordAction: /<Record[^>]*\saction="([^"]*)"/.exec(xml)?.[1] ? decode(/<Record[^>]*\saction="([^"]*)"/.exec(xml)![1]!) : null,
     };
   }
 
@@ -167,6 +169,29 @@ export class TwilioStandIn {
   async end(call: PlacedCall, status: string): Promise<number> {
     if (!call.statusCallback) return 0;
     return (await this.signedPost(call.statusCallback, { ...this.callParams(call, status), CallDuration: status === 'completed' ? '12' : '0' })).status;
+  }
+
+  /**
+   * Someone calls Baton's number and, if the app asks for a recording, leaves one: resolves with the
+   * greeting and the app's answer to the finished recording.
+   */
+  async inboundCall(appVoiceUrl: string, from: string, to: string, opts: { durationSeconds?: number } = {}): Promise<{ greeting: TwimlResult; afterRecording: TwimlResult | null; recordingUrl: string }> {
+    const callSid = `CA${randomBytes(16).toString('hex')}`;
+    const base = { AccountSid: this.accountSid, CallSid: callSid, From: from, To: to, CallStatus: 'ringing', Direction: 'inbound' };
+    const res = await this.signedPost(appVoiceUrl, base);
+    const greeting = TwilioStandIn.parseTwiml(res.status, await res.text());
+    const recordingSid = `RE${randomBytes(16).toString('hex')}`;
+    const recordingUrl = `${this.url}/2010-04-01/Accounts/${this.accountSid}/Recordings/${recordingSid}`;
+    if (!greeting.recordAction) return { greeting, afterRecording: null, recordingUrl };
+    const done = await this.signedPost(greeting.recordAction, {
+      ...base,
+      CallStatus: 'in-progress',
+      RecordingSid: recordingSid,
+      RecordingUrl: recordingUrl,
+      RecordingDuration: String(opts.durationSeconds ?? 21),
+      Digits: 'hangup',
+    });
+    return { greeting, afterRecording: TwilioStandIn.parseTwiml(done.status, await done.text()), recordingUrl };
   }
 
   /** Someone texts Baton's number: Twilio posts the inbound message to the app's webhook. */

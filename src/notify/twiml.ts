@@ -48,3 +48,8 @@ export function voiceRedirect(url: string): string {
 export function messagingResponse(text: string | null): string {
   return `<?xml version="1.0" encoding="UTF-8"?><Response>${text ? `<Message>${xml(text.slice(0, MAX_SMS))}</Message>` : ''}</Response>`;
 }
+
+/** The emergency line: a greeting, then a recording whose result is posted to `recordedUrl`. */
+export function voicemailPrompt(greeting: string, recordedUrl: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><Response><Say>${xml(greeting)}</Say><Record maxLength="180" playBeep="true" action="${xml(recordedUrl)}" method="POST"/><Say>No message was recorded. Goodbye.</Say><Hangup/></Response>`;
+}

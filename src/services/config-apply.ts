@@ -9,6 +9,7 @@ import {
   rotationParticipants,
   rotations,
   services,
+  settings,
   teams,
   users,
 } from '../db/schema.js';
@@ -256,8 +257,30 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
     prune(tx, rotationKind, ids(desiredRotations), ctx);
     prune(tx, teamKind, ids(desiredTeams), ctx);
     prune(tx, userKind, ids(desiredUsers), ctx);
+    syncEmergencyLine(tx, cfg.emergency_line ?? null, ctx);
   });
   rotationsChanged(db);
   return summary;
 }
 
+
+export interface EmergencyLine {
+  service: string;
+  greeting: string;
+}
+
+/** The emergency line lives in settings: one value, audited like everything the file changes. */
+function syncEmergencyLine(tx: Tx, desired: EmergencyLine | null, ctx: { actor: string; now: number; summary: ApplySummary }): void {
+  const row = tx.select().from(settings).where(eq(settings.key, 'emergency_line')).get();
+  const before = row ? (JSON.parse(row.value) as EmergencyLine) : null;
+  if (JSON.stringify(before) === JSON.stringify(desired)) return;
+  if (desired) tx.insert(settings).values({ key: 'emergency_line', value: JSON.stringify(desired) }).onConflictDoUpdate({ target: settings.key, set: { value: JSON.stringify(desired) } }).run();
+  else tx.delete(settings).where(eq(settings.key, 'emergency_line')).run();
+  ctx.summary[before ? (desired ? 'updated' : 'deleted') : 'created'].push('emergency_line');
+  writeAudit(tx, { at: ctx.now, actor: ctx.actor, action: 'emergency_line.update', target: 'emergency_line', before, after: desired });
+}
+
+export function readEmergencyLine(db: DB): EmergencyLine | null {
+  const row = db.select().from(settings).where(eq(settings.key, 'emergency_line')).get();
+  return row ? (JSON.parse(row.value) as EmergencyLine) : null;
+}

@@ -145,6 +145,26 @@ export class IngestService {
    * transaction (group commit), each in its own savepoint: the promise resolves only after the commit, and
    * rejects if storing failed, so the route can answer 5xx and the sender retries.
    */
+  /**
+   * A voicemail left on the emergency line: stored and turned into a high-urgency incident for the
+   * configured service like any alert, under a pseudo-key (id 0) since the caller holds no integration key.
+   */
+  ingestVoicemail(serviceId: string, rawBody: string, voicemail: { callSid: string; from: string; recordingUrl: string; durationSeconds: number; at: string }): Promise<IngestResult> {
+    const key = { id: 0, serviceId, kind: 'alertmanager', keyHash: '', bearerHash: null, source: 'config', createdAt: 0 } satisfies IntegrationKey;
+    const labels = { alertname: 'EmergencyLine', caller: voicemail.from, severity: 'critical' };
+    return this.ingest(key, rawBody, {
+      source: 'emergency_line',
+      dedupKey: `emergency_line:${voicemail.callSid}`,
+      status: 'firing',
+      title: `Emergency line: voicemail from ${voicemail.from} (${voicemail.durationSeconds} s)`,
+      severity: 'critical',
+      labels,
+      links: { runbook: null, source: voicemail.recordingUrl, externalUrl: null },
+      alerts: [{ fingerprint: voicemail.callSid, status: 'firing', labels, annotations: { recording: voicemail.recordingUrl }, startsAt: voicemail.at, endsAt: null, sourceUrl: voicemail.recordingUrl }],
+      truncatedAlerts: 0,
+    });
+  }
+
   ingest(key: IntegrationKey, rawBody: string, group: NormalizedGroup): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ key, rawBody, group, resolve, reject });

@@ -199,4 +199,26 @@ describe('pages that reach a phone', () => {
     const script = await h.twilio.standin.answer(bundledCall);
     expect(script.says.join(' ')).toMatch(/You have \d+ unacknowledged incidents|Incident \d+/);
   });
+
+  it('the emergency line: a caller leaves a voicemail that opens a high-urgency incident with the recording', async () => {
+    await h.stop();
+    h = await startHarness({ config: `${CONFIG}\nemergency_line: { service: checkout }\n`, twilio: true });
+    const call = await h.twilio.standin.inboundCall(`${h.baton.url}/twilio/voice/inbound`, '+15557654321', BATON_NUMBER);
+    expect(call.greeting.says[0]).toContain('on-call emergency line');
+    expect(call.afterRecording?.says).toEqual(['Thank you. The on-call engineer is being paged now. Goodbye.']);
+    const opened = incident(1);
+    expect(opened).toMatchObject({ title: 'Emergency line: voicemail from +15557654321 (21 s)', urgency: 'high', serviceId: 'checkout', status: 'triggered' });
+    expect(opened.links.source).toBe(call.recordingUrl);
+    const dm = await h.slack.expectDM(ADA, 'Emergency line');
+    expect(dm.rendered).toContain(call.recordingUrl);
+    await h.advance(2);
+    await h.twilio.expectCall(ADA_PHONE);
+  });
+
+  it('without an emergency line, inbound calls are told so and open nothing', async () => {
+    const call = await h.twilio.standin.inboundCall(`${h.baton.url}/twilio/voice/inbound`, '+15557654321', BATON_NUMBER);
+    expect(call.greeting.says).toEqual(['This number only makes calls. Goodbye.']);
+    expect(call.afterRecording).toBeNull();
+    expect(h.baton.db.select().from(incidents).all()).toEqual([]);
+  });
 });

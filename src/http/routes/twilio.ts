@@ -1,12 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { validTwilioSignature } from '../../notify/twilio-client.js';
-import { messagingResponse, voiceMenu, voiceRedirect, voiceSay } from '../../notify/twiml.js';
+import { messagingResponse, voiceMenu, voiceRedirect, voiceSay, voicemailPrompt } from '../../notify/twiml.js';
+import type { EmergencyLine } from '../../services/config-apply.js';
+import type { IngestService } from '../../services/ingest.js';
+import type { Logger } from 'pino';
 import type { PhonePagingService } from '../../services/phone.js';
 import { HttpError, readBody } from '../io.js';
 
 export interface TwilioRouteDeps {
   phone: PhonePagingService;
+  ingest: IngestService;
+  emergencyLine: () => EmergencyLine | null;
+  now: () => number;
   authToken: string | null;
   /** The public base URL Twilio calls; signatures are computed over it, never over the Host header. */
   baseUrl: () => string;
@@ -83,5 +89,46 @@ export function smsRoute(deps: TwilioRouteDeps) {
     const params = await verified(req, deps);
     if (!params.From || params.Body === undefined) throw new HttpError(400, 'invalid_payload', 'expected From and Body');
     sendXml(res, messagingResponse(deps.phone.inboundSms(params.From, params.Body)));
+  };
+}
+
+/** POST /twilio/voice/inbound: someone calls Baton's number. With an emergency line configured, a voicemail. */
+export function inboundCallRoute(deps: TwilioRouteDeps) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    await verified(req, deps);
+    const line = deps.emergencyLine();
+    if (!line) return sendXml(res, voiceSay('This number only makes calls. Goodbye.'));
+    sendXml(res, voicemailPrompt(line.greeting, `${deps.baseUrl()}/twilio/voice/recorded`));
+  };
+}
+
+const recording = z.object({
+  CallSid: z.string().min(1),
+  From: z.string().min(1),
+  RecordingUrl: z.string().url(),
+  RecordingDuration: z.coerce.number().int().min(0).default(0),
+});
+
+/** POST /twilio/voice/recorded: the voicemail is stored and opens a high-urgency incident before the caller hears "thank you". */
+export function recordedRoute(deps: TwilioRouteDeps) {
+  return async (req: IncomingMessage, res: ServerResponse, _params: Record<string, string>, logger: Logger) => {
+    const params = await verified(req, deps);
+    const line = deps.emergencyLine();
+    if (!line) throw new HttpError(404, 'not_found', 'no emergency line is configured');
+    const parsed = recording.safeParse(params);
+    if (!parsed.success) throw new HttpError(400, 'invalid_payload', `expected CallSid, From and RecordingUrl: ${parsed.error.issues[0]!.message}`);
+    try {
+      await deps.ingest.ingestVoicemail(line.service, JSON.stringify(params), {
+        callSid: parsed.data.CallSid,
+        from: parsed.data.From,
+        recordingUrl: parsed.data.RecordingUrl,
+        durationSeconds: parsed.data.RecordingDuration,
+        at: new Date(deps.now()).toISOString(),
+      });
+    } catch (err) {
+      logger.error({ err }, 'could not store an emergency-line voicemail');
+      throw new HttpError(503, 'storage_failed', 'the voicemail could not be stored');
+    }
+    sendXml(res, voiceSay('Thank you. The on-call engineer is being paged now. Goodbye.'));
   };
 }
