@@ -95,6 +95,7 @@ const rotationSchema = z.strictObject({
   ...layerFields,
   layers: z.array(layerSchema).max(10).default([]),
   slack_user_group: z.string().regex(/^S[A-Z0-9]{2,}$/, 'expected a Slack user group ID such as S012ABCDEF').optional(),
+  daily_digest_time: localTime.optional(),
 });
 
 const targetSchema = z.union([

@@ -52,6 +52,8 @@ export const rotations = sqliteTable('rotations', {
   layers: text('layers', { mode: 'json' }).$type<Layer[]>(),
   /** A Slack user group ID kept holding the current on-call. */
   slackUserGroup: text('slack_user_group'),
+  /** Local time ("HH:MM") of a daily handover digest, besides the one at every handoff; null for none. */
+  dailyDigestTime: text('daily_digest_time'),
   source: text('source').$type<Source>().notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
@@ -334,3 +336,18 @@ export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
 });
+
+/** `/oncall note <text>`: what the on-call wants the next person to know, shown in the handover digest. */
+export const handoverNotes = sqliteTable(
+  'handover_notes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    rotationId: text('rotation_id')
+      .notNull()
+      .references(() => rotations.id, { onDelete: 'cascade' }),
+    authorId: text('author_id').notNull(),
+    text: text('text').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('handover_notes_rotation').on(t.rotationId, t.createdAt)],
+);

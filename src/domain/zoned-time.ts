@@ -86,6 +86,12 @@ export function localDateOf(instant: number, zone: string): { year: number; mont
   return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1, day: local.getUTCDate() };
 }
 
+/** Minutes since local midnight of an instant in a zone (wall clock). */
+export function localMinutesOf(instant: number, zone: string): number {
+  const local = new Date(instant + IANAZone.create(zone).offset(instant) * MINUTE);
+  return local.getUTCHours() * 60 + local.getUTCMinutes();
+}
+
 /** Calendar arithmetic on a plain date, free of any zone's daylight saving. */
 export function addDays(date: { year: number; month: number; day: number }, days: number) {
   const d = new Date(Date.UTC(date.year, date.month - 1, date.day + days));

@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, inArray, lte, ne, sql } from 'drizzle-orm';
 import type { WebClient } from '@slack/web-api';
+import type { KnownBlock } from '@slack/types';
 import type { Logger } from 'pino';
 import type { DB } from '../db/client.js';
 import { coverRequests, incidentMessages, incidents, outbox, rotations, swapRequests, users } from '../db/schema.js';
@@ -215,7 +216,12 @@ export class OutboxDispatcher {
   private async sendNotice(message: ScheduleNotice): Promise<string | void> {
     switch (message.kind) {
       case 'slack.message':
-        await this.slack.chat.postMessage({ channel: message.channel, text: message.text, unfurl_links: false });
+        await this.slack.chat.postMessage({
+          channel: message.channel,
+          text: message.text,
+          ...(message.blocks ? { blocks: message.blocks as KnownBlock[] } : {}),
+          unfurl_links: false,
+        });
         return;
       case 'slack.swap_ask': {
         const swap = this.db.select().from(swapRequests).where(eq(swapRequests.id, message.swapId)).get();

@@ -223,6 +223,7 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
     restrictions: toBaseRestrictions(r),
     layers: r.layers.length > 0 ? toLayers(r) : null,
     slackUserGroup: r.slack_user_group ?? null,
+    dailyDigestTime: r.daily_digest_time ?? null,
     ...base,
     participants: r.participants,
   }));

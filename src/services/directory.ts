@@ -6,7 +6,7 @@ import type { Layer, Restriction, Rotation } from '../domain/rotation.js';
 
 type Reader = DB | Tx;
 
-export type StoredRotation = Rotation & { teamId: string; slackUserGroup: string | null; source: 'config' | 'slack' };
+export type StoredRotation = Rotation & { teamId: string; slackUserGroup: string | null; dailyDigestTime: string | null; source: 'config' | 'slack' };
 
 // Every page and every who-is-on-call reads all rotations, which change only through config apply and the
 // rotation modal in this process: those call rotationsChanged, and reads in between share one copy.

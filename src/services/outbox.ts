@@ -12,7 +12,7 @@ export type OutboxMessage =
   | { kind: 'slack.refresh'; incidentId: number }
   | { kind: 'slack.incident_note'; incidentId: number; channel: string; text: string }
   // Schedule notices are rendered when queued: they describe a change that has already happened.
-  | { kind: 'slack.message'; channel: string; text: string }
+  | { kind: 'slack.message'; channel: string; text: string; blocks?: unknown[] }
   | { kind: 'slack.swap_ask'; swapId: number; channel: string }
   | { kind: 'slack.cover_thread'; coverRequestId: number; text: string }
   | { kind: 'slack.cover_post'; coverRequestId: number; channel: string }

@@ -76,6 +76,7 @@ export class RotationAdminService {
       restrictions: existing?.restrictions ?? null,
       layers: existing?.layers?.length ? existing.layers : null,
       slackUserGroup: existing?.slackUserGroup ?? null,
+      dailyDigestTime: existing?.dailyDigestTime ?? null,
       source: 'slack' as const,
       updatedAt: now,
     };

@@ -3,7 +3,7 @@ import type { DB } from '../db/client.js';
 import { settings, teams } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { coverageGaps, finalSchedule, onCallAt } from '../domain/schedule.js';
-import { localDateOf } from '../domain/zoned-time.js';
+import { localDateOf, localMinutesOf } from '../domain/zoned-time.js';
 import { slackDate } from '../slack/views/format.js';
 import { loadRotations } from './directory.js';
 import { loadAdjustments } from './oncall.js';
@@ -89,6 +89,5 @@ export class ScheduleUpkeep {
 }
 
 function afterLocalHour(now: number, zone: string, hour: number): boolean {
-  const local = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', hourCycle: 'h23' }).format(now);
-  return Number(local) >= hour;
+  return localMinutesOf(now, zone) >= hour * 60;
 }

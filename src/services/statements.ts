@@ -16,6 +16,7 @@ interface RotationRow {
   restrictions: string | null;
   layers: string | null;
   slackUserGroup: string | null;
+  dailyDigestTime: string | null;
   source: 'config' | 'slack';
   participants: string | null;
 }
@@ -75,7 +76,7 @@ function prepare(db: DB) {
     rotationsWithParticipants: db.$client.prepare<[], RotationRow>(
       `select r.id, r.name, r.team_id as teamId, r.time_zone as timeZone, r.shift_length as shiftLength, r.shift_unit as shiftUnit,
               r.handoff_time as handoffTime, r.start_date as startDate, r.restrictions, r.layers,
-              r.slack_user_group as slackUserGroup, r.source,
+              r.slack_user_group as slackUserGroup, r.daily_digest_time as dailyDigestTime, r.source,
               (select group_concat(p.user_id, ',' order by p.position) from rotation_participants p where p.rotation_id = r.id) as participants
          from rotations r order by r.name`,
     ),

@@ -7,6 +7,7 @@ import type { CalendarService } from '../services/calendars.js';
 import type { RotationAdminService } from '../services/rotation-admin.js';
 import type { ScheduleChangeService } from '../services/schedule-changes.js';
 import type { StatsService } from '../services/stats.js';
+import type { HandoverService } from '../services/handover.js';
 
 /** What Slack listeners may use: services to call, never the database directly except via `db` for reads. */
 export interface SlackDeps {
@@ -17,6 +18,7 @@ export interface SlackDeps {
   rotationAdmin: RotationAdminService;
   stats: StatsService;
   calendars: CalendarService;
+  handover: HandoverService;
   logger: Logger;
   /** Looks up a user's IANA zone in Slack when Baton does not know the person. */
   slack: WebClient;

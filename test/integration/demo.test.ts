@@ -23,7 +23,7 @@ describe('npm start without Slack credentials', () => {
     const resolved = index(/message updated: .*Resolved/);
     expect([firstDm, escalated, acked, resolved].every((i) => i > 0), out).toBe(true);
     expect(firstDm < escalated && escalated < acked && acked < resolved, out).toBe(true);
-    expect(out).toContain('0 Slack calls.');
+    expect(out).toContain('0 Slack calls about the incident.');
     expect(out).toContain('Contract violations seen by the stand-in: none');
   }, 60_000);
 });

@@ -10,6 +10,7 @@ import { coverModal, overrideModal, rotationModal, swapModal, timeOffModal } fro
 import { fairnessMessage } from '../views/fairness.js';
 import { calendarMessage } from '../views/calendar.js';
 import { viewerZone } from './viewer.js';
+import { InvalidChange } from '../../domain/schedule-rules.js';
 
 export interface CommandContext {
   deps: SlackDeps;
@@ -126,6 +127,16 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
     if (error) return error;
     const weeks = Math.min(26, Math.max(1, Number(weeksArg ?? 4)));
     return fairnessMessage(ctx.deps.stats.fairness({ rotationId: rotation?.id, weeks }), weeks);
+  },
+
+  note: async (ctx) => {
+    try {
+      const { rotationName } = ctx.deps.handover.addNote(ctx.userId, ctx.args.join(' '));
+      return say(`:memo: Noted for the *${rotationName}* handover.`);
+    } catch (err) {
+      if (err instanceof InvalidChange) return say(Object.values(err.fields).join(' '));
+      throw err;
+    }
   },
 
   calendar: async (ctx) => {
