@@ -132,6 +132,8 @@ export class OutboxDispatcher {
         .where(eq(outbox.id, row.id))
         .run();
       if (!skipped) this.stats.sent += 1;
+      // A verification code has done its job once sent; it is not kept.
+      if (row.kind === 'twilio.verify') this.db.update(outbox).set({ payload: { ...row.payload, code: 'sent' } }).where(eq(outbox.id, row.id)).run();
     } catch (err) {
       const now = this.clock.now().getTime();
       if (err instanceof Deferred) {
@@ -253,6 +255,10 @@ export class OutboxDispatcher {
         await this.slack.chat.postMessage({ channel: request.row.channel, thread_ts: request.row.ts, text: message.text, unfurl_links: false });
         return;
       }
+      case 'twilio.verify':
+        if (!this.phone.sender) return 'skipped: phone paging is not configured (TWILIO_* not set)';
+        await this.phone.sender.sms(message.phone, `Your Baton verification code is ${message.code}. It expires in 10 minutes.`);
+        return;
       case 'slack.usergroup':
         await this.slack.usergroups.users.update({ usergroup: message.usergroup, users: message.users.join(',') });
         return;

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { ConfigFile } from '../config/file.js';
 import { toBaseRestrictions, toEscalationLevels, toLayers, toNotificationRules } from '../config/file.js';
 import type { DB, Tx } from '../db/client.js';
@@ -201,13 +201,15 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
   const base = { source: 'config' as const, updatedAt: opts.now };
   const services_ = serviceKind(opts.now);
 
+  // A phone number or rules the file leaves out may have been set in Slack (/oncall me): keep them.
+  const stored = new Map(db.select({ id: users.id, phone: users.phone, rules: users.notificationRules }).from(users).all().map((u) => [u.id, u]));
   const desiredUsers = cfg.users.map((u) => ({
     id: u.id,
     name: u.name,
     timeZone: u.time_zone,
-    phone: u.phone ?? null,
+    phone: u.phone ?? stored.get(u.id)?.phone ?? null,
     role: u.role,
-    notificationRules: toNotificationRules(u.notification_rules),
+    notificationRules: toNotificationRules(u.notification_rules) ?? stored.get(u.id)?.rules ?? null,
     ...base,
   }));
   const desiredTeams = cfg.teams.map((t) => ({ id: t.id, name: t.name, slackChannel: t.slack_channel, ...base }));
@@ -259,6 +261,15 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
     prune(tx, teamKind, ids(desiredTeams), ctx);
     prune(tx, userKind, ids(desiredUsers), ctx);
     syncEmergencyLine(tx, cfg.emergency_line ?? null, ctx);
+    // A number written in the file is vouched for by its author; numbers set in Slack are verified by SMS code.
+    for (const u of cfg.users) {
+      if (u.phone) {
+        tx.update(users)
+          .set({ phoneVerifiedAt: sql`coalesce(${users.phoneVerifiedAt}, ${opts.now})` })
+          .where(and(eq(users.id, u.id), eq(users.phone, u.phone)))
+          .run();
+      }
+    }
   });
   rotationsChanged(db);
   return summary;

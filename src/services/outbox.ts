@@ -17,7 +17,8 @@ export type OutboxMessage =
   | { kind: 'slack.cover_thread'; coverRequestId: number; text: string }
   | { kind: 'slack.cover_post'; coverRequestId: number; channel: string }
   | { kind: 'slack.cover_refresh'; coverRequestId: number }
-  | { kind: 'slack.usergroup'; usergroup: string; users: string[]; rotationId: string };
+  | { kind: 'slack.usergroup'; usergroup: string; users: string[]; rotationId: string }
+  | { kind: 'twilio.verify'; userId: string; phone: string; code: string };
 
 // Every function here writes through the caller's open transaction on `db`.
 

@@ -52,8 +52,8 @@ function contactReader(db: DB): (userId: string) => Contact {
     let contact = seen.get(userId);
     if (!contact) {
       const row = statementsOf(db).contactOf.get({ id: userId });
-      // Numbers from the config file are vouched for by its author; numbers set in Slack need a code.
-      const phone = !!row?.phone && (row.source === 'config' || row.phoneVerifiedAt !== null);
+      // Only confirmed numbers ring: from the config file (vouched for by its author) or verified by SMS code.
+      const phone = !!row?.phone && row.phoneVerifiedAt !== null;
       contact = {
         rules: row?.notificationRules ? (JSON.parse(row.notificationRules) as NotificationRules) : DEFAULT_NOTIFICATION_RULES,
         reachable: { voice: phone, sms: phone && !row?.smsOptedOut },

@@ -19,4 +19,6 @@ export const MODALS = {
   swap: 'modal_swap',
   cover: 'modal_cover',
   rotation: 'modal_rotation',
+  me: 'modal_me',
+  phoneCode: 'modal_phone_code',
 } as const;

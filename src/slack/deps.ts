@@ -8,6 +8,7 @@ import type { RotationAdminService } from '../services/rotation-admin.js';
 import type { ScheduleChangeService } from '../services/schedule-changes.js';
 import type { StatsService } from '../services/stats.js';
 import type { HandoverService } from '../services/handover.js';
+import type { ContactService } from '../services/contact.js';
 
 /** What Slack listeners may use: services to call, never the database directly except via `db` for reads. */
 export interface SlackDeps {
@@ -19,6 +20,8 @@ export interface SlackDeps {
   stats: StatsService;
   calendars: CalendarService;
   handover: HandoverService;
+  contact: ContactService;
+  phonePaging: boolean;
   logger: Logger;
   /** Looks up a user's IANA zone in Slack when Baton does not know the person. */
   slack: WebClient;

@@ -1,6 +1,7 @@
 import type { App, BlockButtonAction, ViewSubmitAction } from '@slack/bolt';
 import { INCIDENT_ACTIONS, MODALS, SCHEDULE_ACTIONS } from './action-ids.js';
 import { coverSubmission } from './listeners/cover-modal.js';
+import { meSubmission, phoneCodeSubmission } from './listeners/me-modal.js';
 import { coverTakeListener } from './listeners/cover-take.js';
 import { overrideSubmission } from './listeners/override-modal.js';
 import { rotationSubmission } from './listeners/rotation-modal.js';
@@ -34,6 +35,8 @@ const VIEW_ROUTES: Record<string, (deps: SlackDeps) => ViewListener> = {
   [MODALS.swap]: swapSubmission,
   [MODALS.cover]: coverSubmission,
   [MODALS.rotation]: rotationSubmission,
+  [MODALS.me]: meSubmission,
+  [MODALS.phoneCode]: phoneCodeSubmission,
 };
 
 const COMMANDS = ['/oncall'];

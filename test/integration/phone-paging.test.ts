@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog, incidents, outbox, users } from '../../src/db/schema.js';
-import { ADA, BOB, TEAM_CHANNEL, TEST_CONFIG } from '../support/config.js';
+import { ADA, BOB, CLEO, TEAM_CHANNEL, TEST_CONFIG } from '../support/config.js';
 import { rowCounts } from '../support/db.js';
 import { BATON_NUMBER } from '../support/fake-twilio.js';
 import { fixture } from '../support/fixtures.js';
@@ -221,4 +221,31 @@ describe('pages that reach a phone', () => {
     expect(call.afterRecording).toBeNull();
     expect(h.baton.db.select().from(incidents).all()).toEqual([]);
   });
+
+  it('/oncall me: rules per urgency, and a new number is used only after its SMS code comes back', async () => {
+    const CLEO_PHONE = '+919812345678';
+    const modal = await h.slack.openModal(CLEO, 'me');
+    expect(modal.initial('high')).toBe('slack 0\nsms 2\nvoice 2 every 5');
+    expect(modal.initial('phone')).toBeUndefined();
+    const bad = await modal.set('high', 'slack 0\npigeon 5').submit();
+    expect(bad.errors).toEqual({ high: '"pigeon 5" is not a step; write e.g. "sms 2" or "voice 2 every 5".' });
+    const next = await modal.set('high', 'slack 0\nvoice 1').set('phone', CLEO_PHONE).submit();
+    expect(next.next?.title).toBe('Verify your phone');
+    const sms = await h.twilio.expectSms(CLEO_PHONE, 'Baton verification code');
+    const code = /(\d{6})/.exec(sms.body)![1]!;
+    expect((await next.next!.set('code', code === '000000' ? '111111' : '000000').submit()).errors).toEqual({ code: 'That is not the code we sent.' });
+    expect(h.baton.db.select().from(users).where(eq(users.id, CLEO)).get()!.phoneVerifiedAt).toBeNull();
+    expect((await next.next!.set('code', code).submit()).closed).toBe(true);
+    expect(h.baton.db.select().from(users).where(eq(users.id, CLEO)).get()).toMatchObject({ phone: CLEO_PHONE, notificationRules: { high: [{ method: 'slack' }, { method: 'voice', afterMinutes: 1 }] } });
+
+    // Cleo takes the pager; her rules say: a call after one minute, no SMS.
+    h.baton.changes.createOverride(CLEO, { rotationId: 'payments-primary', userId: CLEO, start: h.clock.now().getTime(), end: h.clock.now().getTime() + 3_600_000 });
+    await h.postAlertmanager(newAlert());
+    await h.slack.expectDM(CLEO, '5xx ratio');
+    await h.advance(1);
+    await h.twilio.expectCall(CLEO_PHONE);
+    await h.advance(5);
+    expect(h.twilio.smsTo(CLEO_PHONE)).toHaveLength(1); // only the code
+  });
 });
+

@@ -6,7 +6,8 @@ import { localDateOf } from '../../domain/zoned-time.js';
 import type { SlackDeps } from '../deps.js';
 import type { RenderedMessage } from '../views/incident-card.js';
 import { scheduleMessage } from '../views/schedule.js';
-import { coverModal, overrideModal, rotationModal, swapModal, timeOffModal } from '../views/schedule-modals.js';
+import { coverModal, meModal, overrideModal, rotationModal, swapModal, timeOffModal } from '../views/schedule-modals.js';
+import { formatRuleLines } from '../../domain/notification-rules.js';
 import { fairnessMessage } from '../views/fairness.js';
 import { calendarMessage } from '../views/calendar.js';
 import { viewerZone } from './viewer.js';
@@ -127,6 +128,16 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
     if (error) return error;
     const weeks = Math.min(26, Math.max(1, Number(weeksArg ?? 4)));
     return fairnessMessage(ctx.deps.stats.fairness({ rotationId: rotation?.id, weeks }), weeks);
+  },
+
+  me: async (ctx) => {
+    const refused = notKnown(ctx);
+    if (refused) return refused;
+    const mine = ctx.deps.contact.mine(ctx.userId);
+    return open(
+      ctx,
+      meModal({ phone: mine.phone, phoneVerified: mine.phoneVerified, high: formatRuleLines(mine.rules.high), low: formatRuleLines(mine.rules.low), phonePaging: ctx.deps.phonePaging }),
+    );
   },
 
   note: async (ctx) => {

@@ -1,0 +1,38 @@
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { parseRuleLines } from '../../domain/notification-rules.js';
+import { InvalidChange } from '../../domain/schedule-rules.js';
+import type { SlackDeps } from '../deps.js';
+import { readModal, text } from '../modal-values.js';
+import { phoneCodeModal } from '../views/schedule-modals.js';
+import { answerSubmission } from './submission.js';
+
+/** "My notifications": rules are saved at once; a new phone number goes on to the code step. */
+export function meSubmission(deps: SlackDeps) {
+  return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => {
+    const v = readModal(view.state.values);
+    await answerSubmission(ack, deps, ['phone', 'high', 'low'], async () => {
+      const high = parseRuleLines(text(v.high) ?? '');
+      const low = parseRuleLines(text(v.low) ?? '');
+      const errors: Record<string, string> = {};
+      if ('error' in high) errors.high = high.error;
+      if ('error' in low) errors.low = low.error;
+      if (Object.keys(errors).length > 0) throw new InvalidChange(errors);
+      const userId = body.user.id;
+      const current = deps.contact.mine(userId);
+      const phone = text(v.phone);
+      const newNumber = phone !== null && (phone !== current.phone || !current.phoneVerified);
+      if (newNumber) deps.contact.startPhoneVerification(userId, phone);
+      deps.contact.setRules(userId, { high: (high as { steps: never }).steps, low: (low as { steps: never }).steps });
+      if (newNumber) return { response_action: 'update', view: phoneCodeModal(phone) };
+    });
+  };
+}
+
+export function phoneCodeSubmission(deps: SlackDeps) {
+  return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => {
+    const v = readModal(view.state.values);
+    await answerSubmission(ack, deps, ['code'], async () => {
+      deps.contact.confirmPhone(body.user.id, text(v.code) ?? '');
+    });
+  };
+}
