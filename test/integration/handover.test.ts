@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ADA, BOB, TEAM_CHANNEL } from '../support/config.js';
+import { ADA, BOB, TEAM_CHANNEL, TEST_CONFIG } from '../support/config.js';
 import { fixture } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -71,5 +71,26 @@ describe('handover', () => {
     await h.restart();
     await h.advance(1);
     expect(h.slack.standin.messages(TEAM_CHANNEL).filter((m) => m.text.includes('Handover for'))).toHaveLength(1);
+  });
+
+  it('with daily_digest_time, a digest of the last 24 hours goes out once a day at that local time', async () => {
+    await h.stop();
+    h = await startHarness({ config: TEST_CONFIG.replace('    participants: [U0ADA00001, U0BOB00002]', '    participants: [U0ADA00001, U0BOB00002]\n    daily_digest_time: "18:00"') });
+    const digests = () => h.slack.standin.messages(TEAM_CHANNEL).filter((m) => m.text.includes('Handover for'));
+    await h.postAlertmanager(group('DiskFull'));
+    h.clock.set('2026-11-18T16:59:00Z'); // 17:59 in Berlin
+    await h.baton.tick();
+    expect(digests()).toHaveLength(0);
+    h.clock.set('2026-11-18T17:00:10Z');
+    await h.baton.tick();
+    await h.slack.expectChannelMessage(TEAM_CHANNEL, `Handover for Payments primary: <@${ADA}> → <@${ADA}>`);
+    expect(digests()[0]!.text).toContain('1 still open, 1 this shift');
+    await h.advance(30);
+    await h.restart();
+    await h.advance(1);
+    expect(digests()).toHaveLength(1);
+    h.clock.set('2026-11-19T17:00:10Z');
+    await h.baton.tick();
+    expect(digests()).toHaveLength(2);
   });
 });
