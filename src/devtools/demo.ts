@@ -8,6 +8,7 @@ import { ManualClock } from '../domain/clock.js';
 import { createLogger } from '../logger.js';
 import { SlackStandIn, type SlackCall } from './slack-standin.js';
 import { blockActionBody, postToSlackEndpoint } from './slack-requests.js';
+import { TwilioStandIn } from './twilio-standin.js';
 
 const EXAMPLE_CONFIG = fileURLToPath(new URL('../../examples/baton.yml', import.meta.url));
 const PEOPLE: Record<string, { name: string; tz: string }> = {
@@ -54,13 +55,15 @@ function describe(call: SlackCall, standin: SlackStandIn, clock: ManualClock): s
 }
 
 /**
- * `npm start` without Slack credentials: Baton against a local Slack stand-in, on virtual time, playing
- * alert → DM to the primary → no answer → the secondary is paged → Acknowledge → resolved.
+ * `npm start` without Slack credentials: Baton against local Slack and Twilio stand-ins, on virtual time,
+ * playing alert → DM to the primary → SMS and call → no answer → the secondary is paged → Acknowledge →
+ * resolved.
  */
 export async function runDemo(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'baton-demo-'));
   const standin = await SlackStandIn.start({ users: PEOPLE });
   for (const [id, name] of Object.entries(CHANNELS)) standin.addChannel(id, name.slice(1));
+  const twilio = await TwilioStandIn.start();
   const clock = new ManualClock(new Date());
   const signingSecret = randomBytes(16).toString('hex');
   const baton = await startBaton({
@@ -72,14 +75,24 @@ export async function runDemo(): Promise<void> {
     cron: false,
     logger: createLogger('warn'),
     slack: { botToken: 'xoxb-demo', signingSecret, apiUrl: standin.apiUrl },
+    twilio: { accountSid: twilio.accountSid, authToken: twilio.authToken, fromNumber: '+15550001111', apiUrl: twilio.url },
   });
+  // Phone calls and SMS, printed as they reach the Twilio stand-in.
+  let phoneSeen = 0;
+  const phoneLines = () => {
+    const at = clock.now().toISOString().slice(11, 16);
+    const byPhone = (phone: string) => (phone === '+4915112345678' ? 'Ada Lovelace' : phone);
+    const events = [...twilio.messages.map((m) => ({ t: m.at, line: `  ${at} UTC  SMS to ${byPhone(m.to)}: ${m.body.replace(/\n/g, ' ')}` })), ...twilio.calls.map((c) => ({ t: c.at, line: `  ${at} UTC  Call to ${byPhone(c.to)}` }))].sort((a, b) => a.t - b.t);
+    for (const e of events.slice(phoneSeen)) console.log(e.line);
+    phoneSeen = events.length;
+  };
   const unsubscribe = standin.onCall((call) => {
     const line = describe(call, standin, clock);
     if (line) console.log(line);
   });
   const say = (text: string) => console.log(`\n▶ ${text}`);
   try {
-    console.log(`Baton demo: no Slack credentials set, so Slack is a local stand-in at ${standin.url}.`);
+    console.log(`Baton demo: no Slack credentials set, so Slack is a local stand-in at ${standin.url} and Twilio one at ${twilio.url}.`);
     console.log(`Config: ${EXAMPLE_CONFIG}. Baton listens on ${baton.url}. Time is virtual.`);
 
     const fixture = JSON.parse(readFileSync(fileURLToPath(new URL('../../examples/alertmanager-firing.json', import.meta.url)), 'utf8'));
@@ -97,9 +110,22 @@ export async function runDemo(): Promise<void> {
     await baton.drain();
     const primaryDm = standin.messages().find((m) => m.dmUser);
 
-    say('Nobody answers. 15 minutes pass.');
-    clock.advanceMinutes(15);
+    say('Two minutes without an acknowledgement: the phone (Twilio stand-in) rings.');
+    clock.advanceMinutes(2);
     await baton.tick();
+    phoneLines();
+    const call = twilio.calls[0];
+    if (call) {
+      const script = await twilio.answer(call);
+      console.log(`  She picks up and hears: "${script.says.join(' ')}"`);
+      console.log('  ...and hangs up without pressing a key.');
+      await twilio.end(call, 'completed');
+    }
+
+    say('Nobody acknowledges. 13 more minutes pass.');
+    clock.advanceMinutes(13);
+    await baton.tick();
+    phoneLines();
 
     const secondaryDm = standin.messages().find((m) => m.dmUser && m.dmUser !== primaryDm?.dmUser);
     if (!secondaryDm?.dmUser) throw new Error('the demo expected the secondary to be paged');
@@ -145,6 +171,7 @@ export async function runDemo(): Promise<void> {
     unsubscribe();
     await baton.stop();
     await standin.stop();
+    await twilio.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

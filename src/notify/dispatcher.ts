@@ -170,6 +170,10 @@ export class OutboxDispatcher {
     switch (message.kind) {
       case 'twilio.sms':
       case 'twilio.voice':
+        // A step of a level the incident has already left is stale: the next level's people are paged now.
+        if (view.incident.escalationLevel !== message.level || view.incident.escalationLoop !== message.loop) {
+          return `skipped: escalated past level ${message.level + 1}`;
+        }
         return this.sendPhone(message, row, view.incident.status);
       case 'slack.page': {
         // A page held up by an outage is pointless once someone acknowledged or it resolved.
@@ -323,6 +327,27 @@ export class OutboxDispatcher {
         .where(inArray(outbox.id, others.map((o) => o.id)))
         .run();
     }
+
+    // Two steps for the same incident that fall due together (after a pause, say) make one message. A step
+    // brought forward on purpose (the last call went unanswered) is not a twin.
+    const broughtForward = (message.scheduledFor ?? 0) > now;
+    const twin = broughtForward
+      ? undefined
+      : this.db
+      .select({ id: outbox.id })
+      .from(outbox)
+      .where(
+        and(
+          eq(outbox.kind, message.kind),
+          eq(outbox.incidentId, message.incidentId),
+          inArray(outbox.status, ['sent', 'sending']),
+          gt(outbox.sentAt, now - 60_000),
+          ne(outbox.id, row.id),
+          sql`json_extract(${outbox.payload}, '$.userId') = ${message.userId}`,
+        ),
+      )
+      .get();
+    if (twin) return `skipped: covered by outbox ${twin.id}`;
 
     // Counted against the throttle from this moment: sends decided in the same batch see it. Everything from
     // the throttle query to here runs without yielding, so concurrent sends cannot both take the last slot.

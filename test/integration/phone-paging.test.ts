@@ -85,6 +85,10 @@ describe('pages that reach a phone', () => {
     await h.slack.expectDM(BOB, '5xx ratio');
     await h.advance(2);
     await h.twilio.expectCall(BOB_PHONE);
+    // Level 1's remaining steps are stale once the incident escalated: Ada's phone stays quiet.
+    const adaCalls = h.twilio.callsTo(ADA_PHONE).length;
+    for (let m = 0; m < 10; m += 1) await h.advance(1);
+    expect(h.twilio.callsTo(ADA_PHONE)).toHaveLength(adaCalls);
   });
 
   it('SMS replies: a code acts on the incident; anything else gets help; STOP and START are respected', async () => {
