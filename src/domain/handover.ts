@@ -14,6 +14,8 @@ export interface HandoverIncident {
   /** How many alerts fired into it (for the noisiest list). */
   alertCount: number;
   alertName: string;
+  /** Where to look: the alert source or runbook, when the alert gave one. */
+  link: string | null;
 }
 
 export interface HandoverInput {
@@ -35,7 +37,7 @@ export interface HandoverDigest {
   shiftEnd: number;
   outgoing: string | null;
   incoming: string | null;
-  stillOpen: { id: number; title: string; severity: string; status: string; ageMs: number }[];
+  stillOpen: { id: number; title: string; severity: string; status: string; ageMs: number; link: string | null }[];
   duringShift: { id: number; title: string; status: string; timeToAckMs: number | null; timeToResolveMs: number | null }[];
   medianTimeToAckMs: number | null;
   noisiest: { alertName: string; alerts: number; incidents: number }[];
@@ -55,7 +57,7 @@ export function buildHandover(input: HandoverInput): HandoverDigest {
   const stillOpen = input.incidents
     .filter((i) => i.status !== 'resolved' && i.openedAt < shiftEnd)
     .sort((a, b) => a.openedAt - b.openedAt)
-    .map((i) => ({ id: i.id, title: i.title, severity: i.severity, status: i.status, ageMs: shiftEnd - i.openedAt }));
+    .map((i) => ({ id: i.id, title: i.title, severity: i.severity, status: i.status, ageMs: shiftEnd - i.openedAt, link: i.link }));
   const opened = input.incidents.filter((i) => i.openedAt >= shiftStart && i.openedAt < shiftEnd).sort((a, b) => a.openedAt - b.openedAt);
   const duringShift = opened.map((i) => ({
     id: i.id,

@@ -166,6 +166,7 @@ export class HandoverService {
         resolvedAt: r.resolvedAt,
         alertCount: counts.get(r.id) ?? 0,
         alertName: r.labels.alertname ?? r.title,
+        link: r.links.source ?? r.links.runbook ?? r.links.externalUrl,
       })),
       notes: notes.map((n) => ({ authorId: n.authorId, text: n.text, createdAt: n.createdAt })),
       coming: [

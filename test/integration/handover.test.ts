@@ -60,6 +60,7 @@ describe('handover', () => {
     expect(post.text).toContain(`<@${ADA}> → <@${BOB}>`);
     const body = post.rendered;
     expect(body).toContain('Still open (2)');
+    expect(body).toMatch(/open \d+ d \d+ h \(<http:\/\/prometheus[^|]*\|source>\)/);
     expect(body).toMatch(/FlappingProbe|5xx ratio/);
     expect(body).toContain('acknowledged in 3 min, resolved in 13 min');
     expect(body).toContain('FlappingProbe: 6 alerts in 1 incident');

@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { HandoverDigest } from '../../domain/handover.js';
-import { escapeMrkdwn, slackDate, truncate } from './format.js';
+import { escapeMrkdwn, safeLink, slackDate, truncate } from './format.js';
 import type { RenderedMessage } from './incident-card.js';
 
 function duration(ms: number): string {
@@ -29,7 +29,10 @@ export function handoverMessage(d: HandoverDigest): RenderedMessage {
     },
     section(
       `Still open (${d.stillOpen.length})`,
-      d.stillOpen.slice(0, 15).map((i) => `• #${i.id} ${i.severity.toUpperCase()} ${escapeMrkdwn(truncate(i.title, 120))}: ${i.status}, open ${duration(i.ageMs)}`),
+      d.stillOpen.slice(0, 15).map((i) => {
+        const link = safeLink(i.link, 'source');
+        return `• #${i.id} ${i.severity.toUpperCase()} ${escapeMrkdwn(truncate(i.title, 120))}: ${i.status}, open ${duration(i.ageMs)}${link ? ` (${link})` : ''}`;
+      }),
       'nothing open',
     ),
     section(
