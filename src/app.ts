@@ -29,6 +29,8 @@ import { calendarRoute } from './http/routes/calendar.js';
 import { inboundCallRoute, recordedRoute, smsRoute, voiceKeyRoute, voiceRoute, voiceStatusRoute } from './http/routes/twilio.js';
 import { createTwilioSender, type TwilioSettings } from './notify/twilio-client.js';
 import { PhonePagingService } from './services/phone.js';
+import { HeartbeatService } from './services/heartbeats.js';
+import { genericRoute, grafanaRoute, heartbeatRoute, pagerDutyRoute } from './http/routes/sources.js';
 import { createSlackApp } from './slack/app.js';
 
 export interface BatonOptions {
@@ -103,6 +105,8 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   const stats = new StatsService(db, clock);
   const calendars = new CalendarService(db, clock, baseUrl);
   const phone = new PhonePagingService(db, clock, incidents, kick);
+  const heartbeats = new HeartbeatService(db, clock, ingest);
+  const sourceDeps = { ingest, incidents, heartbeats, now: () => clock.now().getTime() };
   const twilioDeps = { phone, ingest, emergencyLine: () => readEmergencyLine(db), now: () => clock.now().getTime(), authToken: opts.twilio?.authToken ?? null, baseUrl };
   calendars.secret();
 
@@ -138,6 +142,10 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
           throw new HttpError(401, 'unauthorized', 'missing integration key: POST to /integrations/alertmanager/<key>');
         },
       },
+      { method: 'POST', path: '/integrations/grafana/:key', handler: grafanaRoute(sourceDeps) },
+      { method: 'POST', path: '/integrations/generic/:key', handler: genericRoute(sourceDeps) },
+      { method: 'POST', path: '/v2/enqueue', handler: pagerDutyRoute(sourceDeps) },
+      { method: 'POST', path: '/heartbeats/:key', handler: heartbeatRoute(sourceDeps) },
       { method: 'GET', path: '/calendars/:kind/:id/:file', handler: calendarRoute(calendars) },
       { method: 'POST', path: '/twilio/voice', handler: voiceRoute(twilioDeps) },
       { method: 'POST', path: '/twilio/voice/key', handler: voiceKeyRoute(twilioDeps) },
@@ -168,6 +176,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
 
   const tick = async () => {
     escalation.tick();
+    await heartbeats.check();
     upkeep.run();
     handover.run();
     await dispatcher.drain();

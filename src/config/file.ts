@@ -121,7 +121,11 @@ const policySchema = z.strictObject({
 
 const integrationSchema = z
   .strictObject({
-    type: z.literal('alertmanager'),
+    type: z.enum(['alertmanager', 'grafana', 'pagerduty', 'generic', 'heartbeat'], { message: 'expected alertmanager, grafana, pagerduty, generic or heartbeat' }),
+    /** Grafana: the contact point's HMAC secret (X-Grafana-Alerting-Signature). */
+    hmac_secret: z.string().min(8, 'expected an HMAC secret of at least 8 characters').optional(),
+    /** Heartbeat: a ping is expected at least this often. */
+    interval_minutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
     key: z.string().min(8, 'expected a key of at least 8 characters').optional(),
     key_sha256: sha256Hex.optional(),
     bearer_token: z.string().min(1).optional(),
@@ -132,6 +136,10 @@ const integrationSchema = z
   })
   .refine((i) => i.bearer_token === undefined || i.bearer_token_sha256 === undefined, {
     message: 'expected at most one of bearer_token or bearer_token_sha256',
+  })
+  .refine((i) => i.hmac_secret === undefined || i.type === 'grafana', { message: 'hmac_secret applies to grafana integrations only' })
+  .refine((i) => (i.type === 'heartbeat') === (i.interval_minutes !== undefined), {
+    message: 'a heartbeat needs interval_minutes (and only heartbeats take it)',
   });
 
 const serviceSchema = z.strictObject({

@@ -12,6 +12,8 @@ type Source = 'config' | 'slack';
 
 export type UserRole = 'admin' | 'member';
 
+export type IntegrationKind = 'alertmanager' | 'grafana' | 'pagerduty' | 'generic' | 'heartbeat';
+
 export const users = sqliteTable('users', {
   id: text('id').primaryKey(), // Slack user ID
   name: text('name').notNull(),
@@ -102,9 +104,13 @@ export const integrationKeys = sqliteTable(
     serviceId: text('service_id')
       .notNull()
       .references(() => services.id, { onDelete: 'cascade' }),
-    kind: text('kind').$type<'alertmanager'>().notNull(),
+    kind: text('kind').$type<IntegrationKind>().notNull(),
     keyHash: text('key_hash').notNull(),
     bearerHash: text('bearer_hash'),
+    /** Grafana's optional HMAC secret: kept as given, since verifying an HMAC needs the secret itself. */
+    hmacSecret: text('hmac_secret'),
+    /** Heartbeats: how often a ping is expected. */
+    heartbeatIntervalMinutes: integer('heartbeat_interval_minutes'),
     source: text('source').$type<Source>().notNull(),
     createdAt: integer('created_at').notNull(),
   },
@@ -351,3 +357,9 @@ export const handoverNotes = sqliteTable(
   },
   (t) => [index('handover_notes_rotation').on(t.rotationId, t.createdAt)],
 );
+
+/** The last ping of each heartbeat, by key digest (keys are rewritten when the config file changes). */
+export const heartbeats = sqliteTable('heartbeats', {
+  keyHash: text('key_hash').primaryKey(),
+  lastPingAt: integer('last_ping_at').notNull(),
+});

@@ -10,6 +10,7 @@ import {
   rotations,
   services,
   settings,
+  type IntegrationKind,
   teams,
   users,
 } from '../db/schema.js';
@@ -83,7 +84,8 @@ function prune<Row extends { id: string; source: string }>(
 }
 
 type RotationRow = typeof rotations.$inferSelect & { participants: string[] };
-type ServiceRow = typeof services.$inferSelect & { keys: { keyHash: string; bearerHash: string | null }[] };
+type KeyRow = { kind: IntegrationKind; keyHash: string; bearerHash: string | null; hmacSecret: string | null; heartbeatIntervalMinutes: number | null };
+type ServiceRow = typeof services.$inferSelect & { keys: KeyRow[] };
 
 // Only what the file declares: opt-outs and verifications happen at run time and survive a re-apply.
 const configUserColumns = {
@@ -156,7 +158,7 @@ function writeKeys(tx: Tx, serviceId: string, keys: ServiceRow['keys'], now: num
   tx.delete(integrationKeys).where(eq(integrationKeys.serviceId, serviceId)).run();
   for (const key of keys) {
     tx.insert(integrationKeys)
-      .values({ serviceId, kind: 'alertmanager', keyHash: key.keyHash, bearerHash: key.bearerHash, source: 'config', createdAt: now })
+      .values({ serviceId, ...key, source: 'config', createdAt: now })
       .run();
   }
 }
@@ -172,7 +174,9 @@ function serviceKind(now: number): EntityKind<ServiceRow> {
         .all()
         .map((s) => ({
           ...s,
-          keys: keys.filter((k) => k.serviceId === s.id).map((k) => ({ keyHash: k.keyHash, bearerHash: k.bearerHash })),
+          keys: keys
+            .filter((k) => k.serviceId === s.id)
+            .map((k) => ({ kind: k.kind, keyHash: k.keyHash, bearerHash: k.bearerHash, hmacSecret: k.hmacSecret, heartbeatIntervalMinutes: k.heartbeatIntervalMinutes })),
         }));
     },
     insert: (tx, { keys, ...row }) => {
@@ -243,8 +247,11 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
     escalationPolicyId: s.escalation_policy,
     ...base,
     keys: s.integrations.map((i) => ({
+      kind: i.type,
       keyHash: i.key_sha256 ?? sha256Hex(i.key!),
       bearerHash: i.bearer_token_sha256 ?? (i.bearer_token ? sha256Hex(i.bearer_token) : null),
+      hmacSecret: i.hmac_secret ?? null,
+      heartbeatIntervalMinutes: i.interval_minutes ?? null,
     })),
   }));
 

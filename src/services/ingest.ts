@@ -145,12 +145,22 @@ export class IngestService {
    * transaction (group commit), each in its own savepoint: the promise resolves only after the commit, and
    * rejects if storing failed, so the route can answer 5xx and the sender retries.
    */
+  /** The open incident a sender's dedup key names, if any (PagerDuty and generic acknowledge events). */
+  openIncidentId(serviceId: string, dedupKey: string): number | null {
+    return this.statements.openIncident.get({ serviceId, dedupKey })?.id ?? null;
+  }
+
+  /** Stores an accepted request that opens nothing itself (an acknowledge event, a heartbeat ping). */
+  storePayload(key: IntegrationKey, source: string, rawBody: string, incidentId: number | null): void {
+    this.statements.insertPayload.run({ keyId: key.id, source, now: this.clock.now().getTime(), body: rawBody, incidentId });
+  }
+
   /**
    * A voicemail left on the emergency line: stored and turned into a high-urgency incident for the
    * configured service like any alert, under a pseudo-key (id 0) since the caller holds no integration key.
    */
   ingestVoicemail(serviceId: string, rawBody: string, voicemail: { callSid: string; from: string; recordingUrl: string; durationSeconds: number; at: string }): Promise<IngestResult> {
-    const key = { id: 0, serviceId, kind: 'alertmanager', keyHash: '', bearerHash: null, source: 'config', createdAt: 0 } satisfies IntegrationKey;
+    const key = { id: 0, serviceId, kind: 'alertmanager', keyHash: '', bearerHash: null, hmacSecret: null, heartbeatIntervalMinutes: null, source: 'config', createdAt: 0 } satisfies IntegrationKey;
     const labels = { alertname: 'EmergencyLine', caller: voicemail.from, severity: 'critical' };
     return this.ingest(key, rawBody, {
       source: 'emergency_line',

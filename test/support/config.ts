@@ -47,3 +47,19 @@ services:
     integrations:
       - { type: alertmanager, key: ${KEY}, bearer_token: ${BEARER} }
 `;
+
+export const GRAFANA_KEY = 'GRAFANA-key-checkout';
+export const GRAFANA_HMAC = 'grafana-hmac-secret';
+export const PD_ROUTING_KEY = 'e93facc04764012d7bfb002500d5d1a6';
+export const GENERIC_KEY = 'GENERIC-key-checkout';
+export const HEARTBEAT_KEY = 'HEARTBEAT-key-checkout';
+
+/** The test workspace with every kind of alert source on the checkout service. */
+export const SOURCES_CONFIG = TEST_CONFIG.replace(
+  `      - { type: alertmanager, key: ${KEY}, bearer_token: ${BEARER} }`,
+  `      - { type: alertmanager, key: ${KEY}, bearer_token: ${BEARER} }
+      - { type: grafana, key: ${GRAFANA_KEY}, bearer_token: ${BEARER}, hmac_secret: ${GRAFANA_HMAC} }
+      - { type: pagerduty, key: ${PD_ROUTING_KEY} }
+      - { type: generic, key: ${GENERIC_KEY} }
+      - { type: heartbeat, key: ${HEARTBEAT_KEY}, interval_minutes: 5 }`,
+);

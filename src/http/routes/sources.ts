@@ -1,0 +1,128 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { NormalizedGroup } from '../../domain/alertmanager.js';
+import { genericEventSchema, grafanaWebhookSchema, normalizeGeneric, normalizeGrafana, normalizePagerDuty, pagerDutyEventSchema } from '../../domain/sources.js';
+import type { HeartbeatService } from '../../services/heartbeats.js';
+import type { IncidentService } from '../../services/incidents.js';
+import type { IngestService } from '../../services/ingest.js';
+import { HttpError, issuePath, parseJson, readBody, sendJson } from '../io.js';
+
+export interface SourceRouteDeps {
+  ingest: IngestService;
+  incidents: IncidentService;
+  heartbeats: HeartbeatService;
+  now: () => number;
+}
+
+type Key = Parameters<IngestService['ingest']>[0];
+
+/** Stores and applies a group; 503 when storing failed, so senders that retry 5xx try again. */
+async function ingestOr503(deps: SourceRouteDeps, key: Key, raw: string, group: NormalizedGroup, logger: Logger) {
+  try {
+    return await deps.ingest.ingest(key, raw, group);
+  } catch (err) {
+    logger.error({ err, source: group.source }, 'could not store an alert payload');
+    throw new HttpError(503, 'storage_failed', 'the alert could not be stored; retry later');
+  }
+}
+
+/** An acknowledge event: stored, then applied to the open incident its dedup key names (if any). */
+function acknowledge(deps: SourceRouteDeps, key: Key, raw: string, source: string, dedupKey: string, logger: Logger): number | null {
+  const incidentId = deps.ingest.openIncidentId(key.serviceId, dedupKey);
+  try {
+    deps.ingest.storePayload(key, source, raw, incidentId);
+  } catch (err) {
+    logger.error({ err, source }, 'could not store an acknowledge event');
+    throw new HttpError(503, 'storage_failed', 'the event could not be stored; retry later');
+  }
+  if (incidentId !== null) deps.incidents.act('acknowledge', incidentId, `integration:${source}`);
+  return incidentId;
+}
+
+function invalid(message: string, issues: { path: PropertyKey[]; message: string }[]): HttpError {
+  return new HttpError(400, 'invalid_payload', message, { issues: issues.slice(0, 20).map((i) => ({ path: issuePath(i.path), message: i.message })) });
+}
+
+/** POST /integrations/grafana/:key: Grafana unified alerting, with its HMAC checked when a secret is set. */
+export function grafanaRoute(deps: SourceRouteDeps) {
+  return async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>, logger: Logger) => {
+    const auth = deps.ingest.authenticate('grafana', params.key ?? '', req.headers.authorization);
+    if (!auth.ok) throw new HttpError(401, 'unauthorized', auth.message);
+    const raw = await readBody(req);
+    if (auth.key.hmacSecret) {
+      const given = String(req.headers['x-grafana-alerting-signature'] ?? '');
+      const expected = createHmac('sha256', auth.key.hmacSecret).update(raw).digest('hex');
+      if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {
+        throw new HttpError(401, 'invalid_signature', 'X-Grafana-Alerting-Signature does not match the body');
+      }
+    }
+    const parsed = grafanaWebhookSchema.safeParse(parseJson(raw));
+    if (!parsed.success) throw invalid('the body is not a Grafana alerting webhook', parsed.error.issues);
+    const result = await ingestOr503(deps, auth.key, raw, normalizeGrafana(parsed.data), logger);
+    sendJson(res, 200, { status: 'ok', outcome: result.outcome, incident_id: result.incidentId });
+  };
+}
+
+/**
+ * POST /v2/enqueue: PagerDuty Events API v2, so an existing sender moves to Baton by changing one URL.
+ * The routing key is a Baton integration key; answers use PagerDuty's status codes and bodies.
+ */
+export function pagerDutyRoute(deps: SourceRouteDeps) {
+  return async (req: IncomingMessage, res: ServerResponse, _params: Record<string, string>, logger: Logger) => {
+    const pdError = (errors: string[]) =>
+      new HttpError(400, 'invalid_event', 'Event object is invalid', { status: 'invalid event', errors });
+    const raw = await readBody(req, 512 * 1024);
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      throw pdError(['Request body is not valid JSON']);
+    }
+    const parsed = pagerDutyEventSchema.safeParse(body);
+    if (!parsed.success) throw pdError(parsed.error.issues.slice(0, 20).map((i) => `${issuePath(i.path)}: ${i.message}`));
+    const event = parsed.data;
+    const auth = deps.ingest.authenticate('pagerduty', event.routing_key, undefined);
+    if (!auth.ok) throw pdError(['Invalid routing key']);
+    const dedupKey = event.dedup_key ?? randomBytes(16).toString('hex');
+    if (event.event_action === 'acknowledge') acknowledge(deps, auth.key, raw, 'pagerduty', dedupKey, logger);
+    else await ingestOr503(deps, auth.key, raw, normalizePagerDuty(event, dedupKey, new Date(deps.now()).toISOString()), logger);
+    sendJson(res, 202, { status: 'success', message: 'Event processed', dedup_key: dedupKey });
+  };
+}
+
+/** POST /integrations/generic/:key: summary, severity, dedup key, action, links, labels, details. */
+export function genericRoute(deps: SourceRouteDeps) {
+  return async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>, logger: Logger) => {
+    const auth = deps.ingest.authenticate('generic', params.key ?? '', req.headers.authorization);
+    if (!auth.ok) throw new HttpError(401, 'unauthorized', auth.message);
+    const raw = await readBody(req);
+    const parsed = genericEventSchema.safeParse(parseJson(raw));
+    if (!parsed.success) throw invalid('the body is not a Baton generic event', parsed.error.issues);
+    const event = parsed.data;
+    const dedupKey = event.dedup_key ?? randomBytes(16).toString('hex');
+    if (event.action === 'acknowledge') {
+      const incidentId = acknowledge(deps, auth.key, raw, 'generic', dedupKey, logger);
+      return sendJson(res, 202, { status: 'ok', outcome: incidentId === null ? 'unchanged' : 'acknowledged', incident_id: incidentId, dedup_key: dedupKey });
+    }
+    const result = await ingestOr503(deps, auth.key, raw, normalizeGeneric(event, dedupKey, new Date(deps.now()).toISOString()), logger);
+    sendJson(res, 202, { status: 'ok', outcome: result.outcome, incident_id: result.incidentId, dedup_key: dedupKey });
+  };
+}
+
+/** POST /heartbeats/:key: a ping. Any body (an Alertmanager Watchdog notification, say) is accepted and ignored. */
+export function heartbeatRoute(deps: SourceRouteDeps) {
+  return async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>, logger: Logger) => {
+    const auth = deps.ingest.authenticate('heartbeat', params.key ?? '', req.headers.authorization);
+    if (!auth.ok) throw new HttpError(401, 'unauthorized', auth.message);
+    await readBody(req, 1024 * 1024);
+    let outcome: string;
+    try {
+      outcome = await deps.heartbeats.ping(auth.key);
+    } catch (err) {
+      logger.error({ err }, 'could not record a heartbeat');
+      throw new HttpError(503, 'storage_failed', 'the heartbeat could not be recorded; retry later');
+    }
+    sendJson(res, 200, { status: 'ok', outcome });
+  };
+}
