@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alerts, incidents } from '../../src/db/schema.js';
-import { ADA, BEARER, KEY, TEAM_CHANNEL } from '../support/config.js';
+import { alerts, heartbeats, incidents } from '../../src/db/schema.js';
+import { ADA, BEARER, HEARTBEAT_KEY, KEY, SOURCES_CONFIG, TEAM_CHANNEL } from '../support/config.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 const BINARY = process.env.ALERTMANAGER_BIN ?? '/usr/bin/prometheus-alertmanager';
@@ -41,7 +41,7 @@ describe.skipIf(!available)('a real Prometheus Alertmanager sends to Baton', () 
   let amLog = '';
 
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness({ config: SOURCES_CONFIG });
     const port = await freePort();
     amUrl = `http://127.0.0.1:${port}`;
     const dir = join(h.dir, 'alertmanager');
@@ -55,6 +55,13 @@ describe.skipIf(!available)('a real Prometheus Alertmanager sends to Baton', () 
         '  group_wait: 1s',
         '  group_interval: 2s',
         '  repeat_interval: 1h',
+        '  routes:',
+        // The always-firing Watchdog alert goes to Baton's heartbeat, re-sent often: its silence means Alertmanager is down.
+        '  - receiver: heartbeat',
+        '    matchers: [alertname="Watchdog"]',
+        '    group_wait: 0s',
+        '    group_interval: 1s',
+        '    repeat_interval: 2s',
         'receivers:',
         '- name: baton',
         '  webhook_configs:',
@@ -64,6 +71,9 @@ describe.skipIf(!available)('a real Prometheus Alertmanager sends to Baton', () 
         '      authorization:',
         '        type: Bearer',
         `        credentials: ${BEARER}`,
+        '- name: heartbeat',
+        '  webhook_configs:',
+        `  - url: ${h.baton.url}/heartbeats/${HEARTBEAT_KEY}`,
       ].join('\n'),
     );
     am = spawn(
@@ -108,5 +118,24 @@ describe.skipIf(!available)('a real Prometheus Alertmanager sends to Baton', () 
     expect(h.baton.db.select().from(incidents).get()).toMatchObject({ status: 'resolved' });
     expect(h.slack.dmsTo(ADA)).toHaveLength(1);
     h.slack.expectNoContractViolations();
+  }, 60_000);
+
+  it('its Watchdog alert keeps a heartbeat alive; when Alertmanager stops, the missed heartbeat pages', async () => {
+    const watchdog = { labels: { alertname: 'Watchdog', severity: 'none' }, annotations: { summary: 'Alertmanager is alive' }, endsAt: new Date(Date.now() + 3_600_000).toISOString() };
+    expect((await postAlerts([watchdog])).status).toBe(200);
+    const first = await until('a Watchdog ping', () => h.baton.db.select().from(heartbeats).get(), 15_000).catch((err) => {
+      throw new Error(`${(err as Error).message}\nAlertmanager log:\n${amLog.slice(-3000)}`);
+    });
+    expect(first.lastPingAt).toBe(h.clock.now().getTime());
+    const before = h.baton.db.select().from(incidents).all().length;
+
+    am.kill('SIGTERM');
+    await new Promise((resolve) => am.once('exit', resolve));
+    await h.advance(4);
+    expect(h.baton.db.select().from(incidents).all()).toHaveLength(before);
+    await h.advance(2);
+    const missed = h.baton.db.select().from(incidents).all().at(-1)!;
+    expect(missed.title).toMatch(/^Heartbeat missed: Checkout/);
+    await h.slack.expectDM(ADA, 'Heartbeat missed');
   }, 60_000);
 });
