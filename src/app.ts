@@ -24,6 +24,7 @@ import { ScheduleChangeService } from './services/schedule-changes.js';
 import { ScheduleUpkeep } from './services/schedule-upkeep.js';
 import { HandoverService } from './services/handover.js';
 import { ContactService } from './services/contact.js';
+import { MaintenanceService } from './services/maintenance.js';
 import { StatsService } from './services/stats.js';
 import { calendarRoute } from './http/routes/calendar.js';
 import { inboundCallRoute, recordedRoute, smsRoute, voiceKeyRoute, voiceRoute, voiceStatusRoute } from './http/routes/twilio.js';
@@ -101,6 +102,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   const upkeep = new ScheduleUpkeep(db, clock, kick);
   const handover = new HandoverService(db, clock, kick);
   const contact = new ContactService(db, clock, kick);
+  const maintenance = new MaintenanceService(db, clock, kick);
   const rotationAdmin = new RotationAdminService(db, clock, opts.configPath ?? null);
   const stats = new StatsService(db, clock);
   const calendars = new CalendarService(db, clock, baseUrl);
@@ -112,7 +114,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
 
   const slackApp = createSlackApp(
     { botToken: opts.slack.botToken, signingSecret: opts.slack.signingSecret, appToken: opts.slack.appToken, slackApiUrl: opts.slack.apiUrl, logger },
-    { db, incidents, oncall, changes, rotationAdmin, stats, calendars, handover, contact, phonePaging: phoneSender !== null, logger, slack: slackClient },
+    { db, incidents, oncall, changes, rotationAdmin, stats, calendars, handover, contact, maintenance, phonePaging: phoneSender !== null, logger, slack: slackClient },
   );
 
   let slackHealthCache: { at: number; value: SlackHealth } | null = null;

@@ -50,6 +50,10 @@ const teamSchema = z.strictObject({
   id: slug,
   name: z.string().min(1).max(120),
   slack_channel: slackChannelId,
+  /** Low-urgency incidents page only inside these hours; outside them they wait for the next start. */
+  working_hours: z
+    .strictObject({ time_zone: timeZone, days: z.lazy(() => weekdays), start: z.lazy(() => localTime), end: z.lazy(() => localTime) })
+    .optional(),
 });
 
 const localTime = z.string().refine((v) => safe(() => parseHHMM(v)), { message: 'expected a local time as HH:MM' });
@@ -142,12 +146,20 @@ const integrationSchema = z
     message: 'a heartbeat needs interval_minutes (and only heartbeats take it)',
   });
 
+const routingRuleSchema = z.strictObject({
+  match: z.record(z.string().min(1), z.string()).refine((m) => Object.keys(m).length > 0, { message: 'expected at least one label to match' }),
+  urgency: z.enum(['high', 'low', 'info']).optional(),
+  service: slug.optional(),
+});
+
 const serviceSchema = z.strictObject({
   id: slug,
   name: z.string().min(1).max(120),
   team: slug,
   escalation_policy: slug,
   integrations: z.array(integrationSchema).default([]),
+  /** First match wins: the urgency, and optionally another service, for an alert group by its labels. */
+  routing: z.array(routingRuleSchema).max(100).default([]),
 });
 
 function safe(fn: () => unknown): boolean {
@@ -211,7 +223,11 @@ export const configFileSchema = z
     if (cfg.emergency_line && !cfg.services.some((s) => s.id === cfg.emergency_line!.service)) {
       fail(['emergency_line', 'service'], `unknown service "${cfg.emergency_line.service}"`);
     }
+    const serviceIds = new Set(cfg.services.map((s) => s.id));
     cfg.services.forEach((s, i) => {
+      s.routing.forEach((r, j) => {
+        if (r.service && !serviceIds.has(r.service)) fail(['services', i, 'routing', j, 'service'], `unknown service "${r.service}"`);
+      });
       if (!teamIds.has(s.team)) fail(['services', i, 'team'], `unknown team "${s.team}"`);
       if (!policyIds.has(s.escalation_policy)) {
         fail(['services', i, 'escalation_policy'], `unknown escalation policy "${s.escalation_policy}"`);

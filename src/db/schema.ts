@@ -3,7 +3,8 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'driz
 import type { EscalationLevel, EscalationPolicySnapshot } from '../domain/escalation.js';
 import type { Layer, Restriction } from '../domain/rotation.js';
 import type { Role } from '../domain/schedule.js';
-import type { NotificationRules, Urgency } from '../domain/notification-rules.js';
+import type { NotificationRules } from '../domain/notification-rules.js';
+import type { IncidentUrgency, RoutingRule, WorkingHours } from '../domain/routing.js';
 
 // Every instant is stored as UTC milliseconds since the epoch (INTEGER); zones live on rotations and users.
 
@@ -35,6 +36,8 @@ export const teams = sqliteTable('teams', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
   slackChannel: text('slack_channel').notNull(),
+  /** When low-urgency incidents may page; outside it they wait. Null: any time. */
+  workingHours: text('working_hours', { mode: 'json' }).$type<WorkingHours>(),
   source: text('source').$type<Source>().notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
@@ -92,6 +95,8 @@ export const services = sqliteTable('services', {
   escalationPolicyId: text('escalation_policy_id')
     .notNull()
     .references(() => escalationPolicies.id),
+  /** Label rules, first match wins: the urgency (and optionally another service) for an alert group. */
+  routing: text('routing', { mode: 'json' }).$type<RoutingRule[]>(),
   source: text('source').$type<Source>().notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
@@ -140,7 +145,7 @@ export const incidents = sqliteTable(
     status: text('status').$type<IncidentStatus>().notNull(),
     title: text('title').notNull(),
     severity: text('severity').notNull(),
-    urgency: text('urgency').$type<Urgency>().notNull().default('high'),
+    urgency: text('urgency').$type<IncidentUrgency>().notNull().default('high'),
     source: text('source').notNull(),
     labels: text('labels', { mode: 'json' }).$type<Record<string, string>>().notNull(),
     links: text('links', { mode: 'json' })
@@ -151,6 +156,10 @@ export const incidents = sqliteTable(
     escalationLoop: integer('escalation_loop').notNull(),
     /** When the current level times out; null once acknowledged, resolved or out of levels. */
     nextEscalationAt: integer('next_escalation_at'),
+    /** A low-urgency incident opened outside working hours pages when they start, if still open. */
+    deferredUntil: integer('deferred_until'),
+    /** Opened during a maintenance window: recorded, shown, never paged. */
+    suppressed: integer('suppressed', { mode: 'boolean' }).notNull().default(false),
     openedAt: integer('opened_at').notNull(),
     acknowledgedAt: integer('acknowledged_at'),
     acknowledgedBy: text('acknowledged_by'),
@@ -363,3 +372,19 @@ export const heartbeats = sqliteTable('heartbeats', {
   keyHash: text('key_hash').primaryKey(),
   lastPingAt: integer('last_ping_at').notNull(),
 });
+
+/** `/oncall maintenance`: paging for a service is suppressed in the window; alerts are still recorded. */
+export const maintenanceWindows = sqliteTable(
+  'maintenance_windows',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    serviceId: text('service_id')
+      .notNull()
+      .references(() => services.id, { onDelete: 'cascade' }),
+    startAt: integer('start_at').notNull(),
+    endAt: integer('end_at').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('maintenance_windows_service').on(t.serviceId, t.endAt)],
+);

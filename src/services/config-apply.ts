@@ -216,7 +216,13 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
     notificationRules: toNotificationRules(u.notification_rules) ?? stored.get(u.id)?.rules ?? null,
     ...base,
   }));
-  const desiredTeams = cfg.teams.map((t) => ({ id: t.id, name: t.name, slackChannel: t.slack_channel, ...base }));
+  const desiredTeams = cfg.teams.map((t) => ({
+    id: t.id,
+    name: t.name,
+    slackChannel: t.slack_channel,
+    workingHours: t.working_hours ? { timeZone: t.working_hours.time_zone, days: t.working_hours.days, start: t.working_hours.start, end: t.working_hours.end } : null,
+    ...base,
+  }));
   const desiredRotations = cfg.rotations.map((r) => ({
     id: r.id,
     name: r.name,
@@ -245,6 +251,7 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
     name: s.name,
     teamId: s.team,
     escalationPolicyId: s.escalation_policy,
+    routing: s.routing.length > 0 ? s.routing.map((r) => ({ match: r.match, ...(r.urgency ? { urgency: r.urgency } : {}), ...(r.service ? { service: r.service } : {}) })) : null,
     ...base,
     keys: s.integrations.map((i) => ({
       kind: i.type,

@@ -40,6 +40,12 @@ export class EscalationService {
 
   private escalateOne(incident: Incident, now: number, context: PagingContext): void {
     const db = this.db;
+    // A low-urgency incident that waited for working hours is paged now, at its first level.
+    if (incident.deferredUntil !== null) {
+      db.update(incidents).set({ deferredUntil: null }).where(eq(incidents.id, incident.id)).run();
+      pageLevel(db, incident, { level: 0, loop: 0 }, now, 'Working hours started and it is still open.', context);
+      return;
+    }
     const from = { level: incident.escalationLevel, loop: incident.escalationLoop };
     const next = nextPosition(incident.policy, from);
     if (next) {

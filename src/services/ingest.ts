@@ -4,6 +4,7 @@ import { alerts, escalationPolicies, incidents, integrationKeys, rawPayloads, se
 import type { NormalizedGroup } from '../domain/alertmanager.js';
 import type { Clock } from '../domain/clock.js';
 import { urgencyOf } from '../domain/notification-rules.js';
+import { nextWorkingStart, route, type IncidentUrgency, type RoutingRule } from '../domain/routing.js';
 import { matchesHash, sameDigest, sha256Hex } from '../security/hash.js';
 import { findServiceWithTeam } from './directory.js';
 import { enqueueRefresh, enqueueTeamPost } from './outbox.js';
@@ -41,6 +42,10 @@ function prepareStatements(db: DB) {
   return {
     keyByHash: db.select().from(integrationKeys).where(eq(integrationKeys.keyHash, p('hash'))).prepare(),
     // Only the id: the full row would parse three JSON columns on every re-send of a group.
+    serviceRouting: db.$client.prepare<{ id: string }, { routing: string | null }>('select routing from services where id = @id'),
+    activeMaintenance: db.$client.prepare<{ serviceId: string; now: number }, { id: number }>(
+      'select id from maintenance_windows where service_id = @serviceId and start_at <= @now and end_at > @now limit 1',
+    ),
     openIncident: db
       .select({ id: incidents.id })
       .from(incidents)
@@ -220,20 +225,25 @@ export class IngestService {
 
   private apply({ key, rawBody, group }: Pending, now: number): IngestResult {
     const tx = this.db;
-    const open = this.statements.openIncident.get({ serviceId: key.serviceId, dedupKey: group.dedupKey });
-    const outcome = open ? this.update(tx, open, group, now) : this.open(tx, key.serviceId, group, now);
+    // Routing rules of the key's service may send the group to another service, with its own urgency.
+    const routing = this.statements.serviceRouting.get({ id: key.serviceId })?.routing;
+    const routed = route(routing ? (JSON.parse(routing) as RoutingRule[]) : null, group.labels, group.severity);
+    const serviceId = routed.service ?? key.serviceId;
+    const open = this.statements.openIncident.get({ serviceId, dedupKey: group.dedupKey });
+    const outcome = open ? this.update(tx, open, group, now) : this.open(tx, serviceId, group, now, routed.urgency);
     const payloadId = Number(
       this.statements.insertPayload.run({ keyId: key.id, source: group.source, now, body: rawBody, incidentId: outcome.incidentId }).lastInsertRowid,
     );
     return { payloadId, ...outcome };
   }
 
-  private open(tx: DB, serviceId: string, group: NormalizedGroup, now: number): Omit<IngestResult, 'payloadId'> {
+  private open(tx: DB, serviceId: string, group: NormalizedGroup, now: number, urgency: IncidentUrgency = urgencyOf(group.severity)): Omit<IngestResult, 'payloadId'> {
     // A group that arrives already resolved (or resolves a closed incident) has nothing left to page for.
     if (group.alerts.every((a) => a.status === 'resolved')) return { incidentId: null, outcome: 'ignored' };
     const service = tx.select().from(services).where(eq(services.id, serviceId)).get();
     const policy = service && tx.select().from(escalationPolicies).where(eq(escalationPolicies.id, service.escalationPolicyId)).get();
     if (!service || !policy) throw new Error(`service ${serviceId} or its escalation policy is missing`);
+    const inMaintenance = this.statements.activeMaintenance.get({ serviceId, now }) !== undefined;
     const incident = tx
       .insert(incidents)
       .values({
@@ -242,7 +252,8 @@ export class IngestService {
         status: 'triggered',
         title: group.title,
         severity: group.severity,
-        urgency: urgencyOf(group.severity),
+        urgency,
+        suppressed: inMaintenance,
         source: group.source,
         labels: group.labels,
         links: group.links,
@@ -258,7 +269,19 @@ export class IngestService {
     this.upsertAlerts(incident.id, group, now);
     recordEvent(tx, incident.id, now, 'opened', group.source, { alerts: group.alerts.length, severity: group.severity });
     const team = findServiceWithTeam(tx, serviceId)?.team;
+    // Maintenance and info: recorded and visible, nobody disturbed.
+    if (inMaintenance || urgency === 'info') {
+      recordEvent(tx, incident.id, now, 'suppressed', null, { reason: inMaintenance ? 'maintenance window' : 'info urgency' });
+      return { incidentId: incident.id, outcome: 'opened' };
+    }
     if (team) enqueueTeamPost(tx, incident.id, team.slackChannel, now);
+    // Low urgency outside the team's working hours waits for them to start.
+    const wait = urgency === 'low' && team?.workingHours ? nextWorkingStart(team.workingHours, now) : now;
+    if (wait !== null && wait > now) {
+      tx.update(incidents).set({ deferredUntil: wait, nextEscalationAt: wait }).where(eq(incidents.id, incident.id)).run();
+      recordEvent(tx, incident.id, now, 'deferred', null, { until: wait, reason: 'low urgency outside working hours' });
+      return { incidentId: incident.id, outcome: 'opened' };
+    }
     pageLevel(tx, incident, { level: 0, loop: 0 }, now, 'New incident.');
     return { incidentId: incident.id, outcome: 'opened' };
   }

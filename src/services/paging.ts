@@ -101,7 +101,8 @@ export function pageLevel(
     id: incident.id,
     level: position.level,
     loop: position.loop,
-    nextEscalationAt: now + levelDelayMs(policy, position),
+    // Low urgency reaches the first level and stops there: escalation is for what cannot wait.
+    nextEscalationAt: incident.urgency === 'low' ? null : now + levelDelayMs(policy, position),
     now,
   });
 
@@ -109,7 +110,7 @@ export function pageLevel(
   for (const userId of userIds) {
     const contact = context.contactOf(userId);
     const page = { incidentId: incident.id, userId, level: position.level, loop: position.loop };
-    for (const send of planSends(contact.rules[incident.urgency] ?? contact.rules.high, now, until, contact.reachable)) {
+    for (const send of planSends(incident.urgency === 'low' ? contact.rules.low : contact.rules.high, now, until, contact.reachable)) {
       const ruleStep = `${send.step}:${send.repeat}`;
       if (send.method === 'slack') {
         // The first Slack DM keeps the key it always had, so upgrades do not re-send pages in flight.

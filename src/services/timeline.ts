@@ -8,6 +8,8 @@ export type TimelineKind =
   | 'escalated'
   | 'escalation_gap'
   | 'call_unanswered'
+  | 'suppressed'
+  | 'deferred'
   | 'escalation_exhausted'
   | 'acknowledged'
   | 'resolved';

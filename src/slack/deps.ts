@@ -9,6 +9,7 @@ import type { ScheduleChangeService } from '../services/schedule-changes.js';
 import type { StatsService } from '../services/stats.js';
 import type { HandoverService } from '../services/handover.js';
 import type { ContactService } from '../services/contact.js';
+import type { MaintenanceService } from '../services/maintenance.js';
 
 /** What Slack listeners may use: services to call, never the database directly except via `db` for reads. */
 export interface SlackDeps {
@@ -21,6 +22,7 @@ export interface SlackDeps {
   calendars: CalendarService;
   handover: HandoverService;
   contact: ContactService;
+  maintenance: MaintenanceService;
   phonePaging: boolean;
   logger: Logger;
   /** Looks up a user's IANA zone in Slack when Baton does not know the person. */

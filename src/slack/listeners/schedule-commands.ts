@@ -11,6 +11,7 @@ import { formatRuleLines } from '../../domain/notification-rules.js';
 import { fairnessMessage } from '../views/fairness.js';
 import { calendarMessage } from '../views/calendar.js';
 import { viewerZone } from './viewer.js';
+import { slackDate } from '../views/format.js';
 import { InvalidChange } from '../../domain/schedule-rules.js';
 
 export interface CommandContext {
@@ -128,6 +129,23 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
     if (error) return error;
     const weeks = Math.min(26, Math.max(1, Number(weeksArg ?? 4)));
     return fairnessMessage(ctx.deps.stats.fairness({ rotationId: rotation?.id, weeks }), weeks);
+  },
+
+  maintenance: async (ctx) => {
+    const [serviceRef, duration] = ctx.args;
+    if (!serviceRef || !duration) return say('Usage: `/oncall maintenance <service> <duration>` (30m, 2h, 1d), or `/oncall maintenance <service> end`.');
+    const actor = ctx.deps.changes.actor(ctx.userId);
+    try {
+      if (duration.toLowerCase() === 'end') {
+        const r = ctx.deps.maintenance.end(actor, serviceRef);
+        return say(r.ended > 0 ? `:white_check_mark: Maintenance on *${r.serviceName}* ended; it pages again.` : `*${r.serviceName}* was not in maintenance.`);
+      }
+      const r = ctx.deps.maintenance.start(actor, serviceRef, duration);
+      return say(`:construction: *${r.serviceName}* is in maintenance until ${slackDate(r.until)}: alerts are recorded and shown as suppressed, and page nobody.`);
+    } catch (err) {
+      if (err instanceof InvalidChange) return say(Object.values(err.fields).join(' '));
+      throw err;
+    }
   },
 
   me: async (ctx) => {

@@ -1,0 +1,83 @@
+import { and, eq, gt, lte } from 'drizzle-orm';
+import type { DB } from '../db/client.js';
+import { incidents, maintenanceWindows, services, teams } from '../db/schema.js';
+import type { Clock } from '../domain/clock.js';
+import { requireKnown, type Actor } from '../domain/permissions.js';
+import { InvalidChange } from '../domain/schedule-rules.js';
+import { slackDate } from '../slack/views/format.js';
+import { writeAudit } from './audit.js';
+import { enqueueNotice } from './outbox.js';
+
+const MAX_MS = 7 * 24 * 3_600_000;
+
+/** "30m", "2h", "1d" (at most a week) to milliseconds. */
+export function parseDuration(text: string): number | null {
+  const m = /^(\d{1,4})\s*(m|min|h|d)$/i.exec(text.trim());
+  if (!m) return null;
+  const ms = Number(m[1]) * { m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 }[m[2]!.toLowerCase() as 'm']!;
+  return ms > 0 && ms <= MAX_MS ? ms : null;
+}
+
+/** Maintenance windows: paging for a service is suppressed; alerts are still recorded and shown as suppressed. */
+export class MaintenanceService {
+  constructor(
+    private readonly db: DB,
+    private readonly clock: Clock,
+    private readonly onQueued: () => void = () => {},
+  ) {}
+
+  private service(idOrName: string) {
+    const all = this.db.select().from(services).all();
+    return all.find((s) => s.id === idOrName.toLowerCase()) ?? all.find((s) => s.name.toLowerCase() === idOrName.toLowerCase());
+  }
+
+  services(): string[] {
+    return this.db.select({ id: services.id }).from(services).all().map((s) => s.id);
+  }
+
+  start(actor: Actor | null, serviceRef: string, duration: string): { serviceName: string; until: number } {
+    const who = requireKnown(actor);
+    const service = this.service(serviceRef);
+    if (!service) throw new InvalidChange({ service: `No service \`${serviceRef}\`. Services: ${this.services().map((s) => `\`${s}\``).join(', ')}.` });
+    const ms = parseDuration(duration);
+    if (ms === null) throw new InvalidChange({ duration: 'Give a duration such as 30m, 2h or 1d (at most 7d).' });
+    const now = this.clock.now().getTime();
+    const until = now + ms;
+    this.db.transaction(() => {
+      const row = this.db.insert(maintenanceWindows).values({ serviceId: service.id, startAt: now, endAt: until, createdBy: who.id, createdAt: now }).returning().get();
+      writeAudit(this.db, { at: now, actor: who.id, action: 'maintenance.start', target: `service:${service.id}`, after: row });
+      const channel = this.db.select({ channel: teams.slackChannel }).from(teams).where(eq(teams.id, service.teamId)).get()?.channel;
+      if (channel) {
+        const text = `:construction: <@${who.id}> started maintenance on *${service.name}* until ${slackDate(until)}: alerts are recorded but page nobody.`;
+        enqueueNotice(this.db, { kind: 'slack.message', channel, text }, `maintenance:${row.id}:start`, now);
+      }
+    });
+    this.onQueued();
+    return { serviceName: service.name, until };
+  }
+
+  /** Ends every running window of the service now. */
+  end(actor: Actor | null, serviceRef: string): { serviceName: string; ended: number; suppressed: number } {
+    const who = requireKnown(actor);
+    const service = this.service(serviceRef);
+    if (!service) throw new InvalidChange({ service: `No service \`${serviceRef}\`.` });
+    const now = this.clock.now().getTime();
+    const running = this.db
+      .select()
+      .from(maintenanceWindows)
+      .where(and(eq(maintenanceWindows.serviceId, service.id), lte(maintenanceWindows.startAt, now), gt(maintenanceWindows.endAt, now)))
+      .all();
+    this.db.transaction(() => {
+      for (const w of running) {
+        this.db.update(maintenanceWindows).set({ endAt: now }).where(eq(maintenanceWindows.id, w.id)).run();
+        writeAudit(this.db, { at: now, actor: who.id, action: 'maintenance.end', target: `service:${service.id}`, before: w, after: { ...w, endAt: now } });
+      }
+    });
+    const suppressed = this.db
+      .select({ id: incidents.id })
+      .from(incidents)
+      .where(and(eq(incidents.serviceId, service.id), eq(incidents.suppressed, true)))
+      .all().length;
+    return { serviceName: service.name, ended: running.length, suppressed };
+  }
+}

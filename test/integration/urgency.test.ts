@@ -1,0 +1,88 @@
+import { eq } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { incidentEvents, incidents } from '../../src/db/schema.js';
+import { ADA, BOB, GENERIC_KEY, SOURCES_CONFIG, TEAM_CHANNEL } from '../support/config.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+const CONFIG = SOURCES_CONFIG.replace(
+  '  - { id: payments, name: Payments, slack_channel: C0PAYMENTS1 }',
+  '  - { id: payments, name: Payments, slack_channel: C0PAYMENTS1, working_hours: { time_zone: Europe/Berlin, days: [mon-fri], start: "09:00", end: "17:00" } }',
+).replace(
+  '    escalation_policy: payments-default\n',
+  '    escalation_policy: payments-default\n    routing:\n      - { match: { alertname: "~Info.*" }, urgency: info }\n      - { match: { severity: warning }, urgency: low }\n',
+);
+
+describe('urgency, working hours and maintenance', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    expect(CONFIG).toContain('working_hours');
+    expect(CONFIG).toContain('routing:');
+    h = await startHarness({ config: CONFIG });
+  });
+  afterEach(async () => {
+    h.slack.expectNoContractViolations();
+    await h.stop();
+  });
+
+  let n = 0;
+  const send = async (summary: string, severity = 'critical', labels: Record<string, string> = {}) => {
+    n += 1;
+    const res = await fetch(`${h.baton.url}/integrations/generic/${GENERIC_KEY}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ summary, severity, dedup_key: `k${n}`, labels }),
+    });
+    expect(res.status).toBe(202);
+    return ((await res.json()) as { incident_id: number }).incident_id;
+  };
+  const incident = (id: number) => h.baton.db.select().from(incidents).where(eq(incidents.id, id)).get()!;
+  const events = (id: number) => h.baton.db.select().from(incidentEvents).where(eq(incidentEvents.incidentId, id)).all().map((e) => e.kind);
+
+  it('low urgency in working hours: a channel post and a Slack DM, no phone; outside them it waits for 09:00', async () => {
+    const day = await send('Cache hit rate low', 'warning');
+    expect(incident(day).urgency).toBe('low');
+    await h.slack.expectChannelMessage(TEAM_CHANNEL, 'Cache hit rate low');
+    await h.slack.expectDM(ADA, 'Cache hit rate low');
+
+    h.clock.set('2026-11-18T18:00:00Z'); // 19:00 in Berlin
+    const night = await send('Disk 80% on log host', 'warning');
+    await h.slack.expectChannelMessage(TEAM_CHANNEL, 'Disk 80% on log host');
+    await h.baton.drain();
+    expect(h.slack.dmsTo(ADA).filter((m) => m.text.includes('Disk 80%'))).toHaveLength(0);
+    expect(events(night)).toContain('deferred');
+    for (let m = 0; m < 60; m += 1) await h.advance(10);
+    expect(h.slack.dmsTo(ADA).filter((m) => m.text.includes('Disk 80%'))).toHaveLength(0);
+    h.clock.set('2026-11-19T08:00:02Z'); // 09:00 in Berlin
+    await h.baton.tick();
+    await h.slack.expectDM(ADA, 'Disk 80% on log host');
+    expect(h.slack.dmsTo(BOB)).toHaveLength(0);
+  });
+
+  it('info urgency is recorded only; high urgency pages as always', async () => {
+    const info = await send('InfoDeploy finished', 'critical', { alertname: 'InfoDeploy' });
+    expect(incident(info)).toMatchObject({ urgency: 'info', status: 'triggered', nextEscalationAt: null });
+    expect(events(info)).toContain('suppressed');
+    const high = await send('Checkout down');
+    await h.slack.expectDM(ADA, 'Checkout down');
+    expect(incident(high).urgency).toBe('high');
+    expect(h.slack.standin.messages().some((m) => m.text.includes('InfoDeploy'))).toBe(false);
+  });
+
+  it('a maintenance window suppresses paging; alerts are still recorded and shown as suppressed', async () => {
+    const start = await h.slack.command(BOB, 'maintenance checkout 1h');
+    expect(start.text).toContain('*Checkout* is in maintenance until');
+    await h.slack.expectChannelMessage(TEAM_CHANNEL, `<@${BOB}> started maintenance on *Checkout*`);
+    expect((await h.slack.command(BOB, 'maintenance checkout forever')).text).toContain('Give a duration such as 30m');
+    expect((await h.slack.command(BOB, 'maintenance nope 1h')).text).toContain('No service `nope`');
+
+    const quiet = await send('Checkout restarting');
+    expect(incident(quiet)).toMatchObject({ suppressed: true });
+    expect(events(quiet)).toContain('suppressed');
+    await h.advance(20);
+    expect(h.slack.dmsTo(ADA)).toHaveLength(0);
+
+    expect((await h.slack.command(BOB, 'maintenance checkout end')).text).toContain('ended');
+    await send('Checkout down for real');
+    await h.slack.expectDM(ADA, 'Checkout down for real');
+  });
+});
