@@ -183,6 +183,18 @@ export const configFileSchema = z
     rotations: z.array(rotationSchema).default([]),
     escalation_policies: z.array(policySchema).default([]),
     services: z.array(serviceSchema).default([]),
+    /** Outbound webhooks on incident opened, acknowledged and resolved (Jira or Linear automation, say). */
+    webhooks: z
+      .array(
+        z.strictObject({
+          id: slug,
+          url: z.string().url().refine((u) => /^https?:\/\//.test(u), { message: 'expected an http(s) URL' }),
+          secret: z.string().min(16, 'expected a signing secret of at least 16 characters'),
+          events: z.array(z.enum(['opened', 'acknowledged', 'resolved'])).min(1).default(['opened', 'acknowledged', 'resolved']),
+          services: z.array(slug).optional(),
+        }),
+      )
+      .default([]),
     /** Inbound calls to the Twilio number leave a voicemail that opens a high-urgency incident here. */
     emergency_line: z
       .strictObject({

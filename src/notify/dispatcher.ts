@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { and, asc, eq, gt, inArray, lte, ne, sql } from 'drizzle-orm';
 import type { WebClient } from '@slack/web-api';
 import type { KnownBlock } from '@slack/types';
@@ -7,6 +8,7 @@ import { coverRequests, incidentMessages, incidents, outbox, rotations, swapRequ
 import type { Clock } from '../domain/clock.js';
 import { loadIncidentView } from '../services/incident-view.js';
 import type { OutboxMessage, ScheduleNotice } from '../services/outbox.js';
+import { readWebhooks } from '../services/config-apply.js';
 import { coverRequestMessage, swapAskMessage } from '../slack/views/schedule-notices.js';
 import { incidentCard } from '../slack/views/incident-card.js';
 import { classifySlackError, type SlackFailure } from './slack-client.js';
@@ -21,6 +23,14 @@ const MAX_BACKOFF_MS = 60_000;
 const GIVE_UP_AFTER_MS = 24 * 3_600_000;
 
 class PermanentFailure extends Error {}
+class RetryableFailure extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
 /** Not an error: the message waits for something else to be sent first, or for a throttle window. */
 class Deferred extends Error {
   constructor(readonly until?: number, reason = '') {
@@ -141,7 +151,13 @@ export class OutboxDispatcher {
         return;
       }
       const failure: SlackFailure =
-        err instanceof PermanentFailure ? { retryable: false, message: err.message } : row.kind.startsWith('twilio.') ? classifyTwilioError(err) : classifySlackError(err);
+        err instanceof PermanentFailure
+          ? { retryable: false, message: err.message }
+          : err instanceof RetryableFailure
+            ? { retryable: true, message: err.message, ...(err.retryAfterMs ? { retryAfterMs: err.retryAfterMs } : {}) }
+            : row.kind.startsWith('twilio.')
+              ? classifyTwilioError(err)
+              : classifySlackError(err);
       if (row.kind === 'slack.page') this.phoneEarly(row);
       const expired = now - row.createdAt > GIVE_UP_AFTER_MS;
       if (!failure.retryable || expired) {
@@ -168,6 +184,8 @@ export class OutboxDispatcher {
     const view = loadIncidentView(this.db, message.incidentId);
     if (!view) throw new PermanentFailure(`incident ${message.incidentId} no longer exists`);
     switch (message.kind) {
+      case 'webhook.post':
+        return this.sendWebhook(message, view.incident);
       case 'twilio.sms':
       case 'twilio.voice':
         // A step of a level the incident has already left is stale: the next level's people are paged now.
@@ -267,6 +285,54 @@ export class OutboxDispatcher {
         await this.slack.usergroups.users.update({ usergroup: message.usergroup, users: message.users.join(',') });
         return;
     }
+  }
+
+  /**
+   * An outbound webhook: the event and the incident as it is now, signed with HMAC-SHA256 over
+   * "<timestamp>.<body>" so the receiver can check both origin and freshness.
+   */
+  private async sendWebhook(message: Extract<OutboxMessage, { kind: 'webhook.post' }>, incident: typeof incidents.$inferSelect): Promise<string | void> {
+    const hook = readWebhooks(this.db).find((w) => w.id === message.webhookId);
+    if (!hook) return `skipped: webhook ${message.webhookId} is no longer configured`;
+    const body = JSON.stringify({
+      event: `incident.${message.event}`,
+      at: new Date(message.at).toISOString(),
+      incident: {
+        id: incident.id,
+        title: incident.title,
+        service: incident.serviceId,
+        severity: incident.severity,
+        urgency: incident.urgency,
+        status: incident.status,
+        dedup_key: incident.dedupKey,
+        opened_at: new Date(incident.openedAt).toISOString(),
+        acknowledged_at: incident.acknowledgedAt ? new Date(incident.acknowledgedAt).toISOString() : null,
+        acknowledged_by: incident.acknowledgedBy,
+        resolved_at: incident.resolvedAt ? new Date(incident.resolvedAt).toISOString() : null,
+        resolved_by: incident.resolvedBy,
+        labels: incident.labels,
+        links: incident.links,
+      },
+    });
+    const timestamp = String(Math.floor(this.clock.now().getTime() / 1000));
+    const signature = createHmac('sha256', hook.secret).update(`${timestamp}.${body}`).digest('hex');
+    let res: Response;
+    try {
+      res = await fetch(hook.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'Baton-Webhooks/1', 'x-baton-event': `incident.${message.event}`, 'x-baton-timestamp': timestamp, 'x-baton-signature': `sha256=${signature}` },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (err) {
+      throw new RetryableFailure(`webhook ${hook.id} unreachable: ${(err as Error).message}`);
+    }
+    if (res.ok) return;
+    if (res.status === 429 || res.status === 408 || res.status >= 500) {
+      const retryAfter = Number(res.headers.get('retry-after'));
+      throw new RetryableFailure(`webhook ${hook.id} answered ${res.status}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+    }
+    throw new PermanentFailure(`webhook ${hook.id} answered ${res.status}`);
   }
 
   /** SMS and voice pages: skipped once the incident is handled, throttled per person, bundled when throttled. */

@@ -275,6 +275,7 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
     prune(tx, teamKind, ids(desiredTeams), ctx);
     prune(tx, userKind, ids(desiredUsers), ctx);
     syncEmergencyLine(tx, cfg.emergency_line ?? null, ctx);
+    syncWebhooks(tx, cfg.webhooks, ctx);
     // A number written in the file is vouched for by its author; numbers set in Slack are verified by SMS code.
     for (const u of cfg.users) {
       if (u.phone) {
@@ -309,4 +310,29 @@ function syncEmergencyLine(tx: Tx, desired: EmergencyLine | null, ctx: { actor: 
 export function readEmergencyLine(db: DB): EmergencyLine | null {
   const row = db.select().from(settings).where(eq(settings.key, 'emergency_line')).get();
   return row ? (JSON.parse(row.value) as EmergencyLine) : null;
+}
+
+export interface OutboundWebhook {
+  id: string;
+  url: string;
+  secret: string;
+  events: ('opened' | 'acknowledged' | 'resolved')[];
+  services?: string[];
+}
+
+/** Outbound webhooks live in settings (their secrets are needed to sign, so they are kept as given). */
+function syncWebhooks(tx: Tx, desired: OutboundWebhook[], ctx: { actor: string; now: number; summary: ApplySummary }): void {
+  const row = tx.select().from(settings).where(eq(settings.key, 'webhooks')).get();
+  const before = row ? (JSON.parse(row.value) as OutboundWebhook[]) : [];
+  if (JSON.stringify(before) === JSON.stringify(desired)) return;
+  const value = JSON.stringify(desired);
+  tx.insert(settings).values({ key: 'webhooks', value }).onConflictDoUpdate({ target: settings.key, set: { value } }).run();
+  ctx.summary.updated.push('webhooks');
+  const redact = (hooks: OutboundWebhook[]) => hooks.map(({ secret: _secret, ...rest }) => rest);
+  writeAudit(tx, { at: ctx.now, actor: ctx.actor, action: 'webhooks.update', target: 'webhooks', before: redact(before), after: redact(desired) });
+}
+
+export function readWebhooks(db: Pick<DB, 'select'>): OutboundWebhook[] {
+  const row = db.select().from(settings).where(eq(settings.key, 'webhooks')).get();
+  return row ? (JSON.parse(row.value) as OutboundWebhook[]) : [];
 }

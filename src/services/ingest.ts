@@ -7,7 +7,7 @@ import { urgencyOf } from '../domain/notification-rules.js';
 import { nextWorkingStart, route, type IncidentUrgency, type RoutingRule } from '../domain/routing.js';
 import { matchesHash, sameDigest, sha256Hex } from '../security/hash.js';
 import { findServiceWithTeam } from './directory.js';
-import { enqueueRefresh, enqueueTeamPost } from './outbox.js';
+import { enqueueIncidentWebhooks, enqueueRefresh, enqueueTeamPost } from './outbox.js';
 import { pageLevel, type Incident } from './paging.js';
 import { recordEvent } from './timeline.js';
 
@@ -42,6 +42,7 @@ function prepareStatements(db: DB) {
   return {
     keyByHash: db.select().from(integrationKeys).where(eq(integrationKeys.keyHash, p('hash'))).prepare(),
     // Only the id: the full row would parse three JSON columns on every re-send of a group.
+    serviceOf: db.$client.prepare<{ id: number }, { serviceId: string }>('select service_id as serviceId from incidents where id = @id'),
     serviceRouting: db.$client.prepare<{ id: string }, { routing: string | null }>('select routing from services where id = @id'),
     activeMaintenance: db.$client.prepare<{ serviceId: string; now: number }, { id: number }>(
       'select id from maintenance_windows where service_id = @serviceId and start_at <= @now and end_at > @now limit 1',
@@ -268,6 +269,7 @@ export class IngestService {
       .get();
     this.upsertAlerts(incident.id, group, now);
     recordEvent(tx, incident.id, now, 'opened', group.source, { alerts: group.alerts.length, severity: group.severity });
+    enqueueIncidentWebhooks(tx, incident, 'opened', now);
     const team = findServiceWithTeam(tx, serviceId)?.team;
     // Maintenance and info: recorded and visible, nobody disturbed.
     if (inMaintenance || urgency === 'info') {
@@ -296,6 +298,7 @@ export class IngestService {
         .run();
       recordEvent(tx, incident.id, now, 'resolved', group.source, { reason: 'every alert of the group resolved' });
       enqueueRefresh(tx, incident.id, now);
+      enqueueIncidentWebhooks(tx, { id: incident.id, serviceId: this.statements.serviceOf.get({ id: incident.id })!.serviceId }, 'resolved', now);
       return { incidentId: incident.id, outcome: 'resolved' };
     }
     // A re-send of the same group pages nobody again; a changed alert set is worth a (throttled) refresh.

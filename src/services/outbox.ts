@@ -1,5 +1,6 @@
 import type { DB } from '../db/client.js';
 import { statementsOf } from './statements.js';
+import { readWebhooks } from './config-apply.js';
 
 /**
  * What the dispatcher knows how to send. Payloads name the incident rather than carry rendered text, so a
@@ -11,6 +12,7 @@ export type OutboxMessage =
   | { kind: 'slack.team_post'; incidentId: number; channel: string; mention?: string }
   | { kind: 'slack.refresh'; incidentId: number }
   | { kind: 'slack.incident_note'; incidentId: number; channel: string; text: string }
+  | { kind: 'webhook.post'; incidentId: number; webhookId: string; event: 'opened' | 'acknowledged' | 'resolved'; at: number }
   // Schedule notices are rendered when queued: they describe a change that has already happened.
   | { kind: 'slack.message'; channel: string; text: string; blocks?: unknown[] }
   | { kind: 'slack.swap_ask'; swapId: number; channel: string }
@@ -87,4 +89,12 @@ export type ScheduleNotice = Exclude<OutboxMessage, { incidentId: number }>;
 /** A schedule notice (DM, channel post, user group update); `dedupeKey` makes it at most once. */
 export function enqueueNotice(db: DB, message: ScheduleNotice, dedupeKey: string | null, now: number): void {
   insert(db, message, dedupeKey, now);
+}
+
+/** Tells every outbound webhook that wants this event about the incident, once per incident and event. */
+export function enqueueIncidentWebhooks(db: DB, incident: { id: number; serviceId: string }, event: 'opened' | 'acknowledged' | 'resolved', now: number): void {
+  for (const hook of readWebhooks(db)) {
+    if (!hook.events.includes(event) || (hook.services && !hook.services.includes(incident.serviceId))) continue;
+    insert(db, { kind: 'webhook.post', incidentId: incident.id, webhookId: hook.id, event, at: now }, `webhook:${hook.id}:${incident.id}:${event}`, now);
+  }
 }
