@@ -50,6 +50,8 @@ const teamSchema = z.strictObject({
   id: slug,
   name: z.string().min(1).max(120),
   slack_channel: slackChannelId,
+  /** Status updates (`/oncall update`) are also posted here. */
+  stakeholders_channel: slackChannelId.optional(),
   /** Low-urgency incidents page only inside these hours; outside them they wait for the next start. */
   working_hours: z
     .strictObject({ time_zone: timeZone, days: z.lazy(() => weekdays), start: z.lazy(() => localTime), end: z.lazy(() => localTime) })
@@ -158,6 +160,8 @@ const serviceSchema = z.strictObject({
   team: slug,
   escalation_policy: slug,
   integrations: z.array(integrationSchema).default([]),
+  /** Which incidents get their own Slack channel. */
+  incident_channels: z.enum(['high', 'all', 'none']).default('none'),
   /** First match wins: the urgency, and optionally another service, for an alert group by its labels. */
   routing: z.array(routingRuleSchema).max(100).default([]),
 });

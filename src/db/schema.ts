@@ -36,6 +36,8 @@ export const teams = sqliteTable('teams', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
   slackChannel: text('slack_channel').notNull(),
+  /** Where `/oncall update` status updates are also posted. */
+  stakeholdersChannel: text('stakeholders_channel'),
   /** When low-urgency incidents may page; outside it they wait. Null: any time. */
   workingHours: text('working_hours', { mode: 'json' }).$type<WorkingHours>(),
   source: text('source').$type<Source>().notNull(),
@@ -95,6 +97,8 @@ export const services = sqliteTable('services', {
   escalationPolicyId: text('escalation_policy_id')
     .notNull()
     .references(() => escalationPolicies.id),
+  /** Which incidents get their own Slack channel: high urgency, all, or none. */
+  incidentChannels: text('incident_channels').$type<'high' | 'all' | 'none'>().notNull().default('none'),
   /** Label rules, first match wins: the urgency (and optionally another service) for an alert group. */
   routing: text('routing', { mode: 'json' }).$type<RoutingRule[]>(),
   source: text('source').$type<Source>().notNull(),
@@ -158,6 +162,10 @@ export const incidents = sqliteTable(
     nextEscalationAt: integer('next_escalation_at'),
     /** A low-urgency incident opened outside working hours pages when they start, if still open. */
     deferredUntil: integer('deferred_until'),
+    /** The incident's own Slack channel, once created. */
+    channelId: text('channel_id'),
+    commanderId: text('commander_id'),
+    commsLeadId: text('comms_lead_id'),
     /** Opened during a maintenance window: recorded, shown, never paged. */
     suppressed: integer('suppressed', { mode: 'boolean' }).notNull().default(false),
     openedAt: integer('opened_at').notNull(),

@@ -15,11 +15,12 @@ export interface SignedRequestOptions {
   /** Send a wrong signature, to check the app refuses it. */
   tamper?: boolean;
   unsigned?: boolean;
+  contentType?: string;
 }
 
 export async function postToSlackEndpoint(url: string, body: string, opts: SignedRequestOptions): Promise<Response> {
   const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)' };
+  const headers: Record<string, string> = { 'content-type': opts.contentType ?? 'application/x-www-form-urlencoded', 'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)' };
   if (!opts.unsigned) {
     headers['x-slack-request-timestamp'] = String(timestamp);
     headers['x-slack-signature'] = opts.tamper ? slackSignature('wrong-secret', timestamp, body) : slackSignature(opts.signingSecret, timestamp, body);
@@ -134,4 +135,18 @@ export function viewSubmissionBody(args: {
     enterprise: null,
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** An Events API callback as Slack posts it (JSON). */
+export function eventCallbackBody(event: Record<string, unknown>): string {
+  return JSON.stringify({
+    token: 'deprecated-verification-token',
+    team_id: TEAM.id,
+    api_app_id: 'A0BATON',
+    event: { ...event, event_ts: String(Date.now() / 1000) },
+    type: 'event_callback',
+    event_id: `Ev${randomBytes(5).toString('hex').toUpperCase()}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: TEAM.id, user_id: 'UBATONBOT', is_bot: true }],
+  });
 }

@@ -4,7 +4,11 @@ import type { WebClient } from '@slack/web-api';
 import type { KnownBlock } from '@slack/types';
 import type { Logger } from 'pino';
 import type { DB } from '../db/client.js';
-import { coverRequests, incidentMessages, incidents, outbox, rotations, swapRequests, users } from '../db/schema.js';
+import { coverRequests, incidentEvents, incidentMessages, incidents, outbox, rotations, swapRequests, users } from '../db/schema.js';
+import { incidentChannelName, resolutionSummary } from '../domain/incident-room.js';
+import { findServiceWithTeam } from '../services/directory.js';
+import { enqueueIncidentNote } from '../services/outbox.js';
+import { roomWelcome, wrapUpMessage } from '../slack/views/incident-room.js';
 import type { Clock } from '../domain/clock.js';
 import { loadIncidentView } from '../services/incident-view.js';
 import type { OutboxMessage, ScheduleNotice } from '../services/outbox.js';
@@ -186,6 +190,28 @@ export class OutboxDispatcher {
     switch (message.kind) {
       case 'webhook.post':
         return this.sendWebhook(message, view.incident);
+      case 'slack.incident_channel':
+        return this.openIncidentChannel(view.incident);
+      case 'slack.incident_wrapup': {
+        const incident = view.incident;
+        if (!incident.channelId) {
+          if (this.pending(`channel:${incident.id}`)) throw new Deferred();
+          return 'skipped: the incident has no channel';
+        }
+        const events = this.db.select().from(incidentEvents).where(eq(incidentEvents.incidentId, incident.id)).all();
+        const rendered = wrapUpMessage(incident, resolutionSummary(incident, events), incident.commanderId);
+        await this.slack.chat.postMessage({ channel: incident.channelId, text: rendered.text, blocks: rendered.blocks as KnownBlock[], unfurl_links: false });
+        return;
+      }
+      case 'slack.archive':
+        if (!view.incident.channelId) return 'skipped: the incident has no channel';
+        try {
+          await this.slack.conversations.archive({ channel: view.incident.channelId });
+        } catch (err) {
+          if (classifySlackError(err).message.includes('already_archived')) return 'skipped: already archived';
+          throw err;
+        }
+        return;
       case 'twilio.sms':
       case 'twilio.voice':
         // A step of a level the incident has already left is stale: the next level's people are paged now.
@@ -277,6 +303,9 @@ export class OutboxDispatcher {
         await this.slack.chat.postMessage({ channel: request.row.channel, thread_ts: request.row.ts, text: message.text, unfurl_links: false });
         return;
       }
+      case 'slack.invite':
+        await this.slack.conversations.invite({ channel: message.channel, users: message.users.join(',') });
+        return;
       case 'twilio.verify':
         if (!this.phone.sender) return 'skipped: phone paging is not configured (TWILIO_* not set)';
         await this.phone.sender.sms(message.phone, `Your Baton verification code is ${message.code}. It expires in 10 minutes.`);
@@ -333,6 +362,51 @@ export class OutboxDispatcher {
       throw new RetryableFailure(`webhook ${hook.id} answered ${res.status}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
     }
     throw new PermanentFailure(`webhook ${hook.id} answered ${res.status}`);
+  }
+
+  private pending(dedupeKey: string): boolean {
+    const row = this.db.select({ status: outbox.status }).from(outbox).where(eq(outbox.dedupeKey, dedupeKey)).get();
+    return row !== undefined && (row.status === 'pending' || row.status === 'sending');
+  }
+
+  /** Creates the incident's channel (a taken name gets a suffix), invites who was paged, posts and pins the card. */
+  private async openIncidentChannel(incident: typeof incidents.$inferSelect): Promise<string | void> {
+    if (incident.channelId) return 'skipped: the channel exists';
+    let channelId: string | null = null;
+    for (let attempt = 1; attempt <= 5 && !channelId; attempt += 1) {
+      try {
+        const res = await this.slack.conversations.create({ name: incidentChannelName(incident.openedAt, incident.id, incident.title, attempt) });
+        channelId = res.channel!.id!;
+      } catch (err) {
+        if (!classifySlackError(err).message.includes('name_taken')) throw err;
+      }
+    }
+    if (!channelId) throw new PermanentFailure('every channel name tried was taken');
+    const now = this.clock.now().getTime();
+    this.db.update(incidents).set({ channelId }).where(eq(incidents.id, incident.id)).run();
+    this.db.insert(incidentEvents).values({ incidentId: incident.id, at: now, kind: 'channel_created', actor: null, detail: { channel: channelId } }).run();
+    const paged = new Set<string>();
+    for (const e of this.db.select().from(incidentEvents).where(and(eq(incidentEvents.incidentId, incident.id), eq(incidentEvents.kind, 'paged'))).all()) {
+      for (const u of (e.detail.users as string[] | undefined) ?? []) paged.add(u);
+    }
+    if (paged.size > 0) {
+      try {
+        await this.slack.conversations.invite({ channel: channelId, users: [...paged].join(',') });
+      } catch (err) {
+        // Someone who cannot be invited (a guest, say) must not stop the channel from being used.
+        if (classifySlackError(err).retryable) throw err;
+        this.logger.warn({ incidentId: incident.id, err: classifySlackError(err).message }, 'could not invite everyone paged');
+      }
+    }
+    const view = loadIncidentView(this.db, incident.id)!;
+    const card = incidentCard(view);
+    const posted = await this.slack.chat.postMessage({ channel: channelId, text: card.text, blocks: card.blocks, unfurl_links: false });
+    this.remember(incident.id, posted.channel!, posted.ts!, 'team', null);
+    await this.slack.pins.add({ channel: channelId, timestamp: posted.ts! });
+    const welcome = roomWelcome(incident.id);
+    await this.slack.chat.postMessage({ channel: channelId, text: welcome.text, blocks: welcome.blocks as KnownBlock[], unfurl_links: false });
+    const team = findServiceWithTeam(this.db, incident.serviceId)?.team;
+    if (team) enqueueIncidentNote(this.db, incident.id, team.slackChannel, `:rotating_light: Incident channel: <#${channelId}>`, `channel-note:${incident.id}`, now);
   }
 
   /** SMS and voice pages: skipped once the incident is handled, throttled per person, bundled when throttled. */

@@ -38,7 +38,12 @@ interface EntityKind<Row extends { id: string }> {
 /** Compares rows the way a person would: ignoring bookkeeping columns. */
 function comparable(row: object): string {
   const { updatedAt: _u, ...rest } = row as Record<string, unknown>;
-  return JSON.stringify(rest);
+  // Key order differs between rows read back and rows built from the file; compare by sorted keys.
+  return JSON.stringify(rest, (_key, value: unknown) =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : value,
+  );
 }
 
 function sync<Row extends { id: string }>(
@@ -220,6 +225,7 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
     id: t.id,
     name: t.name,
     slackChannel: t.slack_channel,
+    stakeholdersChannel: t.stakeholders_channel ?? null,
     workingHours: t.working_hours ? { timeZone: t.working_hours.time_zone, days: t.working_hours.days, start: t.working_hours.start, end: t.working_hours.end } : null,
     ...base,
   }));
@@ -251,6 +257,7 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
     name: s.name,
     teamId: s.team,
     escalationPolicyId: s.escalation_policy,
+    incidentChannels: s.incident_channels,
     routing: s.routing.length > 0 ? s.routing.map((r) => ({ match: r.match, ...(r.urgency ? { urgency: r.urgency } : {}), ...(r.service ? { service: r.service } : {}) })) : null,
     ...base,
     keys: s.integrations.map((i) => ({

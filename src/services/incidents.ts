@@ -4,7 +4,7 @@ import { incidents } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { nextPosition } from '../domain/escalation.js';
 import { writeAudit } from './audit.js';
-import { enqueueIncidentWebhooks, enqueueRefresh } from './outbox.js';
+import { enqueueChannelWrapUp, enqueueIncidentWebhooks, enqueueRefresh } from './outbox.js';
 import { pageLevel, type Incident } from './paging.js';
 import { recordEvent } from './timeline.js';
 
@@ -68,6 +68,7 @@ function settle(db: DB, incident: Incident, to: 'acknowledged' | 'resolved', act
   recordEvent(db, incident.id, now, to, actor);
   enqueueRefresh(db, incident.id, now);
   enqueueIncidentWebhooks(db, incident, to, now);
+  if (to === 'resolved') enqueueChannelWrapUp(db, incident.id, now);
 }
 
 /** Pages the next level now. Returns a reason when there is no level left to go to. */

@@ -7,7 +7,7 @@ import { urgencyOf } from '../domain/notification-rules.js';
 import { nextWorkingStart, route, type IncidentUrgency, type RoutingRule } from '../domain/routing.js';
 import { matchesHash, sameDigest, sha256Hex } from '../security/hash.js';
 import { findServiceWithTeam } from './directory.js';
-import { enqueueIncidentWebhooks, enqueueRefresh, enqueueTeamPost } from './outbox.js';
+import { enqueueChannelWrapUp, enqueueIncidentChannel, enqueueIncidentWebhooks, enqueueRefresh, enqueueTeamPost } from './outbox.js';
 import { pageLevel, type Incident } from './paging.js';
 import { recordEvent } from './timeline.js';
 
@@ -285,6 +285,7 @@ export class IngestService {
       return { incidentId: incident.id, outcome: 'opened' };
     }
     pageLevel(tx, incident, { level: 0, loop: 0 }, now, 'New incident.');
+    if (service.incidentChannels === 'all' || (service.incidentChannels === 'high' && urgency === 'high')) enqueueIncidentChannel(tx, incident.id, now);
     return { incidentId: incident.id, outcome: 'opened' };
   }
 
@@ -299,6 +300,7 @@ export class IngestService {
       recordEvent(tx, incident.id, now, 'resolved', group.source, { reason: 'every alert of the group resolved' });
       enqueueRefresh(tx, incident.id, now);
       enqueueIncidentWebhooks(tx, { id: incident.id, serviceId: this.statements.serviceOf.get({ id: incident.id })!.serviceId }, 'resolved', now);
+      enqueueChannelWrapUp(tx, incident.id, now);
       return { incidentId: incident.id, outcome: 'resolved' };
     }
     // A re-send of the same group pages nobody again; a changed alert set is worth a (throttled) refresh.

@@ -12,6 +12,9 @@ export type OutboxMessage =
   | { kind: 'slack.team_post'; incidentId: number; channel: string; mention?: string }
   | { kind: 'slack.refresh'; incidentId: number }
   | { kind: 'slack.incident_note'; incidentId: number; channel: string; text: string }
+  | { kind: 'slack.incident_channel'; incidentId: number }
+  | { kind: 'slack.incident_wrapup'; incidentId: number }
+  | { kind: 'slack.archive'; incidentId: number }
   | { kind: 'webhook.post'; incidentId: number; webhookId: string; event: 'opened' | 'acknowledged' | 'resolved'; at: number }
   // Schedule notices are rendered when queued: they describe a change that has already happened.
   | { kind: 'slack.message'; channel: string; text: string; blocks?: unknown[] }
@@ -20,7 +23,8 @@ export type OutboxMessage =
   | { kind: 'slack.cover_post'; coverRequestId: number; channel: string }
   | { kind: 'slack.cover_refresh'; coverRequestId: number }
   | { kind: 'slack.usergroup'; usergroup: string; users: string[]; rotationId: string }
-  | { kind: 'twilio.verify'; userId: string; phone: string; code: string };
+  | { kind: 'twilio.verify'; userId: string; phone: string; code: string }
+  | { kind: 'slack.invite'; channel: string; users: string[] };
 
 // Every function here writes through the caller's open transaction on `db`.
 
@@ -97,4 +101,20 @@ export function enqueueIncidentWebhooks(db: DB, incident: { id: number; serviceI
     if (!hook.events.includes(event) || (hook.services && !hook.services.includes(incident.serviceId))) continue;
     insert(db, { kind: 'webhook.post', incidentId: incident.id, webhookId: hook.id, event, at: now }, `webhook:${hook.id}:${incident.id}:${event}`, now);
   }
+}
+
+/** Asks for the incident's own channel (created, joined by the paged people, card pinned), once. */
+export function enqueueIncidentChannel(db: DB, incidentId: number, now: number): void {
+  insert(db, { kind: 'slack.incident_channel', incidentId }, `channel:${incidentId}`, now);
+}
+
+/** Channels archive this long after their incident resolves. */
+export const ARCHIVE_AFTER_MS = 24 * 3_600_000;
+
+/** On resolve, an incident with a channel gets its summary and, a day later, an archived channel. */
+export function enqueueChannelWrapUp(db: DB, incidentId: number, now: number): void {
+  const asked = db.$client.prepare('select 1 from outbox where dedupe_key = ?').get(`channel:${incidentId}`);
+  if (!asked) return;
+  insert(db, { kind: 'slack.incident_wrapup', incidentId }, `wrapup:${incidentId}`, now);
+  insert(db, { kind: 'slack.archive', incidentId }, `archive:${incidentId}`, now, now + ARCHIVE_AFTER_MS);
 }

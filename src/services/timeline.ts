@@ -10,6 +10,11 @@ export type TimelineKind =
   | 'call_unanswered'
   | 'suppressed'
   | 'deferred'
+  | 'role'
+  | 'status_update'
+  | 'responder_paged'
+  | 'pinned'
+  | 'channel_created'
   | 'escalation_exhausted'
   | 'acknowledged'
   | 'resolved';

@@ -21,4 +21,5 @@ export const MODALS = {
   rotation: 'modal_rotation',
   me: 'modal_me',
   phoneCode: 'modal_phone_code',
+  declare: 'modal_declare',
 } as const;

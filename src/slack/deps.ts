@@ -10,6 +10,7 @@ import type { StatsService } from '../services/stats.js';
 import type { HandoverService } from '../services/handover.js';
 import type { ContactService } from '../services/contact.js';
 import type { MaintenanceService } from '../services/maintenance.js';
+import type { IncidentRoomService } from '../services/incident-room.js';
 
 /** What Slack listeners may use: services to call, never the database directly except via `db` for reads. */
 export interface SlackDeps {
@@ -23,6 +24,7 @@ export interface SlackDeps {
   handover: HandoverService;
   contact: ContactService;
   maintenance: MaintenanceService;
+  rooms: IncidentRoomService;
   phonePaging: boolean;
   logger: Logger;
   /** Looks up a user's IANA zone in Slack when Baton does not know the person. */

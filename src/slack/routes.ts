@@ -2,6 +2,8 @@ import type { App, BlockButtonAction, ViewSubmitAction } from '@slack/bolt';
 import { INCIDENT_ACTIONS, MODALS, SCHEDULE_ACTIONS } from './action-ids.js';
 import { coverSubmission } from './listeners/cover-modal.js';
 import { meSubmission, phoneCodeSubmission } from './listeners/me-modal.js';
+import { declareSubmission } from './listeners/declare-modal.js';
+import { pinReactionListener } from './listeners/pin-reaction.js';
 import { coverTakeListener } from './listeners/cover-take.js';
 import { overrideSubmission } from './listeners/override-modal.js';
 import { rotationSubmission } from './listeners/rotation-modal.js';
@@ -37,6 +39,7 @@ const VIEW_ROUTES: Record<string, (deps: SlackDeps) => ViewListener> = {
   [MODALS.rotation]: rotationSubmission,
   [MODALS.me]: meSubmission,
   [MODALS.phoneCode]: phoneCodeSubmission,
+  [MODALS.declare]: declareSubmission,
 };
 
 const COMMANDS = ['/oncall'];
@@ -49,6 +52,7 @@ function anyExcept(ids: string[]): RegExp {
 
 export function registerRoutes(app: App, deps: SlackDeps): void {
   app.command('/oncall', oncallCommandListener(deps));
+  app.event('reaction_added', pinReactionListener(deps));
   for (const [actionId, listener] of Object.entries(ACTION_ROUTES)) {
     app.action<BlockButtonAction>(actionId, listener(deps));
   }

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { SlackStandIn, type StoredMessage } from '../../src/devtools/slack-standin.js';
-import { blockActionBody, newTriggerId, postToSlackEndpoint, slashCommandBody, viewSubmissionBody, type InputState } from '../../src/devtools/slack-requests.js';
+import { blockActionBody, eventCallbackBody, newTriggerId, postToSlackEndpoint, slashCommandBody, viewSubmissionBody, type InputState } from '../../src/devtools/slack-requests.js';
 import type { OpenedView } from '../../src/devtools/slack-standin.js';
 
 type Block = { type: string; block_id?: string; elements?: { type: string; action_id?: string; value?: string; text?: { text?: string } }[] };
@@ -74,6 +74,21 @@ export class FakeSlack {
     return new ModalHandle(this, outcome);
   }
 
+  /** Delivers an Events API event (reaction_added, say), signed, as JSON. */
+  async event(event: Record<string, unknown>): Promise<number> {
+    if (this.transport === 'socket') {
+      await this.standin.sendEnvelope('events_api', JSON.parse(eventCallbackBody(event)) as Record<string, unknown>);
+      return 200;
+    }
+    const res = await postToSlackEndpoint(`${this.appUrl}/slack/events`, eventCallbackBody(event), { signingSecret: this.signingSecret, contentType: 'application/json' });
+    return res.status;
+  }
+
+  /** A command typed in a given channel (incident commands act on that channel's incident). */
+  commandIn(channelId: string, userId: string, text: string) {
+    return this.command(userId, text, '/oncall', channelId);
+  }
+
   ephemeralsTo(userId: string) {
     return this.standin.ephemerals.filter((e) => e.user === userId);
   }
@@ -114,9 +129,9 @@ export class FakeSlack {
   }
 
   /** Runs a slash command as `userId`; resolves with the private answer posted to the response URL. */
-  async command(userId: string, text: string, command = '/oncall'): Promise<{ status: number; text: string; body: Record<string, unknown> }> {
+  async command(userId: string, text: string, command = '/oncall', channelId?: string): Promise<{ status: number; text: string; body: Record<string, unknown> }> {
     const responseUrl = this.standin.newResponseUrl();
-    const status = await this.deliver('slash_commands', slashCommandBody({ userId, text, responseUrl, command }));
+    const status = await this.deliver('slash_commands', slashCommandBody({ userId, text, responseUrl, command, ...(channelId ? { channelId } : {}) }));
     expect(status).toBe(200);
     const id = responseUrl.split('/').pop()!;
     const reply = await this.standin.waitFor(() => this.standin.responseUrlPosts.find((p) => p.id === id));

@@ -5,11 +5,13 @@ import { helpMessage } from '../views/help.js';
 import { whoIsOnCallMessage } from '../views/oncall-who.js';
 import { SCHEDULE_SUBCOMMANDS, type Subcommand } from './schedule-commands.js';
 import { viewerZone } from './viewer.js';
+import { INCIDENT_SUBCOMMANDS } from './incident-commands.js';
 
 const SUBCOMMANDS: Record<string, Subcommand> = {
   who: async ({ deps, userId }) => whoIsOnCallMessage(deps.oncall.whoIsOnCall({ withEnd: true }), await viewerZone(deps, userId)),
   help: async () => helpMessage(),
   ...SCHEDULE_SUBCOMMANDS,
+  ...INCIDENT_SUBCOMMANDS,
 };
 
 /** `/oncall <subcommand>`: acknowledged at once, answered privately through the response URL or with a modal. */
@@ -24,7 +26,7 @@ export function oncallCommandListener(deps: SlackDeps) {
     }
     let message;
     try {
-      message = await handler({ deps, userId: command.user_id, args, triggerId: command.trigger_id, client });
+      message = await handler({ deps, userId: command.user_id, channelId: command.channel_id, args, triggerId: command.trigger_id, client });
     } catch (err) {
       if (!(err instanceof PermissionDenied)) throw err;
       message = { text: err.message };

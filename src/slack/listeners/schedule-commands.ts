@@ -17,6 +17,8 @@ import { InvalidChange } from '../../domain/schedule-rules.js';
 export interface CommandContext {
   deps: SlackDeps;
   userId: string;
+  /** Where the command was typed: incident commands act on the incident of this channel. */
+  channelId: string;
   args: string[];
   triggerId: string;
   client: WebClient;

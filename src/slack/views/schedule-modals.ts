@@ -176,3 +176,14 @@ export function phoneCodeModal(phone: string): ModalView {
     input('code', 'Code', { type: 'plain_text_input', min_length: 6, max_length: 6 }),
   ]);
 }
+
+/** `/oncall declare`: open an incident by hand. */
+export function declareModal(services: { id: string; name: string }[]): ModalView {
+  const options = services.slice(0, 100).map((s) => option(s.name, s.id));
+  const severities = ['critical', 'error', 'warning', 'info'].map((s) => option(s, s));
+  return modal(MODALS.declare, 'Declare an incident', 'Declare', [
+    input('title', 'What is happening', { type: 'plain_text_input', max_length: 200 }),
+    input('severity', 'Severity', { type: 'static_select', options: severities, initial_option: severities[0] }),
+    input('service', 'Service', { type: 'static_select', options, ...(options.length === 1 ? { initial_option: options[0] } : {}) }),
+  ]);
+}

@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import type { DB } from '../db/client.js';
+import { incidents, services, teams, users } from '../db/schema.js';
+import type { Clock } from '../domain/clock.js';
+import { normalizeSeverity, type Severity } from '../domain/alertmanager.js';
+import { requireKnown } from '../domain/permissions.js';
+import { onCallAt } from '../domain/schedule.js';
+import { InvalidChange } from '../domain/schedule-rules.js';
+import { writeAudit } from './audit.js';
+import { loadRotations } from './directory.js';
+import type { IngestService } from './ingest.js';
+import { loadAdjustments } from './oncall.js';
+import { enqueueIncidentChannel, enqueueNotice, enqueuePage } from './outbox.js';
+import type { Incident } from './paging.js';
+import { recordEvent } from './timeline.js';
+
+export type IncidentRole = 'commander' | 'comms';
+
+/**
+ * Coordinating a serious incident in its own Slack channel: declaring one by hand, roles, status updates,
+ * bringing in more responders, and pinned messages on the timeline. Commands run in the incident's channel.
+ */
+export class IncidentRoomService {
+  constructor(
+    private readonly db: DB,
+    private readonly clock: Clock,
+    private readonly ingest: IngestService,
+    private readonly onQueued: () => void = () => {},
+  ) {}
+
+  private now(): number {
+    return this.clock.now().getTime();
+  }
+
+  inChannel(channelId: string): Incident | undefined {
+    return this.db.select().from(incidents).where(eq(incidents.channelId, channelId)).get();
+  }
+
+  private requireIncident(channelId: string): Incident {
+    const incident = this.inChannel(channelId);
+    if (!incident) throw new InvalidChange({ channel: 'Run this in an incident channel (Baton creates one per serious incident, or use /oncall declare).' });
+    return incident;
+  }
+
+  private requireUser(actorId: string) {
+    const row = this.db.select({ id: users.id, role: users.role }).from(users).where(eq(users.id, actorId)).get();
+    return requireKnown(row ?? null);
+  }
+
+  /** `/oncall declare`: an incident opened by hand, paged like any other and always given a channel. */
+  async declare(actorId: string, input: { title: string; severity: Severity; serviceId: string }): Promise<number> {
+    const actor = this.requireUser(actorId);
+    const service = this.db.select().from(services).where(eq(services.id, input.serviceId)).get();
+    if (!service) throw new InvalidChange({ service: 'Pick a service.' });
+    if (!input.title.trim()) throw new InvalidChange({ title: 'Give the incident a title.' });
+    const now = this.now();
+    const dedupKey = `declared:${randomBytes(8).toString('hex')}`;
+    const labels = { alertname: 'Declared', severity: input.severity, declared_by: actor.id };
+    const result = await this.ingest.ingest(
+      { id: 0, serviceId: service.id, kind: 'generic', keyHash: '', bearerHash: null, hmacSecret: null, heartbeatIntervalMinutes: null, source: 'slack', createdAt: 0 },
+      JSON.stringify({ declared_by: actor.id, ...input }),
+      {
+        source: 'declared',
+        dedupKey,
+        status: 'firing',
+        title: input.title.trim().slice(0, 500),
+        severity: normalizeSeverity(input.severity),
+        labels,
+        links: { runbook: null, source: null, externalUrl: null },
+        alerts: [{ fingerprint: dedupKey, status: 'firing', labels, annotations: {}, startsAt: new Date(now).toISOString(), endsAt: null, sourceUrl: null }],
+        truncatedAlerts: 0,
+      },
+    );
+    const id = result.incidentId!;
+    this.db.transaction(() => {
+      enqueueIncidentChannel(this.db, id, now);
+      writeAudit(this.db, { at: now, actor: actor.id, action: 'incident.declare', target: `incident:${id}`, after: input });
+    });
+    this.onQueued();
+    return id;
+  }
+
+  setRole(actorId: string, channelId: string, role: IncidentRole, userId: string): Incident {
+    const actor = this.requireUser(actorId);
+    const incident = this.requireIncident(channelId);
+    const now = this.now();
+    this.db.transaction(() => {
+      this.db.update(incidents).set(role === 'commander' ? { commanderId: userId, updatedAt: now } : { commsLeadId: userId, updatedAt: now }).where(eq(incidents.id, incident.id)).run();
+      recordEvent(this.db, incident.id, now, 'role', actor.id, { role: role === 'commander' ? 'incident commander' : 'communications lead', user: userId });
+      writeAudit(this.db, { at: now, actor: actor.id, action: `incident.role.${role}`, target: `incident:${incident.id}`, before: { commanderId: incident.commanderId, commsLeadId: incident.commsLeadId }, after: { [role]: userId } });
+      const text = `:bust_in_silhouette: <@${userId}> is now the ${role === 'commander' ? 'incident commander' : 'communications lead'} (set by <@${actor.id}>).`;
+      enqueueNotice(this.db, { kind: 'slack.message', channel: channelId, text }, `role:${incident.id}:${role}:${userId}:${now}`, now);
+    });
+    this.onQueued();
+    return incident;
+  }
+
+  /** `/oncall update`: to the incident channel and the team's stakeholders channel. */
+  statusUpdate(actorId: string, channelId: string, text: string): { stakeholders: string | null } {
+    const actor = this.requireUser(actorId);
+    const incident = this.requireIncident(channelId);
+    const clean = text.trim().slice(0, 2000);
+    if (!clean) throw new InvalidChange({ text: 'Write the update after the command: /oncall update <text>.' });
+    const now = this.now();
+    const team = this.db.select({ stakeholders: teams.stakeholdersChannel }).from(services).innerJoin(teams, eq(teams.id, services.teamId)).where(eq(services.id, incident.serviceId)).get();
+    const stakeholders = team?.stakeholders ?? null;
+    this.db.transaction(() => {
+      recordEvent(this.db, incident.id, now, 'status_update', actor.id, { text: clean });
+      const message = `:mega: *Status update* on #${incident.id} ${incident.title} from <@${actor.id}>:\n${clean}`;
+      enqueueNotice(this.db, { kind: 'slack.message', channel: channelId, text: message }, `update:${incident.id}:${now}:room`, now);
+      if (stakeholders) enqueueNotice(this.db, { kind: 'slack.message', channel: stakeholders, text: message }, `update:${incident.id}:${now}:stakeholders`, now);
+    });
+    this.onQueued();
+    return { stakeholders };
+  }
+
+  /** `/oncall page @user|rotation <message>`: more responders, paged by DM and invited to the channel. */
+  page(actorId: string, channelId: string, target: { userId?: string; rotation?: string }, message: string): string[] {
+    const actor = this.requireUser(actorId);
+    const incident = this.requireIncident(channelId);
+    const now = this.now();
+    let userIds: string[] = [];
+    if (target.userId) userIds = [target.userId];
+    else if (target.rotation) {
+      const rotations = [...loadRotations(this.db).values()];
+      const rotation = rotations.find((r) => r.id === target.rotation!.toLowerCase() || r.name.toLowerCase() === target.rotation!.toLowerCase());
+      if (!rotation) throw new InvalidChange({ target: `No rotation or person \`${target.rotation}\`.` });
+      const holder = onCallAt(rotation, now, loadAdjustments(this.db, now, now + 1)).primary?.userId;
+      if (!holder) throw new InvalidChange({ target: `Nobody is on call for ${rotation.name} right now.` });
+      userIds = [holder];
+    }
+    if (userIds.length === 0) throw new InvalidChange({ target: 'Name a person (@someone) or a rotation.' });
+    const reason = `<@${actor.id}> asks for help${message.trim() ? `: ${message.trim().slice(0, 300)}` : '.'}`;
+    this.db.transaction(() => {
+      for (const userId of userIds) {
+        enqueuePage(this.db, { incidentId: incident.id, userId, level: incident.escalationLevel, loop: incident.escalationLoop, reason }, now, { ruleStep: `responder:${now}` });
+      }
+      recordEvent(this.db, incident.id, now, 'responder_paged', actor.id, { users: userIds, message: message.slice(0, 300) });
+      enqueueNotice(this.db, { kind: 'slack.invite', channel: channelId, users: userIds }, `invite:${incident.id}:${userIds.join(',')}:${now}`, now);
+    });
+    this.onQueued();
+    return userIds;
+  }
+
+  /** A :pushpin: reaction on a message in an incident channel puts it on the timeline. */
+  pinned(channelId: string, userId: string, messageTs: string): boolean {
+    const incident = this.inChannel(channelId);
+    if (!incident) return false;
+    recordEvent(this.db, incident.id, this.now(), 'pinned', userId, { ts: messageTs, channel: channelId });
+    return true;
+  }
+}

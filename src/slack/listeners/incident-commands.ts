@@ -1,0 +1,63 @@
+import { services } from '../../db/schema.js';
+import { InvalidChange } from '../../domain/schedule-rules.js';
+import { declareModal } from '../views/schedule-modals.js';
+import type { RenderedMessage } from '../views/incident-card.js';
+import type { Subcommand } from './schedule-commands.js';
+
+const say = (text: string): RenderedMessage => ({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+
+/** `<@U123|name>` (Slack escapes mentions in command text) to the user ID. */
+function mentioned(arg: string | undefined): string | null {
+  return /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/.exec(arg ?? '')?.[1] ?? null;
+}
+
+function refusal(err: unknown): RenderedMessage {
+  if (err instanceof InvalidChange) return say(Object.values(err.fields).join(' '));
+  throw err;
+}
+
+/** Commands that coordinate an incident; all but `declare` run in the incident's channel. */
+export const INCIDENT_SUBCOMMANDS: Record<string, Subcommand> = {
+  declare: async (ctx) => {
+    if (!ctx.deps.changes.actor(ctx.userId)) return say('Baton does not know you yet. Ask an admin to add you under `users` in the config file.');
+    const list = ctx.deps.db.select({ id: services.id, name: services.name }).from(services).all();
+    if (list.length === 0) return say('Declare a service in the config file first.');
+    await ctx.client.views.open({ trigger_id: ctx.triggerId, view: declareModal(list) });
+    return null;
+  },
+
+  role: async (ctx) => {
+    const [role, who] = ctx.args;
+    const which = role === 'commander' || role === 'ic' ? 'commander' : role === 'comms' || role === 'communications' ? 'comms' : null;
+    if (!which) return say('Usage: `/oncall role commander|comms [@someone]` in the incident channel.');
+    const userId = who ? mentioned(who) : ctx.userId;
+    if (!userId) return say('Name the person with an @mention.');
+    try {
+      ctx.deps.rooms.setRole(ctx.userId, ctx.channelId, which, userId);
+      return say(`Done: <@${userId}> is the ${which === 'commander' ? 'incident commander' : 'communications lead'}.`);
+    } catch (err) {
+      return refusal(err);
+    }
+  },
+
+  update: async (ctx) => {
+    try {
+      const { stakeholders } = ctx.deps.rooms.statusUpdate(ctx.userId, ctx.channelId, ctx.args.join(' '));
+      return say(`Posted${stakeholders ? ` here and in <#${stakeholders}>` : ''}.`);
+    } catch (err) {
+      return refusal(err);
+    }
+  },
+
+  page: async (ctx) => {
+    const [target, ...message] = ctx.args;
+    if (!target) return say('Usage: `/oncall page @someone|<rotation> <message>` in the incident channel.');
+    const userId = mentioned(target);
+    try {
+      const paged = ctx.deps.rooms.page(ctx.userId, ctx.channelId, userId ? { userId } : { rotation: target }, message.join(' '));
+      return say(`Paging ${paged.map((u) => `<@${u}>`).join(', ')}; they are invited here.`);
+    } catch (err) {
+      return refusal(err);
+    }
+  },
+};
