@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alerts, incidents } from '../../src/db/schema.js';
+import { ADA } from '../support/config.js';
+import { fixture } from '../support/fixtures.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+/** 10,000 alerts in 20 groups, sent as fast as 16 senders can: one incident and one page per group. */
+describe('an alert storm', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    h.slack.expectNoContractViolations();
+    await h.stop();
+  });
+
+  it('opens 20 incidents and pages 20 times, answering every payload 2xx', async () => {
+    const template = fixture('alertmanager/v0.25-firing.json').body as { alerts: Record<string, unknown>[] } & Record<string, unknown>;
+    const payloads: string[] = [];
+    // 500 notifications of 20 alerts each: every group is re-sent 25 times with new alerts joining it.
+    for (let round = 0; round < 25; round += 1) {
+      for (let group = 0; group < 20; group += 1) {
+        const groupAlerts = Array.from({ length: 20 }, (_, i) => ({
+          ...template.alerts[0],
+          labels: { alertname: `Storm${group}`, severity: 'critical', instance: `host-${round}-${i}` },
+          fingerprint: `g${group}-r${round}-a${i}`,
+        }));
+        payloads.push(JSON.stringify({ ...template, groupKey: `{}:{alertname="Storm${group}"}`, commonLabels: { alertname: `Storm${group}`, severity: 'critical' }, alerts: groupAlerts }));
+      }
+    }
+    const statuses: number[] = [];
+    let next = 0;
+    const sender = async () => {
+      while (next < payloads.length) {
+        const body = payloads[next++]!;
+        const res = await h.postAlertmanager(undefined, { rawBody: body });
+        statuses.push(res.status);
+        await res.arrayBuffer();
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, sender));
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    expect(statuses).toHaveLength(500);
+    await h.baton.drain();
+    expect(h.baton.db.select().from(incidents).all()).toHaveLength(20);
+    expect(h.baton.db.select().from(alerts).all()).toHaveLength(10_000);
+    await h.slack.standin.waitFor(() => h.slack.dmsTo(ADA).length === 20, 10_000);
+    const pages = h.slack.standin.calls.filter((c) => c.method === 'chat.postMessage' && String(c.args.channel).startsWith('U'));
+    expect(pages).toHaveLength(20);
+    // Card updates for alert-only changes are throttled per incident, not one per payload.
+    expect(h.slack.standin.calls.filter((c) => c.method === 'chat.update').length).toBeLessThan(200);
+  }, 60_000);
+});
