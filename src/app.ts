@@ -26,6 +26,7 @@ import { HandoverService } from './services/handover.js';
 import { ContactService } from './services/contact.js';
 import { MaintenanceService } from './services/maintenance.js';
 import { IncidentRoomService } from './services/incident-room.js';
+import { IntegrationService } from './services/integrations.js';
 import { StatsService } from './services/stats.js';
 import { calendarRoute } from './http/routes/calendar.js';
 import { inboundCallRoute, recordedRoute, smsRoute, voiceKeyRoute, voiceRoute, voiceStatusRoute } from './http/routes/twilio.js';
@@ -105,6 +106,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   const contact = new ContactService(db, clock, kick);
   const maintenance = new MaintenanceService(db, clock, kick);
   const rooms = new IncidentRoomService(db, clock, ingest, kick);
+  const integrations = new IntegrationService(db, clock, baseUrl, () => ingest.forgetKeys());
   const rotationAdmin = new RotationAdminService(db, clock, opts.configPath ?? null);
   const stats = new StatsService(db, clock);
   const calendars = new CalendarService(db, clock, baseUrl);
@@ -116,7 +118,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
 
   const slackApp = createSlackApp(
     { botToken: opts.slack.botToken, signingSecret: opts.slack.signingSecret, appToken: opts.slack.appToken, slackApiUrl: opts.slack.apiUrl, logger },
-    { db, incidents, oncall, changes, rotationAdmin, stats, calendars, handover, contact, maintenance, rooms, phonePaging: phoneSender !== null, logger, slack: slackClient },
+    { db, incidents, oncall, changes, rotationAdmin, stats, calendars, handover, contact, maintenance, rooms, integrations, phonePaging: phoneSender !== null, logger, slack: slackClient },
   );
 
   let slackHealthCache: { at: number; value: SlackHealth } | null = null;

@@ -120,6 +120,8 @@ export const integrationKeys = sqliteTable(
     hmacSecret: text('hmac_secret'),
     /** Heartbeats: how often a ping is expected. */
     heartbeatIntervalMinutes: integer('heartbeat_interval_minutes'),
+    /** A rotated-out key keeps working until then, so senders can move without downtime. */
+    expiresAt: integer('expires_at'),
     source: text('source').$type<Source>().notNull(),
     createdAt: integer('created_at').notNull(),
   },

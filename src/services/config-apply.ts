@@ -160,7 +160,8 @@ const policyKind: EntityKind<typeof escalationPolicies.$inferSelect> = {
 };
 
 function writeKeys(tx: Tx, serviceId: string, keys: ServiceRow['keys'], now: number): void {
-  tx.delete(integrationKeys).where(eq(integrationKeys.serviceId, serviceId)).run();
+  // Keys made in Slack (/oncall integration) are not the file's to remove.
+  tx.delete(integrationKeys).where(and(eq(integrationKeys.serviceId, serviceId), eq(integrationKeys.source, 'config'))).run();
   for (const key of keys) {
     tx.insert(integrationKeys)
       .values({ serviceId, ...key, source: 'config', createdAt: now })
@@ -172,7 +173,7 @@ function serviceKind(now: number): EntityKind<ServiceRow> {
   return {
     name: 'service',
     list: (tx) => {
-      const keys = tx.select().from(integrationKeys).orderBy(integrationKeys.id).all();
+      const keys = tx.select().from(integrationKeys).where(eq(integrationKeys.source, 'config')).orderBy(integrationKeys.id).all();
       return tx
         .select()
         .from(services)

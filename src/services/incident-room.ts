@@ -58,7 +58,7 @@ export class IncidentRoomService {
     const dedupKey = `declared:${randomBytes(8).toString('hex')}`;
     const labels = { alertname: 'Declared', severity: input.severity, declared_by: actor.id };
     const result = await this.ingest.ingest(
-      { id: 0, serviceId: service.id, kind: 'generic', keyHash: '', bearerHash: null, hmacSecret: null, heartbeatIntervalMinutes: null, source: 'slack', createdAt: 0 },
+      { id: 0, serviceId: service.id, kind: 'generic', keyHash: '', bearerHash: null, hmacSecret: null, heartbeatIntervalMinutes: null, expiresAt: null, source: 'slack', createdAt: 0 },
       JSON.stringify({ declared_by: actor.id, ...input }),
       {
         source: 'declared',

@@ -120,6 +120,7 @@ export class IngestService {
     if (!key || key.kind !== kind || !sameDigest(presentedHash, key.keyHash)) {
       return { ok: false, message: 'unknown integration key' };
     }
+    if (key.expiresAt !== null && key.expiresAt <= this.clock.now().getTime()) return { ok: false, message: 'this integration key was rotated out and has expired' };
     if (key.bearerHash) {
       const bearer = /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1];
       if (!bearer) return { ok: false, message: 'this integration requires Authorization: Bearer <token>' };
@@ -166,7 +167,7 @@ export class IngestService {
    * configured service like any alert, under a pseudo-key (id 0) since the caller holds no integration key.
    */
   ingestVoicemail(serviceId: string, rawBody: string, voicemail: { callSid: string; from: string; recordingUrl: string; durationSeconds: number; at: string }): Promise<IngestResult> {
-    const key = { id: 0, serviceId, kind: 'alertmanager', keyHash: '', bearerHash: null, hmacSecret: null, heartbeatIntervalMinutes: null, source: 'config', createdAt: 0 } satisfies IntegrationKey;
+    const key = { id: 0, serviceId, kind: 'alertmanager', keyHash: '', bearerHash: null, hmacSecret: null, heartbeatIntervalMinutes: null, expiresAt: null, source: 'config', createdAt: 0 } satisfies IntegrationKey;
     const labels = { alertname: 'EmergencyLine', caller: voicemail.from, severity: 'critical' };
     return this.ingest(key, rawBody, {
       source: 'emergency_line',

@@ -11,6 +11,7 @@ import type { HandoverService } from '../services/handover.js';
 import type { ContactService } from '../services/contact.js';
 import type { MaintenanceService } from '../services/maintenance.js';
 import type { IncidentRoomService } from '../services/incident-room.js';
+import type { IntegrationService } from '../services/integrations.js';
 
 /** What Slack listeners may use: services to call, never the database directly except via `db` for reads. */
 export interface SlackDeps {
@@ -25,6 +26,7 @@ export interface SlackDeps {
   contact: ContactService;
   maintenance: MaintenanceService;
   rooms: IncidentRoomService;
+  integrations: IntegrationService;
   phonePaging: boolean;
   logger: Logger;
   /** Looks up a user's IANA zone in Slack when Baton does not know the person. */

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { incidents, rawPayloads } from '../../src/db/schema.js';
-import { ADA, BEARER, GENERIC_KEY, GRAFANA_HMAC, GRAFANA_KEY, HEARTBEAT_KEY, PD_ROUTING_KEY, SOURCES_CONFIG } from '../support/config.js';
+import { auditLog, incidents, integrationKeys, rawPayloads } from '../../src/db/schema.js';
+import { ADA, BEARER, BOB, GENERIC_KEY, GRAFANA_HMAC, GRAFANA_KEY, HEARTBEAT_KEY, PD_ROUTING_KEY, SOURCES_CONFIG } from '../support/config.js';
 import { fixture } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -118,5 +118,31 @@ describe('every alert source', () => {
     expect(await (await ping()).json()).toEqual({ status: 'ok', outcome: 'recovered' });
     expect(incident(1).status).toBe('resolved');
     expect((await post('/heartbeats/nope', {})).status).toBe(401);
+  });
+
+  it('admins make integration keys in Slack, shown once and stored hashed; rotation keeps the old key a day', async () => {
+    await h.stop();
+    h = await startHarness({ config: SOURCES_CONFIG.replace('name: Ada Lovelace,', 'name: Ada Lovelace, role: admin,') });
+    expect((await h.slack.command(BOB, 'integration checkout generic')).text).toContain('Only an admin');
+    const made = await h.slack.command(ADA, 'integration checkout generic');
+    const url = /`(http[^`]+)`/.exec(made.text)![1]!;
+    const key = url.split('/').pop()!;
+    expect(JSON.stringify(h.baton.db.select().from(integrationKeys).all())).not.toContain(key);
+    expect(JSON.stringify(h.baton.db.select().from(auditLog).all())).not.toContain(key);
+    const send = (u: string) => fetch(u, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ summary: 'From a Slack-made key' }) });
+    expect((await send(url)).status).toBe(202);
+
+    const rotated = await h.slack.command(ADA, 'integration rotate checkout generic');
+    expect(rotated.text).toContain('keeps working for 24 hours');
+    const newUrl = /`(http[^`]+)`/.exec(rotated.text)![1]!;
+    expect((await send(url)).status).toBe(202);
+    expect((await send(newUrl)).status).toBe(202);
+    h.clock.advanceMinutes(24 * 60 + 1);
+    expect((await send(url)).status).toBe(401);
+    expect((await send(newUrl)).status).toBe(202);
+    // A restart re-applies the config file, which leaves keys made in Slack alone.
+    await h.restart();
+    expect((await send(newUrl.replace(/127\.0\.0\.1:\d+/, new URL(h.baton.url).host))).status).toBe(202);
+    expect((await h.slack.command(ADA, 'integration checkout heartbeat')).text).toContain('needs its interval');
   });
 });

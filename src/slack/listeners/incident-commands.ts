@@ -1,5 +1,6 @@
 import { services } from '../../db/schema.js';
 import { InvalidChange } from '../../domain/schedule-rules.js';
+import { PermissionDenied } from '../../domain/permissions.js';
 import { declareModal } from '../views/schedule-modals.js';
 import type { RenderedMessage } from '../views/incident-card.js';
 import type { Subcommand } from './schedule-commands.js';
@@ -18,6 +19,20 @@ function refusal(err: unknown): RenderedMessage {
 
 /** Commands that coordinate an incident; all but `declare` run in the incident's channel. */
 export const INCIDENT_SUBCOMMANDS: Record<string, Subcommand> = {
+  integration: async (ctx) => {
+    const rotate = ctx.args[0] === 'rotate';
+    const [serviceRef, kind, interval] = rotate ? ctx.args.slice(1) : ctx.args;
+    if (!serviceRef || !kind) return say('Usage: `/oncall integration <service> <alertmanager|grafana|pagerduty|generic|heartbeat> [minutes]`, or `/oncall integration rotate <service> <type>`.');
+    try {
+      const made = rotate ? ctx.deps.integrations.rotate(ctx.userId, serviceRef, kind) : ctx.deps.integrations.create(ctx.userId, serviceRef, kind, interval ? Number(interval) : undefined);
+      const rotated = made.expiring > 0 ? `\nThe previous key keeps working for 24 hours: move the sender to the new one before then.` : '';
+      return say(`:key: New *${made.kind}* key for *${made.serviceName}*. Point the sender at:\n\`${made.url}\`\nThis is the only time Baton shows the key; it keeps only a hash.${rotated}`);
+    } catch (err) {
+      if (err instanceof PermissionDenied) return say(err.message);
+      return refusal(err);
+    }
+  },
+
   declare: async (ctx) => {
     if (!ctx.deps.changes.actor(ctx.userId)) return say('Baton does not know you yet. Ask an admin to add you under `users` in the config file.');
     const list = ctx.deps.db.select({ id: services.id, name: services.name }).from(services).all();

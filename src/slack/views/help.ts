@@ -13,6 +13,7 @@ export const SUBCOMMANDS: { name: string; usage: string; summary: string }[] = [
   { name: 'me', usage: '/oncall me', summary: 'your phone number and how pages reach you (Slack, SMS, voice, per urgency)' },
   { name: 'note', usage: '/oncall note <text>', summary: 'a note for the next on-call, shown in the handover digest' },
   { name: 'calendar', usage: '/oncall calendar', summary: 'calendar feed links for your shifts and each rotation' },
+  { name: 'integration', usage: '/oncall integration [rotate] <service> <type> [minutes]', summary: 'admins: a new integration key (shown once), or rotate one without downtime' },
   { name: 'declare', usage: '/oncall declare', summary: 'open an incident by hand, with its own channel' },
   { name: 'role', usage: '/oncall role commander|comms [@someone]', summary: 'in an incident channel: set the incident commander or communications lead' },
   { name: 'update', usage: '/oncall update <text>', summary: 'in an incident channel: post a status update here and to the stakeholders channel' },
