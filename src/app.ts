@@ -27,6 +27,7 @@ import { ContactService } from './services/contact.js';
 import { MaintenanceService } from './services/maintenance.js';
 import { IncidentRoomService } from './services/incident-room.js';
 import { IntegrationService } from './services/integrations.js';
+import { BatonMetrics } from './observability/metrics.js';
 import { StatsService } from './services/stats.js';
 import { calendarRoute } from './http/routes/calendar.js';
 import { inboundCallRoute, recordedRoute, smsRoute, voiceKeyRoute, voiceRoute, voiceStatusRoute } from './http/routes/twilio.js';
@@ -91,13 +92,27 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   let port = 0;
   const baseUrl = () => (opts.publicBaseUrl ?? `http://127.0.0.1:${port}`).replace(/\/+$/, '');
   const phoneSender = opts.twilio ? createTwilioSender(opts.twilio) : null;
-  const dispatcher = new OutboxDispatcher(db, clock, slackClient, logger.child({ component: 'outbox' }), { sender: phoneSender, baseUrl });
+  const metrics = new BatonMetrics({
+    incidentsByState: () =>
+      Object.fromEntries(
+        (db.$client.prepare('select status, count(*) as n from incidents group by status').all() as { status: string; n: number }[]).map((r) => [r.status, r.n]),
+      ),
+    outboxDepth: () => ({
+      pending: dispatcher.pendingCount(),
+      failed: db.select({ id: outbox.id }).from(outbox).where(eq(outbox.status, 'failed')).all().length,
+    }),
+  });
+  const provider = (kind: string) => kind.split('.')[0]!;
+  const dispatcher = new OutboxDispatcher(db, clock, slackClient, logger.child({ component: 'outbox' }), { sender: phoneSender, baseUrl }, {
+    sent: (kind) => metrics.notificationsSent.inc({ kind }),
+    failed: (kind, retryable) => metrics.notificationErrors.inc({ provider: provider(kind), retryable: String(retryable) }),
+  });
   const recovered = dispatcher.recoverInFlight();
   if (recovered > 0) logger.warn({ recovered }, 'notifications interrupted by a restart will be sent again');
   const kick = () => dispatcher.kick();
 
-  const ingest = new IngestService(db, clock, kick);
-  const incidents = new IncidentService(db, clock, kick);
+  const ingest = new IngestService(db, clock, kick, (source, outcome) => metrics.alertsReceived.inc({ source, outcome }));
+  const incidents = new IncidentService(db, clock, kick, (seconds) => metrics.timeToAcknowledge.observe(seconds));
   const escalation = new EscalationService(db, clock, kick);
   const oncall = new OnCallService(db, clock);
   const changes = new ScheduleChangeService(db, clock, kick);
@@ -153,6 +168,15 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
       { method: 'POST', path: '/v2/enqueue', handler: pagerDutyRoute(sourceDeps) },
       { method: 'POST', path: '/heartbeats/:key', handler: heartbeatRoute(sourceDeps) },
       { method: 'GET', path: '/calendars/:kind/:id/:file', handler: calendarRoute(calendars) },
+      {
+        method: 'GET',
+        path: '/metrics',
+        handler: async (_req, res) => {
+          const body = await metrics.registry.metrics();
+          res.writeHead(200, { 'content-type': metrics.registry.contentType, 'content-length': Buffer.byteLength(body) });
+          res.end(body);
+        },
+      },
       { method: 'POST', path: '/twilio/voice', handler: voiceRoute(twilioDeps) },
       { method: 'POST', path: '/twilio/voice/key', handler: voiceKeyRoute(twilioDeps) },
       { method: 'POST', path: '/twilio/voice/status', handler: voiceStatusRoute(twilioDeps) },
@@ -181,7 +205,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   port = (server.address() as AddressInfo).port;
 
   const tick = async () => {
-    escalation.tick();
+    metrics.escalations.inc(escalation.tick());
     await heartbeats.check();
     upkeep.run();
     handover.run();

@@ -67,6 +67,8 @@ export class OutboxDispatcher {
     private readonly slack: WebClient,
     private readonly logger: Logger,
     private readonly phone: { sender: PhoneSender | null; baseUrl: () => string } = { sender: null, baseUrl: () => '' },
+    /** Told of every delivery and every failed attempt (for metrics). */
+    private readonly observe: { sent: (kind: string) => void; failed: (kind: string, retryable: boolean) => void } = { sent: () => {}, failed: () => {} },
   ) {}
 
   /** Rows left `sending` by a crash go back to the queue. Call once at start-up. */
@@ -145,7 +147,10 @@ export class OutboxDispatcher {
         .set({ status: skipped ? 'skipped' : 'sent', attempts, sentAt: this.clock.now().getTime(), lastError: skipped ?? null })
         .where(eq(outbox.id, row.id))
         .run();
-      if (!skipped) this.stats.sent += 1;
+      if (!skipped) {
+        this.stats.sent += 1;
+        this.observe.sent(row.kind);
+      }
       // A verification code has done its job once sent; it is not kept.
       if (row.kind === 'twilio.verify') this.db.update(outbox).set({ payload: { ...row.payload, code: 'sent' } }).where(eq(outbox.id, row.id)).run();
     } catch (err) {
@@ -163,6 +168,7 @@ export class OutboxDispatcher {
               ? classifyTwilioError(err)
               : classifySlackError(err);
       if (row.kind === 'slack.page') this.phoneEarly(row);
+      this.observe.failed(row.kind, failure.retryable);
       const expired = now - row.createdAt > GIVE_UP_AFTER_MS;
       if (!failure.retryable || expired) {
         this.db.update(outbox).set({ status: 'failed', attempts, lastError: failure.message, sentAt: null }).where(eq(outbox.id, row.id)).run();

@@ -22,6 +22,8 @@ export class IncidentService {
     private readonly db: DB,
     private readonly clock: Clock,
     private readonly onQueued: () => void,
+    /** Told of every acknowledgement, with how long it took (for the time-to-acknowledge metric). */
+    private readonly onAcknowledged: (seconds: number) => void = () => {},
   ) {}
 
   get(id: number): Incident | undefined {
@@ -45,7 +47,10 @@ export class IncidentService {
       writeAudit(db, { at: now, actor, action: `incident.${action}`, target: `incident:${incident.id}`, before: { status: incident.status, level: incident.escalationLevel + 1 } });
       return { outcome: 'done', incident: db.select().from(incidents).where(eq(incidents.id, incidentId)).get()! };
     });
-    if (result.outcome === 'done') this.onQueued();
+    if (result.outcome === 'done') {
+      this.onQueued();
+      if (action === 'acknowledge' && result.incident.acknowledgedAt !== null) this.onAcknowledged((result.incident.acknowledgedAt - result.incident.openedAt) / 1000);
+    }
     return result;
   }
 }

@@ -106,6 +106,8 @@ export class IngestService {
     private readonly clock: Clock,
     /** Wakes the outbox dispatcher once a transaction that queued messages has committed. */
     private readonly onQueued: () => void,
+    /** Told of every stored payload's source and outcome (for metrics). */
+    private readonly onIngested: (source: string, outcome: string) => void = () => {},
   ) {
     this.statements = prepareStatements(db);
     const nested = db.$client.transaction((fn: () => unknown) => fn());
@@ -218,7 +220,10 @@ export class IngestService {
     }
     batch.forEach((item, i) => {
       const outcome = outcomes[i]!;
-      if (outcome.ok) item.resolve(outcome.result);
+      if (outcome.ok) {
+        this.onIngested(item.group.source, outcome.result.outcome);
+        item.resolve(outcome.result);
+      }
       else item.reject(outcome.error);
     });
     // Only these outcomes queue messages; a re-send of an unchanged group must not wake the dispatcher.

@@ -23,3 +23,11 @@ export const MODALS = {
   phoneCode: 'modal_phone_code',
   declare: 'modal_declare',
 } as const;
+
+/** Quick actions on the App Home. */
+export const HOME_ACTIONS = {
+  override: 'home_override',
+  cover: 'home_cover',
+  timeOff: 'home_time_off',
+  declare: 'home_declare',
+} as const;

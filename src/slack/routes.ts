@@ -1,5 +1,6 @@
 import type { App, BlockButtonAction, ViewSubmitAction } from '@slack/bolt';
-import { INCIDENT_ACTIONS, MODALS, SCHEDULE_ACTIONS } from './action-ids.js';
+import { HOME_ACTIONS, INCIDENT_ACTIONS, MODALS, SCHEDULE_ACTIONS } from './action-ids.js';
+import { appHomeOpenedListener, homeQuickActionListener } from './listeners/app-home.js';
 import { coverSubmission } from './listeners/cover-modal.js';
 import { meSubmission, phoneCodeSubmission } from './listeners/me-modal.js';
 import { declareSubmission } from './listeners/declare-modal.js';
@@ -25,6 +26,7 @@ const ACTION_ROUTES: Record<string, (deps: SlackDeps) => ButtonListener> = {
   [SCHEDULE_ACTIONS.swapAccept]: (deps) => swapDecisionListener(true, deps),
   [SCHEDULE_ACTIONS.swapDecline]: (deps) => swapDecisionListener(false, deps),
   [SCHEDULE_ACTIONS.coverTake]: (deps) => coverTakeListener(deps),
+  ...Object.fromEntries(Object.values(HOME_ACTIONS).map((id) => [id, (deps: SlackDeps) => homeQuickActionListener(deps)])),
 };
 
 type ViewListener = ReturnType<typeof overrideSubmission>;
@@ -53,6 +55,7 @@ function anyExcept(ids: string[]): RegExp {
 export function registerRoutes(app: App, deps: SlackDeps): void {
   app.command('/oncall', oncallCommandListener(deps));
   app.event('reaction_added', pinReactionListener(deps));
+  app.event('app_home_opened', appHomeOpenedListener(deps));
   for (const [actionId, listener] of Object.entries(ACTION_ROUTES)) {
     app.action<BlockButtonAction>(actionId, listener(deps));
   }

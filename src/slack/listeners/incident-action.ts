@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { IncidentAction } from '../../services/incidents.js';
 import type { SlackDeps } from '../deps.js';
+import { publishHome } from './app-home.js';
 
 const DONE: Record<IncidentAction, string> = {
   acknowledge: 'acknowledged',
@@ -10,9 +11,15 @@ const DONE: Record<IncidentAction, string> = {
 
 /** Acknowledge / Escalate / Resolve buttons, on any copy of the incident card. */
 export function incidentActionListener(action: IncidentAction, deps: SlackDeps) {
-  return async ({ ack, body, respond, action: button }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs) => {
+  return async ({ ack, body, respond, client, action: button }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs) => {
     await ack();
     const incidentId = Number(button.value);
+    // From the App Home there is no message to answer in: act, then show the Home as it is now.
+    if ((body.container as { type?: string } | undefined)?.type === 'view') {
+      if (Number.isSafeInteger(incidentId)) deps.incidents.act(action, incidentId, body.user.id);
+      await publishHome(deps, client, body.user.id);
+      return;
+    }
     if (!Number.isSafeInteger(incidentId)) {
       await respond({ response_type: 'ephemeral', replace_original: false, text: 'That button does not name an incident.' });
       return;

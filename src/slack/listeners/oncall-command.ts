@@ -5,11 +5,19 @@ import { helpMessage } from '../views/help.js';
 import { whoIsOnCallMessage } from '../views/oncall-who.js';
 import { SCHEDULE_SUBCOMMANDS, type Subcommand } from './schedule-commands.js';
 import { viewerZone } from './viewer.js';
+import { formatInZone } from '../../domain/zoned-time.js';
 import { INCIDENT_SUBCOMMANDS } from './incident-commands.js';
 
 const SUBCOMMANDS: Record<string, Subcommand> = {
   who: async ({ deps, userId }) => whoIsOnCallMessage(deps.oncall.whoIsOnCall({ withEnd: true }), await viewerZone(deps, userId)),
-  help: async () => helpMessage(),
+  help: async ({ args }) => helpMessage(undefined, args[0]),
+  summary: async ({ deps, userId }) => {
+    const zone = await viewerZone(deps, userId);
+    const who = whoIsOnCallMessage(deps.oncall.whoIsOnCall({ withEnd: true }), zone);
+    const next = deps.changes.actor(userId) ? deps.changes.upcomingShifts(userId)[0] : undefined;
+    const line = next ? `Your next shift: *${next.rotationName}* ${formatInZone(next.start, zone)} → ${formatInZone(next.end, zone)}.` : 'You have no shifts in the next 4 weeks.';
+    return { text: `${who.text}\n${line}`, blocks: [...who.blocks, { type: 'section', text: { type: 'mrkdwn', text: `${line} \`/oncall help\` lists every command.` } }] };
+  },
   ...SCHEDULE_SUBCOMMANDS,
   ...INCIDENT_SUBCOMMANDS,
 };
@@ -18,10 +26,12 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
 export function oncallCommandListener(deps: SlackDeps) {
   return async ({ ack, command, respond, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => {
     await ack();
-    const [name = 'help', ...args] = command.text.trim().split(/\s+/).filter(Boolean);
+    const [name = 'summary', ...args] = command.text.trim().split(/\s+/).filter(Boolean);
     const handler = SUBCOMMANDS[name.toLowerCase()];
     if (!handler) {
-      await respond({ response_type: 'ephemeral', ...helpMessage(`Unknown subcommand \`${name.replace(/`/g, '')}\`.`) });
+      const guess = closest(name.toLowerCase(), Object.keys(SUBCOMMANDS));
+      const hint = guess ? ` Did you mean \`/oncall ${guess}\`?` : '';
+      await respond({ response_type: 'ephemeral', ...helpMessage(`Unknown subcommand \`${name.replace(/`/g, '')}\`.${hint}`) });
       return;
     }
     let message;
@@ -33,4 +43,30 @@ export function oncallCommandListener(deps: SlackDeps) {
     }
     if (message) await respond({ response_type: 'ephemeral', ...message });
   };
+}
+
+/** The subcommand a typo most likely meant: edit distance at most 2 (or a unique prefix). */
+function closest(typed: string, names: string[]): string | null {
+  const prefixed = names.filter((n) => n.startsWith(typed) && typed.length >= 2);
+  if (prefixed.length === 1) return prefixed[0]!;
+  let best: { name: string; d: number } | null = null;
+  for (const name of names) {
+    const d = distance(typed, name);
+    if (d <= 2 && (!best || d < best.d)) best = { name, d };
+  }
+  return best?.name ?? null;
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j += 1) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
 }

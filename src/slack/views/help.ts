@@ -1,6 +1,7 @@
 import type { RenderedMessage } from './incident-card.js';
 
 export const SUBCOMMANDS: { name: string; usage: string; summary: string }[] = [
+  { name: 'summary', usage: '/oncall', summary: 'who is on call now and your next shift (also /oncall with nothing after it)' },
   { name: 'who', usage: '/oncall who', summary: 'who is on call now for each rotation, in your time zone' },
   { name: 'schedule', usage: '/oncall schedule [rotation]', summary: 'the next 14 days, with overrides, time off and gaps marked' },
   { name: 'override', usage: '/oncall override [rotation]', summary: 'take the pager (or give it to someone) for a while' },
@@ -18,11 +19,27 @@ export const SUBCOMMANDS: { name: string; usage: string; summary: string }[] = [
   { name: 'role', usage: '/oncall role commander|comms [@someone]', summary: 'in an incident channel: set the incident commander or communications lead' },
   { name: 'update', usage: '/oncall update <text>', summary: 'in an incident channel: post a status update here and to the stakeholders channel' },
   { name: 'page', usage: '/oncall page @someone|<rotation> <message>', summary: 'in an incident channel: page more responders' },
-  { name: 'help', usage: '/oncall help', summary: 'this list' },
+  { name: 'help', usage: '/oncall help [command]', summary: 'this list, or one command in detail' },
 ];
 
-export function helpMessage(prefix?: string): RenderedMessage {
+export function helpMessage(prefix?: string, about?: string): RenderedMessage {
+  const one = about ? SUBCOMMANDS.find((c) => c.name === about.toLowerCase()) : undefined;
+  if (one) {
+    const text = `\`${one.usage}\`\n${one.summary.charAt(0).toUpperCase()}${one.summary.slice(1)}.`;
+    return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  }
   const lines = SUBCOMMANDS.map((c) => `\`${c.usage}\`: ${c.summary}`);
-  const text = [prefix, '*Baton commands*', ...lines].filter(Boolean).join('\n');
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  const all = [prefix, '*Baton commands*', ...lines].filter(Boolean) as string[];
+  // A section holds 3000 characters; the list is split across sections as it grows.
+  const blocks: RenderedMessage['blocks'] = [];
+  let chunk = '';
+  for (const line of all) {
+    if (chunk.length + line.length + 1 > 2900) {
+      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
+      chunk = '';
+    }
+    chunk += (chunk ? '\n' : '') + line;
+  }
+  if (chunk) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
+  return { text: all.join('\n'), blocks };
 }

@@ -1,0 +1,67 @@
+import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import { incidents, outbox, rotationParticipants, rotations, users } from '../../db/schema.js';
+import type { SlackDeps } from '../deps.js';
+import { homeView, type HomeIncident } from '../views/home.js';
+import { INCIDENT_SUBCOMMANDS } from './incident-commands.js';
+import { SCHEDULE_SUBCOMMANDS } from './schedule-commands.js';
+import { viewerZone } from './viewer.js';
+
+/** What the person's Home shows, read fresh each time it opens. */
+export async function publishHome(deps: SlackDeps, client: WebClient, userId: string): Promise<void> {
+  const zone = await viewerZone(deps, userId);
+  const myTeams = new Set(
+    deps.db
+      .select({ teamId: rotations.teamId })
+      .from(rotationParticipants)
+      .innerJoin(rotations, eq(rotations.id, rotationParticipants.rotationId))
+      .where(eq(rotationParticipants.userId, userId))
+      .all()
+      .map((r) => r.teamId),
+  );
+  const onCall = deps.oncall.whoIsOnCall({ withEnd: true }).filter((r) => myTeams.size === 0 || myTeams.has(r.rotation.teamId));
+  const pagedFor = deps.db
+    .select({ incidentId: outbox.incidentId })
+    .from(outbox)
+    .where(and(eq(outbox.kind, 'slack.page'), sql`json_extract(${outbox.payload}, '$.userId') = ${userId}`))
+    .all()
+    .map((r) => r.incidentId!)
+    .filter((id) => id !== null);
+  const open: HomeIncident[] =
+    pagedFor.length === 0
+      ? []
+      : deps.db
+          .select({ id: incidents.id, title: incidents.title, severity: incidents.severity, status: incidents.status, level: incidents.escalationLevel })
+          .from(incidents)
+          .where(and(inArray(incidents.id, [...new Set(pagedFor)]), ne(incidents.status, 'resolved')))
+          .all();
+  const known = deps.db.select({ id: users.id }).from(users).where(eq(users.id, userId)).get();
+  const myShifts = known ? deps.changes.upcomingShifts(userId) : [];
+  await client.views.publish({ user_id: userId, view: homeView({ zone, onCall, myShifts, incidents: open }) });
+}
+
+export function appHomeOpenedListener(deps: SlackDeps) {
+  return async ({ event, client }: SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs) => {
+    if (event.tab !== 'home') return;
+    await publishHome(deps, client, event.user);
+  };
+}
+
+const QUICK: Record<string, (typeof SCHEDULE_SUBCOMMANDS)[string]> = {
+  home_override: SCHEDULE_SUBCOMMANDS.override!,
+  home_cover: SCHEDULE_SUBCOMMANDS.cover!,
+  home_time_off: SCHEDULE_SUBCOMMANDS.timeoff!,
+  home_declare: INCIDENT_SUBCOMMANDS.declare!,
+};
+
+/** Quick actions open the same modals as the commands; a refusal arrives as a DM (the Home has no reply URL). */
+export function homeQuickActionListener(deps: SlackDeps) {
+  return async ({ ack, body, action, client }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs) => {
+    await ack();
+    const handler = QUICK[action.action_id];
+    if (!handler) return;
+    const message = await handler({ deps, userId: body.user.id, channelId: '', args: [], triggerId: body.trigger_id, client });
+    if (message) await client.chat.postMessage({ channel: body.user.id, text: message.text, blocks: message.blocks });
+  };
+}
