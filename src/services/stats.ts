@@ -1,5 +1,7 @@
+import { and, count, gte, inArray, lt } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
-import { users } from '../db/schema.js';
+import { incidentStats, type IncidentStats } from '../domain/incident-stats.js';
+import { alerts, incidents, outbox, services, users } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { fairnessReport, type FairnessWarning, type PersonLoad } from '../domain/fairness.js';
 import { finalSchedule } from '../domain/schedule.js';
@@ -16,7 +18,7 @@ export interface RotationFairness {
   warnings: FairnessWarning[];
 }
 
-/** On-call load per person, past and upcoming, from the final schedule. */
+/** On-call load per person, past and upcoming, from the final schedule; incident statistics. */
 export class StatsService {
   constructor(
     private readonly db: DB,
@@ -42,5 +44,57 @@ export class StatsService {
         });
         return { rotationId: rotation.id, rotationName: rotation.name, ...report };
       });
+  }
+
+  /** `/oncall stats`: incidents of a team's or one service's last `days` days. Null when the scope is unknown. */
+  incidents(opts: { scope?: string; days: number }): { scopeName: string; stats: IncidentStats } | null {
+    const now = this.clock.now().getTime();
+    const from = now - opts.days * 86_400_000;
+    const all = this.db.select().from(services).all();
+    const scope = opts.scope?.toLowerCase();
+    let chosen = all;
+    let scopeName = 'all services';
+    if (scope) {
+      const service = all.find((s) => s.id === scope || s.name.toLowerCase() === scope);
+      const team = all.filter((s) => s.teamId === scope);
+      if (service) [chosen, scopeName] = [[service], service.name];
+      else if (team.length > 0) [chosen, scopeName] = [team, `team ${scope}`];
+      else return null;
+    }
+    const ids = chosen.map((s) => s.id);
+    const rows = ids.length === 0 ? [] : this.db.select().from(incidents).where(and(inArray(incidents.serviceId, ids), gte(incidents.openedAt, from), lt(incidents.openedAt, now))).all();
+    const alertCounts = new Map(
+      rows.length === 0
+        ? []
+        : this.db.select({ id: alerts.incidentId, n: count() }).from(alerts).where(inArray(alerts.incidentId, rows.map((r) => r.id))).groupBy(alerts.incidentId).all().map((r) => [r.id, r.n]),
+    );
+    const pages =
+      rows.length === 0
+        ? []
+        : this.db
+            .select({ payload: outbox.payload, sentAt: outbox.sentAt, status: outbox.status })
+            .from(outbox)
+            .where(and(inArray(outbox.kind, ['slack.page', 'twilio.sms', 'twilio.voice']), inArray(outbox.incidentId, rows.map((r) => r.id))))
+            .all()
+            .filter((p) => p.status === 'sent' && p.sentAt !== null)
+            .map((p) => ({ userId: String((p.payload as { userId?: string }).userId), at: p.sentAt! }));
+    const zones = new Map(this.db.select({ id: users.id, tz: users.timeZone }).from(users).all().map((u) => [u.id, u.tz]));
+    const stats = incidentStats({
+      from,
+      // Up to and including this instant: a page sent this very moment counts.
+      to: now + 1,
+      incidents: rows.map((r) => ({
+        id: r.id,
+        openedAt: r.openedAt,
+        acknowledgedAt: r.acknowledgedAt,
+        resolvedAt: r.resolvedAt,
+        escalated: r.escalationLevel > 0 || r.escalationLoop > 0,
+        alertName: r.labels.alertname ?? r.title,
+        alertCount: alertCounts.get(r.id) ?? 0,
+      })),
+      pages,
+      zoneOf: (u) => zones.get(u) ?? 'UTC',
+    });
+    return { scopeName, stats };
   }
 }

@@ -77,4 +77,35 @@ describe('App Home, help and metrics', () => {
     // Every line is a comment or "name{labels} value".
     for (const line of after.split('\n').filter(Boolean)) expect(line).toMatch(/^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? -?[\d.e+-]+|\w+(\{[^}]*\})? (NaN|[+-]Inf))$/);
   });
+
+  it('/oncall stats on a seeded history', async () => {
+    const group = (name: string) => {
+      const body = structuredClone(fixture('alertmanager/v0.25-firing.json').body) as { groupKey: string; alerts: { fingerprint: string }[] };
+      body.groupKey = `{}:{alertname="${name}"}`;
+      body.alerts[0]!.fingerprint = name;
+      return body;
+    };
+    await h.postAlertmanager(group('First'));
+    const first = await h.slack.expectDM(ADA, '5xx');
+    await h.advance(4);
+    await first.click('Acknowledge', { as: ADA });
+    await first.waitForUpdate(/Acknowledged/);
+    await h.postAlertmanager(group('Second'));
+    await h.slack.standin.waitFor(() => h.slack.dmsTo(ADA).length === 2);
+    await h.advance(10);
+    const dms = h.slack.dmsTo(ADA);
+    const handle = await h.slack.expectDM(ADA, dms[1]!.text.slice(0, 40));
+    await handle.click('Acknowledge', { as: ADA });
+    await handle.waitForUpdate(/Acknowledged/);
+    const stats = await h.slack.command(BOB, 'stats checkout 7d');
+    expect(stats.text).toContain('*2* incidents in the last 7 days (Checkout)');
+    expect(stats.text).toContain('Time to acknowledge: median 4.0 min, 90th percentile 10.0 min');
+    expect(stats.text).toContain(`<@${ADA}>: 2 pages`);
+    expect((await h.slack.command(BOB, 'stats nowhere 7d')).text).toContain('No team or service `nowhere`');
+    expect((await h.slack.command(BOB, 'stats 12d')).text).toContain('Periods: 7d, 30d or 90d');
+    const audit = await h.slack.command(BOB, 'audit');
+    expect(audit.text).toContain(`<@${ADA}> *incident.acknowledge* incident:2`);
+    expect((await h.slack.command(BOB, 'audit payments-primary')).text).toContain('*rotation.create* rotation:payments-primary');
+    expect((await h.slack.command('U0STRANGER', 'audit')).text).toContain('not shown to you');
+  });
 });

@@ -1,7 +1,10 @@
-import { services } from '../../db/schema.js';
+import { desc, eq } from 'drizzle-orm';
+import { auditLog, services } from '../../db/schema.js';
+import { slackDate } from '../views/format.js';
 import { InvalidChange } from '../../domain/schedule-rules.js';
 import { PermissionDenied } from '../../domain/permissions.js';
 import { declareModal } from '../views/schedule-modals.js';
+import { statsMessage } from '../views/stats.js';
 import type { RenderedMessage } from '../views/incident-card.js';
 import type { Subcommand } from './schedule-commands.js';
 
@@ -31,6 +34,32 @@ export const INCIDENT_SUBCOMMANDS: Record<string, Subcommand> = {
       if (err instanceof PermissionDenied) return say(err.message);
       return refusal(err);
     }
+  },
+
+  stats: async (ctx) => {
+    const period = ctx.args.find((a) => /^\d+d$/.test(a)) ?? '30d';
+    const days = Number(period.slice(0, -1));
+    if (![7, 30, 90].includes(days)) return say('Periods: 7d, 30d or 90d.');
+    const scope = ctx.args.find((a) => a !== period);
+    const result = ctx.deps.stats.incidents({ scope, days });
+    if (!result) return say(`No team or service \`${scope}\`.`);
+    return statsMessage(result.scopeName, days, result.stats);
+  },
+
+  audit: async (ctx) => {
+    if (!ctx.deps.changes.actor(ctx.userId)) return say('Baton does not know you yet, so the audit log is not shown to you.');
+    const target = ctx.args[0] ? `rotation:${ctx.args[0].toLowerCase()}` : null;
+    const rows = ctx.deps.db
+      .select()
+      .from(auditLog)
+      .where(target ? eq(auditLog.target, target) : undefined)
+      .orderBy(desc(auditLog.id))
+      .limit(20)
+      .all();
+    if (rows.length === 0) return say(target ? `Nothing in the audit log for \`${target}\`.` : 'The audit log is empty.');
+    const who = (actor: string) => (/^[UW][A-Z0-9]+$/.test(actor) ? `<@${actor}>` : `\`${actor.slice(0, 60)}\``);
+    const lines = rows.map((r) => `${slackDate(r.at)} ${who(r.actor)} *${r.action}* ${r.target}`);
+    return say(`*Audit log${target ? ` for ${target}` : ''}* (newest first, last ${rows.length})\n${lines.join('\n')}`.slice(0, 2900));
   },
 
   declare: async (ctx) => {
