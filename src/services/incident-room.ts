@@ -50,7 +50,8 @@ export class IncidentRoomService {
 
   /** `/oncall declare`: an incident opened by hand, paged like any other and always given a channel. */
   async declare(actorId: string, input: { title: string; severity: Severity; serviceId: string }): Promise<number> {
-    const actor = this.requireUser(actorId);
+    // Anyone in the workspace may declare: a person who sees a fire should not need a Baton account first.
+    const actor = { id: actorId };
     const service = this.db.select().from(services).where(eq(services.id, input.serviceId)).get();
     if (!service) throw new InvalidChange({ service: 'Pick a service.' });
     if (!input.title.trim()) throw new InvalidChange({ title: 'Give the incident a title.' });
@@ -117,7 +118,8 @@ export class IncidentRoomService {
 
   /** `/oncall page @user|rotation <message>`: more responders, paged by DM and invited to the channel. */
   page(actorId: string, channelId: string, target: { userId?: string; rotation?: string }, message: string): string[] {
-    const actor = this.requireUser(actorId);
+    // Anyone may bring in help.
+    const actor = { id: actorId };
     const incident = this.requireIncident(channelId);
     const now = this.now();
     let userIds: string[] = [];

@@ -77,5 +77,10 @@ describe('incident channels', () => {
     expect(calls('conversations.create').map((c) => c.args.name)).toEqual(['inc-20261118-1-payments-are-failing-2']);
     expect(h.baton.db.select().from(incidents).get()).toMatchObject({ source: 'declared', severity: 'error', title: 'Payments are failing' });
     expect(h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'incident.declare')).all()).toMatchObject([{ actor: ADA }]);
+    // Anyone may declare, even someone Baton does not know.
+    h.slack.standin.addUser('U0VISITOR01', { name: 'Visitor', tz: 'UTC' });
+    const visitor = await h.slack.openModal('U0VISITOR01', 'declare');
+    expect((await visitor.set('title', 'The website is down').submit()).closed).toBe(true);
+    await h.slack.expectDM(ADA, 'The website is down');
   });
 });

@@ -63,7 +63,6 @@ export const INCIDENT_SUBCOMMANDS: Record<string, Subcommand> = {
   },
 
   declare: async (ctx) => {
-    if (!ctx.deps.changes.actor(ctx.userId)) return say('Baton does not know you yet. Ask an admin to add you under `users` in the config file.');
     const list = ctx.deps.db.select({ id: services.id, name: services.name }).from(services).all();
     if (list.length === 0) return say('Declare a service in the config file first.');
     await ctx.client.views.open({ trigger_id: ctx.triggerId, view: declareModal(list) });
