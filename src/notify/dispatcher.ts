@@ -42,6 +42,9 @@ class Deferred extends Error {
   }
 }
 
+/** Card updates to one channel at most this often. */
+export const CHANNEL_UPDATE_SPACING_MS = 1000;
+
 /** Per person, per contact method, per 15 minutes: more than this is bundled into one message. */
 export const PHONE_THROTTLE = { windowMs: 15 * 60_000, 'twilio.voice': 3, 'twilio.sms': 5 } as const;
 
@@ -60,6 +63,8 @@ export class OutboxDispatcher {
   private again = false;
   private closed = false;
   readonly stats: DispatcherStats = { sent: 0, retried: 0, failed: 0 };
+  /** When each channel last got a card update: pacing only, so it may live in memory. */
+  private readonly lastUpdate = new Map<string, { at: number; incidentId: number }>();
 
   constructor(
     private readonly db: DB,
@@ -253,6 +258,20 @@ export class OutboxDispatcher {
       }
       case 'slack.refresh': {
         const messages = this.db.select().from(incidentMessages).where(eq(incidentMessages.incidentId, message.incidentId)).all();
+        // Slack allows about one message per second per channel: card updates for many incidents in one
+        // channel are spaced out (the refresh is coalesced meanwhile, so the card still shows the latest state).
+        const now = this.clock.now().getTime();
+        // Successive updates of one incident (a person clicking) are not held back; other incidents' are.
+        const busy = Math.max(
+          0,
+          ...messages.map((m) => {
+            const last = this.lastUpdate.get(m.channel);
+            return last && last.incidentId !== message.incidentId ? last.at + CHANNEL_UPDATE_SPACING_MS : 0;
+          }),
+        );
+        if (busy > now) throw new Deferred(busy, 'spacing updates in a busy channel');
+        for (const m of messages) this.lastUpdate.set(m.channel, { at: now, incidentId: message.incidentId });
+        if (this.lastUpdate.size > 10_000) this.lastUpdate.clear();
         for (const m of messages) {
           const card = incidentCard(view);
           try {

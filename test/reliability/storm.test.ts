@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alerts, incidents } from '../../src/db/schema.js';
-import { ADA } from '../support/config.js';
+import { ADA, TEAM_CHANNEL } from '../support/config.js';
 import { fixture } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -51,4 +51,45 @@ describe('an alert storm', () => {
     // Card updates for alert-only changes are throttled per incident, not one per payload.
     expect(h.slack.standin.calls.filter((c) => c.method === 'chat.update').length).toBeLessThan(200);
   }, 60_000);
+});
+
+describe('card updates in a busy channel', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    h.slack.expectNoContractViolations();
+    await h.stop();
+  });
+
+  it('are spaced a second apart across incidents, so Slack\'s per-channel limit is not hit', async () => {
+    const group = (name: string) => {
+      const body = structuredClone(fixture('alertmanager/v0.25-firing.json').body) as { groupKey: string; alerts: { fingerprint: string }[]; commonAnnotations: Record<string, string> };
+      body.groupKey = `{}:{alertname="${name}"}`;
+      body.alerts[0]!.fingerprint = name;
+      body.commonAnnotations = { ...body.commonAnnotations, summary: `${name} is failing` };
+      return body;
+    };
+    await h.postAlertmanager(group('Alpha'));
+    await h.postAlertmanager(group('Beta'));
+    const alpha = await h.slack.expectDM(ADA, 'Alpha is failing');
+    const beta = await h.slack.expectDM(ADA, 'Beta is failing');
+    const betaCard = await h.slack.expectChannelMessage(TEAM_CHANNEL, 'Beta is failing');
+    h.clock.advanceSeconds(5);
+    await h.baton.drain();
+
+    await alpha.click('Acknowledge', { as: ADA });
+    await alpha.waitForUpdate(/Acknowledged/);
+    await beta.click('Acknowledge', { as: ADA });
+    // The click is acknowledged to Slack before it is acted on: wait for the act, then let the outbox run.
+    await h.slack.standin.waitFor(() => h.baton.db.select().from(incidents).all().every((i) => i.status === 'acknowledged'));
+    await h.baton.drain();
+    // Alpha's card in the team channel was just updated: Beta's waits its turn (still correct once sent).
+    expect(betaCard.text).toContain('Triggered');
+    h.clock.advanceSeconds(1);
+    await h.baton.drain();
+    await betaCard.waitForUpdate(/Acknowledged/);
+    await beta.waitForUpdate(/Acknowledged/);
+  });
 });
