@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { withGeneratedIds } from './slack-requests.js';
 
 /**
  * A local stand-in for the Slack Web API. It answers the way Slack answers and checks Slack's contract
@@ -31,13 +32,53 @@ export interface StoredMessage {
   deleted?: boolean;
 }
 
+/** A modal as Slack keeps it: opened with a trigger, then replaced by views.update or a response_action. */
 export interface OpenedView {
   id: string;
+  /** The person it was opened for (the trigger's user). */
   userId: string;
+  /** The view as Slack shows it now: the app's JSON, with generated block_ids and action_ids filled in. */
   view: Record<string, unknown>;
+  /** Changes on every update; views.update with a stale hash gets hash_conflict. */
   hash: string;
+  openedAt: number;
+  /** The stack it belongs to: its root view, and the view it was pushed over (null for a root). */
+  rootViewId: string;
+  previousViewId: string | null;
+  externalId?: string;
+  /** Set once the person can no longer see it (submitted and closed, or cleared). */
+  closed?: boolean;
+  /** Stand-in-wide counter, bumped whenever the view is opened, updated, pushed or shown again: which view changed last. */
+  seq: number;
   /** Earlier versions, oldest first. */
   history: Record<string, unknown>[];
+}
+
+export interface EphemeralMessage {
+  channel: string;
+  user: string;
+  text: string;
+  blocks: unknown[] | undefined;
+  ts: string;
+  at: number;
+}
+
+export interface Usergroup {
+  id: string;
+  handle: string;
+  users: string[];
+}
+
+/** What Slack does with the app's answer to a view_submission. */
+export interface SubmissionOutcome {
+  /** The submitted view closed (an empty answer, or response_action clear). */
+  closed: boolean;
+  /** response_action errors: messages by block_id, shown under the fields. */
+  errors: Record<string, string> | null;
+  /** response_action update or push: the view now shown. */
+  view: OpenedView | null;
+  /** Why Slack would refuse the answer (also recorded in violations), or null. */
+  refused: string | null;
 }
 
 export interface ResponseUrlPost {
@@ -57,46 +98,135 @@ type Args = Record<string, unknown>;
 
 const MAX_BODY = 1024 * 1024;
 const BLOCK_TYPES = new Set(['section', 'actions', 'context', 'divider', 'header', 'image', 'input', 'rich_text', 'file', 'video']);
-const INTERACTIVE = new Set(['button', 'static_select', 'external_select', 'users_select', 'conversations_select', 'channels_select', 'overflow', 'datepicker', 'timepicker', 'datetimepicker', 'checkboxes', 'radio_buttons', 'plain_text_input', 'multi_static_select', 'multi_users_select']);
+const SELECTS = ['static_select', 'external_select', 'users_select', 'conversations_select', 'channels_select'];
+const MULTI_SELECTS = ['multi_static_select', 'multi_external_select', 'multi_users_select', 'multi_conversations_select', 'multi_channels_select'];
+const TEXT_INPUTS = ['plain_text_input', 'email_text_input', 'url_text_input', 'number_input', 'rich_text_input'];
+const PICKERS = ['datepicker', 'timepicker', 'datetimepicker', 'checkboxes', 'radio_buttons'];
+/** Elements that send interactions and carry an action_id. */
+const INTERACTIVE = new Set(['button', 'overflow', 'file_input', ...SELECTS, ...MULTI_SELECTS, ...TEXT_INPUTS, ...PICKERS]);
+/** What an input block may hold (no buttons or overflow menus). */
+const INPUT_ELEMENTS = new Set(['file_input', ...SELECTS, ...MULTI_SELECTS, ...TEXT_INPUTS, ...PICKERS]);
+const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+type TextObject = { type?: unknown; text?: unknown };
+const isObject = (x: unknown): x is Record<string, unknown> => !!x && typeof x === 'object' && !Array.isArray(x);
+/** A plain_text object of 1..max characters; returns the problem, or null. */
+function plainTextProblem(t: unknown, max: number, what: string): string | null {
+  const text = t as TextObject | undefined;
+  if (!isObject(text) || text.type !== 'plain_text') return `${what} must be plain_text`;
+  if (typeof text.text !== 'string' || text.text.length === 0) return `${what} is empty`;
+  if (text.text.length > max) return `${what} longer than ${max}`;
+  return null;
+}
 
 /** Checks blocks against Slack's published Block Kit limits; returns every problem found. */
 export function checkBlocks(blocks: unknown, opts: { maxBlocks: number }): string[] {
   if (!Array.isArray(blocks)) return ['blocks must be an array'];
   const problems: string[] = [];
+  const add = (p: string | null) => void (p && problems.push(p));
   if (blocks.length > opts.maxBlocks) problems.push(`${blocks.length} blocks; at most ${opts.maxBlocks} allowed`);
   const blockIds = new Set<string>();
   // Slack requires an action_id to be unique within its block, not across the message.
   let actionIds = new Set<string>();
   const textOf = (t: unknown) => (t && typeof t === 'object' ? String((t as { text?: unknown }).text ?? '') : '');
+
+  /** Options of selects (plain_text only, at most 100), or of checkboxes and radio buttons (mrkdwn allowed, at most 10). */
+  const checkOptions = (el: Record<string, unknown>, where: string): { value?: unknown }[] => {
+    const type = String(el.type);
+    const isSelect = type === 'static_select' || type === 'multi_static_select';
+    const max = isSelect ? 100 : 10;
+    const hasOptions = el.options !== undefined;
+    const hasGroups = isSelect && el.option_groups !== undefined;
+    if (!hasOptions && !hasGroups) {
+      problems.push(`${where}: ${isSelect ? 'a select needs options or option_groups' : `${type} needs options`}`);
+      return [];
+    }
+    if (hasOptions && hasGroups) problems.push(`${where}: give options or option_groups, not both`);
+    const checkList = (list: unknown, at: string): { value?: unknown }[] => {
+      if (!Array.isArray(list)) return void problems.push(`${at}: options must be an array`), [];
+      if (list.length === 0) problems.push(`${at}: needs at least one option`);
+      if (list.length > max) problems.push(`${at}: more than ${max} options`);
+      return list.map((o: unknown, j) => {
+        const w = `${at}.options[${j}]`;
+        if (!isObject(o)) return void problems.push(`${w}: not an object`), {};
+        const text = o.text as TextObject | undefined;
+        if (!isObject(text) || (isSelect ? text.type !== 'plain_text' : text.type !== 'plain_text' && text.type !== 'mrkdwn')) {
+          problems.push(`${w}: option text must be ${isSelect ? 'plain_text' : 'plain_text or mrkdwn'}`);
+        } else if (String(text.text ?? '').length > 75) problems.push(`${w}: option text longer than 75`);
+        if (typeof o.value !== 'string' || o.value.length > 150) problems.push(`${w}: option value missing or longer than 150`);
+        if (o.description !== undefined) add(plainTextProblem(o.description, 75, `${w}: description`));
+        return o;
+      });
+    };
+    const all: { value?: unknown }[] = [];
+    if (hasOptions) all.push(...checkList(el.options, where));
+    if (hasGroups) {
+      const groups = el.option_groups;
+      if (!Array.isArray(groups) || groups.length === 0) problems.push(`${where}: option_groups must be a non-empty array`);
+      else {
+        if (groups.length > 100) problems.push(`${where}: more than 100 option_groups`);
+        groups.forEach((g: unknown, j) => {
+          const w = `${where}.option_groups[${j}]`;
+          if (!isObject(g)) return void problems.push(`${w}: not an object`);
+          add(plainTextProblem(g.label, 75, `${w}: label`));
+          all.push(...checkList(g.options, w));
+        });
+      }
+    }
+    return all;
+  };
+
   const checkElement = (el: Record<string, unknown>, where: string) => {
+    if (!isObject(el)) return void problems.push(`${where}: not an object`);
+    const type = String(el.type);
     const actionId = el.action_id;
-    if (INTERACTIVE.has(String(el.type))) {
-      if (typeof actionId === 'string') {
+    if (INTERACTIVE.has(type) && actionId !== undefined) {
+      if (typeof actionId !== 'string' || actionId.length === 0) problems.push(`${where}: action_id must be a non-empty string`);
+      else {
         if (actionId.length > 255) problems.push(`${where}: action_id longer than 255`);
         if (actionIds.has(actionId)) problems.push(`${where}: duplicate action_id "${actionId}"`);
         actionIds.add(actionId);
       }
     }
-    if (el.type === 'static_select' || el.type === 'multi_static_select') {
-      const options = el.options as { text?: { type?: string; text?: string }; value?: string }[] | undefined;
-      if (!Array.isArray(options) && !Array.isArray(el.option_groups)) problems.push(`${where}: a select needs options or option_groups`);
-      if (Array.isArray(options)) {
-        if (options.length === 0) problems.push(`${where}: a select needs at least one option`);
-        if (options.length > 100) problems.push(`${where}: more than 100 options`);
-        options.forEach((o, j) => {
-          if (o.text?.type !== 'plain_text') problems.push(`${where}.options[${j}]: option text must be plain_text`);
-          if ((o.text?.text ?? '').length > 75) problems.push(`${where}.options[${j}]: option text longer than 75`);
-          if (typeof o.value !== 'string' || o.value.length > 150) problems.push(`${where}.options[${j}]: option value missing or longer than 150`);
-        });
-        const initial = el.initial_option as { value?: string } | undefined;
-        if (initial && !options.some((o) => o.value === initial.value)) problems.push(`${where}: initial_option is not one of the options`);
+    if (el.placeholder !== undefined) add(plainTextProblem(el.placeholder, 150, `${where}: placeholder`));
+    if (type === 'static_select' || type === 'multi_static_select' || type === 'checkboxes' || type === 'radio_buttons') {
+      const options = checkOptions(el, where);
+      const values = new Set(options.map((o) => o.value));
+      const initial = el.initial_option;
+      if (initial !== undefined && (type === 'multi_static_select' || type === 'checkboxes')) problems.push(`${where}: ${type} takes initial_options, not initial_option`);
+      else if (initial !== undefined && (!isObject(initial) || !values.has(initial.value))) problems.push(`${where}: initial_option is not one of the options`);
+      const initials = el.initial_options;
+      if (initials !== undefined && (type === 'static_select' || type === 'radio_buttons')) problems.push(`${where}: ${type} takes initial_option, not initial_options`);
+      else if (initials !== undefined && (!Array.isArray(initials) || initials.some((o: unknown) => !isObject(o) || !values.has(o.value)))) {
+        problems.push(`${where}: initial_options must all be among the options`);
       }
     }
-    if (el.initial_user !== undefined && typeof el.initial_user !== 'string') problems.push(`${where}: initial_user must be a user ID`);
-    if (el.type === 'datepicker' && el.initial_date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(String(el.initial_date))) problems.push(`${where}: initial_date must be YYYY-MM-DD`);
-    if (el.type === 'timepicker' && el.initial_time !== undefined && !/^\d{2}:\d{2}$/.test(String(el.initial_time))) problems.push(`${where}: initial_time must be HH:mm`);
-    if (el.type === 'datetimepicker' && el.initial_date_time !== undefined && !Number.isInteger(el.initial_date_time)) problems.push(`${where}: initial_date_time must be whole seconds`);
-    if (el.type === 'button') {
+    if (MULTI_SELECTS.includes(type) && el.max_selected_items !== undefined && !(Number.isInteger(el.max_selected_items) && Number(el.max_selected_items) >= 1)) {
+      problems.push(`${where}: max_selected_items must be a whole number of at least 1`);
+    }
+    for (const key of ['initial_user', 'initial_conversation', 'initial_channel'] as const) {
+      if (el[key] !== undefined && (typeof el[key] !== 'string' || el[key] === '')) problems.push(`${where}: ${key} must be an ID string`);
+    }
+    for (const key of ['initial_users', 'initial_conversations', 'initial_channels'] as const) {
+      if (el[key] !== undefined && (!Array.isArray(el[key]) || (el[key] as unknown[]).some((u) => typeof u !== 'string'))) problems.push(`${where}: ${key} must be a list of IDs`);
+    }
+    if (type === 'datepicker' && el.initial_date !== undefined && !DATE.test(String(el.initial_date))) problems.push(`${where}: initial_date must be YYYY-MM-DD`);
+    if (type === 'timepicker' && el.initial_time !== undefined && !TIME.test(String(el.initial_time))) problems.push(`${where}: initial_time must be HH:mm`);
+    if (type === 'datetimepicker' && el.initial_date_time !== undefined) {
+      const t = el.initial_date_time;
+      if (typeof t !== 'number' || !Number.isInteger(t) || t < 0) problems.push(`${where}: initial_date_time must be whole seconds since the epoch`);
+      else if (t > 9_999_999_999) problems.push(`${where}: initial_date_time must be in seconds, not milliseconds`);
+    }
+    if (type === 'plain_text_input') {
+      if (el.initial_value !== undefined && typeof el.initial_value !== 'string') problems.push(`${where}: initial_value must be a string`);
+      const min = el.min_length;
+      const max = el.max_length;
+      if (min !== undefined && !(Number.isInteger(min) && Number(min) >= 0 && Number(min) <= 3000)) problems.push(`${where}: min_length must be 0..3000`);
+      if (max !== undefined && !(Number.isInteger(max) && Number(max) >= 1 && Number(max) <= 3000)) problems.push(`${where}: max_length must be 1..3000`);
+      if (typeof min === 'number' && typeof max === 'number' && min > max) problems.push(`${where}: min_length is more than max_length`);
+    }
+    if (type === 'button') {
       const text = el.text as { type?: string; text?: string } | undefined;
       if (!text || text.type !== 'plain_text') problems.push(`${where}: button text must be plain_text`);
       else if ((text.text ?? '').length > 75) problems.push(`${where}: button text longer than 75`);
@@ -145,16 +275,17 @@ export function checkBlocks(blocks: unknown, opts: { maxBlocks: number }): strin
         break;
       }
       case 'input': {
-        const label = block.label as { type?: string; text?: string } | undefined;
-        if (!label || label.type !== 'plain_text') problems.push(`${where}: input label must be plain_text`);
-        else if ((label.text ?? '').length > 2000) problems.push(`${where}: input label longer than 2000`);
+        add(plainTextProblem(block.label, 2000, `${where}: input label`));
         const element = block.element as Record<string, unknown> | undefined;
-        if (!element || !INTERACTIVE.has(String(element.type))) problems.push(`${where}: input needs a supported element`);
+        if (!isObject(element)) problems.push(`${where}: input needs an element`);
+        else if (!INPUT_ELEMENTS.has(String(element.type))) problems.push(`${where}: "${String(element.type)}" cannot be used in an input block`);
         else {
           if (typeof element.action_id !== 'string') problems.push(`${where}: input element needs an action_id`);
           checkElement(element, `${where}.element`);
         }
+        if (block.hint !== undefined) add(plainTextProblem(block.hint, 2000, `${where}: hint`));
         if (block.optional !== undefined && typeof block.optional !== 'boolean') problems.push(`${where}: optional must be a boolean`);
+        if (block.dispatch_action !== undefined && typeof block.dispatch_action !== 'boolean') problems.push(`${where}: dispatch_action must be a boolean`);
         break;
       }
       case 'actions': {
@@ -194,9 +325,12 @@ export class SlackStandIn {
   readonly responseUrlPosts: ResponseUrlPost[] = [];
   /** Modals as people see them: opened with a trigger, then replaced by views.update or a response_action. */
   readonly openedViews: OpenedView[] = [];
-  readonly ephemerals: { channel: string; user: string; text: string; blocks: unknown[] | undefined }[] = [];
-  private readonly triggers = new Map<string, { userId: string; used: boolean }>();
-  private readonly usergroups = new Map<string, string[]>();
+  readonly ephemerals: EphemeralMessage[] = [];
+  private readonly triggers = new Map<string, { userId: string; used: boolean; issuedAt: number; viewId?: string }>();
+  private readonly usergroups = new Map<string, Usergroup>();
+  /** Groups set up with addUsergroup, and their members then; reset() goes back to these. */
+  private readonly presetUsergroups = new Map<string, string[]>();
+  private viewSeq = 0;
   private readonly stored: StoredMessage[] = [];
   private readonly channels = new Map<string, string>();
   private readonly users = new Map<string, { name: string; tz: string }>();
@@ -213,7 +347,7 @@ export class SlackStandIn {
   private constructor(
     private readonly server: Server,
     readonly url: string,
-    private readonly opts: { token?: string; strictUsers?: boolean },
+    private readonly opts: { token?: string; strictUsers?: boolean; triggerTtlMs?: number },
   ) {
     this.events.setMaxListeners(0);
   }
@@ -222,7 +356,8 @@ export class SlackStandIn {
     return `${this.url}/api/`;
   }
 
-  static async start(opts: { port?: number; token?: string; users?: Record<string, { name: string; tz: string }>; strictUsers?: boolean } = {}): Promise<SlackStandIn> {
+  /** `triggerTtlMs`: how long a trigger_id stays usable (Slack: 3 s). */
+  static async start(opts: { port?: number; token?: string; users?: Record<string, { name: string; tz: string }>; strictUsers?: boolean; triggerTtlMs?: number } = {}): Promise<SlackStandIn> {
     let standin: SlackStandIn | null = null;
     const server = createServer((req, res) => {
       standin!.handle(req, res).catch((err: unknown) => {
@@ -235,7 +370,7 @@ export class SlackStandIn {
       server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
     });
     const { port } = server.address() as AddressInfo;
-    standin = new SlackStandIn(server, `http://127.0.0.1:${port}`, { token: opts.token, strictUsers: opts.strictUsers });
+    standin = new SlackStandIn(server, `http://127.0.0.1:${port}`, { token: opts.token, strictUsers: opts.strictUsers, triggerTtlMs: opts.triggerTtlMs });
     server.on('upgrade', (req, socket, head) => standin!.upgrade(req, socket, head));
     for (const [id, user] of Object.entries(opts.users ?? {})) standin.addUser(id, user);
     return standin;
@@ -268,38 +403,131 @@ export class SlackStandIn {
     return `${this.url}/response/${id}`;
   }
 
-  /** Slack hands out a trigger_id with each command or click; views.open accepts each once. */
-  registerTrigger(triggerId: string, userId: string): void {
-    this.triggers.set(triggerId, { userId, used: false });
+  /**
+   * Slack hands out a trigger_id with each command, click or submission; views.open and views.push accept
+   * each once, within 3 seconds. `viewId`: the modal the interaction came from (views.push stacks on it).
+   */
+  registerTrigger(triggerId: string, userId: string, opts: { viewId?: string } = {}): void {
+    this.triggers.set(triggerId, { userId, used: false, issuedAt: Date.now(), ...(opts.viewId ? { viewId: opts.viewId } : {}) });
   }
 
-  /** The latest view shown to a person, as a client would display it. */
+  /** The latest view shown to a person and still open, as a client would display it. */
   currentView(userId: string): OpenedView | undefined {
-    return [...this.openedViews].reverse().find((v) => v.userId === userId);
+    return this.openedViews.filter((v) => v.userId === userId && !v.closed).sort((a, b) => b.seq - a.seq)[0];
   }
 
-  /** A response_action from the app replaces the view the person submitted, as Slack does. */
+  view(viewId: string): OpenedView | undefined {
+    return this.openedViews.find((v) => v.id === viewId);
+  }
+
+  /** The last value of the counter in OpenedView.seq: views with a higher seq changed after this call. */
+  get viewChanges(): number {
+    return this.viewSeq;
+  }
+
+  /** A response_action update from the app replaces the view the person submitted, as Slack does; null if refused. */
   replaceView(viewId: string, view: Record<string, unknown>): OpenedView | null {
-    const problems = this.viewProblems(view, 'modal');
+    const problems = this.modalProblems(view);
     if (problems.length > 0) {
       this.violations.push(`response_action view: ${problems.join('; ')}`);
       return null;
     }
-    const opened = this.openedViews.find((v) => v.id === viewId);
+    const opened = this.view(viewId);
     if (!opened) return null;
-    opened.history.push(opened.view);
-    opened.view = view;
-    opened.hash = randomBytes(6).toString('hex');
+    this.replace(opened, view);
     this.events.emit('response');
     return opened;
   }
 
-  addUsergroup(id: string, members: string[] = []): void {
-    this.usergroups.set(id, members);
+  /** A response_action push: a new view on top of the submitted one; null if refused. */
+  pushView(overViewId: string, view: Record<string, unknown>): OpenedView | null {
+    const under = this.view(overViewId);
+    if (!under) return null;
+    const problems = this.modalProblems(view);
+    if (this.stackDepth(under.rootViewId) >= 3) problems.push('a stack holds at most 3 views (push_limit_reached)');
+    if (problems.length > 0) {
+      this.violations.push(`response_action push: ${problems.join('; ')}`);
+      return null;
+    }
+    const pushed = this.addView(under.userId, view, under);
+    this.events.emit('response');
+    return pushed;
+  }
+
+  /** The person closes a view (or the app's empty answer to a submission closes it); `all` closes its whole stack. */
+  closeView(viewId: string, opts: { all?: boolean } = {}): void {
+    const opened = this.view(viewId);
+    if (!opened) return;
+    for (const v of this.openedViews) {
+      if (v.id === viewId || (opts.all && v.rootViewId === opened.rootViewId)) v.closed = true;
+    }
+    // Closing a pushed view shows the one under it again.
+    const under = !opts.all && opened.previousViewId ? this.view(opened.previousViewId) : undefined;
+    if (under && !under.closed) under.seq = this.viewSeq += 1;
+    this.events.emit('response');
+  }
+
+  /**
+   * Applies the app's answer to a view_submission of `viewId` as Slack would: close the view, show errors on
+   * fields (which must be input block_ids of the view), replace it (update) or stack a new one (push).
+   * Answers Slack would refuse are recorded in violations and leave the view as it was.
+   */
+  answerSubmission(viewId: string, answer: Record<string, unknown>): SubmissionOutcome {
+    const opened = this.view(viewId);
+    const refuse = (why: string): SubmissionOutcome => {
+      this.violations.push(`view_submission answer: ${why}`);
+      return { closed: false, errors: null, view: null, refused: why };
+    };
+    if (!opened) return refuse(`no view ${viewId}`);
+    const action = answer.response_action;
+    if (action === undefined) {
+      this.closeView(viewId);
+      return { closed: true, errors: null, view: null, refused: null };
+    }
+    switch (action) {
+      case 'clear':
+        this.closeView(viewId, { all: true });
+        return { closed: true, errors: null, view: null, refused: null };
+      case 'errors': {
+        const errors = answer.errors;
+        if (!isObject(errors) || Object.keys(errors).length === 0) return refuse('response_action errors needs a non-empty errors object');
+        const inputIds = new Set(((opened.view.blocks ?? []) as { type?: string; block_id?: string }[]).filter((b) => b?.type === 'input').map((b) => b.block_id));
+        const stray = Object.keys(errors).filter((k) => !inputIds.has(k));
+        if (stray.length > 0) return refuse(`errors name ${stray.map((k) => `"${k}"`).join(', ')}, which ${stray.length === 1 ? 'is not an input block' : 'are not input blocks'} of the view`);
+        const bad = Object.entries(errors).find(([, m]) => typeof m !== 'string' || m.length === 0);
+        if (bad) return refuse(`the error for "${bad[0]}" must be a non-empty string`);
+        return { closed: false, errors: errors as Record<string, string>, view: null, refused: null };
+      }
+      case 'update':
+      case 'push': {
+        const view = answer.view;
+        if (!isObject(view) || view.type !== 'modal') return refuse(`response_action ${action} needs a modal view`);
+        const next = action === 'update' ? this.replaceView(viewId, view) : this.pushView(viewId, view);
+        if (!next) return { closed: false, errors: null, view: null, refused: this.violations[this.violations.length - 1] ?? 'refused' };
+        return { closed: false, errors: null, view: next, refused: null };
+      }
+      default:
+        return refuse(`unknown response_action "${String(action)}"`);
+    }
+  }
+
+  /**
+   * A user group, as made in Slack's admin UI. Once any group is added this way, usergroups.users.update on an
+   * unknown ID is refused with no_such_subteam. (The older form `addUsergroup(id, members)` still works.)
+   */
+  addUsergroup(id: string, handle?: string | string[], members: string[] = []): void {
+    const users = Array.isArray(handle) ? handle : members;
+    const group = { id, handle: typeof handle === 'string' ? handle : id.toLowerCase(), users: [...users] };
+    this.usergroups.set(id, group);
+    this.presetUsergroups.set(id, [...users]);
   }
 
   usergroupMembers(id: string): string[] {
-    return this.usergroups.get(id) ?? [];
+    return [...(this.usergroups.get(id)?.users ?? [])];
+  }
+
+  usergroupList(): Usergroup[] {
+    return [...this.usergroups.values()].map((g) => ({ ...g, users: [...g.users] }));
   }
 
   failNext(method: string, opts: { status: 429 | 500 | 503; retryAfter?: number; times?: number }): void {
@@ -349,6 +577,9 @@ export class SlackStandIn {
     this.stored.length = 0;
     this.openedViews.length = 0;
     this.ephemerals.length = 0;
+    this.triggers.clear();
+    for (const id of [...this.usergroups.keys()]) if (!this.presetUsergroups.has(id)) this.usergroups.delete(id);
+    for (const [id, users] of this.presetUsergroups) this.usergroups.get(id)!.users = [...users];
     this.failures.clear();
     this.down = false;
   }
@@ -510,8 +741,11 @@ export class SlackStandIn {
         if (missing) return missing;
         const invalid = this.checkContent(args, 50);
         if (invalid) return invalid;
-        this.ephemerals.push({ channel: String(args.channel), user: String(args.user), text: String(args.text ?? ''), blocks: args.blocks as unknown[] | undefined });
-        return { ok: true, message_ts: this.nextTs() };
+        const unknown = this.unknownUser(String(args.user));
+        if (unknown) return unknown;
+        const ts = this.nextTs();
+        this.ephemerals.push({ channel: String(args.channel), user: String(args.user), text: String(args.text ?? ''), blocks: args.blocks as unknown[] | undefined, ts, at: Date.now() });
+        return { ok: true, message_ts: ts };
       }
       case 'conversations.open': {
         const users = String(args.users ?? '').split(',').filter(Boolean);
@@ -549,44 +783,36 @@ export class SlackStandIn {
       case 'views.publish': {
         const missing = required(args, ['user_id', 'view']);
         if (missing) return missing;
-        return this.checkView(args.view, 'home');
+        const invalid = this.checkView(args.view, 'home');
+        return invalid ?? { ok: true, view: { id: `V${randomBytes(4).toString('hex').toUpperCase()}`, ...(args.view as object) } };
       }
       case 'views.open':
-      case 'views.push': {
-        const missing = required(args, ['trigger_id', 'view']);
+      case 'views.push':
+        return this.openView(method, args);
+      case 'views.update':
+        return this.updateView(args);
+      case 'usergroups.list':
+        return { ok: true, usergroups: [...this.usergroups.values()].map((g) => this.usergroupJson(g, args.include_users === true || args.include_users === 'true' || args.include_users === '1')) };
+      case 'usergroups.users.list': {
+        const missing = required(args, ['usergroup']);
         if (missing) return missing;
-        const trigger = this.triggers.get(String(args.trigger_id));
-        if (!trigger) return { ok: false, error: 'invalid_trigger_id' };
-        if (trigger.used) return { ok: false, error: 'trigger_exchanged' };
-        const answer = this.checkView(args.view, 'modal');
-        if (!answer.ok) return answer;
-        trigger.used = true;
-        const opened: OpenedView = { id: String((answer.view as { id: string }).id), userId: trigger.userId, view: args.view as Record<string, unknown>, hash: randomBytes(6).toString('hex'), history: [] };
-        this.openedViews.push(opened);
-        return { ok: true, view: { ...(answer.view as object), hash: opened.hash, state: { values: {} } } };
-      }
-      case 'views.update': {
-        const missing = required(args, ['view']);
-        if (missing) return missing;
-        const opened = this.openedViews.find((v) => v.id === args.view_id);
-        if (!opened) return { ok: false, error: args.view_id === undefined && args.external_id === undefined ? 'invalid_arguments' : 'not_found' };
-        if (args.hash !== undefined && args.hash !== opened.hash) return { ok: false, error: 'hash_conflict' };
-        const answer = this.checkView(args.view, 'modal');
-        if (!answer.ok) return answer;
-        opened.history.push(opened.view);
-        opened.view = args.view as Record<string, unknown>;
-        opened.hash = randomBytes(6).toString('hex');
-        return { ok: true, view: { ...(answer.view as object), id: opened.id, hash: opened.hash } };
+        const group = this.usergroups.get(String(args.usergroup));
+        if (!group && this.presetUsergroups.size > 0) return { ok: false, error: 'no_such_subteam' };
+        return { ok: true, users: [...(group?.users ?? [])] };
       }
       case 'usergroups.users.update': {
-        const missing = required(args, ['usergroup', 'users']);
-        if (missing) return missing.error === 'invalid_arguments' && args.users === '' ? { ok: false, error: 'no_users_provided' } : missing;
-        const members = String(args.users).split(',').map((u) => u.trim()).filter(Boolean);
+        const missing = required(args, ['usergroup']) ?? (args.users === undefined ? required(args, ['users']) : null);
+        if (missing) return missing;
+        // Slack will not empty a group this way: users is required and must name someone.
+        const members = String(args.users ?? '').split(',').map((u) => u.trim()).filter(Boolean);
         if (members.length === 0) return { ok: false, error: 'no_users_provided' };
+        if (members.some((u) => !/^[UW][A-Z0-9]+$/.test(u) || (this.opts.strictUsers && !this.users.has(u)))) return { ok: false, error: 'invalid_users' };
         const id = String(args.usergroup);
-        if (this.usergroups.size > 0 && !this.usergroups.has(id)) return { ok: false, error: 'no_such_subteam' };
-        this.usergroups.set(id, members);
-        return { ok: true, usergroup: { id, users: members } };
+        if (!this.usergroups.has(id) && this.presetUsergroups.size > 0) return { ok: false, error: 'no_such_subteam' };
+        const group = this.usergroups.get(id) ?? { id, handle: id.toLowerCase(), users: [] };
+        group.users = [...new Set(members)];
+        this.usergroups.set(id, group);
+        return { ok: true, usergroup: this.usergroupJson(group, true) };
       }
       default:
         return { ok: false, error: 'unknown_method' };
@@ -649,28 +875,142 @@ export class SlackStandIn {
     return null;
   }
 
-  private checkView(view: unknown, type: 'home' | 'modal'): Answer {
-    const v = view as { type?: string } | undefined;
-    if (!v || v.type !== type) return { ok: false, error: 'invalid_arguments', response_metadata: { messages: [`[ERROR] view.type must be ${type}`] } };
-    const problems = this.viewProblems(v as Record<string, unknown>, type);
-    if (problems.length > 0) return { ok: false, error: 'invalid_blocks', response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } };
-    return { ok: true, view: { id: `V${randomBytes(4).toString('hex').toUpperCase()}`, ...v } };
+  /** views.open, and views.push (which stacks on the modal the trigger came from, at most 3 deep). */
+  private openView(method: string, args: Args): Answer {
+    const missing = required(args, ['trigger_id', 'view']);
+    if (missing) return missing;
+    const trigger = this.triggers.get(String(args.trigger_id));
+    if (!trigger) return { ok: false, error: 'invalid_trigger_id' };
+    if (trigger.used) return { ok: false, error: 'trigger_exchanged' };
+    if (Date.now() - trigger.issuedAt > (this.opts.triggerTtlMs ?? 3000)) return { ok: false, error: 'expired_trigger_id' };
+    const invalid = this.checkView(args.view, 'modal');
+    if (invalid) return invalid;
+    const view = args.view as Record<string, unknown>;
+    if (typeof view.external_id === 'string' && view.external_id !== '' && this.openedViews.some((v) => v.externalId === view.external_id)) {
+      return { ok: false, error: 'duplicate_external_id' };
+    }
+    let under: OpenedView | undefined;
+    if (method === 'views.push') {
+      under = trigger.viewId ? this.view(trigger.viewId) : this.currentView(trigger.userId);
+      if (under?.closed) under = this.currentView(trigger.userId);
+      if (under && this.stackDepth(under.rootViewId) >= 3) return { ok: false, error: 'push_limit_reached' };
+    }
+    trigger.used = true;
+    const opened = this.addView(trigger.userId, view, under);
+    return { ok: true, view: this.viewJson(opened) };
   }
 
-  /** Block Kit limits plus the modal's own: title, submit and close at most 24 characters, submit when it has inputs. */
-  private viewProblems(view: Record<string, unknown>, type: 'home' | 'modal'): string[] {
-    const blocks = (view.blocks ?? []) as { type?: string }[];
-    const problems = checkBlocks(blocks, { maxBlocks: 100 });
-    if (type !== 'modal') return problems;
-    const title = view.title as { type?: string; text?: string } | undefined;
-    if (!title?.text || title.type !== 'plain_text' || title.text.length > 24) problems.push('modal title is required, plain_text and at most 24 characters');
-    for (const key of ['submit', 'close'] as const) {
-      const t = view[key] as { type?: string; text?: string } | undefined;
-      if (t !== undefined && (t.type !== 'plain_text' || !t.text || t.text.length > 24)) problems.push(`modal ${key} must be plain_text of at most 24 characters`);
+  private updateView(args: Args): Answer {
+    const missing = required(args, ['view']);
+    if (missing) return missing;
+    if ((args.view_id === undefined || args.view_id === '') && (args.external_id === undefined || args.external_id === '')) {
+      return { ok: false, error: 'invalid_arguments', response_metadata: { messages: ['[ERROR] either view_id or external_id is required'] } };
     }
-    if (Array.isArray(blocks) && blocks.some((b) => b?.type === 'input') && view.submit === undefined) problems.push('a modal with input blocks needs a submit button');
-    if (typeof view.callback_id === 'string' && view.callback_id.length > 255) problems.push('callback_id longer than 255');
-    if (typeof view.private_metadata === 'string' && view.private_metadata.length > 3000) problems.push('private_metadata longer than 3000');
+    const opened = args.view_id ? this.view(String(args.view_id)) : this.openedViews.find((v) => v.externalId === String(args.external_id));
+    if (!opened) return { ok: false, error: 'not_found' };
+    if (args.hash !== undefined && args.hash !== '' && args.hash !== opened.hash) return { ok: false, error: 'hash_conflict' };
+    const invalid = this.checkView(args.view, 'modal');
+    if (invalid) return invalid;
+    this.replace(opened, args.view as Record<string, unknown>);
+    return { ok: true, view: this.viewJson(opened) };
+  }
+
+  private addView(userId: string, view: Record<string, unknown>, under?: OpenedView): OpenedView {
+    const id = `V${randomBytes(5).toString('hex').toUpperCase()}`;
+    this.viewSeq += 1;
+    const opened: OpenedView = {
+      id,
+      userId,
+      view: withGeneratedIds(view),
+      hash: newHash(),
+      openedAt: Date.now(),
+      rootViewId: under?.rootViewId ?? id,
+      previousViewId: under?.id ?? null,
+      ...(typeof view.external_id === 'string' && view.external_id !== '' ? { externalId: view.external_id } : {}),
+      seq: this.viewSeq,
+      history: [],
+    };
+    this.openedViews.push(opened);
+    return opened;
+  }
+
+  private replace(opened: OpenedView, view: Record<string, unknown>): void {
+    this.viewSeq += 1;
+    opened.history.push(opened.view);
+    opened.view = withGeneratedIds(view);
+    opened.hash = newHash();
+    opened.seq = this.viewSeq;
+    if (typeof view.external_id === 'string' && view.external_id !== '') opened.externalId = view.external_id;
+  }
+
+  private stackDepth(rootViewId: string): number {
+    return this.openedViews.filter((v) => v.rootViewId === rootViewId && !v.closed).length;
+  }
+
+  /** A view as Slack's views.* methods answer it. */
+  private viewJson(opened: OpenedView): Record<string, unknown> {
+    return {
+      ...opened.view,
+      id: opened.id,
+      team_id: 'T0BATON',
+      hash: opened.hash,
+      state: { values: {} },
+      private_metadata: opened.view.private_metadata ?? '',
+      callback_id: opened.view.callback_id ?? '',
+      external_id: opened.externalId ?? '',
+      previous_view_id: opened.previousViewId,
+      root_view_id: opened.rootViewId,
+      app_id: 'A0BATON',
+      bot_id: 'BBATON',
+    };
+  }
+
+  private usergroupJson(group: Usergroup, withUsers: boolean): Record<string, unknown> {
+    return {
+      id: group.id,
+      team_id: 'T0BATON',
+      is_usergroup: true,
+      name: group.handle,
+      handle: group.handle,
+      user_count: group.users.length,
+      ...(withUsers ? { users: [...group.users] } : {}),
+    };
+  }
+
+  /** Null when the view is fine; otherwise Slack's error answer. */
+  private checkView(view: unknown, type: 'home' | 'modal'): Answer | null {
+    if (!isObject(view) || view.type !== type) return { ok: false, error: 'invalid_arguments', response_metadata: { messages: [`[ERROR] view.type must be ${type}`] } };
+    const problems = type === 'modal' ? this.modalProblems(view) : checkBlocks(view.blocks, { maxBlocks: 100 });
+    if (problems.length > 0) return { ok: false, error: 'invalid_blocks', response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } };
+    return null;
+  }
+
+  /**
+   * Block Kit limits plus the modal's own: title (required), submit and close plain_text of at most 24
+   * characters, submit when it has inputs, callback_id at most 255, private_metadata at most 3000.
+   */
+  private modalProblems(view: Record<string, unknown>): string[] {
+    const problems = checkBlocks(view.blocks, { maxBlocks: 100 });
+    if (view.type !== 'modal') problems.push('view.type must be modal');
+    const title = plainTextProblem(view.title, 24, 'modal title');
+    if (title) problems.push(view.title === undefined ? 'a modal needs a title' : title);
+    for (const key of ['submit', 'close'] as const) {
+      if (view[key] !== undefined) {
+        const p = plainTextProblem(view[key], 24, `modal ${key}`);
+        if (p) problems.push(p);
+      }
+    }
+    if (Array.isArray(view.blocks) && view.blocks.some((b: unknown) => isObject(b) && b.type === 'input') && view.submit === undefined) {
+      problems.push('a modal with input blocks needs a submit button');
+    }
+    for (const [key, max] of [['callback_id', 255], ['private_metadata', 3000], ['external_id', 255]] as const) {
+      const value = view[key];
+      if (value !== undefined && typeof value !== 'string') problems.push(`${key} must be a string`);
+      else if (typeof value === 'string' && value.length > max) problems.push(`${key} longer than ${max}`);
+    }
+    for (const key of ['clear_on_close', 'notify_on_close'] as const) {
+      if (view[key] !== undefined && typeof view[key] !== 'boolean') problems.push(`${key} must be a boolean`);
+    }
     return problems;
   }
 
@@ -692,6 +1032,10 @@ export class SlackStandIn {
     this.tsCounter += 1;
     return `${this.tsBase + Math.floor(this.tsCounter / 1_000_000)}.${String(this.tsCounter % 1_000_000).padStart(6, '0')}`;
   }
+}
+
+function newHash(): string {
+  return `${Math.floor(Date.now() / 1000)}.${randomBytes(6).toString('hex')}`;
 }
 
 function required(args: Args, names: string[]): Answer | null {

@@ -1,9 +1,47 @@
 import { expect } from 'vitest';
-import { SlackStandIn, type StoredMessage } from '../../src/devtools/slack-standin.js';
-import { blockActionBody, eventCallbackBody, newTriggerId, postToSlackEndpoint, slashCommandBody, viewSubmissionBody, type InputState } from '../../src/devtools/slack-requests.js';
-import type { OpenedView } from '../../src/devtools/slack-standin.js';
+import { SlackStandIn, type EphemeralMessage, type OpenedView, type StoredMessage } from '../../src/devtools/slack-standin.js';
+import {
+  blockActionBody,
+  elementOptions,
+  eventCallbackBody,
+  modalInputs,
+  newTriggerId,
+  postToSlackEndpoint,
+  slashCommandBody,
+  viewSubmissionBody,
+  type ModalInput,
+  type ModalInputValue,
+} from '../../src/devtools/slack-requests.js';
 
-type Block = { type: string; block_id?: string; elements?: { type: string; action_id?: string; value?: string; text?: { text?: string } }[] };
+type Element = { type: string; action_id?: string; value?: string; text?: { text?: string } };
+type Block = { type: string; block_id?: string; elements?: Element[]; accessory?: Element };
+
+/** What the app answered a request from "Slack": the HTTP status and parsed body, or the Socket Mode ack payload. */
+export interface Delivery {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export interface CommandOptions {
+  command?: string;
+  channelId?: string;
+  /** Wait for the private answer on the response URL (default). False for commands that open a modal. */
+  expectReply?: boolean;
+  timeoutMs?: number;
+}
+
+export interface CommandResult {
+  status: number;
+  /** The reply's text ('' when not waiting for one). */
+  text: string;
+  /** The reply posted to the response URL, or the app's ack when it answered in the ack or no reply was awaited. */
+  body: Record<string, unknown>;
+  /** The app's acknowledgement of the command itself. */
+  ack: Record<string, unknown>;
+  triggerId: string;
+}
+
+const titleOf = (view: Record<string, unknown>) => String((view.title as { text?: string } | undefined)?.text ?? '');
 
 /**
  * The fake Slack of the tests: the contract-checking stand-in plus a fluent API that plays people,
@@ -14,6 +52,10 @@ export class FakeSlack {
   private signingSecret = '';
   /** How "Slack" delivers requests to the app: signed HTTP posts, or envelopes over Socket Mode. */
   private transport: 'http' | 'socket' = 'http';
+  /** Per person: the stand-in's view counter at their last command, click or submission. */
+  private readonly viewMarks = new Map<string, number>();
+  /** What people typed into each open modal, by view ID then block_id; kept across updates, as Slack keeps it. */
+  private readonly entered = new Map<string, Map<string, { actionId: string; value: ModalInputValue }>>();
 
   private constructor(readonly standin: SlackStandIn) {}
 
@@ -32,13 +74,11 @@ export class FakeSlack {
     this.transport = transport;
   }
 
-  /** Sends a request the way the app is connected: a signed HTTP POST, or a Socket Mode envelope. */
-  private async deliver(kind: 'slash_commands' | 'interactive', formBody: string): Promise<number> {
-    return (await this.deliverWithAnswer(kind, formBody)).status;
-  }
-
-  /** As deliver, also returning the app's answer: the HTTP response body, or the Socket Mode ack payload. */
-  async deliverWithAnswer(kind: 'slash_commands' | 'interactive', formBody: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  /**
+   * Sends a request the way the app is connected (a signed HTTP POST to /slack/events, or a Socket Mode
+   * envelope) and returns the app's answer: the parsed JSON body (`{}` when empty), or the ack payload.
+   */
+  async deliver(kind: 'slash_commands' | 'interactive', formBody: string): Promise<Delivery> {
     if (this.transport === 'http') {
       const res = await postToSlackEndpoint(`${this.appUrl}/slack/events`, formBody, { signingSecret: this.signingSecret });
       const text = await res.text();
@@ -55,23 +95,101 @@ export class FakeSlack {
     return { status: 200, body: await this.standin.sendEnvelope(kind, payload) };
   }
 
-  /**
-   * Runs a slash command that should open a modal, and returns a handle on it. If the app answers in the
-   * response URL instead (a refusal, say), the error names what it said.
-   */
-  async openModal(userId: string, text: string, command = '/oncall'): Promise<ModalHandle> {
+  /** Same as deliver (the older name). */
+  deliverWithAnswer(kind: 'slash_commands' | 'interactive', formBody: string): Promise<Delivery> {
+    return this.deliver(kind, formBody);
+  }
+
+  /** Internal: a person acted (command, click, submission); expectModal then looks at views changed since. */
+  markInteraction(userId: string): void {
+    this.viewMarks.set(userId, this.standin.viewChanges);
+  }
+
+  /** Internal: what a person has typed into a modal, shared by every handle on it. */
+  enteredFor(viewId: string): Map<string, { actionId: string; value: ModalInputValue }> {
+    let map = this.entered.get(viewId);
+    if (!map) this.entered.set(viewId, (map = new Map()));
+    return map;
+  }
+
+  private async sendCommand(userId: string, text: string, opts: CommandOptions) {
     const responseUrl = this.standin.newResponseUrl();
     const triggerId = newTriggerId();
     this.standin.registerTrigger(triggerId, userId);
-    const before = this.standin.openedViews.length;
-    const status = await this.deliver('slash_commands', slashCommandBody({ userId, text, responseUrl, command, triggerId }));
-    expect(status).toBe(200);
-    const id = responseUrl.split('/').pop()!;
-    const outcome = await this.standin.waitFor(
-      () => this.standin.openedViews.slice(before).find((v) => v.userId === userId) ?? this.standin.responseUrlPosts.find((p) => p.id === id),
+    this.markInteraction(userId);
+    const mark = this.standin.viewChanges;
+    const { status, body } = await this.deliver(
+      'slash_commands',
+      slashCommandBody({ userId, text, responseUrl, command: opts.command ?? '/oncall', triggerId, ...(opts.channelId ? { channelId: opts.channelId } : {}) }),
     );
+    expect(status).toBe(200);
+    return { status, ack: body, responseId: responseUrl.split('/').pop()!, triggerId, mark };
+  }
+
+  /**
+   * Runs a slash command as `userId`; resolves with the private answer posted to the response URL (or given in
+   * the ack). With `{ expectReply: false }` resolves once the app has acknowledged, for commands that open a
+   * modal (see expectModal). The older form `command(user, text, '/oncall', channelId)` still works.
+   */
+  async command(userId: string, text: string, commandOrOpts: string | CommandOptions = '/oncall', channelId?: string): Promise<CommandResult> {
+    const opts: CommandOptions = typeof commandOrOpts === 'string' ? { command: commandOrOpts, ...(channelId ? { channelId } : {}) } : commandOrOpts;
+    const sent = await this.sendCommand(userId, text, opts);
+    const base = { status: sent.status, ack: sent.ack, triggerId: sent.triggerId };
+    if (opts.expectReply === false) return { ...base, text: typeof sent.ack.text === 'string' ? sent.ack.text : '', body: sent.ack };
+    // An ack with text or blocks is the reply, shown privately, as Slack shows it.
+    if (typeof sent.ack.text === 'string' || sent.ack.blocks !== undefined) return { ...base, text: String(sent.ack.text ?? ''), body: sent.ack };
+    const timeoutMs = opts.timeoutMs ?? 3000;
+    const reply = await this.standin.waitFor(() => this.standin.responseUrlPosts.find((p) => p.id === sent.responseId), timeoutMs).catch(() => {
+      const modal = this.standin.openedViews.find((v) => v.userId === userId && v.seq > sent.mark);
+      const hint = modal ? `; the app opened the "${titleOf(modal.view)}" modal instead (use commandNoReply and expectModal, or openModal)` : '';
+      throw new Error(`no reply to ${opts.command ?? '/oncall'} ${text} from ${userId} within ${timeoutMs} ms${hint}`);
+    });
+    return { ...base, text: String(reply.body.text ?? ''), body: reply.body };
+  }
+
+  /** A slash command that answers with a modal rather than a message: resolves once acknowledged. */
+  commandNoReply(userId: string, text: string, opts: Omit<CommandOptions, 'expectReply'> = {}): Promise<CommandResult> {
+    return this.command(userId, text, { ...opts, expectReply: false });
+  }
+
+  /** A command typed in a given channel (incident commands act on that channel's incident). */
+  commandIn(channelId: string, userId: string, text: string, opts: Omit<CommandOptions, 'channelId'> = {}): Promise<CommandResult> {
+    return this.command(userId, text, { ...opts, channelId });
+  }
+
+  /**
+   * Runs a slash command that should open a modal, and returns a handle on it. If the app answers in the
+   * response URL or the ack instead (a refusal, say), the error names what it said.
+   */
+  async openModal(userId: string, text: string, command = '/oncall', timeoutMs = 3000): Promise<ModalHandle> {
+    const sent = await this.sendCommand(userId, text, { command });
+    if (typeof sent.ack.text === 'string') throw new Error(`expected a modal; the app answered "${sent.ack.text}"`);
+    const outcome = await this.standin
+      .waitFor(() => this.latestView(userId, sent.mark) ?? this.standin.responseUrlPosts.find((p) => p.id === sent.responseId), timeoutMs)
+      .catch(() => {
+        throw new Error(`expected ${command} ${text} to open a modal for ${userId}; nothing was opened within ${timeoutMs} ms`);
+      });
     if (!('view' in outcome)) throw new Error(`expected a modal; the app answered "${String(outcome.body.text ?? '')}"`);
     return new ModalHandle(this, outcome);
+  }
+
+  /**
+   * Waits for the modal `userId` sees: a view opened, updated or pushed for them since their last command,
+   * click or submission (any open one if they have not acted through this fake), optionally whose title matches.
+   */
+  async expectModal(userId: string, titleMatch?: string | RegExp, timeoutMs = 3000): Promise<ModalHandle> {
+    const since = this.viewMarks.get(userId) ?? 0;
+    const opened = await this.standin.waitFor(() => this.latestView(userId, since, titleMatch), timeoutMs).catch(() => {
+      const seen = this.standin.openedViews.filter((v) => v.userId === userId).map((v) => `${titleOf(v.view)}${v.closed ? ' (closed)' : ''}`);
+      throw new Error(`expected a modal for ${userId}${titleMatch ? ` titled ${titleMatch}` : ''}; their views: ${JSON.stringify(seen)}`);
+    });
+    return new ModalHandle(this, opened);
+  }
+
+  private latestView(userId: string, sinceSeq: number, titleMatch?: string | RegExp): OpenedView | undefined {
+    return this.standin.openedViews
+      .filter((v) => v.userId === userId && !v.closed && v.seq > sinceSeq && matches(titleOf(v.view), titleMatch))
+      .sort((a, b) => b.seq - a.seq)[0];
   }
 
   /** Delivers an Events API event (reaction_added, say), signed, as JSON. */
@@ -84,13 +202,22 @@ export class FakeSlack {
     return res.status;
   }
 
-  /** A command typed in a given channel (incident commands act on that channel's incident). */
-  commandIn(channelId: string, userId: string, text: string) {
-    return this.command(userId, text, '/oncall', channelId);
+  /** Ephemeral messages (chat.postEphemeral) shown to `userId`, oldest first. */
+  ephemeralsTo(userId: string): EphemeralMessage[] {
+    return this.standin.ephemerals.filter((e) => e.user === userId);
   }
 
-  ephemeralsTo(userId: string) {
-    return this.standin.ephemerals.filter((e) => e.user === userId);
+  /** Waits for an ephemeral message to `userId` (optionally whose text or blocks match). */
+  async expectEphemeral(userId: string, match?: string | RegExp, timeoutMs = 3000): Promise<EphemeralMessage> {
+    const rendered = (e: EphemeralMessage) => `${e.text}\n${JSON.stringify(e.blocks ?? [])}`;
+    return this.standin.waitFor(() => this.ephemeralsTo(userId).find((e) => matches(rendered(e), match)), timeoutMs).catch(() => {
+      throw new Error(`expected an ephemeral message to ${userId}${match ? ` matching ${match}` : ''}; seen: ${JSON.stringify(this.ephemeralsTo(userId).map((e) => e.text))}`);
+    });
+  }
+
+  /** Members of a Slack user group, as set by usergroups.users.update. */
+  usergroupMembers(id: string): string[] {
+    return this.standin.usergroupMembers(id);
   }
 
   /** Waits for a DM to `userId` (optionally whose text matches) and returns a handle on it. */
@@ -128,34 +255,22 @@ export class FakeSlack {
     expect(this.standin.violations).toEqual([]);
   }
 
-  /** Runs a slash command as `userId`; resolves with the private answer posted to the response URL. */
-  async command(userId: string, text: string, command = '/oncall', channelId?: string): Promise<{ status: number; text: string; body: Record<string, unknown> }> {
-    const responseUrl = this.standin.newResponseUrl();
-    const status = await this.deliver('slash_commands', slashCommandBody({ userId, text, responseUrl, command, ...(channelId ? { channelId } : {}) }));
-    expect(status).toBe(200);
-    const id = responseUrl.split('/').pop()!;
-    const reply = await this.standin.waitFor(() => this.standin.responseUrlPosts.find((p) => p.id === id));
-    return { status, text: String(reply.body.text ?? ''), body: reply.body };
-  }
-
   signedPost(path: string, body: string, opts: { timestamp?: number; tamper?: boolean; unsigned?: boolean } = {}): Promise<Response> {
     return postToSlackEndpoint(`${this.appUrl}${path}`, body, { signingSecret: this.signingSecret, ...opts });
   }
 
-  /** Internal: used by MessageHandle.click. */
+  /** Internal: used by MessageHandle.click. Finds the button in actions blocks or as a section's accessory. */
   async clickButton(message: StoredMessage, label: string, asUser: string, stale = false): Promise<ClickResult> {
     const latest = this.latest(message);
     // A stale click comes from a client still showing the first version of the message.
     const current = stale ? { ...latest, ...(latest.history[0] ?? {}) } : latest;
-    const button = (current.blocks as Block[] | undefined)
-      ?.filter((b) => b.type === 'actions')
-      .flatMap((b) => (b.elements ?? []).map((e) => ({ ...e, blockId: b.block_id })))
-      .find((e) => e.type === 'button' && e.text?.text === label);
-    if (!button?.action_id) throw new Error(`no "${label}" button on the message "${current.text}"`);
+    const button = buttonsOf(current.blocks).find((b) => b.text?.text === label);
+    if (!button?.action_id) throw new Error(`no "${label}" button on the message "${current.text}"; it has ${JSON.stringify(buttonsOf(current.blocks).map((b) => b.text?.text))}`);
     const responseUrl = this.standin.newResponseUrl({ channel: message.channel, ts: message.ts });
     const triggerId = newTriggerId();
     this.standin.registerTrigger(triggerId, asUser);
-    const status = await this.deliver(
+    this.markInteraction(asUser);
+    const { status, body } = await this.deliver(
       'interactive',
       blockActionBody({
         triggerId,
@@ -170,7 +285,7 @@ export class FakeSlack {
         message: { text: current.text, blocks: current.blocks },
       }),
     );
-    return new ClickResult(this, status, responseUrl.split('/').pop()!);
+    return new ClickResult(this, status, responseUrl.split('/').pop()!, body, triggerId);
   }
 
   latest(message: StoredMessage): StoredMessage {
@@ -180,6 +295,14 @@ export class FakeSlack {
   async stop(): Promise<void> {
     await this.standin.stop();
   }
+}
+
+/** Every button a person sees on a message, in order: in actions blocks and as section accessories. */
+function buttonsOf(blocks: unknown[] | undefined): (Element & { blockId?: string })[] {
+  return ((blocks ?? []) as Block[]).flatMap((b) => {
+    const elements = b.type === 'actions' ? (b.elements ?? []) : b.type === 'section' && b.accessory ? [b.accessory] : [];
+    return elements.filter((e) => e.type === 'button').map((e) => ({ ...e, ...(b.block_id ? { blockId: b.block_id } : {}) }));
+  });
 }
 
 export class MessageHandle {
@@ -197,11 +320,19 @@ export class MessageHandle {
     return this.current.text;
   }
 
+  /** The labels of the message's buttons, in actions blocks and section accessories, in order. */
   get buttons(): string[] {
-    return ((this.current.blocks as Block[] | undefined) ?? [])
-      .filter((b) => b.type === 'actions')
-      .flatMap((b) => b.elements ?? [])
-      .map((e) => e.text?.text ?? '');
+    return buttonsOf(this.current.blocks).map((e) => e.text?.text ?? '');
+  }
+
+  /** Button labels by block_id (blocks without one are keyed `blocks[i]`). */
+  get buttonsByBlock(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    ((this.current.blocks ?? []) as Block[]).forEach((b, i) => {
+      const labels = buttonsOf([b]).map((e) => e.text?.text ?? '');
+      if (labels.length > 0) out[b.block_id ?? `blocks[${i}]`] = labels;
+    });
+    return out;
   }
 
   /** All of the message's text, blocks included, for matching what a person reads. */
@@ -228,6 +359,10 @@ export class ClickResult {
     private readonly slack: FakeSlack,
     readonly status: number,
     private readonly responseId: string,
+    /** The app's ack of the click. */
+    readonly body: Record<string, unknown> = {},
+    /** The click's trigger_id (registered with the stand-in, so the app may open a modal with it). */
+    readonly triggerId = '',
   ) {}
 
   /** The private reply the app sent to the click's response URL. */
@@ -242,127 +377,210 @@ function matches(text: string, match: string | RegExp | undefined): boolean {
   return typeof match === 'string' ? text.includes(match) : match.test(text);
 }
 
-type ViewBlock = { type: string; block_id?: string; optional?: boolean; label?: { text?: string }; element?: Record<string, unknown> };
-type Option = { text: { type: 'plain_text'; text: string }; value: string };
-
 /** What submitting a modal did: closed it, showed errors on fields, or replaced it with the next step. */
 export interface SubmitResult {
   status: number;
   body: Record<string, unknown>;
+  /** response_action errors: messages by block_id. */
   errors: Record<string, string> | null;
+  /** The app answered with nothing, or response_action clear. */
   closed: boolean;
+  /** response_action update or push: a handle on the view now shown (also the person's current view in the stand-in). */
   next: ModalHandle | null;
 }
+
+/** An input as the modal shows it. */
+export type ModalField = Omit<ModalInput, 'element'>;
+
+const USER_ID = /^[UW][A-Z0-9]+$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 /**
  * A modal as a person sees it: fields with their initial values, which `set` changes only in ways a
  * person could (an existing field; a select value among its options), and `submit` sends as Slack does.
+ * Handles follow the live view: after views.update they show (and submit) the new version.
  */
 export class ModalHandle {
-  private readonly entered = new Map<string, unknown>();
-
   constructor(
     private readonly slack: FakeSlack,
-    private readonly opened: OpenedView,
-    private readonly snapshot: Record<string, unknown> = opened.view,
+    readonly opened: OpenedView,
   ) {}
 
+  get id(): string {
+    return this.opened.id;
+  }
+
+  /** The view's current JSON. */
   get view(): Record<string, unknown> {
-    return this.snapshot;
+    return this.opened.view;
   }
 
   get title(): string {
-    return String((this.snapshot.title as { text?: string } | undefined)?.text ?? '');
+    return titleOf(this.view);
+  }
+
+  get closed(): boolean {
+    return this.opened.closed === true;
   }
 
   /** All of the modal's text, for matching what a person reads. */
   get rendered(): string {
-    return JSON.stringify(this.snapshot.blocks ?? []);
+    return JSON.stringify(this.view.blocks ?? []);
   }
 
-  private inputs(): ViewBlock[] {
-    return ((this.snapshot.blocks ?? []) as ViewBlock[]).filter((b) => b.type === 'input');
+  /** The modal's input fields, in order. */
+  get inputs(): ModalField[] {
+    return modalInputs(this.view).map(({ element: _element, ...field }) => field);
   }
 
-  private input(blockId: string): ViewBlock {
-    const block = this.inputs().find((b) => b.block_id === blockId);
-    if (!block) throw new Error(`the "${this.title}" modal has no field "${blockId}"; it has ${this.inputs().map((b) => b.block_id).join(', ')}`);
-    return block;
-  }
-
+  /** The block_ids of the input fields. */
   get fields(): string[] {
-    return this.inputs().map((b) => b.block_id!);
+    return modalInputs(this.view).map((i) => i.blockId);
   }
 
+  private input(blockId: string): ModalInput {
+    const inputs = modalInputs(this.view);
+    const input = inputs.find((i) => i.blockId === blockId);
+    if (!input) throw new Error(`the "${this.title}" modal has no field "${blockId}"; it has ${inputs.map((i) => i.blockId).join(', ')}`);
+    return input;
+  }
+
+  /** The options of a select, radio or checkbox field (option groups flattened). */
   options(blockId: string): { text: string; value: string }[] {
-    return ((this.input(blockId).element?.options ?? []) as Option[]).map((o) => ({ text: o.text.text, value: o.value }));
+    return elementOptions(this.input(blockId).element).map((o) => ({ text: o.text.text, value: o.value }));
   }
 
-  /** The value a field shows before anyone touches it. */
-  initial(blockId: string): unknown {
-    const el = this.input(blockId).element ?? {};
-    return el.initial_value ?? (el.initial_option as Option | undefined)?.value ?? el.initial_user ?? el.initial_users ?? el.initial_date ?? el.initial_time ?? (typeof el.initial_date_time === 'number' ? el.initial_date_time * 1000 : undefined);
+  /** The value a field shows before anyone touches it (epoch ms for a date-time). */
+  initial(blockId: string): ModalInputValue | undefined {
+    return this.input(blockId).initial;
   }
 
-  /** Fills a field: text, an option's value, a user ID, a date, a time, epoch ms for a date-time, or a list for multi-selects. Null clears it. */
-  set(blockId: string, value: string | string[] | number | null): this {
-    const block = this.input(blockId);
-    if (value !== null && (block.element?.type === 'static_select') && !this.options(blockId).some((o) => o.value === value)) {
-      throw new Error(`"${String(value)}" is not an option of ${blockId}: ${this.options(blockId).map((o) => o.value).join(', ')}`);
-    }
-    this.entered.set(blockId, value);
+  /** What the field holds now: what was set, else its initial value. */
+  value(blockId: string): ModalInputValue | undefined {
+    const input = this.input(blockId);
+    const entry = this.slack.enteredFor(this.id).get(blockId);
+    return entry && entry.actionId === input.actionId ? entry.value : input.initial;
+  }
+
+  /**
+   * Fills a field as a person would: text; an option's value; a user ID; a date YYYY-MM-DD; a time HH:mm;
+   * epoch ms for a date-time; a list for multi-selects and checkboxes. Null clears it. Throws on what no
+   * person could enter: a field the modal lacks, a value not among the options, text over max_length.
+   */
+  set(blockId: string, value: ModalInputValue): this {
+    const input = this.input(blockId);
+    if (value !== null) this.check(input, value);
+    this.slack.enteredFor(this.id).set(blockId, { actionId: input.actionId, value });
     return this;
   }
 
-  private state(): Record<string, Record<string, InputState>> {
-    const values: Record<string, Record<string, InputState>> = {};
-    for (const block of this.inputs()) {
-      const el = block.element ?? {};
-      const type = String(el.type);
-      const v = this.entered.has(block.block_id!) ? this.entered.get(block.block_id!) : this.initial(block.block_id!);
-      const present = v !== undefined && v !== null && v !== '';
-      let state: InputState;
-      switch (type) {
-        case 'static_select': {
-          const option = ((el.options ?? []) as Option[]).find((o) => o.value === v);
-          state = { type, selected_option: present && option ? { text: { ...option.text, emoji: true }, value: option.value } : null };
-          break;
-        }
-        case 'users_select':
-          state = { type, selected_user: present ? v : null };
-          break;
-        case 'multi_users_select':
-          state = { type, selected_users: present ? v : [] };
-          break;
-        case 'datepicker':
-          state = { type, selected_date: present ? v : null };
-          break;
-        case 'timepicker':
-          state = { type, selected_time: present ? v : null };
-          break;
-        case 'datetimepicker':
-          state = { type, selected_date_time: present ? Math.floor(Number(v) / 1000) : null };
-          break;
-        default:
-          state = { type, value: present ? v : null };
+  private check(input: ModalInput, value: Exclude<ModalInputValue, null>): void {
+    const el = input.element;
+    const fail = (why: string): never => {
+      throw new Error(`"${this.title}" modal, field ${input.blockId} (${input.type}): ${why}`);
+    };
+    const str = (): string => (typeof value === 'string' ? value : fail(`expects a string, not ${JSON.stringify(value)}`));
+    const list = (): string[] => (Array.isArray(value) ? value : fail(`expects a list, not ${JSON.stringify(value)}`));
+    const options = () => elementOptions(el).map((o) => o.value);
+    const amongOptions = (v: string) => {
+      if (!options().includes(v)) fail(`"${v}" is not one of its options: ${options().join(', ')}`);
+    };
+    const atMost = (items: string[]) => {
+      if (typeof el.max_selected_items === 'number' && items.length > el.max_selected_items) fail(`at most ${el.max_selected_items} can be picked`);
+    };
+    switch (input.type) {
+      case 'plain_text_input':
+      case 'email_text_input':
+      case 'url_text_input':
+      case 'rich_text_input': {
+        const text = str();
+        if (typeof el.max_length === 'number' && text.length > el.max_length) fail(`takes at most ${el.max_length} characters, not ${text.length}`);
+        if (el.multiline !== true && input.type === 'plain_text_input' && text.includes('\n')) fail('is a single line');
+        break;
       }
-      values[block.block_id!] = { [String(el.action_id)]: state };
+      case 'number_input': {
+        const n = Number(str());
+        if (!Number.isFinite(n)) fail(`"${String(value)}" is not a number`);
+        if (el.is_decimal_allowed !== true && !Number.isInteger(n)) fail('takes whole numbers only');
+        break;
+      }
+      case 'static_select':
+      case 'radio_buttons':
+        amongOptions(str());
+        break;
+      case 'multi_static_select':
+      case 'checkboxes':
+        list().forEach(amongOptions);
+        atMost(list());
+        break;
+      case 'users_select':
+        if (!USER_ID.test(str())) fail(`"${String(value)}" is not a user ID`);
+        break;
+      case 'multi_users_select':
+        for (const u of list()) if (!USER_ID.test(u)) fail(`"${u}" is not a user ID`);
+        atMost(list());
+        break;
+      case 'datepicker': {
+        const d = str();
+        if (!DATE.test(d) || new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) !== d) fail(`"${d}" is not a date YYYY-MM-DD`);
+        break;
+      }
+      case 'timepicker':
+        if (!TIME.test(str())) fail(`"${String(value)}" is not a time HH:mm`);
+        break;
+      case 'datetimepicker':
+        if (typeof value !== 'number' || !Number.isFinite(value)) fail(`expects epoch milliseconds, not ${JSON.stringify(value)}`);
+        break;
+      case 'external_select':
+      case 'conversations_select':
+      case 'channels_select':
+        str();
+        break;
+      case 'multi_external_select':
+      case 'multi_conversations_select':
+      case 'multi_channels_select':
+        list();
+        break;
+      default:
+        break;
     }
-    return values;
   }
 
+  /**
+   * Submits the modal as Slack does: the state holds every input (initial values, overridden by `set`), the
+   * app's answer is applied (close, errors, update or push). `as` sends it as someone else, which only a
+   * forged request could do. Throws when the modal is closed or has no submit button, or when the app
+   * answers in a way Slack would refuse.
+   */
   async submit(opts: { as?: string } = {}): Promise<SubmitResult> {
-    const { status, body } = await this.slack.deliverWithAnswer(
-      'interactive',
-      viewSubmissionBody({ userId: opts.as ?? this.opened.userId, viewId: this.opened.id, view: this.snapshot, values: this.state(), hash: this.opened.hash }),
-    );
-    const action = body.response_action as string | undefined;
-    if (action === 'errors') return { status, body, errors: body.errors as Record<string, string>, closed: false, next: null };
-    if (action === 'update' || action === 'push') {
-      const replaced = this.slack.standin.replaceView(this.opened.id, body.view as Record<string, unknown>);
-      if (!replaced) throw new Error(`the app answered with a view Slack would refuse: ${this.slack.standin.violations.join('; ')}`);
-      return { status, body, errors: null, closed: false, next: new ModalHandle(this.slack, replaced, replaced.view) };
+    const opened = this.opened;
+    if (opened.closed) throw new Error(`the "${this.title}" modal is closed; nobody can submit it any more`);
+    if (opened.view.submit === undefined) throw new Error(`the "${this.title}" modal has no submit button`);
+    const userId = opts.as ?? opened.userId;
+    const values: Record<string, ModalInputValue> = {};
+    for (const input of modalInputs(this.view)) {
+      const entry = this.slack.enteredFor(this.id).get(input.blockId);
+      if (entry && entry.actionId === input.actionId) values[input.blockId] = entry.value;
     }
-    return { status, body, errors: null, closed: true, next: null };
+    const triggerId = newTriggerId();
+    this.slack.standin.registerTrigger(triggerId, userId, { viewId: opened.id });
+    this.slack.markInteraction(userId);
+    const body = viewSubmissionBody({
+      userId,
+      view: opened.view,
+      values,
+      triggerId,
+      viewId: opened.id,
+      hash: opened.hash,
+      previousViewId: opened.previousViewId,
+      rootViewId: opened.rootViewId,
+    });
+    const answer = await this.slack.deliver('interactive', body);
+    // An app error leaves the modal open with Slack's generic error.
+    if (answer.status !== 200) return { ...answer, errors: null, closed: false, next: null };
+    const outcome = this.slack.standin.answerSubmission(opened.id, answer.body);
+    if (outcome.refused) throw new Error(`the app answered the "${this.title}" submission in a way Slack would refuse: ${outcome.refused}`);
+    return { ...answer, errors: outcome.errors, closed: outcome.closed, next: outcome.view ? new ModalHandle(this.slack, outcome.view) : null };
   }
 }
