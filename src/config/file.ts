@@ -125,11 +125,20 @@ const policySchema = z.strictObject({
     .min(1, 'a policy needs at least one level'),
 });
 
+const httpHeaderName = z
+  .string()
+  .regex(/^[A-Za-z0-9-]{1,100}$/, 'expected an HTTP header name such as X-Grafana-Alerting-Signature')
+  .transform((h) => h.toLowerCase());
+
 const integrationSchema = z
   .strictObject({
     type: z.enum(['alertmanager', 'grafana', 'pagerduty', 'generic', 'heartbeat'], { message: 'expected alertmanager, grafana, pagerduty, generic or heartbeat' }),
     /** Grafana: the contact point's HMAC secret (X-Grafana-Alerting-Signature). */
     hmac_secret: z.string().min(8, 'expected an HMAC secret of at least 8 characters').optional(),
+    /** Grafana: the contact point's signature header, when not X-Grafana-Alerting-Signature. */
+    hmac_header: httpHeaderName.optional(),
+    /** Grafana: the contact point's timestamp header; the signed string is then `<timestamp>:<body>`. */
+    hmac_timestamp_header: httpHeaderName.optional(),
     /** Heartbeat: a ping is expected at least this often. */
     interval_minutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
     key: z.string().min(8, 'expected a key of at least 8 characters').optional(),
@@ -144,6 +153,9 @@ const integrationSchema = z
     message: 'expected at most one of bearer_token or bearer_token_sha256',
   })
   .refine((i) => i.hmac_secret === undefined || i.type === 'grafana', { message: 'hmac_secret applies to grafana integrations only' })
+  .refine((i) => i.hmac_secret !== undefined || (i.hmac_header === undefined && i.hmac_timestamp_header === undefined), {
+    message: 'hmac_header and hmac_timestamp_header need hmac_secret',
+  })
   .refine((i) => (i.type === 'heartbeat') === (i.interval_minutes !== undefined), {
     message: 'a heartbeat needs interval_minutes (and only heartbeats take it)',
   });
@@ -161,7 +173,9 @@ const serviceSchema = z.strictObject({
   escalation_policy: slug,
   integrations: z.array(integrationSchema).default([]),
   /** Which incidents get their own Slack channel. */
-  incident_channels: z.enum(['high', 'all', 'none']).default('none'),
+  incident_channels: z.enum(['high', 'all', 'none']).default('high'),
+  /** Hours after resolution before an incident channel is archived (0: right after the summary). */
+  incident_channel_archive_after_hours: z.number().int().min(0).max(90 * 24).default(24),
   /** First match wins: the urgency, and optionally another service, for an alert group by its labels. */
   routing: z.array(routingRuleSchema).max(100).default([]),
 });

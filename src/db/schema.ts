@@ -97,12 +97,14 @@ export const services = sqliteTable('services', {
   escalationPolicyId: text('escalation_policy_id')
     .notNull()
     .references(() => escalationPolicies.id),
-  /** Which incidents get their own Slack channel: high urgency, all, or none. */
+  /** Which incidents get their own Slack channel: high urgency, all, or none (the YAML file's default is high). */
   incidentChannels: text('incident_channels').$type<'high' | 'all' | 'none'>().notNull().default('none'),
   /** Label rules, first match wins: the urgency (and optionally another service) for an alert group. */
   routing: text('routing', { mode: 'json' }).$type<RoutingRule[]>(),
   source: text('source').$type<Source>().notNull(),
   updatedAt: integer('updated_at').notNull(),
+  /** An incident channel is archived this long after its incident resolves (0: right after the summary). */
+  channelArchiveAfterHours: integer('channel_archive_after_hours').notNull().default(24),
 });
 
 /** Only a SHA-256 of each key and bearer token is kept; the plain values are shown once and never stored. */
@@ -118,6 +120,10 @@ export const integrationKeys = sqliteTable(
     bearerHash: text('bearer_hash'),
     /** Grafana's optional HMAC secret: kept as given, since verifying an HMAC needs the secret itself. */
     hmacSecret: text('hmac_secret'),
+    /** Grafana: the header carrying the signature (Grafana's default when null). */
+    hmacHeader: text('hmac_header'),
+    /** Grafana: when set, the header carrying the Unix time that was signed as `<timestamp>:<body>`. */
+    hmacTimestampHeader: text('hmac_timestamp_header'),
     /** Heartbeats: how often a ping is expected. */
     heartbeatIntervalMinutes: integer('heartbeat_interval_minutes'),
     /** A rotated-out key keeps working until then, so senders can move without downtime. */

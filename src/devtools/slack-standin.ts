@@ -27,6 +27,8 @@ export interface StoredMessage {
   threadTs?: string;
   /** Set when the channel is a DM: the person who reads it. */
   dmUser?: string;
+  /** Set when a person (not the app) wrote it. */
+  user?: string;
   /** Earlier versions, oldest first. */
   history: Array<{ text: string; blocks: unknown[] | undefined }>;
   deleted?: boolean;
@@ -382,6 +384,15 @@ export class SlackStandIn {
 
   addChannel(id: string, name: string): void {
     this.channels.set(id, name);
+  }
+
+  /** A person writes in a channel (as they would in the Slack client); returns the message's ts. */
+  postAsUser(channel: string, userId: string, text: string, threadTs?: string): string {
+    if (!this.channels.has(channel)) throw new Error(`postAsUser: unknown channel ${channel}`);
+    if (!this.users.has(userId)) throw new Error(`postAsUser: unknown user ${userId}`);
+    const ts = this.nextTs();
+    this.stored.push({ channel, ts, text, blocks: undefined, user: userId, ...(threadTs ? { threadTs } : {}), history: [] });
+    return ts;
   }
 
   /** Each user's DM with the app has a stable channel ID, as in Slack. */
@@ -765,6 +776,17 @@ export class SlackStandIn {
       }
       case 'conversations.invite':
         return required(args, ['channel', 'users']) ?? this.knownChannel(String(args.channel)) ?? { ok: true, channel: { id: args.channel } };
+      case 'conversations.history':
+        return this.history(args);
+      case 'conversations.replies': {
+        const missing = required(args, ['channel', 'ts']) ?? this.knownChannel(String(args.channel));
+        if (missing) return missing;
+        const parent = this.find(String(args.channel), String(args.ts));
+        if (!parent) return { ok: false, error: 'thread_not_found' };
+        const root = parent.threadTs ?? parent.ts;
+        const thread = this.stored.filter((m) => m.channel === parent.channel && !m.deleted && (m.ts === root || m.threadTs === root));
+        return { ok: true, messages: thread.map((m) => this.historyJson(m)), has_more: false };
+      }
       case 'conversations.archive':
         return required(args, ['channel']) ?? this.knownChannel(String(args.channel)) ?? { ok: true };
       case 'pins.add': {
@@ -844,6 +866,26 @@ export class SlackStandIn {
     const blocks = args.blocks as unknown[] | undefined;
     this.stored.push({ channel, ts, text, blocks, ...(args.thread_ts ? { threadTs: String(args.thread_ts) } : {}), ...(dmUser ? { dmUser } : {}), history: [] });
     return { ok: true, channel, ts, message: { text, blocks, ts, bot_id: 'BBATON', type: 'message' } };
+  }
+
+  /** Top-level messages, newest first, between oldest and latest (exclusive unless `inclusive`). */
+  private history(args: Args): Answer {
+    const missing = required(args, ['channel']) ?? this.knownChannel(String(args.channel));
+    if (missing) return missing;
+    const limit = args.limit === undefined ? 100 : Number(args.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 999) return { ok: false, error: 'invalid_limit' };
+    const inclusive = args.inclusive === true || args.inclusive === 'true' || args.inclusive === '1';
+    const latest = args.latest === undefined ? Infinity : Number(args.latest);
+    const oldest = args.oldest === undefined ? 0 : Number(args.oldest);
+    const within = (ts: number) => (inclusive ? ts <= latest && ts >= oldest : ts < latest && ts > oldest);
+    const found = this.stored
+      .filter((m) => m.channel === String(args.channel) && !m.deleted && !m.threadTs && within(Number(m.ts)))
+      .sort((a, b) => Number(b.ts) - Number(a.ts));
+    return { ok: true, messages: found.slice(0, limit).map((m) => this.historyJson(m)), has_more: found.length > limit };
+  }
+
+  private historyJson(m: StoredMessage): Record<string, unknown> {
+    return { type: 'message', ts: m.ts, text: m.text, ...(m.user ? { user: m.user } : { bot_id: 'BBATON' }), ...(m.threadTs ? { thread_ts: m.threadTs } : {}) };
   }
 
   private update(args: Args): Answer {

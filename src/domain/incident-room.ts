@@ -28,7 +28,10 @@ export interface TimelineEntry {
 }
 
 export interface ResolutionSummary {
+  /** From when the problem started (its earliest alert, when the source said) to resolution. */
   durationMs: number;
+  /** From when Baton opened the incident to resolution. */
+  timeToResolveMs: number;
   timeToAcknowledgeMs: number | null;
   responders: string[];
   timeline: { at: number; text: string }[];
@@ -55,7 +58,17 @@ function describeEvent(e: TimelineEntry): string | null {
     case 'responder_paged':
       return `${who} paged ${((d.users as string[] | undefined) ?? []).map((u) => `<@${u}>`).join(', ')}`;
     case 'pinned':
-      return `${who} pinned a message${d.link ? ` (${String(d.link)})` : ''}`;
+      return typeof d.text === 'string' && d.text ? `${who} pinned: ${d.text.slice(0, 300)}` : `${who} pinned a message`;
+    case 'alerts_updated':
+      return `Alerts now ${String(d.alerts ?? '?')} firing`;
+    case 'suppressed':
+      return `Not paged (${String(d.reason ?? 'suppressed')})`;
+    case 'call_unanswered':
+      return `Phone call to <@${String(d.user)}> not answered (${String(d.status ?? '')})`;
+    case 'escalation_exhausted':
+      return 'Every escalation level was paged; nobody acknowledged';
+    case 'channel_created':
+      return 'Incident channel created';
     case 'escalation_gap':
       return `Level ${String(d.level)} had nobody to page`;
     default:
@@ -63,19 +76,35 @@ function describeEvent(e: TimelineEntry): string | null {
   }
 }
 
-export function resolutionSummary(incident: { openedAt: number; acknowledgedAt: number | null; resolvedAt: number | null }, events: TimelineEntry[]): ResolutionSummary {
+export function resolutionSummary(
+  incident: { openedAt: number; acknowledgedAt: number | null; resolvedAt: number | null },
+  events: TimelineEntry[],
+  /** The earliest alert's start, as its source reported it; ignored when unknown or after the opening. */
+  problemStartedAt: number | null = null,
+): ResolutionSummary {
+  const resolvedAt = incident.resolvedAt ?? incident.openedAt;
+  let alertCount: unknown = undefined;
+  const startedAt = problemStartedAt !== null && Number.isFinite(problemStartedAt) && problemStartedAt < incident.openedAt ? problemStartedAt : incident.openedAt;
   const responders = new Set<string>();
   for (const e of events) {
     if (e.actor && /^[UW][A-Z0-9]+$/.test(e.actor)) responders.add(e.actor);
     if (e.kind === 'role' && typeof e.detail.user === 'string') responders.add(e.detail.user);
   }
   return {
-    durationMs: (incident.resolvedAt ?? incident.openedAt) - incident.openedAt,
+    durationMs: resolvedAt - startedAt,
+    timeToResolveMs: resolvedAt - incident.openedAt,
     timeToAcknowledgeMs: incident.acknowledgedAt !== null ? incident.acknowledgedAt - incident.openedAt : null,
     responders: [...responders],
     timeline: events
       .slice()
       .sort((a, b) => a.at - b.at)
+      .filter((e) => {
+        // Senders repeat the same group often; only a change in the number of alerts is worth a line.
+        if (e.kind !== 'opened' && e.kind !== 'alerts_updated') return true;
+        const changed = e.detail.alerts !== alertCount;
+        alertCount = e.detail.alerts;
+        return e.kind === 'opened' || changed;
+      })
       .flatMap((e) => {
         const text = describeEvent(e);
         return text ? [{ at: e.at, text }] : [];

@@ -4,7 +4,7 @@ import type { WebClient } from '@slack/web-api';
 import type { KnownBlock } from '@slack/types';
 import type { Logger } from 'pino';
 import type { DB } from '../db/client.js';
-import { coverRequests, incidentEvents, incidentMessages, incidents, outbox, rotations, swapRequests, users } from '../db/schema.js';
+import { alerts, coverRequests, incidentEvents, incidentMessages, incidents, outbox, rotations, swapRequests, users } from '../db/schema.js';
 import { incidentChannelName, resolutionSummary } from '../domain/incident-room.js';
 import { findServiceWithTeam } from '../services/directory.js';
 import { enqueueIncidentNote } from '../services/outbox.js';
@@ -209,13 +209,22 @@ export class OutboxDispatcher {
           if (this.pending(`channel:${incident.id}`)) throw new Deferred();
           return 'skipped: the incident has no channel';
         }
+        // Pinned messages still being read belong in the summary's timeline.
+        if (this.pendingKind(incident.id, 'slack.pin_text')) throw new Deferred();
         const events = this.db.select().from(incidentEvents).where(eq(incidentEvents.incidentId, incident.id)).all();
-        const rendered = wrapUpMessage(incident, resolutionSummary(incident, events), incident.commanderId);
+        const archiveAfterHours = findServiceWithTeam(this.db, incident.serviceId)?.service.channelArchiveAfterHours ?? 24;
+        const starts = this.db.select({ startsAt: alerts.startsAt }).from(alerts).where(eq(alerts.incidentId, incident.id)).all().map((a) => Date.parse(a.startsAt)).filter(Number.isFinite);
+        const problemStartedAt = starts.length > 0 ? Math.min(...starts) : null;
+        const rendered = wrapUpMessage(incident, resolutionSummary(incident, events, problemStartedAt), incident.commanderId, archiveAfterHours);
         await this.slack.chat.postMessage({ channel: incident.channelId, text: rendered.text, blocks: rendered.blocks as KnownBlock[], unfurl_links: false });
         return;
       }
+      case 'slack.pin_text':
+        return this.readPinnedText(message);
       case 'slack.archive':
         if (!view.incident.channelId) return 'skipped: the incident has no channel';
+        // The summary goes in first, even when the channel is archived right after it.
+        if (this.pending(`wrapup:${view.incident.id}`)) throw new Deferred();
         try {
           await this.slack.conversations.archive({ channel: view.incident.channelId });
         } catch (err) {
@@ -387,6 +396,44 @@ export class OutboxDispatcher {
       throw new RetryableFailure(`webhook ${hook.id} answered ${res.status}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
     }
     throw new PermanentFailure(`webhook ${hook.id} answered ${res.status}`);
+  }
+
+  /** Copies a pinned message's text (the first 500 characters) into its timeline entry. */
+  private async readPinnedText(message: Extract<OutboxMessage, { kind: 'slack.pin_text' }>): Promise<string | void> {
+    const found = async () => {
+      const top = await this.slack.conversations.history({ channel: message.channel, latest: message.ts, inclusive: true, limit: 1 });
+      const hit = top.messages?.find((m) => m.ts === message.ts);
+      if (hit) return hit;
+      // A reply in a thread is not in the channel's history, only in its thread.
+      const thread = await this.slack.conversations.replies({ channel: message.channel, ts: message.ts, limit: 200 });
+      return thread.messages?.find((m) => m.ts === message.ts);
+    };
+    let hit;
+    try {
+      hit = await found();
+    } catch (err) {
+      const failure = classifySlackError(err);
+      if (failure.retryable) throw err;
+      // Without channels:history (an app installed before it was asked for) the entry keeps who pinned and when.
+      return `skipped: ${failure.message}`;
+    }
+    if (!hit) return 'skipped: the pinned message is gone';
+    const text = (hit.text ?? '').slice(0, 500);
+    this.db.$client
+      .prepare(
+        "update incident_events set detail = json_set(detail, '$.text', ?, '$.author', ?) where incident_id = ? and kind = 'pinned' and json_extract(detail, '$.ts') = ?",
+      )
+      .run(text, hit.user ?? null, message.incidentId, message.ts);
+  }
+
+  private pendingKind(incidentId: number, kind: string): boolean {
+    return (
+      this.db
+        .select({ id: outbox.id })
+        .from(outbox)
+        .where(and(eq(outbox.incidentId, incidentId), eq(outbox.kind, kind), inArray(outbox.status, ['pending', 'sending'])))
+        .get() !== undefined
+    );
   }
 
   private pending(dedupeKey: string): boolean {

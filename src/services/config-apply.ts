@@ -89,7 +89,7 @@ function prune<Row extends { id: string; source: string }>(
 }
 
 type RotationRow = typeof rotations.$inferSelect & { participants: string[] };
-type KeyRow = { kind: IntegrationKind; keyHash: string; bearerHash: string | null; hmacSecret: string | null; heartbeatIntervalMinutes: number | null };
+type KeyRow = { kind: IntegrationKind; keyHash: string; bearerHash: string | null; hmacSecret: string | null; hmacHeader: string | null; hmacTimestampHeader: string | null; heartbeatIntervalMinutes: number | null };
 type ServiceRow = typeof services.$inferSelect & { keys: KeyRow[] };
 
 // Only what the file declares: opt-outs and verifications happen at run time and survive a re-apply.
@@ -182,7 +182,7 @@ function serviceKind(now: number): EntityKind<ServiceRow> {
           ...s,
           keys: keys
             .filter((k) => k.serviceId === s.id)
-            .map((k) => ({ kind: k.kind, keyHash: k.keyHash, bearerHash: k.bearerHash, hmacSecret: k.hmacSecret, heartbeatIntervalMinutes: k.heartbeatIntervalMinutes })),
+            .map((k) => ({ kind: k.kind, keyHash: k.keyHash, bearerHash: k.bearerHash, hmacSecret: k.hmacSecret, hmacHeader: k.hmacHeader, hmacTimestampHeader: k.hmacTimestampHeader, heartbeatIntervalMinutes: k.heartbeatIntervalMinutes })),
         }));
     },
     insert: (tx, { keys, ...row }) => {
@@ -259,6 +259,7 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
     teamId: s.team,
     escalationPolicyId: s.escalation_policy,
     incidentChannels: s.incident_channels,
+    channelArchiveAfterHours: s.incident_channel_archive_after_hours,
     routing: s.routing.length > 0 ? s.routing.map((r) => ({ match: r.match, ...(r.urgency ? { urgency: r.urgency } : {}), ...(r.service ? { service: r.service } : {}) })) : null,
     ...base,
     keys: s.integrations.map((i) => ({
@@ -266,6 +267,8 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
       keyHash: i.key_sha256 ?? sha256Hex(i.key!),
       bearerHash: i.bearer_token_sha256 ?? (i.bearer_token ? sha256Hex(i.bearer_token) : null),
       hmacSecret: i.hmac_secret ?? null,
+      hmacHeader: i.hmac_header ?? null,
+      hmacTimestampHeader: i.hmac_timestamp_header ?? null,
       heartbeatIntervalMinutes: i.interval_minutes ?? null,
     })),
   }));

@@ -11,7 +11,7 @@ import { writeAudit } from './audit.js';
 import { loadRotations } from './directory.js';
 import type { IngestService } from './ingest.js';
 import { loadAdjustments } from './oncall.js';
-import { enqueueIncidentChannel, enqueueNotice, enqueuePage } from './outbox.js';
+import { enqueueIncidentChannel, enqueueNotice, enqueuePage, enqueuePinText } from './outbox.js';
 import type { Incident } from './paging.js';
 import { recordEvent } from './timeline.js';
 
@@ -59,7 +59,7 @@ export class IncidentRoomService {
     const dedupKey = `declared:${randomBytes(8).toString('hex')}`;
     const labels = { alertname: 'Declared', severity: input.severity, declared_by: actor.id };
     const result = await this.ingest.ingest(
-      { id: 0, serviceId: service.id, kind: 'generic', keyHash: '', bearerHash: null, hmacSecret: null, heartbeatIntervalMinutes: null, expiresAt: null, source: 'slack', createdAt: 0 },
+      { id: 0, serviceId: service.id, kind: 'generic', keyHash: '', bearerHash: null, hmacSecret: null, hmacHeader: null, hmacTimestampHeader: null, heartbeatIntervalMinutes: null, expiresAt: null, source: 'slack', createdAt: 0 },
       JSON.stringify({ declared_by: actor.id, ...input }),
       {
         source: 'declared',
@@ -145,11 +145,23 @@ export class IncidentRoomService {
     return userIds;
   }
 
-  /** A :pushpin: reaction on a message in an incident channel puts it on the timeline. */
+  /**
+   * A :pushpin: reaction on a message in an incident channel puts it on the timeline; its text is read
+   * from Slack through the outbox. Pinning the same message again adds nothing.
+   */
   pinned(channelId: string, userId: string, messageTs: string): boolean {
     const incident = this.inChannel(channelId);
     if (!incident) return false;
-    recordEvent(this.db, incident.id, this.now(), 'pinned', userId, { ts: messageTs, channel: channelId });
+    const now = this.now();
+    const known = this.db.$client
+      .prepare("select 1 from incident_events where incident_id = ? and kind = 'pinned' and json_extract(detail, '$.ts') = ?")
+      .get(incident.id, messageTs);
+    if (known) return true;
+    this.db.transaction(() => {
+      recordEvent(this.db, incident.id, now, 'pinned', userId, { ts: messageTs, channel: channelId });
+      enqueuePinText(this.db, incident.id, channelId, messageTs, now);
+    });
+    this.onQueued();
     return true;
   }
 }

@@ -169,7 +169,7 @@ export class IngestService {
    * configured service like any alert, under a pseudo-key (id 0) since the caller holds no integration key.
    */
   ingestVoicemail(serviceId: string, rawBody: string, voicemail: { callSid: string; from: string; recordingUrl: string; durationSeconds: number; at: string }): Promise<IngestResult> {
-    const key = { id: 0, serviceId, kind: 'alertmanager', keyHash: '', bearerHash: null, hmacSecret: null, heartbeatIntervalMinutes: null, expiresAt: null, source: 'config', createdAt: 0 } satisfies IntegrationKey;
+    const key = { id: 0, serviceId, kind: 'alertmanager', keyHash: '', bearerHash: null, hmacSecret: null, hmacHeader: null, hmacTimestampHeader: null, heartbeatIntervalMinutes: null, expiresAt: null, source: 'config', createdAt: 0 } satisfies IntegrationKey;
     const labels = { alertname: 'EmergencyLine', caller: voicemail.from, severity: 'critical' };
     return this.ingest(key, rawBody, {
       source: 'emergency_line',

@@ -82,7 +82,7 @@ export class IntegrationService {
     this.db.transaction(() => {
       const row = this.db
         .insert(integrationKeys)
-        .values({ serviceId: service.id, kind, keyHash: sha256Hex(key), bearerHash: null, hmacSecret: null, heartbeatIntervalMinutes: interval, source: 'slack', createdAt: now })
+        .values({ serviceId: service.id, kind, keyHash: sha256Hex(key), bearerHash: null, hmacSecret: null, hmacHeader: null, hmacTimestampHeader: null, heartbeatIntervalMinutes: interval, source: 'slack', createdAt: now })
         .returning({ id: integrationKeys.id })
         .get();
       // The audit records that a key exists, never the key.

@@ -15,6 +15,8 @@ export type OutboxMessage =
   | { kind: 'slack.incident_channel'; incidentId: number }
   | { kind: 'slack.incident_wrapup'; incidentId: number }
   | { kind: 'slack.archive'; incidentId: number }
+  /** Reads a pinned message's text into its timeline entry. */
+  | { kind: 'slack.pin_text'; incidentId: number; channel: string; ts: string }
   | { kind: 'webhook.post'; incidentId: number; webhookId: string; event: 'opened' | 'acknowledged' | 'resolved'; at: number }
   // Schedule notices are rendered when queued: they describe a change that has already happened.
   | { kind: 'slack.message'; channel: string; text: string; blocks?: unknown[] }
@@ -103,18 +105,27 @@ export function enqueueIncidentWebhooks(db: DB, incident: { id: number; serviceI
   }
 }
 
+/** A message pinned to the timeline: its text is read from Slack (once per message). */
+export function enqueuePinText(db: DB, incidentId: number, channel: string, ts: string, now: number): void {
+  insert(db, { kind: 'slack.pin_text', incidentId, channel, ts }, `pin:${incidentId}:${channel}:${ts}`, now);
+}
+
 /** Asks for the incident's own channel (created, joined by the paged people, card pinned), once. */
 export function enqueueIncidentChannel(db: DB, incidentId: number, now: number): void {
   insert(db, { kind: 'slack.incident_channel', incidentId }, `channel:${incidentId}`, now);
 }
 
-/** Channels archive this long after their incident resolves. */
-export const ARCHIVE_AFTER_MS = 24 * 3_600_000;
-
-/** On resolve, an incident with a channel gets its summary and, a day later, an archived channel. */
+/**
+ * On resolve, an incident with a channel gets its summary and, after the service's archive delay
+ * (`incident_channel_archive_after_hours`, a day unless set), an archived channel.
+ */
 export function enqueueChannelWrapUp(db: DB, incidentId: number, now: number): void {
   const asked = db.$client.prepare('select 1 from outbox where dedupe_key = ?').get(`channel:${incidentId}`);
   if (!asked) return;
+  const hours =
+    (db.$client
+      .prepare('select s.channel_archive_after_hours as hours from incidents i join services s on s.id = i.service_id where i.id = ?')
+      .get(incidentId) as { hours: number } | undefined)?.hours ?? 24;
   insert(db, { kind: 'slack.incident_wrapup', incidentId }, `wrapup:${incidentId}`, now);
-  insert(db, { kind: 'slack.archive', incidentId }, `archive:${incidentId}`, now, now + ARCHIVE_AFTER_MS);
+  insert(db, { kind: 'slack.archive', incidentId }, `archive:${incidentId}`, now, now + hours * 3_600_000);
 }

@@ -5,6 +5,12 @@ export const INCIDENT_ACTIONS = {
   resolve: 'incident_resolve',
 } as const;
 
+/** Buttons in an incident's own channel. */
+export const ROOM_ACTIONS = {
+  commander: 'incident_role_commander',
+  comms: 'incident_role_comms',
+} as const;
+
 export const SCHEDULE_ACTIONS = {
   swapAccept: 'swap_accept',
   swapDecline: 'swap_decline',

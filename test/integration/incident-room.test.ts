@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog, incidentEvents, incidents } from '../../src/db/schema.js';
-import { ADA, BOB, TEAM_CHANNEL, TEST_CONFIG } from '../support/config.js';
+import { ADA, BOB, CLEO, TEAM_CHANNEL, TEST_CONFIG } from '../support/config.js';
 import { fixture } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -9,12 +9,13 @@ const STAKEHOLDERS = 'C0STAKEHOLD1';
 const CONFIG = TEST_CONFIG.replace(
   '  - { id: payments, name: Payments, slack_channel: C0PAYMENTS1 }',
   `  - { id: payments, name: Payments, slack_channel: C0PAYMENTS1, stakeholders_channel: ${STAKEHOLDERS} }`,
-).replace('    escalation_policy: payments-default\n', '    escalation_policy: payments-default\n    incident_channels: high\n');
+);
 
 describe('incident channels', () => {
   let h: Harness;
   beforeEach(async () => {
-    expect(CONFIG).toContain('incident_channels: high');
+    // No incident_channels setting: high urgency gets a channel by default.
+    expect(CONFIG).not.toContain('incident_channels');
     h = await startHarness({ config: CONFIG });
     h.slack.standin.addChannel(STAKEHOLDERS, 'stakeholders');
   });
@@ -41,7 +42,8 @@ describe('incident channels', () => {
     await h.slack.expectChannelMessage(TEAM_CHANNEL, `Incident channel: <#${channel}>`);
 
     expect((await h.slack.commandIn(channel, ADA, 'role commander')).text).toContain(`<@${ADA}> is the incident commander`);
-    expect((await h.slack.commandIn(channel, ADA, `role comms <@${BOB}|bob>`)).text).toContain('communications lead');
+    expect((await h.slack.commandIn(channel, ADA, `role comms <@${CLEO}|cleo>`)).text).toContain('communications lead');
+    await h.slack.expectChannelMessage(channel, `<@${CLEO}> is now the communications lead`);
     expect((await h.slack.commandIn(TEAM_CHANNEL, ADA, 'role commander')).text).toContain('Run this in an incident channel');
     expect((await h.slack.commandIn(channel, ADA, 'update Rolling back the deploy')).text).toContain(`<#${STAKEHOLDERS}>`);
     await h.slack.expectChannelMessage(STAKEHOLDERS, 'Rolling back the deploy');
@@ -51,9 +53,30 @@ describe('incident channels', () => {
     expect(help.rendered).toContain('asks for help: need the DB expert');
     await h.slack.standin.waitFor(() => calls('conversations.invite').some((c) => c.args.users === BOB));
 
-    expect(await h.slack.event({ type: 'reaction_added', user: BOB, reaction: 'pushpin', item: { type: 'message', channel, ts: card.message.ts }, item_user: 'UBATONBOT' })).toBe(200);
+    // Roles by button: Bob takes over comms from Cleo.
+    const welcome = await h.slack.expectChannelMessage(channel, 'Take a role');
+    expect(welcome.buttons).toEqual(["I'm incident commander", "I'll handle comms"]);
+    expect(await (await welcome.click("I'll handle comms", { as: BOB })).reply()).toContain('You are the communications lead');
+    await h.slack.expectChannelMessage(channel, `<@${BOB}> is now the communications lead`);
+    expect(h.baton.db.select().from(incidents).get()).toMatchObject({ commanderId: ADA, commsLeadId: BOB });
+    // Someone Baton does not know is told why, privately, and nothing changes.
+    h.slack.standin.addUser('U0VISITOR01', { name: 'Visitor', tz: 'UTC' });
+    expect(await (await welcome.click("I'm incident commander", { as: 'U0VISITOR01' })).reply()).toContain('Baton does not know you');
+    expect(h.baton.db.select().from(incidents).get()).toMatchObject({ commanderId: ADA });
+
+    // A person's message marked with :pushpin: goes on the timeline with its text; a second pin adds nothing.
+    const finding = h.slack.standin.postAsUser(channel, BOB, 'Found it: the 14:02 deploy doubled the pool size');
+    for (let i = 0; i < 2; i += 1) {
+      expect(await h.slack.event({ type: 'reaction_added', user: BOB, reaction: 'pushpin', item: { type: 'message', channel, ts: finding }, item_user: BOB })).toBe(200);
+    }
+    // A thumbs-up is not a pin.
+    expect(await h.slack.event({ type: 'reaction_added', user: ADA, reaction: '+1', item: { type: 'message', channel, ts: finding }, item_user: BOB })).toBe(200);
+    const pins = () => h.baton.db.select().from(incidentEvents).all().filter((e) => e.kind === 'pinned');
+    await h.slack.standin.waitFor(() => pins().some((p) => typeof p.detail.text === 'string'));
+    expect(pins()).toHaveLength(1);
+    expect(pins()[0]!.detail).toMatchObject({ ts: finding, text: 'Found it: the 14:02 deploy doubled the pool size', author: BOB });
+    expect(calls('conversations.history').at(-1)!.args).toMatchObject({ channel, latest: finding, inclusive: expect.toSatisfy((v) => String(v) === 'true'), limit: expect.toSatisfy((v) => String(v) === '1') });
     const kinds = () => h.baton.db.select().from(incidentEvents).all().map((e) => e.kind);
-    await h.slack.standin.waitFor(() => kinds().includes('pinned'));
     expect(kinds()).toEqual(expect.arrayContaining(['role', 'status_update', 'responder_paged', 'pinned', 'channel_created']));
 
     await card.click('Resolve', { as: ADA });
@@ -61,9 +84,15 @@ describe('incident channels', () => {
     expect(wrapUp.rendered).toContain('Postmortem');
     expect(wrapUp.rendered).toContain(`*Incident commander* <@${ADA}>`);
     expect(wrapUp.rendered).toContain('Status update by');
-    expect(wrapUp.rendered).toContain('pinned a message');
+    expect(wrapUp.rendered).toContain(`<@${BOB}> pinned: Found it: the 14:02 deploy doubled the pool size`);
+    expect(wrapUp.rendered).toContain(`<@${BOB}> set communications lead`);
+    expect(wrapUp.rendered).toMatch(/\*Time to acknowledge\* never acknowledged/);
+    expect(wrapUp.rendered).toMatch(/\*Time to resolve\* \d+ min/);
+    expect(wrapUp.rendered).toContain('archived 24 hours after');
     expect(calls('conversations.archive')).toHaveLength(0);
-    for (let hour = 0; hour < 25; hour += 1) await h.advance(60);
+    for (let hour = 0; hour < 23; hour += 1) await h.advance(60);
+    expect(calls('conversations.archive')).toHaveLength(0);
+    for (let hour = 0; hour < 2; hour += 1) await h.advance(60);
     expect(calls('conversations.archive').map((c) => c.args.channel)).toEqual([channel]);
   });
 
@@ -82,5 +111,37 @@ describe('incident channels', () => {
     const visitor = await h.slack.openModal('U0VISITOR01', 'declare');
     expect((await visitor.set('title', 'The website is down').submit()).closed).toBe(true);
     await h.slack.expectDM(ADA, 'The website is down');
+  });
+
+  it('the archive delay is set per service; a service may turn channels off, or give every incident one', async () => {
+    await h.stop();
+    const withServices = (channels: string) =>
+      CONFIG.replace('    escalation_policy: payments-default\n', `    escalation_policy: payments-default\n${channels}`);
+    h = await startHarness({ config: withServices('    incident_channel_archive_after_hours: 2\n') });
+    await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body);
+    await h.slack.standin.waitFor(() => calls('pins.add').length === 1);
+    const channel = h.baton.db.select().from(incidents).get()!.channelId!;
+    await h.postAlertmanager(fixture('alertmanager/v0.25-resolved.json').body);
+    expect((await h.slack.expectChannelMessage(channel, 'Resolved: #1')).rendered).toContain('archived 2 hours after');
+    await h.advance(119);
+    expect(calls('conversations.archive')).toHaveLength(0);
+    await h.advance(2);
+    expect(calls('conversations.archive').map((c) => c.args.channel)).toEqual([channel]);
+    await h.stop();
+
+    h = await startHarness({ config: withServices('    incident_channels: none\n') });
+    await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body);
+    await h.slack.expectDM(ADA, '5xx ratio');
+    await h.baton.drain();
+    expect(calls('conversations.create')).toHaveLength(0);
+    await h.stop();
+
+    // `all`: even a low-urgency incident gets a channel.
+    h = await startHarness({
+      config: withServices('    incident_channels: all\n    routing:\n      - { match: { alertname: HighErrorRate }, urgency: low }\n'),
+    });
+    await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body);
+    await h.slack.standin.waitFor(() => calls('pins.add').length === 1);
+    expect(h.baton.db.select().from(incidents).get()).toMatchObject({ urgency: 'low' });
   });
 });

@@ -97,14 +97,17 @@ describe('an Alertmanager alert pages the on-call in Slack', () => {
     await h.postAlertmanager(firing());
     const dm = await h.slack.expectDM(ADA);
     const post = await h.slack.expectChannelMessage(TEAM_CHANNEL, '5xx');
+    await h.baton.drain();
     const res = await h.postAlertmanager(resolved());
     expect(await res.json()).toMatchObject({ outcome: 'resolved' });
     await dm.waitForUpdate(/Resolved/);
     await post.waitForUpdate(/Resolved/);
+    await h.baton.drain();
     expect(dm.buttons).toEqual([]);
     expect(h.baton.db.select().from(incidents).get()).toMatchObject({ status: 'resolved', resolvedBy: null, nextEscalationAt: null });
     const kinds = h.baton.db.select({ kind: incidentEvents.kind }).from(incidentEvents).all().map((e) => e.kind);
-    expect(kinds).toEqual(['opened', 'paged', 'resolved']);
+    // High urgency gets its own channel by default.
+    expect(kinds).toEqual(['opened', 'paged', 'channel_created', 'resolved']);
 
     // Nothing escalates once resolved.
     const mark = h.slack.callCount();

@@ -43,6 +43,39 @@ describe('every alert source', () => {
     expect(incident(1).status).toBe('resolved');
   });
 
+  it('Grafana with a timestamp header and a custom signature header: `<timestamp>:<body>` is signed, and must be recent', async () => {
+    const TS_KEY = 'GRAFANA-key-timestamped';
+    const config = SOURCES_CONFIG.replace(
+      `      - { type: pagerduty, key: ${PD_ROUTING_KEY} }`,
+      `      - { type: pagerduty, key: ${PD_ROUTING_KEY} }
+      - { type: grafana, key: ${TS_KEY}, hmac_secret: ${GRAFANA_HMAC}, hmac_header: X-Signature, hmac_timestamp_header: X-Signature-Timestamp }`,
+    );
+    await h.stop();
+    h = await startHarness({ config });
+    const firing = JSON.stringify(fixture('grafana/unified-firing.json').body);
+    const now = Math.floor(h.clock.now().getTime() / 1000);
+    const signed = (ts: number, body = firing) => ({ 'x-signature-timestamp': String(ts), 'x-signature': sign(`${ts}:${body}`) });
+
+    // The body alone signed (the untimestamped variant) is not enough once a timestamp header is configured.
+    const bodyOnly = await post(`/integrations/grafana/${TS_KEY}`, firing, { 'x-signature-timestamp': String(now), 'x-signature': sign(firing) });
+    expect(bodyOnly.status).toBe(401);
+    expect(await bodyOnly.json()).toMatchObject({ error: 'invalid_signature', message: expect.stringContaining('x-signature') });
+    // A correctly signed but old timestamp could be a replay.
+    const stale = await post(`/integrations/grafana/${TS_KEY}`, firing, signed(now - 6 * 60));
+    expect(stale.status).toBe(401);
+    expect(await stale.json()).toMatchObject({ error: 'stale_signature' });
+    const missing = await post(`/integrations/grafana/${TS_KEY}`, firing, { 'x-signature': sign(`${now}:${firing}`) });
+    expect(missing.status).toBe(401);
+    // The signature in Grafana's default header is ignored when the contact point names another.
+    expect((await post(`/integrations/grafana/${TS_KEY}`, firing, { 'x-grafana-alerting-signature': sign(`${now}:${firing}`), 'x-signature-timestamp': String(now) })).status).toBe(401);
+    expect(h.baton.db.select().from(rawPayloads).all()).toEqual([]);
+
+    const ok = await post(`/integrations/grafana/${TS_KEY}`, firing, signed(now - 60));
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ outcome: 'opened' });
+    await h.slack.expectDM(ADA, 'Disk 95% full on db-1');
+  });
+
   it('PagerDuty Events v2: trigger, acknowledge and resolve with PagerDuty\'s answers', async () => {
     const trigger = await post('/v2/enqueue', fixture('pagerduty/events-v2-trigger.json').body);
     expect(trigger.status).toBe(202);

@@ -25,7 +25,9 @@ describe('the outbox: a failed Slack call is retried, not lost', () => {
     // Without Twilio configured, the phone steps brought forward by the failure are skipped; Slack carries the page.
     const slackRows = () => h.baton.db.select().from(outbox).all().filter((r) => r.kind.startsWith('slack.'));
     const queued = slackRows();
-    expect(queued.map((r) => r.status).sort()).toEqual(['pending', 'pending']);
+    // The DM, the team post and the incident's own channel.
+    expect(queued.map((r) => r.kind).sort()).toEqual(['slack.incident_channel', 'slack.page', 'slack.team_post']);
+    expect(queued.every((r) => r.status === 'pending')).toBe(true);
     expect(queued[0]!.lastError).toMatch(/HTTP 500/);
 
     for (let second = 0; second < 10 * 60; second += 5) {
@@ -51,10 +53,11 @@ describe('the outbox: a failed Slack call is retried, not lost', () => {
     h.slack.standin.failNext('chat.postMessage', { status: 429, retryAfter: 30, times: 2 });
     await h.postAlertmanager(firing());
     await h.baton.drain();
-    expect(h.slack.standin.messages()).toHaveLength(0);
+    const pageAndPost = () => [...h.slack.dmsTo(ADA), ...h.slack.standin.messages(TEAM_CHANNEL)];
+    expect(pageAndPost()).toHaveLength(0);
     h.clock.advanceSeconds(29);
     await h.baton.drain();
-    expect(h.slack.standin.messages()).toHaveLength(0);
+    expect(pageAndPost()).toHaveLength(0);
     h.clock.advanceSeconds(2);
     await h.baton.drain();
     await h.slack.expectDM(ADA);
@@ -71,7 +74,10 @@ describe('the outbox: a failed Slack call is retried, not lost', () => {
     const teamPost = h.baton.db.select().from(outbox).where(eq(outbox.kind, 'slack.team_post')).get()!;
     expect(teamPost).toMatchObject({ status: 'failed', lastError: 'Slack said channel_not_found', attempts: 1 });
     const health = (await (await fetch(`${h.baton.url}/healthz`)).json()) as { outbox: { failed: number } };
-    expect(health.outbox.failed).toBe(1);
+    // The card and the note linking the incident channel both went to the missing channel.
+    const failed = h.baton.db.select().from(outbox).where(eq(outbox.status, 'failed')).all();
+    expect(failed.map((r) => r.kind).sort()).toEqual(['slack.incident_note', 'slack.team_post']);
+    expect(health.outbox.failed).toBe(2);
   });
 
   it('a page still queued when the incident is acknowledged is not sent', async () => {

@@ -44,19 +44,38 @@ function invalid(message: string, issues: { path: PropertyKey[]; message: string
   return new HttpError(400, 'invalid_payload', message, { issues: issues.slice(0, 20).map((i) => ({ path: issuePath(i.path), message: i.message })) });
 }
 
+/** A signed Grafana timestamp may be this far from Baton's clock; older ones could be replays. */
+export const GRAFANA_TIMESTAMP_TOLERANCE_MS = 5 * 60_000;
+
+/**
+ * Grafana's contact-point HMAC: lowercase hex HMAC-SHA256 of the body, or of `<timestamp>:<body>` when the
+ * contact point names a timestamp header (then the timestamp must also be recent).
+ */
+function checkGrafanaSignature(key: Key, req: IncomingMessage, raw: string, now: number): void {
+  const header = key.hmacHeader ?? 'x-grafana-alerting-signature';
+  const given = String(req.headers[header] ?? '');
+  let signed = raw;
+  if (key.hmacTimestampHeader) {
+    const timestamp = String(req.headers[key.hmacTimestampHeader] ?? '');
+    if (!/^\d{1,12}$/.test(timestamp)) throw new HttpError(401, 'invalid_signature', `${key.hmacTimestampHeader} must carry the Unix time the body was signed at`);
+    if (Math.abs(now - Number(timestamp) * 1000) > GRAFANA_TIMESTAMP_TOLERANCE_MS) {
+      throw new HttpError(401, 'stale_signature', `${key.hmacTimestampHeader} is more than 5 minutes from now; check the sender's clock`);
+    }
+    signed = `${timestamp}:${raw}`;
+  }
+  const expected = createHmac('sha256', key.hmacSecret!).update(signed).digest('hex');
+  if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {
+    throw new HttpError(401, 'invalid_signature', `${header} does not match the ${key.hmacTimestampHeader ? 'timestamp and body' : 'body'}`);
+  }
+}
+
 /** POST /integrations/grafana/:key: Grafana unified alerting, with its HMAC checked when a secret is set. */
 export function grafanaRoute(deps: SourceRouteDeps) {
   return async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>, logger: Logger) => {
     const auth = deps.ingest.authenticate('grafana', params.key ?? '', req.headers.authorization);
     if (!auth.ok) throw new HttpError(401, 'unauthorized', auth.message);
     const raw = await readBody(req);
-    if (auth.key.hmacSecret) {
-      const given = String(req.headers['x-grafana-alerting-signature'] ?? '');
-      const expected = createHmac('sha256', auth.key.hmacSecret).update(raw).digest('hex');
-      if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {
-        throw new HttpError(401, 'invalid_signature', 'X-Grafana-Alerting-Signature does not match the body');
-      }
-    }
+    if (auth.key.hmacSecret) checkGrafanaSignature(auth.key, req, raw, deps.now());
     const parsed = grafanaWebhookSchema.safeParse(parseJson(raw));
     if (!parsed.success) throw invalid('the body is not a Grafana alerting webhook', parsed.error.issues);
     const result = await ingestOr503(deps, auth.key, raw, normalizeGrafana(parsed.data), logger);
