@@ -45,6 +45,12 @@ class Deferred extends Error {
 /** Card updates to one channel at most this often. */
 export const CHANNEL_UPDATE_SPACING_MS = 1000;
 
+/**
+ * New posts to one shared channel: a short burst, then one a second (Slack's chat.postMessage limit is
+ * about one per second per channel). DMs are not paced here: each person's is its own channel.
+ */
+export const CHANNEL_POST_PACE = { burst: 3, intervalMs: 1000 } as const;
+
 /** Per person, per contact method, per 15 minutes: more than this is bundled into one message. */
 export const PHONE_THROTTLE = { windowMs: 15 * 60_000, 'twilio.voice': 3, 'twilio.sms': 5 } as const;
 
@@ -65,6 +71,9 @@ export class OutboxDispatcher {
   readonly stats: DispatcherStats = { sent: 0, retried: 0, failed: 0 };
   /** When each channel last got a card update: pacing only, so it may live in memory. */
   private readonly lastUpdate = new Map<string, { at: number; incidentId: number }>();
+  /** Per shared channel, when its post allowance was last counted and how much was left: pacing only. */
+  private readonly postAllowance = new Map<string, { at: number; tokens: number }>();
+  private wake: { at: number; timer: NodeJS.Timeout } | null = null;
 
   constructor(
     private readonly db: DB,
@@ -92,9 +101,27 @@ export class OutboxDispatcher {
     });
   }
 
+  /**
+   * A message held back for a second or two (pacing) should not wait for the next 5-second tick. The row
+   * stays in the database either way; this timer only wakes the drain sooner.
+   */
+  private wakeAt(delayMs: number): void {
+    if (this.closed || delayMs > 5000) return;
+    const at = Date.now() + Math.max(0, delayMs);
+    if (this.wake && this.wake.at <= at) return;
+    if (this.wake) clearTimeout(this.wake.timer);
+    const timer = setTimeout(() => {
+      this.wake = null;
+      this.kick();
+    }, Math.max(0, delayMs));
+    timer.unref();
+    this.wake = { at, timer };
+  }
+
   /** Finishes the drain under way and takes no more work: the database is about to close. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.wake) clearTimeout(this.wake.timer);
     await this.running?.catch(() => {});
   }
 
@@ -161,7 +188,9 @@ export class OutboxDispatcher {
     } catch (err) {
       const now = this.clock.now().getTime();
       if (err instanceof Deferred) {
-        this.db.update(outbox).set({ status: 'pending', nextAttemptAt: err.until ?? now + 1000, lastError: err.message || null }).where(eq(outbox.id, row.id)).run();
+        const until = err.until ?? now + 1000;
+        this.db.update(outbox).set({ status: 'pending', nextAttemptAt: until, lastError: err.message || null }).where(eq(outbox.id, row.id)).run();
+        this.wakeAt(until - now);
         return;
       }
       const failure: SlackFailure =
@@ -193,8 +222,25 @@ export class OutboxDispatcher {
     }
   }
 
+  /**
+   * Takes one post from the channel's allowance, or defers the message until there is one. Checked and
+   * taken without yielding, so concurrent sends in a batch cannot overdraw it.
+   */
+  private pacePost(channel: string): void {
+    if (/^[UWD]/.test(channel)) return;
+    const now = this.clock.now().getTime();
+    const { burst, intervalMs } = CHANNEL_POST_PACE;
+    const last = this.postAllowance.get(channel) ?? { at: now, tokens: burst };
+    const tokens = Math.min(burst, last.tokens + Math.max(0, now - last.at) / intervalMs);
+    if (tokens < 1) throw new Deferred(now + Math.ceil((1 - tokens) * intervalMs), 'pacing posts in a busy channel');
+    this.postAllowance.set(channel, { at: now, tokens: tokens - 1 });
+    if (this.postAllowance.size > 10_000) this.postAllowance.clear();
+  }
+
   /** Sends one message; returns why it was skipped when there was no longer anything to send. */
   private async send(message: OutboxMessage, row: OutboxRow): Promise<string | void> {
+    // Single posts to a shared channel are paced; multi-step sends (a new incident channel) are not split.
+    if (message.kind === 'slack.team_post' || message.kind === 'slack.incident_note' || message.kind === 'slack.message') this.pacePost(message.channel);
     if (!('incidentId' in message)) return this.sendNotice(message);
     const view = loadIncidentView(this.db, message.incidentId);
     if (!view) throw new PermanentFailure(`incident ${message.incidentId} no longer exists`);

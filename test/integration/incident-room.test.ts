@@ -57,6 +57,9 @@ describe('incident channels', () => {
     const welcome = await h.slack.expectChannelMessage(channel, 'Take a role');
     expect(welcome.buttons).toEqual(["I'm incident commander", "I'll handle comms"]);
     expect(await (await welcome.click("I'll handle comms", { as: BOB })).reply()).toContain('You are the communications lead');
+    // Posts to one channel are paced (a burst, then one a second): let virtual time pass.
+    h.clock.advanceSeconds(3);
+    await h.baton.drain();
     await h.slack.expectChannelMessage(channel, `<@${BOB}> is now the communications lead`);
     expect(h.baton.db.select().from(incidents).get()).toMatchObject({ commanderId: ADA, commsLeadId: BOB });
     // Someone Baton does not know is told why, privately, and nothing changes.

@@ -47,7 +47,11 @@ describe('crash safety', () => {
     };
     const senders = Array.from({ length: 8 }, (_, i) => sender(i));
     for (let crash = 0; crash < CRASHES; crash += 1) {
-      await new Promise((r) => setTimeout(r, 200 + Math.random() * 400));
+      // Each crash comes after some real traffic (a busy machine is slower, so wait for it, up to 10 s),
+      // then at a random moment.
+      const target = (crash + 1) * 25;
+      for (let waited = 0; accepted.length < target && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, Math.random() * 300));
       await under.baton.kill9();
       await under.restart();
     }

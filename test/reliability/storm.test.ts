@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alerts, incidents } from '../../src/db/schema.js';
+import { alerts, incidents, outbox } from '../../src/db/schema.js';
+import { CHANNEL_POST_PACE } from '../../src/notify/dispatcher.js';
 import { ADA, TEAM_CHANNEL } from '../support/config.js';
 import { fixture } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -50,6 +51,27 @@ describe('an alert storm', () => {
     expect(pages).toHaveLength(20);
     // Card updates for alert-only changes are throttled per incident, not one per payload.
     expect(h.slack.standin.calls.filter((c) => c.method === 'chat.update').length).toBeLessThan(200);
+
+    // The team channel gets 20 cards and 20 links to incident channels: paced to a burst of 3, then about
+    // one a second (virtual time), rather than 40 at once and a wall of 429s.
+    const teamPosts = () =>
+      h.baton.db
+        .select()
+        .from(outbox)
+        .all()
+        .filter((r) => (r.kind === 'slack.team_post' || r.kind === 'slack.incident_note') && (r.payload as { channel?: string }).channel === TEAM_CHANNEL);
+    expect(teamPosts().filter((r) => r.status === 'sent').length).toBeLessThanOrEqual(CHANNEL_POST_PACE.burst + 1);
+    for (let second = 0; second < 60 && teamPosts().some((r) => r.status !== 'sent'); second += 1) {
+      h.clock.advanceSeconds(1);
+      await h.baton.drain();
+    }
+    const sentAt = teamPosts().map((r) => r.sentAt!).sort((a, b) => a - b);
+    expect(sentAt).toHaveLength(40);
+    for (const start of sentAt) {
+      const inTenSeconds = sentAt.filter((t) => t >= start && t < start + 10_000).length;
+      expect(inTenSeconds).toBeLessThanOrEqual(CHANNEL_POST_PACE.burst + 10);
+    }
+    expect(h.slack.standin.messages(TEAM_CHANNEL).filter((m) => !m.threadTs)).toHaveLength(20);
   }, 60_000);
 });
 
