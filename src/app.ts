@@ -1,3 +1,4 @@
+import { AdminGroupSync } from './services/admins.js';
 import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
@@ -127,6 +128,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   const calendars = new CalendarService(db, clock, baseUrl);
   const phone = new PhonePagingService(db, clock, incidents, kick);
   const heartbeats = new HeartbeatService(db, clock, ingest);
+  const adminGroup = new AdminGroupSync(db, clock, slackClient, logger.child({ component: 'admins' }));
   const sourceDeps = { ingest, incidents, heartbeats, now: () => clock.now().getTime() };
   const twilioDeps = { phone, ingest, emergencyLine: () => readEmergencyLine(db), now: () => clock.now().getTime(), authToken: opts.twilio?.authToken ?? null, baseUrl };
   calendars.secret();
@@ -209,10 +211,12 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
     await heartbeats.check();
     upkeep.run();
     handover.run();
+    await adminGroup.refresh();
     await dispatcher.drain();
   };
   const jobs = opts.cron === false ? null : scheduleJobs(tick, logger);
   dispatcher.kick();
+  void adminGroup.refresh();
 
   return {
     url: `http://127.0.0.1:${port}`,

@@ -213,6 +213,8 @@ export const configFileSchema = z
         }),
       )
       .default([]),
+    /** Members of this Slack user group are admins, as well as users with `role: admin`. */
+    admin_user_group: z.string().regex(/^S[A-Z0-9]{2,}$/, 'expected a Slack user group ID such as S012ABCDEF').optional(),
     /** Inbound calls to the Twilio number leave a voicemail that opens a high-urgency incident here. */
     emergency_line: z
       .strictObject({

@@ -10,7 +10,15 @@ export interface Actor {
   role: UserRole;
 }
 
-export class PermissionDenied extends Error {}
+export class PermissionDenied extends Error {
+  constructor(
+    message: string,
+    /** The form field the refusal is about, when there is one (shown there in a modal). */
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
 
 export const NOT_A_USER =
   'Baton does not know you yet, so you cannot change schedules. Ask an admin to add you under `users` in the config file.';
@@ -29,6 +37,6 @@ export function requireAdmin(actor: Actor | null, what: string): Actor {
 /** Members act for themselves only; admins for anyone. */
 export function requireSelfOrAdmin(actor: Actor | null, forUserId: string, what: string): Actor {
   const known = requireKnown(actor);
-  if (known.role !== 'admin' && known.id !== forUserId) throw new PermissionDenied(`Only an admin can ${what} for someone else.`);
+  if (known.role !== 'admin' && known.id !== forUserId) throw new PermissionDenied(`Only an admin can ${what} for someone else.`, 'who');
   return known;
 }

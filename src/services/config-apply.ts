@@ -15,6 +15,7 @@ import {
   users,
 } from '../db/schema.js';
 import { sha256Hex } from '../security/hash.js';
+import { adminUserGroup, setAdminUserGroup } from './admins.js';
 import { writeAudit } from './audit.js';
 import { rotationsChanged } from './directory.js';
 
@@ -286,6 +287,11 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
     prune(tx, teamKind, ids(desiredTeams), ctx);
     prune(tx, userKind, ids(desiredUsers), ctx);
     syncEmergencyLine(tx, cfg.emergency_line ?? null, ctx);
+    const before = adminUserGroup(tx);
+    if (setAdminUserGroup(tx, cfg.admin_user_group ?? null)) {
+      ctx.summary[before ? (cfg.admin_user_group ? 'updated' : 'deleted') : 'created'].push('admin_user_group');
+      writeAudit(tx, { at: ctx.now, actor: ctx.actor, action: 'admin_user_group.update', target: 'admin_user_group', before, after: cfg.admin_user_group ?? null });
+    }
     syncWebhooks(tx, cfg.webhooks, ctx);
     // A number written in the file is vouched for by its author; numbers set in Slack are verified by SMS code.
     for (const u of cfg.users) {

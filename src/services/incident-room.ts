@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { loadActor } from './admins.js';
 import { eq } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
-import { incidents, services, teams, users } from '../db/schema.js';
+import { incidents, services, teams } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { normalizeSeverity, type Severity } from '../domain/alertmanager.js';
 import { requireKnown } from '../domain/permissions.js';
@@ -44,8 +45,7 @@ export class IncidentRoomService {
   }
 
   private requireUser(actorId: string) {
-    const row = this.db.select({ id: users.id, role: users.role }).from(users).where(eq(users.id, actorId)).get();
-    return requireKnown(row ?? null);
+    return requireKnown(loadActor(this.db, actorId));
   }
 
   /** `/oncall declare`: an incident opened by hand, paged like any other and always given a channel. */

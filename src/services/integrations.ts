@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { loadActor } from './admins.js';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
-import { integrationKeys, services, users, type IntegrationKind } from '../db/schema.js';
+import { integrationKeys, services, type IntegrationKind } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { requireAdmin } from '../domain/permissions.js';
 import { InvalidChange } from '../domain/schedule-rules.js';
@@ -34,8 +35,7 @@ export class IntegrationService {
   ) {}
 
   private prepare(actorId: string, serviceRef: string, kind: string, intervalMinutes?: number) {
-    const actorRow = this.db.select({ id: users.id, role: users.role }).from(users).where(eq(users.id, actorId)).get() ?? null;
-    const actor = requireAdmin(actorRow, 'create or rotate integration keys');
+    const actor = requireAdmin(loadActor(this.db, actorId), 'create or rotate integration keys');
     const service = this.db.select().from(services).all().find((s) => s.id === serviceRef.toLowerCase() || s.name.toLowerCase() === serviceRef.toLowerCase());
     if (!service) throw new InvalidChange({ service: `No service \`${serviceRef}\`.` });
     if (!KINDS.includes(kind as IntegrationKind)) throw new InvalidChange({ kind: `Expected one of ${KINDS.join(', ')}.` });

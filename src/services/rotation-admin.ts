@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import { loadActor } from './admins.js';
 import { shiftSchema } from '../config/file.js';
 import type { DB } from '../db/client.js';
 import { rotationParticipants, rotations, teams, users } from '../db/schema.js';
@@ -38,8 +39,7 @@ export class RotationAdminService {
   }
 
   save(actorId: string, input: RotationInput, rotationId?: string): { rotationId: string; created: boolean } {
-    const actorRow = this.db.select({ id: users.id, role: users.role }).from(users).where(eq(users.id, actorId)).get() ?? null;
-    const actor = requireAdmin(actorRow, 'create or edit rotations');
+    const actor = requireAdmin(loadActor(this.db, actorId), 'create or edit rotations');
     const existing = rotationId ? this.find(rotationId) : undefined;
     if (rotationId && !existing) throw new InvalidChange({ name: 'That rotation no longer exists.' });
     if (existing) {

@@ -1,4 +1,5 @@
 import { and, eq, isNull } from 'drizzle-orm';
+import { loadActor } from './admins.js';
 import type { DB } from '../db/client.js';
 import { coverRequests, overrides, swapRequests, teams, timeOff, users } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
@@ -63,8 +64,7 @@ export class ScheduleChangeService {
   }
 
   actor(userId: string): Actor | null {
-    const row = this.db.select({ id: users.id, role: users.role }).from(users).where(eq(users.id, userId)).get();
-    return row ?? null;
+    return loadActor(this.db, userId);
   }
 
   private rotation(rotationId: string): StoredRotation | undefined {

@@ -71,7 +71,7 @@ describe('changing the schedule from Slack', () => {
     expect(past.errors).toEqual({ to: 'That window is wholly in the past.' });
     // A member can take the pager only for themselves.
     const forAda = await (await h.slack.openModal(BOB, 'override')).set('who', CLEO).submit();
-    expect(forAda.errors).toEqual({ rotation: 'Only an admin can set an override for someone else.' });
+    expect(forAda.errors).toEqual({ who: 'Only an admin can set an override for someone else.' });
     expect(countOf(overrides)).toBe(0);
     // An admin can give it to someone else.
     expect((await (await h.slack.openModal(ADA, 'override')).set('who', CLEO).submit()).closed).toBe(true);

@@ -77,7 +77,7 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
     const refused = notKnown(ctx);
     if (refused) return refused;
     const zone = await viewerZone(ctx.deps, ctx.userId);
-    return open(ctx, timeOffModal({ today: isoDate(localDateOf(ctx.deps.oncall.now(), zone)), zone }));
+    return open(ctx, timeOffModal({ today: isoDate(localDateOf(ctx.deps.oncall.now(), zone)), zone, userId: ctx.userId }));
   },
 
   swap: async (ctx) => {

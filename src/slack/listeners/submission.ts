@@ -25,7 +25,7 @@ export async function answerSubmission(ack: unknown, deps: SlackDeps, fields: st
         errors[key] = withNames(deps, errors[key] ? `${errors[key]} ${message}` : message);
       }
     } else if (err instanceof PermissionDenied) {
-      errors = { [fields[0]!]: withNames(deps, err.message) };
+      errors = { [err.field && fields.includes(err.field) ? err.field : fields[0]!]: withNames(deps, err.message) };
     }
     if (!errors) throw err;
     await reply({ response_action: 'errors', errors });

@@ -8,7 +8,7 @@ import { timeOffConfirmModal } from '../views/schedule-modals.js';
 import { answerSubmission } from './submission.js';
 import { viewerZone } from './viewer.js';
 
-const pending = z.object({ start: z.number().int(), end: z.number().int(), reason: z.string().nullable() });
+const pending = z.object({ userId: z.string().regex(/^[UW][A-Z0-9]+$/), start: z.number().int(), end: z.number().int(), reason: z.string().nullable() });
 
 function startOfDay(date: string | null, zone: string, field: string, plusDays = 0): number {
   if (!date) throw new InvalidChange({ [field]: 'Pick a date.' });
@@ -19,14 +19,16 @@ function startOfDay(date: string | null, zone: string, field: string, plusDays =
 export function timeOffSubmission(deps: SlackDeps) {
   return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => {
     const v = readModal(view.state.values);
-    const zone = await viewerZone(deps, body.user.id);
-    await answerSubmission(ack, deps, ['from', 'to', 'reason'], async () => {
-      // Whole days in the person's zone: from the first day's midnight to the midnight after the last.
+    const userId = text(v.who) ?? body.user.id;
+    const viewer = await viewerZone(deps, body.user.id);
+    const zone = userId === body.user.id ? viewer : await viewerZone(deps, userId);
+    await answerSubmission(ack, deps, ['who', 'from', 'to', 'reason'], async () => {
+      // Whole days in the away person's zone: from the first day's midnight to the midnight after the last.
       const start = startOfDay(text(v.from), zone, 'from');
       const end = startOfDay(text(v.to), zone, 'to', 1);
-      const preview = deps.changes.previewTimeOff(body.user.id, { userId: body.user.id, start, end });
-      const metadata = JSON.stringify({ start, end, reason: text(v.reason) });
-      return { response_action: 'update', view: timeOffConfirmModal(preview, zone, metadata) };
+      const preview = deps.changes.previewTimeOff(body.user.id, { userId, start, end });
+      const metadata = JSON.stringify({ userId, start, end, reason: text(v.reason) });
+      return { response_action: 'update', view: timeOffConfirmModal({ ...preview, actorId: body.user.id }, viewer, metadata) };
     });
   };
 }
@@ -37,7 +39,7 @@ export function timeOffConfirmSubmission(deps: SlackDeps) {
     const parsed = pending.safeParse(safeJson(view.private_metadata));
     await answerSubmission(ack, deps, ['confirm'], async () => {
       if (!parsed.success) throw new InvalidChange({ confirm: 'This form is out of date; start again with /oncall timeoff.' });
-      deps.changes.createTimeOff(body.user.id, { userId: body.user.id, ...parsed.data });
+      deps.changes.createTimeOff(body.user.id, parsed.data);
       return { response_action: 'clear' };
     });
   };

@@ -60,22 +60,30 @@ export function overrideModal(opts: { rotations: { id: string; name: string }[];
   ]);
 }
 
-/** Time off by whole days in the person's zone; the next step shows who covers what. */
-export function timeOffModal(opts: { today: string; zone: string }): ModalView {
+/**
+ * Time off by whole days in the away person's zone; the next step shows who covers what. Members book
+ * their own; an admin may pick someone else.
+ */
+export function timeOffModal(opts: { today: string; zone: string; userId: string }): ModalView {
   return modal(MODALS.timeOff, 'Time off', 'Next', [
+    input('who', 'Who is away', { type: 'users_select', initial_user: opts.userId }, { hint: 'Admins may book time off for someone else.' }),
     input('from', 'First day off', { type: 'datepicker', initial_date: opts.today }),
-    input('to', 'Last day off', { type: 'datepicker', initial_date: opts.today }, { hint: `Whole days in your time zone, ${opts.zone}.` }),
+    input('to', 'Last day off', { type: 'datepicker', initial_date: opts.today }, { hint: `Whole days in the away person's time zone (yours: ${opts.zone}).` }),
     input('reason', 'Note', { type: 'plain_text_input', max_length: 200 }, { optional: true }),
   ]);
 }
 
-export function timeOffConfirmModal(preview: TimeOffPreview, zone: string, metadata: string): ModalView {
+export function timeOffConfirmModal(preview: TimeOffPreview & { actorId: string }, zone: string, metadata: string): ModalView {
   const lines = preview.coverage.map((c) => {
     const who = c.coveredBy ? `<@${c.coveredBy}> covers` : ':warning: *nobody can cover*';
     return `• *${escapeMrkdwn(c.rotationName)}* ${c.role}, ${formatInZone(c.start, zone)} → ${formatInZone(c.end, zone)}: ${who}`;
   });
   const summary = `Away ${formatInZone(preview.start, zone)} → ${formatInZone(preview.end, zone)}.`;
-  const body = lines.length > 0 ? `While you are away:\n${lines.join('\n')}` : 'You have no shifts in that time; nobody needs to cover.';
+  const self = preview.userId === preview.actorId;
+  const body =
+    lines.length > 0
+      ? `While ${self ? 'you are' : `<@${preview.userId}> is`} away:\n${lines.join('\n')}`
+      : `${self ? 'You have' : `<@${preview.userId}> has`} no shifts in that time; nobody needs to cover.`;
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: summary } }];
   // Sections hold 3000 characters; long absences are cut with a count of what is not shown.
   let chunk = '';

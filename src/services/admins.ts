@@ -1,0 +1,93 @@
+import { eq } from 'drizzle-orm';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { DB } from '../db/client.js';
+import { settings, users } from '../db/schema.js';
+import type { Clock } from '../domain/clock.js';
+import type { Actor } from '../domain/permissions.js';
+import { classifySlackError } from '../notify/slack-client.js';
+
+/** The Slack user group whose members are admins (`admin_user_group` in the config file). */
+const GROUP_KEY = 'admin_user_group';
+/** Its members as last read from Slack: `{ group, members, fetchedAt }`. */
+const MEMBERS_KEY = 'admin_user_group_members';
+
+/** Membership is read again this often (and at start-up), so a change in Slack applies within minutes. */
+export const ADMIN_GROUP_REFRESH_MS = 5 * 60_000;
+
+interface GroupMembers {
+  group: string;
+  members: string[];
+  fetchedAt: number;
+}
+
+type Reader = Pick<DB, 'select'>;
+
+function readSetting<T>(db: Reader, key: string): T | null {
+  const row = db.select({ value: settings.value }).from(settings).where(eq(settings.key, key)).get();
+  return row ? (JSON.parse(row.value) as T) : null;
+}
+
+export function adminUserGroup(db: Reader): string | null {
+  return readSetting<string>(db, GROUP_KEY);
+}
+
+/** Written by config apply, in its transaction. */
+export function setAdminUserGroup(db: Pick<DB, 'select' | 'insert' | 'delete'>, group: string | null): boolean {
+  if (adminUserGroup(db) === group) return false;
+  if (group) db.insert(settings).values({ key: GROUP_KEY, value: JSON.stringify(group) }).onConflictDoUpdate({ target: settings.key, set: { value: JSON.stringify(group) } }).run();
+  else db.delete(settings).where(eq(settings.key, GROUP_KEY)).run();
+  db.delete(settings).where(eq(settings.key, MEMBERS_KEY)).run();
+  return true;
+}
+
+function groupMembers(db: Reader): Set<string> {
+  const group = adminUserGroup(db);
+  const known = readSetting<GroupMembers>(db, MEMBERS_KEY);
+  return new Set(group && known?.group === group ? known.members : []);
+}
+
+/**
+ * Who is acting, and with what role: an admin when the config file says `role: admin` or they are in the
+ * admin user group; a member when the config file lists them; null when Baton does not know them. A
+ * group member Baton does not otherwise know is an admin (they administer; they need not be on call).
+ */
+export function loadActor(db: Reader, userId: string): Actor | null {
+  const row = db.select({ id: users.id, role: users.role }).from(users).where(eq(users.id, userId)).get();
+  const inGroup = groupMembers(db).has(userId);
+  if (inGroup) return { id: userId, role: 'admin' };
+  return row ?? null;
+}
+
+/** Keeps the admin user group's membership in the database, read from Slack (usergroups.users.list). */
+export class AdminGroupSync {
+  private lastAttempt = 0;
+
+  constructor(
+    private readonly db: DB,
+    private readonly clock: Clock,
+    private readonly slack: WebClient,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Reads the group again when it changed or its copy is older than the refresh interval. */
+  async refresh(opts: { force?: boolean } = {}): Promise<void> {
+    const group = adminUserGroup(this.db);
+    if (!group) return;
+    const now = this.clock.now().getTime();
+    const known = readSetting<GroupMembers>(this.db, MEMBERS_KEY);
+    const fresh = known?.group === group && now - known.fetchedAt < ADMIN_GROUP_REFRESH_MS;
+    // A failing Slack is asked again at most once a minute.
+    if (!opts.force && (fresh || now - this.lastAttempt < 60_000)) return;
+    this.lastAttempt = now;
+    try {
+      const res = await this.slack.usergroups.users.list({ usergroup: group });
+      const members = (res.users ?? []).filter((u): u is string => typeof u === 'string');
+      const value = JSON.stringify({ group, members, fetchedAt: now } satisfies GroupMembers);
+      this.db.insert(settings).values({ key: MEMBERS_KEY, value }).onConflictDoUpdate({ target: settings.key, set: { value } }).run();
+    } catch (err) {
+      // The last known membership stays in force; an outage must not take admin rights away or grant them.
+      this.logger.warn({ group, error: classifySlackError(err).message }, 'could not read the admin user group');
+    }
+  }
+}

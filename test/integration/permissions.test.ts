@@ -1,0 +1,138 @@
+import { eq } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { auditLog, incidents, integrationKeys, overrides, timeOff } from '../../src/db/schema.js';
+import { ADA, BOB, CLEO, DAN, TEST_CONFIG } from '../support/config.js';
+import { fixture } from '../support/fixtures.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+/**
+ * Every permission rule, allowed and refused, through signed Slack requests. Ada is an admin in the YAML
+ * file, Dan only through the admin user group (he is not a Baton user otherwise); Bob is a member in the
+ * rotation, Cleo a member outside it; the visitor is unknown to Baton.
+ */
+const ADMINS = 'S0ADMINS01';
+const VISITOR = 'U0VISITOR01';
+const CONFIG = `${TEST_CONFIG.replace('name: Ada Lovelace, time_zone', 'name: Ada Lovelace, role: admin, time_zone')}admin_user_group: ${ADMINS}\n`;
+
+describe('permissions', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    expect(CONFIG).toContain('role: admin');
+    h = await startHarness({ config: CONFIG });
+    h.slack.standin.addUser(VISITOR, { name: 'Visitor', tz: 'UTC' });
+    h.slack.standin.addUsergroup(ADMINS, 'oncall-admins', [DAN]);
+    // Membership is read from Slack at start-up and every 5 minutes.
+    h.clock.advanceSeconds(5 * 60 + 1);
+    await h.baton.tick();
+  });
+  afterEach(async () => {
+    h.slack.expectNoContractViolations();
+    await h.stop();
+  });
+
+  const count = (table: typeof overrides | typeof timeOff | typeof integrationKeys) => h.baton.db.select().from(table).all().length;
+
+  it('admins (YAML role or the Slack user group) manage rotations and integrations; members are told why not', async () => {
+    // Rotations.
+    expect((await h.slack.command(BOB, 'rotation')).text).toBe('Only an admin can create or edit rotations.');
+    expect((await h.slack.openModal(ADA, 'rotation')).title).toBe('New rotation');
+    const byGroup = await h.slack.openModal(DAN, 'rotation');
+    expect(byGroup.title).toBe('New rotation');
+    const saved = await byGroup.set('name', 'Search').set('team', 'payments').set('participants', [BOB, CLEO]).submit();
+    expect(saved.closed).toBe(true);
+    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.target, 'rotation:search')).all()).toMatchObject([{ actor: DAN, action: 'rotation.create' }]);
+
+    // Integration keys.
+    const keys = count(integrationKeys);
+    expect((await h.slack.command(CLEO, 'integration checkout generic')).text).toBe('Only an admin can create or rotate integration keys.');
+    expect((await h.slack.command(VISITOR, 'integration checkout generic')).text).toContain('Baton does not know you');
+    expect(count(integrationKeys)).toBe(keys);
+    expect((await h.slack.command(ADA, 'integration checkout generic')).text).toContain('New *generic* key');
+    expect((await h.slack.command(DAN, 'integration checkout heartbeat 5')).text).toContain('New *heartbeat* key');
+    expect(count(integrationKeys)).toBe(keys + 2);
+
+    // Leaving the group in Slack takes the rights away at the next refresh.
+    h.slack.standin.addUsergroup(ADMINS, 'oncall-admins', [CLEO]);
+    h.clock.advanceSeconds(5 * 60 + 1);
+    await h.baton.tick();
+    expect((await h.slack.command(DAN, 'rotation')).text).toBe('Only an admin can create or edit rotations.');
+    expect((await h.slack.openModal(CLEO, 'rotation')).title).toBe('New rotation');
+    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'admin_user_group.update')).all()).toMatchObject([{ after: ADMINS }]);
+  });
+
+  it('members manage their own overrides and time off; only admins act for someone else', async () => {
+    // Override: for oneself yes; for someone else no (on the field); an admin yes.
+    const now = h.clock.now().getTime();
+    const forCleo = await (await h.slack.openModal(BOB, 'override')).set('who', CLEO).submit();
+    expect(forCleo.errors).toEqual({ who: 'Only an admin can set an override for someone else.' });
+    expect(count(overrides)).toBe(0);
+    expect((await (await h.slack.openModal(BOB, 'override')).set('from', now).set('to', now + 3_600_000).submit()).closed).toBe(true);
+    expect((await (await h.slack.openModal(DAN, 'override')).set('who', CLEO).set('from', now + 3_600_000).set('to', now + 7_200_000).submit()).closed).toBe(true);
+    expect(h.baton.db.select().from(overrides).all()).toMatchObject([
+      { userId: BOB, createdBy: BOB },
+      { userId: CLEO, createdBy: DAN },
+    ]);
+    expect((await h.slack.command(VISITOR, 'override')).text).toContain('Baton does not know you');
+
+    // Time off: the modal names who is away; members may only name themselves.
+    const bobForAda = await (await h.slack.openModal(BOB, 'timeoff')).set('who', ADA).set('from', '2026-11-25').set('to', '2026-11-26').submit();
+    expect(bobForAda.errors).toEqual({ who: 'Only an admin can book time off for someone else.' });
+    const adaForBob = await (await h.slack.openModal(ADA, 'timeoff')).set('who', BOB).set('from', '2026-11-25').set('to', '2026-11-26').submit();
+    expect(adaForBob.next?.title).toBe('Confirm time off');
+    expect(adaForBob.next?.rendered).toContain(`<@${BOB}> is away`);
+    expect((await adaForBob.next!.submit()).closed).toBe(true);
+    const own = await (await h.slack.openModal(CLEO, 'timeoff')).set('from', '2026-12-01').set('to', '2026-12-01').submit();
+    expect((await own.next!.submit()).closed).toBe(true);
+    expect(h.baton.db.select().from(timeOff).all()).toMatchObject([
+      { userId: BOB, createdBy: ADA },
+      { userId: CLEO, createdBy: CLEO },
+    ]);
+    expect((await h.slack.command(VISITOR, 'timeoff')).text).toContain('Baton does not know you');
+  });
+
+  it('swaps and cover: only one\'s own shifts, only the asked teammate answers, nobody takes their own request', async () => {
+    expect((await h.slack.command(CLEO, 'swap')).text).toBe('You have no shifts in the next 4 weeks to swap.');
+    expect((await h.slack.command(VISITOR, 'swap')).text).toContain('Baton does not know you');
+    const swap = await h.slack.openModal(ADA, 'swap');
+    expect((await swap.set('teammate', BOB).submit()).closed).toBe(true);
+    const ask = await h.slack.expectDM(BOB, 'asks you to take their');
+    expect(await ask.click('Accept', { as: CLEO }).then((c) => c.reply())).toBe('Only the teammate who was asked can answer this swap.');
+    expect(await ask.click('Accept', { as: DAN }).then((c) => c.reply())).toBe('Only the teammate who was asked can answer this swap.');
+    expect(count(overrides)).toBe(0);
+    await ask.click('Decline', { as: BOB });
+    await ask.waitForUpdate(/declined/i);
+
+    expect((await h.slack.command(CLEO, 'cover')).text).toBe('You have no shifts in the next 4 weeks that need cover.');
+    expect((await h.slack.command(VISITOR, 'cover')).text).toContain('Baton does not know you');
+    expect((await (await h.slack.openModal(ADA, 'cover')).submit()).closed).toBe(true);
+    const post = await h.slack.expectChannelMessage('C0PAYMENTS1', 'needs someone to cover');
+    expect(await post.click('Take it', { as: ADA }).then((c) => c.reply())).toContain('your own request');
+    expect(await post.click('Take it', { as: VISITOR }).then((c) => c.reply())).toContain('Baton does not know you');
+    expect(await post.click('Take it', { as: CLEO }).then((c) => c.reply())).toContain('It is yours');
+  });
+
+  it('anyone may declare and page; the audit log is for people Baton knows', async () => {
+    const declared = await h.slack.openModal(VISITOR, 'declare');
+    expect((await declared.set('title', 'Checkout is down').submit()).closed).toBe(true);
+    await h.slack.expectDM(ADA, 'Checkout is down');
+    await h.slack.standin.waitFor(() => h.baton.db.select().from(incidents).get()?.channelId);
+    const channel = h.baton.db.select().from(incidents).get()!.channelId!;
+    expect((await h.slack.commandIn(channel, VISITOR, `page <@${BOB}|bob> please look`)).text).toContain(`Paging <@${BOB}>`);
+    await h.slack.expectDM(BOB, 'Checkout is down');
+
+    expect((await h.slack.command(VISITOR, 'audit')).text).toContain('Baton does not know you');
+    const audit = await h.slack.command(CLEO, 'audit');
+    expect(audit.text).toContain('incident.declare');
+    expect(audit.text).toContain(`<@${VISITOR}>`);
+  });
+
+  it('members may not change roles or post updates unless Baton knows them; refusals are private', async () => {
+    await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body);
+    await h.slack.standin.waitFor(() => h.baton.db.select().from(incidents).get()?.channelId);
+    const channel = h.baton.db.select().from(incidents).get()!.channelId!;
+    const refused = await h.slack.commandIn(channel, VISITOR, 'update All good now');
+    expect(refused.text).toContain('Baton does not know you');
+    expect(refused.body.response_type ?? 'ephemeral').toBe('ephemeral');
+    expect((await h.slack.commandIn(channel, CLEO, 'update Looking into it')).text).toContain('Posted');
+  });
+});
