@@ -87,6 +87,61 @@ export function blockActionBody(args: {
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
+/** A button clicked on a view (the App Home): no message, no response_url, the view as the container. */
+export function viewBlockActionBody(args: {
+  userId: string;
+  actionId: string;
+  value: string;
+  buttonText: string;
+  blockId?: string;
+  viewId: string;
+  view: Record<string, unknown>;
+  triggerId?: string;
+}): string {
+  const payload = {
+    type: 'block_actions',
+    user: { id: args.userId, username: args.userId.toLowerCase(), name: args.userId.toLowerCase(), team_id: TEAM.id },
+    api_app_id: 'A0BATON',
+    token: 'deprecated-verification-token',
+    container: { type: 'view', view_id: args.viewId },
+    trigger_id: args.triggerId ?? newTriggerId(),
+    team: { id: TEAM.id, domain: TEAM.domain },
+    enterprise: null,
+    is_enterprise_install: false,
+    view: { id: args.viewId, team_id: TEAM.id, app_id: 'A0BATON', bot_id: 'BBATON', ...args.view },
+    actions: [
+      {
+        type: 'button',
+        action_id: args.actionId,
+        block_id: args.blockId ?? 'block',
+        text: { type: 'plain_text', text: args.buttonText, emoji: true },
+        value: args.value,
+        action_ts: String(Date.now() / 1000),
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** What Slack sends to the options load URL while a person types into an external_select in a modal. */
+export function blockSuggestionBody(args: { userId: string; actionId: string; blockId: string; value: string; viewId: string; view: Record<string, unknown> }): string {
+  const payload = {
+    type: 'block_suggestion',
+    user: { id: args.userId, username: args.userId.toLowerCase(), name: args.userId.toLowerCase(), team_id: TEAM.id },
+    container: { type: 'view', view_id: args.viewId },
+    api_app_id: 'A0BATON',
+    token: 'deprecated-verification-token',
+    action_id: args.actionId,
+    block_id: args.blockId,
+    value: args.value,
+    team: { id: TEAM.id, domain: TEAM.domain },
+    enterprise: null,
+    is_enterprise_install: false,
+    view: { id: args.viewId, team_id: TEAM.id, type: 'modal', app_id: 'A0BATON', bot_id: 'BBATON', ...args.view },
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
 export function newTriggerId(): string {
   return `${Date.now()}.${randomBytes(4).toString('hex')}`;
 }

@@ -334,6 +334,8 @@ export class SlackStandIn {
   private readonly presetUsergroups = new Map<string, string[]>();
   private viewSeq = 0;
   private readonly stored: StoredMessage[] = [];
+  /** The App Home last published for each person. */
+  readonly homes = new Map<string, { id: string; view: Record<string, unknown>; publishes: number }>();
   private readonly channels = new Map<string, string>();
   private readonly users = new Map<string, { name: string; tz: string }>();
   private readonly responseTargets = new Map<string, { channel: string; ts: string } | null>();
@@ -806,7 +808,14 @@ export class SlackStandIn {
         const missing = required(args, ['user_id', 'view']);
         if (missing) return missing;
         const invalid = this.checkView(args.view, 'home');
-        return invalid ?? { ok: true, view: { id: `V${randomBytes(4).toString('hex').toUpperCase()}`, ...(args.view as object) } };
+        if (invalid) return invalid;
+        const userId = String(args.user_id);
+        const unknown = this.unknownUser(userId);
+        if (unknown) return unknown;
+        // Each person's Home keeps its view id across publishes, as in Slack.
+        const id = this.homes.get(userId)?.id ?? `V${randomBytes(4).toString('hex').toUpperCase()}`;
+        this.homes.set(userId, { id, view: args.view as Record<string, unknown>, publishes: (this.homes.get(userId)?.publishes ?? 0) + 1 });
+        return { ok: true, view: { id, ...(args.view as object) } };
       }
       case 'views.open':
       case 'views.push':

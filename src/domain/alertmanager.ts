@@ -46,7 +46,7 @@ export interface NormalizedAlert {
 
 /** One notification about one alert group: the unit an incident is opened or updated from. */
 export interface NormalizedGroup {
-  source: 'alertmanager' | 'grafana' | 'pagerduty' | 'generic' | 'heartbeat' | 'emergency_line' | 'declared';
+  source: 'alertmanager' | 'grafana' | 'pagerduty' | 'generic' | 'heartbeat' | 'emergency_line' | 'declared' | 'slack_page';
   dedupKey: string;
   status: 'firing' | 'resolved';
   title: string;

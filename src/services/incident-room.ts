@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { loadActor } from './admins.js';
 import { eq } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
-import { incidents, services, teams } from '../db/schema.js';
+import { escalationPolicies, incidents, services, teams, users } from '../db/schema.js';
+import { DEFAULT_LEVEL_DELAY_MINUTES, type EscalationPolicySnapshot, type EscalationTarget } from '../domain/escalation.js';
 import type { Clock } from '../domain/clock.js';
 import { normalizeSeverity, type Severity } from '../domain/alertmanager.js';
 import { requireKnown } from '../domain/permissions.js';
@@ -48,21 +49,66 @@ export class IncidentRoomService {
     return requireKnown(loadActor(this.db, actorId));
   }
 
+  /**
+   * "Page someone" (App Home): an incident for one person, or whoever is on call for a rotation, with a
+   * message. If they do not acknowledge, the service's own escalation policy follows, so it is never lost.
+   */
+  async pageSomeone(actorId: string, input: { userId?: string | null; rotation?: string | null; message: string; serviceId: string }): Promise<{ incidentId: number; paged: string }> {
+    const service = this.db.select().from(services).where(eq(services.id, input.serviceId)).get();
+    const errors: Record<string, string> = {};
+    if (!service) errors.service = 'Pick a service.';
+    if (!input.message.trim()) errors.message = 'Say what you need: it is the page\'s title.';
+    if (!input.userId && !input.rotation) errors.who = 'Pick a person or a rotation.';
+    if (input.userId && input.rotation) errors.who = 'Pick a person or a rotation, not both.';
+    let target: EscalationTarget | null = null;
+    let paged = '';
+    if (input.userId) {
+      const known = this.db.select({ id: users.id }).from(users).where(eq(users.id, input.userId)).get();
+      if (!known) errors.who = `<@${input.userId}> is not a Baton user, so Baton cannot page them; pick a rotation instead.`;
+      target = { kind: 'user', userId: input.userId };
+      paged = `<@${input.userId}>`;
+    } else if (input.rotation) {
+      const rotation = loadRotations(this.db).get(input.rotation);
+      if (!rotation) errors.rotation = 'Pick a rotation.';
+      else {
+        target = { kind: 'rotation', rotationId: rotation.id, role: 'primary' };
+        paged = `the on-call of ${rotation.name}`;
+      }
+    }
+    if (Object.keys(errors).length > 0) throw new InvalidChange(errors);
+    const policy = this.db.select().from(escalationPolicies).where(eq(escalationPolicies.id, service!.escalationPolicyId)).get()!;
+    const chain: EscalationPolicySnapshot = {
+      id: `direct:${policy.id}`,
+      name: `Direct page, then ${policy.name}`,
+      repeat: 0,
+      levels: [{ delayMinutes: DEFAULT_LEVEL_DELAY_MINUTES, targets: [target!] }, ...policy.levels],
+    };
+    const title = input.message.trim().slice(0, 400);
+    const id = await this.openByHand(actorId, 'page', { title, severity: 'critical', serviceId: service!.id }, chain);
+    return { incidentId: id, paged };
+  }
+
   /** `/oncall declare`: an incident opened by hand, paged like any other and always given a channel. */
   async declare(actorId: string, input: { title: string; severity: Severity; serviceId: string }): Promise<number> {
     // Anyone in the workspace may declare: a person who sees a fire should not need a Baton account first.
-    const actor = { id: actorId };
     const service = this.db.select().from(services).where(eq(services.id, input.serviceId)).get();
     if (!service) throw new InvalidChange({ service: 'Pick a service.' });
     if (!input.title.trim()) throw new InvalidChange({ title: 'Give the incident a title.' });
+    return this.openByHand(actorId, 'declare', input);
+  }
+
+  private async openByHand(actorId: string, how: 'declare' | 'page', input: { title: string; severity: Severity; serviceId: string }, policy?: EscalationPolicySnapshot): Promise<number> {
+    const actor = { id: actorId };
+    const service = this.db.select().from(services).where(eq(services.id, input.serviceId)).get()!;
     const now = this.now();
-    const dedupKey = `declared:${randomBytes(8).toString('hex')}`;
-    const labels = { alertname: 'Declared', severity: input.severity, declared_by: actor.id };
+    const dedupKey = `${how === 'page' ? 'paged' : 'declared'}:${randomBytes(8).toString('hex')}`;
+    const labels: Record<string, string> =
+      how === 'page' ? { alertname: 'DirectPage', severity: input.severity, paged_by: actor.id } : { alertname: 'Declared', severity: input.severity, declared_by: actor.id };
     const result = await this.ingest.ingest(
       { id: 0, serviceId: service.id, kind: 'generic', keyHash: '', bearerHash: null, hmacSecret: null, hmacHeader: null, hmacTimestampHeader: null, heartbeatIntervalMinutes: null, expiresAt: null, source: 'slack', createdAt: 0 },
       JSON.stringify({ declared_by: actor.id, ...input }),
       {
-        source: 'declared',
+        source: how === 'page' ? 'slack_page' : 'declared',
         dedupKey,
         status: 'firing',
         title: input.title.trim().slice(0, 500),
@@ -72,11 +118,13 @@ export class IncidentRoomService {
         alerts: [{ fingerprint: dedupKey, status: 'firing', labels, annotations: {}, startsAt: new Date(now).toISOString(), endsAt: null, sourceUrl: null }],
         truncatedAlerts: 0,
       },
+      policy ? { policy } : {},
     );
     const id = result.incidentId!;
     this.db.transaction(() => {
-      enqueueIncidentChannel(this.db, id, now);
-      writeAudit(this.db, { at: now, actor: actor.id, action: 'incident.declare', target: `incident:${id}`, after: input });
+      // A declared incident always gets a channel; a direct page follows the service's setting.
+      if (how === 'declare') enqueueIncidentChannel(this.db, id, now);
+      writeAudit(this.db, { at: now, actor: actor.id, action: how === 'declare' ? 'incident.declare' : 'incident.page', target: `incident:${id}`, after: input });
     });
     this.onQueued();
     return id;

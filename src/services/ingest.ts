@@ -1,3 +1,4 @@
+import type { EscalationPolicySnapshot } from '../domain/escalation.js';
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
 import { alerts, escalationPolicies, incidents, integrationKeys, rawPayloads, services } from '../db/schema.js';
@@ -25,6 +26,8 @@ interface Pending {
   key: IntegrationKey;
   rawBody: string;
   group: NormalizedGroup;
+  /** Pages this chain instead of the service's policy (a direct page from Slack). */
+  policy?: EscalationPolicySnapshot;
   resolve: (result: IngestResult) => void;
   reject: (err: unknown) => void;
 }
@@ -184,9 +187,9 @@ export class IngestService {
     });
   }
 
-  ingest(key: IntegrationKey, rawBody: string, group: NormalizedGroup): Promise<IngestResult> {
+  ingest(key: IntegrationKey, rawBody: string, group: NormalizedGroup, opts: { policy?: EscalationPolicySnapshot } = {}): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ key, rawBody, group, resolve, reject });
+      this.queue.push({ key, rawBody, group, ...(opts.policy ? { policy: opts.policy } : {}), resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -230,21 +233,28 @@ export class IngestService {
     if (outcomes.some((o) => o.ok && ['opened', 'updated', 'resolved'].includes(o.result.outcome))) this.onQueued();
   }
 
-  private apply({ key, rawBody, group }: Pending, now: number): IngestResult {
+  private apply({ key, rawBody, group, policy }: Pending, now: number): IngestResult {
     const tx = this.db;
     // Routing rules of the key's service may send the group to another service, with its own urgency.
     const routing = this.statements.serviceRouting.get({ id: key.serviceId })?.routing;
     const routed = route(routing ? (JSON.parse(routing) as RoutingRule[]) : null, group.labels, group.severity);
     const serviceId = routed.service ?? key.serviceId;
     const open = this.statements.openIncident.get({ serviceId, dedupKey: group.dedupKey });
-    const outcome = open ? this.update(tx, open, group, now) : this.open(tx, serviceId, group, now, routed.urgency);
+    const outcome = open ? this.update(tx, open, group, now) : this.open(tx, serviceId, group, now, routed.urgency, policy);
     const payloadId = Number(
       this.statements.insertPayload.run({ keyId: key.id, source: group.source, now, body: rawBody, incidentId: outcome.incidentId }).lastInsertRowid,
     );
     return { payloadId, ...outcome };
   }
 
-  private open(tx: DB, serviceId: string, group: NormalizedGroup, now: number, urgency: IncidentUrgency = urgencyOf(group.severity)): Omit<IngestResult, 'payloadId'> {
+  private open(
+    tx: DB,
+    serviceId: string,
+    group: NormalizedGroup,
+    now: number,
+    urgency: IncidentUrgency = urgencyOf(group.severity),
+    policyOverride?: EscalationPolicySnapshot,
+  ): Omit<IngestResult, 'payloadId'> {
     // A group that arrives already resolved (or resolves a closed incident) has nothing left to page for.
     if (group.alerts.every((a) => a.status === 'resolved')) return { incidentId: null, outcome: 'ignored' };
     const service = tx.select().from(services).where(eq(services.id, serviceId)).get();
@@ -264,7 +274,7 @@ export class IngestService {
         source: group.source,
         labels: group.labels,
         links: group.links,
-        policy: { id: policy.id, name: policy.name, repeat: policy.repeat, levels: policy.levels },
+        policy: policyOverride ?? { id: policy.id, name: policy.name, repeat: policy.repeat, levels: policy.levels },
         escalationLevel: 0,
         escalationLoop: 0,
         nextEscalationAt: null,

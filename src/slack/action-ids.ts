@@ -28,6 +28,7 @@ export const MODALS = {
   me: 'modal_me',
   phoneCode: 'modal_phone_code',
   declare: 'modal_declare',
+  page: 'modal_page',
 } as const;
 
 /** Quick actions on the App Home. */
@@ -36,4 +37,5 @@ export const HOME_ACTIONS = {
   cover: 'home_cover',
   timeOff: 'home_time_off',
   declare: 'home_declare',
+  page: 'home_page',
 } as const;

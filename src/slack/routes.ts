@@ -5,6 +5,8 @@ import { appHomeOpenedListener, homeQuickActionListener } from './listeners/app-
 import { coverSubmission } from './listeners/cover-modal.js';
 import { meSubmission, phoneCodeSubmission } from './listeners/me-modal.js';
 import { declareSubmission } from './listeners/declare-modal.js';
+import { pageSubmission } from './listeners/page-modal.js';
+import { selectSearchListener } from './listeners/select-search.js';
 import { pinReactionListener } from './listeners/pin-reaction.js';
 import { coverTakeListener } from './listeners/cover-take.js';
 import { overrideSubmission } from './listeners/override-modal.js';
@@ -45,6 +47,7 @@ const VIEW_ROUTES: Record<string, (deps: SlackDeps) => ViewListener> = {
   [MODALS.me]: meSubmission,
   [MODALS.phoneCode]: phoneCodeSubmission,
   [MODALS.declare]: declareSubmission,
+  [MODALS.page]: pageSubmission,
 };
 
 const COMMANDS = ['/oncall'];
@@ -65,6 +68,7 @@ export function registerRoutes(app: App, deps: SlackDeps): void {
   for (const [callbackId, listener] of Object.entries(VIEW_ROUTES)) {
     app.view<ViewSubmitAction>({ callback_id: callbackId, type: 'view_submission' }, listener(deps));
   }
+  app.options({ type: 'block_suggestion' }, selectSearchListener(deps));
   app.command(anyExcept(COMMANDS), unknownCommandListener(deps));
   app.action(anyExcept(Object.keys(ACTION_ROUTES)), ackOnly(deps, 'action'));
   app.view({ callback_id: anyExcept(Object.keys(VIEW_ROUTES)) }, ackOnly(deps, 'view'));

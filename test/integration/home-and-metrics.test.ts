@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SUBCOMMANDS } from '../../src/slack/views/help.js';
-import { ADA, BOB, TEST_CONFIG } from '../support/config.js';
+import { eq } from 'drizzle-orm';
+import { auditLog, incidents, overrides } from '../../src/db/schema.js';
+import { ADA, BOB, CLEO, TEST_CONFIG } from '../support/config.js';
 import { fixture } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -107,5 +109,90 @@ describe('App Home, help and metrics', () => {
     expect(audit.text).toContain(`<@${ADA}> *incident.acknowledge* incident:2`);
     expect((await h.slack.command(BOB, 'audit payments-primary')).text).toContain('*rotation.create* rotation:payments-primary');
     expect((await h.slack.command('U0STRANGER', 'audit')).text).toContain('not shown to you');
+  });
+
+  it('App Home buttons act on incidents; a click that changes nothing is answered privately', async () => {
+    await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body);
+    const dm = await h.slack.expectDM(ADA, '5xx ratio');
+    const home = await h.slack.openHome(ADA);
+    expect(home.buttonsByBlock.home_quick).toEqual(['Take the pager', 'Request cover', 'Time off', 'Page someone', 'Declare incident']);
+    expect(home.buttonsByBlock.home_incident_1).toEqual(['Acknowledge', 'Escalate', 'Resolve']);
+
+    // Ada's Home still shows "Acknowledge" after she acknowledged from the DM: pressing it says why nothing happens.
+    await dm.click('Acknowledge', { as: ADA });
+    await dm.waitForUpdate(/Acknowledged/);
+    const before = home.publishes;
+    await home.click('Acknowledge', { block: 'home_incident_1' });
+    const notice = await h.slack.expectModal(ADA, 'Baton');
+    expect(notice.rendered).toContain('Nothing to do: incident #1 was not acknowledged again');
+    await home.waitForPublish(before);
+    expect(home.buttonsByBlock.home_incident_1).toEqual(['Escalate', 'Resolve']);
+
+    // Resolve from the Home works, and the incident leaves it.
+    const again = home.publishes;
+    await home.click('Resolve', { block: 'home_incident_1' });
+    await home.waitForPublish(again);
+    expect(home.rendered).toContain('Open incidents paging me (0)');
+    await dm.waitForUpdate(/Resolved/);
+
+    // A quick action someone Baton does not know may not use is refused in a notice, not a DM.
+    h.slack.standin.addUser('U0VISITOR01', { name: 'Visitor', tz: 'UTC' });
+    const visitorHome = await h.slack.openHome('U0VISITOR01');
+    await visitorHome.click('Take the pager');
+    expect((await h.slack.expectModal('U0VISITOR01', 'Baton')).rendered).toContain('Baton does not know you');
+    expect(h.slack.dmsTo('U0VISITOR01')).toEqual([]);
+  });
+
+  it('"Page someone" from the App Home pages that person now; unanswered, the service\'s policy takes over', async () => {
+    const home = await h.slack.openHome(BOB);
+    await home.click('Page someone');
+    const modal = await h.slack.expectModal(BOB, 'Page someone');
+    expect(modal.fields).toEqual(['who', 'rotation', 'message', 'service']);
+    const empty = await modal.submit();
+    expect(empty.errors).toMatchObject({ who: 'Pick a person or a rotation.', message: expect.stringContaining('Say what you need') });
+    const both = await modal.set('who', CLEO).set('rotation', 'payments-primary').set('message', 'Can you look at the ledger job?').submit();
+    expect(both.errors).toMatchObject({ who: 'Pick a person or a rotation, not both.' });
+    expect((await modal.set('rotation', null).submit()).closed).toBe(true);
+    await h.slack.expectDM(CLEO, 'Can you look at the ledger job?');
+    await h.slack.expectDM(BOB, 'Paging <@U0CLEO0003> now');
+    expect(h.slack.dmsTo(ADA)).toEqual([]);
+    const incident = h.baton.db.select().from(incidents).get()!;
+    expect(incident).toMatchObject({ source: 'slack_page', urgency: 'high', serviceId: 'checkout' });
+    expect(incident.policy.levels[0]!.targets).toEqual([{ kind: 'user', userId: CLEO }]);
+    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'incident.page')).all()).toMatchObject([{ actor: BOB }]);
+
+    // Nobody acknowledges: after 15 minutes the service's own policy pages its on-call (Ada).
+    await h.advance(14);
+    expect(h.slack.dmsTo(ADA)).toEqual([]);
+    await h.advance(1);
+    await h.slack.expectDM(ADA, 'Can you look at the ledger job?');
+
+    // `/oncall page` outside an incident channel opens the same modal, the person already filled in.
+    const typed = await h.slack.openModal(BOB, `page <@${ADA}|ada>`);
+    expect(typed.title).toBe('Page someone');
+    expect(typed.initial('who')).toBe(ADA);
+  });
+
+  it('long lists are searched: beyond 100 rotations the picker asks Baton, 100 options at a time', async () => {
+    await h.stop();
+    const many = Array.from({ length: 120 }, (_, i) => `  - { id: rot-${String(i).padStart(3, '0')}, name: Rotation ${String(i).padStart(3, '0')}, team: payments, time_zone: UTC, shift: 1d, handoff_time: "09:00", start_date: "2026-11-02", participants: [${BOB}] }`).join('\n');
+    h = await startHarness({ config: TEST_CONFIG.replace('rotations:\n', `rotations:\n${many}\n`) });
+    const modal = await h.slack.openModal(BOB, 'override');
+    expect(modal.inputs.find((i) => i.blockId === 'rotation')!.type).toBe('external_select');
+    const first = await modal.search('rotation', '');
+    expect(first).toHaveLength(100);
+    const narrowed = await modal.search('rotation', 'rotation 11');
+    expect(narrowed.map((o) => o.value)).toEqual(Array.from({ length: 10 }, (_, i) => `rot-${110 + i}`));
+    expect(await modal.search('rotation', 'payments primary')).toEqual([{ text: 'Payments primary', value: 'payments-primary' }]);
+    // Only what a search offered can be picked, as in Slack.
+    expect(() => modal.set('rotation', 'rot-005')).not.toThrow();
+    expect(() => modal.set('rotation', 'no-such-rotation')).toThrow(/never offered/);
+    const now = h.clock.now().getTime();
+    expect((await modal.set('rotation', 'rot-117').set('from', now).set('to', now + 3_600_000).submit()).closed).toBe(true);
+    expect(h.baton.db.select().from(overrides).all()).toMatchObject([{ rotationId: 'rot-117', userId: BOB }]);
+    // A short list stays a plain select.
+    await h.stop();
+    h = await startHarness({ config: TEST_CONFIG });
+    expect((await h.slack.openModal(BOB, 'override')).inputs.find((i) => i.blockId === 'rotation')!.type).toBe('static_select');
   });
 });

@@ -2,6 +2,8 @@ import { expect } from 'vitest';
 import { SlackStandIn, type EphemeralMessage, type OpenedView, type StoredMessage } from '../../src/devtools/slack-standin.js';
 import {
   blockActionBody,
+  blockSuggestionBody,
+  viewBlockActionBody,
   elementOptions,
   eventCallbackBody,
   modalInputs,
@@ -288,6 +290,19 @@ export class FakeSlack {
     return new ClickResult(this, status, responseUrl.split('/').pop()!, body, triggerId);
   }
 
+  /** Opens `userId`'s App Home (the app_home_opened event) and waits for the app to publish it. */
+  async openHome(userId: string, timeoutMs = 3000): Promise<HomeHandle> {
+    const before = this.standin.homes.get(userId)?.publishes ?? 0;
+    expect(await this.event({ type: 'app_home_opened', user: userId, channel: this.standin.dmChannelOf(userId), tab: 'home' })).toBe(200);
+    await this.standin.waitFor(() => (this.standin.homes.get(userId)?.publishes ?? 0) > before, timeoutMs).catch(() => {
+      throw new Error(`expected the app to publish ${userId}'s App Home`);
+    });
+    return new HomeHandle(this, userId);
+  }
+
+  /** Internal: values an external_select offered a person, by modal and field; only these can be picked. */
+  readonly suggested = new Map<string, Set<string>>();
+
   latest(message: StoredMessage): StoredMessage {
     return this.standin.messages(message.channel).find((m) => m.ts === message.ts) ?? message;
   }
@@ -349,6 +364,64 @@ export class MessageHandle {
   async waitForUpdate(match: string | RegExp, timeoutMs = 3000): Promise<MessageHandle> {
     await this.slack.standin.waitFor(() => matches(this.current.text, match), timeoutMs).catch(() => {
       throw new Error(`expected the message to be updated to match ${match}; it reads "${this.current.text}"`);
+    });
+    return this;
+  }
+}
+
+/** A person's App Home as last published: read it, press its buttons. */
+export class HomeHandle {
+  constructor(
+    private readonly slack: FakeSlack,
+    readonly userId: string,
+  ) {}
+
+  private get home() {
+    const home = this.slack.standin.homes.get(this.userId);
+    if (!home) throw new Error(`${this.userId} has no App Home published`);
+    return home;
+  }
+
+  get view(): Record<string, unknown> {
+    return this.home.view;
+  }
+
+  get publishes(): number {
+    return this.home.publishes;
+  }
+
+  get rendered(): string {
+    return JSON.stringify(this.view.blocks ?? []);
+  }
+
+  /** Button labels by block_id. */
+  get buttonsByBlock(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    ((this.view.blocks ?? []) as Block[]).forEach((b, i) => {
+      const labels = buttonsOf([b]).map((e) => e.text?.text ?? '');
+      if (labels.length > 0) out[b.block_id ?? `blocks[${i}]`] = labels;
+    });
+    return out;
+  }
+
+  /** Presses a button on the Home (in `block` when labels repeat); resolves with the app's ack and the trigger. */
+  async click(label: string, opts: { block?: string } = {}): Promise<{ status: number; triggerId: string }> {
+    const button = buttonsOf(this.view.blocks as unknown[]).find((b) => b.text?.text === label && (!opts.block || b.blockId === opts.block));
+    if (!button?.action_id) throw new Error(`no "${label}" button${opts.block ? ` in ${opts.block}` : ''} on ${this.userId}'s Home; it has ${JSON.stringify(this.buttonsByBlock)}`);
+    const triggerId = newTriggerId();
+    this.slack.standin.registerTrigger(triggerId, this.userId);
+    this.slack.markInteraction(this.userId);
+    const { status } = await this.slack.deliver(
+      'interactive',
+      viewBlockActionBody({ userId: this.userId, actionId: button.action_id, value: button.value ?? '', buttonText: label, ...(button.blockId ? { blockId: button.blockId } : {}), viewId: this.home.id, view: this.view, triggerId }),
+    );
+    return { status, triggerId };
+  }
+
+  /** Waits for the app to publish the Home again (after a click, say). */
+  async waitForPublish(after: number, timeoutMs = 3000): Promise<HomeHandle> {
+    await this.slack.standin.waitFor(() => this.publishes > after, timeoutMs).catch(() => {
+      throw new Error(`expected ${this.userId}'s Home to be published again`);
     });
     return this;
   }
@@ -446,6 +519,36 @@ export class ModalHandle {
     return input;
   }
 
+  /**
+   * Types `query` into an external_select as a person would: Slack asks the app (block_suggestion) and shows
+   * what it answers. Checks Slack's limits on the answer; the options offered become pickable with `set`.
+   */
+  async search(blockId: string, query: string): Promise<{ text: string; value: string }[]> {
+    const input = this.input(blockId);
+    if (input.type !== 'external_select' && input.type !== 'multi_external_select') throw new Error(`field ${blockId} is a ${input.type}, not an external select`);
+    const minLength = typeof input.element.min_query_length === 'number' ? input.element.min_query_length : 3;
+    if (query.length < minLength) throw new Error(`field ${blockId} asks the app only after ${minLength} characters`);
+    const { status, body } = await this.slack.deliver(
+      'interactive',
+      blockSuggestionBody({ userId: this.opened.userId, actionId: input.actionId, blockId, value: query, viewId: this.id, view: this.view }),
+    );
+    if (status !== 200) throw new Error(`the app answered the option search for ${blockId} with HTTP ${status}`);
+    const groups = Array.isArray(body.option_groups) ? (body.option_groups as { options: unknown[] }[]) : null;
+    const raw = (groups ? groups.flatMap((g) => g.options) : body.options) as { text?: { type?: string; text?: string }; value?: string }[] | undefined;
+    if (!Array.isArray(raw)) throw new Error(`the option search for ${blockId} answered without options: ${JSON.stringify(body)}`);
+    if (raw.length > 100) throw new Error(`the option search for ${blockId} answered ${raw.length} options; Slack shows at most 100`);
+    const options = raw.map((o) => {
+      if (o.text?.type !== 'plain_text' || typeof o.text.text !== 'string' || o.text.text.length > 75) throw new Error(`option text must be plain_text of at most 75 characters: ${JSON.stringify(o)}`);
+      if (typeof o.value !== 'string' || o.value.length > 150) throw new Error(`option value must be a string of at most 150 characters: ${JSON.stringify(o)}`);
+      return { text: o.text.text, value: o.value };
+    });
+    const key = `${this.id}:${blockId}`;
+    const seen = this.slack.suggested.get(key) ?? new Set<string>();
+    for (const o of options) seen.add(o.value);
+    this.slack.suggested.set(key, seen);
+    return options;
+  }
+
   /** The options of a select, radio or checkbox field (option groups flattened). */
   options(blockId: string): { text: string; value: string }[] {
     return elementOptions(this.input(blockId).element).map((o) => ({ text: o.text.text, value: o.value }));
@@ -532,7 +635,13 @@ export class ModalHandle {
       case 'datetimepicker':
         if (typeof value !== 'number' || !Number.isFinite(value)) fail(`expects epoch milliseconds, not ${JSON.stringify(value)}`);
         break;
-      case 'external_select':
+      case 'external_select': {
+        // A person can pick only what a search offered them (or the initial option).
+        const v = str();
+        const offered = this.slack.suggested.get(`${this.id}:${input.blockId}`);
+        if (v !== input.initial && !offered?.has(v)) fail(`"${v}" was never offered; search the field first`);
+        break;
+      }
       case 'conversations_select':
       case 'channels_select':
         str();

@@ -6,6 +6,7 @@ import type { SlackDeps } from '../deps.js';
 import { homeView, type HomeIncident } from '../views/home.js';
 import { INCIDENT_SUBCOMMANDS } from './incident-commands.js';
 import { SCHEDULE_SUBCOMMANDS } from './schedule-commands.js';
+import { tellPrivately } from './tell-privately.js';
 import { viewerZone } from './viewer.js';
 
 /** What the person's Home shows, read fresh each time it opens. */
@@ -53,15 +54,16 @@ const QUICK: Record<string, (typeof SCHEDULE_SUBCOMMANDS)[string]> = {
   home_cover: SCHEDULE_SUBCOMMANDS.cover!,
   home_time_off: SCHEDULE_SUBCOMMANDS.timeoff!,
   home_declare: INCIDENT_SUBCOMMANDS.declare!,
+  home_page: INCIDENT_SUBCOMMANDS.page!,
 };
 
-/** Quick actions open the same modals as the commands; a refusal arrives as a DM (the Home has no reply URL). */
+/** Quick actions open the same modals as the commands; a refusal is shown privately (the Home has no reply URL). */
 export function homeQuickActionListener(deps: SlackDeps) {
   return async ({ ack, body, action, client }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs) => {
     await ack();
     const handler = QUICK[action.action_id];
     if (!handler) return;
     const message = await handler({ deps, userId: body.user.id, channelId: '', args: [], triggerId: body.trigger_id, client });
-    if (message) await client.chat.postMessage({ channel: body.user.id, text: message.text, blocks: message.blocks });
+    if (message) await tellPrivately(deps, client, body.trigger_id, body.user.id, message);
   };
 }

@@ -1,9 +1,9 @@
 import { desc, eq } from 'drizzle-orm';
-import { auditLog, services } from '../../db/schema.js';
+import { auditLog, services as servicesTable } from '../../db/schema.js';
 import { slackDate } from '../views/format.js';
 import { InvalidChange } from '../../domain/schedule-rules.js';
 import { PermissionDenied } from '../../domain/permissions.js';
-import { declareModal } from '../views/schedule-modals.js';
+import { declareModal, pageModal } from '../views/schedule-modals.js';
 import { statsMessage } from '../views/stats.js';
 import type { RenderedMessage } from '../views/incident-card.js';
 import type { Subcommand } from './schedule-commands.js';
@@ -63,7 +63,7 @@ export const INCIDENT_SUBCOMMANDS: Record<string, Subcommand> = {
   },
 
   declare: async (ctx) => {
-    const list = ctx.deps.db.select({ id: services.id, name: services.name }).from(services).all();
+    const list = ctx.deps.db.select({ id: servicesTable.id, name: servicesTable.name }).from(servicesTable).all();
     if (list.length === 0) return say('Declare a service in the config file first.');
     await ctx.client.views.open({ trigger_id: ctx.triggerId, view: declareModal(list) });
     return null;
@@ -94,6 +94,14 @@ export const INCIDENT_SUBCOMMANDS: Record<string, Subcommand> = {
 
   page: async (ctx) => {
     const [target, ...message] = ctx.args;
+    // Outside an incident channel, paging someone opens an incident for them: the "Page someone" modal.
+    if (!ctx.deps.rooms.inChannel(ctx.channelId)) {
+      const services = ctx.deps.db.select({ id: servicesTable.id, name: servicesTable.name }).from(servicesTable).all();
+      if (services.length === 0) return say('Declare a service in the config file first.');
+      const rotations = [...ctx.deps.oncall.rotations().values()].map((r) => ({ id: r.id, name: r.name }));
+      await ctx.client.views.open({ trigger_id: ctx.triggerId, view: pageModal({ services, rotations, userId: mentioned(target) }) });
+      return null;
+    }
     if (!target) return say('Usage: `/oncall page @someone|<rotation> <message>` in the incident channel.');
     const userId = mentioned(target);
     try {

@@ -20,7 +20,7 @@ export const SUBCOMMANDS: { name: string; usage: string; summary: string }[] = [
   { name: 'declare', usage: '/oncall declare', summary: 'open an incident by hand, with its own channel' },
   { name: 'role', usage: '/oncall role commander|comms [@someone]', summary: 'in an incident channel: set the incident commander or communications lead' },
   { name: 'update', usage: '/oncall update <text>', summary: 'in an incident channel: post a status update here and to the stakeholders channel' },
-  { name: 'page', usage: '/oncall page @someone|<rotation> <message>', summary: 'in an incident channel: page more responders' },
+  { name: 'page', usage: '/oncall page @someone|<rotation> <message>', summary: 'in an incident channel: page more responders; anywhere else: page someone (opens a form)' },
   { name: 'help', usage: '/oncall help [command]', summary: 'this list, or one command in detail' },
 ];
 

@@ -39,6 +39,28 @@ function modal(callbackId: string, title: string, submit: string, blocks: KnownB
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
+/** Slack's limit on a static select's options; longer lists are searched instead. */
+export const MAX_STATIC_OPTIONS = 100;
+
+export interface Choice {
+  id: string;
+  name: string;
+}
+
+/**
+ * One of a list of things (rotations, services, teams): a static select while the list fits Slack's 100
+ * options, an external_select beyond that, whose options Baton answers page by page as the person types
+ * (`block_suggestion`, see listeners/select-search.ts). The block_id says which list it is.
+ */
+function pickOne(blockId: 'rotation' | 'service' | 'team', label: string, items: Choice[], opts: { initialId?: string; optional?: boolean; hint?: string } = {}): KnownBlock {
+  const initial = items.find((i) => i.id === opts.initialId) ?? (items.length === 1 && !opts.optional ? items[0] : undefined);
+  const initialOption = initial ? { initial_option: option(initial.name, initial.id) } : {};
+  if (items.length <= MAX_STATIC_OPTIONS) {
+    return input(blockId, label, { type: 'static_select', options: items.map((i) => option(i.name, i.id)), ...initialOption }, opts);
+  }
+  return input(blockId, label, { type: 'external_select', min_query_length: 0, placeholder: plain('Type to search'), ...initialOption }, { ...opts, hint: opts.hint ?? `${items.length} to choose from: type part of a name.` });
+}
+
 export function shiftLabel(shift: ShiftChoice, zone: string, withPerson = false): string {
   const who = withPerson ? `${shift.userId} · ` : '';
   return `${who}${shift.rotationName} · ${formatInZone(shift.start, zone)} → ${formatInZone(shift.end, zone)}`;
@@ -48,11 +70,9 @@ export const shiftValue = (s: { rotationId: string; start: number; end: number }
 export const teammateShiftValue = (s: ShiftChoice) => `${s.rotationId}|${s.userId}|${s.start}|${s.end}`;
 
 /** Take the pager: rotation, who (default me), from (default now), to (default in an hour). */
-export function overrideModal(opts: { rotations: { id: string; name: string }[]; rotationId?: string; userId: string; now: number }): ModalView {
-  const options = opts.rotations.slice(0, 100).map((r) => option(r.name, r.id));
-  const initial = options.find((o) => o.value === opts.rotationId) ?? (options.length === 1 ? options[0] : undefined);
+export function overrideModal(opts: { rotations: Choice[]; rotationId?: string; userId: string; now: number }): ModalView {
   return modal(MODALS.override, 'Take the pager', 'Save override', [
-    input('rotation', 'Rotation', { type: 'static_select', options, ...(initial ? { initial_option: initial } : {}) }),
+    pickOne('rotation', 'Rotation', opts.rotations, opts.rotationId ? { initialId: opts.rotationId } : {}),
     input('who', 'Who holds the pager', { type: 'users_select', initial_user: opts.userId }),
     input('from', 'From', { type: 'datetimepicker', initial_date_time: seconds(opts.now) }),
     input('to', 'To', { type: 'datetimepicker', initial_date_time: seconds(opts.now + 3_600_000) }),
@@ -140,9 +160,7 @@ export interface RotationFormValues {
 }
 
 /** Create a rotation, or edit one made in Slack (`private_metadata` holds its id). */
-export function rotationModal(opts: { teams: { id: string; name: string }[]; values: Partial<RotationFormValues>; rotationId?: string }): ModalView {
-  const teamOptions = opts.teams.slice(0, 100).map((t) => option(t.name, t.id));
-  const team = teamOptions.find((o) => o.value === opts.values.teamId) ?? (teamOptions.length === 1 ? teamOptions[0] : undefined);
+export function rotationModal(opts: { teams: Choice[]; values: Partial<RotationFormValues>; rotationId?: string }): ModalView {
   const v = opts.values;
   return modal(
     MODALS.rotation,
@@ -150,7 +168,7 @@ export function rotationModal(opts: { teams: { id: string; name: string }[]; val
     'Save',
     [
       input('name', 'Name', { type: 'plain_text_input', max_length: 120, ...(v.name ? { initial_value: v.name } : {}) }),
-      input('team', 'Team', { type: 'static_select', options: teamOptions, ...(team ? { initial_option: team } : {}) }),
+      pickOne('team', 'Team', opts.teams, v.teamId ? { initialId: v.teamId } : {}),
       input('participants', 'Participants, in order', { type: 'multi_users_select', ...(v.participants?.length ? { initial_users: v.participants } : {}) }),
       input('time_zone', 'Time zone', { type: 'plain_text_input', initial_value: v.timeZone ?? 'UTC' }, { hint: 'An IANA zone such as Europe/Berlin.' }),
       input('shift', 'Shift length', { type: 'plain_text_input', initial_value: v.shift ?? '1w' }, { hint: 'Such as 12h, 1d or 1w.' }),
@@ -186,12 +204,24 @@ export function phoneCodeModal(phone: string): ModalView {
 }
 
 /** `/oncall declare`: open an incident by hand. */
-export function declareModal(services: { id: string; name: string }[]): ModalView {
-  const options = services.slice(0, 100).map((s) => option(s.name, s.id));
+export function declareModal(services: Choice[]): ModalView {
   const severities = ['critical', 'error', 'warning', 'info'].map((s) => option(s, s));
   return modal(MODALS.declare, 'Declare an incident', 'Declare', [
     input('title', 'What is happening', { type: 'plain_text_input', max_length: 200 }),
     input('severity', 'Severity', { type: 'static_select', options: severities, initial_option: severities[0] }),
-    input('service', 'Service', { type: 'static_select', options, ...(options.length === 1 ? { initial_option: options[0] } : {}) }),
+    pickOne('service', 'Service', services),
+  ]);
+}
+
+/** "Page someone": a person or a rotation's on-call, a message, and the service whose policy follows. */
+export function pageModal(opts: { services: Choice[]; rotations: Choice[]; userId?: string | null; serviceId?: string }): ModalView {
+  return modal(MODALS.page, 'Page someone', 'Page', [
+    input('who', 'Person', { type: 'users_select', ...(opts.userId ? { initial_user: opts.userId } : {}) }, { optional: true }),
+    pickOne('rotation', 'Or whoever is on call for', opts.rotations, { optional: true, hint: 'Pick a person or a rotation.' }),
+    input('message', 'What do you need', { type: 'plain_text_input', multiline: true, max_length: 400 }),
+    pickOne('service', 'Service', opts.services, {
+      ...(opts.serviceId ? { initialId: opts.serviceId } : {}),
+      hint: "If nobody acknowledges within 15 minutes, this service's escalation policy takes over.",
+    }),
   ]);
 }
