@@ -124,27 +124,48 @@ export function timeOffConfirmModal(preview: TimeOffPreview & { actorId: string 
 }
 
 /** A swap: one of my shifts, a teammate, and optionally one of theirs in return. */
+/**
+ * A list of shifts for a static select: plain options up to Slack's 100; beyond that, option groups (one per
+ * rotation or teammate, split into pages of 100), so nothing is cut off while staying within Block Kit limits.
+ */
+export function shiftOptions(items: { label: string; value: string; group: string }[]): { options: PlainTextOption[] } | { option_groups: { label: { type: 'plain_text'; text: string }; options: PlainTextOption[] }[] } {
+  if (items.length <= MAX_STATIC_OPTIONS) return { options: items.map((i) => option(i.label, i.value)) };
+  const groups: { label: { type: 'plain_text'; text: string }; options: PlainTextOption[] }[] = [];
+  const byGroup = new Map<string, typeof items>();
+  for (const i of items) byGroup.set(i.group, [...(byGroup.get(i.group) ?? []), i]);
+  for (const [name, list] of byGroup) {
+    for (let page = 0; page * MAX_STATIC_OPTIONS < list.length; page += 1) {
+      const label = page === 0 ? name : `${name} (${page + 1})`;
+      groups.push({ label: plain(truncate(label, 75)), options: list.slice(page * MAX_STATIC_OPTIONS, (page + 1) * MAX_STATIC_OPTIONS).map((i) => option(i.label, i.value)) });
+    }
+  }
+  return { option_groups: groups.slice(0, 100) };
+}
+
+function firstOption(list: ReturnType<typeof shiftOptions>): PlainTextOption | undefined {
+  return 'options' in list ? list.options[0] : list.option_groups[0]?.options[0];
+}
+
 export function swapModal(opts: { mine: ShiftChoice[]; theirs: ShiftChoice[]; zone: string; names: Map<string, string> }): ModalView {
-  const mine = opts.mine.slice(0, 100).map((s) => option(shiftLabel(s, opts.zone), shiftValue(s)));
-  const theirs = opts.theirs
-    .slice(0, 100)
-    .map((s) => option(`${opts.names.get(s.userId) ?? s.userId} · ${shiftLabel(s, opts.zone)}`, teammateShiftValue(s)));
+  const mine = shiftOptions(opts.mine.map((s) => ({ label: shiftLabel(s, opts.zone), value: shiftValue(s), group: s.rotationName })));
+  const name = (s: ShiftChoice) => opts.names.get(s.userId) ?? s.userId;
+  const theirs = shiftOptions(opts.theirs.map((s) => ({ label: `${name(s)} · ${shiftLabel(s, opts.zone)}`, value: teammateShiftValue(s), group: `${name(s)} · ${s.rotationName}` })));
   const blocks = [
-    input('my_shift', 'My shift', { type: 'static_select', options: mine, initial_option: mine[0] }),
+    input('my_shift', 'My shift', { type: 'static_select', ...mine, initial_option: firstOption(mine) }),
     input('teammate', 'Teammate who takes it', { type: 'users_select' }),
   ];
-  if (theirs.length > 0) {
+  if (opts.theirs.length > 0) {
     blocks.push(
-      input('their_shift', 'Their shift I take in return', { type: 'static_select', options: theirs }, { optional: true, hint: 'Leave empty to just hand your shift over.' }),
+      input('their_shift', 'Their shift I take in return', { type: 'static_select', ...theirs }, { optional: true, hint: 'Leave empty to just hand your shift over.' }),
     );
   }
   return modal(MODALS.swap, 'Swap a shift', 'Ask them', blocks);
 }
 
 export function coverModal(opts: { mine: ShiftChoice[]; zone: string }): ModalView {
-  const mine = opts.mine.slice(0, 100).map((s) => option(shiftLabel(s, opts.zone), shiftValue(s)));
+  const mine = shiftOptions(opts.mine.map((s) => ({ label: shiftLabel(s, opts.zone), value: shiftValue(s), group: s.rotationName })));
   return modal(MODALS.cover, 'Ask for cover', 'Post request', [
-    input('my_shift', 'Shift that needs cover', { type: 'static_select', options: mine, initial_option: mine[0] }),
+    input('my_shift', 'Shift that needs cover', { type: 'static_select', ...mine, initial_option: firstOption(mine) }),
     input('note', 'Note for the team', { type: 'plain_text_input', max_length: 300 }, { optional: true }),
   ]);
 }

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { checkBlocks } from '../../src/devtools/slack-standin.js';
+import { elementOptions, modalInputs } from '../../src/devtools/slack-requests.js';
+import type { ShiftChoice } from '../../src/services/schedule-changes.js';
+import { searchChoices } from '../../src/slack/listeners/select-search.js';
+import { coverModal, swapModal } from '../../src/slack/views/schedule-modals.js';
+
+const HOUR = 3_600_000;
+const shifts = (userId: string, rotation: string, n: number): ShiftChoice[] =>
+  Array.from({ length: n }, (_, i) => ({ rotationId: rotation, rotationName: rotation.toUpperCase(), userId, start: i * 4 * HOUR, end: (i + 1) * 4 * HOUR }));
+
+describe('long lists in modals', () => {
+  it('more than 100 shifts become option groups of at most 100, every shift still offered, within Block Kit limits', () => {
+    const mine = [...shifts('U0ADA00001', 'core', 150), ...shifts('U0ADA00001', 'edge', 20)];
+    const theirs = [...shifts('U0BOB00002', 'core', 230), ...shifts('U0CLEO0003', 'core', 5)];
+    const view = swapModal({ mine, theirs, zone: 'UTC', names: new Map([['U0BOB00002', 'Bob'], ['U0CLEO0003', 'Cleo']]) });
+    expect(checkBlocks(view.blocks, { maxBlocks: 100 })).toEqual([]);
+    const [myShift, , theirShift] = modalInputs(view as unknown as Record<string, unknown>);
+    const groups = (el: Record<string, unknown>) => (el.option_groups as { label: { text: string }; options: unknown[] }[]).map((g) => [g.label.text, g.options.length]);
+    expect(groups(myShift!.element)).toEqual([['CORE', 100], ['CORE (2)', 50], ['EDGE', 20]]);
+    expect(groups(theirShift!.element)).toEqual([['Bob · CORE', 100], ['Bob · CORE (2)', 100], ['Bob · CORE (3)', 30], ['Cleo · CORE', 5]]);
+    expect(elementOptions(theirShift!.element)).toHaveLength(235);
+    expect(myShift!.initial).toBe(`core|0|${4 * HOUR}`);
+
+    // A short list stays plain options.
+    const cover = coverModal({ mine: shifts('U0ADA00001', 'core', 3), zone: 'UTC' });
+    expect(modalInputs(cover as unknown as Record<string, unknown>)[0]!.element.options).toHaveLength(3);
+  });
+
+  it('a search answers the best 100 matches, the closest first', () => {
+    const items = Array.from({ length: 300 }, (_, i) => ({ id: `svc-${i}`, name: `Service ${i}` }));
+    expect(searchChoices(items, '')).toHaveLength(100);
+    expect(searchChoices(items, 'service 29').map((c) => c.id)).toEqual(['svc-29', ...Array.from({ length: 10 }, (_, i) => `svc-${290 + i}`)]);
+    expect(searchChoices([...items, { id: 'checkout', name: 'Checkout' }], 'OUT')).toEqual([{ id: 'checkout', name: 'Checkout' }]);
+    expect(searchChoices(items, 'nothing like it')).toEqual([]);
+  });
+});
