@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, or } from 'drizzle-orm';
 import { loadActor } from './admins.js';
 import type { DB } from '../db/client.js';
 import { coverRequests, overrides, swapRequests, teams, timeOff, users } from '../db/schema.js';
@@ -158,18 +158,63 @@ export class ScheduleChangeService {
     return { overrideId };
   }
 
+  /**
+   * Cancels an override that has not ended: the person who holds it, whoever set it, or an admin. The team
+   * channel is told, since the pager goes back to whoever the schedule says.
+   */
   cancelOverride(actorId: string, overrideId: number): boolean {
     const now = this.now();
     const row = this.db.select().from(overrides).where(and(eq(overrides.id, overrideId), isNull(overrides.cancelledAt))).get();
-    if (!row) return false;
-    const actor = requireSelfOrAdmin(this.actor(actorId), row.userId, 'cancel an override');
+    if (!row || row.endAt <= now) return false;
+    const actor = row.createdBy === actorId ? requireKnown(this.actor(actorId)) : requireSelfOrAdmin(this.actor(actorId), row.userId, 'cancel an override');
     this.db.transaction(() => {
       // Statements run on the one connection, so inside this transaction.
       const tx = this.db;
       tx.update(overrides).set({ cancelledAt: now, cancelledBy: actor.id }).where(eq(overrides.id, overrideId)).run();
       writeAudit(tx, { at: now, actor: actor.id, action: 'override.cancel', target: `rotation:${row.rotationId}`, before: row });
+      const rotation = this.rotation(row.rotationId);
+      const channel = rotation ? this.teamChannel(rotation.teamId) : null;
+      if (channel) {
+        const zone = this.zoneOf(row.userId);
+        const text = `:x: <@${actor.id}> cancelled <@${row.userId}>'s ${row.kind === 'override' ? 'override' : row.kind} on *${rotation!.name}* (${formatInZone(row.startAt, zone)} to ${formatInZone(row.endAt, zone)}); the schedule applies again.`;
+        enqueueNotice(tx, { kind: 'slack.message', channel, text }, `override:${row.id}:cancel`, now);
+      }
+    });
+    this.onQueued();
+    return true;
+  }
+
+  /** Time off that has not ended: the person or an admin may cancel it; their shifts come back to them. */
+  cancelTimeOff(actorId: string, timeOffId: number): boolean {
+    const now = this.now();
+    const row = this.db.select().from(timeOff).where(and(eq(timeOff.id, timeOffId), isNull(timeOff.cancelledAt))).get();
+    if (!row || row.endAt <= now) return false;
+    const actor = requireSelfOrAdmin(this.actor(actorId), row.userId, 'cancel time off');
+    this.db.transaction(() => {
+      this.db.update(timeOff).set({ cancelledAt: now, cancelledBy: actor.id }).where(eq(timeOff.id, timeOffId)).run();
+      writeAudit(this.db, { at: now, actor: actor.id, action: 'time_off.cancel', target: `user:${row.userId}`, before: row });
     });
     return true;
+  }
+
+  /** Overrides and time off not yet over that `userId` holds or set: what they may cancel. */
+  upcomingChanges(userId: string): { overrides: (typeof overrides.$inferSelect & { rotationName: string })[]; timeOff: (typeof timeOff.$inferSelect)[] } {
+    const now = this.now();
+    const rotationNames = new Map([...loadRotations(this.db).values()].map((r) => [r.id, r.name]));
+    const mine = this.db
+      .select()
+      .from(overrides)
+      .where(and(isNull(overrides.cancelledAt), gt(overrides.endAt, now), or(eq(overrides.userId, userId), eq(overrides.createdBy, userId))))
+      .orderBy(asc(overrides.startAt))
+      .all()
+      .map((o) => ({ ...o, rotationName: rotationNames.get(o.rotationId) ?? o.rotationId }));
+    const away = this.db
+      .select()
+      .from(timeOff)
+      .where(and(isNull(timeOff.cancelledAt), gt(timeOff.endAt, now), or(eq(timeOff.userId, userId), eq(timeOff.createdBy, userId))))
+      .orderBy(asc(timeOff.startAt))
+      .all();
+    return { overrides: mine, timeOff: away };
   }
 
   // --- time off --------------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ export const SCHEDULE_ACTIONS = {
   swapAccept: 'swap_accept',
   swapDecline: 'swap_decline',
   coverTake: 'cover_take',
+  cancelOverride: 'override_cancel',
+  cancelTimeOff: 'time_off_cancel',
 } as const;
 
 /** callback_ids of Baton's modals; the route table maps each to its submission handler. */
@@ -29,6 +31,7 @@ export const MODALS = {
   phoneCode: 'modal_phone_code',
   declare: 'modal_declare',
   page: 'modal_page',
+  myChanges: 'modal_my_changes',
 } as const;
 
 /** Quick actions on the App Home. */
@@ -38,4 +41,5 @@ export const HOME_ACTIONS = {
   timeOff: 'home_time_off',
   declare: 'home_declare',
   page: 'home_page',
+  myChanges: 'home_my_changes',
 } as const;

@@ -1,6 +1,7 @@
 import type { App, BlockButtonAction, ViewSubmitAction } from '@slack/bolt';
 import { HOME_ACTIONS, INCIDENT_ACTIONS, MODALS, ROOM_ACTIONS, SCHEDULE_ACTIONS } from './action-ids.js';
 import { roomRoleListener } from './listeners/room-role.js';
+import { cancelChangeListener } from './listeners/cancel-change.js';
 import { appHomeOpenedListener, homeQuickActionListener } from './listeners/app-home.js';
 import { coverSubmission } from './listeners/cover-modal.js';
 import { meSubmission, phoneCodeSubmission } from './listeners/me-modal.js';
@@ -31,6 +32,8 @@ const ACTION_ROUTES: Record<string, (deps: SlackDeps) => ButtonListener> = {
   [SCHEDULE_ACTIONS.swapAccept]: (deps) => swapDecisionListener(true, deps),
   [SCHEDULE_ACTIONS.swapDecline]: (deps) => swapDecisionListener(false, deps),
   [SCHEDULE_ACTIONS.coverTake]: (deps) => coverTakeListener(deps),
+  [SCHEDULE_ACTIONS.cancelOverride]: (deps) => cancelChangeListener('override', deps),
+  [SCHEDULE_ACTIONS.cancelTimeOff]: (deps) => cancelChangeListener('time_off', deps),
   ...Object.fromEntries(Object.values(HOME_ACTIONS).map((id) => [id, (deps: SlackDeps) => homeQuickActionListener(deps)])),
 };
 

@@ -115,7 +115,7 @@ describe('App Home, help and metrics', () => {
     await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body);
     const dm = await h.slack.expectDM(ADA, '5xx ratio');
     const home = await h.slack.openHome(ADA);
-    expect(home.buttonsByBlock.home_quick).toEqual(['Take the pager', 'Request cover', 'Time off', 'Page someone', 'Declare incident']);
+    expect(home.buttonsByBlock.home_quick).toEqual(['Take the pager', 'Request cover', 'Time off', 'My changes', 'Page someone', 'Declare incident']);
     expect(home.buttonsByBlock.home_incident_1).toEqual(['Acknowledge', 'Escalate', 'Resolve']);
 
     // Ada's Home still shows "Acknowledge" after she acknowledged from the DM: pressing it says why nothing happens.

@@ -135,4 +135,42 @@ describe('permissions', () => {
     expect(refused.body.response_type ?? 'ephemeral').toBe('ephemeral');
     expect((await h.slack.commandIn(channel, CLEO, 'update Looking into it')).text).toContain('Posted');
   });
+
+  it('overrides and time off are cancelled from "My changes": by the person, whoever set them, or an admin', async () => {
+    const now = h.clock.now().getTime();
+    expect((await (await h.slack.openModal(BOB, 'override')).set('from', now).set('to', now + 3 * 3_600_000).set('reason', 'Ada at the dentist').submit()).closed).toBe(true);
+    const adaForBob = await (await h.slack.openModal(ADA, 'timeoff')).set('who', BOB).set('from', '2026-11-25').set('to', '2026-11-26').submit();
+    expect((await adaForBob.next!.submit()).closed).toBe(true);
+    expect(h.baton.oncall.whoIsOnCall()[0]!.now.primary!.userId).toBe(BOB);
+
+    const mine = await h.slack.openModal(BOB, 'changes');
+    expect(mine.title).toBe('My changes');
+    expect(mine.rendered).toContain('Ada at the dentist');
+    expect(Object.keys(mine.buttonsByBlock)).toEqual(['override_1', 'time_off_1']);
+    // A forged click by someone else is refused, says why, and changes nothing.
+    await mine.click('Cancel', { block: 'override_1', as: CLEO });
+    await h.slack.standin.waitFor(() => mine.rendered.includes('Only an admin can cancel an override for someone else.'));
+    expect(h.baton.db.select().from(overrides).get()!.cancelledAt).toBeNull();
+
+    const again = await h.slack.openModal(BOB, 'changes');
+    await again.click('Cancel', { block: 'override_1' });
+    await h.slack.standin.waitFor(() => h.baton.db.select().from(overrides).get()!.cancelledAt !== null);
+    const after = await h.slack.expectModal(BOB, 'My changes');
+    await h.slack.standin.waitFor(() => after.rendered.includes('Override cancelled'));
+    expect(Object.keys(after.buttonsByBlock)).toEqual(['time_off_1']);
+    expect(h.baton.oncall.whoIsOnCall()[0]!.now.primary!.userId).toBe(ADA);
+    h.clock.advanceSeconds(2);
+    await h.baton.drain();
+    await h.slack.expectChannelMessage('C0PAYMENTS1', `<@${BOB}> cancelled <@${BOB}>'s override`);
+
+    // Time off booked for Bob by Ada: Bob may cancel it (it is his), Cleo may not.
+    expect(() => h.baton.changes.cancelTimeOff(CLEO, 1)).toThrow('Only an admin can cancel time off for someone else.');
+    await after.click('Cancel', { block: 'time_off_1' });
+    await h.slack.standin.waitFor(() => h.baton.db.select().from(timeOff).get()!.cancelledAt !== null);
+    expect(h.baton.db.select().from(auditLog).all().filter((a) => a.action.endsWith('.cancel'))).toMatchObject([
+      { action: 'override.cancel', actor: BOB },
+      { action: 'time_off.cancel', actor: BOB },
+    ]);
+    expect((await h.slack.command(VISITOR, 'changes')).text).toContain('Baton does not know you');
+  });
 });

@@ -549,6 +549,41 @@ export class ModalHandle {
     return options;
   }
 
+  /** Button labels by block_id. */
+  get buttonsByBlock(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    ((this.view.blocks ?? []) as Block[]).forEach((b, i) => {
+      const labels = buttonsOf([b]).map((e) => e.text?.text ?? '');
+      if (labels.length > 0) out[b.block_id ?? `blocks[${i}]`] = labels;
+    });
+    return out;
+  }
+
+  /** Presses a button in the modal (in `block` when labels repeat), as `as` (a forged click) or its owner. */
+  async click(label: string, opts: { block?: string; as?: string } = {}): Promise<{ status: number }> {
+    if (this.closed) throw new Error(`the "${this.title}" modal is closed`);
+    const button = buttonsOf(this.view.blocks as unknown[]).find((b) => b.text?.text === label && (!opts.block || b.blockId === opts.block));
+    if (!button?.action_id) throw new Error(`no "${label}" button${opts.block ? ` in ${opts.block}` : ''} in the "${this.title}" modal; it has ${JSON.stringify(this.buttonsByBlock)}`);
+    const userId = opts.as ?? this.opened.userId;
+    const triggerId = newTriggerId();
+    this.slack.standin.registerTrigger(triggerId, userId, { viewId: this.id });
+    this.slack.markInteraction(userId);
+    const { status } = await this.slack.deliver(
+      'interactive',
+      viewBlockActionBody({
+        userId,
+        actionId: button.action_id,
+        value: button.value ?? '',
+        buttonText: label,
+        ...(button.blockId ? { blockId: button.blockId } : {}),
+        viewId: this.id,
+        view: { ...this.view, type: 'modal', hash: this.opened.hash },
+        triggerId,
+      }),
+    );
+    return { status };
+  }
+
   /** The options of a select, radio or checkbox field (option groups flattened). */
   options(blockId: string): { text: string; value: string }[] {
     return elementOptions(this.input(blockId).element).map((o) => ({ text: o.text.text, value: o.value }));

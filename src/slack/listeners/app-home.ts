@@ -55,6 +55,7 @@ const QUICK: Record<string, (typeof SCHEDULE_SUBCOMMANDS)[string]> = {
   home_time_off: SCHEDULE_SUBCOMMANDS.timeoff!,
   home_declare: INCIDENT_SUBCOMMANDS.declare!,
   home_page: INCIDENT_SUBCOMMANDS.page!,
+  home_my_changes: SCHEDULE_SUBCOMMANDS.changes!,
 };
 
 /** Quick actions open the same modals as the commands; a refusal is shown privately (the Home has no reply URL). */

@@ -1,3 +1,4 @@
+import { myChangesView } from './cancel-change.js';
 import type { WebClient } from '@slack/web-api';
 import type { ModalView } from '@slack/types';
 import { eq } from 'drizzle-orm';
@@ -78,6 +79,12 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
     if (refused) return refused;
     const zone = await viewerZone(ctx.deps, ctx.userId);
     return open(ctx, timeOffModal({ today: isoDate(localDateOf(ctx.deps.oncall.now(), zone)), zone, userId: ctx.userId }));
+  },
+
+  changes: async (ctx) => {
+    const refused = notKnown(ctx);
+    if (refused) return refused;
+    return open(ctx, await myChangesView(ctx.deps, ctx.userId));
   },
 
   swap: async (ctx) => {

@@ -33,6 +33,7 @@ export function homeView(input: { zone: string; onCall: RotationNow[]; myShifts:
         button('Take the pager', HOME_ACTIONS.override, 'home', 'primary'),
         button('Request cover', HOME_ACTIONS.cover),
         button('Time off', HOME_ACTIONS.timeOff),
+        button('My changes', HOME_ACTIONS.myChanges),
         button('Page someone', HOME_ACTIONS.page),
         button('Declare incident', HOME_ACTIONS.declare, 'home', 'danger'),
       ],

@@ -1,0 +1,58 @@
+import type { KnownBlock, ModalView } from '@slack/types';
+import { formatInZone } from '../../domain/zoned-time.js';
+import { MODALS, SCHEDULE_ACTIONS } from '../action-ids.js';
+import { escapeMrkdwn, truncate } from './format.js';
+
+interface Item {
+  id: number;
+  userId: string;
+  startAt: number;
+  endAt: number;
+  reason: string | null;
+}
+
+/** Slack allows 100 blocks in a modal: the first 40 of each kind are listed. */
+const MAX_ITEMS = 40;
+
+const cancelButton = (actionId: string, id: number, what: string) => ({
+  type: 'button' as const,
+  action_id: actionId,
+  value: String(id),
+  text: { type: 'plain_text' as const, text: 'Cancel' },
+  style: 'danger' as const,
+  confirm: {
+    title: { type: 'plain_text' as const, text: `Cancel ${what}?` },
+    text: { type: 'mrkdwn' as const, text: 'The schedule applies again for that time.' },
+    confirm: { type: 'plain_text' as const, text: 'Cancel it' },
+    deny: { type: 'plain_text' as const, text: 'Keep it' },
+  },
+});
+
+/** "My changes": the overrides and time off a person holds or set and may still cancel. */
+export function myChangesModal(input: {
+  overrides: (Item & { rotationName: string; kind: string })[];
+  timeOff: Item[];
+  zone: string;
+  viewerId: string;
+  notice?: string;
+}): ModalView {
+  const when = (i: Item) => `${formatInZone(i.startAt, input.zone)} → ${formatInZone(i.endAt, input.zone)}`;
+  const who = (i: Item) => (i.userId === input.viewerId ? '' : ` for <@${i.userId}>`);
+  const blocks: KnownBlock[] = [];
+  if (input.notice) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(input.notice, 2900) }] });
+  blocks.push({ type: 'header', text: { type: 'plain_text', text: 'Overrides' } });
+  if (input.overrides.length === 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'None coming up.' } });
+  for (const o of input.overrides.slice(0, MAX_ITEMS)) {
+    const text = `*${escapeMrkdwn(o.rotationName)}*${who(o)} (${o.kind}): ${when(o)}${o.reason ? `\n_${escapeMrkdwn(o.reason)}_` : ''}`;
+    blocks.push({ type: 'section', block_id: `override_${o.id}`, text: { type: 'mrkdwn', text: truncate(text, 2900) }, accessory: cancelButton(SCHEDULE_ACTIONS.cancelOverride, o.id, 'this override') });
+  }
+  blocks.push({ type: 'header', text: { type: 'plain_text', text: 'Time off' } });
+  if (input.timeOff.length === 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'None coming up.' } });
+  for (const t of input.timeOff.slice(0, MAX_ITEMS)) {
+    const text = `Away${who(t)}: ${when(t)}${t.reason ? `\n_${escapeMrkdwn(t.reason)}_` : ''}`;
+    blocks.push({ type: 'section', block_id: `time_off_${t.id}`, text: { type: 'mrkdwn', text: truncate(text, 2900) }, accessory: cancelButton(SCHEDULE_ACTIONS.cancelTimeOff, t.id, 'this time off') });
+  }
+  const hidden = Math.max(0, input.overrides.length - MAX_ITEMS) + Math.max(0, input.timeOff.length - MAX_ITEMS);
+  if (hidden > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${hidden} more, shown once these are over or cancelled.` }] });
+  return { type: 'modal', callback_id: MODALS.myChanges, title: { type: 'plain_text', text: 'My changes' }, close: { type: 'plain_text', text: 'Done' }, blocks };
+}
