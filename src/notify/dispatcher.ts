@@ -71,8 +71,10 @@ export class OutboxDispatcher {
   readonly stats: DispatcherStats = { sent: 0, retried: 0, failed: 0 };
   /** When each channel last got a card update: pacing only, so it may live in memory. */
   private readonly lastUpdate = new Map<string, { at: number; incidentId: number }>();
-  /** Per shared channel, when its post allowance was last counted and how much was left: pacing only. */
-  private readonly postAllowance = new Map<string, { at: number; tokens: number }>();
+  /** Per shared channel, the theoretical time of its next post (GCRA): pacing only, so in memory. */
+  private readonly channelTat = new Map<string, number>();
+  /** Outbox rows given a slot in a busy channel: sent when it comes, without asking again. */
+  private readonly postSlots = new Map<number, number>();
   private wake: { at: number; timer: NodeJS.Timeout } | null = null;
 
   constructor(
@@ -125,7 +127,11 @@ export class OutboxDispatcher {
     await this.running?.catch(() => {});
   }
 
-  /** Sends everything due now; resolves once nothing due is left (including rows queued meanwhile). */
+  /**
+   * Sends everything due now; resolves once nothing due is left (including rows queued meanwhile). Up to
+   * BATCH messages are in flight at once, and a free slot is refilled as soon as any send finishes, so a
+   * page never waits behind a slow multi-step send (creating an incident channel takes five calls).
+   */
   drain(): Promise<void> {
     if (this.closed) return Promise.resolve();
     if (this.running) {
@@ -133,13 +139,26 @@ export class OutboxDispatcher {
       return this.running;
     }
     this.running = (async () => {
+      // Yield once, so `running` is set before the loop can end and clear it.
+      await Promise.resolve();
+      const active = new Set<Promise<void>>();
       try {
-        do {
+        for (;;) {
           this.again = false;
-          while (!this.closed && (await this.drainBatch()) > 0) {
-            /* keep going while rows are due */
+          const rows = this.closed || active.size >= BATCH ? [] : this.claim(BATCH - active.size);
+          for (const row of rows) {
+            const sending: Promise<void> = this.deliver(row)
+              .catch((err) => this.logger.error({ err, outboxId: row.id }, 'outbox delivery failed unexpectedly'))
+              .finally(() => active.delete(sending));
+            active.add(sending);
           }
-        } while (this.again);
+          if (rows.length > 0) continue;
+          if (active.size === 0) {
+            if (this.again && !this.closed) continue;
+            break;
+          }
+          await Promise.race(active);
+        }
       } finally {
         this.running = null;
       }
@@ -151,23 +170,22 @@ export class OutboxDispatcher {
     return this.db.select({ id: outbox.id }).from(outbox).where(inArray(outbox.status, ['pending', 'sending'])).all().length;
   }
 
-  private async drainBatch(): Promise<number> {
+  /** Marks up to `limit` due rows `sending` and returns them, oldest first. */
+  private claim(limit: number): OutboxRow[] {
     const now = this.clock.now().getTime();
-    const rows = this.db.transaction((tx) => {
+    return this.db.transaction((tx) => {
       const due = tx
         .select()
         .from(outbox)
         .where(and(eq(outbox.status, 'pending'), lte(outbox.nextAttemptAt, now)))
         .orderBy(asc(outbox.id))
-        .limit(BATCH)
+        .limit(limit)
         .all();
       if (due.length > 0) {
         tx.update(outbox).set({ status: 'sending' }).where(inArray(outbox.id, due.map((r) => r.id))).run();
       }
       return due;
     });
-    await Promise.all(rows.map((row) => this.deliver(row)));
-    return rows.length;
   }
 
   private async deliver(row: OutboxRow): Promise<void> {
@@ -226,21 +244,31 @@ export class OutboxDispatcher {
    * Takes one post from the channel's allowance, or defers the message until there is one. Checked and
    * taken without yielding, so concurrent sends in a batch cannot overdraw it.
    */
-  private pacePost(channel: string): void {
+  private pacePost(channel: string, rowId: number): void {
     if (/^[UWD]/.test(channel)) return;
     const now = this.clock.now().getTime();
+    const slot = this.postSlots.get(rowId);
+    if (slot !== undefined) {
+      if (slot <= now) return void this.postSlots.delete(rowId);
+      throw new Deferred(slot, 'pacing posts in a busy channel');
+    }
+    // Generic cell rate algorithm: a burst, then one post per interval. A post over the limit is given its
+    // own later slot, so a backlog goes out one by one instead of every row retrying at every wake-up.
     const { burst, intervalMs } = CHANNEL_POST_PACE;
-    const last = this.postAllowance.get(channel) ?? { at: now, tokens: burst };
-    const tokens = Math.min(burst, last.tokens + Math.max(0, now - last.at) / intervalMs);
-    if (tokens < 1) throw new Deferred(now + Math.ceil((1 - tokens) * intervalMs), 'pacing posts in a busy channel');
-    this.postAllowance.set(channel, { at: now, tokens: tokens - 1 });
-    if (this.postAllowance.size > 10_000) this.postAllowance.clear();
+    const tolerance = (burst - 1) * intervalMs;
+    const tat = Math.max(this.channelTat.get(channel) ?? now, now);
+    this.channelTat.set(channel, tat + intervalMs);
+    if (this.channelTat.size > 10_000) this.channelTat.clear();
+    if (tat <= now + tolerance) return;
+    this.postSlots.set(rowId, tat - tolerance);
+    if (this.postSlots.size > 100_000) this.postSlots.clear();
+    throw new Deferred(tat - tolerance, 'pacing posts in a busy channel');
   }
 
   /** Sends one message; returns why it was skipped when there was no longer anything to send. */
   private async send(message: OutboxMessage, row: OutboxRow): Promise<string | void> {
     // Single posts to a shared channel are paced; multi-step sends (a new incident channel) are not split.
-    if (message.kind === 'slack.team_post' || message.kind === 'slack.incident_note' || message.kind === 'slack.message') this.pacePost(message.channel);
+    if (message.kind === 'slack.team_post' || message.kind === 'slack.incident_note' || message.kind === 'slack.message') this.pacePost(message.channel, row.id);
     if (!('incidentId' in message)) return this.sendNotice(message);
     const view = loadIncidentView(this.db, message.incidentId);
     if (!view) throw new PermanentFailure(`incident ${message.incidentId} no longer exists`);

@@ -41,10 +41,13 @@ describe('escalation levels', () => {
     h = await startHarness({ config: CONFIG });
     h.slack.standin.addChannel(OPS, 'ops');
     expect((await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body)).status).toBe(200);
-    // Thread notes wait for the channel post they reply to; a couple of seconds on, they follow it.
+    // Thread notes wait for the channel post they reply to, and posts to one channel are paced (a burst of
+    // 3, then one a second): some seconds on, they have all followed it.
     await h.baton.drain();
-    h.clock.advanceSeconds(2);
-    await h.baton.tick();
+    for (let s = 0; s < 6; s += 1) {
+      h.clock.advanceSeconds(2);
+      await h.baton.tick();
+    }
 
     // Level 1 (the Sydney desk) is closed, so level 2 pages right away: Bob as secondary, #ops, and @sre.
     await h.slack.expectDM(BOB, '5xx ratio');
