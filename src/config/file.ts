@@ -1,3 +1,4 @@
+import { rruleProblem } from '../domain/recurring-maintenance.js';
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
@@ -166,6 +167,17 @@ const routingRuleSchema = z.strictObject({
   service: slug.optional(),
 });
 
+/** A maintenance window that comes back on a schedule: which days (RRULE), from when, for how long, where. */
+const recurringMaintenanceSchema = z.strictObject({
+  rrule: z.string().min(1).max(500).superRefine((text, ctx) => {
+    const problem = rruleProblem(text);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+  start: localTime,
+  duration_minutes: z.number().int().min(1).max(7 * 24 * 60),
+  time_zone: timeZone,
+});
+
 const serviceSchema = z.strictObject({
   id: slug,
   name: z.string().min(1).max(120),
@@ -176,6 +188,8 @@ const serviceSchema = z.strictObject({
   incident_channels: z.enum(['high', 'all', 'none']).default('high'),
   /** Hours after resolution before an incident channel is archived (0: right after the summary). */
   incident_channel_archive_after_hours: z.number().int().min(0).max(90 * 24).default(24),
+  /** Recurring maintenance: paging is suppressed in every occurrence, as with `/oncall maintenance`. */
+  maintenance_windows: z.array(recurringMaintenanceSchema).max(20).default([]),
   /** First match wins: the urgency, and optionally another service, for an alert group by its labels. */
   routing: z.array(routingRuleSchema).max(100).default([]),
 });

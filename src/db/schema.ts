@@ -4,6 +4,7 @@ import type { EscalationLevel, EscalationPolicySnapshot } from '../domain/escala
 import type { Layer, Restriction } from '../domain/rotation.js';
 import type { Role } from '../domain/schedule.js';
 import type { NotificationRules } from '../domain/notification-rules.js';
+import type { RecurringWindow } from '../domain/recurring-maintenance.js';
 import type { IncidentUrgency, RoutingRule, WorkingHours } from '../domain/routing.js';
 
 // Every instant is stored as UTC milliseconds since the epoch (INTEGER); zones live on rotations and users.
@@ -103,6 +104,8 @@ export const services = sqliteTable('services', {
   routing: text('routing', { mode: 'json' }).$type<RoutingRule[]>(),
   source: text('source').$type<Source>().notNull(),
   updatedAt: integer('updated_at').notNull(),
+  /** Recurring maintenance windows from the config file. */
+  recurringMaintenance: text('recurring_maintenance', { mode: 'json' }).$type<RecurringWindow[]>(),
   /** An incident channel is archived this long after its incident resolves (0: right after the summary). */
   channelArchiveAfterHours: integer('channel_archive_after_hours').notNull().default(24),
 });

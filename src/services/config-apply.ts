@@ -15,6 +15,7 @@ import {
   users,
 } from '../db/schema.js';
 import { sha256Hex } from '../security/hash.js';
+import { parseHHMM } from '../domain/zoned-time.js';
 import { adminUserGroup, setAdminUserGroup } from './admins.js';
 import { writeAudit } from './audit.js';
 import { rotationsChanged } from './directory.js';
@@ -261,6 +262,10 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
     escalationPolicyId: s.escalation_policy,
     incidentChannels: s.incident_channels,
     channelArchiveAfterHours: s.incident_channel_archive_after_hours,
+    recurringMaintenance:
+      s.maintenance_windows.length > 0
+        ? s.maintenance_windows.map((w) => ({ rrule: w.rrule, start: parseHHMM(w.start), durationMinutes: w.duration_minutes, timeZone: w.time_zone }))
+        : null,
     routing: s.routing.length > 0 ? s.routing.map((r) => ({ match: r.match, ...(r.urgency ? { urgency: r.urgency } : {}), ...(r.service ? { service: r.service } : {}) })) : null,
     ...base,
     keys: s.integrations.map((i) => ({

@@ -1,3 +1,4 @@
+import { activeRecurringWindow } from '../domain/recurring-maintenance.js';
 import type { EscalationPolicySnapshot } from '../domain/escalation.js';
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
@@ -260,7 +261,9 @@ export class IngestService {
     const service = tx.select().from(services).where(eq(services.id, serviceId)).get();
     const policy = service && tx.select().from(escalationPolicies).where(eq(escalationPolicies.id, service.escalationPolicyId)).get();
     if (!service || !policy) throw new Error(`service ${serviceId} or its escalation policy is missing`);
-    const inMaintenance = this.statements.activeMaintenance.get({ serviceId, now }) !== undefined;
+    const inMaintenance =
+      this.statements.activeMaintenance.get({ serviceId, now }) !== undefined ||
+      (service.recurringMaintenance !== null && activeRecurringWindow(service.recurringMaintenance, now) !== null);
     const incident = tx
       .insert(incidents)
       .values({

@@ -1,3 +1,4 @@
+import { activeRecurringWindow, describeRecurringWindow } from '../domain/recurring-maintenance.js';
 import { and, eq, gt, lte } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
 import { incidents, maintenanceWindows, services, teams } from '../db/schema.js';
@@ -54,6 +55,27 @@ export class MaintenanceService {
     });
     this.onQueued();
     return { serviceName: service.name, until };
+  }
+
+  /** Every service's maintenance: a window running now (one-off or recurring) and the recurring schedule. */
+  overview(): { serviceId: string; serviceName: string; runningUntil: number | null; recurring: string[] }[] {
+    const now = this.clock.now().getTime();
+    return this.db
+      .select()
+      .from(services)
+      .all()
+      .map((s) => {
+        const oneOff = this.db
+          .select({ endAt: maintenanceWindows.endAt })
+          .from(maintenanceWindows)
+          .where(and(eq(maintenanceWindows.serviceId, s.id), lte(maintenanceWindows.startAt, now), gt(maintenanceWindows.endAt, now)))
+          .all()
+          .map((w) => w.endAt);
+        const recurring = s.recurringMaintenance ?? [];
+        const running = activeRecurringWindow(recurring, now);
+        const ends = [...oneOff, ...(running ? [running.end] : [])];
+        return { serviceId: s.id, serviceName: s.name, runningUntil: ends.length > 0 ? Math.max(...ends) : null, recurring: recurring.map(describeRecurringWindow) };
+      });
   }
 
   /** Ends every running window of the service now. */

@@ -85,4 +85,28 @@ describe('urgency, working hours and maintenance', () => {
     await send('Checkout down for real');
     await h.slack.expectDM(ADA, 'Checkout down for real');
   });
+
+  it('recurring maintenance from the config file (an RRULE, a local start, a duration) suppresses paging in every occurrence', async () => {
+    await h.stop();
+    // Every weekday 10:30–12:30 Berlin; the test starts Wednesday 11:00 Berlin (10:00 UTC), inside it.
+    const config = CONFIG.replace(
+      '    escalation_policy: payments-default\n',
+      '    escalation_policy: payments-default\n    maintenance_windows:\n      - { rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", start: "10:30", duration_minutes: 120, time_zone: Europe/Berlin }\n',
+    );
+    h = await startHarness({ config });
+    const quiet = await send('Nightly batch restarting');
+    expect(incident(quiet)).toMatchObject({ suppressed: true });
+    expect(events(quiet)).toContain('suppressed');
+    const overview = await h.slack.command(BOB, 'maintenance');
+    expect(overview.text).toContain('*Checkout* (`checkout`): :construction: in maintenance until');
+    expect(overview.text).toContain('recurring: every weekday at 10:30 for 120 min (Europe/Berlin)');
+    await h.advance(20);
+    expect(h.slack.dmsTo(ADA)).toHaveLength(0);
+
+    // 12:30 Berlin: the window is over and pages flow again.
+    await h.advance(71);
+    await send('Checkout down for real');
+    await h.slack.expectDM(ADA, 'Checkout down for real');
+    expect((await h.slack.command(BOB, 'maintenance')).text).toContain('*Checkout* (`checkout`): paging normally');
+  });
 });

@@ -38,6 +38,12 @@ describe('config file', () => {
       'services[0].escalation_policy: unknown escalation policy "nope"',
     );
     expect(errorOf(`${TEST_CONFIG}\nsurprise: 1\n`)).toContain('baton.yml: (top level): Unrecognized key: "surprise"');
+    const withWindow = (w: string) => TEST_CONFIG.replace('escalation_policy: payments-default\n', `escalation_policy: payments-default\n    maintenance_windows:\n      - ${w}\n`);
+    expect(errorOf(withWindow('{ rrule: "FREQ=HOURLY", start: "02:00", duration_minutes: 60, time_zone: UTC }'))).toContain(
+      'services[0].maintenance_windows[0].rrule: FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY',
+    );
+    expect(errorOf(withWindow('{ rrule: "FREQ=DAILY", start: "25:00", duration_minutes: 60, time_zone: UTC }'))).toContain('services[0].maintenance_windows[0].start: expected a local time as HH:MM');
+    expect(parseConfigText(withWindow('{ rrule: "FREQ=WEEKLY;BYDAY=SU", start: "02:00", duration_minutes: 120, time_zone: Europe/Berlin }'), 'baton.yml').services[0]!.maintenance_windows).toHaveLength(1);
     expect(errorOf('users: [\n')).toMatch(/^baton\.yml: /);
   });
 

@@ -142,7 +142,15 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
 
   maintenance: async (ctx) => {
     const [serviceRef, duration] = ctx.args;
-    if (!serviceRef || !duration) return say('Usage: `/oncall maintenance <service> <duration>` (30m, 2h, 1d), or `/oncall maintenance <service> end`.');
+    if (!serviceRef) {
+      const lines = ctx.deps.maintenance.overview().map((s) => {
+        const now = s.runningUntil ? `:construction: in maintenance until ${slackDate(s.runningUntil)}` : 'paging normally';
+        const every = s.recurring.length > 0 ? `\n    recurring: ${s.recurring.join('; ')}` : '';
+        return `• *${s.serviceName}* (\`${s.serviceId}\`): ${now}${every}`;
+      });
+      return say(`*Maintenance*\n${lines.join('\n') || 'No services yet.'}\nStart one with \`/oncall maintenance <service> <duration>\` (30m, 2h, 1d); end it with \`/oncall maintenance <service> end\`.`);
+    }
+    if (!duration) return say('Usage: `/oncall maintenance <service> <duration>` (30m, 2h, 1d), or `/oncall maintenance <service> end`.');
     const actor = ctx.deps.changes.actor(ctx.userId);
     try {
       if (duration.toLowerCase() === 'end') {

@@ -10,7 +10,7 @@ export const SUBCOMMANDS: { name: string; usage: string; summary: string }[] = [
   { name: 'timeoff', usage: '/oncall timeoff', summary: 'book time off and see who covers your shifts' },
   { name: 'rotation', usage: '/oncall rotation [rotation]', summary: 'create a rotation, or edit one made in Slack (admins)' },
   { name: 'fairness', usage: '/oncall fairness [rotation] [weeks]', summary: 'on-call, night and weekend hours per person' },
-  { name: 'maintenance', usage: '/oncall maintenance <service> <30m|2h|1d|end>', summary: 'suppress paging for a service while you work on it' },
+  { name: 'maintenance', usage: '/oncall maintenance [<service> <30m|2h|1d|end>]', summary: 'suppress paging for a service while you work on it; alone, what is in maintenance and the recurring windows' },
   { name: 'me', usage: '/oncall me', summary: 'your phone number and how pages reach you (Slack, SMS, voice, per urgency)' },
   { name: 'note', usage: '/oncall note <text>', summary: 'a note for the next on-call, shown in the handover digest' },
   { name: 'calendar', usage: '/oncall calendar', summary: 'calendar feed links for your shifts and each rotation' },
