@@ -4,7 +4,7 @@ import { incidents } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { nextPosition } from '../domain/escalation.js';
 import { writeAudit } from './audit.js';
-import { enqueueChannelWrapUp, enqueueIncidentWebhooks, enqueueRefresh } from './outbox.js';
+import { enqueueChannelWrapUp, enqueueIncidentWebhooks, enqueueNotice, enqueueRefresh } from './outbox.js';
 import { pageLevel, type Incident } from './paging.js';
 import { recordEvent } from './timeline.js';
 
@@ -74,6 +74,13 @@ function settle(db: DB, incident: Incident, to: 'acknowledged' | 'resolved', act
   enqueueRefresh(db, incident.id, now);
   enqueueIncidentWebhooks(db, incident, to, now);
   if (to === 'resolved') enqueueChannelWrapUp(db, incident.id, now);
+  // Whoever paged someone from Slack hears back, once, when it is taken (or closed).
+  const requester = incident.source === 'slack_page' ? incident.labels.paged_by : undefined;
+  if (requester && requester !== actor && /^[UW][A-Z0-9]+$/.test(requester)) {
+    const by = /^[UW][A-Z0-9]+$/.test(actor) ? `<@${actor}>` : 'its source';
+    const text = `:white_check_mark: Your page "${incident.title.slice(0, 200)}" (incident #${incident.id}) was ${to} by ${by}.`;
+    enqueueNotice(db, { kind: 'slack.message', channel: requester, text }, `page-answer:${incident.id}`, now);
+  }
 }
 
 /** Pages the next level now. Returns a reason when there is no level left to go to. */

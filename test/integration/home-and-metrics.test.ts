@@ -165,7 +165,10 @@ describe('App Home, help and metrics', () => {
     await h.advance(14);
     expect(h.slack.dmsTo(ADA)).toEqual([]);
     await h.advance(1);
-    await h.slack.expectDM(ADA, 'Can you look at the ledger job?');
+    const adaPage = await h.slack.expectDM(ADA, 'Can you look at the ledger job?');
+    // Bob hears back once it is taken.
+    await adaPage.click('Acknowledge', { as: ADA });
+    await h.slack.expectDM(BOB, `Your page "Can you look at the ledger job?" (incident #1) was acknowledged by <@${ADA}>`);
 
     // `/oncall page` outside an incident channel opens the same modal, the person already filled in.
     const typed = await h.slack.openModal(BOB, `page <@${ADA}|ada>`);
