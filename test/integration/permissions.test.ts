@@ -151,6 +151,8 @@ describe('permissions', () => {
     await mine.click('Cancel', { block: 'override_1', as: CLEO });
     await h.slack.standin.waitFor(() => mine.rendered.includes('Only an admin can cancel an override for someone else.'));
     expect(h.baton.db.select().from(overrides).get()!.cancelledAt).toBeNull();
+    // The modal still shows Bob's own list.
+    expect(Object.keys(mine.buttonsByBlock)).toEqual(['override_1', 'time_off_1']);
 
     const again = await h.slack.openModal(BOB, 'changes');
     await again.click('Cancel', { block: 'override_1' });

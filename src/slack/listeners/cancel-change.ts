@@ -23,7 +23,8 @@ export function cancelChangeListener(kind: 'override' | 'time_off', deps: SlackD
       if (!(err instanceof PermissionDenied)) throw err;
       notice = `:no_entry: ${withNames(deps, err.message)}`;
     }
-    const view = await myChangesView(deps, body.user.id, notice);
+    const owner = /^[UW][A-Z0-9]+$/.test(body.view?.private_metadata ?? '') ? body.view!.private_metadata : body.user.id;
+    const view = await myChangesView(deps, owner, notice);
     if (body.view?.id) await client.views.update({ view_id: body.view.id, ...(body.view.hash ? { hash: body.view.hash } : {}), view });
   };
 }

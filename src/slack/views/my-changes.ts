@@ -54,5 +54,6 @@ export function myChangesModal(input: {
   }
   const hidden = Math.max(0, input.overrides.length - MAX_ITEMS) + Math.max(0, input.timeOff.length - MAX_ITEMS);
   if (hidden > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${hidden} more, shown once these are over or cancelled.` }] });
-  return { type: 'modal', callback_id: MODALS.myChanges, title: { type: 'plain_text', text: 'My changes' }, close: { type: 'plain_text', text: 'Done' }, blocks };
+  // private_metadata names whose list this is, so a refresh after any click shows the same person's list.
+  return { type: 'modal', callback_id: MODALS.myChanges, private_metadata: input.viewerId, title: { type: 'plain_text', text: 'My changes' }, close: { type: 'plain_text', text: 'Done' }, blocks };
 }
