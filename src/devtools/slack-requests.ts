@@ -48,31 +48,27 @@ export function slashCommandBody(args: { userId: string; text: string; responseU
   }).toString();
 }
 
-export function blockActionBody(args: {
+interface ButtonPress {
   userId: string;
   actionId: string;
   value: string;
   buttonText: string;
   blockId?: string;
-  responseUrl: string;
-  channelId: string;
-  messageTs: string;
-  message?: Record<string, unknown>;
   triggerId?: string;
-}): string {
+}
+
+/** The parts of a block_actions payload that do not depend on where the button was. */
+function buttonPayload(args: ButtonPress, where: Record<string, unknown>): string {
   const payload = {
     type: 'block_actions',
     user: { id: args.userId, username: args.userId.toLowerCase(), name: args.userId.toLowerCase(), team_id: TEAM.id },
     api_app_id: 'A0BATON',
     token: 'deprecated-verification-token',
-    container: { type: 'message', message_ts: args.messageTs, channel_id: args.channelId, is_ephemeral: false },
     trigger_id: args.triggerId ?? newTriggerId(),
     team: { id: TEAM.id, domain: TEAM.domain },
     enterprise: null,
     is_enterprise_install: false,
-    channel: { id: args.channelId, name: args.channelId.startsWith('D') ? 'directmessage' : 'channel' },
-    message: { type: 'message', ts: args.messageTs, ...(args.message ?? {}) },
-    response_url: args.responseUrl,
+    ...where,
     actions: [
       {
         type: 'button',
@@ -87,40 +83,22 @@ export function blockActionBody(args: {
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
-/** A button clicked on a view (the App Home): no message, no response_url, the view as the container. */
-export function viewBlockActionBody(args: {
-  userId: string;
-  actionId: string;
-  value: string;
-  buttonText: string;
-  blockId?: string;
-  viewId: string;
-  view: Record<string, unknown>;
-  triggerId?: string;
-}): string {
-  const payload = {
-    type: 'block_actions',
-    user: { id: args.userId, username: args.userId.toLowerCase(), name: args.userId.toLowerCase(), team_id: TEAM.id },
-    api_app_id: 'A0BATON',
-    token: 'deprecated-verification-token',
+/** A button clicked on a message: the message is the container, and the app may answer at response_url. */
+export function blockActionBody(args: ButtonPress & { responseUrl: string; channelId: string; messageTs: string; message?: Record<string, unknown> }): string {
+  return buttonPayload(args, {
+    container: { type: 'message', message_ts: args.messageTs, channel_id: args.channelId, is_ephemeral: false },
+    channel: { id: args.channelId, name: args.channelId.startsWith('D') ? 'directmessage' : 'channel' },
+    message: { type: 'message', ts: args.messageTs, ...(args.message ?? {}) },
+    response_url: args.responseUrl,
+  });
+}
+
+/** A button clicked on a view (the App Home, a modal): no message, no response_url, the view as the container. */
+export function viewBlockActionBody(args: ButtonPress & { viewId: string; view: Record<string, unknown> }): string {
+  return buttonPayload(args, {
     container: { type: 'view', view_id: args.viewId },
-    trigger_id: args.triggerId ?? newTriggerId(),
-    team: { id: TEAM.id, domain: TEAM.domain },
-    enterprise: null,
-    is_enterprise_install: false,
     view: { id: args.viewId, team_id: TEAM.id, app_id: 'A0BATON', bot_id: 'BBATON', ...args.view },
-    actions: [
-      {
-        type: 'button',
-        action_id: args.actionId,
-        block_id: args.blockId ?? 'block',
-        text: { type: 'plain_text', text: args.buttonText, emoji: true },
-        value: args.value,
-        action_ts: String(Date.now() / 1000),
-      },
-    ],
-  };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  });
 }
 
 /** What Slack sends to the options load URL while a person types into an external_select in a modal. */

@@ -320,6 +320,16 @@ function buttonsOf(blocks: unknown[] | undefined): (Element & { blockId?: string
   });
 }
 
+/** Button labels by block_id (blocks without one are keyed `blocks[i]`). */
+function buttonsByBlockOf(blocks: unknown[] | undefined): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  ((blocks ?? []) as Block[]).forEach((b, i) => {
+    const labels = buttonsOf([b]).map((e) => e.text?.text ?? '');
+    if (labels.length > 0) out[b.block_id ?? `blocks[${i}]`] = labels;
+  });
+  return out;
+}
+
 export class MessageHandle {
   constructor(
     private readonly slack: FakeSlack,
@@ -342,12 +352,7 @@ export class MessageHandle {
 
   /** Button labels by block_id (blocks without one are keyed `blocks[i]`). */
   get buttonsByBlock(): Record<string, string[]> {
-    const out: Record<string, string[]> = {};
-    ((this.current.blocks ?? []) as Block[]).forEach((b, i) => {
-      const labels = buttonsOf([b]).map((e) => e.text?.text ?? '');
-      if (labels.length > 0) out[b.block_id ?? `blocks[${i}]`] = labels;
-    });
-    return out;
+    return buttonsByBlockOf(this.current.blocks);
   }
 
   /** All of the message's text, blocks included, for matching what a person reads. */
@@ -396,12 +401,7 @@ export class HomeHandle {
 
   /** Button labels by block_id. */
   get buttonsByBlock(): Record<string, string[]> {
-    const out: Record<string, string[]> = {};
-    ((this.view.blocks ?? []) as Block[]).forEach((b, i) => {
-      const labels = buttonsOf([b]).map((e) => e.text?.text ?? '');
-      if (labels.length > 0) out[b.block_id ?? `blocks[${i}]`] = labels;
-    });
-    return out;
+    return buttonsByBlockOf(this.view.blocks as unknown[] | undefined);
   }
 
   /** Presses a button on the Home (in `block` when labels repeat); resolves with the app's ack and the trigger. */
@@ -551,12 +551,7 @@ export class ModalHandle {
 
   /** Button labels by block_id. */
   get buttonsByBlock(): Record<string, string[]> {
-    const out: Record<string, string[]> = {};
-    ((this.view.blocks ?? []) as Block[]).forEach((b, i) => {
-      const labels = buttonsOf([b]).map((e) => e.text?.text ?? '');
-      if (labels.length > 0) out[b.block_id ?? `blocks[${i}]`] = labels;
-    });
-    return out;
+    return buttonsByBlockOf(this.view.blocks as unknown[] | undefined);
   }
 
   /** Presses a button in the modal (in `block` when labels repeat), as `as` (a forged click) or its owner. */
