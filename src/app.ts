@@ -1,4 +1,5 @@
 import { AdminGroupSync } from './services/admins.js';
+import { CatalogAdminService } from './services/catalog-admin.js';
 import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
@@ -124,6 +125,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   const rooms = new IncidentRoomService(db, clock, ingest, kick);
   const integrations = new IntegrationService(db, clock, baseUrl, () => ingest.forgetKeys());
   const rotationAdmin = new RotationAdminService(db, clock, opts.configPath ?? null);
+  const catalog = new CatalogAdminService(db, clock, opts.configPath ?? null);
   const stats = new StatsService(db, clock);
   const calendars = new CalendarService(db, clock, baseUrl);
   const phone = new PhonePagingService(db, clock, incidents, kick);
@@ -135,7 +137,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
 
   const slackApp = createSlackApp(
     { botToken: opts.slack.botToken, signingSecret: opts.slack.signingSecret, appToken: opts.slack.appToken, slackApiUrl: opts.slack.apiUrl, logger },
-    { db, incidents, oncall, changes, rotationAdmin, stats, calendars, handover, contact, maintenance, rooms, integrations, phonePaging: phoneSender !== null, logger, slack: slackClient },
+    { db, incidents, oncall, changes, rotationAdmin, stats, calendars, handover, contact, maintenance, rooms, integrations, catalog, phonePaging: phoneSender !== null, logger, slack: slackClient },
   );
 
   let slackHealthCache: { at: number; value: SlackHealth } | null = null;

@@ -31,6 +31,8 @@ export const MODALS = {
   phoneCode: 'modal_phone_code',
   declare: 'modal_declare',
   page: 'modal_page',
+  policy: 'modal_policy',
+  service: 'modal_service',
   myChanges: 'modal_my_changes',
 } as const;
 

@@ -12,6 +12,7 @@ import type { ContactService } from '../services/contact.js';
 import type { MaintenanceService } from '../services/maintenance.js';
 import type { IncidentRoomService } from '../services/incident-room.js';
 import type { IntegrationService } from '../services/integrations.js';
+import type { CatalogAdminService } from '../services/catalog-admin.js';
 
 /** What Slack listeners may use: services to call, never the database directly except via `db` for reads. */
 export interface SlackDeps {
@@ -27,6 +28,7 @@ export interface SlackDeps {
   maintenance: MaintenanceService;
   rooms: IncidentRoomService;
   integrations: IntegrationService;
+  catalog: CatalogAdminService;
   phonePaging: boolean;
   logger: Logger;
   /** Looks up a user's IANA zone in Slack when Baton does not know the person. */

@@ -9,6 +9,7 @@ const element = z
     type: z.string(),
     value: z.string().nullish(),
     selected_option: z.object({ value: z.string() }).nullish(),
+    selected_options: z.array(z.object({ value: z.string() })).nullish(),
     selected_user: z.string().nullish(),
     selected_users: z.array(z.string()).nullish(),
     selected_date: z.string().nullish(),
@@ -30,6 +31,7 @@ export function readModal(values: unknown): Record<string, ModalValue> {
     if (!e) continue;
     out[blockId] =
       e.selected_option?.value ??
+      e.selected_options?.map((o) => o.value) ??
       e.selected_user ??
       e.selected_users ??
       e.selected_date ??

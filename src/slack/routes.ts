@@ -7,6 +7,7 @@ import { coverSubmission } from './listeners/cover-modal.js';
 import { meSubmission, phoneCodeSubmission } from './listeners/me-modal.js';
 import { declareSubmission } from './listeners/declare-modal.js';
 import { pageSubmission } from './listeners/page-modal.js';
+import { policySubmission, serviceSubmission } from './listeners/catalog-modals.js';
 import { selectSearchListener } from './listeners/select-search.js';
 import { pinReactionListener } from './listeners/pin-reaction.js';
 import { coverTakeListener } from './listeners/cover-take.js';
@@ -51,6 +52,8 @@ const VIEW_ROUTES: Record<string, (deps: SlackDeps) => ViewListener> = {
   [MODALS.phoneCode]: phoneCodeSubmission,
   [MODALS.declare]: declareSubmission,
   [MODALS.page]: pageSubmission,
+  [MODALS.policy]: policySubmission,
+  [MODALS.service]: serviceSubmission,
 };
 
 const COMMANDS = ['/oncall'];

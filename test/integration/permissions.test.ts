@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditLog, incidents, integrationKeys, overrides, timeOff } from '../../src/db/schema.js';
+import { auditLog, escalationPolicies, incidents, integrationKeys, overrides, timeOff } from '../../src/db/schema.js';
 import { ADA, BOB, CLEO, DAN, TEST_CONFIG } from '../support/config.js';
 import { fixture } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -174,5 +174,46 @@ describe('permissions', () => {
       { action: 'time_off.cancel', actor: BOB },
     ]);
     expect((await h.slack.command(VISITOR, 'changes')).text).toContain('Baton does not know you');
+  });
+
+  it('admins make escalation policies and services in Slack; alerts to the new service page through the new policy', async () => {
+    expect((await h.slack.command(BOB, 'policy')).text).toBe('Only an admin can create or edit escalation policies.');
+    expect((await h.slack.command(BOB, 'service')).text).toBe('Only an admin can create or edit services.');
+    expect((await h.slack.command(ADA, 'policy payments-default')).text).toContain('declared in the config file');
+    expect((await h.slack.command(ADA, 'service checkout')).text).toContain('declared in the config file');
+
+    const policy = await h.slack.openModal(DAN, 'policy');
+    expect(policy.title).toBe('New escalation policy');
+    expect((await policy.submit()).errors).toEqual({ name: 'Give the policy a name.', level1_rotations: 'Level 1 needs at least one rotation or person to page.' });
+    const saved = await policy.set('name', 'Search on-call').set('level1_rotations', ['payments-primary']).set('level1_delay', '10').set('level2_users', [CLEO]).submit();
+    expect(saved.closed).toBe(true);
+    expect(h.baton.db.select().from(escalationPolicies).where(eq(escalationPolicies.id, 'search-on-call')).get()).toMatchObject({
+      source: 'slack',
+      repeat: 0,
+      levels: [
+        { delayMinutes: 10, targets: [{ kind: 'rotation', rotationId: 'payments-primary', role: 'primary' }] },
+        { delayMinutes: 15, targets: [{ kind: 'user', userId: CLEO }] },
+      ],
+    });
+    // Editing shows what was saved.
+    const edit = await h.slack.openModal(ADA, 'policy search-on-call');
+    expect(edit.title).toBe('Edit policy');
+    expect(edit.initial('level1_rotations')).toEqual(['payments-primary']);
+    expect(edit.initial('level2_users')).toEqual([CLEO]);
+
+    const service = await h.slack.openModal(DAN, 'service');
+    expect((await service.set('name', 'Search').submit()).errors).toMatchObject({ policy: 'Pick an escalation policy.' });
+    expect((await service.set('policy', 'search-on-call').set('incident_channels', 'none').submit()).closed).toBe(true);
+    expect(h.baton.db.select().from(auditLog).all().filter((a) => a.actor === DAN).map((a) => a.action)).toEqual(['escalation_policy.create', 'service.create']);
+
+    // The new service takes alerts at once: a key, an alert, a page through the new policy.
+    const made = await h.slack.command(ADA, 'integration search generic');
+    const url = /`(http[^`]+)`/.exec(made.text)![1]!;
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ summary: 'Search index stale', severity: 'critical', dedup_key: 'idx' }) });
+    expect(res.status).toBe(202);
+    await h.slack.expectDM(ADA, 'Search index stale');
+    expect(h.baton.db.select().from(incidents).get()).toMatchObject({ serviceId: 'search', policy: { id: 'search-on-call' } });
+    await h.advance(10);
+    await h.slack.expectDM(CLEO, 'Search index stale');
   });
 });

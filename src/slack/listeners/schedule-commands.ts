@@ -1,13 +1,14 @@
+import { FORM_LEVELS } from '../../services/catalog-admin.js';
 import { myChangesView } from './cancel-change.js';
 import type { WebClient } from '@slack/web-api';
 import type { ModalView } from '@slack/types';
 import { eq } from 'drizzle-orm';
-import { teams, users } from '../../db/schema.js';
+import { escalationPolicies, teams, users } from '../../db/schema.js';
 import { localDateOf } from '../../domain/zoned-time.js';
 import type { SlackDeps } from '../deps.js';
 import type { RenderedMessage } from '../views/incident-card.js';
 import { scheduleMessage } from '../views/schedule.js';
-import { coverModal, meModal, overrideModal, rotationModal, swapModal, timeOffModal } from '../views/schedule-modals.js';
+import { coverModal, meModal, overrideModal, policyModal, rotationModal, serviceModal, swapModal, timeOffModal } from '../views/schedule-modals.js';
 import { formatRuleLines } from '../../domain/notification-rules.js';
 import { fairnessMessage } from '../views/fairness.js';
 import { calendarMessage } from '../views/calendar.js';
@@ -129,6 +130,43 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
         }
       : { timeZone: zone, startDate: isoDate(localDateOf(ctx.deps.oncall.now(), zone)) };
     return open(ctx, rotationModal({ teams: teamList, values, rotationId: rotation?.id }));
+  },
+
+  policy: async (ctx) => {
+    const ref = ctx.args[0]?.toLowerCase();
+    const policy = ref ? ctx.deps.catalog.policy(ref) : undefined;
+    if (ref && !policy) return say(`No escalation policy \`${ref}\`.`);
+    const readOnly = policy && ctx.deps.catalog.policyReadOnlyReason(policy);
+    if (readOnly) return say(readOnly);
+    if (ctx.deps.changes.actor(ctx.userId)?.role !== 'admin') return say('Only an admin can create or edit escalation policies.');
+    const rotations = [...ctx.deps.oncall.rotations().values()].map((r) => ({ id: r.id, name: r.name }));
+    const values = policy
+      ? {
+          name: policy.name,
+          repeat: policy.repeat,
+          levels: policy.levels.map((l) => ({
+            rotations: l.targets.flatMap((t) => (t.kind === 'rotation' ? [t.rotationId] : [])),
+            users: l.targets.flatMap((t) => (t.kind === 'user' ? [t.userId] : [])),
+            delayMinutes: l.delayMinutes,
+          })),
+        }
+      : {};
+    return open(ctx, policyModal({ rotations, values, levels: FORM_LEVELS, ...(policy ? { policyId: policy.id } : {}) }));
+  },
+
+  service: async (ctx) => {
+    const ref = ctx.args[0]?.toLowerCase();
+    const service = ref ? ctx.deps.catalog.service(ref) : undefined;
+    if (ref && !service) return say(`No service \`${ref}\`.`);
+    const readOnly = service && ctx.deps.catalog.serviceReadOnlyReason(service);
+    if (readOnly) return say(readOnly);
+    if (ctx.deps.changes.actor(ctx.userId)?.role !== 'admin') return say('Only an admin can create or edit services.');
+    const teamList = ctx.deps.db.select({ id: teams.id, name: teams.name }).from(teams).all();
+    const policies = ctx.deps.db.select({ id: escalationPolicies.id, name: escalationPolicies.name }).from(escalationPolicies).all();
+    if (teamList.length === 0) return say('Declare a team (with its Slack channel) in the config file first.');
+    if (policies.length === 0) return say('Create an escalation policy first: `/oncall policy`.');
+    const values = service ? { name: service.name, teamId: service.teamId, policyId: service.escalationPolicyId, incidentChannels: service.incidentChannels } : {};
+    return open(ctx, serviceModal({ teams: teamList, policies, values, ...(service ? { serviceId: service.id } : {}) }));
   },
 
   fairness: async (ctx) => {

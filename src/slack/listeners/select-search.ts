@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, SlackOptionsMiddlewareArgs } from '@slack/bolt';
-import { services, teams } from '../../db/schema.js';
+import { escalationPolicies, services, teams } from '../../db/schema.js';
 import type { SlackDeps } from '../deps.js';
 import { truncate } from '../views/format.js';
 import type { Choice } from '../views/schedule-modals.js';
@@ -9,7 +9,13 @@ const LISTS: Record<string, (deps: SlackDeps) => Choice[]> = {
   rotation: (deps) => [...deps.oncall.rotations().values()].map((r) => ({ id: r.id, name: r.name })),
   service: (deps) => deps.db.select({ id: services.id, name: services.name }).from(services).all(),
   team: (deps) => deps.db.select({ id: teams.id, name: teams.name }).from(teams).all(),
+  policy: (deps) => deps.db.select({ id: escalationPolicies.id, name: escalationPolicies.name }).from(escalationPolicies).all(),
 };
+
+/** Which list a field searches: its block_id, or for `level2_rotations` and the like, the rotations. */
+function listFor(blockId: string) {
+  return LISTS[blockId] ?? (/_rotations$/.test(blockId) ? LISTS.rotation : undefined);
+}
 
 /** Slack shows at most 100 options at a time; a person narrows the list by typing. */
 const PAGE = 100;
@@ -28,7 +34,7 @@ export function searchChoices(items: Choice[], query: string): Choice[] {
 /** block_suggestion: options for a long list's external_select, filtered by what the person typed. */
 export function selectSearchListener(deps: SlackDeps) {
   return async ({ ack, payload }: SlackOptionsMiddlewareArgs<'block_suggestion'> & AllMiddlewareArgs) => {
-    const list = LISTS[payload.block_id];
+    const list = listFor(payload.block_id);
     const found = list ? searchChoices(list(deps), payload.value ?? '') : [];
     await ack({ options: found.map((c) => ({ text: { type: 'plain_text' as const, text: truncate(c.name, 75) }, value: c.id })) });
   };

@@ -18,6 +18,8 @@ export const SUBCOMMANDS: { name: string; usage: string; summary: string }[] = [
   { name: 'stats', usage: '/oncall stats [team|service] [7d|30d|90d]', summary: 'incidents, time to acknowledge and resolve, pages and sleep-hour interruptions per person, noisiest alerts' },
   { name: 'audit', usage: '/oncall audit [rotation]', summary: 'the last 20 changes, who made them and when' },
   { name: 'changes', usage: '/oncall changes', summary: 'your upcoming overrides and time off, each with a Cancel button' },
+  { name: 'policy', usage: '/oncall policy [policy]', summary: 'admins: create an escalation policy in a form, or edit one made in Slack' },
+  { name: 'service', usage: '/oncall service [service]', summary: 'admins: create a service (team, escalation policy, incident channels), or edit one made in Slack' },
   { name: 'declare', usage: '/oncall declare', summary: 'open an incident by hand, with its own channel' },
   { name: 'role', usage: '/oncall role commander|comms [@someone]', summary: 'in an incident channel: set the incident commander or communications lead' },
   { name: 'update', usage: '/oncall update <text>', summary: 'in an incident channel: post a status update here and to the stakeholders channel' },

@@ -52,7 +52,7 @@ export interface Choice {
  * options, an external_select beyond that, whose options Baton answers page by page as the person types
  * (`block_suggestion`, see listeners/select-search.ts). The block_id says which list it is.
  */
-function pickOne(blockId: 'rotation' | 'service' | 'team', label: string, items: Choice[], opts: { initialId?: string; optional?: boolean; hint?: string } = {}): KnownBlock {
+function pickOne(blockId: 'rotation' | 'service' | 'team' | 'policy', label: string, items: Choice[], opts: { initialId?: string; optional?: boolean; hint?: string } = {}): KnownBlock {
   const initial = items.find((i) => i.id === opts.initialId) ?? (items.length === 1 && !opts.optional ? items[0] : undefined);
   const initialOption = initial ? { initial_option: option(initial.name, initial.id) } : {};
   if (items.length <= MAX_STATIC_OPTIONS) {
@@ -245,4 +245,69 @@ export function pageModal(opts: { services: Choice[]; rotations: Choice[]; userI
       hint: "If nobody acknowledges within 15 minutes, this service's escalation policy takes over.",
     }),
   ]);
+}
+
+/**
+ * Several rotations: a multi-select while they fit in 100 options, a searchable one beyond (block ids ending
+ * in `_rotations` are answered from the rotation list).
+ */
+function pickRotations(blockId: string, label: string, items: Choice[], initial: string[]): KnownBlock {
+  const chosen = items.filter((i) => initial.includes(i.id)).map((i) => option(i.name, i.id));
+  const initialOptions = chosen.length > 0 ? { initial_options: chosen } : {};
+  if (items.length <= MAX_STATIC_OPTIONS) {
+    return input(blockId, label, { type: 'multi_static_select', options: items.map((i) => option(i.name, i.id)), ...initialOptions }, { optional: true });
+  }
+  return input(blockId, label, { type: 'multi_external_select', min_query_length: 0, ...initialOptions }, { optional: true });
+}
+
+export interface PolicyFormValues {
+  name: string;
+  repeat: number;
+  levels: { users: string[]; rotations: string[]; delayMinutes: number }[];
+}
+
+/** An escalation policy in up to three levels: rotations and people to page, then how long to wait. */
+export function policyModal(opts: { rotations: Choice[]; values: Partial<PolicyFormValues>; policyId?: string; levels: number }): ModalView {
+  const v = opts.values;
+  const repeats = [0, 1, 2, 3].map((n) => option(n === 0 ? 'No repeat' : `Repeat ${n}×`, String(n)));
+  const blocks: KnownBlock[] = [
+    input('name', 'Name', { type: 'plain_text_input', max_length: 120, ...(v.name ? { initial_value: v.name } : {}) }),
+  ];
+  for (let i = 0; i < opts.levels; i += 1) {
+    const level = v.levels?.[i];
+    const n = i + 1;
+    blocks.push({ type: 'header', text: plain(`Level ${n}${n > 1 ? ' (optional)' : ''}`) });
+    blocks.push(pickRotations(`level${n}_rotations`, 'Whoever is on call for', opts.rotations, level?.rotations ?? []));
+    blocks.push(input(`level${n}_users`, 'And these people', { type: 'multi_users_select', ...(level?.users.length ? { initial_users: level.users } : {}) }, { optional: true }));
+    blocks.push(
+      input(`level${n}_delay`, 'Minutes before the next level', { type: 'number_input', is_decimal_allowed: false, min_value: '1', max_value: '1440', initial_value: String(level?.delayMinutes ?? 15) }, { optional: true }),
+    );
+  }
+  blocks.push(input('repeat', 'When every level was paged', { type: 'static_select', options: repeats, initial_option: repeats[Math.min(3, v.repeat ?? 0)] }));
+  return modal(MODALS.policy, opts.policyId ? 'Edit policy' : 'New escalation policy', 'Save', blocks, opts.policyId ?? '');
+}
+
+export interface ServiceFormValues {
+  name: string;
+  teamId: string;
+  policyId: string;
+  incidentChannels: string;
+}
+
+/** A service: its team, the escalation policy that pages for it, and which incidents get a channel. */
+export function serviceModal(opts: { teams: Choice[]; policies: Choice[]; values: Partial<ServiceFormValues>; serviceId?: string }): ModalView {
+  const v = opts.values;
+  const channels = [option('High urgency', 'high'), option('All paged incidents', 'all'), option('None', 'none')];
+  return modal(
+    MODALS.service,
+    opts.serviceId ? 'Edit service' : 'New service',
+    'Save',
+    [
+      input('name', 'Name', { type: 'plain_text_input', max_length: 120, ...(v.name ? { initial_value: v.name } : {}) }),
+      pickOne('team', 'Team', opts.teams, v.teamId ? { initialId: v.teamId } : {}),
+      pickOne('policy', 'Escalation policy', opts.policies, v.policyId ? { initialId: v.policyId } : {}),
+      input('incident_channels', 'Own Slack channel for', { type: 'static_select', options: channels, initial_option: channels.find((c) => c.value === v.incidentChannels) ?? channels[0] }),
+    ],
+    opts.serviceId ?? '',
+  );
 }

@@ -1,0 +1,156 @@
+import { eq } from 'drizzle-orm';
+import type { DB } from '../db/client.js';
+import { escalationPolicies, services, teams, users } from '../db/schema.js';
+import type { Clock } from '../domain/clock.js';
+import { DEFAULT_LEVEL_DELAY_MINUTES, type EscalationLevel, type EscalationTarget } from '../domain/escalation.js';
+import { PermissionDenied, requireAdmin } from '../domain/permissions.js';
+import { InvalidChange, throwIfAny, type FieldErrors } from '../domain/schedule-rules.js';
+import { loadActor } from './admins.js';
+import { writeAudit } from './audit.js';
+import { loadRotations } from './directory.js';
+
+/** How many levels the Slack form offers; longer policies belong in the config file. */
+export const FORM_LEVELS = 3;
+
+export interface PolicyLevelInput {
+  users: string[];
+  rotations: string[];
+  delayMinutes: number | null;
+}
+
+export interface PolicyInput {
+  name: string | null;
+  repeat: number | null;
+  levels: PolicyLevelInput[];
+}
+
+export interface ServiceInput {
+  name: string | null;
+  teamId: string | null;
+  policyId: string | null;
+  incidentChannels: string | null;
+}
+
+type PolicyRow = typeof escalationPolicies.$inferSelect;
+type ServiceRow = typeof services.$inferSelect;
+
+function slugFrom(name: string, fallback: string, taken: Set<string>): string {
+  const base = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) || fallback;
+  let id = base;
+  for (let n = 2; taken.has(id); n += 1) id = `${base}-${n}`;
+  return id;
+}
+
+/**
+ * Escalation policies and services made by admins in Slack. Those from the config file are read-only here,
+ * like rotations, so the file stays the source of truth for what it declares.
+ */
+export class CatalogAdminService {
+  constructor(
+    private readonly db: DB,
+    private readonly clock: Clock,
+    private readonly configPath: string | null,
+  ) {}
+
+  private readOnly(kind: string, row: { name: string; source: string }): string | null {
+    if (row.source !== 'config') return null;
+    return `*${row.name}* is an ${kind} declared in the config file${this.configPath ? ` (\`${this.configPath}\`)` : ''}; change it there and restart Baton, so the file stays the source of truth.`;
+  }
+
+  policy(id: string): PolicyRow | undefined {
+    return this.db.select().from(escalationPolicies).where(eq(escalationPolicies.id, id)).get();
+  }
+
+  service(id: string): ServiceRow | undefined {
+    return this.db.select().from(services).where(eq(services.id, id)).get();
+  }
+
+  policyReadOnlyReason(row: PolicyRow): string | null {
+    return this.readOnly('escalation policy', row);
+  }
+
+  serviceReadOnlyReason(row: ServiceRow): string | null {
+    return this.readOnly('service', row);
+  }
+
+  savePolicy(actorId: string, input: PolicyInput, policyId?: string): { policyId: string; created: boolean } {
+    const actor = requireAdmin(loadActor(this.db, actorId), 'create or edit escalation policies');
+    const existing = policyId ? this.policy(policyId) : undefined;
+    if (policyId && !existing) throw new InvalidChange({ name: 'That escalation policy no longer exists.' });
+    const readOnly = existing && this.policyReadOnlyReason(existing);
+    if (readOnly) throw new PermissionDenied(readOnly);
+
+    const errors: FieldErrors = {};
+    if (!input.name?.trim()) errors.name = 'Give the policy a name.';
+    if (input.repeat !== null && (!Number.isInteger(input.repeat) || input.repeat < 0 || input.repeat > 10)) errors.repeat = 'Repeat 0 to 10 times.';
+    const known = new Set(this.db.select({ id: users.id }).from(users).all().map((u) => u.id));
+    const rotations = loadRotations(this.db);
+    const levels: EscalationLevel[] = [];
+    input.levels.forEach((level, i) => {
+      const n = i + 1;
+      if (level.users.length === 0 && level.rotations.length === 0) return;
+      const unknown = level.users.filter((u) => !known.has(u));
+      if (unknown.length > 0) errors[`level${n}_users`] = `${unknown.map((u) => `<@${u}>`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not Baton users yet; pick a rotation or add them under users in the config file.`;
+      const missing = level.rotations.filter((r) => !rotations.has(r));
+      if (missing.length > 0) errors[`level${n}_rotations`] = `No rotation ${missing.map((r) => `\`${r}\``).join(', ')}.`;
+      const delay = level.delayMinutes ?? DEFAULT_LEVEL_DELAY_MINUTES;
+      if (!Number.isInteger(delay) || delay < 1 || delay > 24 * 60) errors[`level${n}_delay`] = 'Wait 1 to 1440 minutes before the next level.';
+      const targets: EscalationTarget[] = [
+        ...level.rotations.map((rotationId): EscalationTarget => ({ kind: 'rotation', rotationId, role: 'primary' })),
+        ...level.users.map((userId): EscalationTarget => ({ kind: 'user', userId })),
+      ];
+      levels.push({ delayMinutes: delay, targets });
+    });
+    if (levels.length === 0 && !errors.level1_users) errors.level1_rotations = 'Level 1 needs at least one rotation or person to page.';
+    throwIfAny(errors);
+
+    const now = this.clock.now().getTime();
+    const taken = new Set(this.db.select({ id: escalationPolicies.id }).from(escalationPolicies).all().map((p) => p.id));
+    const id = existing?.id ?? slugFrom(input.name!, 'policy', taken);
+    const row = { id, name: input.name!.trim(), repeat: input.repeat ?? 0, levels, source: 'slack' as const, updatedAt: now };
+    this.db.transaction(() => {
+      if (existing) this.db.update(escalationPolicies).set(row).where(eq(escalationPolicies.id, id)).run();
+      else this.db.insert(escalationPolicies).values(row).run();
+      writeAudit(this.db, { at: now, actor: actor.id, action: existing ? 'escalation_policy.update' : 'escalation_policy.create', target: `escalation_policy:${id}`, before: existing ?? null, after: row });
+    });
+    return { policyId: id, created: !existing };
+  }
+
+  saveService(actorId: string, input: ServiceInput, serviceId?: string): { serviceId: string; created: boolean } {
+    const actor = requireAdmin(loadActor(this.db, actorId), 'create or edit services');
+    const existing = serviceId ? this.service(serviceId) : undefined;
+    if (serviceId && !existing) throw new InvalidChange({ name: 'That service no longer exists.' });
+    const readOnly = existing && this.serviceReadOnlyReason(existing);
+    if (readOnly) throw new PermissionDenied(readOnly);
+
+    const errors: FieldErrors = {};
+    if (!input.name?.trim()) errors.name = 'Give the service a name.';
+    if (!input.teamId || !this.db.select({ id: teams.id }).from(teams).where(eq(teams.id, input.teamId)).get()) errors.team = 'Pick a team.';
+    if (!input.policyId || !this.policy(input.policyId)) errors.policy = 'Pick an escalation policy.';
+    const channels = input.incidentChannels ?? 'high';
+    if (!['high', 'all', 'none'].includes(channels)) errors.incident_channels = 'Pick high, all or none.';
+    throwIfAny(errors);
+
+    const now = this.clock.now().getTime();
+    const taken = new Set(this.db.select({ id: services.id }).from(services).all().map((s) => s.id));
+    const id = existing?.id ?? slugFrom(input.name!, 'service', taken);
+    const row = {
+      id,
+      name: input.name!.trim(),
+      teamId: input.teamId!,
+      escalationPolicyId: input.policyId!,
+      incidentChannels: channels as 'high' | 'all' | 'none',
+      routing: existing?.routing ?? null,
+      recurringMaintenance: existing?.recurringMaintenance ?? null,
+      channelArchiveAfterHours: existing?.channelArchiveAfterHours ?? 24,
+      source: 'slack' as const,
+      updatedAt: now,
+    };
+    this.db.transaction(() => {
+      if (existing) this.db.update(services).set(row).where(eq(services.id, id)).run();
+      else this.db.insert(services).values(row).run();
+      writeAudit(this.db, { at: now, actor: actor.id, action: existing ? 'service.update' : 'service.create', target: `service:${id}`, before: existing ?? null, after: row });
+    });
+    return { serviceId: id, created: !existing };
+  }
+}
