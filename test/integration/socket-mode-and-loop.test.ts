@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { incidents } from '../../src/db/schema.js';
+import { blockSuggestionBody } from '../../src/devtools/slack-requests.js';
 import { ADA, BOB } from '../support/config.js';
 import { fixture } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -26,6 +27,13 @@ describe('Socket Mode: with an app token, Slack reaches Baton over a WebSocket',
     await dm.click('Acknowledge', { as: ADA });
     await dm.waitForUpdate(/Acknowledged by <@U0ADA00001>/);
     expect(h.baton.db.select().from(incidents).get()).toMatchObject({ status: 'acknowledged', acknowledgedBy: ADA });
+
+    // Option searches for long lists (block_suggestion) are answered over the socket too.
+    const search = await h.slack.deliver(
+      'interactive',
+      blockSuggestionBody({ userId: BOB, actionId: 'value', blockId: 'service', value: 'check', viewId: 'V0SEARCH01', view: { type: 'modal', callback_id: 'modal_declare', blocks: [] } }),
+    );
+    expect(search.body).toEqual({ options: [{ text: { type: 'plain_text', text: 'Checkout' }, value: 'checkout' }] });
   });
 });
 
