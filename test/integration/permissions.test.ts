@@ -154,6 +154,11 @@ describe('permissions', () => {
     // The modal still shows Bob's own list.
     expect(Object.keys(mine.buttonsByBlock)).toEqual(['override_1', 'time_off_1']);
 
+    // Admins may open anyone's list; members only their own.
+    expect((await h.slack.command(CLEO, `changes <@${BOB}|bob>`)).text).toBe("Only an admin can see and cancel someone else's changes.");
+    const bobsForAda = await h.slack.openModal(ADA, `changes <@${BOB}|bob>`);
+    expect(Object.keys(bobsForAda.buttonsByBlock)).toEqual(['override_1', 'time_off_1']);
+
     const again = await h.slack.openModal(BOB, 'changes');
     await again.click('Cancel', { block: 'override_1' });
     await h.slack.standin.waitFor(() => h.baton.db.select().from(overrides).get()!.cancelledAt !== null);

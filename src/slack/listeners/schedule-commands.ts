@@ -85,7 +85,11 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
   changes: async (ctx) => {
     const refused = notKnown(ctx);
     if (refused) return refused;
-    return open(ctx, await myChangesView(ctx.deps, ctx.userId));
+    // Admins may open someone else's list: `/oncall changes @someone`.
+    const other = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/.exec(ctx.args[0] ?? '')?.[1];
+    if (ctx.args[0] && !other) return say('Usage: `/oncall changes` for yours, or `/oncall changes @someone` (admins).');
+    if (other && other !== ctx.userId && ctx.deps.changes.actor(ctx.userId)?.role !== 'admin') return say("Only an admin can see and cancel someone else's changes.");
+    return open(ctx, await myChangesView(ctx.deps, other ?? ctx.userId));
   },
 
   swap: async (ctx) => {

@@ -17,7 +17,7 @@ export const SUBCOMMANDS: { name: string; usage: string; summary: string }[] = [
   { name: 'integration', usage: '/oncall integration [rotate] <service> <type> [minutes]', summary: 'admins: a new integration key (shown once), or rotate one without downtime' },
   { name: 'stats', usage: '/oncall stats [team|service] [7d|30d|90d]', summary: 'incidents, time to acknowledge and resolve, pages and sleep-hour interruptions per person, noisiest alerts' },
   { name: 'audit', usage: '/oncall audit [rotation]', summary: 'the last 20 changes, who made them and when' },
-  { name: 'changes', usage: '/oncall changes', summary: 'your upcoming overrides and time off, each with a Cancel button' },
+  { name: 'changes', usage: '/oncall changes [@someone]', summary: 'your upcoming overrides and time off, each with a Cancel button (admins: anyone\'s)' },
   { name: 'policy', usage: '/oncall policy [policy]', summary: 'admins: create an escalation policy in a form, or edit one made in Slack' },
   { name: 'service', usage: '/oncall service [service]', summary: 'admins: create a service (team, escalation policy, incident channels), or edit one made in Slack' },
   { name: 'declare', usage: '/oncall declare', summary: 'open an incident by hand, with its own channel' },
