@@ -21,8 +21,8 @@ describe('permissions', () => {
     h = await startHarness({ config: CONFIG });
     h.slack.standin.addUser(VISITOR, { name: 'Visitor', tz: 'UTC' });
     h.slack.standin.addUsergroup(ADMINS, 'oncall-admins', [DAN]);
-    // Membership is read from Slack at start-up and every 5 minutes.
-    h.clock.advanceSeconds(5 * 60 + 1);
+    // Membership is read from Slack at start-up and every minute.
+    h.clock.advanceSeconds(61);
     await h.baton.tick();
   });
   afterEach(async () => {
@@ -53,7 +53,7 @@ describe('permissions', () => {
 
     // Leaving the group in Slack takes the rights away at the next refresh.
     h.slack.standin.addUsergroup(ADMINS, 'oncall-admins', [CLEO]);
-    h.clock.advanceSeconds(5 * 60 + 1);
+    h.clock.advanceSeconds(61);
     await h.baton.tick();
     expect((await h.slack.command(DAN, 'rotation')).text).toBe('Only an admin can create or edit rotations.');
     expect((await h.slack.openModal(CLEO, 'rotation')).title).toBe('New rotation');
