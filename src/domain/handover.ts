@@ -3,6 +3,8 @@
  * the shift's incidents, alerts, notes and coming schedule changes; this shapes and measures them.
  */
 
+import { noisiestAlerts } from './incident-stats.js';
+
 export interface HandoverIncident {
   id: number;
   title: string;
@@ -66,17 +68,7 @@ export function buildHandover(input: HandoverInput): HandoverDigest {
     timeToAckMs: i.acknowledgedAt !== null ? i.acknowledgedAt - i.openedAt : null,
     timeToResolveMs: i.resolvedAt !== null ? i.resolvedAt - i.openedAt : null,
   }));
-  const byName = new Map<string, { alerts: number; incidents: number }>();
-  for (const i of opened) {
-    const entry = byName.get(i.alertName) ?? { alerts: 0, incidents: 0 };
-    entry.alerts += i.alertCount;
-    entry.incidents += 1;
-    byName.set(i.alertName, entry);
-  }
-  const noisiest = [...byName.entries()]
-    .map(([alertName, v]) => ({ alertName, ...v }))
-    .sort((a, b) => b.alerts - a.alerts || b.incidents - a.incidents || a.alertName.localeCompare(b.alertName))
-    .slice(0, 3);
+  const noisiest = noisiestAlerts(opened, 3);
   return {
     rotationName: input.rotationName,
     shiftStart,

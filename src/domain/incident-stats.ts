@@ -60,13 +60,6 @@ export function incidentStats(input: { from: number; to: number; incidents: Stat
     if (isSleepHour(p.at, input.zoneOf(p.userId))) entry.sleepPages += 1;
     byPerson.set(p.userId, entry);
   }
-  const byName = new Map<string, { alerts: number; incidents: number }>();
-  for (const i of list) {
-    const e = byName.get(i.alertName) ?? { alerts: 0, incidents: 0 };
-    e.alerts += i.alertCount;
-    e.incidents += 1;
-    byName.set(i.alertName, e);
-  }
   const days = Math.max(1, Math.ceil((input.to - input.from) / 86_400_000));
   const perDay = Array.from({ length: days }, () => 0);
   for (const i of list) perDay[Math.min(days - 1, Math.floor((i.openedAt - input.from) / 86_400_000))]! += 1;
@@ -76,12 +69,24 @@ export function incidentStats(input: { from: number; to: number; incidents: Stat
     timeToResolveMs: spread(list.flatMap((i) => (i.resolvedAt !== null ? [i.resolvedAt - i.openedAt] : []))),
     escalationRate: list.length > 0 ? list.filter((i) => i.escalated).length / list.length : null,
     pages: [...byPerson.entries()].map(([userId, v]) => ({ userId, ...v })).sort((a, b) => b.pages - a.pages || a.userId.localeCompare(b.userId)),
-    noisiest: [...byName.entries()]
-      .map(([alertName, v]) => ({ alertName, ...v }))
-      .sort((a, b) => b.alerts - a.alerts || a.alertName.localeCompare(b.alertName))
-      .slice(0, 5),
+    noisiest: noisiestAlerts(list, 5),
     perDay,
   };
+}
+
+/** The alert names that fired most (alerts, then incidents, then name), with their counts. */
+export function noisiestAlerts(incidents: { alertName: string; alertCount: number }[], top: number): { alertName: string; alerts: number; incidents: number }[] {
+  const byName = new Map<string, { alerts: number; incidents: number }>();
+  for (const i of incidents) {
+    const entry = byName.get(i.alertName) ?? { alerts: 0, incidents: 0 };
+    entry.alerts += i.alertCount;
+    entry.incidents += 1;
+    byName.set(i.alertName, entry);
+  }
+  return [...byName.entries()]
+    .map(([alertName, v]) => ({ alertName, ...v }))
+    .sort((a, b) => b.alerts - a.alerts || b.incidents - a.incidents || a.alertName.localeCompare(b.alertName))
+    .slice(0, top);
 }
 
 /** A one-line chart: ▁▂▃▄▅▆▇█ scaled to the busiest day. */

@@ -330,7 +330,7 @@ export class OutboxDispatcher {
       }
       case 'slack.incident_note': {
         const thread = this.teamMessage(message.incidentId, message.channel);
-        if (!thread && this.teamPostPending(message.incidentId)) throw new Deferred();
+        if (!thread && this.pendingKind(message.incidentId, 'slack.team_post')) throw new Deferred();
         await this.slack.chat.postMessage({
           channel: message.channel,
           text: message.text,
@@ -690,12 +690,4 @@ export class OutboxDispatcher {
       .get();
   }
 
-  private teamPostPending(incidentId: number): boolean {
-    const row = this.db
-      .select({ status: outbox.status })
-      .from(outbox)
-      .where(and(eq(outbox.incidentId, incidentId), eq(outbox.kind, 'slack.team_post')))
-      .get();
-    return row !== undefined && (row.status === 'pending' || row.status === 'sending');
-  }
 }

@@ -8,6 +8,7 @@ import { InvalidChange, throwIfAny, type FieldErrors } from '../domain/schedule-
 import { loadActor } from './admins.js';
 import { writeAudit } from './audit.js';
 import { loadRotations } from './directory.js';
+import { freeSlug } from './slugs.js';
 
 /** How many levels the Slack form offers; longer policies belong in the config file. */
 export const FORM_LEVELS = 3;
@@ -34,13 +35,6 @@ export interface ServiceInput {
 type PolicyRow = typeof escalationPolicies.$inferSelect;
 type ServiceRow = typeof services.$inferSelect;
 
-function slugFrom(name: string, fallback: string, taken: Set<string>): string {
-  const base = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) || fallback;
-  let id = base;
-  for (let n = 2; taken.has(id); n += 1) id = `${base}-${n}`;
-  return id;
-}
-
 /**
  * Escalation policies and services made by admins in Slack. Those from the config file are read-only here,
  * like rotations, so the file stays the source of truth for what it declares.
@@ -54,7 +48,7 @@ export class CatalogAdminService {
 
   private readOnly(kind: string, row: { name: string; source: string }): string | null {
     if (row.source !== 'config') return null;
-    return `*${row.name}* is an ${kind} declared in the config file${this.configPath ? ` (\`${this.configPath}\`)` : ''}; change it there and restart Baton, so the file stays the source of truth.`;
+    return `*${row.name}* is ${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} declared in the config file${this.configPath ? ` (\`${this.configPath}\`)` : ''}; change it there and restart Baton, so the file stays the source of truth.`;
   }
 
   policy(id: string): PolicyRow | undefined {
@@ -73,12 +67,39 @@ export class CatalogAdminService {
     return this.readOnly('service', row);
   }
 
-  savePolicy(actorId: string, input: PolicyInput, policyId?: string): { policyId: string; created: boolean } {
-    const actor = requireAdmin(loadActor(this.db, actorId), 'create or edit escalation policies');
-    const existing = policyId ? this.policy(policyId) : undefined;
-    if (policyId && !existing) throw new InvalidChange({ name: 'That escalation policy no longer exists.' });
-    const readOnly = existing && this.policyReadOnlyReason(existing);
+  /** What the policy form shows for a stored policy: its levels as rotations, people and a wait. */
+  policyFormValues(row: PolicyRow): { name: string; repeat: number; levels: { rotations: string[]; users: string[]; delayMinutes: number }[] } {
+    return {
+      name: row.name,
+      repeat: row.repeat,
+      levels: row.levels.map((l) => ({
+        rotations: l.targets.flatMap((t) => (t.kind === 'rotation' ? [t.rotationId] : [])),
+        users: l.targets.flatMap((t) => (t.kind === 'user' ? [t.userId] : [])),
+        delayMinutes: l.delayMinutes,
+      })),
+    };
+  }
+
+  /**
+   * Who may save, and the row being edited: an admin, and (when editing) a row that still exists and was
+   * made in Slack.
+   */
+  private editable<Row extends { name: string; source: string }>(
+    actorId: string,
+    kind: { one: string; many: string },
+    id: string | undefined,
+    find: (id: string) => Row | undefined,
+  ) {
+    const actor = requireAdmin(loadActor(this.db, actorId), `create or edit ${kind.many}`);
+    const existing = id ? find(id) : undefined;
+    if (id && !existing) throw new InvalidChange({ name: `That ${kind.one} no longer exists.` });
+    const readOnly = existing && this.readOnly(kind.one, existing);
     if (readOnly) throw new PermissionDenied(readOnly);
+    return { actor, existing };
+  }
+
+  savePolicy(actorId: string, input: PolicyInput, policyId?: string): { policyId: string; created: boolean } {
+    const { actor, existing } = this.editable(actorId, { one: 'escalation policy', many: 'escalation policies' }, policyId, (id) => this.policy(id));
 
     const errors: FieldErrors = {};
     if (!input.name?.trim()) errors.name = 'Give the policy a name.';
@@ -106,7 +127,7 @@ export class CatalogAdminService {
 
     const now = this.clock.now().getTime();
     const taken = new Set(this.db.select({ id: escalationPolicies.id }).from(escalationPolicies).all().map((p) => p.id));
-    const id = existing?.id ?? slugFrom(input.name!, 'policy', taken);
+    const id = existing?.id ?? freeSlug(input.name!, 'policy', taken);
     const row = { id, name: input.name!.trim(), repeat: input.repeat ?? 0, levels, source: 'slack' as const, updatedAt: now };
     this.db.transaction(() => {
       if (existing) this.db.update(escalationPolicies).set(row).where(eq(escalationPolicies.id, id)).run();
@@ -117,11 +138,7 @@ export class CatalogAdminService {
   }
 
   saveService(actorId: string, input: ServiceInput, serviceId?: string): { serviceId: string; created: boolean } {
-    const actor = requireAdmin(loadActor(this.db, actorId), 'create or edit services');
-    const existing = serviceId ? this.service(serviceId) : undefined;
-    if (serviceId && !existing) throw new InvalidChange({ name: 'That service no longer exists.' });
-    const readOnly = existing && this.serviceReadOnlyReason(existing);
-    if (readOnly) throw new PermissionDenied(readOnly);
+    const { actor, existing } = this.editable(actorId, { one: 'service', many: 'services' }, serviceId, (id) => this.service(id));
 
     const errors: FieldErrors = {};
     if (!input.name?.trim()) errors.name = 'Give the service a name.';
@@ -133,7 +150,7 @@ export class CatalogAdminService {
 
     const now = this.clock.now().getTime();
     const taken = new Set(this.db.select({ id: services.id }).from(services).all().map((s) => s.id));
-    const id = existing?.id ?? slugFrom(input.name!, 'service', taken);
+    const id = existing?.id ?? freeSlug(input.name!, 'service', taken);
     const row = {
       id,
       name: input.name!.trim(),

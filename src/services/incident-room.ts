@@ -85,6 +85,9 @@ export class IncidentRoomService {
     };
     const title = input.message.trim().slice(0, 400);
     const id = await this.openByHand(actorId, 'page', { title, severity: 'critical', serviceId: service!.id }, chain);
+    // The person who paged is told privately what happened.
+    enqueueNotice(this.db, { kind: 'slack.message', channel: actorId, text: `:pager: Paging ${paged} now (incident #${id}).` }, `page-sent:${id}`, this.now());
+    this.onQueued();
     return { incidentId: id, paged };
   }
 
@@ -99,13 +102,12 @@ export class IncidentRoomService {
 
   private async openByHand(actorId: string, how: 'declare' | 'page', input: { title: string; severity: Severity; serviceId: string }, policy?: EscalationPolicySnapshot): Promise<number> {
     const actor = { id: actorId };
-    const service = this.db.select().from(services).where(eq(services.id, input.serviceId)).get()!;
     const now = this.now();
     const dedupKey = `${how === 'page' ? 'paged' : 'declared'}:${randomBytes(8).toString('hex')}`;
     const labels: Record<string, string> =
       how === 'page' ? { alertname: 'DirectPage', severity: input.severity, paged_by: actor.id } : { alertname: 'Declared', severity: input.severity, declared_by: actor.id };
     const result = await this.ingest.ingest(
-      { id: 0, serviceId: service.id, kind: 'generic', keyHash: '', bearerHash: null, hmacSecret: null, hmacHeader: null, hmacTimestampHeader: null, heartbeatIntervalMinutes: null, expiresAt: null, source: 'slack', createdAt: 0 },
+      { id: 0, serviceId: input.serviceId, kind: 'generic', keyHash: '', bearerHash: null, hmacSecret: null, hmacHeader: null, hmacTimestampHeader: null, heartbeatIntervalMinutes: null, expiresAt: null, source: 'slack', createdAt: 0 },
       JSON.stringify({ declared_by: actor.id, ...input }),
       {
         source: how === 'page' ? 'slack_page' : 'declared',

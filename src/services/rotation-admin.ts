@@ -8,6 +8,7 @@ import { PermissionDenied, requireAdmin } from '../domain/permissions.js';
 import { InvalidChange, throwIfAny, type FieldErrors } from '../domain/schedule-rules.js';
 import { isValidTimeZone, parseHHMM, parseISODate } from '../domain/zoned-time.js';
 import { writeAudit } from './audit.js';
+import { freeSlug } from './slugs.js';
 import { loadRotations, rotationsChanged, type StoredRotation } from './directory.js';
 
 export interface RotationInput {
@@ -63,7 +64,7 @@ export class RotationAdminService {
     throwIfAny(errors);
 
     const now = this.clock.now().getTime();
-    const id = existing?.id ?? this.freeId(input.name!);
+    const id = existing?.id ?? freeSlug(input.name!, 'rotation', new Set(this.db.select({ id: rotations.id }).from(rotations).all().map((r) => r.id)));
     const row = {
       id,
       name: input.name!,
@@ -98,13 +99,6 @@ export class RotationAdminService {
     return { rotationId: id, created: !existing };
   }
 
-  private freeId(name: string): string {
-    const base = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) || 'rotation';
-    const taken = new Set(this.db.select({ id: rotations.id }).from(rotations).all().map((r) => r.id));
-    let id = base;
-    for (let n = 2; taken.has(id); n += 1) id = `${base}-${n}`;
-    return id;
-  }
 }
 
 function safe(fn: () => unknown): boolean {

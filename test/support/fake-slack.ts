@@ -300,6 +300,24 @@ export class FakeSlack {
     return new HomeHandle(this, userId);
   }
 
+  /** Internal: presses a button on a view (a Home or a modal) as `userId`, in `block` when labels repeat. */
+  async clickOnView(
+    on: { userId: string; viewId: string; view: Record<string, unknown>; where: string; stackedOn?: string },
+    label: string,
+    block?: string,
+  ): Promise<{ status: number; triggerId: string }> {
+    const button = buttonsOf(on.view.blocks as unknown[]).find((b) => b.text?.text === label && (!block || b.blockId === block));
+    if (!button?.action_id) throw new Error(`no "${label}" button${block ? ` in ${block}` : ''} ${on.where}; it has ${JSON.stringify(buttonsByBlockOf(on.view.blocks as unknown[]))}`);
+    const triggerId = newTriggerId();
+    this.standin.registerTrigger(triggerId, on.userId, on.stackedOn ? { viewId: on.stackedOn } : {});
+    this.markInteraction(on.userId);
+    const { status } = await this.deliver(
+      'interactive',
+      viewBlockActionBody({ userId: on.userId, actionId: button.action_id, value: button.value ?? '', buttonText: label, ...(button.blockId ? { blockId: button.blockId } : {}), viewId: on.viewId, view: on.view, triggerId }),
+    );
+    return { status, triggerId };
+  }
+
   /** Internal: values an external_select offered a person, by modal and field; only these can be picked. */
   readonly suggested = new Map<string, Set<string>>();
 
@@ -406,16 +424,7 @@ export class HomeHandle {
 
   /** Presses a button on the Home (in `block` when labels repeat); resolves with the app's ack and the trigger. */
   async click(label: string, opts: { block?: string } = {}): Promise<{ status: number; triggerId: string }> {
-    const button = buttonsOf(this.view.blocks as unknown[]).find((b) => b.text?.text === label && (!opts.block || b.blockId === opts.block));
-    if (!button?.action_id) throw new Error(`no "${label}" button${opts.block ? ` in ${opts.block}` : ''} on ${this.userId}'s Home; it has ${JSON.stringify(this.buttonsByBlock)}`);
-    const triggerId = newTriggerId();
-    this.slack.standin.registerTrigger(triggerId, this.userId);
-    this.slack.markInteraction(this.userId);
-    const { status } = await this.slack.deliver(
-      'interactive',
-      viewBlockActionBody({ userId: this.userId, actionId: button.action_id, value: button.value ?? '', buttonText: label, ...(button.blockId ? { blockId: button.blockId } : {}), viewId: this.home.id, view: this.view, triggerId }),
-    );
-    return { status, triggerId };
+    return this.slack.clickOnView({ userId: this.userId, viewId: this.home.id, view: this.view, where: `on ${this.userId}'s Home` }, label, opts.block);
   }
 
   /** Waits for the app to publish the Home again (after a click, say). */
@@ -555,28 +564,10 @@ export class ModalHandle {
   }
 
   /** Presses a button in the modal (in `block` when labels repeat), as `as` (a forged click) or its owner. */
-  async click(label: string, opts: { block?: string; as?: string } = {}): Promise<{ status: number }> {
+  async click(label: string, opts: { block?: string; as?: string } = {}): Promise<{ status: number; triggerId: string }> {
     if (this.closed) throw new Error(`the "${this.title}" modal is closed`);
-    const button = buttonsOf(this.view.blocks as unknown[]).find((b) => b.text?.text === label && (!opts.block || b.blockId === opts.block));
-    if (!button?.action_id) throw new Error(`no "${label}" button${opts.block ? ` in ${opts.block}` : ''} in the "${this.title}" modal; it has ${JSON.stringify(this.buttonsByBlock)}`);
-    const userId = opts.as ?? this.opened.userId;
-    const triggerId = newTriggerId();
-    this.slack.standin.registerTrigger(triggerId, userId, { viewId: this.id });
-    this.slack.markInteraction(userId);
-    const { status } = await this.slack.deliver(
-      'interactive',
-      viewBlockActionBody({
-        userId,
-        actionId: button.action_id,
-        value: button.value ?? '',
-        buttonText: label,
-        ...(button.blockId ? { blockId: button.blockId } : {}),
-        viewId: this.id,
-        view: { ...this.view, type: 'modal', hash: this.opened.hash },
-        triggerId,
-      }),
-    );
-    return { status };
+    const view = { ...this.view, type: 'modal', hash: this.opened.hash };
+    return this.slack.clickOnView({ userId: opts.as ?? this.opened.userId, viewId: this.id, view, where: `in the "${this.title}" modal`, stackedOn: this.id }, label, opts.block);
   }
 
   /** The options of a select, radio or checkbox field (option groups flattened). */

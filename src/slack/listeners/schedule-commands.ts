@@ -144,17 +144,7 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
     if (readOnly) return say(readOnly);
     if (ctx.deps.changes.actor(ctx.userId)?.role !== 'admin') return say('Only an admin can create or edit escalation policies.');
     const rotations = [...ctx.deps.oncall.rotations().values()].map((r) => ({ id: r.id, name: r.name }));
-    const values = policy
-      ? {
-          name: policy.name,
-          repeat: policy.repeat,
-          levels: policy.levels.map((l) => ({
-            rotations: l.targets.flatMap((t) => (t.kind === 'rotation' ? [t.rotationId] : [])),
-            users: l.targets.flatMap((t) => (t.kind === 'user' ? [t.userId] : [])),
-            delayMinutes: l.delayMinutes,
-          })),
-        }
-      : {};
+    const values = policy ? ctx.deps.catalog.policyFormValues(policy) : {};
     return open(ctx, policyModal({ rotations, values, levels: FORM_LEVELS, ...(policy ? { policyId: policy.id } : {}) }));
   },
 

@@ -17,3 +17,18 @@ export function safeLink(url: string | null, label: string): string | null {
   if (!url || !/^https?:\/\//i.test(url)) return null;
   return `<${url.replace(/[<>|]/g, encodeURIComponent)}|${escapeMrkdwn(label)}>`;
 }
+
+/** Lines joined into mrkdwn sections of under 3,000 characters each (Slack's limit per section text). */
+export function mrkdwnSections(lines: string[]): { type: 'section'; text: { type: 'mrkdwn'; text: string } }[] {
+  const sections: { type: 'section'; text: { type: 'mrkdwn'; text: string } }[] = [];
+  let chunk = '';
+  for (const line of lines) {
+    if (chunk && chunk.length + line.length + 1 > 2900) {
+      sections.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
+      chunk = '';
+    }
+    chunk += (chunk ? '\n' : '') + line;
+  }
+  if (chunk) sections.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
+  return sections;
+}

@@ -1,4 +1,5 @@
 import type { RenderedMessage } from './incident-card.js';
+import { mrkdwnSections } from './format.js';
 
 export const SUBCOMMANDS: { name: string; usage: string; summary: string }[] = [
   { name: 'summary', usage: '/oncall', summary: 'who is on call now and your next shift (also /oncall with nothing after it)' },
@@ -36,15 +37,5 @@ export function helpMessage(prefix?: string, about?: string): RenderedMessage {
   const lines = SUBCOMMANDS.map((c) => `\`${c.usage}\`: ${c.summary}`);
   const all = [prefix, '*Baton commands*', ...lines].filter(Boolean) as string[];
   // A section holds 3000 characters; the list is split across sections as it grows.
-  const blocks: RenderedMessage['blocks'] = [];
-  let chunk = '';
-  for (const line of all) {
-    if (chunk.length + line.length + 1 > 2900) {
-      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
-      chunk = '';
-    }
-    chunk += (chunk ? '\n' : '') + line;
-  }
-  if (chunk) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
-  return { text: all.join('\n'), blocks };
+  return { text: all.join('\n'), blocks: mrkdwnSections(all) };
 }

@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { Segment } from '../../domain/schedule.js';
 import { formatInZone } from '../../domain/zoned-time.js';
 import type { RotationSchedule } from '../../services/oncall.js';
-import { escapeMrkdwn } from './format.js';
+import { escapeMrkdwn, mrkdwnSections } from './format.js';
 import type { RenderedMessage } from './incident-card.js';
 import { standsIn } from './oncall-who.js';
 
@@ -30,15 +30,7 @@ export function scheduleMessage(rows: RotationSchedule[], zone: string, days: nu
     const gaps = segments.filter((s) => !s.primary).length;
     const title = `*${escapeMrkdwn(rotation.name)}*${gaps > 0 ? `  :warning: ${gaps} gap${gaps === 1 ? '' : 's'}` : ''}`;
     textLines.push(title.replace(/\*/g, ''), ...lines);
-    let chunk = title;
-    for (const line of lines) {
-      if (chunk.length + line.length + 1 > 2900) {
-        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
-        chunk = '';
-      }
-      chunk += (chunk ? '\n' : '') + line;
-    }
-    if (chunk) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
+    blocks.push(...mrkdwnSections([title, ...lines]));
   }
   const legend = `Times in ${escapeMrkdwn(zone)}. :arrows_counterclockwise: override or swap · :palm_tree: covering time off · :warning: gap`;
   const shown = blocks.slice(0, 49);
