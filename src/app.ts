@@ -8,9 +8,10 @@ import { closeDatabase, openDatabase, type DB } from './db/client.js';
 import { outbox } from './db/schema.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { alertmanagerRoute } from './http/routes/alertmanager.js';
-import { healthRoute, type SlackHealth } from './http/routes/health.js';
+import { DatabaseWriteProbe, healthRoute, livezRoute, readyzRoute, type SlackHealth } from './http/routes/health.js';
+import { slackEventsRoute } from './http/routes/slack-events.js';
 import { HttpError } from './http/io.js';
-import { createHttpServer } from './http/server.js';
+import { createHttpServer, type HttpTimeouts, type Route } from './http/server.js';
 import { scheduleJobs } from './jobs/cron.js';
 import { createLogger } from './logger.js';
 import { OutboxDispatcher } from './notify/dispatcher.js';
@@ -54,6 +55,8 @@ export interface BatonOptions {
   publicBaseUrl?: string;
   /** Phone paging; without it, SMS and voice steps are skipped and Slack carries every page. */
   twilio?: TwilioSettings;
+  /** HTTP server timeouts; the defaults (DEFAULT_HTTP_TIMEOUTS) suit production. Tests shorten them. */
+  httpTimeouts?: Partial<HttpTimeouts>;
 }
 
 export interface Baton {
@@ -141,24 +144,40 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   );
 
   let slackHealthCache: { at: number; value: SlackHealth } | null = null;
-  const slackHealth = async (): Promise<SlackHealth> => {
-    const now = clock.now().getTime();
-    if (slackHealthCache && now - slackHealthCache.at < SLACK_HEALTH_TTL_MS) return slackHealthCache.value;
-    let value: SlackHealth;
+  // One auth.test at a time: probes arriving while Slack is slow wait for the same answer.
+  let slackHealthInFlight: Promise<SlackHealth> | null = null;
+  const askSlack = async (): Promise<SlackHealth> => {
     try {
       await slackClient.auth.test();
-      value = { ok: true, mode: slackApp.mode };
+      return { ok: true, mode: slackApp.mode };
     } catch (err) {
-      value = { ok: false, mode: slackApp.mode, error: (err as Error).message };
+      return { ok: false, mode: slackApp.mode, error: (err as Error).message };
     }
-    slackHealthCache = { at: now, value };
-    return value;
   };
+  const slackHealth = (): Promise<SlackHealth> => {
+    const now = clock.now().getTime();
+    if (slackHealthCache && now - slackHealthCache.at < SLACK_HEALTH_TTL_MS) return Promise.resolve(slackHealthCache.value);
+    slackHealthInFlight ??= askSlack().then((value) => {
+      slackHealthCache = { at: clock.now().getTime(), value };
+      slackHealthInFlight = null;
+      return value;
+    });
+    return slackHealthInFlight;
+  };
+  const outboxBacklog = () => ({
+    pending: dispatcher.pendingCount(),
+    failed: db.select({ id: outbox.id }).from(outbox).where(eq(outbox.status, 'failed')).all().length,
+  });
+  const databaseProbe = new DatabaseWriteProbe(db);
+  const slackEvents: Route[] = slackApp.httpListener
+    ? [{ method: 'POST', path: '/slack/events', handler: slackEventsRoute({ signingSecret: opts.slack.signingSecret!, listener: slackApp.httpListener }) }]
+    : [];
 
   const server = createHttpServer({
     logger,
-    slackListener: slackApp.httpListener,
+    timeouts: opts.httpTimeouts,
     routes: [
+      ...slackEvents,
       { method: 'POST', path: '/integrations/alertmanager/:key', handler: alertmanagerRoute(ingest) },
       {
         method: 'POST',
@@ -187,17 +206,12 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
       { method: 'POST', path: '/twilio/sms', handler: smsRoute(twilioDeps) },
       { method: 'POST', path: '/twilio/voice/inbound', handler: inboundCallRoute(twilioDeps) },
       { method: 'POST', path: '/twilio/voice/recorded', handler: recordedRoute(twilioDeps) },
+      { method: 'GET', path: '/healthz', handler: healthRoute({ database: databaseProbe, slackHealth, outboxBacklog }) },
+      { method: 'GET', path: '/livez', handler: livezRoute() },
       {
         method: 'GET',
-        path: '/healthz',
-        handler: healthRoute({
-          db,
-          slackHealth,
-          outboxBacklog: () => ({
-            pending: dispatcher.pendingCount(),
-            failed: db.select({ id: outbox.id }).from(outbox).where(eq(outbox.status, 'failed')).all().length,
-          }),
-        }),
+        path: '/readyz',
+        handler: readyzRoute({ database: databaseProbe, slackHealth, slackMode: slackApp.mode, outboxBacklog, twilioConfigured: phoneSender !== null }),
       },
     ],
   });

@@ -13,6 +13,8 @@ async function main(): Promise<void> {
     return;
   }
   const logger = createLogger(env.LOG_LEVEL);
+  // Logging only: what is about to end the process is written as JSON with the rest; Node still exits.
+  process.on('uncaughtExceptionMonitor', (err, origin) => logger.fatal({ err, origin }, 'uncaught error; the process exits'));
   const baton = await startBaton({
     port: env.PORT,
     databasePath: env.DATABASE_PATH,

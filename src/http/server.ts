@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { HttpError, MAX_BODY_BYTES, sendError, sendJson } from './io.js';
+import { HttpError, sendError, sendJson } from './io.js';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>, logger: Logger) => Promise<void> | void;
 
@@ -26,19 +26,61 @@ function compile(route: Route): CompiledRoute {
   return { ...route, pattern: new RegExp(`^${source}$`), names };
 }
 
+/** How long clients may take; values fit Alertmanager and Slack, which send small bodies at once. */
+export interface HttpTimeouts {
+  /** To send the request headers; a slow-headers client holds a socket until then. */
+  headersMs: number;
+  /** To send the whole request, headers and body. */
+  requestMs: number;
+  /** An idle keep-alive connection stays open this long; above the 60 s idle timeout of common load balancers. */
+  keepAliveMs: number;
+  /** A socket without traffic during a request (a client that stopped sending or reading) is closed after this. */
+  idleSocketMs: number;
+  /** How often Node looks for requests past headersMs or requestMs. */
+  checkIntervalMs: number;
+}
+
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  keepAliveMs: 65_000,
+  idleSocketMs: 75_000,
+  checkIntervalMs: 2_000,
+};
+
 /**
- * One HTTP server for everything: Slack's events (handed to Bolt, which checks signatures) and Baton's
+ * One HTTP server for everything: Slack's events (a route like the others, see slack-events.ts) and Baton's
  * own routes. Any unexpected error becomes a JSON 500 and the process stays up.
  */
-export function createHttpServer(opts: { routes: Route[]; slackListener: RequestListener | null; logger: Logger }): Server {
+export function createHttpServer(opts: { routes: Route[]; logger: Logger; timeouts?: Partial<HttpTimeouts> }): Server {
   const routes = opts.routes.map(compile);
-  const accessLog = opts.logger.isLevelEnabled('debug');
-  return createServer((req, res) => {
+  const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...opts.timeouts };
+  const handle = requestHandler(routes, opts.logger);
+  const server = createServer(
+    { headersTimeout: timeouts.headersMs, requestTimeout: timeouts.requestMs, connectionsCheckingInterval: timeouts.checkIntervalMs },
+    (req, res) => {
+      try {
+        handle(req, res);
+      } catch (err) {
+        // Last resort: nothing a request does may end the process.
+        opts.logger.error({ err }, 'unhandled error while handling a request');
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: 'unexpected error; see the server log' });
+      }
+    },
+  );
+  server.keepAliveTimeout = timeouts.keepAliveMs;
+  server.setTimeout(timeouts.idleSocketMs);
+  return server;
+}
+
+function requestHandler(routes: CompiledRoute[], rootLogger: Logger): RequestListener {
+  const accessLog = rootLogger.isLevelEnabled('debug');
+  return (req, res) => {
     const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || randomUUID();
     res.setHeader('x-request-id', requestId);
     // The per-request logger is made only when something is logged: ingest is a hot path.
     let child: Logger | null = null;
-    const logger = new Proxy(opts.logger, { get: (target, prop) => Reflect.get((child ??= target.child({ requestId })), prop) });
+    const logger = new Proxy(rootLogger, { get: (target, prop) => Reflect.get((child ??= target.child({ requestId })), prop) });
     const path = (req.url ?? '/').split('?')[0]!;
     if (accessLog) {
       const started = performance.now();
@@ -47,14 +89,6 @@ export function createHttpServer(opts: { routes: Route[]; slackListener: Request
         const shown = path.replace(/^(\/integrations\/[^/]+\/)[^/]+/, '$1[redacted]');
         logger.debug({ method: req.method, path: shown, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
       });
-    }
-
-    if (path === '/slack/events' && opts.slackListener) {
-      if (req.method !== 'POST') return sendJson(res, 405, { error: 'method_not_allowed', message: 'use POST' });
-      if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
-        return sendJson(res, 413, { error: 'payload_too_large', message: `the limit is ${MAX_BODY_BYTES} bytes` });
-      }
-      return opts.slackListener(req, res);
     }
 
     const candidates = routes.filter((r) => r.pattern.test(path));
@@ -79,12 +113,10 @@ export function createHttpServer(opts: { routes: Route[]; slackListener: Request
       })
       .catch((err: unknown) => {
         if (res.headersSent) return void res.end();
-        if (err instanceof HttpError) {
-          if (err.status === 413) res.setHeader('connection', 'close');
-          return sendError(res, err);
-        }
+        // sendJson closes the connection when the body was not read whole (a 413 stops reading at the limit).
+        if (err instanceof HttpError) return sendError(res, err);
         logger.error({ err, path }, 'unhandled error in route');
         sendJson(res, 500, { error: 'internal_error', message: 'unexpected error; see the server log', request_id: requestId });
       });
-  });
+  };
 }

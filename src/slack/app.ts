@@ -1,4 +1,4 @@
-import type { RequestListener } from 'node:http';
+import type { RequestListener, ServerResponse } from 'node:http';
 import { App, ErrorCode, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { SlackDeps } from './deps.js';
@@ -15,7 +15,7 @@ export interface SlackAppOptions {
 
 export interface SlackApp {
   mode: 'http' | 'socket';
-  /** HTTP mode only: handles POST /slack/events (signature checked by Bolt). */
+  /** HTTP mode only: Bolt's handler for POST /slack/events, behind the gate in http/routes/slack-events.ts. */
   httpListener: RequestListener | null;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -32,6 +32,16 @@ function boltLogger(logger: Logger): BoltLogger {
     getLevel: () => LogLevel.INFO,
     setName: () => {},
   };
+}
+
+/** Bolt answers 500 for any error before ack; a signed payload it cannot process is bad input (400). */
+function answerUnprocessable(error: unknown, response: ServerResponse, logger: Logger): void {
+  const authFailed = (error as { code?: string }).code === ErrorCode.AuthorizationError;
+  logger.warn({ err: error }, authFailed ? 'Slack request not authorized' : 'Slack request could not be processed');
+  if (response.headersSent) return;
+  const body = JSON.stringify({ error: authFailed ? 'unauthorized' : 'invalid_slack_payload', message: (error as Error).message });
+  response.writeHead(authFailed ? 401 : 400, { 'content-type': 'application/json' });
+  response.end(body);
 }
 
 export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): SlackApp {
@@ -60,13 +70,11 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackDeps): SlackApp
     // Listeners ack() first and do slow work after; Slack gets its answer without waiting for it.
     processBeforeResponse: false,
     processEventErrorHandler: async ({ error, response }) => {
-      // Bolt answers 500 for any error before ack; a signed payload it cannot process is bad input (400).
-      const authFailed = (error as { code?: string }).code === ErrorCode.AuthorizationError;
-      opts.logger.warn({ err: error }, authFailed ? 'Slack request not authorized' : 'Slack request could not be processed');
-      if (!response.headersSent) {
-        const body = JSON.stringify({ error: authFailed ? 'unauthorized' : 'invalid_slack_payload', message: (error as Error).message });
-        response.writeHead(authFailed ? 401 : 400, { 'content-type': 'application/json' });
-        response.end(body);
+      // Bolt calls this outside any handler of Baton's: a throw here would end the process.
+      try {
+        answerUnprocessable(error, response, opts.logger);
+      } catch (err) {
+        opts.logger.error({ err }, 'could not answer a Slack request that failed');
       }
       return false;
     },

@@ -101,9 +101,10 @@ describe('the outbox: a failed Slack call is retried, not lost', () => {
     const res = await h.postAlertmanager(firing());
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ error: 'storage_failed', message: expect.stringContaining('retry') });
-    // The process stays up and says what is wrong.
+    // The process stays up and says what is wrong: health checks write, so they see the read-only database.
     const health = await fetch(`${h.baton.url}/healthz`);
-    expect(health.status).toBe(200);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ database: { ok: false } });
     h.baton.db.$client.pragma('query_only = OFF');
     expect(h.baton.db.select().from(incidents).all()).toHaveLength(0);
     expect((await h.postAlertmanager(firing())).status).toBe(200);

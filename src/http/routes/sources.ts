@@ -6,7 +6,7 @@ import { genericEventSchema, grafanaWebhookSchema, normalizeGeneric, normalizeGr
 import type { HeartbeatService } from '../../services/heartbeats.js';
 import type { IncidentService } from '../../services/incidents.js';
 import type { IngestService } from '../../services/ingest.js';
-import { HttpError, issuePath, parseJson, readBody, sendJson } from '../io.js';
+import { HttpError, issuePath, jsonNestingExceeds, MAX_JSON_DEPTH, parseJson, readBody, sendJson } from '../io.js';
 
 export interface SourceRouteDeps {
   ingest: IngestService;
@@ -92,6 +92,7 @@ export function pagerDutyRoute(deps: SourceRouteDeps) {
     const pdError = (errors: string[]) =>
       new HttpError(400, 'invalid_event', 'Event object is invalid', { status: 'invalid event', errors });
     const raw = await readBody(req, 512 * 1024);
+    if (jsonNestingExceeds(raw)) throw pdError([`Request body nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep`]);
     let body: unknown;
     try {
       body = JSON.parse(raw);
