@@ -34,46 +34,8 @@ export interface ResolutionSummary {
   timeToResolveMs: number;
   timeToAcknowledgeMs: number | null;
   responders: string[];
-  timeline: { at: number; text: string }[];
-}
-
-function describeEvent(e: TimelineEntry): string | null {
-  const who = e.actor && /^[UW][A-Z0-9]+$/.test(e.actor) ? `<@${e.actor}>` : e.actor ?? 'Baton';
-  const d = e.detail;
-  switch (e.kind) {
-    case 'opened':
-      return `Opened (${String(d.alerts ?? 1)} alert${d.alerts === 1 ? '' : 's'}, ${String(d.severity ?? '')})`;
-    case 'paged':
-      return `Paged level ${String(d.level)}: ${((d.users as string[] | undefined) ?? []).map((u) => `<@${u}>`).join(', ') || 'nobody'}`;
-    case 'escalated':
-      return `Escalated to level ${String(d.to)} by ${who}`;
-    case 'acknowledged':
-      return `Acknowledged by ${who}`;
-    case 'resolved':
-      return `Resolved by ${e.actor ? who : 'its source'}`;
-    case 'role':
-      return `${who} set ${String(d.role)}: <@${String(d.user)}>`;
-    case 'status_update':
-      return `Status update by ${who}: ${String(d.text ?? '').slice(0, 200)}`;
-    case 'responder_paged':
-      return `${who} paged ${((d.users as string[] | undefined) ?? []).map((u) => `<@${u}>`).join(', ')}`;
-    case 'pinned':
-      return typeof d.text === 'string' && d.text ? `${who} pinned: ${d.text.slice(0, 300)}` : `${who} pinned a message`;
-    case 'alerts_updated':
-      return `Alerts now ${String(d.alerts ?? '?')} firing`;
-    case 'suppressed':
-      return `Not paged (${String(d.reason ?? 'suppressed')})`;
-    case 'call_unanswered':
-      return `Phone call to <@${String(d.user)}> not answered (${String(d.status ?? '')})`;
-    case 'escalation_exhausted':
-      return 'Every escalation level was paged; nobody acknowledged';
-    case 'channel_created':
-      return 'Incident channel created';
-    case 'escalation_gap':
-      return `Level ${String(d.level)} had nobody to page`;
-    default:
-      return null;
-  }
+  /** What happened, oldest first, without repeats of an unchanged alert count; the view words it. */
+  timeline: TimelineEntry[];
 }
 
 export function resolutionSummary(
@@ -104,10 +66,6 @@ export function resolutionSummary(
         const changed = e.detail.alerts !== alertCount;
         alertCount = e.detail.alerts;
         return e.kind === 'opened' || changed;
-      })
-      .flatMap((e) => {
-        const text = describeEvent(e);
-        return text ? [{ at: e.at, text }] : [];
       }),
   };
 }

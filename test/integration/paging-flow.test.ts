@@ -23,7 +23,7 @@ describe('an Alertmanager alert pages the on-call in Slack', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ok', outcome: 'opened' });
 
-    const dm = await h.slack.expectDM(ADA, '5xx ratio > 5% on checkout');
+    const dm = await h.slack.expectDM(ADA, '5xx ratio &gt; 5% on checkout');
     expect(dm.buttons).toEqual(['Acknowledge', 'Escalate', 'Resolve']);
     expect(dm.rendered).toContain('runbooks.example.com/checkout-5xx');
     expect(dm.rendered).toContain('prometheus.example:9090');

@@ -104,7 +104,7 @@ describe.skipIf(!available)('a real Prometheus Alertmanager sends to Baton', () 
   it('groups two alerts into one incident that pages the on-call, and resolves it when both resolve', async () => {
     expect((await postAlerts([alert('checkout-1'), alert('checkout-2')])).status).toBe(200);
 
-    const dm = await h.slack.expectDM(ADA, '5xx ratio > 5% on checkout', 15_000).catch((err) => {
+    const dm = await h.slack.expectDM(ADA, '5xx ratio &gt; 5% on checkout', 15_000).catch((err) => {
       throw new Error(`${(err as Error).message}\nAlertmanager log:\n${amLog.slice(-3000)}`);
     });
     await h.slack.expectChannelMessage(TEAM_CHANNEL, '5xx ratio');

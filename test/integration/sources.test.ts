@@ -82,7 +82,7 @@ describe('every alert source', () => {
     expect(await trigger.json()).toEqual({ status: 'success', message: 'Event processed', dedup_key: 'checkout/5xx' });
     expect(incident(1)).toMatchObject({ source: 'pagerduty', title: '5xx ratio > 5% on checkout', dedupKey: 'checkout/5xx', status: 'triggered' });
     expect(incident(1).links.runbook).toBe('https://runbooks.example.com/checkout-5xx');
-    await h.slack.expectDM(ADA, '5xx ratio > 5% on checkout');
+    await h.slack.expectDM(ADA, '5xx ratio &gt; 5% on checkout');
 
     // The same trigger again changes nothing and pages nobody again.
     expect((await post('/v2/enqueue', fixture('pagerduty/events-v2-trigger.json').body)).status).toBe(202);

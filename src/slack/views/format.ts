@@ -1,6 +1,46 @@
-/** Slack mrkdwn needs only &, < and > escaped; anything else from an alert is shown as sent. */
+/**
+ * Plain text from outside (an alert's title, labels, a webhook's fields, what someone typed in a form) made
+ * safe for Slack's mrkdwn and a message's fallback `text`: only &, < and > need escaping, so `<!channel>`,
+ * `<@U123>` and `<url|label>` show as written and notify or link nobody. Escape once, where the message is
+ * rendered; text Slack itself sent in its markup goes through escapeSlackMarkup instead.
+ */
 export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>' };
+
+/**
+ * Text Slack sent in its own markup (a slash command's text, which arrives escaped because the manifest sets
+ * should_escape; a message's text read back with conversations.history) as plain text: `<@U123|ada>` becomes
+ * `@ada`, `<#C123|ops>` `#ops`, `<!channel>` `@channel`, `<!subteam^S1|@team>` `@team`, a link its label and
+ * URL, and `&amp;`, `&lt;`, `&gt;` the characters. Nothing in the result is a mention or a link any more.
+ */
+export function slackMarkupToPlain(text: string): string {
+  return text
+    .replace(/<([^<>]*)>/g, (_, inner: string) => {
+      const bar = inner.indexOf('|');
+      const target = bar === -1 ? inner : inner.slice(0, bar);
+      const label = bar === -1 ? '' : inner.slice(bar + 1);
+      switch (target.charAt(0)) {
+        case '@':
+        case '#':
+          return `${target.charAt(0)}${label.replace(/^[@#]/, '') || target.slice(1)}`;
+        case '!':
+          // <!channel>, <!here>, <!everyone>; <!subteam^S1|@team> and <!date^…|fallback> carry their own text.
+          return label || `@${target.slice(1).split('^')[0]}`;
+        default: {
+          const shown = target.replace(/^mailto:/i, '');
+          return label && label !== target && label !== shown ? `${label} (${shown})` : shown;
+        }
+      }
+    })
+    .replace(/&(amp|lt|gt);/g, (_, name: string) => ENTITIES[name]!);
+}
+
+/** What a person typed in Slack (a status update, a note, a pinned message), escaped to be shown in another message. */
+export function escapeSlackMarkup(text: string): string {
+  return escapeMrkdwn(slackMarkupToPlain(text));
 }
 
 /** A time every reader sees in their own Slack time zone, with a UTC fallback for old clients. */

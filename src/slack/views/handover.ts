@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { HandoverDigest } from '../../domain/handover.js';
-import { escapeMrkdwn, safeLink, slackDate, truncate } from './format.js';
+import { escapeMrkdwn, escapeSlackMarkup, safeLink, slackDate, truncate } from './format.js';
 import type { RenderedMessage } from './incident-card.js';
 
 function duration(ms: number): string {
@@ -20,7 +20,7 @@ function section(title: string, lines: string[], empty: string): KnownBlock {
 
 /** The handover digest as a message: team channel post and the incoming person's DM. */
 export function handoverMessage(d: HandoverDigest): RenderedMessage {
-  const headline = `Handover for ${d.rotationName}: ${person(d.outgoing)} → ${person(d.incoming)}`;
+  const headline = `Handover for ${escapeMrkdwn(d.rotationName)}: ${person(d.outgoing)} → ${person(d.incoming)}`;
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(`Handover: ${d.rotationName}`, 150) } },
     {
@@ -51,7 +51,8 @@ export function handoverMessage(d: HandoverDigest): RenderedMessage {
     ),
     section(
       'Handover notes',
-      d.notes.slice(0, 15).map((n) => `• <@${n.authorId}> ${slackDate(n.createdAt, '{time}')}: ${escapeMrkdwn(truncate(n.text, 300))}`),
+      // Notes are typed with `/oncall note`, so they arrive in Slack's markup.
+      d.notes.slice(0, 15).map((n) => `• <@${n.authorId}> ${slackDate(n.createdAt, '{time}')}: ${escapeSlackMarkup(truncate(n.text, 300))}`),
       'none: add one during a shift with /oncall note <text>',
     ),
     section(

@@ -34,6 +34,8 @@ function button(text: string, actionId: string, incidentId: number, style?: 'pri
 export function incidentCard(view: IncidentView, opts: { reason?: string } = {}): RenderedMessage {
   const { incident } = view;
   const emoji = incident.status === 'resolved' ? ':white_check_mark:' : (SEVERITY_EMOJI[incident.severity] ?? ':red_circle:');
+  // The title and service name come from the alert's sender: plain_text (the header) shows them as they are;
+  // mrkdwn and the fallback `text` (what notifications and old clients show) get them escaped.
   const title = `#${incident.id} ${incident.title}`;
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(`${emoji} ${title}`, 150), emoji: true } },
@@ -58,6 +60,7 @@ export function incidentCard(view: IncidentView, opts: { reason?: string } = {})
     safeLink(incident.links.externalUrl, ':bell: Alertmanager'),
   ].filter((l): l is string => l !== null);
   if (links.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join('  ·  ') }] });
+  // The reason is mrkdwn already (Baton's words and mentions; anything a person typed in it escaped by its writer).
   if (opts.reason && incident.status === 'triggered') {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`:pager: You are paged. ${opts.reason}`, 2000) }] });
   }
@@ -75,7 +78,7 @@ export function incidentCard(view: IncidentView, opts: { reason?: string } = {})
         ? `Acknowledged by <@${incident.acknowledgedBy}>`
         : `Resolved${incident.resolvedBy ? ` by <@${incident.resolvedBy}>` : ''}`;
   return {
-    text: truncate(`[${incident.severity.toUpperCase()}] ${title} (${view.serviceName}): ${state}`, 3000),
+    text: truncate(`[${escapeMrkdwn(incident.severity.toUpperCase())}] #${incident.id} ${escapeMrkdwn(incident.title)} (${escapeMrkdwn(view.serviceName)}): ${state}`, 3000),
     blocks,
   };
 }

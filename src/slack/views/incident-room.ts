@@ -1,8 +1,68 @@
 import type { KnownBlock } from '@slack/types';
-import type { ResolutionSummary } from '../../domain/incident-room.js';
+import type { ResolutionSummary, TimelineEntry } from '../../domain/incident-room.js';
 import { ROOM_ACTIONS } from '../action-ids.js';
-import { escapeMrkdwn, slackDate, truncate } from './format.js';
+import { escapeMrkdwn, escapeSlackMarkup, slackDate, truncate } from './format.js';
 import type { RenderedMessage } from './incident-card.js';
+
+const USER_ID = /^[UW][A-Z0-9]+$/;
+
+/** A mention of someone Baton recorded by their Slack ID; anything else is shown as text. */
+const mention = (id: unknown) => (typeof id === 'string' && USER_ID.test(id) ? `<@${id}>` : escapeMrkdwn(String(id ?? '')));
+const mentions = (ids: unknown) => (Array.isArray(ids) ? ids.map(mention).join(', ') : '');
+
+/**
+ * One line of the timeline in the wrap-up, or null for events it leaves out. What people wrote (status
+ * updates, pinned messages) arrives in Slack's markup and is shown as text, never as mentions or links.
+ */
+export function timelineLine(e: TimelineEntry): string | null {
+  const who = e.actor ? mention(e.actor) : 'Baton';
+  const d = e.detail;
+  switch (e.kind) {
+    case 'opened':
+      return `Opened (${String(d.alerts ?? 1)} alert${d.alerts === 1 ? '' : 's'}, ${escapeMrkdwn(String(d.severity ?? ''))})`;
+    case 'paged':
+      return `Paged level ${String(d.level)}: ${mentions(d.users) || 'nobody'}`;
+    case 'escalated':
+      return `Escalated to level ${String(d.to)} by ${who}`;
+    case 'acknowledged':
+      return `Acknowledged by ${who}`;
+    case 'resolved':
+      return `Resolved by ${e.actor ? who : 'its source'}`;
+    case 'role':
+      return `${who} set ${escapeMrkdwn(String(d.role))}: ${mention(d.user)}`;
+    case 'status_update':
+      return `Status update by ${who}: ${escapeSlackMarkup(String(d.text ?? '').slice(0, 200))}`;
+    case 'responder_paged':
+      return `${who} paged ${mentions(d.users)}`;
+    case 'pinned':
+      return typeof d.text === 'string' && d.text ? `${who} pinned: ${escapeSlackMarkup(d.text.slice(0, 300))}` : `${who} pinned a message`;
+    case 'alerts_updated':
+      return `Alerts now ${String(d.alerts ?? '?')} firing`;
+    case 'suppressed':
+      return `Not paged (${escapeMrkdwn(String(d.reason ?? 'suppressed'))})`;
+    case 'call_unanswered':
+      return `Phone call to ${mention(d.user)} not answered (${escapeMrkdwn(String(d.status ?? ''))})`;
+    case 'escalation_exhausted':
+      return 'Every escalation level was paged; nobody acknowledged';
+    case 'channel_created':
+      return 'Incident channel created';
+    case 'escalation_gap':
+      return `Level ${String(d.level)} had nobody to page`;
+    default:
+      return null;
+  }
+}
+
+/** `/oncall update`: the text for the incident channel and the stakeholders channel. `text` is as Slack sent it. */
+export function statusUpdateText(incident: { id: number; title: string }, actorId: string, text: string): string {
+  return `:mega: *Status update* on #${incident.id} ${escapeMrkdwn(incident.title)} from <@${actorId}>:\n${escapeSlackMarkup(text)}`;
+}
+
+/** Why a responder brought in with `/oncall page` is paged, shown on their card. `message` is as Slack sent it. */
+export function helpRequestReason(actorId: string, message: string): string {
+  const said = message.trim().slice(0, 300);
+  return `<@${actorId}> asks for help${said ? `: ${escapeSlackMarkup(said)}` : '.'}`;
+}
 
 function duration(ms: number): string {
   const minutes = Math.round(ms / 60_000);
@@ -36,7 +96,13 @@ export function wrapUpMessage(incident: { id: number; title: string }, summary: 
     `*Responders* ${summary.responders.map((r) => `<@${r}>`).join(', ') || 'none recorded'}`,
     ...(commander ? [`*Incident commander* <@${commander}>`] : []),
   ].join('\n');
-  const timeline = summary.timeline.slice(-40).map((t) => `${slackDate(t.at, '{time}')} ${t.text}`).join('\n');
+  const timeline = summary.timeline
+    .flatMap((e) => {
+      const line = timelineLine(e);
+      return line ? [`${slackDate(e.at, '{time}')} ${line}`] : [];
+    })
+    .slice(-40)
+    .join('\n');
   const template = [
     '*Postmortem*',
     '• *Summary*: what happened, in two sentences',

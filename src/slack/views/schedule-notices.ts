@@ -45,7 +45,8 @@ export function swapAskMessage(swap: SwapRequest, rotationName: string, zone: st
 export function coverRequestMessage(request: CoverRequest, rotationName: string): RenderedMessage {
   const when = `${slackDate(request.startAt)} → ${slackDate(request.endAt)}`;
   const ask = `:sos: <@${request.requesterId}> needs someone to cover *${escapeMrkdwn(rotationName)}* ${when}.`;
-  const note = request.note ? `\n> ${escapeMrkdwn(request.note).slice(0, 500)}` : '';
+  // Cut before escaping, so the cut never splits an escape (`&amp;` into `&am`).
+  const note = request.note ? `\n> ${escapeMrkdwn(request.note.slice(0, 500))}` : '';
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: `${ask}${note}` } }];
   let text = ask;
   if (request.status === 'open') {
