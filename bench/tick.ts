@@ -30,7 +30,7 @@ export async function benchTick(open = 10_000, ticks = 30) {
   db.$client.transaction(() => {
     for (let i = 0; i < open; i += 1) insert.run(`group-${i}`, `Incident ${i}`, snapshot, base + (i + 1) * 1000, base, base);
   })();
-  const escalation = new EscalationService(db, clock, () => {});
+  const escalation = new EscalationService(db, clock, () => {}, { phone: false });
   const tickMs: number[] = [];
   const queryOnlyMs: number[] = [];
   let moved = 0;

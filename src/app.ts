@@ -116,9 +116,10 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   if (recovered > 0) logger.warn({ recovered }, 'notifications interrupted by a restart will be sent again');
   const kick = () => dispatcher.kick();
 
-  const ingest = new IngestService(db, clock, kick, (source, outcome) => metrics.alertsReceived.inc({ source, outcome }));
-  const incidents = new IncidentService(db, clock, kick, (seconds) => metrics.timeToAcknowledge.observe(seconds));
-  const escalation = new EscalationService(db, clock, kick);
+  const paging = { phone: phoneSender !== null };
+  const ingest = new IngestService(db, clock, kick, paging, (source, outcome) => metrics.alertsReceived.inc({ source, outcome }));
+  const incidents = new IncidentService(db, clock, kick, paging, (seconds) => metrics.timeToAcknowledge.observe(seconds));
+  const escalation = new EscalationService(db, clock, kick, paging);
   const oncall = new OnCallService(db, clock);
   const changes = new ScheduleChangeService(db, clock, kick);
   const upkeep = new ScheduleUpkeep(db, clock, kick);

@@ -4,7 +4,7 @@ import { incidents } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { nextPosition } from '../domain/escalation.js';
 import { enqueueIncidentNote } from './outbox.js';
-import { loadPagingContext, pageLevel, type Incident, type PagingContext } from './paging.js';
+import { loadPagingContext, pageLevel, type Incident, type PagingContext, type PagingSettings } from './paging.js';
 import { recordEvent } from './timeline.js';
 
 /** Advances unacknowledged incidents whose level timed out. All state is in the database. */
@@ -13,6 +13,7 @@ export class EscalationService {
     private readonly db: DB,
     private readonly clock: Clock,
     private readonly onQueued: () => void,
+    private readonly paging: PagingSettings,
   ) {}
 
   /**
@@ -30,7 +31,7 @@ export class EscalationService {
         .limit(batchSize)
         .all();
       if (due.length === 0) return 0;
-      const context = loadPagingContext(this.db, now);
+      const context = loadPagingContext(this.db, now, this.paging);
       for (const incident of due) this.escalateOne(incident, now, context);
       return due.length;
     });

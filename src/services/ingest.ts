@@ -10,7 +10,7 @@ import { nextWorkingStart, route, type IncidentUrgency, type RoutingRule } from 
 import { matchesHash, sameDigest, sha256Hex } from '../security/hash.js';
 import { findServiceWithTeam } from './directory.js';
 import { enqueueChannelWrapUp, enqueueIncidentChannel, enqueueIncidentWebhooks, enqueueRefresh, enqueueTeamPost } from './outbox.js';
-import { pageLevel, type Incident } from './paging.js';
+import { loadPagingContext, pageLevel, type Incident, type PagingSettings } from './paging.js';
 import { recordEvent } from './timeline.js';
 
 export type IntegrationKey = typeof integrationKeys.$inferSelect;
@@ -110,6 +110,7 @@ export class IngestService {
     private readonly clock: Clock,
     /** Wakes the outbox dispatcher once a transaction that queued messages has committed. */
     private readonly onQueued: () => void,
+    private readonly paging: PagingSettings,
     /** Told of every stored payload's source and outcome (for metrics). */
     private readonly onIngested: (source: string, outcome: string) => void = () => {},
   ) {
@@ -303,7 +304,7 @@ export class IngestService {
       recordEvent(tx, incident.id, now, 'deferred', null, { until: wait, reason: 'low urgency outside working hours' });
       return { incidentId: incident.id, outcome: 'opened' };
     }
-    pageLevel(tx, incident, { level: 0, loop: 0 }, now, 'New incident.');
+    pageLevel(tx, incident, { level: 0, loop: 0 }, now, 'New incident.', loadPagingContext(tx, now, this.paging));
     if (service.incidentChannels === 'all' || (service.incidentChannels === 'high' && urgency === 'high')) enqueueIncidentChannel(tx, incident.id, now);
     return { incidentId: incident.id, outcome: 'opened' };
   }

@@ -33,12 +33,18 @@ export interface Contact {
   reachable: { sms: boolean; voice: boolean };
 }
 
-export function loadPagingContext(tx: DB, now: number): PagingContext {
+/** How this installation can reach people, besides Slack. */
+export interface PagingSettings {
+  /** Twilio is configured: SMS and voice steps are queued. Without it they are never queued (nothing could send them). */
+  phone: boolean;
+}
+
+export function loadPagingContext(tx: DB, now: number, settings: PagingSettings): PagingContext {
   const channels = new Map<string, string | null>();
   return {
     rotations: loadRotations(tx),
     adjustments: loadAdjustments(tx, now, now + 1),
-    contactOf: contactReader(tx),
+    contactOf: contactReader(tx, settings),
     teamChannelOf: (serviceId) => {
       if (!channels.has(serviceId)) channels.set(serviceId, findServiceWithTeam(tx, serviceId)?.team.slackChannel ?? null);
       return channels.get(serviceId)!;
@@ -46,14 +52,14 @@ export function loadPagingContext(tx: DB, now: number): PagingContext {
   };
 }
 
-function contactReader(db: DB): (userId: string) => Contact {
+function contactReader(db: DB, settings: PagingSettings): (userId: string) => Contact {
   const seen = new Map<string, Contact>();
   return (userId) => {
     let contact = seen.get(userId);
     if (!contact) {
       const row = statementsOf(db).contactOf.get({ id: userId });
       // Only confirmed numbers ring: from the config file (vouched for by its author) or verified by SMS code.
-      const phone = !!row?.phone && row.phoneVerifiedAt !== null;
+      const phone = settings.phone && !!row?.phone && row.phoneVerifiedAt !== null;
       contact = {
         rules: row?.notificationRules ? (JSON.parse(row.notificationRules) as NotificationRules) : DEFAULT_NOTIFICATION_RULES,
         reachable: { voice: phone, sms: phone && !row?.smsOptedOut },
@@ -74,7 +80,7 @@ export function pageLevel(
   position: EscalationPosition,
   now: number,
   reason: string,
-  context: PagingContext = loadPagingContext(db, now),
+  context: PagingContext,
 ): void {
   const policy: EscalationPolicySnapshot = incident.policy;
   const level = policy.levels[position.level];
