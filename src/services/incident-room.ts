@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { loadActor } from './admins.js';
 import { eq } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
 import { escalationPolicies, incidents, services, teams, users } from '../db/schema.js';
 import { DEFAULT_LEVEL_DELAY_MINUTES, type EscalationPolicySnapshot, type EscalationTarget } from '../domain/escalation.js';
 import type { Clock } from '../domain/clock.js';
 import { normalizeSeverity, type Severity } from '../domain/alertmanager.js';
-import { requireKnown } from '../domain/permissions.js';
 import { onCallAt } from '../domain/schedule.js';
 import { InvalidChange } from '../domain/schedule-rules.js';
+import { requireResponder } from './access.js';
 import { writeAudit } from './audit.js';
 import { loadRotations } from './directory.js';
 import type { IngestService } from './ingest.js';
@@ -16,6 +15,7 @@ import { loadAdjustments } from './oncall.js';
 import { enqueueIncidentChannel, enqueueNotice, enqueuePage, enqueuePinText } from './outbox.js';
 import type { Incident } from './paging.js';
 import { recordEvent } from './timeline.js';
+import { helpRequestReason, statusUpdateText } from '../slack/views/incident-room.js';
 
 export type IncidentRole = 'commander' | 'comms';
 
@@ -43,10 +43,6 @@ export class IncidentRoomService {
     const incident = this.inChannel(channelId);
     if (!incident) throw new InvalidChange({ channel: 'Run this in an incident channel (Baton creates one per serious incident, or use /oncall declare).' });
     return incident;
-  }
-
-  private requireUser(actorId: string) {
-    return requireKnown(loadActor(this.db, actorId));
   }
 
   /**
@@ -132,9 +128,10 @@ export class IncidentRoomService {
     return id;
   }
 
+  /** Roles are for the incident's responders (requireIncidentResponder); whoever gets one becomes one. */
   setRole(actorId: string, channelId: string, role: IncidentRole, userId: string): Incident {
-    const actor = this.requireUser(actorId);
     const incident = this.requireIncident(channelId);
+    const actor = requireResponder(this.db, actorId, incident, 'set roles on');
     const now = this.now();
     this.db.transaction(() => {
       this.db.update(incidents).set(role === 'commander' ? { commanderId: userId, updatedAt: now } : { commsLeadId: userId, updatedAt: now }).where(eq(incidents.id, incident.id)).run();
@@ -149,8 +146,9 @@ export class IncidentRoomService {
 
   /** `/oncall update`: to the incident channel and the team's stakeholders channel. */
   statusUpdate(actorId: string, channelId: string, text: string): { stakeholders: string | null } {
-    const actor = this.requireUser(actorId);
     const incident = this.requireIncident(channelId);
+    // Updates speak for the incident to stakeholders, so only its responders post them.
+    const actor = requireResponder(this.db, actorId, incident, 'post status updates on');
     const clean = text.trim().slice(0, 2000);
     if (!clean) throw new InvalidChange({ text: 'Write the update after the command: /oncall update <text>.' });
     const now = this.now();
@@ -158,7 +156,7 @@ export class IncidentRoomService {
     const stakeholders = team?.stakeholders ?? null;
     this.db.transaction(() => {
       recordEvent(this.db, incident.id, now, 'status_update', actor.id, { text: clean });
-      const message = `:mega: *Status update* on #${incident.id} ${incident.title} from <@${actor.id}>:\n${clean}`;
+      const message = statusUpdateText(incident, actor.id, clean);
       enqueueNotice(this.db, { kind: 'slack.message', channel: channelId, text: message }, `update:${incident.id}:${now}:room`, now);
       if (stakeholders) enqueueNotice(this.db, { kind: 'slack.message', channel: stakeholders, text: message }, `update:${incident.id}:${now}:stakeholders`, now);
     });
@@ -168,7 +166,7 @@ export class IncidentRoomService {
 
   /** `/oncall page @user|rotation <message>`: more responders, paged by DM and invited to the channel. */
   page(actorId: string, channelId: string, target: { userId?: string; rotation?: string }, message: string): string[] {
-    // Anyone may bring in help.
+    // Anyone may bring in help; whoever is paged here may then act on the incident (unless they paged themselves).
     const actor = { id: actorId };
     const incident = this.requireIncident(channelId);
     const now = this.now();
@@ -183,7 +181,7 @@ export class IncidentRoomService {
       userIds = [holder];
     }
     if (userIds.length === 0) throw new InvalidChange({ target: 'Name a person (@someone) or a rotation.' });
-    const reason = `<@${actor.id}> asks for help${message.trim() ? `: ${message.trim().slice(0, 300)}` : '.'}`;
+    const reason = helpRequestReason(actor.id, message);
     this.db.transaction(() => {
       for (const userId of userIds) {
         enqueuePage(this.db, { incidentId: incident.id, userId, level: incident.escalationLevel, loop: incident.escalationLoop, reason }, now, { ruleStep: `responder:${now}` });

@@ -3,10 +3,12 @@ import type { DB } from '../db/client.js';
 import { incidents } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { nextPosition } from '../domain/escalation.js';
+import { requireResponder } from './access.js';
 import { writeAudit } from './audit.js';
 import { enqueueChannelWrapUp, enqueueIncidentWebhooks, enqueueNotice, enqueueRefresh } from './outbox.js';
-import { pageLevel, type Incident } from './paging.js';
+import { loadPagingContext, pageLevel, type Incident, type PagingSettings } from './paging.js';
 import { recordEvent } from './timeline.js';
+import { escapeMrkdwn } from '../slack/views/format.js';
 
 export type IncidentAction = 'acknowledge' | 'escalate' | 'resolve';
 
@@ -22,6 +24,7 @@ export class IncidentService {
     private readonly db: DB,
     private readonly clock: Clock,
     private readonly onQueued: () => void,
+    private readonly paging: PagingSettings,
     /** Told of every acknowledgement, with how long it took (for the time-to-acknowledge metric). */
     private readonly onAcknowledged: (seconds: number) => void = () => {},
   ) {}
@@ -30,18 +33,36 @@ export class IncidentService {
     return this.db.select().from(incidents).where(eq(incidents.id, id)).get();
   }
 
+  /**
+   * A person in Slack (a card button, the App Home): throws PermissionDenied, having changed nothing, unless
+   * they may act on this incident (see requireIncidentResponder).
+   */
+  respond(action: IncidentAction, incidentId: number, userId: string): ActionOutcome {
+    return this.run(action, incidentId, userId, (incident) => requireResponder(this.db, userId, incident, action));
+  }
+
+  /**
+   * An actor already authenticated another way: an alert source by its integration key, a phone or SMS
+   * reply by the number Baton paged. People in Slack go through `respond`.
+   */
   act(action: IncidentAction, incidentId: number, actor: string): ActionOutcome {
+    return this.run(action, incidentId, actor, () => {});
+  }
+
+  private run(action: IncidentAction, incidentId: number, actor: string, check: (incident: Incident) => void): ActionOutcome {
     const now = this.clock.now().getTime();
     const db = this.db;
     const result = db.transaction((): ActionOutcome => {
       const incident = db.select().from(incidents).where(eq(incidents.id, incidentId)).get();
       if (!incident) return { outcome: 'not_found' };
+      // Before anything is written: a refusal leaves no state change, audit entry or card update behind.
+      check(incident);
       const refusal = whyUnchanged(action, incident);
       if (refusal) return { outcome: 'unchanged', incident, reason: refusal };
       if (action === 'acknowledge') settle(db, incident, 'acknowledged', actor, now);
       else if (action === 'resolve') settle(db, incident, 'resolved', actor, now);
       else {
-        const reason = escalate(db, incident, actor, now);
+        const reason = escalate(db, incident, actor, now, this.paging);
         if (reason) return { outcome: 'unchanged', incident, reason };
       }
       writeAudit(db, { at: now, actor, action: `incident.${action}`, target: `incident:${incident.id}`, before: { status: incident.status, level: incident.escalationLevel + 1 } });
@@ -78,16 +99,16 @@ function settle(db: DB, incident: Incident, to: 'acknowledged' | 'resolved', act
   const requester = incident.source === 'slack_page' ? incident.labels.paged_by : undefined;
   if (requester && requester !== actor && /^[UW][A-Z0-9]+$/.test(requester)) {
     const by = /^[UW][A-Z0-9]+$/.test(actor) ? `<@${actor}>` : 'its source';
-    const text = `:white_check_mark: Your page "${incident.title.slice(0, 200)}" (incident #${incident.id}) was ${to} by ${by}.`;
+    const text = `:white_check_mark: Your page "${escapeMrkdwn(incident.title.slice(0, 200))}" (incident #${incident.id}) was ${to} by ${by}.`;
     enqueueNotice(db, { kind: 'slack.message', channel: requester, text }, `page-answer:${incident.id}`, now);
   }
 }
 
 /** Pages the next level now. Returns a reason when there is no level left to go to. */
-function escalate(db: DB, incident: Incident, actor: string, now: number): string | null {
+function escalate(db: DB, incident: Incident, actor: string, now: number, paging: PagingSettings): string | null {
   const next = nextPosition(incident.policy, { level: incident.escalationLevel, loop: incident.escalationLoop });
   if (!next) return `It is already at the last level (${incident.policy.levels.length}) of ${incident.policy.name}.`;
   recordEvent(db, incident.id, now, 'escalated', actor, { from: incident.escalationLevel + 1, to: next.level + 1 });
-  pageLevel(db, incident, next, now, `Escalated by <@${actor}>.`);
+  pageLevel(db, incident, next, now, `Escalated by <@${actor}>.`, loadPagingContext(db, now, paging));
   return null;
 }

@@ -1,9 +1,10 @@
 import { and, asc, eq, gt, isNull, or } from 'drizzle-orm';
+import { loadRotationMembers } from './access.js';
 import { loadActor } from './admins.js';
 import type { DB } from '../db/client.js';
 import { coverRequests, overrides, swapRequests, teams, timeOff, users } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
-import { PermissionDenied, requireKnown, requireSelfOrAdmin, type Actor } from '../domain/permissions.js';
+import { PermissionDenied, requireKnown, requireRotationMember, requireSelfOrAdmin, type Actor } from '../domain/permissions.js';
 import { finalSchedule, layersOf, shiftsOf, timeOffCoverage, type Role } from '../domain/schedule.js';
 import { checkWindow, InvalidChange, overlapping, throwIfAny } from '../domain/schedule-rules.js';
 import { formatInZone } from '../domain/zoned-time.js';
@@ -125,6 +126,8 @@ export class ScheduleChangeService {
     const errors = { ...checkWindow(input.start, input.end, now) };
     const rotation = this.rotation(input.rotationId);
     if (!rotation) errors.rotation = 'Pick a rotation.';
+    // Members only act for themselves (above), so this keeps people of other teams off this rotation's pager.
+    else requireRotationMember(actor, loadRotationMembers(this.db, rotation), 'take the pager of');
     if (!this.isKnownUser(input.userId)) errors.who = `<@${input.userId}> is not a Baton user; add them under users in the config file.`;
     throwIfAny(errors);
     const overrideId = this.db.transaction(() => {
@@ -492,6 +495,9 @@ export class ScheduleChangeService {
       if (request.status === 'taken') return { outcome: 'already_taken', takenBy: request.takenBy };
       if (request.status !== 'open') return { outcome: 'already_taken', takenBy: null };
       if (request.requesterId === actor.id) return { outcome: 'own_request' };
+      // Taking cover is an override like any other: only the rotation's team (or an admin) may hold its pager.
+      const rotation = loadRotations(tx).get(request.rotationId);
+      if (rotation) requireRotationMember(actor, loadRotationMembers(tx, rotation), 'cover a shift of');
       if (request.endAt <= now) {
         tx.update(coverRequests).set({ status: 'expired' }).where(eq(coverRequests.id, request.id)).run();
         enqueueNotice(tx, { kind: 'slack.cover_refresh', coverRequestId: request.id }, `cover:${request.id}:expired`, now);

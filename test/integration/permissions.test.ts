@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditLog, escalationPolicies, incidents, integrationKeys, overrides, timeOff } from '../../src/db/schema.js';
-import { ADA, BOB, CLEO, DAN, TEST_CONFIG } from '../support/config.js';
+import { auditLog, coverRequests, escalationPolicies, incidents, integrationKeys, overrides, timeOff } from '../../src/db/schema.js';
+import { ADA, BOB, CLEO, DAN, ERIN, INFRA_CHANNEL, TEAM_CHANNEL, TEST_CONFIG, withInfraTeam } from '../support/config.js';
 import { fixture } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -108,7 +108,7 @@ describe('permissions', () => {
     const post = await h.slack.expectChannelMessage('C0PAYMENTS1', 'needs someone to cover');
     expect(await post.click('Take it', { as: ADA }).then((c) => c.reply())).toContain('your own request');
     expect(await post.click('Take it', { as: VISITOR }).then((c) => c.reply())).toContain('Baton does not know you');
-    expect(await post.click('Take it', { as: CLEO }).then((c) => c.reply())).toContain('It is yours');
+    expect(await post.click('Take it', { as: BOB }).then((c) => c.reply())).toContain('It is yours');
   });
 
   it('anyone may declare and page; the audit log is for people Baton knows', async () => {
@@ -133,7 +133,7 @@ describe('permissions', () => {
     const refused = await h.slack.commandIn(channel, VISITOR, 'update All good now');
     expect(refused.text).toContain('Baton does not know you');
     expect(refused.body.response_type ?? 'ephemeral').toBe('ephemeral');
-    expect((await h.slack.commandIn(channel, CLEO, 'update Looking into it')).text).toContain('Posted');
+    expect((await h.slack.commandIn(channel, BOB, 'update Looking into it')).text).toContain('Posted');
   });
 
   it('overrides and time off are cancelled from "My changes": by the person, whoever set them, or an admin', async () => {
@@ -220,5 +220,79 @@ describe('permissions', () => {
     expect(h.baton.db.select().from(incidents).get()).toMatchObject({ serviceId: 'search', policy: { id: 'search-on-call' } });
     await h.advance(10);
     await h.slack.expectDM(CLEO, 'Search index stale');
+  });
+});
+
+/**
+ * Who may take a rotation's pager (issue 12, point 2): its team and admins. Erin is on the Infra team;
+ * Cleo is in Infra's database rotation, so she is on the Infra team without being in Infra primary.
+ */
+describe('who may take a rotation\'s pager', () => {
+  const TEAMS_CONFIG = withInfraTeam(CONFIG).replace(
+    '\nescalation_policies:\n',
+    `\n  - { id: infra-db, name: Infra database, team: infra, time_zone: UTC, shift: 1w, handoff_time: "09:00", start_date: "2026-11-02", participants: [${CLEO}] }\nescalation_policies:\n`,
+  );
+  const HOUR = 3_600_000;
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({ config: TEAMS_CONFIG });
+    h.slack.standin.addChannel(INFRA_CHANNEL, 'infra');
+    h.slack.standin.addUser(ERIN, { name: 'Erin Infra', tz: 'UTC' });
+    h.slack.standin.addUsergroup(ADMINS, 'oncall-admins', [DAN]);
+    h.clock.advanceSeconds(61);
+    await h.baton.tick();
+  });
+  afterEach(async () => {
+    h.slack.expectNoContractViolations();
+    await h.stop();
+  });
+
+  const onCall = (rotationId: string) => h.baton.oncall.whoIsOnCall().find((r) => r.rotation.id === rotationId)!.now.primary?.userId;
+  const overrideAudit = () => h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'override.create')).all();
+
+  it('an override is for the rotation\'s team and admins; another team\'s member is refused on the rotation field', async () => {
+    const now = h.clock.now().getTime();
+    expect(onCall('payments-primary')).toBe(ADA);
+    const refusal = "Only people in the Payments team's rotations and admins can take the pager of Payments primary. Ask an admin if you should cover it.";
+
+    // Erin (Infra) cannot divert Payments' pages, from the command or the App Home's "Take the pager".
+    const typed = await (await h.slack.openModal(ERIN, 'override payments-primary')).set('from', now).set('to', now + HOUR).submit();
+    expect(typed.errors).toEqual({ rotation: refusal });
+    const home = await h.slack.openHome(ERIN);
+    await home.click('Take the pager');
+    const fromHome = await (await h.slack.expectModal(ERIN, 'Take the pager')).set('rotation', 'payments-primary').submit();
+    expect(fromHome.errors).toEqual({ rotation: refusal });
+    expect(h.baton.db.select().from(overrides).all()).toEqual([]);
+    expect(overrideAudit()).toEqual([]);
+    expect(onCall('payments-primary')).toBe(ADA);
+
+    // Her own rotation, and another rotation of her team (Cleo, from Infra database), are fine.
+    expect((await (await h.slack.openModal(ERIN, 'override infra-primary')).set('from', now).set('to', now + HOUR).submit()).closed).toBe(true);
+    expect((await (await h.slack.openModal(CLEO, 'override infra-primary')).set('from', now + HOUR).set('to', now + 2 * HOUR).submit()).closed).toBe(true);
+    expect((await (await h.slack.openModal(CLEO, 'override payments-primary')).submit()).errors).toEqual({ rotation: refusal });
+    // Payments' own people, and admins (who may put anyone Baton knows on it).
+    expect((await (await h.slack.openModal(BOB, 'override payments-primary')).set('from', now).set('to', now + HOUR).submit()).closed).toBe(true);
+    expect((await (await h.slack.openModal(DAN, 'override payments-primary')).set('who', ERIN).set('from', now + HOUR).set('to', now + 2 * HOUR).submit()).closed).toBe(true);
+    expect(overrideAudit().map((a) => [a.actor, a.target])).toEqual([
+      [ERIN, 'rotation:infra-primary'],
+      [CLEO, 'rotation:infra-primary'],
+      [BOB, 'rotation:payments-primary'],
+      [DAN, 'rotation:payments-primary'],
+    ]);
+    expect(onCall('payments-primary')).toBe(BOB);
+  });
+
+  it('a cover request is taken only by someone of the rotation\'s team (or an admin)', async () => {
+    expect((await (await h.slack.openModal(ADA, 'cover')).submit()).closed).toBe(true);
+    const post = await h.slack.expectChannelMessage(TEAM_CHANNEL, 'needs someone to cover');
+    expect(await post.click('Take it', { as: ERIN }).then((c) => c.reply())).toBe(
+      "Only people in the Payments team's rotations and admins can cover a shift of Payments primary. Ask an admin if you should cover it.",
+    );
+    expect(await post.click('Take it', { as: CLEO }).then((c) => c.reply())).toContain("Only people in the Payments team's rotations");
+    expect(h.baton.db.select().from(coverRequests).get()).toMatchObject({ status: 'open', takenBy: null });
+    expect(h.baton.db.select().from(overrides).all()).toEqual([]);
+    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'cover.take')).all()).toEqual([]);
+    expect(await post.click('Take it', { as: BOB }).then((c) => c.reply())).toContain('It is yours');
+    expect(h.baton.db.select().from(overrides).all()).toMatchObject([{ userId: BOB, kind: 'cover', rotationId: 'payments-primary' }]);
   });
 });

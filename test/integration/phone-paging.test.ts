@@ -9,7 +9,8 @@ import { startHarness, type Harness } from '../support/harness.js';
 
 const ADA_PHONE = '+4915112345678';
 const BOB_PHONE = '+13125550100';
-const CONFIG = TEST_CONFIG.replace('{ id: U0BOB00002, name: Bob Kahn, time_zone: America/Chicago }', `{ id: U0BOB00002, name: Bob Kahn, time_zone: America/Chicago, phone: "${BOB_PHONE}" }`);
+const ADMIN = 'U0ADMIN0009';
+const CONFIG = TEST_CONFIG.replace('{ id: U0BOB00002, name: Bob Kahn, time_zone: America/Chicago }', `{ id: U0BOB00002, name: Bob Kahn, time_zone: America/Chicago, phone: "${BOB_PHONE}" }\n  - { id: ${ADMIN}, name: Admin, role: admin, time_zone: UTC }`);
 
 let groups = 0;
 function newAlert(severity = 'critical') {
@@ -242,8 +243,8 @@ describe('pages that reach a phone', () => {
     expect((await next.next!.set('code', code).submit()).closed).toBe(true);
     expect(h.baton.db.select().from(users).where(eq(users.id, CLEO)).get()).toMatchObject({ phone: CLEO_PHONE, notificationRules: { high: [{ method: 'slack' }, { method: 'voice', afterMinutes: 1 }] } });
 
-    // Cleo takes the pager; her rules say: a call after one minute, no SMS.
-    h.baton.changes.createOverride(CLEO, { rotationId: 'payments-primary', userId: CLEO, start: h.clock.now().getTime(), end: h.clock.now().getTime() + 3_600_000 });
+    // Cleo takes the pager (she is in no Payments rotation, so an admin puts her on it); her rules say: a call after one minute, no SMS.
+    h.baton.changes.createOverride(ADMIN, { rotationId: 'payments-primary', userId: CLEO, start: h.clock.now().getTime(), end: h.clock.now().getTime() + 3_600_000 });
     await h.postAlertmanager(newAlert());
     await h.slack.expectDM(CLEO, '5xx ratio');
     await h.advance(1);

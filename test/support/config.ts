@@ -63,3 +63,28 @@ export const SOURCES_CONFIG = TEST_CONFIG.replace(
       - { type: generic, key: ${GENERIC_KEY} }
       - { type: heartbeat, key: ${HEARTBEAT_KEY}, interval_minutes: 5 }`,
 );
+
+/** A member of a second team, the `infra` team, and nothing else. */
+export const ERIN = 'U0ERIN0005';
+export const INFRA_CHANNEL = 'C0INFRA0001';
+
+/**
+ * `config` (the test workspace, or a variant of it) with a second team, Infra, whose one rotation Erin
+ * holds: a Baton user who belongs to another team than Payments.
+ */
+export function withInfraTeam(config: string): string {
+  const withUser = config.replace(/(  - \{ id: U0CLEO0003, [^\n]*\n)/, `$1  - { id: ${ERIN}, name: Erin Infra, time_zone: UTC }\n`);
+  const withTeam = withUser.replace(/(teams:\n[^\n]*\n)/, `$1  - { id: infra, name: Infra, slack_channel: ${INFRA_CHANNEL} }\n`);
+  const infraRotation = `  - id: infra-primary
+    name: Infra primary
+    team: infra
+    time_zone: UTC
+    shift: 1w
+    handoff_time: "09:00"
+    start_date: "2026-11-02"
+    participants: [${ERIN}]
+`;
+  const out = withTeam.replace(/\nescalation_policies:\n/, `\n${infraRotation}escalation_policies:\n`);
+  if (!out.includes(ERIN) || !out.includes('id: infra,') || !out.includes('infra-primary')) throw new Error('withInfraTeam: the config does not have the shape of TEST_CONFIG');
+  return out;
+}

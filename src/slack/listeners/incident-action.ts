@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import type { IncidentAction } from '../../services/incidents.js';
+import { PermissionDenied } from '../../domain/permissions.js';
+import type { ActionOutcome, IncidentAction } from '../../services/incidents.js';
 import type { SlackDeps } from '../deps.js';
 import { publishHome } from './app-home.js';
 import { tellPrivately } from './tell-privately.js';
@@ -16,17 +17,18 @@ export function incidentActionListener(action: IncidentAction, deps: SlackDeps) 
     await ack();
     const incidentId = Number(button.value);
     const fromHome = (body.container as { type?: string } | undefined)?.type === 'view';
-    const result = Number.isSafeInteger(incidentId) ? deps.incidents.act(action, incidentId, body.user.id) : null;
-    deps.logger.info({ incidentId, action, user: body.user.id, outcome: result?.outcome ?? 'invalid', ...(fromHome ? { from: 'home' } : {}) }, 'incident action');
+    let result: ActionOutcome | null = null;
+    let denied: string | null = null;
+    try {
+      result = Number.isSafeInteger(incidentId) ? deps.incidents.respond(action, incidentId, body.user.id) : null;
+    } catch (err) {
+      // Not a responder: told why, privately, like any other click that changes nothing.
+      if (!(err instanceof PermissionDenied)) throw err;
+      denied = err.message;
+    }
+    deps.logger.info({ incidentId, action, user: body.user.id, outcome: denied ? 'refused' : (result?.outcome ?? 'invalid'), ...(fromHome ? { from: 'home' } : {}) }, 'incident action');
     // On success every copy of the card is updated through the outbox; only a refusal needs an answer.
-    const refusal =
-      result === null
-        ? 'That button does not name an incident.'
-        : result.outcome === 'not_found'
-          ? `Incident #${incidentId} does not exist.`
-          : result.outcome === 'unchanged'
-            ? `Nothing to do: incident #${incidentId} was not ${DONE[action]} again. ${result.reason}`
-            : null;
+    const refusal = denied ?? unchangedText(action, incidentId, result);
     if (fromHome) {
       // The App Home has no message to answer in: a private notice, then the Home as it is now.
       if (refusal) await tellPrivately(deps, client, body.trigger_id, body.user.id, { text: refusal });
@@ -35,4 +37,11 @@ export function incidentActionListener(action: IncidentAction, deps: SlackDeps) 
       await respond({ response_type: 'ephemeral', replace_original: false, text: refusal });
     }
   };
+}
+
+function unchangedText(action: IncidentAction, incidentId: number, result: ActionOutcome | null): string | null {
+  if (result === null) return 'That button does not name an incident.';
+  if (result.outcome === 'not_found') return `Incident #${incidentId} does not exist.`;
+  if (result.outcome === 'unchanged') return `Nothing to do: incident #${incidentId} was not ${DONE[action]} again. ${result.reason}`;
+  return null;
 }
