@@ -263,6 +263,11 @@ export const outbox = sqliteTable(
     lastError: text('last_error'),
     createdAt: integer('created_at').notNull(),
     sentAt: integer('sent_at'),
+    /**
+     * The row was being sent when the process stopped: Slack may already have it, so it is looked up
+     * (by the outbox id in the message's metadata) before it is sent again.
+     */
+    interrupted: integer('interrupted', { mode: 'boolean' }).notNull().default(false),
   },
   (t) => [
     uniqueIndex('outbox_dedupe_key').on(t.dedupeKey),

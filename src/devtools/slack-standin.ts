@@ -32,6 +32,9 @@ export interface StoredMessage {
   /** Earlier versions, oldest first. */
   history: Array<{ text: string; blocks: unknown[] | undefined }>;
   deleted?: boolean;
+  /** Message metadata as posted (event_type, event_payload); returned by history only when asked for. */
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
+  pinned?: boolean;
 }
 
 /** A modal as Slack keeps it: opened with a trigger, then replaced by views.update or a response_action. */
@@ -93,6 +96,8 @@ interface Failure {
   status: 429 | 500 | 503;
   retryAfter?: number;
   times: number;
+  /** Slack did the work, but the app gets an error (a lost answer, as a crash or a time-out would leave it). */
+  applied?: boolean;
 }
 
 type Answer = { ok: true; [key: string]: unknown } | { ok: false; error: string; [key: string]: unknown };
@@ -543,8 +548,9 @@ export class SlackStandIn {
     return [...this.usergroups.values()].map((g) => ({ ...g, users: [...g.users] }));
   }
 
-  failNext(method: string, opts: { status: 429 | 500 | 503; retryAfter?: number; times?: number }): void {
-    this.failures.set(method, { status: opts.status, retryAfter: opts.retryAfter, times: opts.times ?? 1 });
+  /** `applied`: the call takes effect in Slack, yet the app is answered with the error (its answer was lost). */
+  failNext(method: string, opts: { status: 429 | 500 | 503; retryAfter?: number; times?: number; applied?: boolean }): void {
+    this.failures.set(method, { status: opts.status, retryAfter: opts.retryAfter, times: opts.times ?? 1, ...(opts.applied ? { applied: true } : {}) });
   }
 
   setDown(down: boolean): void {
@@ -678,6 +684,7 @@ export class SlackStandIn {
     if (this.down || failure) {
       const status = this.down ? 500 : failure!.status;
       if (failure && !this.down && (failure.times -= 1) <= 0) this.failures.delete(this.failures.has(method) ? method : '*');
+      if (failure?.applied && !this.down) this.authError(req, args) ?? this.dispatch(method, args);
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       const body = status === 429 ? { ok: false, error: 'ratelimited' } : { ok: false, error: 'internal_error' };
       if (status === 429) headers['retry-after'] = String(failure?.retryAfter ?? 1);
@@ -780,6 +787,8 @@ export class SlackStandIn {
         return required(args, ['channel', 'users']) ?? this.knownChannel(String(args.channel)) ?? { ok: true, channel: { id: args.channel } };
       case 'conversations.history':
         return this.history(args);
+      case 'conversations.list':
+        return this.listChannels(args);
       case 'conversations.replies': {
         const missing = required(args, ['channel', 'ts']) ?? this.knownChannel(String(args.channel));
         if (missing) return missing;
@@ -787,14 +796,18 @@ export class SlackStandIn {
         if (!parent) return { ok: false, error: 'thread_not_found' };
         const root = parent.threadTs ?? parent.ts;
         const thread = this.stored.filter((m) => m.channel === parent.channel && !m.deleted && (m.ts === root || m.threadTs === root));
-        return { ok: true, messages: thread.map((m) => this.historyJson(m)), has_more: false };
+        return { ok: true, messages: thread.map((m) => this.historyJson(m, withMetadata(args))), has_more: false };
       }
       case 'conversations.archive':
         return required(args, ['channel']) ?? this.knownChannel(String(args.channel)) ?? { ok: true };
       case 'pins.add': {
         const missing = required(args, ['channel', 'timestamp']);
         if (missing) return missing;
-        return this.find(String(args.channel), String(args.timestamp)) ? { ok: true } : { ok: false, error: 'message_not_found' };
+        const message = this.find(String(args.channel), String(args.timestamp));
+        if (!message) return { ok: false, error: 'message_not_found' };
+        if (message.pinned) return { ok: false, error: 'already_pinned' };
+        message.pinned = true;
+        return { ok: true };
       }
       case 'users.info': {
         const missing = required(args, ['user']);
@@ -870,10 +883,12 @@ export class SlackStandIn {
       if (unknown) return unknown;
     }
     if (args.thread_ts !== undefined && !this.find(channel, String(args.thread_ts))) return { ok: false, error: 'thread_not_found' };
+    const metadata = args.metadata === undefined ? undefined : messageMetadata(args.metadata);
+    if (metadata === null) return { ok: false, error: 'invalid_metadata_format' };
     const ts = this.nextTs();
     const text = String(args.text ?? '').slice(0, 40_000);
     const blocks = args.blocks as unknown[] | undefined;
-    this.stored.push({ channel, ts, text, blocks, ...(args.thread_ts ? { threadTs: String(args.thread_ts) } : {}), ...(dmUser ? { dmUser } : {}), history: [] });
+    this.stored.push({ channel, ts, text, blocks, ...(args.thread_ts ? { threadTs: String(args.thread_ts) } : {}), ...(dmUser ? { dmUser } : {}), ...(metadata ? { metadata } : {}), history: [] });
     return { ok: true, channel, ts, message: { text, blocks, ts, bot_id: 'BBATON', type: 'message' } };
   }
 
@@ -890,11 +905,32 @@ export class SlackStandIn {
     const found = this.stored
       .filter((m) => m.channel === String(args.channel) && !m.deleted && !m.threadTs && within(Number(m.ts)))
       .sort((a, b) => Number(b.ts) - Number(a.ts));
-    return { ok: true, messages: found.slice(0, limit).map((m) => this.historyJson(m)), has_more: found.length > limit };
+    return { ok: true, messages: found.slice(0, limit).map((m) => this.historyJson(m, withMetadata(args))), has_more: found.length > limit };
   }
 
-  private historyJson(m: StoredMessage): Record<string, unknown> {
-    return { type: 'message', ts: m.ts, text: m.text, ...(m.user ? { user: m.user } : { bot_id: 'BBATON' }), ...(m.threadTs ? { thread_ts: m.threadTs } : {}) };
+  private historyJson(m: StoredMessage, metadata = false): Record<string, unknown> {
+    return {
+      type: 'message',
+      ts: m.ts,
+      text: m.text,
+      ...(m.user ? { user: m.user } : { bot_id: 'BBATON' }),
+      ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+      ...(metadata && m.metadata ? { metadata: m.metadata } : {}),
+    };
+  }
+
+  /** Channels the app can see, a page at a time (cursor = the index to go on from), as conversations.list gives them. */
+  private listChannels(args: Args): Answer {
+    const limit = args.limit === undefined ? 100 : Number(args.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return { ok: false, error: 'invalid_limit' };
+    const types = String(args.types ?? 'public_channel').split(',');
+    if (types.some((t) => !['public_channel', 'private_channel', 'mpim', 'im'].includes(t))) return { ok: false, error: 'invalid_types' };
+    const start = args.cursor ? Number(Buffer.from(String(args.cursor), 'base64').toString('utf8').replace(/^next:/, '')) : 0;
+    if (!Number.isInteger(start) || start < 0) return { ok: false, error: 'invalid_cursor' };
+    const all = types.includes('public_channel') ? [...this.channels.entries()] : [];
+    const page = all.slice(start, start + limit).map(([id, name]) => ({ id, name, is_channel: true, is_archived: false, is_private: false }));
+    const next = start + limit < all.length ? Buffer.from(`next:${start + limit}`).toString('base64') : '';
+    return { ok: true, channels: page, response_metadata: { next_cursor: next } };
   }
 
   private update(args: Args): Answer {
@@ -1095,6 +1131,17 @@ function required(args: Args, names: string[]): Answer | null {
 }
 
 /** WebClient sends forms whose nested values (blocks, view) are JSON strings; some callers send JSON. */
+/** Slack's message metadata: an event_type (a short word) and an event_payload object; null when malformed. */
+function messageMetadata(value: unknown): { event_type: string; event_payload: Record<string, unknown> } | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { event_type: type, event_payload: payload } = value as Record<string, unknown>;
+  if (typeof type !== 'string' || !/^[a-zA-Z0-9_.-]{1,255}$/.test(type)) return null;
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return null;
+  return { event_type: type, event_payload: payload as Record<string, unknown> };
+}
+
+const withMetadata = (args: Args) => args.include_all_metadata === true || args.include_all_metadata === 'true' || args.include_all_metadata === '1';
+
 function parseArgs(raw: string, contentType: string): Args {
   if (contentType.includes('application/json')) {
     try {

@@ -1,14 +1,15 @@
 import { createHmac } from 'node:crypto';
 import { and, asc, eq, gt, inArray, lte, ne, sql } from 'drizzle-orm';
-import type { WebClient } from '@slack/web-api';
+import type { ChatPostMessageArguments, WebClient } from '@slack/web-api';
 import type { KnownBlock } from '@slack/types';
 import type { Logger } from 'pino';
 import type { DB } from '../db/client.js';
 import { alerts, coverRequests, incidentEvents, incidentMessages, incidents, outbox, rotations, swapRequests, users } from '../db/schema.js';
 import { incidentChannelName, resolutionSummary } from '../domain/incident-room.js';
 import { findServiceWithTeam } from '../services/directory.js';
-import { enqueueIncidentNote } from '../services/outbox.js';
-import { roomWelcome, wrapUpMessage } from '../slack/views/incident-room.js';
+import { attachIncidentChannel } from '../services/incident-channel-setup.js';
+import { channelStepKey, enqueueIncidentNote } from '../services/outbox.js';
+import { incidentChannelLink, roomWelcome, wrapUpMessage } from '../slack/views/incident-room.js';
 import type { Clock } from '../domain/clock.js';
 import { loadIncidentView } from '../services/incident-view.js';
 import type { OutboxMessage, ScheduleNotice } from '../services/outbox.js';
@@ -22,6 +23,12 @@ import { smsPageText } from './twiml.js';
 type OutboxRow = typeof outbox.$inferSelect;
 
 const BATCH = 32;
+/** The metadata event type that marks Baton's own posts with their outbox id. */
+const OUTBOX_EVENT = 'baton_outbox';
+/** How far back (pages of 200) a message interrupted by a restart is looked for. */
+const FIND_POSTED_PAGES = 5;
+/** last_error of a message that waits for another message of its incident to be sent first. */
+const WAITING = 'waiting for an earlier message of the incident';
 const MAX_BACKOFF_MS = 60_000;
 /** A message still failing after a day is no longer worth sending: it is recorded as failed. */
 const GIVE_UP_AFTER_MS = 24 * 3_600_000;
@@ -87,9 +94,12 @@ export class OutboxDispatcher {
     private readonly observe: { sent: (kind: string) => void; failed: (kind: string, retryable: boolean) => void } = { sent: () => {}, failed: () => {} },
   ) {}
 
-  /** Rows left `sending` by a crash go back to the queue. Call once at start-up. */
+  /**
+   * Rows left `sending` by a crash go back to the queue, marked interrupted: Slack may have them already, so
+   * each is looked for before it is posted again (see postOnce). Call once at start-up.
+   */
   recoverInFlight(): number {
-    return this.db.update(outbox).set({ status: 'pending' }).where(eq(outbox.status, 'sending')).run().changes;
+    return this.db.update(outbox).set({ status: 'pending', interrupted: true }).where(eq(outbox.status, 'sending')).run().changes;
   }
 
   /**
@@ -201,13 +211,16 @@ export class OutboxDispatcher {
         this.stats.sent += 1;
         this.observe.sent(row.kind);
       }
+      this.wakeWaiting(row.incidentId);
       // A verification code has done its job once sent; it is not kept.
       if (row.kind === 'twilio.verify') this.db.update(outbox).set({ payload: { ...row.payload, code: 'sent' } }).where(eq(outbox.id, row.id)).run();
     } catch (err) {
       const now = this.clock.now().getTime();
       if (err instanceof Deferred) {
+        // Waiting for another message of the incident: woken when one finishes (wakeWaiting), or in a second.
         const until = err.until ?? now + 1000;
-        this.db.update(outbox).set({ status: 'pending', nextAttemptAt: until, lastError: err.message || null }).where(eq(outbox.id, row.id)).run();
+        const why = err.until === undefined ? WAITING : err.message || null;
+        this.db.update(outbox).set({ status: 'pending', nextAttemptAt: until, lastError: why }).where(eq(outbox.id, row.id)).run();
         this.wakeAt(until - now);
         return;
       }
@@ -224,6 +237,7 @@ export class OutboxDispatcher {
       const expired = now - row.createdAt > GIVE_UP_AFTER_MS;
       if (!failure.retryable || expired) {
         this.db.update(outbox).set({ status: 'failed', attempts, lastError: failure.message, sentAt: null }).where(eq(outbox.id, row.id)).run();
+        this.wakeWaiting(row.incidentId);
         this.stats.failed += 1;
         this.logger.error({ outboxId: row.id, kind: row.kind, error: failure.message }, 'notification failed permanently');
         return;
@@ -238,6 +252,16 @@ export class OutboxDispatcher {
       this.stats.retried += 1;
       this.logger.warn({ outboxId: row.id, kind: row.kind, attempts, retryInMs: delay, error: failure.message }, 'notification will be retried');
     }
+  }
+
+  /** Messages of the incident that wait for an earlier one (a channel's card, a thread's parent) are due now. */
+  private wakeWaiting(incidentId: number | null): void {
+    if (incidentId === null) return;
+    this.db
+      .update(outbox)
+      .set({ nextAttemptAt: this.clock.now().getTime() })
+      .where(and(eq(outbox.incidentId, incidentId), eq(outbox.status, 'pending'), eq(outbox.lastError, WAITING)))
+      .run();
   }
 
   /**
@@ -269,20 +293,32 @@ export class OutboxDispatcher {
   private async send(message: OutboxMessage, row: OutboxRow): Promise<string | void> {
     // Single posts to a shared channel are paced; multi-step sends (a new incident channel) are not split.
     if (message.kind === 'slack.team_post' || message.kind === 'slack.incident_note' || message.kind === 'slack.message') this.pacePost(message.channel, row.id);
-    if (!('incidentId' in message)) return this.sendNotice(message);
+    if (!('incidentId' in message)) return this.sendNotice(message, row);
     const view = loadIncidentView(this.db, message.incidentId);
     if (!view) throw new PermanentFailure(`incident ${message.incidentId} no longer exists`);
     switch (message.kind) {
       case 'webhook.post':
         return this.sendWebhook(message, view.incident);
       case 'slack.incident_channel':
-        return this.openIncidentChannel(view.incident);
+        return this.createIncidentChannel(view.incident, row);
+      case 'slack.channel_card':
+        return this.postChannelCard(row, view.incident);
+      case 'slack.channel_welcome': {
+        if (!view.incident.channelId) return 'skipped: the incident has no channel';
+        // The card comes first in the channel, so it is the message people see at the top.
+        if (this.pending(channelStepKey('slack.channel_card', view.incident.id))) throw new Deferred();
+        const welcome = roomWelcome(view.incident.id);
+        await this.postOnce(row, { channel: view.incident.channelId, text: welcome.text, blocks: welcome.blocks as KnownBlock[], unfurl_links: false });
+        return;
+      }
       case 'slack.incident_wrapup': {
         const incident = view.incident;
         if (!incident.channelId) {
           if (this.pending(`channel:${incident.id}`)) throw new Deferred();
           return 'skipped: the incident has no channel';
         }
+        // The summary follows the card and the welcome, never comes before them.
+        if (this.pending(channelStepKey('slack.channel_card', incident.id)) || this.pending(channelStepKey('slack.channel_welcome', incident.id))) throw new Deferred();
         // Pinned messages still being read belong in the summary's timeline.
         if (this.pendingKind(incident.id, 'slack.pin_text')) throw new Deferred();
         const events = this.db.select().from(incidentEvents).where(eq(incidentEvents.incidentId, incident.id)).all();
@@ -290,7 +326,7 @@ export class OutboxDispatcher {
         const starts = this.db.select({ startsAt: alerts.startsAt }).from(alerts).where(eq(alerts.incidentId, incident.id)).all().map((a) => Date.parse(a.startsAt)).filter(Number.isFinite);
         const problemStartedAt = starts.length > 0 ? Math.min(...starts) : null;
         const rendered = wrapUpMessage(incident, resolutionSummary(incident, events, problemStartedAt), incident.commanderId, archiveAfterHours);
-        await this.slack.chat.postMessage({ channel: incident.channelId, text: rendered.text, blocks: rendered.blocks as KnownBlock[], unfurl_links: false });
+        await this.postOnce(row, { channel: incident.channelId, text: rendered.text, blocks: rendered.blocks as KnownBlock[], unfurl_links: false });
         return;
       }
       case 'slack.pin_text':
@@ -317,21 +353,21 @@ export class OutboxDispatcher {
         // A page held up by an outage is pointless once someone acknowledged or it resolved.
         if (view.incident.status !== 'triggered') return `skipped: incident already ${view.incident.status}`;
         const card = incidentCard(view, { reason: message.reason });
-        const res = await this.slack.chat.postMessage({ channel: message.userId, text: card.text, blocks: card.blocks, unfurl_links: false });
+        const res = await this.postOnce(row, { channel: message.userId, text: card.text, blocks: card.blocks, unfurl_links: false });
         this.remember(message.incidentId, res.channel!, res.ts!, 'dm', message.userId);
         return;
       }
       case 'slack.team_post': {
         const card = incidentCard(view);
         const text = message.mention ? `${message.mention} ${card.text}` : card.text;
-        const res = await this.slack.chat.postMessage({ channel: message.channel, text, blocks: card.blocks, unfurl_links: false });
+        const res = await this.postOnce(row, { channel: message.channel, text, blocks: card.blocks, unfurl_links: false });
         this.remember(message.incidentId, res.channel!, res.ts!, 'team', null);
         return;
       }
       case 'slack.incident_note': {
         const thread = this.teamMessage(message.incidentId, message.channel);
         if (!thread && this.pendingKind(message.incidentId, 'slack.team_post')) throw new Deferred();
-        await this.slack.chat.postMessage({
+        await this.postOnce(row, {
           channel: message.channel,
           text: message.text,
           ...(thread ? { thread_ts: thread.ts } : {}),
@@ -371,10 +407,10 @@ export class OutboxDispatcher {
   }
 
   /** Schedule notices: DMs and posts about swaps, cover requests and time off, and user group updates. */
-  private async sendNotice(message: ScheduleNotice): Promise<string | void> {
+  private async sendNotice(message: ScheduleNotice, row: OutboxRow): Promise<string | void> {
     switch (message.kind) {
       case 'slack.message':
-        await this.slack.chat.postMessage({
+        await this.postOnce(row, {
           channel: message.channel,
           text: message.text,
           ...(message.blocks ? { blocks: message.blocks as KnownBlock[] } : {}),
@@ -388,13 +424,13 @@ export class OutboxDispatcher {
         const rotation = this.db.select({ name: rotations.name }).from(rotations).where(eq(rotations.id, swap.rotationId)).get();
         const zone = this.db.select({ tz: users.timeZone }).from(users).where(eq(users.id, swap.teammateId)).get()?.tz ?? 'UTC';
         const rendered = swapAskMessage(swap, rotation?.name ?? swap.rotationId, zone);
-        await this.slack.chat.postMessage({ channel: message.channel, text: rendered.text, blocks: rendered.blocks, unfurl_links: false });
+        await this.postOnce(row, { channel: message.channel, text: rendered.text, blocks: rendered.blocks, unfurl_links: false });
         return;
       }
       case 'slack.cover_post': {
         const request = this.coverRequest(message.coverRequestId);
         const rendered = coverRequestMessage(request.row, request.rotationName);
-        const res = await this.slack.chat.postMessage({ channel: message.channel, text: rendered.text, blocks: rendered.blocks, unfurl_links: false });
+        const res = await this.postOnce(row, { channel: message.channel, text: rendered.text, blocks: rendered.blocks, unfurl_links: false });
         this.db.update(coverRequests).set({ channel: res.channel!, ts: res.ts! }).where(eq(coverRequests.id, request.row.id)).run();
         return;
       }
@@ -408,11 +444,18 @@ export class OutboxDispatcher {
       case 'slack.cover_thread': {
         const request = this.coverRequest(message.coverRequestId);
         if (!request.row.ts || !request.row.channel) throw new Deferred();
-        await this.slack.chat.postMessage({ channel: request.row.channel, thread_ts: request.row.ts, text: message.text, unfurl_links: false });
+        await this.postOnce(row, { channel: request.row.channel, thread_ts: request.row.ts, text: message.text, unfurl_links: false });
         return;
       }
       case 'slack.invite':
-        await this.slack.conversations.invite({ channel: message.channel, users: message.users.join(',') });
+        try {
+          await this.slack.conversations.invite({ channel: message.channel, users: message.users.join(',') });
+        } catch (err) {
+          // Someone who cannot be invited (a guest, or already in) must not hold the channel up or fail it.
+          const failure = classifySlackError(err);
+          if (failure.retryable) throw err;
+          return `skipped: ${failure.message}`;
+        }
         return;
       case 'twilio.verify':
         if (!this.phone.sender) return 'skipped: phone paging is not configured (TWILIO_* not set)';
@@ -515,44 +558,118 @@ export class OutboxDispatcher {
     return row !== undefined && (row.status === 'pending' || row.status === 'sending');
   }
 
-  /** Creates the incident's channel (a taken name gets a suffix), invites who was paged, posts and pins the card. */
-  private async openIncidentChannel(incident: typeof incidents.$inferSelect): Promise<string | void> {
+  /**
+   * Creates the incident's channel, or finds the one a crash left behind: each name is written down before
+   * it is asked for, so a `name_taken` for a name Baton itself asked for is that channel (adopted), and any
+   * other taken name gets a suffix. The rest of the set-up is queued as steps of its own.
+   */
+  private async createIncidentChannel(incident: typeof incidents.$inferSelect, row: OutboxRow): Promise<string | void> {
     if (incident.channelId) return 'skipped: the channel exists';
+    // Names asked for by an earlier attempt of this row (before a crash, or a lost answer): taken means ours.
+    const askedBefore = new Set(((row.payload as { asked?: string[] }).asked ?? []).map(String));
+    const asked = new Set(askedBefore);
     let channelId: string | null = null;
     for (let attempt = 1; attempt <= 5 && !channelId; attempt += 1) {
+      const name = incidentChannelName(incident.openedAt, incident.id, incident.title, attempt);
+      if (!asked.has(name)) {
+        asked.add(name);
+        this.db.update(outbox).set({ payload: { ...row.payload, asked: [...asked] } }).where(eq(outbox.id, row.id)).run();
+      }
       try {
-        const res = await this.slack.conversations.create({ name: incidentChannelName(incident.openedAt, incident.id, incident.title, attempt) });
+        const res = await this.slack.conversations.create({ name });
         channelId = res.channel!.id!;
       } catch (err) {
         if (!classifySlackError(err).message.includes('name_taken')) throw err;
+        if (askedBefore.has(name)) channelId = await this.findChannelByName(name);
       }
     }
     if (!channelId) throw new PermanentFailure('every channel name tried was taken');
-    const now = this.clock.now().getTime();
-    this.db.update(incidents).set({ channelId }).where(eq(incidents.id, incident.id)).run();
-    this.db.insert(incidentEvents).values({ incidentId: incident.id, at: now, kind: 'channel_created', actor: null, detail: { channel: channelId } }).run();
-    const paged = new Set<string>();
-    for (const e of this.db.select().from(incidentEvents).where(and(eq(incidentEvents.incidentId, incident.id), eq(incidentEvents.kind, 'paged'))).all()) {
-      for (const u of (e.detail.users as string[] | undefined) ?? []) paged.add(u);
+    attachIncidentChannel(this.db, incident.id, channelId, this.clock.now().getTime());
+  }
+
+  /** A public channel by its exact name, or null; walks conversations.list a page at a time. */
+  private async findChannelByName(name: string): Promise<string | null> {
+    let cursor: string | undefined;
+    for (let page = 0; page < 50; page += 1) {
+      const res = await this.slack.conversations.list({ types: 'public_channel', exclude_archived: true, limit: 1000, ...(cursor ? { cursor } : {}) });
+      const hit = res.channels?.find((c) => c.name === name);
+      if (hit?.id) return hit.id;
+      cursor = res.response_metadata?.next_cursor || undefined;
+      if (!cursor) return null;
     }
-    if (paged.size > 0) {
-      try {
-        await this.slack.conversations.invite({ channel: channelId, users: [...paged].join(',') });
-      } catch (err) {
-        // Someone who cannot be invited (a guest, say) must not stop the channel from being used.
-        if (classifySlackError(err).retryable) throw err;
-        this.logger.warn({ incidentId: incident.id, err: classifySlackError(err).message }, 'could not invite everyone paged');
+    return null;
+  }
+
+  /** The card in the incident's channel, pinned; then the channel is linked from the team channel. */
+  private async postChannelCard(row: OutboxRow, incident: typeof incidents.$inferSelect): Promise<string | void> {
+    if (!incident.channelId) return 'skipped: the incident has no channel';
+    // Posted on an earlier attempt (the pin failed after it): pin that one rather than post another.
+    let posted: { channel: string; ts: string } | undefined = this.teamMessage(incident.id, incident.channelId);
+    if (!posted) {
+      const card = incidentCard(loadIncidentView(this.db, incident.id)!);
+      posted = await this.postOnce(row, { channel: incident.channelId, text: card.text, blocks: card.blocks, unfurl_links: false });
+      this.remember(incident.id, posted.channel, posted.ts, 'team', null);
+    }
+    try {
+      await this.slack.pins.add({ channel: posted.channel, timestamp: posted.ts });
+    } catch (err) {
+      if (!classifySlackError(err).message.includes('already_pinned')) throw err;
+    }
+    const team = findServiceWithTeam(this.db, incident.serviceId)?.team;
+    if (team) {
+      const link = incidentChannelLink(incident.channelId);
+      enqueueIncidentNote(this.db, incident.id, team.slackChannel, link, `channel-note:${incident.id}`, this.clock.now().getTime());
+    }
+  }
+
+  /**
+   * chat.postMessage for a message that must not be doubled by a crash: it carries its outbox id in
+   * Slack's message metadata, and a row that was in flight when the process died is first looked for in
+   * the channel (or thread) before it is posted again.
+   */
+  private async postOnce(row: OutboxRow, args: ChatPostMessageArguments): Promise<{ channel: string; ts: string }> {
+    if (row.interrupted) {
+      const found = await this.findPosted(row.id, args.channel, 'thread_ts' in args ? args.thread_ts : undefined);
+      if (found) {
+        this.logger.info({ outboxId: row.id, kind: row.kind }, 'message interrupted by a restart was already in Slack: not sent again');
+        return found;
       }
     }
-    const view = loadIncidentView(this.db, incident.id)!;
-    const card = incidentCard(view);
-    const posted = await this.slack.chat.postMessage({ channel: channelId, text: card.text, blocks: card.blocks, unfurl_links: false });
-    this.remember(incident.id, posted.channel!, posted.ts!, 'team', null);
-    await this.slack.pins.add({ channel: channelId, timestamp: posted.ts! });
-    const welcome = roomWelcome(incident.id);
-    await this.slack.chat.postMessage({ channel: channelId, text: welcome.text, blocks: welcome.blocks as KnownBlock[], unfurl_links: false });
-    const team = findServiceWithTeam(this.db, incident.serviceId)?.team;
-    if (team) enqueueIncidentNote(this.db, incident.id, team.slackChannel, `:rotating_light: Incident channel: <#${channelId}>`, `channel-note:${incident.id}`, now);
+    const res = await this.slack.chat.postMessage({ ...args, metadata: { event_type: OUTBOX_EVENT, event_payload: { outbox_id: row.id } } } as ChatPostMessageArguments);
+    return { channel: res.channel!, ts: res.ts! };
+  }
+
+  /**
+   * The message posted for outbox row `id`, looked up by its metadata among the newest messages of the
+   * channel (a person's DM is opened first) or of the thread. Null when it is not there, or when Slack will
+   * not let Baton look (an install without the history scopes): then it is posted again, as before.
+   */
+  private async findPosted(id: number, channel: string, threadTs: string | undefined): Promise<{ channel: string; ts: string } | null> {
+    const ours = (m: { metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }) =>
+      m.metadata?.event_type === OUTBOX_EVENT && Number(m.metadata.event_payload?.outbox_id) === id;
+    try {
+      const conversation = /^[UW]/.test(channel) ? (await this.slack.conversations.open({ users: channel })).channel!.id! : channel;
+      if (threadTs) {
+        const thread = await this.slack.conversations.replies({ channel: conversation, ts: threadTs, include_all_metadata: true, limit: 1000 });
+        const hit = thread.messages?.find(ours);
+        return hit?.ts ? { channel: conversation, ts: hit.ts } : null;
+      }
+      let latest: string | undefined;
+      for (let page = 0; page < FIND_POSTED_PAGES; page += 1) {
+        const history = await this.slack.conversations.history({ channel: conversation, include_all_metadata: true, limit: 200, ...(latest ? { latest } : {}) });
+        const messages = history.messages ?? [];
+        const hit = messages.find(ours);
+        if (hit?.ts) return { channel: conversation, ts: hit.ts };
+        if (!history.has_more || messages.length === 0) return null;
+        latest = messages[messages.length - 1]!.ts;
+      }
+      return null;
+    } catch (err) {
+      const failure = classifySlackError(err);
+      if (failure.retryable) throw err;
+      this.logger.warn({ outboxId: id, err: failure.message }, 'could not look for a message interrupted by a restart: sending it again');
+      return null;
+    }
   }
 
   /** SMS and voice pages: skipped once the incident is handled, throttled per person, bundled when throttled. */

@@ -13,6 +13,8 @@ export type OutboxMessage =
   | { kind: 'slack.refresh'; incidentId: number }
   | { kind: 'slack.incident_note'; incidentId: number; channel: string; text: string }
   | { kind: 'slack.incident_channel'; incidentId: number }
+  /** Steps of setting up the incident's channel once it exists (see incident-channel-setup.ts). */
+  | { kind: 'slack.channel_card' | 'slack.channel_welcome'; incidentId: number }
   | { kind: 'slack.incident_wrapup'; incidentId: number }
   | { kind: 'slack.archive'; incidentId: number }
   /** Reads a pinned message's text into its timeline entry. */
@@ -113,6 +115,17 @@ export function enqueuePinText(db: DB, incidentId: number, channel: string, ts: 
 /** Asks for the incident's own channel (created, joined by the paged people, card pinned), once. */
 export function enqueueIncidentChannel(db: DB, incidentId: number, now: number): void {
   insert(db, { kind: 'slack.incident_channel', incidentId }, `channel:${incidentId}`, now);
+}
+
+export type ChannelStep = 'slack.channel_card' | 'slack.channel_welcome';
+
+/** The dedupe key of a step of setting up the incident's channel: each runs once, and later steps wait for it. */
+export function channelStepKey(kind: ChannelStep, incidentId: number): string {
+  return `${kind === 'slack.channel_card' ? 'channel-card' : 'channel-welcome'}:${incidentId}`;
+}
+
+export function enqueueChannelStep(db: DB, kind: ChannelStep, incidentId: number, now: number): void {
+  insert(db, { kind, incidentId }, channelStepKey(kind, incidentId), now);
 }
 
 /**

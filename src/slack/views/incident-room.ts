@@ -132,3 +132,8 @@ export function wrapUpMessage(incident: { id: number; title: string }, summary: 
   ];
   return { text: `Resolved: #${incident.id} ${escapeMrkdwn(incident.title)}. Duration ${duration(summary.durationMs)}.`, blocks };
 }
+
+/** The line in the team channel's incident thread that leads to the incident's own channel. */
+export function incidentChannelLink(channelId: string): string {
+  return `:rotating_light: Incident channel: <#${channelId}>`;
+}
