@@ -1,3 +1,4 @@
+import { propertyRuns } from '../support/lanes.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fairnessReport, type FairnessReport } from '../../src/domain/fairness.js';
@@ -347,7 +348,7 @@ describe('fairness: properties', () => {
           }
         },
       ),
-      { numRuns: 150 },
+      { numRuns: propertyRuns(150) },
     );
   });
 });

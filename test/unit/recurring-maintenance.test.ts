@@ -1,3 +1,4 @@
+import { propertyRuns } from '../support/lanes.js';
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
@@ -77,7 +78,7 @@ describe('recurring maintenance windows', () => {
           expect(found.end - found.start).toBe(durationMinutes * MINUTE);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 

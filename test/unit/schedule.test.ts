@@ -1,3 +1,4 @@
+import { propertyRuns } from '../support/lanes.js';
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
@@ -222,7 +223,7 @@ describe('final schedule properties', () => {
           }
         }
       }),
-      { numRuns: 150 },
+      { numRuns: propertyRuns(150) },
     );
   });
 
@@ -247,7 +248,7 @@ describe('final schedule properties', () => {
           expect(before[o.role]?.overrideId === o.id).toBe(false);
         }
       }),
-      { numRuns: 150 },
+      { numRuns: propertyRuns(150) },
     );
   });
 });

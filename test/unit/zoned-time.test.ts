@@ -1,3 +1,4 @@
+import { propertyRuns } from '../support/lanes.js';
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
@@ -44,7 +45,7 @@ describe('local time to UTC, with the daylight-saving rule', () => {
           return before.offset !== at.offset && wall(instant - 1, zone) < wanted && wall(instant, zone) > wanted;
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: propertyRuns(3000) },
     );
   });
 });
