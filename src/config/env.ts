@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 const optionalString = z
@@ -67,9 +68,31 @@ export type Env = z.infer<typeof envSchema>;
 
 export class EnvError extends Error {}
 
+/** Variables that hold secrets: each may instead be given as a file, NAME_FILE (Docker and Kubernetes secrets). */
+export const SECRET_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'] as const;
+
+/**
+ * The environment with every NAME_FILE read into NAME (the file's content, trailing newline dropped).
+ * Setting both is refused: which one wins would be a guess.
+ */
+export function withSecretFiles(source: Record<string, string | undefined>, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): Record<string, string | undefined> {
+  const env = { ...source };
+  for (const name of SECRET_VARIABLES) {
+    const path = source[`${name}_FILE`]?.trim();
+    if (!path) continue;
+    if (source[name]?.trim()) throw new EnvError(`Invalid environment variable ${name}_FILE: ${name} is set too; set one of them`);
+    try {
+      env[name] = readFile(path).replace(/\r?\n$/, '');
+    } catch (err) {
+      throw new EnvError(`Invalid environment variable ${name}_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+  return env;
+}
+
 /** Parses the environment; the error is one line naming the first bad variable and what was expected. */
 export function parseEnv(source: Record<string, string | undefined>): Env {
-  const result = envSchema.safeParse(source);
+  const result = envSchema.safeParse(withSecretFiles(source));
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const name = String(issue.path[0] ?? 'environment');

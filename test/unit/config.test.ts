@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/config/env.js';
 import { ConfigError, parseConfigText } from '../../src/config/file.js';
@@ -94,6 +96,32 @@ describe('environment', () => {
 
   it('accepts Socket Mode without a signing secret', () => {
     expect(parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' })).toMatchObject({ SLACK_APP_TOKEN: 'xapp-1' });
+  });
+
+  it('reads any secret from NAME_FILE (Docker and Kubernetes secrets); both set, or an unreadable file, is refused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-env-'));
+    try {
+      writeFileSync(join(dir, 'token'), 'xoxb-from-a-file\n');
+      writeFileSync(join(dir, 'secret'), 'a1b2c3d4e5f60718293a4b5c6d7e8f90');
+      writeFileSync(join(dir, 'twilio'), 'twilio-token\r\n');
+      const env = parseEnv({
+        SLACK_BOT_TOKEN_FILE: join(dir, 'token'),
+        SLACK_SIGNING_SECRET_FILE: join(dir, 'secret'),
+        TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+        TWILIO_AUTH_TOKEN_FILE: join(dir, 'twilio'),
+        TWILIO_FROM_NUMBER: '+15551234567',
+        PUBLIC_BASE_URL: 'https://baton.example.com',
+      });
+      expect(env).toMatchObject({ SLACK_BOT_TOKEN: 'xoxb-from-a-file', SLACK_SIGNING_SECRET: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', TWILIO_AUTH_TOKEN: 'twilio-token' });
+      expect(() => parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_BOT_TOKEN_FILE: join(dir, 'token') })).toThrow(
+        'Invalid environment variable SLACK_BOT_TOKEN_FILE: SLACK_BOT_TOKEN is set too; set one of them',
+      );
+      expect(() => parseEnv({ SLACK_APP_TOKEN_FILE: join(dir, 'missing') })).toThrow(/^Invalid environment variable SLACK_APP_TOKEN_FILE: cannot read .*missing \(ENOENT\)$/);
+      // A file's content is checked like the variable itself.
+      expect(() => parseEnv({ SLACK_BOT_TOKEN_FILE: join(dir, 'secret') })).toThrow(/^Invalid environment variable SLACK_BOT_TOKEN: expected a bot token/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('layers and restrictions', () => {
