@@ -1,4 +1,8 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { readFileSync } from 'node:fs';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The package version, read once: the same path from src/ and from the compiled dist/. */
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /**
  * Baton's Prometheus metrics, served at GET /metrics. Counters move where the work happens; gauges that
@@ -19,6 +23,14 @@ export class BatonMetrics {
   });
 
   constructor(read: { incidentsByState: () => Record<string, number>; outboxDepth: () => { pending: number; failed: number } }) {
+    // Process and Node.js metrics (CPU, memory, event loop lag, handles), as every Prometheus exporter has.
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'baton_build_info',
+      help: 'Always 1; the labels say which Baton and which Node.js are running',
+      labelNames: ['version', 'node'],
+      registers: [this.registry],
+    }).set({ version: VERSION, node: process.version }, 1);
     new Gauge({
       name: 'baton_incidents',
       help: 'Incidents by state',

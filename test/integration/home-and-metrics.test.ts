@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SUBCOMMANDS } from '../../src/slack/views/help.js';
 import { eq } from 'drizzle-orm';
@@ -63,6 +64,11 @@ describe('App Home, help and metrics', () => {
     };
     const before = await scrape();
     expect(before).toMatch(/^# HELP baton_alerts_received_total/m);
+    // Which build runs, and the process's own figures, as every exporter gives them.
+    const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    expect(before).toContain(`baton_build_info{version="${version}",node="${process.version}"} 1`);
+    expect(value(before, 'process_resident_memory_bytes')).toBeGreaterThan(1_000_000);
+    expect(before).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
     expect(value(before, 'baton_incidents{state="triggered"}')).toBe(0);
 
     await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body);
@@ -100,7 +106,7 @@ describe('App Home, help and metrics', () => {
     await handle.click('Acknowledge', { as: ADA });
     await handle.waitForUpdate(/Acknowledged/);
     const stats = await h.slack.command(BOB, 'stats checkout 7d');
-    expect(stats.text).toContain('*2* incidents in the last 7 days (Checkout)');
+    expect(stats.text).toContain('*2 incidents* in the last 7 days (Checkout)');
     expect(stats.text).toContain('Time to acknowledge: median 4.0 min, 90th percentile 10.0 min');
     expect(stats.text).toContain(`<@${ADA}>: 2 pages`);
     expect((await h.slack.command(BOB, 'stats nowhere 7d')).text).toContain('No team or service `nowhere`');
