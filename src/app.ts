@@ -92,6 +92,9 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   const db = openDatabase(opts.databasePath);
   const configSummary = config ? applyConfig(db, config, { actor: `config:${opts.configPath}`, now: clock.now().getTime() }) : null;
   if (configSummary) logger.info({ ...configSummary }, 'config applied');
+  if (configSummary && configSummary.kept.length > 0) {
+    logger.warn({ kept: configSummary.kept }, 'removed from the config file but kept, since incidents refer to them; a kept service accepts no more alerts');
+  }
 
   const slackClient = createSlackClient(opts.slack.botToken, opts.slack.apiUrl);
   let port = 0;

@@ -296,7 +296,10 @@ function formatPath(path: PropertyKey[]): string {
 export function parseConfigText(text: string, fileName: string): ConfigFile {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => `${fileName}: ${e.message.split('\n')[0]}`).join('\n'));
+    // The same one-line form as every other problem: "file: line:col: problem".
+    const where = (e: (typeof doc.errors)[number]) => (e.linePos ? `${e.linePos[0].line}:${e.linePos[0].col}: ` : '');
+    const what = (e: (typeof doc.errors)[number]) => e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new ConfigError(doc.errors.map((e) => `${fileName}: ${where(e)}${what(e)}`).join('\n'));
   }
   const result = configFileSchema.safeParse(doc.toJS() ?? {});
   if (!result.success) {

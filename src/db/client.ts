@@ -27,6 +27,13 @@ export function openDatabase(path: string): DB {
   return db as DB;
 }
 
+/** Opens an existing database to read only, as it is (not migrated): for checks made beside a running Baton. */
+export function openDatabaseReadOnly(path: string): DB {
+  const sqlite = new Database(path, { readonly: true, fileMustExist: true });
+  sqlite.pragma('busy_timeout = 5000');
+  return drizzle(sqlite, { schema }) as DB;
+}
+
 export function closeDatabase(db: DB): void {
   if (db.$client.open) db.$client.close();
 }

@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { ConfigFile } from '../config/file.js';
-import { toBaseRestrictions, toEscalationLevels, toLayers, toNotificationRules } from '../config/file.js';
+import { ConfigError, toBaseRestrictions, toEscalationLevels, toLayers, toNotificationRules } from '../config/file.js';
 import type { DB, Tx } from '../db/client.js';
 import {
   escalationPolicies,
@@ -18,6 +18,7 @@ import { sha256Hex } from '../security/hash.js';
 import { parseHHMM } from '../domain/zoned-time.js';
 import { adminUserGroup, setAdminUserGroup } from './admins.js';
 import { writeAudit } from './audit.js';
+import { danglingReferences } from './config-references.js';
 import { rotationsChanged } from './directory.js';
 
 export interface ApplySummary {
@@ -86,6 +87,7 @@ function prune<Row extends { id: string; source: string }>(
       // SQLite aborts only the failing statement: incidents or Slack-made rotations still reference it.
       if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_FOREIGNKEY') throw err;
       ctx.summary.kept.push(`${kind.name} ${row.id}`);
+      writeAudit(tx, { at: ctx.now, actor: ctx.actor, action: `${kind.name}.keep`, target: `${kind.name}:${row.id}`, before: row, after: { kept: 'removed from the file, but history still refers to it' } });
     }
   }
 }
@@ -197,7 +199,11 @@ function serviceKind(now: number): EntityKind<ServiceRow> {
     },
     remove: (tx, id) => {
       const used = tx.select({ id: incidents.id }).from(incidents).where(eq(incidents.serviceId, id)).limit(1).all();
-      if (used.length > 0) throw Object.assign(new Error('service has incidents'), { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
+      if (used.length > 0) {
+        // Kept for its incidents' history, but the file took its keys away: it accepts no more alerts.
+        tx.delete(integrationKeys).where(and(eq(integrationKeys.serviceId, id), eq(integrationKeys.source, 'config'))).run();
+        throw Object.assign(new Error('service has incidents'), { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
+      }
       tx.delete(services).where(eq(services.id, id)).run();
     },
   };
@@ -208,6 +214,11 @@ function serviceKind(now: number): EntityKind<ServiceRow> {
  * nothing and writes no audit entries. Rows created in Slack are left alone.
  */
 export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now: number }): ApplySummary {
+  const dangling = danglingReferences(db, cfg);
+  if (dangling.length > 0) {
+    const file = opts.actor.replace(/^config:/, '');
+    throw new ConfigError(dangling.map((d) => `${file}: ${d.path}: ${d.message}`).join('\n'));
+  }
   const summary: ApplySummary = { created: [], updated: [], deleted: [], kept: [] };
   const ctx = { actor: opts.actor, now: opts.now, summary };
   const base = { source: 'config' as const, updatedAt: opts.now };

@@ -1,0 +1,99 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { and, eq } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { auditLog, escalationPolicies, integrationKeys, rotations } from '../../src/db/schema.js';
+import { ADA, BOB, TEST_CONFIG } from '../support/config.js';
+import { fixture } from '../support/fixtures.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+/** `baton check-config`, as the config repository's CI runs it. */
+function checkConfig(...args: string[]) {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'check-config', ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { code: run.status, out: run.stdout, err: run.stderr };
+}
+
+const ADMIN_CONFIG = TEST_CONFIG.replace('name: Ada Lovelace, time_zone', 'name: Ada Lovelace, role: admin, time_zone');
+/** The file without its rotation: the file's own policy pages Cleo instead, so the file alone is valid. */
+const WITHOUT_ROTATION = ADMIN_CONFIG.replace(/rotations:\n[\s\S]*?escalation_policies:/, 'rotations: []\nescalation_policies:').replace(
+  /levels:\n[\s\S]*?services:/,
+  'levels:\n      - targets: [{ user: U0CLEO0003 }]\nservices:',
+);
+
+describe('a config change never silently pages nobody', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({ config: ADMIN_CONFIG });
+  });
+  afterEach(async () => {
+    await h.stop();
+  });
+
+  it('removing a rotation that a Slack-made policy pages is refused at start and by check-config, naming the policy', async () => {
+    expect(WITHOUT_ROTATION).toContain('rotations: []');
+    const policy = await h.slack.openModal(ADA, 'policy');
+    expect((await policy.set('name', 'Search on-call').set('level1_rotations', ['payments-primary']).submit()).closed).toBe(true);
+
+    const configPath = join(h.dir, 'baton.yml');
+    writeFileSync(configPath, WITHOUT_ROTATION);
+    // The file alone is fine; beside the database it is not.
+    expect(checkConfig(configPath)).toMatchObject({ code: 0 });
+    await h.baton.stop();
+    const beside = checkConfig(configPath, '--database', h.dbPath);
+    expect(beside.code).toBe(1);
+    expect(beside.err.trim()).toBe(
+      `${configPath}: rotations: "payments-primary" is no longer in the file, but escalation policy "search-on-call" (made in Slack) still refers to it: keep the rotation, or change the policy in Slack (/oncall policy) first`,
+    );
+    await expect(h.restart()).rejects.toThrow(/escalation policy "search-on-call" \(made in Slack\) still refers to it/);
+
+    // Nothing was applied: with the old file back, the rotation and the policy page as before.
+    writeFileSync(configPath, ADMIN_CONFIG);
+    await h.restart();
+    expect(h.baton.db.select().from(rotations).where(eq(rotations.id, 'payments-primary')).get()).toBeDefined();
+    expect(h.baton.db.select().from(escalationPolicies).where(eq(escalationPolicies.id, 'search-on-call')).get()).toMatchObject({ source: 'slack' });
+    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'rotation.delete')).all()).toEqual([]);
+  });
+
+  it('a service removed from the file but kept for its incidents says so and takes no more alerts', async () => {
+    expect((await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body)).status).toBe(200);
+    await h.slack.expectDM(ADA, '5xx');
+    const withoutService = ADMIN_CONFIG.replace(/services:\n[\s\S]*$/, 'services: []\n');
+    writeFileSync(join(h.dir, 'baton.yml'), withoutService);
+    await h.restart();
+
+    expect(h.baton.configSummary?.kept).toEqual(['service checkout']);
+    expect(h.baton.db.select().from(auditLog).where(and(eq(auditLog.action, 'service.keep'), eq(auditLog.target, 'service:checkout'))).all()).toHaveLength(1);
+    expect(h.baton.db.select().from(integrationKeys).where(eq(integrationKeys.serviceId, 'checkout')).all()).toEqual([]);
+    const refused = await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body);
+    expect(refused.status).toBe(401);
+  });
+});
+
+describe('baton check-config', () => {
+  it('says ok for a good file, and lists every problem of a bad one as file: where: problem', () => {
+    expect(checkConfig('examples/baton.yml')).toMatchObject({ code: 0, out: 'examples/baton.yml: ok (3 users, 1 rotation, 1 escalation policy, 1 service)\n' });
+
+    const dir = mkdtempSync(join(tmpdir(), 'baton-check-'));
+    const bad = join(dir, 'bad.yml');
+    writeFileSync(bad, TEST_CONFIG.replace(`participants: [${ADA}, ${BOB}]`, 'participants: [U0NOBODY99]').replace('time_zone: Asia/Kolkata', 'time_zone: Mars/Olympus'));
+    const result = checkConfig(bad);
+    expect(result.code).toBe(1);
+    expect(result.err.trim().split('\n')).toEqual([
+      `${bad}: users[2].time_zone: expected an IANA time zone such as Europe/Berlin`,
+      `${bad}: rotations[0].participants[0]: unknown user "U0NOBODY99" (declare it under users)`,
+    ]);
+    writeFileSync(bad, TEST_CONFIG.replace(`participants: [${ADA}, ${BOB}]`, 'participants: [U0NOBODY99, U0NOBODY98]'));
+    expect(checkConfig(bad).err.trim().split('\n')).toEqual([
+      `${bad}: rotations[0].participants[0]: unknown user "U0NOBODY99" (declare it under users)`,
+      `${bad}: rotations[0].participants[1]: unknown user "U0NOBODY98" (declare it under users)`,
+    ]);
+
+    writeFileSync(bad, 'users:\n  - id: U0ADA00001\n    name: [Ada\nteams: []\n');
+    expect(checkConfig(bad)).toMatchObject({ code: 1, err: `${bad}: 4:1: Flow sequence in block collection must be sufficiently indented and end with a ]\n` });
+    expect(checkConfig(join(dir, 'missing.yml'))).toMatchObject({ code: 1, err: `${join(dir, 'missing.yml')}: cannot read the config file (ENOENT)\n` });
+    expect(checkConfig()).toMatchObject({ code: 2 });
+  });
+});
+
