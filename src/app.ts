@@ -17,6 +17,7 @@ import { createLogger } from './logger.js';
 import { OutboxDispatcher } from './notify/dispatcher.js';
 import { createSlackClient } from './notify/slack-client.js';
 import { applyConfig, readEmergencyLine, type ApplySummary } from './services/config-apply.js';
+import { ConfigReloader, reportApplied, type ReloadOutcome } from './services/config-reload.js';
 import { EscalationService } from './services/escalation.js';
 import { IncidentService } from './services/incidents.js';
 import { IngestService } from './services/ingest.js';
@@ -78,7 +79,13 @@ export interface Baton {
   tick(): Promise<void>;
   /** Waits until the outbox has nothing due. */
   drain(): Promise<void>;
-  stop(): Promise<void>;
+  /** Re-reads and applies the config file, whole or not at all (SIGHUP). */
+  reloadConfig(by: string): ReloadOutcome;
+  /**
+   * Stops taking connections, lets requests in flight finish for up to `graceMs` (0: cut them now, as
+   * tests and a crash do), lets sends under way finish, then closes the database.
+   */
+  stop(opts?: { graceMs?: number }): Promise<void>;
 }
 
 const SLACK_HEALTH_TTL_MS = 30_000;
@@ -91,10 +98,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
 
   const db = openDatabase(opts.databasePath);
   const configSummary = config ? applyConfig(db, config, { actor: `config:${opts.configPath}`, now: clock.now().getTime() }) : null;
-  if (configSummary) logger.info({ ...configSummary }, 'config applied');
-  if (configSummary && configSummary.kept.length > 0) {
-    logger.warn({ kept: configSummary.kept }, 'removed from the config file but kept, since incidents refer to them; a kept service accepts no more alerts');
-  }
+  if (configSummary) reportApplied(logger, configSummary);
 
   const slackClient = createSlackClient(opts.slack.botToken, opts.slack.apiUrl);
   let port = 0;
@@ -138,6 +142,10 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   const phone = new PhonePagingService(db, clock, incidents, kick);
   const heartbeats = new HeartbeatService(db, clock, ingest);
   const adminGroup = new AdminGroupSync(db, clock, slackClient, logger.child({ component: 'admins' }));
+  const configReloader = new ConfigReloader(db, clock, opts.configPath ?? null, logger.child({ component: 'config' }), () => {
+    ingest.forgetKeys();
+    void adminGroup.refresh({ force: true });
+  });
   const sourceDeps = { ingest, incidents, heartbeats, now: () => clock.now().getTime() };
   const twilioDeps = { phone, ingest, emergencyLine: () => readEmergencyLine(db), now: () => clock.now().getTime(), authToken: opts.twilio?.authToken ?? null, baseUrl };
   calendars.secret();
@@ -255,11 +263,18 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
     dispatcher,
     tick,
     drain: () => dispatcher.drain(),
-    stop: async () => {
+    reloadConfig: (by) => configReloader.reload(by),
+    stop: async ({ graceMs = 0 } = {}) => {
       await jobs?.stop();
+      // No new connections; requests in flight finish (an alert half sent is still read, stored and
+      // answered), idle keep-alive sockets close at once, and whatever is left is cut after the grace.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(cut);
       await slackApp.stop();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // A send under way finishes and is recorded; what is not claimed yet stays in the outbox.
       await dispatcher.close();
       closeDatabase(db);
     },

@@ -36,19 +36,39 @@ async function main(): Promise<void> {
     { port: baton.port, slackMode: baton.slackMode, alertmanagerUrl: `${base}/integrations/alertmanager/<key>` },
     baton.slackMode === 'socket' ? 'Baton is running (Slack Socket Mode)' : `Baton is running (Slack requests at ${base}/slack/events)`,
   );
+  let stopping = false;
   const shutdown = (signal: string) => {
-    logger.info({ signal }, 'stopping');
-    baton.stop().then(
-      () => process.exit(0),
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: finishing requests and sends in flight');
+    // Whatever is still open after the deadline is safe to leave: unsent messages stay in the outbox, and
+    // one that was being sent is looked up in Slack before it is sent again.
+    setTimeout(() => {
+      logger.warn({ afterMs: STOP_DEADLINE_MS }, 'stopped before everything in flight had finished');
+      process.exit(0);
+    }, STOP_DEADLINE_MS).unref();
+    baton.stop({ graceMs: REQUEST_GRACE_MS }).then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
       (err) => {
         logger.error({ err }, 'error while stopping');
         process.exit(1);
       },
     );
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // SIGHUP re-reads the config file: applied whole, or not at all and reported.
+  process.on('SIGHUP', () => {
+    baton.reloadConfig('SIGHUP');
+  });
 }
+
+/** Requests in flight get this long to finish after SIGTERM; everything is over within the deadline. */
+const REQUEST_GRACE_MS = 7_000;
+const STOP_DEADLINE_MS = 9_500;
 
 main().catch((err: unknown) => {
   // Start-up errors are one line that names the problem; anything else gets its stack.
