@@ -38,8 +38,10 @@ import { inboundCallRoute, recordedRoute, smsRoute, voiceKeyRoute, voiceRoute, v
 import { createTwilioSender, type TwilioSettings } from './notify/twilio-client.js';
 import { PhonePagingService } from './services/phone.js';
 import { HeartbeatService } from './services/heartbeats.js';
+import { RetentionService } from './services/retention.js';
 import { genericRoute, grafanaRoute, heartbeatRoute, pagerDutyRoute } from './http/routes/sources.js';
 import { createSlackApp } from './slack/app.js';
+import { scheduleNoticeViews } from './slack/views/schedule-notices.js';
 
 export interface BatonOptions {
   port: number;
@@ -56,6 +58,8 @@ export interface BatonOptions {
   publicBaseUrl?: string;
   /** Phone paging; without it, SMS and voice steps are skipped and Slack carries every page. */
   twilio?: TwilioSettings;
+  /** Days to keep raw alert bodies, resolved incidents' alerts and sent messages (default 180; 0 keeps all). */
+  retentionDays?: number;
   /** HTTP server timeouts; the defaults (DEFAULT_HTTP_TIMEOUTS) suit production. Tests shorten them. */
   httpTimeouts?: Partial<HttpTimeouts>;
 }
@@ -128,7 +132,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   const incidents = new IncidentService(db, clock, kick, paging, (seconds) => metrics.timeToAcknowledge.observe(seconds));
   const escalation = new EscalationService(db, clock, kick, paging);
   const oncall = new OnCallService(db, clock);
-  const changes = new ScheduleChangeService(db, clock, kick);
+  const changes = new ScheduleChangeService(db, clock, kick, scheduleNoticeViews);
   const upkeep = new ScheduleUpkeep(db, clock, kick);
   const handover = new HandoverService(db, clock, kick);
   const contact = new ContactService(db, clock, kick);
@@ -141,6 +145,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   const calendars = new CalendarService(db, clock, baseUrl);
   const phone = new PhonePagingService(db, clock, incidents, kick);
   const heartbeats = new HeartbeatService(db, clock, ingest);
+  const retention = new RetentionService(db, opts.retentionDays ?? 180);
   const adminGroup = new AdminGroupSync(db, clock, slackClient, logger.child({ component: 'admins' }));
   const configReloader = new ConfigReloader(db, clock, opts.configPath ?? null, logger.child({ component: 'config' }), () => {
     ingest.forgetKeys();
@@ -239,6 +244,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
     await heartbeats.check();
     upkeep.run();
     handover.run();
+    retention.prune(clock.now().getTime());
     await adminGroup.refresh();
     await dispatcher.drain();
   };

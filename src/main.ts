@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     configPath: env.BATON_CONFIG,
     logger,
     publicBaseUrl: env.PUBLIC_BASE_URL,
+    retentionDays: env.RETENTION_DAYS,
     ...(env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM_NUMBER
       ? { twilio: { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, fromNumber: env.TWILIO_FROM_NUMBER, apiUrl: env.TWILIO_API_URL } }
       : {}),

@@ -28,6 +28,9 @@ export const envSchema = z
     DATABASE_PATH: optionalString.transform((v) => v ?? './data/baton.sqlite'),
     PUBLIC_BASE_URL: httpUrl('expected the public http(s) URL Baton is reached at, such as https://baton.example.com'),
     BATON_CONFIG: optionalString,
+    RETENTION_DAYS: optionalString
+      .transform((v) => (v === undefined ? 180 : Number(v)))
+      .refine((v) => Number.isInteger(v) && v >= 0, { message: 'expected a whole number of days (0 keeps everything)' }),
     LOG_LEVEL: optionalString
       .transform((v) => v ?? 'info')
       .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {

@@ -138,14 +138,19 @@ export const integrationKeys = sqliteTable(
 );
 
 /** Every accepted request body, stored before the sender gets its 2xx. */
-export const rawPayloads = sqliteTable('raw_payloads', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  integrationKeyId: integer('integration_key_id').notNull(),
-  source: text('source').notNull(),
-  receivedAt: integer('received_at').notNull(),
-  body: text('body').notNull(),
-  incidentId: integer('incident_id'),
-});
+export const rawPayloads = sqliteTable(
+  'raw_payloads',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    integrationKeyId: integer('integration_key_id').notNull(),
+    source: text('source').notNull(),
+    receivedAt: integer('received_at').notNull(),
+    body: text('body').notNull(),
+    incidentId: integer('incident_id'),
+  },
+  // Retention finds the oldest bodies without reading the table.
+  (t) => [index('raw_payloads_received_at').on(t.receivedAt)],
+);
 
 export type IncidentStatus = 'triggered' | 'acknowledged' | 'resolved';
 
@@ -274,6 +279,8 @@ export const outbox = sqliteTable(
     // Coalescing and throttling look up an incident's refreshes.
     index('outbox_incident_kind').on(t.incidentId, t.kind),
     index('outbox_due').on(t.nextAttemptAt).where(sql`status = 'pending'`),
+    // Retention finds messages long sent without reading the table.
+    index('outbox_created_at').on(t.createdAt).where(sql`status in ('sent', 'skipped', 'failed')`),
   ],
 );
 
