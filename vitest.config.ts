@@ -5,6 +5,7 @@ const SLOW = [
   'test/reliability/**/*.test.ts',
   'test/integration/startup.test.ts',
   'test/integration/signals.test.ts',
+  'test/integration/backup.test.ts',
   'test/unit/schedule.test.ts',
   'test/unit/fairness.test.ts',
   'test/unit/recurring-maintenance.test.ts',

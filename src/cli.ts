@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { existsSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { ConfigError, loadConfigFile } from './config/file.js';
 import { configJsonSchema } from './config/json-schema.js';
 import { closeDatabase, openDatabaseReadOnly } from './db/client.js';
@@ -10,9 +12,12 @@ import { danglingReferences } from './services/config-references.js';
  */
 const USAGE = `usage: baton check-config FILE [--database PATH]
        baton config-schema
+       baton backup FILE [--database PATH]
   check-config   validates FILE exactly as start-up does; with --database (the live SQLite file, opened
                  read-only) also that nothing made in Slack still refers to what the file removes
-  config-schema  prints the config file's JSON Schema (also in schema/baton.schema.json)`;
+  config-schema  prints the config file's JSON Schema (also in schema/baton.schema.json)
+  backup         an online, consistent copy of the database (default DATABASE_PATH) into FILE, taken with
+                 VACUUM INTO while Baton keeps running, then checked with integrity_check`;
 
 const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -50,11 +55,43 @@ function checkConfig(args: string[]): number {
   }
 }
 
+function backup(args: string[]): number {
+  const target = args[0];
+  const dbAt = args.indexOf('--database');
+  const source = dbAt >= 0 ? args[dbAt + 1] : (process.env.DATABASE_PATH ?? './data/baton.sqlite');
+  if (!target || target.startsWith('--') || !source) {
+    console.error(USAGE);
+    return 2;
+  }
+  if (existsSync(target)) {
+    console.error(`${target}: already exists; a backup never overwrites a file`);
+    return 1;
+  }
+  try {
+    // A read transaction of its own: writers go on (WAL), and the copy is the database as of one instant.
+    const db = new Database(source, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 10000');
+    db.prepare('vacuum into ?').run(target);
+    db.close();
+    const copy = new Database(target, { readonly: true });
+    const check = copy.pragma('integrity_check', { simple: true });
+    copy.close();
+    if (check !== 'ok') throw new Error(`the copy failed integrity_check: ${String(check)}`);
+    console.log(`${target}: backup of ${source} ok (${statSync(target).size} bytes, integrity_check ok)`);
+    return 0;
+  } catch (err) {
+    console.error(`${source}: backup failed: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
 function main(argv: string[]): number {
   const [command, ...args] = argv;
   switch (command) {
     case 'check-config':
       return checkConfig(args);
+    case 'backup':
+      return backup(args);
     case 'config-schema':
       console.log(JSON.stringify(configJsonSchema(), null, 2));
       return 0;
