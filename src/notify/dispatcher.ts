@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { and, asc, eq, gt, inArray, lte, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lte, ne, sql } from 'drizzle-orm';
 import type { ChatPostMessageArguments, WebClient } from '@slack/web-api';
 import type { KnownBlock } from '@slack/types';
 import type { Logger } from 'pino';
@@ -731,12 +731,13 @@ export class OutboxDispatcher {
         .run();
     }
 
-    // Two steps for the same incident that fall due together (after a pause, say) make one message. A step
-    // brought forward on purpose (the last call went unanswered) is not a twin.
-    const broughtForward = (message.scheduledFor ?? 0) > now;
-    const twin = broughtForward
-      ? undefined
-      : this.db
+    // A step is covered when a message of its kind for the same incident already reached this person at or
+    // after the moment the step was meant for: two steps that fall due together (after a pause, say) make one
+    // message. Tied to the step's own time rather than a window, so a call repeated every minute is never taken
+    // for the one before it however late the loop runs; and a step brought forward on purpose (the last call
+    // went unanswered) is meant for later than anything sent, so nothing covers it.
+    const meantFor = message.scheduledFor ?? row.createdAt;
+    const twin = this.db
       .select({ id: outbox.id })
       .from(outbox)
       .where(
@@ -744,7 +745,7 @@ export class OutboxDispatcher {
           eq(outbox.kind, message.kind),
           eq(outbox.incidentId, message.incidentId),
           inArray(outbox.status, ['sent', 'sending']),
-          gt(outbox.sentAt, now - 60_000),
+          gte(outbox.sentAt, meantFor),
           ne(outbox.id, row.id),
           sql`json_extract(${outbox.payload}, '$.userId') = ${message.userId}`,
         ),

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditLog, incidents, outbox, users } from '../../src/db/schema.js';
+import { auditLog, incidents, outbox, settings, users } from '../../src/db/schema.js';
 import { ADA, BOB, CLEO, TEAM_CHANNEL, TEST_CONFIG } from '../support/config.js';
 import { rowCounts } from '../support/db.js';
 import { BATON_NUMBER } from '../support/fake-twilio.js';
@@ -163,6 +163,32 @@ describe('pages that reach a phone', () => {
     expect(h.slack.standin.messages(TEAM_CHANNEL).filter((m) => !m.threadTs && m.text.includes('5xx ratio'))).toHaveLength(1);
   });
 
+  it('repeat_every_minutes: 1 rings every minute, also when the loop runs a few seconds late', async () => {
+    await h.stop();
+    const everyMinute = CONFIG.replace(`phone: "${ADA_PHONE}" }`, `phone: "${ADA_PHONE}", notification_rules: { high: [{ method: slack }, { method: voice, repeat_every_minutes: 1 }] } }`);
+    expect(everyMinute).toContain('repeat_every_minutes: 1');
+    h = await startHarness({ config: everyMinute, twilio: true });
+    await h.postAlertmanager(newAlert());
+    await h.baton.drain();
+    const start = h.clock.now().getTime();
+    // The loop ticks every 5 s and runs a few seconds late: 3 s in odd minutes, 2.96 s in even ones. So the
+    // minute-2 call goes out 59.96 s after the minute-1 call, less than a minute apart, and is still a step of its own.
+    for (let k = 1; k * 5 <= 170; k += 1) {
+      const lagMs = Math.floor(k / 12) % 2 === 1 ? 3000 : 2960;
+      h.clock.set(start + k * 5000 + lagMs);
+      await h.baton.tick();
+    }
+    const sentAfter = h.baton.db
+      .select()
+      .from(outbox)
+      .all()
+      .filter((r) => r.kind === 'twilio.voice' && r.status === 'sent')
+      .map((r) => (r.sentAt! - start) / 1000);
+    // A fourth call would be over the throttle (3 per 15 minutes).
+    expect(sentAfter).toEqual([0, 63, 122.96]);
+    expect(h.twilio.callsTo(ADA_PHONE)).toHaveLength(3);
+  });
+
   it('low urgency stays in Slack', async () => {
     await h.postAlertmanager(newAlert('warning'));
     await h.slack.expectDM(ADA);
@@ -225,6 +251,21 @@ describe('pages that reach a phone', () => {
     expect(call.greeting.says).toEqual(['This number only makes calls. Goodbye.']);
     expect(call.afterRecording).toBeNull();
     expect(h.baton.db.select().from(incidents).all()).toEqual([]);
+  });
+
+  it('/oncall me without phone paging set up says so: the rules are saved, no code is sent, the number is not kept', async () => {
+    await h.stop();
+    h = await startHarness({ config: CONFIG });
+    const modal = await h.slack.openModal(CLEO, 'me');
+    const saved = await modal.set('high', 'slack 0\nvoice 1').set('phone', '+919812345678').submit();
+    expect(saved.errors).toBeNull();
+    expect(saved.next?.rendered).toContain('Phone paging is not set up');
+    expect(saved.next?.rendered).not.toContain('We texted');
+    expect(saved.next?.fields).toEqual([]);
+    await h.baton.drain();
+    expect(h.baton.db.select().from(outbox).all().filter((r) => r.kind === 'twilio.verify')).toEqual([]);
+    expect(h.baton.db.select().from(settings).where(eq(settings.key, `verify:${CLEO}`)).get()).toBeUndefined();
+    expect(h.baton.db.select().from(users).where(eq(users.id, CLEO)).get()).toMatchObject({ phone: null, notificationRules: { high: [{ method: 'slack' }, { method: 'voice', afterMinutes: 1 }] } });
   });
 
   it('/oncall me: rules per urgency, and a new number is used only after its SMS code comes back', async () => {

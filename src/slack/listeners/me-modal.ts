@@ -3,6 +3,7 @@ import { parseRuleLines } from '../../domain/notification-rules.js';
 import { InvalidChange } from '../../domain/schedule-rules.js';
 import type { SlackDeps } from '../deps.js';
 import { readModal, text } from '../modal-values.js';
+import { phonePagingOffModal } from '../views/notice.js';
 import { phoneCodeModal } from '../views/schedule-modals.js';
 import { answerSubmission } from './submission.js';
 
@@ -21,8 +22,14 @@ export function meSubmission(deps: SlackDeps) {
       const current = deps.contact.mine(userId);
       const phone = text(v.phone);
       const newNumber = phone !== null && (phone !== current.phone || !current.phoneVerified);
+      const rules = { high: (high as { steps: never }).steps, low: (low as { steps: never }).steps };
+      // Without Twilio no code can be texted and the number could never ring: say so instead of asking for a code.
+      if (newNumber && !deps.phonePaging) {
+        deps.contact.setRules(userId, rules);
+        return { response_action: 'update', view: phonePagingOffModal() };
+      }
       if (newNumber) deps.contact.startPhoneVerification(userId, phone);
-      deps.contact.setRules(userId, { high: (high as { steps: never }).steps, low: (low as { steps: never }).steps });
+      deps.contact.setRules(userId, rules);
       if (newNumber) return { response_action: 'update', view: phoneCodeModal(phone) };
     });
   };

@@ -10,3 +10,10 @@ export function noticeModal(text: string): ModalView {
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, 2900) } }],
   };
 }
+
+/** `/oncall me` with a new number where no Twilio account is configured: nothing could text the code or call it. */
+export function phonePagingOffModal(): ModalView {
+  return noticeModal(
+    'Your notification rules are saved. *Phone paging is not set up* on this Baton (no Twilio account is configured), so no code was sent and the number was not saved. SMS and voice steps are skipped; Slack carries every page.',
+  );
+}
