@@ -17,6 +17,11 @@ const PEOPLE: Record<string, { name: string; tz: string }> = {
   U0CLEO0003: { name: 'Cleo Mwangi', tz: 'Asia/Kolkata' },
 };
 const CHANNELS: Record<string, string> = { C0PAYMENTS1: '#payments' };
+/**
+ * Where virtual time starts: a Tuesday afternoon of Ada's week on the example rotation. Ada has the example's
+ * phone number, so the page rings a phone; starting from the real date would page Bob (no phone) every other week.
+ */
+const DEMO_START = '2026-12-01T13:00:00Z';
 
 type Block = { type: string; elements?: { type: string; text?: { text?: string } }[] };
 
@@ -64,7 +69,7 @@ export async function runDemo(): Promise<void> {
   const standin = await SlackStandIn.start({ users: PEOPLE });
   for (const [id, name] of Object.entries(CHANNELS)) standin.addChannel(id, name.slice(1));
   const twilio = await TwilioStandIn.start();
-  const clock = new ManualClock(new Date());
+  const clock = new ManualClock(DEMO_START);
   const signingSecret = randomBytes(16).toString('hex');
   const baton = await startBaton({
     port: 0,

@@ -28,10 +28,13 @@ export interface TimelineEntry {
 }
 
 export interface ResolutionSummary {
-  /** From when the problem started (its earliest alert, when the source said) to resolution. */
+  /** From when Baton opened the incident to its resolution. */
   durationMs: number;
-  /** From when Baton opened the incident to resolution. */
-  timeToResolveMs: number;
+  /**
+   * When the problem started by the alert's own clock (its earliest alert), when that is before the opening:
+   * shown apart from the duration, since a sender's start can be days old (an alert that fired long ago).
+   */
+  problemStartedAt: number | null;
   timeToAcknowledgeMs: number | null;
   responders: string[];
   /** What happened, oldest first, without repeats of an unchanged alert count; the view words it. */
@@ -46,15 +49,15 @@ export function resolutionSummary(
 ): ResolutionSummary {
   const resolvedAt = incident.resolvedAt ?? incident.openedAt;
   let alertCount: unknown = undefined;
-  const startedAt = problemStartedAt !== null && Number.isFinite(problemStartedAt) && problemStartedAt < incident.openedAt ? problemStartedAt : incident.openedAt;
+  const startedBefore = problemStartedAt !== null && Number.isFinite(problemStartedAt) && problemStartedAt < incident.openedAt;
   const responders = new Set<string>();
   for (const e of events) {
     if (e.actor && /^[UW][A-Z0-9]+$/.test(e.actor)) responders.add(e.actor);
     if (e.kind === 'role' && typeof e.detail.user === 'string') responders.add(e.detail.user);
   }
   return {
-    durationMs: resolvedAt - startedAt,
-    timeToResolveMs: resolvedAt - incident.openedAt,
+    durationMs: resolvedAt - incident.openedAt,
+    problemStartedAt: startedBefore ? problemStartedAt : null,
     timeToAcknowledgeMs: incident.acknowledgedAt !== null ? incident.acknowledgedAt - incident.openedAt : null,
     responders: [...responders],
     timeline: events

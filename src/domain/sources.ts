@@ -150,7 +150,7 @@ export function heartbeatMissedGroup(keyHash: string, serviceName: string, inter
     source: 'heartbeat',
     dedupKey: `heartbeat:${keyHash.slice(0, 16)}`,
     status: 'firing',
-    title: `Heartbeat missed: ${serviceName} has not pinged for ${minutes} minutes (expected every ${intervalMinutes})`,
+    title: `Heartbeat missed: ${serviceName} has not pinged for ${minutes} minute${minutes === 1 ? '' : 's'} (expected every ${intervalMinutes})`,
     severity: 'critical',
     labels,
     links: { runbook: null, source: null, externalUrl: null },

@@ -8,10 +8,10 @@ import { alerts, coverRequests, incidentEvents, incidentMessages, incidents, out
 import { incidentChannelName, resolutionSummary } from '../domain/incident-room.js';
 import { findServiceWithTeam } from '../services/directory.js';
 import { attachIncidentChannel } from '../services/incident-channel-setup.js';
-import { channelStepKey, enqueueIncidentNote } from '../services/outbox.js';
-import { incidentChannelLink, roomWelcome, wrapUpMessage } from '../slack/views/incident-room.js';
+import { channelStepKey, enqueueIncidentNote, openerConfirmKey } from '../services/outbox.js';
+import { incidentChannelLink, openerChannelLink, openerConfirmation, roomWelcome, wrapUpMessage } from '../slack/views/incident-room.js';
 import type { Clock } from '../domain/clock.js';
-import { loadIncidentView } from '../services/incident-view.js';
+import { loadIncidentView, type IncidentView } from '../services/incident-view.js';
 import type { OutboxMessage, ScheduleNotice } from '../services/outbox.js';
 import { readWebhooks } from '../services/config-apply.js';
 import { coverRequestMessage, swapAskMessage } from '../slack/views/schedule-notices.js';
@@ -329,6 +329,10 @@ export class OutboxDispatcher {
         await this.postOnce(row, { channel: incident.channelId, text: rendered.text, blocks: rendered.blocks as KnownBlock[], unfurl_links: false });
         return;
       }
+      case 'slack.opener_confirm':
+        return this.confirmToOpener(row, message.userId, view);
+      case 'slack.opener_link':
+        return this.linkForOpener(row, message.userId, view.incident);
       case 'slack.pin_text':
         return this.readPinnedText(message);
       case 'slack.archive':
@@ -620,6 +624,26 @@ export class OutboxDispatcher {
       const link = incidentChannelLink(incident.channelId);
       enqueueIncidentNote(this.db, incident.id, team.slackChannel, link, `channel-note:${incident.id}`, this.clock.now().getTime());
     }
+  }
+
+  /**
+   * Tells whoever opened the incident by hand what happened, as it is when sent. Whether the channel's link
+   * was in it is kept on the row, so the link is sent separately only if it was not (see linkForOpener).
+   */
+  private async confirmToOpener(row: OutboxRow, userId: string, view: IncidentView): Promise<void> {
+    // Noted before posting: a channel never goes away, so a retry carries the link too. After a crash the
+    // copy found in Slack may be an older one without it; then the link is sent anyway (a duplicate at worst).
+    if (view.incident.channelId && !row.interrupted) this.db.update(outbox).set({ payload: { ...row.payload, linked: true } }).where(eq(outbox.id, row.id)).run();
+    await this.postOnce(row, { channel: userId, text: openerConfirmation(view), unfurl_links: false });
+  }
+
+  /** The channel's link for whoever opened the incident, once: only when their confirmation went out without it. */
+  private async linkForOpener(row: OutboxRow, userId: string, incident: typeof incidents.$inferSelect): Promise<string | void> {
+    if (!incident.channelId) return 'skipped: the incident has no channel';
+    const confirmation = this.db.select().from(outbox).where(eq(outbox.dedupeKey, openerConfirmKey(incident.id))).get();
+    if (confirmation && (confirmation.status === 'pending' || confirmation.status === 'sending')) throw new Deferred();
+    if ((confirmation?.payload as { linked?: boolean } | undefined)?.linked) return 'skipped: the confirmation carried the link';
+    await this.postOnce(row, { channel: userId, text: openerChannelLink(incident.id, incident.channelId), unfurl_links: false });
   }
 
   /**

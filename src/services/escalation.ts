@@ -3,7 +3,8 @@ import type { DB } from '../db/client.js';
 import { incidents } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { nextPosition } from '../domain/escalation.js';
-import { enqueueIncidentNote } from './outbox.js';
+import { plural } from '../domain/wording.js';
+import { enqueueIncidentNote, enqueueRefresh } from './outbox.js';
 import { loadPagingContext, pageLevel, type Incident, type PagingContext, type PagingSettings } from './paging.js';
 import { recordEvent } from './timeline.js';
 
@@ -41,10 +42,11 @@ export class EscalationService {
 
   private escalateOne(incident: Incident, now: number, context: PagingContext): void {
     const db = this.db;
-    // A low-urgency incident that waited for working hours is paged now, at its first level.
+    // A low-urgency incident that waited for working hours is paged now, at its first level (which ends
+    // the wait); its messages, which said it was waiting, are updated.
     if (incident.deferredUntil !== null) {
-      db.update(incidents).set({ deferredUntil: null }).where(eq(incidents.id, incident.id)).run();
       pageLevel(db, incident, { level: 0, loop: 0 }, now, 'Working hours started and it is still open.', context);
+      enqueueRefresh(db, incident.id, now);
       return;
     }
     const from = { level: incident.escalationLevel, loop: incident.escalationLoop };
@@ -52,7 +54,7 @@ export class EscalationService {
     if (next) {
       recordEvent(db, incident.id, now, 'escalated', null, { from: from.level + 1, to: next.level + 1, reason: 'timeout' });
       const minutes = incident.policy.levels[from.level]?.delayMinutes ?? 15;
-      pageLevel(db, incident, next, now, `Level ${from.level + 1} did not acknowledge within ${minutes} minutes.`, context);
+      pageLevel(db, incident, next, now, `Level ${from.level + 1} did not acknowledge within ${plural(minutes, 'minute')}.`, context);
       return;
     }
     db.update(incidents).set({ nextEscalationAt: null, updatedAt: now }).where(eq(incidents.id, incident.id)).run();

@@ -12,7 +12,7 @@ import { writeAudit } from './audit.js';
 import { loadRotations } from './directory.js';
 import type { IngestService } from './ingest.js';
 import { loadAdjustments } from './oncall.js';
-import { enqueueIncidentChannel, enqueueNotice, enqueuePage, enqueuePinText } from './outbox.js';
+import { enqueueIncidentChannel, enqueueNotice, enqueueOpenerConfirm, enqueuePage, enqueuePinText } from './outbox.js';
 import type { Incident } from './paging.js';
 import { recordEvent } from './timeline.js';
 import { helpRequestReason, statusUpdateText } from '../slack/views/incident-room.js';
@@ -48,8 +48,9 @@ export class IncidentRoomService {
   /**
    * "Page someone" (App Home): an incident for one person, or whoever is on call for a rotation, with a
    * message. If they do not acknowledge, the service's own escalation policy follows, so it is never lost.
+   * Whoever paged is told who is paged by a confirmation rendered when it is sent (see enqueueOpenerConfirm).
    */
-  async pageSomeone(actorId: string, input: { userId?: string | null; rotation?: string | null; message: string; serviceId: string }): Promise<{ incidentId: number; paged: string }> {
+  async pageSomeone(actorId: string, input: { userId?: string | null; rotation?: string | null; message: string; serviceId: string }): Promise<{ incidentId: number }> {
     const service = this.db.select().from(services).where(eq(services.id, input.serviceId)).get();
     const errors: Record<string, string> = {};
     if (!service) errors.service = 'Pick a service.';
@@ -57,19 +58,14 @@ export class IncidentRoomService {
     if (!input.userId && !input.rotation) errors.who = 'Pick a person or a rotation.';
     if (input.userId && input.rotation) errors.who = 'Pick a person or a rotation, not both.';
     let target: EscalationTarget | null = null;
-    let paged = '';
     if (input.userId) {
       const known = this.db.select({ id: users.id }).from(users).where(eq(users.id, input.userId)).get();
       if (!known) errors.who = `<@${input.userId}> is not a Baton user, so Baton cannot page them; pick a rotation instead.`;
       target = { kind: 'user', userId: input.userId };
-      paged = `<@${input.userId}>`;
     } else if (input.rotation) {
       const rotation = loadRotations(this.db).get(input.rotation);
       if (!rotation) errors.rotation = 'Pick a rotation.';
-      else {
-        target = { kind: 'rotation', rotationId: rotation.id, role: 'primary' };
-        paged = `the on-call of ${rotation.name}`;
-      }
+      else target = { kind: 'rotation', rotationId: rotation.id, role: 'primary' };
     }
     if (Object.keys(errors).length > 0) throw new InvalidChange(errors);
     const policy = this.db.select().from(escalationPolicies).where(eq(escalationPolicies.id, service!.escalationPolicyId)).get()!;
@@ -81,10 +77,7 @@ export class IncidentRoomService {
     };
     const title = input.message.trim().slice(0, 400);
     const id = await this.openByHand(actorId, 'page', { title, severity: 'critical', serviceId: service!.id }, chain);
-    // The person who paged is told privately what happened.
-    enqueueNotice(this.db, { kind: 'slack.message', channel: actorId, text: `:pager: Paging ${paged} now (incident #${id}).` }, `page-sent:${id}`, this.now());
-    this.onQueued();
-    return { incidentId: id, paged };
+    return { incidentId: id };
   }
 
   /** `/oncall declare`: an incident opened by hand, paged like any other and always given a channel. */
@@ -122,6 +115,8 @@ export class IncidentRoomService {
     this.db.transaction(() => {
       // A declared incident always gets a channel; a direct page follows the service's setting.
       if (how === 'declare') enqueueIncidentChannel(this.db, id, now);
+      // The person who opened it is told privately what happened, and where the channel is.
+      enqueueOpenerConfirm(this.db, id, actor.id, now);
       writeAudit(this.db, { at: now, actor: actor.id, action: how === 'declare' ? 'incident.declare' : 'incident.page', target: `incident:${id}`, after: input });
     });
     this.onQueued();

@@ -3,12 +3,51 @@ import type { DB } from '../db/client.js';
 import { alerts, incidents, services } from '../db/schema.js';
 import type { Incident } from './paging.js';
 
+const USER_ID = /^[UW][A-Z0-9]+$/;
+
+/** Someone who opened an incident by hand in Slack, and the label Baton recorded them in. */
+export interface HandOpener {
+  userId: string;
+  how: 'declared' | 'paged';
+  label: 'declared_by' | 'paged_by';
+}
+
 /** What a rendering of an incident needs, read in one place. */
 export interface IncidentView {
   incident: Incident;
   serviceName: string;
   firingAlerts: number;
   totalAlerts: number;
+  /** Who was paged at the incident's current level (from its timeline); empty until someone is. */
+  pagingNow: string[];
+  /** Who declared it or paged someone with it, when it was opened by hand in Slack. */
+  openedBy: HandOpener | null;
+}
+
+/**
+ * Who opened the incident by hand (`/oncall declare`, "Page someone"), or null. Only Baton opens incidents
+ * with these sources, so only then is the label Baton's own: the same label on an alert is the sender's text.
+ */
+export function openedByHand(incident: Pick<Incident, 'source' | 'labels'>): HandOpener | null {
+  const opener =
+    incident.source === 'declared'
+      ? ({ how: 'declared', label: 'declared_by' } as const)
+      : incident.source === 'slack_page'
+        ? ({ how: 'paged', label: 'paged_by' } as const)
+        : null;
+  const userId = opener ? incident.labels[opener.label] : undefined;
+  return opener && userId && USER_ID.test(userId) ? { ...opener, userId } : null;
+}
+
+/** The people the latest page of the incident's current level went to. */
+function pagedAtCurrentLevel(db: DB, incident: Incident): string[] {
+  const row = db.$client
+    .prepare<[number, number, number], { users: string | null }>(
+      "select json_extract(detail, '$.users') as users from incident_events where incident_id = ? and kind = 'paged' and json_extract(detail, '$.level') = ? and json_extract(detail, '$.loop') = ? order by id desc limit 1",
+    )
+    .get(incident.id, incident.escalationLevel + 1, incident.escalationLoop);
+  const users: unknown = row?.users ? JSON.parse(row.users) : [];
+  return Array.isArray(users) ? users.filter((u): u is string => typeof u === 'string' && USER_ID.test(u)) : [];
 }
 
 export function loadIncidentView(db: DB, incidentId: number): IncidentView | null {
@@ -22,5 +61,12 @@ export function loadIncidentView(db: DB, incidentId: number): IncidentView | nul
   const total = db.select({ n: count() }).from(alerts).where(eq(alerts.incidentId, incidentId)).get()?.n ?? 0;
   const firing =
     db.select({ n: count() }).from(alerts).where(and(eq(alerts.incidentId, incidentId), eq(alerts.status, 'firing'))).get()?.n ?? 0;
-  return { incident: row.incident, serviceName: row.serviceName, firingAlerts: firing, totalAlerts: total };
+  return {
+    incident: row.incident,
+    serviceName: row.serviceName,
+    firingAlerts: firing,
+    totalAlerts: total,
+    pagingNow: pagedAtCurrentLevel(db, row.incident),
+    openedBy: openedByHand(row.incident),
+  };
 }

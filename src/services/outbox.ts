@@ -15,6 +15,8 @@ export type OutboxMessage =
   | { kind: 'slack.incident_channel'; incidentId: number }
   /** Steps of setting up the incident's channel once it exists (see incident-channel-setup.ts). */
   | { kind: 'slack.channel_card' | 'slack.channel_welcome'; incidentId: number }
+  /** Tells whoever opened the incident by hand (declared it, paged someone) what happened, and where its channel is. */
+  | { kind: 'slack.opener_confirm' | 'slack.opener_link'; incidentId: number; userId: string }
   | { kind: 'slack.incident_wrapup'; incidentId: number }
   | { kind: 'slack.archive'; incidentId: number }
   /** Reads a pinned message's text into its timeline entry. */
@@ -115,6 +117,24 @@ export function enqueuePinText(db: DB, incidentId: number, channel: string, ts: 
 /** Asks for the incident's own channel (created, joined by the paged people, card pinned), once. */
 export function enqueueIncidentChannel(db: DB, incidentId: number, now: number): void {
   insert(db, { kind: 'slack.incident_channel', incidentId }, `channel:${incidentId}`, now);
+}
+
+/** The dedupe key of the confirmation to whoever opened the incident by hand: one per incident. */
+export function openerConfirmKey(incidentId: number): string {
+  return `opener-confirm:${incidentId}`;
+}
+
+/**
+ * The private confirmation to whoever opened the incident by hand, rendered when sent; with the link to the
+ * incident's channel if it exists by then, else `enqueueOpenerLink` brings the link once it does.
+ */
+export function enqueueOpenerConfirm(db: DB, incidentId: number, userId: string, now: number): void {
+  insert(db, { kind: 'slack.opener_confirm', incidentId, userId }, openerConfirmKey(incidentId), now);
+}
+
+/** The channel's link for whoever opened the incident, sent only if their confirmation went out without it. */
+export function enqueueOpenerLink(db: DB, incidentId: number, userId: string, now: number): void {
+  insert(db, { kind: 'slack.opener_link', incidentId, userId }, `opener-link:${incidentId}`, now);
 }
 
 export type ChannelStep = 'slack.channel_card' | 'slack.channel_welcome';

@@ -100,6 +100,8 @@ function prepare(db: DB) {
         escalationLevel: sql`${p('level')}`,
         escalationLoop: sql`${p('loop')}`,
         nextEscalationAt: sql`${p('nextEscalationAt')}`,
+        // Paging a level ends any wait for working hours.
+        deferredUntil: null,
         updatedAt: sql`${p('now')}`,
       })
       .where(eq(incidents.id, p('id')))

@@ -23,6 +23,13 @@ describe('npm start without Slack credentials', () => {
     const resolved = index(/message updated: .*Resolved/);
     expect([firstDm, escalated, acked, resolved].every((i) => i > 0), out).toBe(true);
     expect(firstDm < escalated && escalated < acked && acked < resolved, out).toBe(true);
+    // The phone rings where the demo says it does, and the call is shown.
+    const rings = index(/the phone \(Twilio stand-in\) rings/);
+    const call = index(/UTC {2}Call to Ada Lovelace/);
+    expect(rings > 0 && call > rings && call < escalated, out).toBe(true);
+    expect(out).toMatch(/She picks up and hears: ".*Press 1 to acknowledge/);
+    // 2 + 13 + 2 + 20 minutes of virtual time, whatever the example alert's own start says.
+    expect(out).toContain('Duration 37 min.');
     expect(out).toContain('0 Slack calls about the incident.');
     expect(out).toContain('Contract violations seen by the stand-in: none');
   }, 60_000);

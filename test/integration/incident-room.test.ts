@@ -25,6 +25,16 @@ describe('incident channels', () => {
   });
 
   const calls = (method: string) => h.slack.standin.calls.filter((c) => c.method === method && c.status === 200 && (c.response as { ok: boolean }).ok);
+  /** Everyone asked into `channel`, over every conversations.invite. */
+  const invitedTo = (channel: string) => calls('conversations.invite').filter((c) => c.args.channel === channel).flatMap((c) => String(c.args.users).split(','));
+  /** Lets paced and waiting messages go out: a few seconds of virtual time, then a drain. */
+  const settleOutbox = async () => {
+    for (let i = 0; i < 3; i += 1) {
+      h.clock.advanceSeconds(2);
+      await h.baton.tick();
+    }
+    await h.baton.drain();
+  };
 
   it('a high-urgency incident gets a channel; roles, updates, more responders and pins; on resolve a summary, then archive', async () => {
     await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body);
@@ -90,7 +100,9 @@ describe('incident channels', () => {
     expect(wrapUp.rendered).toContain(`<@${BOB}> pinned: Found it: the 14:02 deploy doubled the pool size`);
     expect(wrapUp.rendered).toContain(`<@${BOB}> set communications lead`);
     expect(wrapUp.rendered).toMatch(/\*Time to acknowledge\* never acknowledged/);
-    expect(wrapUp.rendered).toMatch(/\*Time to resolve\* \d+ min/);
+    // The duration is from when Baton opened the incident: it is the time to resolve, so it is not shown twice.
+    expect(wrapUp.rendered).toMatch(/\*Duration\* \d+ min, from when Baton opened it/);
+    expect(wrapUp.rendered).not.toContain('Time to resolve');
     expect(wrapUp.rendered).toContain('archived 24 hours after');
     expect(calls('conversations.archive')).toHaveLength(0);
     for (let hour = 0; hour < 23; hour += 1) await h.advance(60);
@@ -114,6 +126,57 @@ describe('incident channels', () => {
     const visitor = await h.slack.openModal('U0VISITOR01', 'declare');
     expect((await visitor.set('title', 'The website is down').submit()).closed).toBe(true);
     await h.slack.expectDM(ADA, 'The website is down');
+  });
+
+  it('whoever declares is invited to the channel and told where it is, once; the card says who declared', async () => {
+    // Bob is not on call (Ada is): only declaring brings him in.
+    const modal = await h.slack.openModal(BOB, 'declare');
+    expect((await modal.set('title', 'Payments are failing').submit()).closed).toBe(true);
+    await h.slack.standin.waitFor(() => calls('pins.add').length === 1);
+    const channel = h.baton.db.select().from(incidents).get()!.channelId!;
+    await h.slack.standin.waitFor(() => invitedTo(channel).includes(BOB));
+    expect(invitedTo(channel)).toEqual(expect.arrayContaining([ADA, BOB]));
+    const link = await h.slack.expectDM(BOB, `<#${channel}>`);
+    expect(link.text).toContain('#1');
+    await settleOutbox();
+    expect(h.slack.dmsTo(BOB).filter((m) => m.text.includes(`<#${channel}>`))).toHaveLength(1);
+
+    const card = await h.slack.expectChannelMessage(channel, 'Payments are failing');
+    expect(card.rendered).toContain(`*Declared by*\\n<@${BOB}>`);
+    expect(card.rendered).not.toContain('declared_by');
+  });
+
+  it('"Page someone": the person who paged is invited to the channel and gets its link once; the page says who asked', async () => {
+    const home = await h.slack.openHome(BOB);
+    await home.click('Page someone');
+    const modal = await h.slack.expectModal(BOB, 'Page someone');
+    expect((await modal.set('who', CLEO).set('message', 'The ledger job is stuck').submit()).closed).toBe(true);
+    const page = await h.slack.expectDM(CLEO, 'The ledger job is stuck');
+    expect(page.rendered).toContain(`*Paged by*\\n<@${BOB}>`);
+    expect(page.rendered).not.toContain('paged_by');
+    await h.slack.expectDM(BOB, `Paging <@${CLEO}> now`);
+    await h.slack.standin.waitFor(() => calls('pins.add').length === 1);
+    const channel = h.baton.db.select().from(incidents).get()!.channelId!;
+    await h.slack.standin.waitFor(() => invitedTo(channel).includes(BOB));
+    expect(invitedTo(channel)).toEqual(expect.arrayContaining([CLEO, BOB]));
+    await h.slack.expectDM(BOB, `<#${channel}>`);
+    await settleOutbox();
+    expect(h.slack.dmsTo(BOB).filter((m) => m.text.includes(`<#${channel}>`))).toHaveLength(1);
+  });
+
+  it('the summary counts the duration from when Baton opened the incident and shows when the alert says the problem started', async () => {
+    const weekAgo = '2026-11-11T09:23:00Z';
+    const body = structuredClone(fixture('alertmanager/v0.25-firing.json').body);
+    for (const alert of body.alerts) alert.startsAt = weekAgo;
+    await h.postAlertmanager(body);
+    await h.slack.standin.waitFor(() => calls('pins.add').length === 1);
+    const channel = h.baton.db.select().from(incidents).get()!.channelId!;
+    h.clock.advanceMinutes(37);
+    await h.postAlertmanager(fixture('alertmanager/v0.25-resolved.json').body);
+    const wrapUp = await h.slack.expectChannelMessage(channel, 'Resolved: #1');
+    expect(wrapUp.text).toContain('Duration 37 min.');
+    expect(wrapUp.rendered).toContain('*Duration* 37 min');
+    expect(wrapUp.rendered).toContain(`*Problem started* <!date^${Date.parse(weekAgo) / 1000}^`);
   });
 
   it('the archive delay is set per service; a service may turn channels off, or give every incident one', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { auditLog, incidentEvents, incidents } from '../../src/db/schema.js';
-import { ADA, BOB, CLEO, TEAM_CHANNEL } from '../support/config.js';
+import { ADA, BOB, CLEO, TEAM_CHANNEL, TEST_CONFIG } from '../support/config.js';
 import { fixture } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -79,6 +79,39 @@ describe('an Alertmanager alert pages the on-call in Slack', () => {
     const mark = h.slack.callCount();
     await h.advance(30);
     h.slack.expectNoCallsSince(mark);
+  });
+
+  it('the team card names who is paged now, and the next level once it escalates; alert labels stay text', async () => {
+    // A label from the alert's sender that looks like Baton's own stays text: it mentions nobody.
+    const body = structuredClone(firing()) as unknown as { commonLabels: Record<string, string> };
+    body.commonLabels.paged_by = BOB;
+    await h.postAlertmanager(body);
+    const post = await h.slack.expectChannelMessage(TEAM_CHANNEL, '5xx ratio');
+    expect(post.rendered).toContain(`paging <@${ADA}>`);
+    expect(post.rendered).toContain(`paged_by=${BOB}`);
+    expect(post.rendered).not.toContain(`<@${BOB}>`);
+
+    await h.advance(15);
+    await h.slack.expectDM(BOB, '5xx ratio');
+    await h.slack.standin.waitFor(() => post.rendered.includes(`paging <@${BOB}>`));
+    expect(post.rendered).not.toContain(`paging <@${ADA}>`);
+
+    await post.click('Acknowledge', { as: BOB });
+    await post.waitForUpdate(/Acknowledged/);
+    expect(post.rendered).not.toContain('paging');
+  });
+
+  it('a level of one minute escalates "within 1 minute", in words that fit the number', async () => {
+    await h.stop();
+    const oneMinute = TEST_CONFIG.replace('      - targets: [{ rotation: payments-primary }]\n', '      - { delay_minutes: 1, targets: [{ rotation: payments-primary }] }\n');
+    expect(oneMinute).toContain('delay_minutes: 1');
+    h = await startHarness({ config: oneMinute });
+    await h.postAlertmanager(firing());
+    await h.slack.expectDM(ADA);
+    await h.advance(1);
+    const note = await h.slack.expectChannelMessage(TEAM_CHANNEL, /Escalated to level 2/);
+    expect(note.text).toContain('Level 1 did not acknowledge within 1 minute.');
+    expect((await h.slack.expectDM(BOB)).rendered).not.toContain('1 minutes');
   });
 
   it('a re-send of the same group pages nobody again', async () => {

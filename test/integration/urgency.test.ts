@@ -9,7 +9,7 @@ const CONFIG = SOURCES_CONFIG.replace(
   '  - { id: payments, name: Payments, slack_channel: C0PAYMENTS1, working_hours: { time_zone: Europe/Berlin, days: [mon-fri], start: "09:00", end: "17:00" } }',
 ).replace(
   '    escalation_policy: payments-default\n',
-  '    escalation_policy: payments-default\n    routing:\n      - { match: { alertname: "~Info.*" }, urgency: info }\n      - { match: { severity: warning }, urgency: low }\n',
+  '    escalation_policy: payments-default\n    routing:\n      - { match: { alertname: "~Info.*" }, urgency: info }\n      - { match: { severity: warning }, urgency: low }\n      - { match: { tier: batch }, urgency: low }\n',
 );
 
 describe('urgency, working hours and maintenance', () => {
@@ -56,6 +56,27 @@ describe('urgency, working hours and maintenance', () => {
     await h.baton.tick();
     await h.slack.expectDM(ADA, 'Disk 80% on log host');
     expect(h.slack.dmsTo(BOB)).toHaveLength(0);
+  });
+
+  it('a low-urgency incident waiting for working hours says so on its card, shows its urgency, and the card changes when the page goes out', async () => {
+    h.clock.set('2026-11-18T18:00:00Z'); // 19:00 in Berlin
+    // Critical by its sender, low by the service's routing: the card must not read as a critical page.
+    await send('Nightly export slow', 'critical', { tier: 'batch' });
+    const card = await h.slack.expectChannelMessage(TEAM_CHANNEL, 'Nightly export slow');
+    const nineInBerlin = Date.parse('2026-11-19T08:00:00Z');
+    expect(card.text).toMatch(/^\[LOW URGENCY\] #1 /);
+    expect(card.text).toContain('waiting for working hours');
+    expect(card.rendered).toContain(`<!date^${nineInBerlin / 1000}^`);
+    expect(card.rendered).not.toContain('escalates');
+    expect(card.rendered).not.toContain('level 1 of');
+
+    h.clock.set('2026-11-19T08:00:02Z');
+    await h.baton.tick();
+    await h.slack.expectDM(ADA, 'Nightly export slow');
+    await card.waitForUpdate(/Triggered/);
+    expect(card.text).not.toContain('waiting for working hours');
+    expect(card.rendered).toContain(`paging <@${ADA}>`);
+    expect(card.rendered).not.toContain('escalates');
   });
 
   it('info urgency is recorded only; high urgency pages as always', async () => {

@@ -96,6 +96,8 @@ function view(overrides: Partial<IncidentView['incident']> = {}, serviceName = '
     serviceName,
     firingAlerts: 1,
     totalAlerts: 1,
+    pagingNow: [],
+    openedBy: null,
   };
 }
 
@@ -158,7 +160,7 @@ describe('incident channel messages', () => {
   it('the wrap-up: title escaped in the fallback text, nothing unescaped in its sections', () => {
     const summary = {
       durationMs: 600_000,
-      timeToResolveMs: 600_000,
+      problemStartedAt: null,
       timeToAcknowledgeMs: null,
       responders: ['U0ADA00001'],
       timeline: [

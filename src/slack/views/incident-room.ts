@@ -3,6 +3,7 @@ import type { ResolutionSummary, TimelineEntry } from '../../domain/incident-roo
 import { ROOM_ACTIONS } from '../action-ids.js';
 import { escapeMrkdwn, escapeSlackMarkup, slackDate, truncate } from './format.js';
 import type { RenderedMessage } from './incident-card.js';
+import type { IncidentView } from '../../services/incident-view.js';
 
 const USER_ID = /^[UW][A-Z0-9]+$/;
 
@@ -90,9 +91,9 @@ export function roomWelcome(incidentId: number): RenderedMessage {
 /** Posted in the channel when the incident resolves: the numbers, the timeline, a postmortem template. */
 export function wrapUpMessage(incident: { id: number; title: string }, summary: ResolutionSummary, commander: string | null, archiveAfterHours: number): RenderedMessage {
   const numbers = [
-    `*Duration* ${duration(summary.durationMs)}`,
+    `*Duration* ${duration(summary.durationMs)}, from when Baton opened it to its resolution`,
+    ...(summary.problemStartedAt !== null ? [`*Problem started* ${slackDate(summary.problemStartedAt)}, by the alert's own start`] : []),
     `*Time to acknowledge* ${summary.timeToAcknowledgeMs !== null ? duration(summary.timeToAcknowledgeMs) : 'never acknowledged'}`,
-    `*Time to resolve* ${duration(summary.timeToResolveMs)}`,
     `*Responders* ${summary.responders.map((r) => `<@${r}>`).join(', ') || 'none recorded'}`,
     ...(commander ? [`*Incident commander* <@${commander}>`] : []),
   ].join('\n');
@@ -136,4 +137,32 @@ export function wrapUpMessage(incident: { id: number; title: string }, summary: 
 /** The line in the team channel's incident thread that leads to the incident's own channel. */
 export function incidentChannelLink(channelId: string): string {
   return `:rotating_light: Incident channel: <#${channelId}>`;
+}
+
+const paged = (view: IncidentView) => view.pagingNow.map((u) => `<@${u}>`).join(', ');
+const beingPaged = (view: IncidentView) => view.incident.status === 'triggered' && view.pagingNow.length > 0;
+
+/** Who is being paged for the incident as it is now, as a sentence. */
+function pagingSentence(view: IncidentView): string {
+  if (view.incident.status !== 'triggered') return `It is already ${view.incident.status}.`;
+  return beingPaged(view) ? `Paging ${paged(view)} now.` : 'Nobody is paged yet.';
+}
+
+/**
+ * The private confirmation to whoever declared the incident or paged someone with it, rendered when it is
+ * sent: who is paged by then, and the incident's channel once it exists.
+ */
+export function openerConfirmation(view: IncidentView): string {
+  const { incident } = view;
+  const channel = incident.channelId ? ` Its channel: <#${incident.channelId}>` : '';
+  if (view.openedBy?.how !== 'paged') {
+    return `:rotating_light: You declared incident #${incident.id} ${escapeMrkdwn(incident.title)}. ${pagingSentence(view)}${channel}`;
+  }
+  if (beingPaged(view)) return `:pager: Paging ${paged(view)} now (incident #${incident.id}).${channel}`;
+  return `:pager: Your page opened incident #${incident.id}. ${pagingSentence(view)}${channel}`;
+}
+
+/** The incident's channel, for whoever opened the incident when their confirmation went out before the channel existed. */
+export function openerChannelLink(incidentId: number, channelId: string): string {
+  return `:rotating_light: Incident #${incidentId} has its own channel, and you are invited: <#${channelId}>`;
 }
