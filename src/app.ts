@@ -1,11 +1,9 @@
 import { AdminGroupSync } from './services/admins.js';
 import { CatalogAdminService } from './services/catalog-admin.js';
 import type { AddressInfo } from 'node:net';
-import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { loadConfigFile } from './config/file.js';
 import { closeDatabase, openDatabase, type DB } from './db/client.js';
-import { outbox } from './db/schema.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { alertmanagerRoute } from './http/routes/alertmanager.js';
 import { DatabaseWriteProbe, healthRoute, livezRoute, readyzRoute, type SlackHealth } from './http/routes/health.js';
@@ -14,7 +12,10 @@ import { HttpError } from './http/io.js';
 import { createHttpServer, type HttpTimeouts, type Route } from './http/server.js';
 import { scheduleJobs } from './jobs/cron.js';
 import { createLogger } from './logger.js';
-import { OutboxDispatcher } from './notify/dispatcher.js';
+import { OutboxLoop } from './notify/outbox-loop.js';
+import { ChannelPacing } from './notify/pacing.js';
+import { createSenders } from './notify/senders/index.js';
+import { SlackPoster } from './notify/slack-poster.js';
 import { createSlackClient } from './notify/slack-client.js';
 import { applyConfig, readEmergencyLine, type ApplySummary } from './services/config-apply.js';
 import { ConfigReloader, reportApplied, type ReloadOutcome } from './services/config-reload.js';
@@ -78,7 +79,7 @@ export interface Baton {
   oncall: OnCallService;
   changes: ScheduleChangeService;
   calendars: CalendarService;
-  dispatcher: OutboxDispatcher;
+  outbox: OutboxLoop;
   /** One pass of the loop: escalate what is due, then send everything due. */
   tick(): Promise<void>;
   /** Waits until the outbox has nothing due. */
@@ -113,19 +114,27 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
       Object.fromEntries(
         (db.$client.prepare('select status, count(*) as n from incidents group by status').all() as { status: string; n: number }[]).map((r) => [r.status, r.n]),
       ),
-    outboxDepth: () => ({
-      pending: dispatcher.pendingCount(),
-      failed: db.select({ id: outbox.id }).from(outbox).where(eq(outbox.status, 'failed')).all().length,
-    }),
+    outboxDepth: () => outboxBacklog(),
   });
   const provider = (kind: string) => kind.split('.')[0]!;
-  const dispatcher = new OutboxDispatcher(db, clock, slackClient, logger.child({ component: 'outbox' }), { sender: phoneSender, baseUrl }, {
+  const outboxLogger = logger.child({ component: 'outbox' });
+  const senders = createSenders({
+    db,
+    clock,
+    slack: slackClient,
+    logger: outboxLogger,
+    pacing: new ChannelPacing(clock),
+    poster: new SlackPoster(db, slackClient, outboxLogger),
+    phone: { sender: phoneSender, baseUrl },
+  });
+  const outboxLoop = new OutboxLoop(db, clock, senders, outboxLogger, {
     sent: (kind) => metrics.notificationsSent.inc({ kind }),
     failed: (kind, retryable) => metrics.notificationErrors.inc({ provider: provider(kind), retryable: String(retryable) }),
   });
-  const recovered = dispatcher.recoverInFlight();
-  if (recovered > 0) logger.warn({ recovered }, 'notifications interrupted by a restart will be sent again');
-  const kick = () => dispatcher.kick();
+  const outboxBacklog = () => ({ pending: outboxLoop.pendingCount(), failed: outboxLoop.failedCount() });
+  const recovered = outboxLoop.recoverInFlight();
+  if (recovered > 0) logger.warn({ recovered }, 'notifications interrupted by a restart will be looked up in Slack, and sent if missing');
+  const kick = () => outboxLoop.wakeOutbox();
 
   const paging = { phone: phoneSender !== null };
   const ingest = new IngestService(db, clock, kick, paging, (source, outcome) => metrics.alertsReceived.inc({ source, outcome }));
@@ -181,10 +190,6 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
     });
     return slackHealthInFlight;
   };
-  const outboxBacklog = () => ({
-    pending: dispatcher.pendingCount(),
-    failed: db.select({ id: outbox.id }).from(outbox).where(eq(outbox.status, 'failed')).all().length,
-  });
   const databaseProbe = new DatabaseWriteProbe(db);
   const slackEvents: Route[] = slackApp.httpListener
     ? [{ method: 'POST', path: '/slack/events', handler: slackEventsRoute({ signingSecret: opts.slack.signingSecret!, listener: slackApp.httpListener }) }]
@@ -246,10 +251,10 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
     handover.run();
     retention.prune(clock.now().getTime());
     await adminGroup.refresh();
-    await dispatcher.drain();
+    await outboxLoop.drain();
   };
   const jobs = opts.cron === false ? null : scheduleJobs(tick, logger);
-  dispatcher.kick();
+  outboxLoop.wakeOutbox();
   void adminGroup.refresh();
 
   return {
@@ -266,9 +271,9 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
     oncall,
     changes,
     calendars,
-    dispatcher,
+    outbox: outboxLoop,
     tick,
-    drain: () => dispatcher.drain(),
+    drain: () => outboxLoop.drain(),
     reloadConfig: (by) => configReloader.reload(by),
     stop: async ({ graceMs = 0 } = {}) => {
       await jobs?.stop();
@@ -281,7 +286,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
       clearTimeout(cut);
       await slackApp.stop();
       // A send under way finishes and is recorded; what is not claimed yet stays in the outbox.
-      await dispatcher.close();
+      await outboxLoop.close();
       closeDatabase(db);
     },
   };

@@ -96,6 +96,17 @@ export function enqueueIncidentNote(db: DB, incidentId: number, channel: string,
 
 export type ScheduleNotice = Exclude<OutboxMessage, { incidentId: number }>;
 
+/** Whether the message with this dedupe key is still to be sent (pending, or being sent). */
+export function isPending(db: DB, dedupeKey: string): boolean {
+  const row = db.$client.prepare('select status from outbox where dedupe_key = ?').get(dedupeKey) as { status: string } | undefined;
+  return row !== undefined && (row.status === 'pending' || row.status === 'sending');
+}
+
+/** Whether a message of this kind for the incident is still to be sent. */
+export function hasPending(db: DB, incidentId: number, kind: string): boolean {
+  return db.$client.prepare("select 1 from outbox where incident_id = ? and kind = ? and status in ('pending', 'sending') limit 1").get(incidentId, kind) !== undefined;
+}
+
 /** A schedule notice (DM, channel post, user group update); `dedupeKey` makes it at most once. */
 export function enqueueNotice(db: DB, message: ScheduleNotice, dedupeKey: string | null, now: number): void {
   insert(db, message, dedupeKey, now);

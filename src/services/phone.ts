@@ -19,6 +19,34 @@ export interface CallTarget {
   incidents: Incident[];
 }
 
+/**
+ * Makes a person's next pending page steps for an incident due now, instead of at their delay: the earliest
+ * of each of `kinds`, or the earliest of any kind. Used when a call went unanswered and when Slack could
+ * not deliver a page. Returns how many steps moved.
+ */
+export function bringStepsForward(db: DB, step: { incidentId: number; userId: string; now: number; kinds?: string[] }): number {
+  let moved = 0;
+  for (const kind of step.kinds ?? [null]) {
+    const next = db
+      .select({ id: outbox.id })
+      .from(outbox)
+      .where(
+        and(
+          eq(outbox.incidentId, step.incidentId),
+          eq(outbox.status, 'pending'),
+          gt(outbox.nextAttemptAt, step.now),
+          ...(kind ? [eq(outbox.kind, kind)] : []),
+          sql`json_extract(${outbox.payload}, '$.userId') = ${step.userId}`,
+        ),
+      )
+      .orderBy(asc(outbox.nextAttemptAt))
+      .limit(1)
+      .get();
+    if (next) moved += db.update(outbox).set({ nextAttemptAt: step.now }).where(eq(outbox.id, next.id)).run().changes;
+  }
+  return moved;
+}
+
 /** What phone calls and SMS replies do to incidents. Twilio routes only parse, verify and render. */
 export class PhonePagingService {
   constructor(
@@ -57,21 +85,7 @@ export class PhonePagingService {
       for (const incident of target.incidents) {
         recordEvent(this.db, incident.id, now, 'call_unanswered', null, { user: target.userId, status });
         if (incident.status !== 'triggered') continue;
-        const next = this.db
-          .select({ id: outbox.id })
-          .from(outbox)
-          .where(
-            and(
-              eq(outbox.incidentId, incident.id),
-              eq(outbox.status, 'pending'),
-              gt(outbox.nextAttemptAt, now),
-              sql`json_extract(${outbox.payload}, '$.userId') = ${target.userId}`,
-            ),
-          )
-          .orderBy(asc(outbox.nextAttemptAt))
-          .limit(1)
-          .get();
-        if (next) this.db.update(outbox).set({ nextAttemptAt: now }).where(eq(outbox.id, next.id)).run();
+        bringStepsForward(this.db, { incidentId: incident.id, userId: target.userId, now });
       }
     });
     this.onQueued();

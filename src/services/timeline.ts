@@ -30,3 +30,10 @@ export function recordEvent(
 ): void {
   statementsOf(db).insertEvent.run({ incidentId, at, kind, actor, detail });
 }
+
+/** A pinned message's text (and who wrote it), read from Slack, put into its `pinned` timeline entry. */
+export function recordPinnedText(db: DB, incidentId: number, pin: { ts: string; text: string; author: string | null }): void {
+  db.$client
+    .prepare("update incident_events set detail = json_set(detail, '$.text', ?, '$.author', ?) where incident_id = ? and kind = 'pinned' and json_extract(detail, '$.ts') = ?")
+    .run(pin.text, pin.author, incidentId, pin.ts);
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alerts, incidents, outbox } from '../../src/db/schema.js';
-import { CHANNEL_POST_PACE } from '../../src/notify/dispatcher.js';
+import { CHANNEL_POST_PACE } from '../../src/notify/pacing.js';
 import { ADA, TEAM_CHANNEL } from '../support/config.js';
 import { fixture } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';

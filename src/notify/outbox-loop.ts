@@ -1,0 +1,215 @@
+import { and, asc, eq, inArray, lte } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { DB } from '../db/client.js';
+import { outbox } from '../db/schema.js';
+import type { Clock } from '../domain/clock.js';
+import { failed, retry, type OutboxKind, type OutboxRow, type Sender, type SendResult, type SenderTable } from './send-result.js';
+import { classifySlackError } from './slack-client.js';
+import { classifyTwilioError } from './twilio-client.js';
+
+/** Sends in flight at once; a free slot is refilled as soon as any send finishes. */
+const IN_FLIGHT = 32;
+const MAX_BACKOFF_MS = 60_000;
+/** A message still failing after a day is no longer worth sending: it is recorded as failed. */
+const GIVE_UP_AFTER_MS = 24 * 3_600_000;
+/** last_error of a message that waits for another message of its incident to be sent first. */
+const WAITING = 'waiting for an earlier message of the incident';
+/** Timers only wake the loop early; anything further away waits for the next tick of the loop. */
+const MAX_TIMER_MS = 5000;
+
+export interface OutboxStats {
+  sent: number;
+  retried: number;
+  failed: number;
+}
+
+export interface OutboxObserver {
+  sent(kind: string): void;
+  failed(kind: string, retryable: boolean): void;
+}
+
+/**
+ * The queue engine: claims due rows (`pending` → `sending`), hands each to the sender of its kind and
+ * records what became of it. It knows no message kinds. A crash between the send and the record leaves the
+ * row `sending`; recoverInFlight marks it interrupted, and its sender looks for it in Slack before sending
+ * it again (see SlackPoster).
+ */
+export class OutboxLoop {
+  private running: Promise<void> | null = null;
+  private again = false;
+  private closed = false;
+  readonly stats: OutboxStats = { sent: 0, retried: 0, failed: 0 };
+  private wake: { at: number; timer: NodeJS.Timeout } | null = null;
+
+  constructor(
+    private readonly db: DB,
+    private readonly clock: Clock,
+    private readonly senders: SenderTable,
+    private readonly logger: Logger,
+    private readonly observe: OutboxObserver = { sent: () => {}, failed: () => {} },
+  ) {}
+
+  /** Rows left `sending` by a crash go back to the queue, marked interrupted. Call once at start-up. */
+  recoverInFlight(): number {
+    return this.db.update(outbox).set({ status: 'pending', interrupted: true }).where(eq(outbox.status, 'sending')).run().changes;
+  }
+
+  /**
+   * Asks for a drain without waiting for it: called right after a transaction queued messages. Deferred
+   * to the next turn of the event loop so the caller's HTTP answer does not wait for the outbox query.
+   */
+  wakeOutbox(): void {
+    if (this.closed) return;
+    setImmediate(() => {
+      if (!this.closed) void this.drain().catch((err) => this.logger.error({ err }, 'outbox drain failed'));
+    });
+  }
+
+  /** Finishes the drain under way and takes no more work: the database is about to close. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.wake) clearTimeout(this.wake.timer);
+    await this.running?.catch(() => {});
+  }
+
+  /** Sends everything due now; resolves once nothing due is left (including rows queued meanwhile). */
+  drain(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      // Yield once, so `running` is set before the loop can end and clear it.
+      await Promise.resolve();
+      const active = new Set<Promise<void>>();
+      try {
+        for (;;) {
+          this.again = false;
+          const rows = this.closed || active.size >= IN_FLIGHT ? [] : this.claim(IN_FLIGHT - active.size);
+          for (const row of rows) {
+            const sending: Promise<void> = this.deliver(row)
+              .catch((err) => this.logger.error({ err, outboxId: row.id }, 'outbox delivery failed unexpectedly'))
+              .finally(() => active.delete(sending));
+            active.add(sending);
+          }
+          if (rows.length > 0) continue;
+          if (active.size === 0) {
+            if (this.again && !this.closed) continue;
+            break;
+          }
+          await Promise.race(active);
+        }
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  pendingCount(): number {
+    return (this.db.$client.prepare("select count(*) as n from outbox where status in ('pending', 'sending')").get() as { n: number }).n;
+  }
+
+  failedCount(): number {
+    return (this.db.$client.prepare("select count(*) as n from outbox where status = 'failed'").get() as { n: number }).n;
+  }
+
+  /**
+   * A message held back for a second or two (pacing) should not wait for the next tick. The row stays in
+   * the database either way; this timer only wakes the drain sooner. (Wall time: it only schedules a wake-up.)
+   */
+  private wakeAt(delayMs: number): void {
+    if (this.closed || delayMs > MAX_TIMER_MS) return;
+    const at = Date.now() + Math.max(0, delayMs);
+    if (this.wake && this.wake.at <= at) return;
+    if (this.wake) clearTimeout(this.wake.timer);
+    const timer = setTimeout(() => {
+      this.wake = null;
+      this.wakeOutbox();
+    }, Math.max(0, delayMs));
+    timer.unref();
+    this.wake = { at, timer };
+  }
+
+  /** Marks up to `limit` due rows `sending` and returns them, oldest first. */
+  private claim(limit: number): OutboxRow[] {
+    const now = this.clock.now().getTime();
+    return this.db.transaction((tx) => {
+      const due = tx
+        .select()
+        .from(outbox)
+        .where(and(eq(outbox.status, 'pending'), lte(outbox.nextAttemptAt, now)))
+        .orderBy(asc(outbox.id))
+        .limit(limit)
+        .all();
+      if (due.length > 0) tx.update(outbox).set({ status: 'sending' }).where(inArray(outbox.id, due.map((r) => r.id))).run();
+      return due;
+    });
+  }
+
+  private async deliver(row: OutboxRow): Promise<void> {
+    const sender = this.senders[row.kind as OutboxKind] as Sender | undefined;
+    let result: SendResult;
+    try {
+      result = sender ? await sender.send({ kind: row.kind, ...row.payload } as never, row) : failed(`no sender for ${row.kind}`);
+    } catch (err) {
+      // A provider's own error: sorted into "try again later" or "will never work".
+      const failure = sender?.provider === 'twilio' ? classifyTwilioError(err) : classifySlackError(err);
+      result = failure.retryable ? retry(failure.message, failure.retryAfterMs) : failed(failure.message);
+    }
+    this.record(row, result, sender);
+  }
+
+  private record(row: OutboxRow, result: SendResult, sender: Sender | undefined): void {
+    const now = this.clock.now().getTime();
+    const attempts = row.attempts + 1;
+    const update = (set: Partial<OutboxRow>) => this.db.update(outbox).set(set).where(eq(outbox.id, row.id)).run();
+    switch (result.outcome) {
+      case 'sent':
+      case 'skipped':
+        update({ status: result.outcome, attempts, sentAt: now, lastError: result.outcome === 'skipped' ? `skipped: ${result.reason}` : null });
+        if (result.outcome === 'sent') {
+          this.stats.sent += 1;
+          this.observe.sent(row.kind);
+        }
+        this.wakeWaiting(row.incidentId);
+        return;
+      case 'deferred': {
+        // Waiting for another message of the incident: woken when one finishes (wakeWaiting), or in a second.
+        const until = result.until ?? now + 1000;
+        update({ status: 'pending', nextAttemptAt: until, lastError: result.until === undefined ? WAITING : (result.reason ?? null) });
+        this.wakeAt(until - now);
+        return;
+      }
+      case 'retry':
+      case 'failed': {
+        sender?.afterFailure?.(row);
+        const retryable = result.outcome === 'retry';
+        this.observe.failed(row.kind, retryable);
+        if (!retryable || now - row.createdAt > GIVE_UP_AFTER_MS) {
+          update({ status: 'failed', attempts, lastError: result.reason, sentAt: null });
+          this.wakeWaiting(row.incidentId);
+          this.stats.failed += 1;
+          this.logger.error({ outboxId: row.id, kind: row.kind, error: result.reason }, 'notification failed permanently');
+          return;
+        }
+        const backoff = Math.min(MAX_BACKOFF_MS, 2000 * 2 ** (attempts - 1));
+        const delay = Math.max(backoff, result.outcome === 'retry' ? (result.afterMs ?? 0) : 0);
+        update({ status: 'pending', attempts, nextAttemptAt: now + delay, lastError: result.reason, sentAt: null });
+        this.stats.retried += 1;
+        this.logger.warn({ outboxId: row.id, kind: row.kind, attempts, retryInMs: delay, error: result.reason }, 'notification will be retried');
+      }
+    }
+  }
+
+  /** Messages of the incident that wait for an earlier one (a channel's card, a thread's parent) are due now. */
+  private wakeWaiting(incidentId: number | null): void {
+    if (incidentId === null) return;
+    this.db
+      .update(outbox)
+      .set({ nextAttemptAt: this.clock.now().getTime() })
+      .where(and(eq(outbox.incidentId, incidentId), eq(outbox.status, 'pending'), eq(outbox.lastError, WAITING)))
+      .run();
+  }
+}

@@ -1,0 +1,205 @@
+import { eq } from 'drizzle-orm';
+import type { KnownBlock } from '@slack/types';
+import { alerts, incidentEvents, outbox, type incidents } from '../../db/schema.js';
+import { incidentChannelName, resolutionSummary } from '../../domain/incident-room.js';
+import { findServiceWithTeam } from '../../services/directory.js';
+import type { IncidentView } from '../../services/incident-view.js';
+import { attachIncidentChannel } from '../../services/incident-channel-setup.js';
+import { channelStepKey, enqueueIncidentNote, hasPending, isPending, openerConfirmKey } from '../../services/outbox.js';
+import { recordPinnedText } from '../../services/timeline.js';
+import { incidentCard } from '../../slack/views/incident-card.js';
+import { incidentChannelLink, openerChannelLink, openerConfirmation, roomWelcome, wrapUpMessage } from '../../slack/views/incident-room.js';
+import { classifySlackError } from '../slack-client.js';
+import { failed, SENT, skipped, WAIT_FOR_EARLIER, type OutboxRow, type SendResult, type SenderTable } from '../send-result.js';
+import type { SenderContext } from '../sender-context.js';
+import { withIncident } from './incident.js';
+
+type Incident = typeof incidents.$inferSelect;
+type ChannelKinds =
+  | 'slack.incident_channel'
+  | 'slack.channel_card'
+  | 'slack.channel_welcome'
+  | 'slack.incident_wrapup'
+  | 'slack.archive'
+  | 'slack.pin_text'
+  | 'slack.opener_confirm'
+  | 'slack.opener_link'
+  | 'slack.invite';
+
+/**
+ * The incident's own channel, set up in steps that each survive a crash (see incident-channel-setup.ts):
+ * made, joined by who was paged, card posted and pinned, welcome, summary on resolve, archived later.
+ */
+export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, ChannelKinds> {
+  const noChannel = skipped('the incident has no channel');
+  return {
+    'slack.incident_channel': { send: (message, row) => withIncident(ctx, message.incidentId, (view) => createChannel(ctx, view.incident, row)) },
+    'slack.channel_card': { send: (message, row) => withIncident(ctx, message.incidentId, (view) => postCard(ctx, view, row)) },
+    'slack.channel_welcome': {
+      send: (message, row) =>
+        withIncident(ctx, message.incidentId, async ({ incident }) => {
+          if (!incident.channelId) return noChannel;
+          // The card comes first in the channel, so it is the message people see at the top.
+          if (isPending(ctx.db, channelStepKey('slack.channel_card', incident.id))) return WAIT_FOR_EARLIER;
+          const welcome = roomWelcome(incident.id);
+          await ctx.poster.postOnce(row, { channel: incident.channelId, text: welcome.text, blocks: welcome.blocks as KnownBlock[], unfurl_links: false });
+          return SENT;
+        }),
+    },
+    'slack.incident_wrapup': {
+      send: (message, row) =>
+        withIncident(ctx, message.incidentId, async ({ incident }) => {
+          if (!incident.channelId) return isPending(ctx.db, `channel:${incident.id}`) ? WAIT_FOR_EARLIER : noChannel;
+          // The summary follows the card and the welcome, and takes in pinned messages still being read.
+          const before = [channelStepKey('slack.channel_card', incident.id), channelStepKey('slack.channel_welcome', incident.id)];
+          if (before.some((key) => isPending(ctx.db, key)) || hasPending(ctx.db, incident.id, 'slack.pin_text')) return WAIT_FOR_EARLIER;
+          const events = ctx.db.select().from(incidentEvents).where(eq(incidentEvents.incidentId, incident.id)).all();
+          const archiveAfterHours = findServiceWithTeam(ctx.db, incident.serviceId)?.service.channelArchiveAfterHours ?? 24;
+          const starts = ctx.db.select({ startsAt: alerts.startsAt }).from(alerts).where(eq(alerts.incidentId, incident.id)).all().map((a) => Date.parse(a.startsAt)).filter(Number.isFinite);
+          const problemStartedAt = starts.length > 0 ? Math.min(...starts) : null;
+          const rendered = wrapUpMessage(incident, resolutionSummary(incident, events, problemStartedAt), incident.commanderId, archiveAfterHours);
+          await ctx.poster.postOnce(row, { channel: incident.channelId, text: rendered.text, blocks: rendered.blocks as KnownBlock[], unfurl_links: false });
+          return SENT;
+        }),
+    },
+    'slack.archive': {
+      send: (message) =>
+        withIncident(ctx, message.incidentId, async ({ incident }) => {
+          if (!incident.channelId) return noChannel;
+          // The summary goes in first, even when the channel is archived right after it.
+          if (isPending(ctx.db, `wrapup:${incident.id}`)) return WAIT_FOR_EARLIER;
+          try {
+            await ctx.slack.conversations.archive({ channel: incident.channelId });
+          } catch (err) {
+            if (classifySlackError(err).message.includes('already_archived')) return skipped('already archived');
+            throw err;
+          }
+          return SENT;
+        }),
+    },
+    'slack.pin_text': { send: (message) => readPinnedText(ctx, message) },
+    'slack.opener_confirm': {
+      send: (message, row) =>
+        withIncident(ctx, message.incidentId, async (view) => {
+          // Noted before posting: a channel never goes away, so a retry carries the link too. After a crash the
+          // copy found in Slack may be an older one without it; then the link is sent anyway (a duplicate at worst).
+          if (view.incident.channelId && !row.interrupted) ctx.db.update(outbox).set({ payload: { ...row.payload, linked: true } }).where(eq(outbox.id, row.id)).run();
+          await ctx.poster.postOnce(row, { channel: message.userId, text: openerConfirmation(view), unfurl_links: false });
+          return SENT;
+        }),
+    },
+    'slack.opener_link': {
+      send: (message, row) =>
+        withIncident(ctx, message.incidentId, async ({ incident }) => {
+          if (!incident.channelId) return noChannel;
+          // Sent only when the confirmation went out without the link.
+          const confirmation = ctx.db.select().from(outbox).where(eq(outbox.dedupeKey, openerConfirmKey(incident.id))).get();
+          if (confirmation && (confirmation.status === 'pending' || confirmation.status === 'sending')) return WAIT_FOR_EARLIER;
+          if ((confirmation?.payload as { linked?: boolean } | undefined)?.linked) return skipped('the confirmation carried the link');
+          await ctx.poster.postOnce(row, { channel: message.userId, text: openerChannelLink(incident.id, incident.channelId), unfurl_links: false });
+          return SENT;
+        }),
+    },
+    'slack.invite': {
+      send: async (message) => {
+        try {
+          await ctx.slack.conversations.invite({ channel: message.channel, users: message.users.join(',') });
+        } catch (err) {
+          // Someone who cannot be invited (a guest, or already in) must not hold the channel up or fail it.
+          const failure = classifySlackError(err);
+          if (failure.retryable) throw err;
+          return skipped(failure.message);
+        }
+        return SENT;
+      },
+    },
+  };
+}
+
+/**
+ * Creates the incident's channel, or finds the one a crash left behind: each name is written down before
+ * it is asked for, so a `name_taken` for a name Baton itself asked for is that channel (adopted), and any
+ * other taken name gets a suffix. The rest of the set-up is queued as steps of its own.
+ */
+async function createChannel(ctx: SenderContext, incident: Incident, row: OutboxRow): Promise<SendResult> {
+  if (incident.channelId) return skipped('the channel exists');
+  // Names asked for by an earlier attempt of this row (before a crash, or a lost answer): taken means ours.
+  const askedBefore = new Set(((row.payload as { asked?: string[] }).asked ?? []).map(String));
+  const asked = new Set(askedBefore);
+  let channelId: string | null = null;
+  for (let attempt = 1; attempt <= 5 && !channelId; attempt += 1) {
+    const name = incidentChannelName(incident.openedAt, incident.id, incident.title, attempt);
+    if (!asked.has(name)) {
+      asked.add(name);
+      ctx.db.update(outbox).set({ payload: { ...row.payload, asked: [...asked] } }).where(eq(outbox.id, row.id)).run();
+    }
+    try {
+      const res = await ctx.slack.conversations.create({ name });
+      channelId = res.channel!.id!;
+    } catch (err) {
+      if (!classifySlackError(err).message.includes('name_taken')) throw err;
+      if (askedBefore.has(name)) channelId = await findChannelByName(ctx, name);
+    }
+  }
+  if (!channelId) return failed('every channel name tried was taken');
+  attachIncidentChannel(ctx.db, incident.id, channelId, ctx.clock.now().getTime());
+  return SENT;
+}
+
+/** A public channel by its exact name, or null; walks conversations.list a page at a time. */
+async function findChannelByName(ctx: SenderContext, name: string): Promise<string | null> {
+  let cursor: string | undefined;
+  for (let page = 0; page < 50; page += 1) {
+    const res = await ctx.slack.conversations.list({ types: 'public_channel', exclude_archived: true, limit: 1000, ...(cursor ? { cursor } : {}) });
+    const hit = res.channels?.find((c) => c.name === name);
+    if (hit?.id) return hit.id;
+    cursor = res.response_metadata?.next_cursor || undefined;
+    if (!cursor) return null;
+  }
+  return null;
+}
+
+/** The card in the incident's channel, pinned; then the channel is linked from the team channel. */
+async function postCard(ctx: SenderContext, view: IncidentView, row: OutboxRow): Promise<SendResult> {
+  const { incident } = view;
+  if (!incident.channelId) return skipped('the incident has no channel');
+  // Posted on an earlier attempt (the pin failed after it): pin that one rather than post another.
+  let posted = ctx.poster.teamMessage(incident.id, incident.channelId);
+  if (!posted) {
+    const card = incidentCard(view);
+    posted = await ctx.poster.postOnce(row, { channel: incident.channelId, text: card.text, blocks: card.blocks, unfurl_links: false });
+    ctx.poster.remember(incident.id, posted, 'team', null);
+  }
+  try {
+    await ctx.slack.pins.add({ channel: posted.channel, timestamp: posted.ts });
+  } catch (err) {
+    if (!classifySlackError(err).message.includes('already_pinned')) throw err;
+  }
+  const team = findServiceWithTeam(ctx.db, incident.serviceId)?.team;
+  if (team) enqueueIncidentNote(ctx.db, incident.id, team.slackChannel, incidentChannelLink(incident.channelId), `channel-note:${incident.id}`, ctx.clock.now().getTime());
+  return SENT;
+}
+
+/** Copies a pinned message's text (the first 500 characters) into its timeline entry. */
+async function readPinnedText(ctx: SenderContext, message: { incidentId: number; channel: string; ts: string }): Promise<SendResult> {
+  const found = async () => {
+    const top = await ctx.slack.conversations.history({ channel: message.channel, latest: message.ts, inclusive: true, limit: 1 });
+    const hit = top.messages?.find((m) => m.ts === message.ts);
+    if (hit) return hit;
+    // A reply in a thread is not in the channel's history, only in its thread.
+    const thread = await ctx.slack.conversations.replies({ channel: message.channel, ts: message.ts, limit: 200 });
+    return thread.messages?.find((m) => m.ts === message.ts);
+  };
+  let hit;
+  try {
+    hit = await found();
+  } catch (err) {
+    const failure = classifySlackError(err);
+    if (failure.retryable) throw err;
+    // Without channels:history (an app installed before it was asked for) the entry keeps who pinned and when.
+    return skipped(failure.message);
+  }
+  if (!hit) return skipped('the pinned message is gone');
+  recordPinnedText(ctx.db, message.incidentId, { ts: message.ts, text: (hit.text ?? '').slice(0, 500), author: hit.user ?? null });
+  return SENT;
+}

@@ -1,0 +1,76 @@
+import { hasPending } from '../../services/outbox.js';
+import { bringStepsForward } from '../../services/phone.js';
+import { incidentCard } from '../../slack/views/incident-card.js';
+import { classifySlackError } from '../slack-client.js';
+import { deferUntil, SENT, skipped, WAIT_FOR_EARLIER, type SenderTable } from '../send-result.js';
+import type { SenderContext } from '../sender-context.js';
+import { withIncident } from './incident.js';
+
+type IncidentMessageKinds = 'slack.page' | 'slack.team_post' | 'slack.incident_note' | 'slack.refresh';
+
+/** The incident's card: DMs to the people paged, posts and notes in channels, and updates of every copy. */
+export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, IncidentMessageKinds> {
+  return {
+    'slack.page': {
+      send: (message, row) =>
+        withIncident(ctx, message.incidentId, async (view) => {
+          // A page held up by an outage is pointless once someone acknowledged or it resolved.
+          if (view.incident.status !== 'triggered') return skipped(`incident already ${view.incident.status}`);
+          const card = incidentCard(view, { reason: message.reason });
+          const posted = await ctx.poster.postOnce(row, { channel: message.userId, text: card.text, blocks: card.blocks, unfurl_links: false });
+          ctx.poster.remember(message.incidentId, posted, 'dm', message.userId);
+          return SENT;
+        }),
+      // Slack could not deliver a page of a high-urgency incident: the person's phone steps go out now.
+      afterFailure: (row) => {
+        const { incidentId, userId } = row.payload as { incidentId: number; userId: string };
+        const incident = ctx.db.$client.prepare('select urgency, status from incidents where id = ?').get(incidentId) as { urgency: string; status: string } | undefined;
+        if (incident?.urgency !== 'high' || incident.status !== 'triggered') return;
+        const moved = bringStepsForward(ctx.db, { incidentId, userId, now: ctx.clock.now().getTime(), kinds: ['twilio.sms', 'twilio.voice'] });
+        if (moved > 0) ctx.logger.warn({ incidentId }, 'Slack page failed: phone steps brought forward');
+      },
+    },
+    'slack.team_post': {
+      send: (message, row) =>
+        withIncident(ctx, message.incidentId, async (view) => {
+          const slot = ctx.pacing.postSlot(message.channel, row.id);
+          if (slot) return deferUntil(slot, 'pacing posts in a busy channel');
+          const card = incidentCard(view);
+          const text = message.mention ? `${message.mention} ${card.text}` : card.text;
+          const posted = await ctx.poster.postOnce(row, { channel: message.channel, text, blocks: card.blocks, unfurl_links: false });
+          ctx.poster.remember(message.incidentId, posted, 'team', null);
+          return SENT;
+        }),
+    },
+    'slack.incident_note': {
+      send: async (message, row) => {
+        const thread = ctx.poster.teamMessage(message.incidentId, message.channel);
+        // A note goes in the card's thread: it waits while the card is still to be posted.
+        if (!thread && hasPending(ctx.db, message.incidentId, 'slack.team_post')) return WAIT_FOR_EARLIER;
+        const slot = ctx.pacing.postSlot(message.channel, row.id);
+        if (slot) return deferUntil(slot, 'pacing posts in a busy channel');
+        await ctx.poster.postOnce(row, { channel: message.channel, text: message.text, ...(thread ? { thread_ts: thread.ts } : {}), unfurl_links: false });
+        return SENT;
+      },
+    },
+    'slack.refresh': {
+      send: (message) =>
+        withIncident(ctx, message.incidentId, async (view) => {
+          const copies = ctx.poster.messagesOf(message.incidentId);
+          const slot = ctx.pacing.cardUpdateSlot(copies.map((m) => m.channel), message.incidentId);
+          if (slot) return deferUntil(slot, 'spacing updates in a busy channel');
+          const card = incidentCard(view);
+          for (const copy of copies) {
+            try {
+              await ctx.slack.chat.update({ channel: copy.channel, ts: copy.ts, text: card.text, blocks: card.blocks });
+            } catch (err) {
+              // A deleted message cannot be updated; the others still should be.
+              if (classifySlackError(err).retryable) throw err;
+              ctx.logger.warn({ incidentId: message.incidentId, channel: copy.channel, err: classifySlackError(err).message }, 'message not updated');
+            }
+          }
+          return SENT;
+        }),
+    },
+  };
+}

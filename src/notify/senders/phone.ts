@@ -1,0 +1,133 @@
+import { and, asc, eq, gt, gte, inArray, ne, sql } from 'drizzle-orm';
+import { incidents, outbox, users } from '../../db/schema.js';
+import type { OutboxMessage } from '../../services/outbox.js';
+import { smsPageText } from '../twiml.js';
+import { deferUntil, SENT, skipped, type OutboxRow, type SendResult, type SenderTable } from '../send-result.js';
+import type { SenderContext } from '../sender-context.js';
+import { withIncident } from './incident.js';
+
+/** Per person, per contact method, per 15 minutes: more than this is bundled into one message. */
+export const PHONE_THROTTLE = { windowMs: 15 * 60_000, 'twilio.voice': 3, 'twilio.sms': 5 } as const;
+
+type PhonePage = Extract<OutboxMessage, { kind: 'twilio.sms' | 'twilio.voice' }>;
+
+/** Pages by SMS and voice, and the SMS that verifies a new number. Twilio's errors are read as Twilio's. */
+export function phoneSenders(ctx: SenderContext): Pick<SenderTable, 'twilio.sms' | 'twilio.voice' | 'twilio.verify'> {
+  const page = {
+    provider: 'twilio' as const,
+    send: (message: PhonePage, row: OutboxRow) =>
+      withIncident(ctx, message.incidentId, async ({ incident }) => {
+        // A step of a level the incident has already left is stale: the next level's people are paged now.
+        if (incident.escalationLevel !== message.level || incident.escalationLoop !== message.loop) return skipped(`escalated past level ${message.level + 1}`);
+        return sendPhonePage(ctx, message, row, incident.status);
+      }),
+  };
+  return {
+    'twilio.sms': page,
+    'twilio.voice': page,
+    'twilio.verify': {
+      provider: 'twilio',
+      send: async (message, row) => {
+        if (!ctx.phone.sender) return skipped('phone paging is not configured (TWILIO_* not set)');
+        await ctx.phone.sender.sms(message.phone, `Your Baton verification code is ${message.code}. It expires in 10 minutes.`);
+        // A verification code has done its job once sent; it is not kept.
+        ctx.db.update(outbox).set({ payload: { ...row.payload, code: 'sent' } }).where(eq(outbox.id, row.id)).run();
+        return SENT;
+      },
+    },
+  };
+}
+
+/** SMS and voice pages: skipped once the incident is handled, throttled per person, bundled when throttled. */
+async function sendPhonePage(ctx: SenderContext, message: PhonePage, row: OutboxRow, status: string): Promise<SendResult> {
+  if (status !== 'triggered') return skipped(`incident already ${status}`);
+  const sender = ctx.phone.sender;
+  if (!sender) return skipped('phone paging is not configured (TWILIO_* not set)');
+  const person = ctx.db.select().from(users).where(eq(users.id, message.userId)).get();
+  if (!person?.phone) return skipped('no phone number');
+  if (message.kind === 'twilio.sms' && person.smsOptedOut) return skipped('the person replied STOP');
+
+  const now = ctx.clock.now().getTime();
+  const recent = ctx.db
+    .select({ sentAt: outbox.sentAt })
+    .from(outbox)
+    .where(
+      and(
+        eq(outbox.kind, message.kind),
+        inArray(outbox.status, ['sent', 'sending']),
+        gt(outbox.sentAt, now - PHONE_THROTTLE.windowMs),
+        sql`json_extract(${outbox.payload}, '$.userId') = ${message.userId}`,
+      ),
+    )
+    .orderBy(asc(outbox.sentAt))
+    .all();
+  const limit = PHONE_THROTTLE[message.kind];
+  if (recent.length >= limit) {
+    return deferUntil(recent[recent.length - limit]!.sentAt! + PHONE_THROTTLE.windowMs, `throttled: ${limit} per 15 minutes`);
+  }
+  // Everything else due for this person by this method goes out in this one message: other incidents
+  // are listed in it, and late repeats for this incident (after an outage, say) are superseded by it.
+  const others = ctx.db
+    .select({ id: outbox.id, incidentId: outbox.incidentId })
+    .from(outbox)
+    .where(
+      and(
+        eq(outbox.kind, message.kind),
+        eq(outbox.status, 'pending'),
+        ne(outbox.id, row.id),
+        sql`json_extract(${outbox.payload}, '$.userId') = ${message.userId}`,
+        // Due now, or meant for now or earlier and held back by a retry's backoff.
+        sql`(${outbox.nextAttemptAt} <= ${now} or coalesce(json_extract(${outbox.payload}, '$.scheduledFor'), ${outbox.nextAttemptAt}) <= ${now})`,
+      ),
+    )
+    .all();
+  const otherIncidents = [...new Set(others.map((o) => o.incidentId!).filter((id) => id !== null && id !== message.incidentId))];
+  const open = new Set(
+    otherIncidents.length === 0
+      ? []
+      : ctx.db.select({ id: incidents.id }).from(incidents).where(and(inArray(incidents.id, otherIncidents), eq(incidents.status, 'triggered'))).all().map((r) => r.id),
+  );
+  const incidentIds = [message.incidentId, ...otherIncidents.filter((id) => open.has(id))];
+  if (incidentIds.length > 1) ctx.db.update(outbox).set({ payload: { ...row.payload, bundle: incidentIds } }).where(eq(outbox.id, row.id)).run();
+  if (others.length > 0) {
+    ctx.db
+      .update(outbox)
+      .set({ status: 'skipped', lastError: `covered by outbox ${row.id}`, sentAt: now })
+      .where(inArray(outbox.id, others.map((o) => o.id)))
+      .run();
+  }
+
+  // A step is covered when a message of its kind for the same incident already reached this person at or
+  // after the moment the step was meant for: two steps that fall due together (after a pause, say) make one
+  // message. Tied to the step's own time rather than a window, so a call repeated every minute is never taken
+  // for the one before it however late the loop runs; and a step brought forward on purpose (the last call
+  // went unanswered) is meant for later than anything sent, so nothing covers it.
+  const meantFor = message.scheduledFor ?? row.createdAt;
+  const twin = ctx.db
+    .select({ id: outbox.id })
+    .from(outbox)
+    .where(
+      and(
+        eq(outbox.kind, message.kind),
+        eq(outbox.incidentId, message.incidentId),
+        inArray(outbox.status, ['sent', 'sending']),
+        gte(outbox.sentAt, meantFor),
+        ne(outbox.id, row.id),
+        sql`json_extract(${outbox.payload}, '$.userId') = ${message.userId}`,
+      ),
+    )
+    .get();
+  if (twin) return skipped(`covered by outbox ${twin.id}`);
+
+  // Counted against the throttle from this moment: sends decided in the same batch see it. Everything from
+  // the throttle query to here runs without yielding, so concurrent sends cannot both take the last slot.
+  ctx.db.update(outbox).set({ sentAt: now }).where(eq(outbox.id, row.id)).run();
+  const base = ctx.phone.baseUrl();
+  if (message.kind === 'twilio.voice') {
+    await sender.call(person.phone, { twimlUrl: `${base}/twilio/voice?o=${row.id}`, statusCallback: `${base}/twilio/voice/status?o=${row.id}`, timeoutSeconds: 30 });
+  } else {
+    const list = ctx.db.select().from(incidents).where(inArray(incidents.id, incidentIds)).all();
+    await sender.sms(person.phone, smsPageText(list));
+  }
+  return SENT;
+}
