@@ -59,6 +59,15 @@ export class CatalogAdminService {
     return this.db.select().from(services).where(eq(services.id, id)).get();
   }
 
+  /** A service with the names of its team and policy: what an admin is told after saving it. */
+  serviceSummary(id: string): { id: string; name: string; teamName: string; policyName: string; incidentChannels: ServiceRow['incidentChannels'] } | undefined {
+    const row = this.service(id);
+    if (!row) return undefined;
+    const teamName = this.db.select({ name: teams.name }).from(teams).where(eq(teams.id, row.teamId)).get()?.name ?? row.teamId;
+    const policyName = this.policy(row.escalationPolicyId)?.name ?? row.escalationPolicyId;
+    return { id: row.id, name: row.name, teamName, policyName, incidentChannels: row.incidentChannels };
+  }
+
   policyReadOnlyReason(row: PolicyRow): string | null {
     return this.readOnly('escalation policy', row);
   }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SUBCOMMANDS } from '../../src/slack/views/help.js';
+import { escapeMrkdwn } from '../../src/slack/views/format.js';
 import { eq } from 'drizzle-orm';
 import { auditLog, incidents, overrides } from '../../src/db/schema.js';
 import { ADA, BOB, CLEO, TEST_CONFIG } from '../support/config.js';
@@ -41,10 +42,10 @@ describe('App Home, help and metrics', () => {
   it('/oncall alone summarises; help explains each command; a typo gets a suggestion', async () => {
     const summary = await h.slack.command(ADA, '');
     expect(summary.text).toContain('Payments primary');
-    expect(summary.text).toContain('Your next shift: *Payments primary*');
+    expect(summary.text).toContain('You are on call now: *Payments primary*');
     for (const c of SUBCOMMANDS) {
       const help = await h.slack.command(BOB, `help ${c.name}`);
-      expect(help.text).toContain(c.usage);
+      expect(help.text).toContain(escapeMrkdwn(c.usage));
     }
     expect((await h.slack.command(BOB, 'schedul')).text).toContain('Did you mean `/oncall schedule`?');
     expect((await h.slack.command(BOB, 'overide')).text).toContain('Did you mean `/oncall override`?');
@@ -112,8 +113,8 @@ describe('App Home, help and metrics', () => {
     expect((await h.slack.command(BOB, 'stats nowhere 7d')).text).toContain('No team or service `nowhere`');
     expect((await h.slack.command(BOB, 'stats 12d')).text).toContain('Periods: 7d, 30d or 90d');
     const audit = await h.slack.command(BOB, 'audit');
-    expect(audit.text).toContain(`<@${ADA}> *incident.acknowledge* incident:2`);
-    expect((await h.slack.command(BOB, 'audit payments-primary')).text).toContain('*rotation.create* rotation:payments-primary');
+    expect(audit.text).toContain(`<@${ADA}> *acknowledged incident* #2`);
+    expect((await h.slack.command(BOB, 'audit payments-primary')).text).toContain('*created rotation* `payments-primary`');
     expect((await h.slack.command('U0STRANGER', 'audit')).text).toContain('not shown to you');
   });
 

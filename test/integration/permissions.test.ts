@@ -122,7 +122,7 @@ describe('permissions', () => {
 
     expect((await h.slack.command(VISITOR, 'audit')).text).toContain('Baton does not know you');
     const audit = await h.slack.command(CLEO, 'audit');
-    expect(audit.text).toContain('incident.declare');
+    expect(audit.text).toContain('*declared incident* #1');
     expect(audit.text).toContain(`<@${VISITOR}>`);
   });
 

@@ -1,9 +1,10 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { and, eq, inArray, ne, sql } from 'drizzle-orm';
-import { incidents, outbox, rotationParticipants, rotations, users } from '../../db/schema.js';
+import { eq } from 'drizzle-orm';
+import { rotationParticipants, rotations, users } from '../../db/schema.js';
+import { incidentsPaging } from '../../services/home.js';
 import type { SlackDeps } from '../deps.js';
-import { homeView, type HomeIncident } from '../views/home.js';
+import { homeView } from '../views/home.js';
 import { INCIDENT_SUBCOMMANDS } from './incident-commands.js';
 import { SCHEDULE_SUBCOMMANDS } from './schedule-commands.js';
 import { tellPrivately } from './tell-privately.js';
@@ -22,24 +23,10 @@ export async function publishHome(deps: SlackDeps, client: WebClient, userId: st
       .map((r) => r.teamId),
   );
   const onCall = deps.oncall.whoIsOnCall({ withEnd: true }).filter((r) => myTeams.size === 0 || myTeams.has(r.rotation.teamId));
-  const pagedFor = deps.db
-    .select({ incidentId: outbox.incidentId })
-    .from(outbox)
-    .where(and(eq(outbox.kind, 'slack.page'), sql`json_extract(${outbox.payload}, '$.userId') = ${userId}`))
-    .all()
-    .map((r) => r.incidentId!)
-    .filter((id) => id !== null);
-  const open: HomeIncident[] =
-    pagedFor.length === 0
-      ? []
-      : deps.db
-          .select({ id: incidents.id, title: incidents.title, severity: incidents.severity, status: incidents.status, level: incidents.escalationLevel })
-          .from(incidents)
-          .where(and(inArray(incidents.id, [...new Set(pagedFor)]), ne(incidents.status, 'resolved')))
-          .all();
+  const open = incidentsPaging(deps.db, userId);
   const known = deps.db.select({ id: users.id }).from(users).where(eq(users.id, userId)).get();
   const myShifts = known ? deps.changes.upcomingShifts(userId) : [];
-  await client.views.publish({ user_id: userId, view: homeView({ zone, onCall, myShifts, incidents: open }) });
+  await client.views.publish({ user_id: userId, view: homeView({ now: deps.oncall.now(), zone, onCall, myShifts, incidents: open }) });
 }
 
 export function appHomeOpenedListener(deps: SlackDeps) {

@@ -1,6 +1,6 @@
 import { desc, eq } from 'drizzle-orm';
 import { auditLog, services as servicesTable } from '../../db/schema.js';
-import { slackDate } from '../views/format.js';
+import { auditMessage } from '../views/audit.js';
 import { InvalidChange } from '../../domain/schedule-rules.js';
 import { PermissionDenied } from '../../domain/permissions.js';
 import { declareModal, pageModal } from '../views/schedule-modals.js';
@@ -48,18 +48,15 @@ export const INCIDENT_SUBCOMMANDS: Record<string, Subcommand> = {
 
   audit: async (ctx) => {
     if (!ctx.deps.changes.actor(ctx.userId)) return say('Baton does not know you yet, so the audit log is not shown to you.');
-    const target = ctx.args[0] ? `rotation:${ctx.args[0].toLowerCase()}` : null;
+    const rotationId = ctx.args[0]?.toLowerCase() ?? null;
     const rows = ctx.deps.db
       .select()
       .from(auditLog)
-      .where(target ? eq(auditLog.target, target) : undefined)
+      .where(rotationId ? eq(auditLog.target, `rotation:${rotationId}`) : undefined)
       .orderBy(desc(auditLog.id))
       .limit(20)
       .all();
-    if (rows.length === 0) return say(target ? `Nothing in the audit log for \`${target}\`.` : 'The audit log is empty.');
-    const who = (actor: string) => (/^[UW][A-Z0-9]+$/.test(actor) ? `<@${actor}>` : `\`${actor.slice(0, 60)}\``);
-    const lines = rows.map((r) => `${slackDate(r.at)} ${who(r.actor)} *${r.action}* ${r.target}`);
-    return say(`*Audit log${target ? ` for ${target}` : ''}* (newest first, last ${rows.length})\n${lines.join('\n')}`.slice(0, 2900));
+    return auditMessage(rows, rotationId);
   },
 
   declare: async (ctx) => {

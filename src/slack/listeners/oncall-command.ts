@@ -3,9 +3,9 @@ import { PermissionDenied } from '../../domain/permissions.js';
 import type { SlackDeps } from '../deps.js';
 import { helpMessage } from '../views/help.js';
 import { whoIsOnCallMessage } from '../views/oncall-who.js';
-import { SCHEDULE_SUBCOMMANDS, type Subcommand } from './schedule-commands.js';
+import { SCHEDULE_SUBCOMMANDS, type Reply, type Subcommand } from './schedule-commands.js';
 import { viewerZone } from './viewer.js';
-import { formatInZone } from '../../domain/zoned-time.js';
+import { summaryMessage } from '../views/home.js';
 import { INCIDENT_SUBCOMMANDS } from './incident-commands.js';
 
 const SUBCOMMANDS: Record<string, Subcommand> = {
@@ -15,12 +15,14 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     const zone = await viewerZone(deps, userId);
     const who = whoIsOnCallMessage(deps.oncall.whoIsOnCall({ withEnd: true }), zone);
     const next = deps.changes.actor(userId) ? deps.changes.upcomingShifts(userId)[0] : undefined;
-    const line = next ? `Your next shift: *${next.rotationName}* ${formatInZone(next.start, zone)} → ${formatInZone(next.end, zone)}.` : 'You have no shifts in the next 4 weeks.';
-    return { text: `${who.text}\n${line}`, blocks: [...who.blocks, { type: 'section', text: { type: 'mrkdwn', text: `${line} \`/oncall help\` lists every command.` } }] };
+    return summaryMessage(who, next, deps.oncall.now(), zone);
   },
   ...SCHEDULE_SUBCOMMANDS,
   ...INCIDENT_SUBCOMMANDS,
 };
+
+/** Every word `/oncall` accepts first; the manifest's usage hint and the help table are checked against it. */
+export const ONCALL_SUBCOMMAND_NAMES: readonly string[] = Object.keys(SUBCOMMANDS);
 
 /** `/oncall <subcommand>`: acknowledged at once, answered privately through the response URL or with a modal. */
 export function oncallCommandListener(deps: SlackDeps) {
@@ -41,7 +43,14 @@ export function oncallCommandListener(deps: SlackDeps) {
       if (!(err instanceof PermissionDenied)) throw err;
       message = { text: err.message };
     }
-    if (message) await respond({ response_type: 'ephemeral', ...message });
+    if (!message) return;
+    const { more = [], ...first } = message as Reply;
+    await respond({ response_type: 'ephemeral', ...first });
+    // A long answer goes on in further private messages: five on the response URL, as Slack allows, then by DM.
+    for (const [i, next] of more.entries()) {
+      if (i < 4) await respond({ response_type: 'ephemeral', ...next });
+      else await client.chat.postMessage({ channel: command.user_id, ...next });
+    }
   };
 }
 

@@ -48,6 +48,8 @@ export function slackDate(ms: number, format = '{date_short_pretty} {time}'): st
   return `<!date^${Math.floor(ms / 1000)}^${format}|${new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')}>`;
 }
 
+export { plural } from '../../domain/wording.js';
+
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

@@ -1,17 +1,32 @@
 import type { KnownBlock, HomeView } from '@slack/types';
 import { formatInZone } from '../../domain/zoned-time.js';
+import type { PagingIncident } from '../../services/home.js';
 import type { RotationNow } from '../../services/oncall.js';
 import type { ShiftChoice } from '../../services/schedule-changes.js';
 import { HOME_ACTIONS, INCIDENT_ACTIONS } from '../action-ids.js';
-import { escapeMrkdwn, truncate } from './format.js';
+import { escapeMrkdwn, plural, truncate } from './format.js';
+import type { RenderedMessage } from './incident-card.js';
 import { standsIn } from './oncall-who.js';
 
-export interface HomeIncident {
-  id: number;
-  title: string;
-  severity: string;
-  status: 'triggered' | 'acknowledged' | 'resolved';
-  level: number;
+const MINUTE = 60_000;
+
+/** "12 min ago", "3 h ago", "2 days ago": how long an incident has been open, at a glance. */
+function ago(ms: number): string {
+  const minutes = Math.floor(Math.max(0, ms) / MINUTE);
+  if (minutes < 1) return 'just now';
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  return hours < 48 ? `${hours} h ago` : `${plural(Math.floor(hours / 24), 'day')} ago`;
+}
+
+/** A shift of mine: the one I hold now says so, rather than seeming to start this minute. */
+export function myShiftText(s: ShiftChoice, now: number, zone: string): string {
+  return s.start <= now ? `on call now, until ${formatInZone(s.end, zone)}` : `${formatInZone(s.start, zone)} → ${formatInZone(s.end, zone)}`;
+}
+
+function incidentText(i: PagingIncident, now: number): string {
+  const where = i.channelId ? ` · <#${i.channelId}>` : '';
+  return `*#${i.id}* [${escapeMrkdwn(i.severity.toUpperCase())}] ${escapeMrkdwn(i.title)}: ${i.status}, level ${i.level + 1} · opened ${ago(now - i.openedAt)}${where}`;
 }
 
 const button = (text: string, actionId: string, value = 'home', style?: 'primary' | 'danger') => ({
@@ -23,7 +38,7 @@ const button = (text: string, actionId: string, value = 'home', style?: 'primary
 });
 
 /** The App Home: who is on call for my teams, my next shifts, the incidents I am paged for, quick actions. */
-export function homeView(input: { zone: string; onCall: RotationNow[]; myShifts: ShiftChoice[]; incidents: HomeIncident[] }): HomeView {
+export function homeView(input: { now: number; zone: string; onCall: RotationNow[]; myShifts: ShiftChoice[]; incidents: PagingIncident[] }): HomeView {
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'On call' } },
     {
@@ -46,12 +61,13 @@ export function homeView(input: { zone: string; onCall: RotationNow[]; myShifts:
   );
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(who.join('\n') || 'No rotations for your teams yet.', 2900) } });
   blocks.push({ type: 'header', text: { type: 'plain_text', text: 'My next shifts' } });
-  const shifts = input.myShifts.slice(0, 10).map((s) => `• *${escapeMrkdwn(s.rotationName)}* ${formatInZone(s.start, input.zone)} → ${formatInZone(s.end, input.zone)}`);
+  const shifts = input.myShifts.slice(0, 10).map((s) => `• *${escapeMrkdwn(s.rotationName)}*: ${myShiftText(s, input.now, input.zone)}`);
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: shifts.join('\n') || 'No shifts in the next 4 weeks.' } });
   blocks.push({ type: 'header', text: { type: 'plain_text', text: `Open incidents paging me (${input.incidents.length})` } });
   if (input.incidents.length === 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'Nothing open. :sunny:' } });
   for (const i of input.incidents.slice(0, 15)) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(`*#${i.id}* [${i.severity.toUpperCase()}] ${escapeMrkdwn(i.title)}: ${i.status}, level ${i.level + 1}`, 2900) } });
+    // Cut the title, not the line: the age and the channel link come last.
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: incidentText({ ...i, title: truncate(i.title, 500) }, input.now) } });
     blocks.push({
       type: 'actions',
       block_id: `home_incident_${i.id}`,
@@ -64,4 +80,15 @@ export function homeView(input: { zone: string; onCall: RotationNow[]; myShifts:
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Times in ${escapeMrkdwn(input.zone)}. \`/oncall help\` lists every command.` }] });
   return { type: 'home', blocks: blocks.slice(0, 100) };
+}
+
+/** `/oncall` alone: who is on call, then my current or next shift. */
+export function summaryMessage(who: RenderedMessage, next: ShiftChoice | undefined, now: number, zone: string): RenderedMessage {
+  const name = next ? `*${escapeMrkdwn(next.rotationName)}*` : '';
+  const line = !next
+    ? 'You have no shifts in the next 4 weeks.'
+    : next.start <= now
+      ? `You are on call now: ${name} until ${formatInZone(next.end, zone)}.`
+      : `Your next shift: ${name} ${myShiftText(next, now, zone)}.`;
+  return { text: `${who.text}\n${line}`, blocks: [...who.blocks, { type: 'section', text: { type: 'mrkdwn', text: `${line} \`/oncall help\` lists every command.` } }] };
 }

@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { sparkline, type IncidentStats } from '../../domain/incident-stats.js';
-import { escapeMrkdwn } from './format.js';
+import { escapeMrkdwn, plural } from './format.js';
 import type { RenderedMessage } from './incident-card.js';
 
 function minutes(ms: number | null): string {
@@ -12,13 +12,13 @@ function minutes(ms: number | null): string {
 /** `/oncall stats`: the numbers, and a sparkline of incidents per day. */
 export function statsMessage(scopeName: string, days: number, s: IncidentStats): RenderedMessage {
   const lines = [
-    `*${s.incidents}* incidents in the last ${days} days (${escapeMrkdwn(scopeName)})  \`${sparkline(s.perDay)}\``,
+    `*${plural(s.incidents, 'incident')}* in the last ${plural(days, 'day')} (${escapeMrkdwn(scopeName)})  \`${sparkline(s.perDay)}\``,
     `Time to acknowledge: median ${minutes(s.timeToAcknowledgeMs.median)}, 90th percentile ${minutes(s.timeToAcknowledgeMs.p90)}`,
     `Time to resolve: median ${minutes(s.timeToResolveMs.median)}, 90th percentile ${minutes(s.timeToResolveMs.p90)}`,
     `Escalation rate: ${s.escalationRate === null ? 'n/a' : `${Math.round(s.escalationRate * 100)}%`}`,
   ];
-  const pages = s.pages.slice(0, 15).map((p) => `• <@${p.userId}>: ${p.pages} page${p.pages === 1 ? '' : 's'}, ${p.sleepPages} in sleep hours (22:00–08:00 their time)`);
-  const noisy = s.noisiest.map((n) => `• ${escapeMrkdwn(n.alertName)}: ${n.alerts} alerts in ${n.incidents} incident${n.incidents === 1 ? '' : 's'}`);
+  const pages = s.pages.slice(0, 15).map((p) => `• <@${p.userId}>: ${plural(p.pages, 'page')}, ${p.sleepPages} in sleep hours (22:00–08:00 their time)`);
+  const noisy = s.noisiest.map((n) => `• ${escapeMrkdwn(n.alertName)}: ${plural(n.alerts, 'alert')} in ${plural(n.incidents, 'incident')}`);
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Incident statistics' } },
     { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
