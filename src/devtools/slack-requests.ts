@@ -101,6 +101,45 @@ export function viewBlockActionBody(args: ButtonPress & { viewId: string; view: 
   });
 }
 
+/**
+ * A pick in a select of a modal input with `dispatch_action`: Slack sends it at once as block_actions, with the
+ * chosen option and the view's state as it stands (what was entered so far, the pick included).
+ */
+export function viewSelectActionBody(args: {
+  userId: string;
+  actionId: string;
+  blockId: string;
+  selected: OptionObject;
+  viewId: string;
+  view: Obj;
+  values: Record<string, ModalInputValue>;
+  triggerId?: string;
+}): string {
+  const view = withGeneratedIds(args.view);
+  const payload = {
+    type: 'block_actions',
+    user: { id: args.userId, username: args.userId.toLowerCase(), name: args.userId.toLowerCase(), team_id: TEAM.id },
+    api_app_id: 'A0BATON',
+    token: 'deprecated-verification-token',
+    trigger_id: args.triggerId ?? newTriggerId(),
+    team: { id: TEAM.id, domain: TEAM.domain },
+    enterprise: null,
+    is_enterprise_install: false,
+    container: { type: 'view', view_id: args.viewId },
+    view: { id: args.viewId, team_id: TEAM.id, app_id: 'A0BATON', bot_id: 'BBATON', ...view, type: 'modal', state: { values: viewStateValues(view, args.values) } },
+    actions: [
+      {
+        type: 'static_select',
+        action_id: args.actionId,
+        block_id: args.blockId,
+        selected_option: { text: { type: 'plain_text', text: args.selected.text.text, emoji: true }, value: args.selected.value },
+        action_ts: String(Date.now() / 1000),
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
 /** What Slack sends to the options load URL while a person types into an external_select in a modal. */
 export function blockSuggestionBody(args: { userId: string; actionId: string; blockId: string; value: string; viewId: string; view: Record<string, unknown> }): string {
   const payload = {

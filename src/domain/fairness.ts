@@ -12,8 +12,8 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const WEEK = 7 * DAY;
 const FOUR_WEEKS = 4 * WEEK;
-/** One week plus an hour, so a week holding a daylight-saving change is not flagged. */
-const ONE_WEEK_LIMIT = WEEK + HOUR;
+/** A quarter of a window plus an hour (one week in four weeks), so a week holding a daylight-saving change is not flagged. */
+const oneInFour = (windowMs: number) => windowMs / 4 + HOUR;
 /** A stretch longer than this many nominal shifts is two shifts in a row. */
 const BACK_TO_BACK_FACTOR = 1.5;
 
@@ -33,12 +33,12 @@ export interface PersonLoad {
   shareOfTotal: number;
 }
 
-export type FairnessWarningKind = 'more_than_one_week_in_four' | 'back_to_back';
+export type FairnessWarningKind = 'more_than_one_week_in_four' | 'more_than_their_turns' | 'back_to_back';
 
 export interface FairnessWarning {
   userId: string;
   kind: FairnessWarningKind;
-  /** The 4-week window (more_than_one_week_in_four) or the continuous stretch (back_to_back). */
+  /** The 4-week window (more_than_one_week_in_four, more_than_their_turns) or the continuous stretch (back_to_back). */
   start: number;
   end: number;
   /** Plain text with a Slack mention of the person. */
@@ -56,6 +56,20 @@ export interface FairnessInput {
   zoneOf: (userId: string) => string;
   /** The rotation's nominal shift length, to tell two shifts in a row. */
   nominalShiftMs: number;
+  /**
+   * How many people take turns, when one list of participants makes the whole schedule (a rotation without
+   * layers); null or absent otherwise. Fewer than four cannot keep anyone to one week in four.
+   */
+  turnTakers?: number | null;
+}
+
+/**
+ * A rotation whose people cannot stay within one week in four however fairly they take turns: said once, for
+ * the rotation, instead of once per person. Each holds one shift in `people`.
+ */
+export interface TooFewPeople {
+  people: number;
+  nominalShiftMs: number;
 }
 
 export interface FairnessReport {
@@ -63,6 +77,7 @@ export interface FairnessReport {
   people: PersonLoad[];
   /** By start, then userId, then kind. */
   warnings: FairnessWarning[];
+  tooFewPeople: TooFewPeople | null;
 }
 
 interface Interval {
@@ -78,7 +93,7 @@ const compareIds = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function fairnessReport(input: FairnessInput): FairnessReport {
   const { from, to, now } = input;
-  if (!(to > from)) return { people: [], warnings: [] };
+  if (!(to > from)) return { people: [], warnings: [], tooFewPeople: null };
 
   const stretches = primaryStretches(input.segments, from, to);
   const heldMs = new Map<string, number>();
@@ -101,6 +116,8 @@ export function fairnessReport(input: FairnessInput): FairnessReport {
 
   const people: PersonLoad[] = [];
   const warnings: FairnessWarning[] = [];
+  const turns = input.turnTakers && input.turnTakers < 4 && input.nominalShiftMs > 0 ? input.turnTakers : null;
+  let overOneInFour = false;
   for (const [userId, list] of stretches) {
     const asked = input.zoneOf(userId);
     const zone = isValidTimeZone(asked) ? asked : 'UTC';
@@ -117,17 +134,14 @@ export function fairnessReport(input: FairnessInput): FairnessReport {
       shareOfTotal: allMs > 0 ? heldMs.get(userId)! / allMs : 0,
     });
 
-    const heavy = firstHeavyWindow(list, from, to);
-    if (heavy) {
-      const days = (heavy.held / DAY).toFixed(1);
-      const span = heavy.end - heavy.start === FOUR_WEEKS ? 'the 4 weeks' : `the ${formatLength(heavy.end - heavy.start)}`;
-      warnings.push({
-        userId,
-        kind: 'more_than_one_week_in_four',
-        start: heavy.start,
-        end: heavy.end,
-        message: `<@${userId}> is on call ${days} days in ${span} from ${isoDay(heavy.start)} (more than one week in four)`,
-      });
+    if (turns === null) {
+      const heavy = firstHeavyWindow(list, from, to, oneInFour);
+      if (heavy) warnings.push(heavyWarning(userId, heavy, 'more_than_one_week_in_four'));
+    } else {
+      overOneInFour ||= firstHeavyWindow(list, from, to, oneInFour) !== null;
+      // What the turns give anyone is no news once the rotation is flagged; holding more than that is.
+      const heavy = firstHeavyWindow(list, from, to, (windowMs) => turnsShare(windowMs, turns, input.nominalShiftMs) + HOUR);
+      if (heavy) warnings.push(heavyWarning(userId, heavy, 'more_than_their_turns'));
     }
 
     if (input.nominalShiftMs > 0) {
@@ -146,7 +160,19 @@ export function fairnessReport(input: FairnessInput): FairnessReport {
 
   people.sort((a, b) => heldMs.get(b.userId)! - heldMs.get(a.userId)! || compareIds(a.userId, b.userId));
   warnings.sort((a, b) => a.start - b.start || compareIds(a.userId, b.userId) || compareIds(a.kind, b.kind));
-  return { people, warnings };
+  return { people, warnings, tooFewPeople: turns !== null && overOneInFour ? { people: turns, nominalShiftMs: input.nominalShiftMs } : null };
+}
+
+function heavyWarning(userId: string, heavy: { start: number; end: number; held: number }, kind: 'more_than_one_week_in_four' | 'more_than_their_turns'): FairnessWarning {
+  const days = (heavy.held / DAY).toFixed(1);
+  const span = heavy.end - heavy.start === FOUR_WEEKS ? 'the 4 weeks' : `the ${formatLength(heavy.end - heavy.start)}`;
+  const why = kind === 'more_than_one_week_in_four' ? 'more than one week in four' : 'more than their turns';
+  return { userId, kind, start: heavy.start, end: heavy.end, message: `<@${userId}> is on call ${days} days in ${span} from ${isoDay(heavy.start)} (${why})` };
+}
+
+/** The most a window of `windowMs` can hold of one person's turns, when `people` take turns at `shiftMs` each. */
+function turnsShare(windowMs: number, people: number, shiftMs: number): number {
+  return Math.ceil(windowMs / (people * shiftMs)) * shiftMs;
 }
 
 /**
@@ -231,17 +257,23 @@ function clip(list: readonly Interval[], from: number, to: number): Interval[] {
 
 /**
  * The first 28-day window [d, d + 28 days), d a UTC midnight with from <= d and d + 28 days <= to, in which
- * the person holds the pager more than a week (plus an hour). When no such window fits in the range, the
- * whole range is judged against a quarter of its length (plus the same hour). `list` is sorted, disjoint
- * and inside [from, to); the windows slide a day at a time with two pointers over its prefix sums.
+ * the person holds the pager more than `limit` allows for a window that long. When no such window fits in
+ * the range, the whole range is judged. `list` is sorted, disjoint and inside [from, to); the windows slide
+ * a day at a time with two pointers over its prefix sums.
  */
-function firstHeavyWindow(list: readonly Interval[], from: number, to: number): { start: number; end: number; held: number } | null {
+function firstHeavyWindow(
+  list: readonly Interval[],
+  from: number,
+  to: number,
+  limit: (windowMs: number) => number,
+): { start: number; end: number; held: number } | null {
   if (list.length === 0) return null;
   const first = Math.ceil(from / DAY) * DAY;
   if (first + FOUR_WEEKS > to) {
     const held = sumLengths(list);
-    return held > (to - from) / 4 + HOUR ? { start: from, end: to, held } : null;
+    return held > limit(to - from) ? { start: from, end: to, held } : null;
   }
+  const fourWeekLimit = limit(FOUR_WEEKS);
   const prefix = [0];
   for (const s of list) prefix.push(prefix[prefix.length - 1]! + (s.end - s.start));
   let lo = 0; // first stretch ending after the window's start
@@ -252,7 +284,7 @@ function firstHeavyWindow(list: readonly Interval[], from: number, to: number): 
     while (hi < list.length && list[hi]!.start < end) hi += 1;
     if (lo >= hi) continue;
     const held = prefix[hi]! - prefix[lo]! - Math.max(0, start - list[lo]!.start) - Math.max(0, list[hi - 1]!.end - end);
-    if (held > ONE_WEEK_LIMIT) return { start, end, held };
+    if (held > fourWeekLimit) return { start, end, held };
   }
   return null;
 }

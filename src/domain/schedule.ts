@@ -299,6 +299,29 @@ export function timeOffCoverage(
   return out.sort((a, b) => a.start - b.start || (a.role === 'primary' ? -1 : 1));
 }
 
+/** Who holds the pager over one stretch of time: a person, or nobody (a gap). */
+export interface PagerStretch {
+  start: number;
+  end: number;
+  userId: string | null;
+}
+
+/**
+ * The pager's hands over time: adjacent segments with the same primary holder merged, whatever else changes
+ * under them (the deciding layer, the secondary, an override of the same person). Each boundary is a moment
+ * the pager changes hands, so a stretch's end is when its holder gives it up.
+ */
+export function pagerStretches(segments: readonly Segment[]): PagerStretch[] {
+  const out: PagerStretch[] = [];
+  for (const s of segments) {
+    const userId = s.primary?.userId ?? null;
+    const last = out[out.length - 1];
+    if (last && last.userId === userId && last.end === s.start) last.end = s.end;
+    else out.push({ start: s.start, end: s.end, userId });
+  }
+  return out;
+}
+
 /** A person's own stretches holding a role, for "my shifts" lists and calendar feeds. */
 export function shiftsOf(segments: readonly Segment[], userId: string, role: Role = 'primary'): { start: number; end: number; segment: Segment }[] {
   const out: { start: number; end: number; segment: Segment }[] = [];

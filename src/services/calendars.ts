@@ -4,7 +4,7 @@ import ical from 'ical-generator';
 import type { DB } from '../db/client.js';
 import { settings, users } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
-import { finalSchedule, shiftsOf, type Segment } from '../domain/schedule.js';
+import { finalSchedule, layersOf, shiftsOf, type Segment } from '../domain/schedule.js';
 import type { Rotation } from '../domain/rotation.js';
 import { loadRotations } from './directory.js';
 import { loadAdjustments } from './oncall.js';
@@ -18,7 +18,10 @@ export type FeedKind = 'rotation' | 'user';
 
 export interface Feeds {
   personal: string;
-  rotations: { name: string; url: string }[];
+  /** The rotations the person takes part in (in any layer). */
+  mine: { name: string; url: string }[];
+  /** Every other rotation. */
+  others: { name: string; url: string }[];
 }
 
 /**
@@ -57,10 +60,10 @@ export class CalendarService {
   }
 
   feedsFor(userId: string, rotations: Iterable<Rotation>): Feeds {
-    return {
-      personal: this.url('user', userId),
-      rotations: [...rotations].map((r) => ({ name: r.name, url: this.url('rotation', r.id) })),
-    };
+    const feed = (r: Rotation) => ({ name: r.name, url: this.url('rotation', r.id) });
+    const all = [...rotations];
+    const takesPart = (r: Rotation) => layersOf(r).some((l) => l.participants.includes(userId));
+    return { personal: this.url('user', userId), mine: all.filter(takesPart).map(feed), others: all.filter((r) => !takesPart(r)).map(feed) };
   }
 
   /** The feed's iCalendar text, or null when there is no such rotation or person. */

@@ -4,7 +4,7 @@ import { alerts, handoverNotes, incidents, services, settings, teams } from '../
 import type { Clock } from '../domain/clock.js';
 import { buildHandover, type HandoverDigest } from '../domain/handover.js';
 import { InvalidChange } from '../domain/schedule-rules.js';
-import { finalSchedule, layersOf, onCallAt } from '../domain/schedule.js';
+import { finalSchedule, layersOf, onCallAt, pagerStretches } from '../domain/schedule.js';
 import { localDateOf, localMinutesOf, parseHHMM } from '../domain/zoned-time.js';
 import { handoverMessage, shiftReminderMessage } from '../slack/views/handover.js';
 import { writeAudit } from './audit.js';
@@ -14,6 +14,8 @@ import { enqueueNotice } from './outbox.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+/** How far back a handover digest looks for the start of the outgoing shift (a stretch longer is cut there). */
+const SHIFT_LOOKBACK_DAYS = 35;
 
 interface HandoffState {
   primary: string | null;
@@ -74,7 +76,7 @@ export class HandoverService {
         this.setSetting(key, { primary: current, since: now });
       } else if (state.primary !== current) {
         this.db.transaction(() => {
-          const digest = this.digest(rotation, state.since, now, state.primary, current);
+          const digest = this.digest(rotation, this.shiftStart(rotation, state, now), now, state.primary, current);
           const rendered = handoverMessage(digest);
           if (channel) enqueueNotice(this.db, { kind: 'slack.message', channel, ...rendered }, `handover:${rotation.id}:${now}:team`, now);
           if (current) enqueueNotice(this.db, { kind: 'slack.message', channel: current, ...rendered }, `handover:${rotation.id}:${now}:dm`, now);
@@ -86,6 +88,16 @@ export class HandoverService {
       queued += this.reminders(rotation, now, adjustments);
     }
     if (queued > 0) this.onQueued();
+  }
+
+  /**
+   * When the outgoing holder's stretch began, by the schedule. What Baton recorded (`since`) is only when it
+   * noticed them, which is later when Baton started, or first saw the rotation, during their shift.
+   */
+  private shiftStart(rotation: StoredRotation, outgoing: HandoffState, now: number): number {
+    const from = now - SHIFT_LOOKBACK_DAYS * DAY;
+    const stretches = pagerStretches(finalSchedule(rotation, from, now, loadAdjustments(this.db, from, now)));
+    return stretches.findLast((s) => s.userId === outgoing.primary)?.start ?? outgoing.since;
   }
 
   private daily(rotation: StoredRotation, channel: string | null, current: string | null, now: number): number {

@@ -1,13 +1,12 @@
 import type { DB } from '../db/client.js';
 import type { Clock } from '../domain/clock.js';
-import { layersOf, finalSchedule, onCallAt, type ScheduleAdjustments, type Segment } from '../domain/schedule.js';
-import { shiftAt } from '../domain/rotation.js';
+import { finalSchedule, onCallAt, pagerStretches, type ScheduleAdjustments, type Segment } from '../domain/schedule.js';
 import { loadRotations, type StoredRotation } from './directory.js';
 import { statementsOf } from './statements.js';
 
 export interface RotationNow {
   rotation: StoredRotation;
-  /** Who holds each role now; `end` is when that changes next (within the current shift), or null if unknown. */
+  /** Who holds each role now; `end` is when the primary gives up the pager (at most 8 days ahead). */
   now: Segment;
 }
 
@@ -17,6 +16,8 @@ export interface RotationSchedule {
 }
 
 const DAY = 86_400_000;
+/** How far `/oncall who` looks for the end of the current holder's stretch. */
+const WHO_HORIZON_DAYS = 8;
 
 /** Overrides and time off overlapping [from, to), as the schedule engine wants them. */
 export function loadAdjustments(db: DB, from: number, to: number): ScheduleAdjustments {
@@ -39,20 +40,18 @@ export class OnCallService {
     return loadRotations(this.db);
   }
 
-  /** Who holds each rotation's roles now. With `withEnd`, also until when (costs a short schedule walk). */
+  /** Who holds each rotation's roles now. With `withEnd`, also until when (walks the coming 8 days of schedule). */
   whoIsOnCall(opts: { withEnd?: boolean } = {}): RotationNow[] {
     const at = this.now();
     const rotations = loadRotations(this.db);
-    const adjustments = loadAdjustments(this.db, at, opts.withEnd ? at + 8 * DAY : at + 1);
+    const adjustments = loadAdjustments(this.db, at, opts.withEnd ? at + WHO_HORIZON_DAYS * DAY : at + 1);
     return [...rotations.values()].map((rotation) => {
       if (!opts.withEnd) return { rotation, now: onCallAt(rotation, at, adjustments) };
-      // The holders change at the latest when the current shift of some layer ends.
-      const horizon = Math.min(
-        at + 8 * DAY,
-        Math.max(at + 1, ...layersOf(rotation).map((layer) => shiftAt(layer, at)?.end ?? at + 1)),
-      );
-      const first = finalSchedule(rotation, at, horizon, adjustments)[0] ?? { ...onCallAt(rotation, at, adjustments), end: horizon };
-      return { rotation, now: first };
+      const horizon = at + WHO_HORIZON_DAYS * DAY;
+      const segments = finalSchedule(rotation, at, horizon, adjustments);
+      const first = segments[0] ?? { ...onCallAt(rotation, at, adjustments), end: horizon };
+      // "Until" is when the pager changes hands, not when something under the same holder changes.
+      return { rotation, now: { ...first, end: pagerStretches(segments)[0]?.end ?? first.end } };
     });
   }
 

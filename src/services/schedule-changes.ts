@@ -5,6 +5,7 @@ import type { DB } from '../db/client.js';
 import { coverRequests, overrides, swapRequests, teams, timeOff, users } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { PermissionDenied, requireKnown, requireRotationMember, requireSelfOrAdmin, type Actor } from '../domain/permissions.js';
+import { nominalShiftMs } from '../domain/rotation.js';
 import { finalSchedule, layersOf, shiftsOf, timeOffCoverage, type Role } from '../domain/schedule.js';
 import { checkWindow, InvalidChange, overlapping, throwIfAny } from '../domain/schedule-rules.js';
 import { formatInZone } from '../domain/zoned-time.js';
@@ -18,12 +19,83 @@ const DAY = 86_400_000;
 /** How far ahead people pick shifts to swap or give away. */
 export const SHIFT_PICK_HORIZON_DAYS = 28;
 
+/**
+ * A stretch a person holds a rotation's pager. It is named by what does not move as time passes: the
+ * rotation, the holder and its scheduled start; what is left of it (`start`) and its end are read fresh.
+ */
 export interface ShiftChoice {
   rotationId: string;
   rotationName: string;
   userId: string;
+  /** When the holder took the pager, by the schedule (in the past for the shift under way). */
+  scheduledStart: number;
+  /** What is still to come of it: now, for the shift under way, else its scheduled start. */
+  start: number;
+  /** Its end, also when that lies past the pick horizon. */
+  end: number;
+}
+
+/** A shift as listed, and whether it was held since before the look-back (so its scheduled start is a cut). */
+type ListedShift = ShiftChoice & { heldSinceBefore: boolean };
+
+/** An accepted swap still to come or under way, with its overrides ("halves"), as a person may cancel it. */
+export interface SwapChange {
+  swapId: number;
+  rotationName: string;
+  requesterId: string;
+  teammateId: string;
+  halves: { overrideId: number; userId: string; start: number; end: number }[];
+  /** False once a half is over or cancelled: a swap is cancelled whole or not at all. */
+  cancellable: boolean;
+}
+
+export type CancelledChange = 'override' | 'swap';
+
+/** A notice as the outbox posts it. */
+export interface NoticeText {
+  text: string;
+  blocks?: unknown[];
+}
+
+export interface OverrideMade {
+  userId: string;
+  role: Role;
+  rotationName: string;
   start: number;
   end: number;
+  setBy: string;
+}
+
+export interface OverrideCancelled {
+  actorId: string;
+  userId: string;
+  kind: 'override' | 'swap' | 'cover';
+  rotationName: string;
+  start: number;
+  end: number;
+}
+
+export interface SwapCancelled {
+  actorId: string;
+  requesterId: string;
+  teammateId: string;
+  rotationName: string;
+  halves: { userId: string; start: number; end: number }[];
+}
+
+/**
+ * The words of the notices this service queues. They are Slack copy, so they live in the Slack views; the
+ * composition root hands them in, and the service only says what happened.
+ */
+export interface ScheduleNoticeViews {
+  /** The team channel: someone takes the pager. */
+  overrideMade(n: OverrideMade): NoticeText;
+  /** The team channel: an override is cancelled. */
+  overrideCancelled(n: OverrideCancelled): NoticeText;
+  /** One of the two people of a cancelled swap, by DM, in their zone. */
+  swapCancelledDM(n: SwapCancelled, recipientId: string, zone: string): NoticeText;
+  /** The team channel: a swap is cancelled. */
+  swapCancelledPost(n: SwapCancelled): NoticeText;
 }
 
 export interface TimeOffPreview {
@@ -57,7 +129,8 @@ export class ScheduleChangeService {
   constructor(
     private readonly db: DB,
     private readonly clock: Clock,
-    private readonly onQueued: () => void = () => {},
+    private readonly onQueued: () => void,
+    private readonly notices: ScheduleNoticeViews,
   ) {}
 
   private now(): number {
@@ -84,31 +157,57 @@ export class ScheduleChangeService {
     return this.actor(userId) !== null;
   }
 
-  /** The person's own primary shifts in the coming weeks, after overrides and time off. */
+  /** The person's primary shifts under way or starting in the coming weeks, after overrides and time off. */
   upcomingShifts(userId: string, opts: { rotationId?: string; days?: number } = {}): ShiftChoice[] {
     return this.upcoming(opts.days ?? SHIFT_PICK_HORIZON_DAYS, opts.rotationId).filter((s) => s.userId === userId);
   }
 
-  /** Everyone's upcoming primary shifts in the rotations the person takes part in, except their own. */
-  teammatesShifts(userId: string, days = SHIFT_PICK_HORIZON_DAYS): ShiftChoice[] {
-    const mine = new Set(
-      [...loadRotations(this.db).values()].filter((r) => layersOf(r).some((l) => l.participants.includes(userId))).map((r) => r.id),
-    );
-    return this.upcoming(days).filter((s) => mine.has(s.rotationId) && s.userId !== userId);
+  /** The other participants of the rotations the person has shifts in: whom they may swap with. */
+  swapTeammates(userId: string): string[] {
+    const mine = new Set(this.upcomingShifts(userId).map((s) => s.rotationId));
+    const rotations = [...loadRotations(this.db).values()].filter((r) => mine.has(r.id));
+    return [...new Set(rotations.flatMap((r) => layersOf(r).flatMap((l) => l.participants)))].filter((id) => id !== userId);
   }
 
-  private upcoming(days: number, rotationId?: string): ShiftChoice[] {
+  /**
+   * The person's shift in a rotation that began at `scheduledStart`, as it stands now; undefined when the
+   * schedule no longer gives them one starting then.
+   */
+  private shiftStartingAt(userId: string, rotationId: string, scheduledStart: number): ShiftChoice | undefined {
+    const shifts = this.upcoming(SHIFT_PICK_HORIZON_DAYS, rotationId).filter((s) => s.userId === userId);
+    // A stretch held since before the look-back shows the look-back's start, which moves on with the clock.
+    return shifts.find((s) => s.scheduledStart === scheduledStart || (s.heldSinceBefore && scheduledStart < s.scheduledStart));
+  }
+
+  /**
+   * Every stretch someone holds the pager that is under way or starts within `days`, each whole: the one
+   * under way from when it began, the last one to its end past the horizon. The schedule is read a longest
+   * shift (and a day) beyond both ends, so only a stretch longer than that is cut.
+   */
+  private upcoming(days: number, rotationId?: string): ListedShift[] {
     const now = this.now();
     const to = now + days * DAY;
-    const adjustments = loadAdjustments(this.db, now, to);
-    const out: ShiftChoice[] = [];
-    for (const rotation of loadRotations(this.db).values()) {
-      if (rotationId && rotation.id !== rotationId) continue;
-      const segments = finalSchedule(rotation, now, to, adjustments);
+    const rotations = [...loadRotations(this.db).values()].filter((r) => !rotationId || r.id === rotationId);
+    const reachOf = (r: StoredRotation) => Math.max(...layersOf(r).map(nominalShiftMs)) + DAY;
+    const reach = Math.max(0, ...rotations.map(reachOf));
+    const adjustments = loadAdjustments(this.db, now - reach, to + reach);
+    const out: ListedShift[] = [];
+    for (const rotation of rotations) {
+      const since = now - reachOf(rotation);
+      const segments = finalSchedule(rotation, since, to + reachOf(rotation), adjustments);
       const people = new Set(segments.flatMap((s) => (s.primary ? [s.primary.userId] : [])));
       for (const userId of people) {
         for (const stretch of shiftsOf(segments, userId)) {
-          out.push({ rotationId: rotation.id, rotationName: rotation.name, userId, start: stretch.start, end: stretch.end });
+          if (stretch.end <= now || stretch.start >= to) continue;
+          out.push({
+            rotationId: rotation.id,
+            rotationName: rotation.name,
+            userId,
+            scheduledStart: stretch.start,
+            start: Math.max(stretch.start, now),
+            end: stretch.end,
+            heldSinceBefore: stretch.start === since,
+          });
         }
       }
     }
@@ -151,9 +250,8 @@ export class ScheduleChangeService {
       writeAudit(tx, { at: now, actor: actor.id, action: 'override.create', target: `rotation:${input.rotationId}`, after: row });
       const channel = this.teamChannel(rotation!.teamId);
       if (channel) {
-        const zone = this.zoneOf(input.userId);
-        const text = `:arrows_counterclockwise: <@${input.userId}> takes the ${input.role === 'secondary' ? 'secondary role' : 'pager'} for *${rotation!.name}* from ${formatInZone(input.start, zone)} to ${formatInZone(input.end, zone)}${actor.id !== input.userId ? ` (set by <@${actor.id}>)` : ''}.`;
-        enqueueNotice(tx, { kind: 'slack.message', channel, text }, `override:${row.id}:team`, now);
+        const notice = this.notices.overrideMade({ ...input, role: input.role ?? 'primary', rotationName: rotation!.name, setBy: actor.id });
+        enqueueNotice(tx, { kind: 'slack.message', channel, ...notice }, `override:${row.id}:team`, now);
       }
       return row.id;
     });
@@ -163,12 +261,15 @@ export class ScheduleChangeService {
 
   /**
    * Cancels an override that has not ended: the person who holds it, whoever set it, or an admin. The team
-   * channel is told, since the pager goes back to whoever the schedule says.
+   * channel is told, since the pager goes back to whoever the schedule says. Half of a swap cancels the
+   * whole swap. Null when there is nothing left to cancel.
    */
-  cancelOverride(actorId: string, overrideId: number): boolean {
+  cancelOverride(actorId: string, overrideId: number): CancelledChange | null {
     const now = this.now();
     const row = this.db.select().from(overrides).where(and(eq(overrides.id, overrideId), isNull(overrides.cancelledAt))).get();
-    if (!row || row.endAt <= now) return false;
+    if (!row || row.endAt <= now) return null;
+    const swapId = row.kind === 'swap' ? swapIdOf(row.reason) : null;
+    if (swapId !== null) return this.cancelSwap(actorId, swapId) ? 'swap' : null;
     const actor = row.createdBy === actorId ? requireKnown(this.actor(actorId)) : requireSelfOrAdmin(this.actor(actorId), row.userId, 'cancel an override');
     this.db.transaction(() => {
       // Statements run on the one connection, so inside this transaction.
@@ -178,10 +279,64 @@ export class ScheduleChangeService {
       const rotation = this.rotation(row.rotationId);
       const channel = rotation ? this.teamChannel(rotation.teamId) : null;
       if (channel) {
-        const zone = this.zoneOf(row.userId);
-        const text = `:x: <@${actor.id}> cancelled <@${row.userId}>'s ${row.kind === 'override' ? 'override' : row.kind} on *${rotation!.name}* (${formatInZone(row.startAt, zone)} to ${formatInZone(row.endAt, zone)}); the schedule applies again.`;
-        enqueueNotice(tx, { kind: 'slack.message', channel, text }, `override:${row.id}:cancel`, now);
+        const notice = this.notices.overrideCancelled({ actorId: actor.id, userId: row.userId, kind: row.kind, rotationName: rotation!.name, start: row.startAt, end: row.endAt });
+        enqueueNotice(tx, { kind: 'slack.message', channel, ...notice }, `override:${row.id}:cancel`, now);
       }
+    });
+    this.onQueued();
+    return 'override';
+  }
+
+  /** The overrides an accepted swap made, cancelled or not. */
+  private swapHalves(swapId: number) {
+    return this.db
+      .select()
+      .from(overrides)
+      .where(and(eq(overrides.kind, 'swap'), eq(overrides.reason, swapReason(swapId))))
+      .orderBy(asc(overrides.startAt))
+      .all();
+  }
+
+  /**
+   * Cancels an accepted swap as a whole: both its overrides, so nobody is left holding a shift they took in
+   * return for one given back. Either of the two or an admin may, until a half is over: what was held
+   * cannot be handed back. Both people and the team channel are told. False when nothing is left to cancel.
+   */
+  cancelSwap(actorId: string, swapId: number): boolean {
+    const now = this.now();
+    const swap = this.swapRequest(swapId);
+    const halves = this.swapHalves(swapId);
+    if (!swap || swap.status !== 'accepted' || halves.every((o) => o.cancelledAt !== null || o.endAt <= now)) return false;
+    const actor = requireKnown(this.actor(actorId));
+    if (actor.role !== 'admin' && actor.id !== swap.requesterId && actor.id !== swap.teammateId) {
+      throw new PermissionDenied('Only the two people of a swap, or an admin, can cancel it.');
+    }
+    if (halves.some((o) => o.cancelledAt !== null || o.endAt <= now)) {
+      throw new PermissionDenied('Half of this swap is already over, so it stands; set an override to change the rest.');
+    }
+    const rotation = this.rotation(swap.rotationId);
+    this.db.transaction(() => {
+      // Statements run on the one connection, so inside this transaction.
+      const tx = this.db;
+      for (const half of halves) {
+        tx.update(overrides).set({ cancelledAt: now, cancelledBy: actor.id }).where(eq(overrides.id, half.id)).run();
+        writeAudit(tx, { at: now, actor: actor.id, action: 'override.cancel', target: `rotation:${swap.rotationId}`, before: half });
+      }
+      tx.update(swapRequests).set({ status: 'cancelled' }).where(eq(swapRequests.id, swapId)).run();
+      writeAudit(tx, { at: now, actor: actor.id, action: 'swap.cancel', target: `rotation:${swap.rotationId}`, before: swap, after: { ...swap, status: 'cancelled' } });
+      const change: SwapCancelled = {
+        actorId: actor.id,
+        requesterId: swap.requesterId,
+        teammateId: swap.teammateId,
+        rotationName: rotation?.name ?? swap.rotationId,
+        halves: halves.map((o) => ({ userId: o.userId, start: o.startAt, end: o.endAt })),
+      };
+      for (const person of [swap.requesterId, swap.teammateId]) {
+        const dm = this.notices.swapCancelledDM(change, person, this.zoneOf(person));
+        enqueueNotice(tx, { kind: 'slack.message', channel: person, ...dm }, `swap:${swapId}:cancel:${person}`, now);
+      }
+      const channel = rotation ? this.teamChannel(rotation.teamId) : null;
+      if (channel) enqueueNotice(tx, { kind: 'slack.message', channel, ...this.notices.swapCancelledPost(change) }, `swap:${swapId}:cancel:team`, now);
     });
     this.onQueued();
     return true;
@@ -200,24 +355,54 @@ export class ScheduleChangeService {
     return true;
   }
 
-  /** Overrides and time off not yet over that `userId` holds or set: what they may cancel. */
-  upcomingChanges(userId: string): { overrides: (typeof overrides.$inferSelect & { rotationName: string })[]; timeOff: (typeof timeOff.$inferSelect)[] } {
+  /**
+   * Overrides and time off not yet over that `userId` holds or set, and the swaps they are one of the two
+   * of: what they may cancel. A swap is listed once, with both halves, not as two overrides.
+   */
+  upcomingChanges(userId: string): {
+    overrides: (typeof overrides.$inferSelect & { rotationName: string })[];
+    swaps: SwapChange[];
+    timeOff: (typeof timeOff.$inferSelect)[];
+  } {
     const now = this.now();
     const rotationNames = new Map([...loadRotations(this.db).values()].map((r) => [r.id, r.name]));
+    const nameOf = (rotationId: string) => rotationNames.get(rotationId) ?? rotationId;
     const mine = this.db
       .select()
       .from(overrides)
-      .where(and(isNull(overrides.cancelledAt), gt(overrides.endAt, now), or(eq(overrides.userId, userId), eq(overrides.createdBy, userId))))
+      .where(
+        and(
+          isNull(overrides.cancelledAt),
+          gt(overrides.endAt, now),
+          or(eq(overrides.userId, userId), eq(overrides.createdBy, userId), and(eq(overrides.kind, 'swap'), eq(overrides.replacesUserId, userId))),
+        ),
+      )
       .orderBy(asc(overrides.startAt))
-      .all()
-      .map((o) => ({ ...o, rotationName: rotationNames.get(o.rotationId) ?? o.rotationId }));
+      .all();
+    const swapIds = [...new Set(mine.flatMap((o) => (o.kind === 'swap' ? [swapIdOf(o.reason)] : [])).filter((id): id is number => id !== null))];
+    const swaps = swapIds.flatMap((swapId) => {
+      const swap = this.swapRequest(swapId);
+      const halves = this.swapHalves(swapId);
+      if (!swap || swap.status !== 'accepted') return [];
+      return [
+        {
+          swapId,
+          rotationName: nameOf(swap.rotationId),
+          requesterId: swap.requesterId,
+          teammateId: swap.teammateId,
+          halves: halves.map((o) => ({ overrideId: o.id, userId: o.userId, start: o.startAt, end: o.endAt })),
+          cancellable: halves.every((o) => o.cancelledAt === null && o.endAt > now),
+        },
+      ];
+    });
     const away = this.db
       .select()
       .from(timeOff)
       .where(and(isNull(timeOff.cancelledAt), gt(timeOff.endAt, now), or(eq(timeOff.userId, userId), eq(timeOff.createdBy, userId))))
       .orderBy(asc(timeOff.startAt))
       .all();
-    return { overrides: mine, timeOff: away };
+    const single = mine.filter((o) => o.kind !== 'swap' || swapIdOf(o.reason) === null).map((o) => ({ ...o, rotationName: nameOf(o.rotationId) }));
+    return { overrides: single, swaps, timeOff: away };
   }
 
   // --- time off --------------------------------------------------------------------------------------
@@ -285,12 +470,14 @@ export class ScheduleChangeService {
   // --- swaps -----------------------------------------------------------------------------------------
 
   /**
-   * Proposes that `teammateId` takes the requester's shift `give` and, when `take` is set, the requester
-   * takes the teammate's shift in return. The teammate is asked by DM; nothing changes until they accept.
+   * Proposes that `teammateId` takes the rest of the requester's shift `give` and, when `take` is set, the
+   * requester takes the teammate's shift in return. Shifts are named by their scheduled start; what is left
+   * of them is handed over (from now, for one under way). The teammate is asked by DM; nothing changes
+   * until they accept.
    */
   requestSwap(
     actorId: string,
-    input: { rotationId: string; teammateId: string; give: { start: number; end: number }; take?: { start: number; end: number } | null },
+    input: { rotationId: string; teammateId: string; give: { scheduledStart: number }; take?: { scheduledStart: number } | null },
   ): { swapId: number } {
     const actor = requireKnown(this.actor(actorId));
     const now = this.now();
@@ -300,14 +487,10 @@ export class ScheduleChangeService {
     const participants = new Set(layersOf(rotation).flatMap((l) => l.participants));
     if (input.teammateId === actor.id) errors.teammate = 'You cannot swap with yourself; pick a teammate.';
     else if (!participants.has(input.teammateId)) errors.teammate = `<@${input.teammateId}> is not in the ${rotation.name} rotation.`;
-    const mine = this.upcomingShifts(actor.id, { rotationId: rotation.id });
-    if (!mine.some((s) => s.start === input.give.start && s.end === input.give.end)) errors.my_shift = 'That is not one of your upcoming shifts any more.';
-    if (input.take && !errors.teammate) {
-      const theirs = this.upcomingShifts(input.teammateId, { rotationId: rotation.id });
-      if (!theirs.some((s) => s.start === input.take!.start && s.end === input.take!.end)) {
-        errors.their_shift = `That is not one of <@${input.teammateId}>'s upcoming shifts in ${rotation.name}.`;
-      }
-    }
+    const give = this.shiftStartingAt(actor.id, rotation.id, input.give.scheduledStart);
+    if (!give) errors.my_shift = 'That is not one of your upcoming shifts any more.';
+    const take = input.take && !errors.teammate ? this.shiftStartingAt(input.teammateId, rotation.id, input.take.scheduledStart) : null;
+    if (input.take && !errors.teammate && !take) errors.their_shift = `That is not one of <@${input.teammateId}>'s upcoming shifts in ${rotation.name}.`;
     throwIfAny(errors);
     const swapId = this.db.transaction(() => {
       // Statements run on the one connection, so inside this transaction.
@@ -318,10 +501,10 @@ export class ScheduleChangeService {
           rotationId: rotation.id,
           requesterId: actor.id,
           teammateId: input.teammateId,
-          giveStart: input.give.start,
-          giveEnd: input.give.end,
-          takeStart: input.take?.start ?? null,
-          takeEnd: input.take?.end ?? null,
+          giveStart: give!.start,
+          giveEnd: give!.end,
+          takeStart: take?.start ?? null,
+          takeEnd: take?.end ?? null,
           status: 'pending',
           createdAt: now,
         })
@@ -392,7 +575,7 @@ export class ScheduleChangeService {
             endAt: o.end,
             kind: 'swap',
             replacesUserId: o.replaces,
-            reason: `swap #${swap.id}`,
+            reason: swapReason(swap.id),
             createdBy: actorId,
             createdAt: now,
           })
@@ -442,17 +625,14 @@ export class ScheduleChangeService {
 
   // --- cover requests --------------------------------------------------------------------------------
 
-  requestCover(actorId: string, input: { rotationId: string; start: number; end: number; note?: string | null }): { coverRequestId: number } {
+  /** Asks the team to take the rest of one of the requester's shifts, named by its scheduled start. */
+  requestCover(actorId: string, input: { rotationId: string; scheduledStart: number; note?: string | null }): { coverRequestId: number } {
     const actor = requireKnown(this.actor(actorId));
     const now = this.now();
     const rotation = this.rotation(input.rotationId);
     if (!rotation) throw new InvalidChange({ my_shift: 'Pick one of your shifts.' });
-    const errors = checkWindow(input.start, input.end, now, { from: 'my_shift', to: 'my_shift' });
-    const mine = this.upcomingShifts(actor.id, { rotationId: rotation.id });
-    if (!errors.my_shift && !mine.some((s) => s.start <= input.start && input.end <= s.end)) {
-      errors.my_shift = 'That is not one of your upcoming shifts any more.';
-    }
-    throwIfAny(errors);
+    const shift = this.shiftStartingAt(actor.id, rotation.id, input.scheduledStart);
+    if (!shift) throw new InvalidChange({ my_shift: 'That is not one of your upcoming shifts any more.' });
     const channel = this.teamChannel(rotation.teamId);
     if (!channel) throw new PermissionDenied(`The ${rotation.name} rotation's team has no Slack channel to ask in.`);
     const coverRequestId = this.db.transaction(() => {
@@ -463,8 +643,8 @@ export class ScheduleChangeService {
         .values({
           rotationId: rotation.id,
           requesterId: actor.id,
-          startAt: Math.max(input.start, now),
-          endAt: input.end,
+          startAt: shift.start,
+          endAt: shift.end,
           note: input.note ?? null,
           status: 'open',
           createdAt: now,
@@ -544,4 +724,14 @@ export class ScheduleChangeService {
     if (result.outcome === 'taken' || result.outcome === 'expired') this.onQueued();
     return result;
   }
+}
+
+/** The reason a swap's overrides carry: Baton writes it, and it is what ties the two halves to their swap. */
+function swapReason(swapId: number): string {
+  return `swap #${swapId}`;
+}
+
+function swapIdOf(reason: string | null): number | null {
+  const match = /^swap #(\d+)$/.exec(reason ?? '');
+  return match ? Number(match[1]) : null;
 }

@@ -3,7 +3,7 @@ import type { DB } from '../db/client.js';
 import { incidentStats, type IncidentStats } from '../domain/incident-stats.js';
 import { alerts, incidents, outbox, services, users } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
-import { fairnessReport, type FairnessWarning, type PersonLoad } from '../domain/fairness.js';
+import { fairnessReport, type FairnessWarning, type PersonLoad, type TooFewPeople } from '../domain/fairness.js';
 import { finalSchedule } from '../domain/schedule.js';
 import { nominalShiftMs } from '../domain/rotation.js';
 import { loadRotations } from './directory.js';
@@ -16,6 +16,7 @@ export interface RotationFairness {
   rotationName: string;
   people: PersonLoad[];
   warnings: FairnessWarning[];
+  tooFewPeople: TooFewPeople | null;
 }
 
 /** On-call load per person, past and upcoming, from the final schedule; incident statistics. */
@@ -41,6 +42,7 @@ export class StatsService {
           now,
           zoneOf: (userId) => zones.get(userId) ?? rotation.timeZone,
           nominalShiftMs: nominalShiftMs(rotation),
+          turnTakers: (rotation.layers ?? []).length === 0 ? rotation.participants.length : null,
         });
         return { rotationId: rotation.id, rotationName: rotation.name, ...report };
       });

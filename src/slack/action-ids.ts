@@ -17,6 +17,8 @@ export const SCHEDULE_ACTIONS = {
   coverTake: 'cover_take',
   cancelOverride: 'override_cancel',
   cancelTimeOff: 'time_off_cancel',
+  /** Picking a teammate in the swap form; the form then lists that teammate's shifts. */
+  swapTeammate: 'swap_teammate',
 } as const;
 
 /** callback_ids of Baton's modals; the route table maps each to its submission handler. */

@@ -1,4 +1,4 @@
-import type { App, BlockButtonAction, ViewSubmitAction } from '@slack/bolt';
+import type { App, BlockButtonAction, BlockStaticSelectAction, ViewSubmitAction } from '@slack/bolt';
 import { HOME_ACTIONS, INCIDENT_ACTIONS, MODALS, ROOM_ACTIONS, SCHEDULE_ACTIONS } from './action-ids.js';
 import { roomRoleListener } from './listeners/room-role.js';
 import { cancelChangeListener } from './listeners/cancel-change.js';
@@ -14,7 +14,7 @@ import { coverTakeListener } from './listeners/cover-take.js';
 import { overrideSubmission } from './listeners/override-modal.js';
 import { rotationSubmission } from './listeners/rotation-modal.js';
 import { swapDecisionListener } from './listeners/swap-decision.js';
-import { swapSubmission } from './listeners/swap-modal.js';
+import { swapSubmission, swapTeammateListener } from './listeners/swap-modal.js';
 import { timeOffConfirmSubmission, timeOffSubmission } from './listeners/time-off-modal.js';
 import type { SlackDeps } from './deps.js';
 import { ackOnly, unknownCommandListener } from './listeners/fallbacks.js';
@@ -36,6 +36,13 @@ const ACTION_ROUTES: Record<string, (deps: SlackDeps) => ButtonListener> = {
   [SCHEDULE_ACTIONS.cancelOverride]: (deps) => cancelChangeListener('override', deps),
   [SCHEDULE_ACTIONS.cancelTimeOff]: (deps) => cancelChangeListener('time_off', deps),
   ...Object.fromEntries(Object.values(HOME_ACTIONS).map((id) => [id, (deps: SlackDeps) => homeQuickActionListener(deps)])),
+};
+
+type SelectListener = ReturnType<typeof swapTeammateListener>;
+
+/** Picks in selects that dispatch them at once, so a form follows what the person picks. */
+const SELECT_ROUTES: Record<string, (deps: SlackDeps) => SelectListener> = {
+  [SCHEDULE_ACTIONS.swapTeammate]: swapTeammateListener,
 };
 
 type ViewListener = ReturnType<typeof overrideSubmission>;
@@ -71,12 +78,15 @@ export function registerRoutes(app: App, deps: SlackDeps): void {
   for (const [actionId, listener] of Object.entries(ACTION_ROUTES)) {
     app.action<BlockButtonAction>(actionId, listener(deps));
   }
+  for (const [actionId, listener] of Object.entries(SELECT_ROUTES)) {
+    app.action<BlockStaticSelectAction>(actionId, listener(deps));
+  }
   for (const [callbackId, listener] of Object.entries(VIEW_ROUTES)) {
     app.view<ViewSubmitAction>({ callback_id: callbackId, type: 'view_submission' }, listener(deps));
   }
   app.options({ type: 'block_suggestion' }, selectSearchListener(deps));
   app.command(anyExcept(COMMANDS), unknownCommandListener(deps));
-  app.action(anyExcept(Object.keys(ACTION_ROUTES)), ackOnly(deps, 'action'));
+  app.action(anyExcept([...Object.keys(ACTION_ROUTES), ...Object.keys(SELECT_ROUTES)]), ackOnly(deps, 'action'));
   app.view({ callback_id: anyExcept(Object.keys(VIEW_ROUTES)) }, ackOnly(deps, 'view'));
   // Closing a modal sends view_closed only when notify_on_close is set; Baton never sets it, but answer anyway.
   app.view({ callback_id: /.*/, type: 'view_closed' }, ackOnly(deps, 'view'));

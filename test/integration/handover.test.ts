@@ -94,4 +94,23 @@ describe('handover', () => {
     await h.baton.tick();
     expect(digests()).toHaveLength(2);
   });
+
+  it("the digest covers the shift from its real start, not from when Baton first looked, and counts a note as one", async () => {
+    // During Ada's week (from Mon 16 Nov 09:00 Berlin), before Baton's loop has looked at the rotation:
+    await h.postAlertmanager(group('DiskFull'));
+    const dm = await h.slack.expectDM(ADA, '5xx ratio');
+    await dm.click('Acknowledge', { as: ADA });
+    await h.slack.command(ADA, 'note Ledger replicas are behind.');
+
+    // Baton's loop first runs five minutes before the handoff.
+    h.clock.set('2026-11-23T07:55:00Z');
+    await h.baton.tick();
+    h.clock.set('2026-11-23T08:00:05Z');
+    await h.baton.tick();
+    const post = await h.slack.expectChannelMessage(TEAM_CHANNEL, 'Handover for Payments primary');
+    expect(post.rendered).toContain(`Shift <!date^${Date.parse('2026-11-16T08:00:00Z') / 1000}^`);
+    expect(post.rendered).toContain("This shift's incidents (1)");
+    expect(post.rendered).toContain('Ledger replicas are behind.');
+    expect(post.text).toContain('1 still open, 1 this shift, 1 note.');
+  });
 });

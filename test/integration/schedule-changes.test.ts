@@ -1,12 +1,13 @@
-import { count, eq } from 'drizzle-orm';
+import { count, eq, isNull } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditLog, overrides, timeOff } from '../../src/db/schema.js';
+import { auditLog, coverRequests, overrides, swapRequests, timeOff } from '../../src/db/schema.js';
 import { ADA, BOB, CLEO, TEAM_CHANNEL, TEST_CONFIG } from '../support/config.js';
 import { fixture } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 const HOUR = 3_600_000;
 // TEST_NOW is Wed 18 Nov 2026 10:00 UTC: Ada's week (until Mon 23 Nov 08:00 UTC), then Bob's, then Ada's.
+const ADA_WEEK_START = Date.parse('2026-11-16T08:00:00Z');
 const ADA_WEEK_END = Date.parse('2026-11-23T08:00:00Z');
 const BOB_WEEK_END = Date.parse('2026-11-30T08:00:00Z');
 
@@ -81,15 +82,18 @@ describe('changing the schedule from Slack', () => {
   it('swap: the teammate accepts; both overrides are made, everyone is told, and pages follow the swap', async () => {
     const modal = await h.slack.openModal(ADA, 'swap');
     const mine = modal.options('my_shift');
-    expect(mine[0]!.value).toBe(`payments-primary|${h.clock.now().getTime()}|${ADA_WEEK_END}`);
-    const bobsWeek = modal.options('their_shift').find((o) => o.value === `payments-primary|${BOB}|${ADA_WEEK_END}|${BOB_WEEK_END}`);
-    expect(bobsWeek?.text).toContain('Bob Kahn');
+    // Ada's week under way is named by when it began, and offered from now.
+    expect(mine[0]!.value).toBe(`payments-primary|${ADA_WEEK_START}`);
+    expect(mine[0]!.text).toBe('Payments primary · now → Mon 23 Nov 09:00 GMT+1');
+    // Only the rotation's other participant can be picked: not Ada herself, not Cleo from outside it.
+    expect(modal.options('teammate')).toEqual([{ text: 'Bob Kahn', value: BOB }]);
+    expect(modal.initial('teammate')).toBe(BOB);
+    const bobsWeek = modal.options('their_shift').find((o) => o.value === `payments-primary|${BOB}|${ADA_WEEK_END}`);
+    expect(bobsWeek?.text).toBe('Payments primary · Mon 23 Nov 09:00 → Mon 30 Nov 09:00 GMT+1');
 
-    // Bad input first: swapping with oneself, or with someone outside the rotation.
-    expect((await modal.set('teammate', ADA).submit()).errors).toEqual({ teammate: 'You cannot swap with yourself; pick a teammate.' });
-    expect((await modal.set('teammate', CLEO).submit()).errors).toEqual({ teammate: 'Cleo Mwangi is not in the Payments primary rotation.' });
-    const sent = await modal.set('teammate', BOB).set('their_shift', bobsWeek!.value).submit();
+    const sent = await modal.set('their_shift', bobsWeek!.value).submit();
     expect(sent.closed).toBe(true);
+    expect(h.baton.db.select().from(swapRequests).get()).toMatchObject({ giveEnd: ADA_WEEK_END, takeStart: ADA_WEEK_END, takeEnd: BOB_WEEK_END });
     expect(countOf(overrides)).toBe(0);
 
     const ask = await h.slack.expectDM(BOB, 'asks you to take their');
@@ -181,5 +185,145 @@ describe('changing the schedule from Slack', () => {
     // Members cannot save a rotation even with a modal in hand.
     const sneaky = await h.slack.openModal(ADA, 'rotation search');
     expect((await sneaky.submit({ as: BOB })).errors).toEqual({ name: 'Only an admin can create or edit rotations.' });
+  });
+
+  it('swap: the shift you are on now is handed over from now on, even after the form sat open a while', async () => {
+    const modal = await h.slack.openModal(ADA, 'swap');
+    await h.advance(5);
+    const sent = await modal.set('teammate', BOB).submit();
+    expect(sent.errors).toBeNull();
+    expect(sent.closed).toBe(true);
+    const now = h.clock.now().getTime();
+    expect(h.baton.db.select().from(swapRequests).get()).toMatchObject({ giveStart: now, giveEnd: ADA_WEEK_END, takeStart: null });
+    await (await h.slack.expectDM(BOB, 'asks you to take their')).click('Accept', { as: BOB });
+    await h.slack.expectDM(ADA, `<@${BOB}> accepted`);
+    expect(h.baton.db.select().from(overrides).all()).toMatchObject([{ userId: BOB, startAt: now, endAt: ADA_WEEK_END, kind: 'swap' }]);
+    expect(await whoIsPaged()).toBe(BOB);
+  });
+
+  it('cover: the shift you are on now can be offered from now on, even after the form sat open a while', async () => {
+    const modal = await h.slack.openModal(ADA, 'cover');
+    await h.advance(5);
+    const sent = await modal.submit();
+    expect(sent.errors).toBeNull();
+    expect(sent.closed).toBe(true);
+    await h.slack.expectChannelMessage(TEAM_CHANNEL, `<@${ADA}> needs someone to cover`);
+    expect(h.baton.db.select().from(coverRequests).get()).toMatchObject({ startAt: h.clock.now().getTime(), endAt: ADA_WEEK_END });
+  });
+
+  it("swap: a teammate's last shift, which runs past the 4-week horizon, is offered and taken whole", async () => {
+    // Four weeks from Wed 18 Nov end on Wed 16 Dec; Ada's week from Mon 14 Dec runs to Mon 21 Dec.
+    const DEC_14 = Date.parse('2026-12-14T08:00:00Z');
+    const DEC_21 = Date.parse('2026-12-21T08:00:00Z');
+    const modal = await h.slack.openModal(BOB, 'swap');
+    const last = modal.options('their_shift').find((o) => o.value.startsWith(`payments-primary|${ADA}|${DEC_14}`));
+    expect(last?.text).toContain('Mon 21 Dec 02:00 CST');
+    await h.advance(5);
+    const sent = await modal.set('teammate', ADA).set('their_shift', last!.value).submit();
+    expect(sent.errors).toBeNull();
+    expect(h.baton.db.select().from(swapRequests).get()).toMatchObject({ requesterId: BOB, teammateId: ADA, takeStart: DEC_14, takeEnd: DEC_21 });
+  });
+
+  it('a swap is cancelled from My changes as a whole: both overrides, both people and the team told', async () => {
+    const modal = await h.slack.openModal(ADA, 'swap');
+    const bobsWeek = modal.options('their_shift').find((o) => o.value.startsWith(`payments-primary|${BOB}|${ADA_WEEK_END}`))!;
+    expect((await modal.set('teammate', BOB).set('their_shift', bobsWeek.value).submit()).closed).toBe(true);
+    await (await h.slack.expectDM(BOB, 'asks you to take their')).click('Accept', { as: BOB });
+    await h.slack.expectChannelMessage(TEAM_CHANNEL, 'Swap in *Payments primary*');
+    expect(countOf(overrides)).toBe(2);
+
+    // Each of the two sees the swap once, as one change with one Cancel.
+    const cancels = (m: { buttonsByBlock: Record<string, string[]> }) => Object.values(m.buttonsByBlock).flat().filter((b) => b === 'Cancel');
+    const bobs = await h.slack.openModal(BOB, 'changes');
+    expect(cancels(bobs)).toHaveLength(1);
+    const adas = await h.slack.openModal(ADA, 'changes');
+    expect(cancels(adas)).toHaveLength(1);
+    expect(adas.rendered).toContain(`Swap with <@${BOB}>`);
+
+    await adas.click('Cancel');
+    await h.slack.standin.waitFor(() => adas.rendered.includes('Swap cancelled'));
+    expect(h.baton.db.select().from(overrides).where(isNull(overrides.cancelledAt)).all()).toEqual([]);
+    expect(h.baton.db.select().from(swapRequests).get()?.status).toBe('cancelled');
+    await h.slack.expectDM(BOB, `<@${ADA}> cancelled your swap`);
+    await h.slack.expectDM(ADA, `You cancelled your swap with <@${BOB}>`);
+    await h.slack.expectChannelMessage(TEAM_CHANNEL, `<@${ADA}> cancelled the swap of <@${ADA}> and <@${BOB}>`);
+    expect(await whoIsPaged()).toBe(ADA);
+    // Bob's list is empty now, and his stale Cancel changes nothing.
+    expect(cancels(await h.slack.openModal(BOB, 'changes'))).toHaveLength(0);
+  });
+
+  it('time off: when two confirmations overlap, the second shows why instead of a generic error', async () => {
+    const first = await (await h.slack.openModal(ADA, 'timeoff')).set('to', '2026-11-19').submit();
+    const second = await (await h.slack.openModal(ADA, 'timeoff')).set('from', '2026-11-19').set('to', '2026-11-20').submit();
+    expect(first.next?.title).toBe('Confirm time off');
+    expect(second.next?.title).toBe('Confirm time off');
+    expect((await first.next!.submit()).closed).toBe(true);
+    const clash = await second.next!.submit();
+    expect(clash.errors).toBeNull();
+    expect(clash.next?.rendered).toMatch(/Overlaps time off already booked/);
+    expect(clash.next?.view.submit).toBeUndefined();
+    expect(countOf(timeOff)).toBe(1);
+  });
+
+  it("team-channel notices of an override and its cancellation show each reader's own time zone", async () => {
+    const now = h.clock.now().getTime();
+    // Cleo is in Kolkata; the channel reads the times in each reader's zone, not hers.
+    expect((await (await h.slack.openModal(ADA, 'override')).set('who', CLEO).submit()).closed).toBe(true);
+    const made = await h.slack.expectChannelMessage(TEAM_CHANNEL, `<@${CLEO}> takes the pager`);
+    expect(made.text).toContain(`<!date^${now / 1000}^`);
+    expect(made.text).toContain(`<!date^${(now + HOUR) / 1000}^`);
+    expect(made.text).not.toContain('GMT+5:30');
+
+    const changes = await h.slack.openModal(ADA, 'changes');
+    await changes.click('Cancel');
+    const cancelled = await h.slack.expectChannelMessage(TEAM_CHANNEL, `cancelled <@${CLEO}>'s override`);
+    expect(cancelled.text).toContain(`<!date^${now / 1000}^`);
+    expect(cancelled.text).not.toContain('GMT+5:30');
+  });
+});
+
+/** Three people in a rotation with a long name, so shift labels have to make room for both times. */
+const TRIO = CONFIG.replace('    participants: [U0ADA00001, U0BOB00002]', '    participants: [U0ADA00001, U0BOB00002, U0CLEO0003]').replace(
+  'name: Payments primary',
+  'name: Payments primary on-call for checkout, ledger and refunds',
+);
+
+describe('the swap form', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    expect(TRIO).toContain('U0CLEO0003]');
+    h = await startHarness({ config: TRIO });
+  });
+  afterEach(async () => {
+    h.slack.expectNoContractViolations();
+    await h.stop();
+  });
+
+  it("offers the rotation's other participants, lists the chosen teammate's shifts, and labels show start and end", async () => {
+    const modal = await h.slack.openModal(ADA, 'swap');
+    expect(modal.inputs.find((i) => i.blockId === 'teammate')?.type).toBe('static_select');
+    expect(modal.options('teammate')).toEqual([
+      { text: 'Bob Kahn', value: BOB },
+      { text: 'Cleo Mwangi', value: CLEO },
+    ]);
+    expect(modal.fields).not.toContain('their_shift');
+
+    await modal.choose('teammate', CLEO);
+    const cleos = modal.options('their_shift');
+    expect(cleos.length).toBeGreaterThan(0);
+    expect(cleos.every((o) => o.value.startsWith(`payments-primary|${CLEO}|`))).toBe(true);
+    for (const o of [...modal.options('my_shift'), ...cleos]) {
+      expect(o.text.length).toBeLessThanOrEqual(75);
+      expect(o.text).toMatch(/^Payments primary.* · (now|\w{3} \d{1,2} \w{3} \d\d:\d\d) → \w{3} \d{1,2} \w{3} \d\d:\d\d GMT\+1$/);
+    }
+    // Cleo is on call now (her week runs to Mon 23 Nov); Ada's first week follows hers.
+    expect(cleos[0]!.text).toMatch(/ · now → Mon 23 Nov 09:00 GMT\+1$/);
+    expect(modal.options('my_shift')[0]!.text).toMatch(/ · Mon 23 Nov 09:00 → Mon 30 Nov 09:00 GMT\+1$/);
+
+    await modal.choose('teammate', BOB);
+    const bobs = modal.options('their_shift');
+    expect(bobs.every((o) => o.value.startsWith(`payments-primary|${BOB}|`))).toBe(true);
+    expect((await modal.set('their_shift', bobs[0]!.value).submit()).closed).toBe(true);
+    await h.slack.expectDM(BOB, 'asks you to take their');
   });
 });

@@ -20,8 +20,48 @@ export const SCHEDULE_CONFIG = TEST_CONFIG.replace(
     start_date: "2026-11-02"
     participants: [${CLEO}]
     restrictions:
-      - { days: [mon-fri], start: "09:00", end: "17:00" }`,
+      - { days: [mon-fri], start: "09:00", end: "17:00" }
+  - id: layered-desk
+    name: Layered desk
+    team: payments
+    time_zone: Europe/Berlin
+    shift: 1w
+    handoff_time: "09:00"
+    start_date: "2026-11-02"
+    participants: [${ADA}, ${BOB}]
+    layers:
+      - participants: [${ADA}, ${BOB}]
+        shift: 1w
+        handoff_time: "09:00"
+        start_date: "2026-11-02"
+        restrictions:
+          - { days: [mon-fri], start: "09:00", end: "17:00" }`,
 );
+
+/**
+ * The test workspace plus `count` weekly rotations `storage-fleet-001`… named by `name`, each with Cleo and
+ * either Ada (those `adaIn` picks) or Bob.
+ */
+function withRotations(count: number, name: (n: string) => string, adaIn: (n: string) => boolean): string {
+  return TEST_CONFIG.replace(
+    `    participants: [${ADA}, ${BOB}]`,
+    `    participants: [${ADA}, ${BOB}]
+${Array.from({ length: count }, (_, i) => {
+  const n = String(i + 1).padStart(3, '0');
+  return `  - id: storage-fleet-${n}
+    name: ${name(n)}
+    team: payments
+    time_zone: UTC
+    shift: 1w
+    handoff_time: "09:00"
+    start_date: "2026-11-02"
+    participants: [${adaIn(n) ? ADA : BOB}, ${CLEO}]`;
+}).join('\n')}`,
+  );
+}
+
+/** 35 rotations with long names: Ada takes part in the payments one and in two of the others. */
+const MANY_ROTATIONS = withRotations(34, (n) => `Storage fleet ${n} on-call for the object store and its replication`, (n) => n === '017' || n === '033');
 
 describe('reading the final schedule', () => {
   let h: Harness;
@@ -121,8 +161,56 @@ describe('reading the final schedule', () => {
     const answer = await h.slack.command(CLEO, 'fairness payments-primary 4');
     expect(answer.text).toContain(`<@${ADA}>`);
     expect(answer.text).toContain(`<@${BOB}>`);
-    expect(answer.text).toMatch(/more than one week in four/);
+    expect(answer.text).toContain('2 people: each is on call one week in two; two more keep it to one in four');
     const desk = await h.slack.command(CLEO, 'fairness night-desk 2');
     expect(desk.text).toContain(`<@${CLEO}>`);
+  });
+
+  it('/oncall who: "until" is when the person gives up the pager, not when a layer under them changes', async () => {
+    // Layered desk: the business-hours layer ends at 17:00 Berlin today, but Ada holds the base too, until Monday.
+    const who = await h.slack.command(CLEO, 'who');
+    expect(who.text).toContain(`Layered desk: <@${ADA}> until Mon 23 Nov 13:30 GMT+5:30, secondary <@${BOB}>`);
+  });
+
+  it('/oncall fairness: a rotation of three gets one warning that says what to do, not one per person', async () => {
+    await h.stop();
+    h = await startHarness({ config: TEST_CONFIG.replace(`    participants: [${ADA}, ${BOB}]`, `    participants: [${ADA}, ${BOB}, ${CLEO}]`) });
+    const answer = await h.slack.command(BOB, 'fairness payments-primary 4');
+    expect(answer.text.match(/3 people: each is on call one week in three; a fourth keeps it to one in four/g)).toHaveLength(1);
+    expect(answer.text).not.toContain('more than one week in four');
+  });
+
+  it('/oncall calendar too long for one message goes on in further private messages, every link whole', async () => {
+    await h.stop();
+    h = await startHarness({ config: withRotations(200, (n) => `Storage fleet ${n} ${'on-call for the object store and its replication '.repeat(3)}`.slice(0, 120).trim(), () => false) });
+    const answer = await h.slack.command(ADA, 'calendar');
+    const posts = h.slack.standin.responseUrlPosts;
+    const urls = () => posts.flatMap((p) => [...String(p.body.text).matchAll(/ (http:\/\/\S+\/calendars\/rotation\/\S+\.ics)$/gm)].map((m) => m[1]));
+    await h.slack.standin.waitFor(() => urls().length >= 201 || undefined);
+    expect(posts.length).toBeGreaterThan(1);
+    expect(posts[0]!.body).toBe(answer.body);
+    const ids = ['payments-primary', ...Array.from({ length: 200 }, (_, i) => `storage-fleet-${String(i + 1).padStart(3, '0')}`)];
+    expect(urls()).toEqual(ids.map((id) => h.baton.calendars.url('rotation', id)));
+    expect(String(posts[1]!.body.text)).not.toContain('Your shifts');
+  });
+
+  it('/oncall calendar lists every rotation feed, yours first, each link whole, within Slack limits', async () => {
+    await h.stop();
+    h = await startHarness({ config: MANY_ROTATIONS });
+    const answer = await h.slack.command(ADA, 'calendar');
+    const posts = await h.slack.standin.waitFor(() => (h.slack.standin.responseUrlPosts.length > 0 ? h.slack.standin.responseUrlPosts : undefined));
+    await new Promise((r) => setTimeout(r, 200)); // any further parts of the answer
+    expect(posts[0]!.body).toBe(answer.body);
+    const lines = posts
+      .flatMap((p) => (p.body.blocks as { type: string; text?: { text: string } }[]).filter((b) => b.type === 'section').map((b) => b.text!.text))
+      .flatMap((t) => t.split('\n'));
+    const feedLines = lines.filter((l) => l.includes('/calendars/rotation/'));
+    expect(feedLines).toHaveLength(35);
+    const ids = ['payments-primary', ...Array.from({ length: 34 }, (_, i) => `storage-fleet-${String(i + 1).padStart(3, '0')}`)];
+    for (const id of ids) expect(feedLines.some((l) => l.endsWith(` ${h.baton.calendars.url('rotation', id)}`)), id).toBe(true);
+    // Ada's own rotations come first, then the rest.
+    const order = feedLines.map((l) => /\/calendars\/rotation\/([^/]+)\//.exec(l)![1]);
+    expect(order.slice(0, 3).sort()).toEqual(['payments-primary', 'storage-fleet-017', 'storage-fleet-033']);
+    expect(lines.some((l) => l.endsWith(` ${h.baton.calendars.url('user', ADA)}`))).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import {
   blockActionBody,
   blockSuggestionBody,
   viewBlockActionBody,
+  viewSelectActionBody,
   elementOptions,
   eventCallbackBody,
   modalInputs,
@@ -596,6 +597,38 @@ export class ModalHandle {
     const input = this.input(blockId);
     if (value !== null) this.check(input, value);
     this.slack.enteredFor(this.id).set(blockId, { actionId: input.actionId, value });
+    return this;
+  }
+
+  /**
+   * Picks an option of a static select whose input block has `dispatch_action`, as a person would: Slack sends
+   * the pick to the app at once (block_actions, with the view's state), and the app may update the view.
+   * Resolves once the app has updated it; throws if the block does not dispatch or the app does not answer.
+   */
+  async choose(blockId: string, value: string, timeoutMs = 3000): Promise<this> {
+    const input = this.input(blockId);
+    const block = ((this.view.blocks ?? []) as { block_id?: string; dispatch_action?: boolean }[]).find((b) => b.block_id === blockId);
+    if (block?.dispatch_action !== true) throw new Error(`field ${blockId} of the "${this.title}" modal does not dispatch its actions; use set`);
+    if (input.type !== 'static_select') throw new Error(`field ${blockId} is a ${input.type}; choose picks in a static_select`);
+    this.set(blockId, value);
+    const selected = elementOptions(input.element).find((o) => o.value === value)!;
+    const values: Record<string, ModalInputValue> = {};
+    for (const i of modalInputs(this.view)) {
+      const entry = this.slack.enteredFor(this.id).get(i.blockId);
+      if (entry && entry.actionId === i.actionId) values[i.blockId] = entry.value;
+    }
+    const hash = this.opened.hash;
+    const triggerId = newTriggerId();
+    this.slack.standin.registerTrigger(triggerId, this.opened.userId, { viewId: this.id });
+    this.slack.markInteraction(this.opened.userId);
+    const { status } = await this.slack.deliver(
+      'interactive',
+      viewSelectActionBody({ userId: this.opened.userId, actionId: input.actionId, blockId, selected, viewId: this.id, view: { ...this.view, hash }, values, triggerId }),
+    );
+    if (status !== 200) throw new Error(`the app answered the pick in ${blockId} with HTTP ${status}`);
+    await this.slack.standin.waitFor(() => this.opened.hash !== hash, timeoutMs).catch(() => {
+      throw new Error(`expected the app to update the "${this.title}" modal after the pick in ${blockId}`);
+    });
     return this;
   }
 

@@ -153,7 +153,7 @@ describe('fairness: hours', () => {
     ]);
     expect(r.people.reduce((s, p) => s + p.shareOfTotal, 0)).toBeCloseTo(1, 12);
 
-    expect(fairnessReport({ segments: [], from, to, now: from, zoneOf: () => 'UTC', nominalShiftMs: DAY })).toEqual({ people: [], warnings: [] });
+    expect(fairnessReport({ segments: [], from, to, now: from, zoneOf: () => 'UTC', nominalShiftMs: DAY })).toEqual({ people: [], warnings: [], tooFewPeople: null });
     // Gaps count for nobody, and shares are of the hours someone held.
     const withGap = report(weekly(['A', 'B']), from, to, from, {}, { overrides: [], timeOff: [{ id: 1, userId: 'A', start: from, end: from + DAY }, { id: 2, userId: 'B', start: from, end: from + DAY }] });
     expect(totalOf(withGap, 'A').total).toBe(3 * 168 - 24);
@@ -183,6 +183,38 @@ describe('fairness: warnings', () => {
 
     // Four people hold exactly one week in every four weeks: nothing to say.
     expect(report(weekly(['A', 'B', 'C', 'D']), from, to, from).warnings).toEqual([]);
+  });
+
+  it('a rotation of fewer than four people is flagged once; per person, only load beyond their turns is', () => {
+    const withTurns = (rotation: Rotation, adjustments: ScheduleAdjustments = NO_ADJUSTMENTS) =>
+      fairnessReport({
+        segments: finalSchedule(rotation, from, to, adjustments),
+        from,
+        to,
+        now: from,
+        zoneOf: () => 'UTC',
+        nominalShiftMs: nominalShiftMs(rotation),
+        turnTakers: rotation.participants.length,
+      });
+    const three = withTurns(weekly(['A', 'B', 'C']));
+    expect(three.tooFewPeople).toEqual({ people: 3, nominalShiftMs: 7 * DAY });
+    expect(three.warnings).toEqual([]);
+    expect(withTurns(weekly(['A', 'B'])).tooFewPeople).toEqual({ people: 2, nominalShiftMs: 7 * DAY });
+    expect(withTurns(weekly(['A', 'B'])).warnings).toEqual([]);
+    const days = withTurns(daily(['A', 'B', 'C']));
+    expect([days.tooFewPeople, days.warnings]).toEqual([{ people: 3, nominalShiftMs: DAY }, []]);
+
+    // A takes B's week on top of his own turns: more than the turns give anyone.
+    const taken = withTurns(weekly(['A', 'B', 'C']), { overrides: [override({ userId: 'A', start: from + 7 * DAY, end: from + 14 * DAY })], timeOff: [] });
+    expect(kinds(taken, 'more_than_their_turns').map((w) => [w.userId, w.message])).toEqual([
+      ['A', '<@A> is on call 20.3 days in the 4 weeks from 2026-01-13 (more than their turns)'],
+    ]);
+    expect(kinds(taken, 'more_than_one_week_in_four')).toEqual([]);
+
+    // Four people keep everyone to one week in four: nothing to say about the rotation.
+    expect(withTurns(weekly(['A', 'B', 'C', 'D'])).tooFewPeople).toBeNull();
+    // Without turn takers (a layered rotation), each person is judged against one week in four, as before.
+    expect(report(weekly(['A', 'B', 'C']), from, to, from).tooFewPeople).toBeNull();
   });
 
   it('tolerates an hour of daylight saving in a four-week window', () => {

@@ -9,6 +9,7 @@ import {
   layerActiveAt,
   layersOf,
   onCallAt,
+  pagerStretches,
   timeOffCoverage,
   type Override,
   type ScheduleAdjustments,
@@ -135,6 +136,33 @@ describe('final schedule', () => {
       { role: 'secondary', userId: 'B' },
     ]);
   });
+
+  it('pager stretches merge what changes under the same holder: a layer, the secondary, an override of oneself', () => {
+    // The same people in a weekly base and a business-hours layer: the layer changes twice a day, the holder weekly.
+    const week = { participants: ['A', 'B'], shiftLength: 1, shiftUnit: 'weeks' as const, handoffTime: '09:00', startDate: '2026-01-05' };
+    const r = daily(['A', 'B'], 'Europe/Berlin', {
+      ...week,
+      layers: [{ ...week, timeZone: 'Europe/Berlin', restrictions: [{ days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }] }],
+    });
+    const from = t('2026-01-05T08:00:00Z'); // Monday 09:00 Berlin, A's week
+    const segments = finalSchedule(r, from, from + 14 * DAY, {
+      overrides: [override({ userId: 'A', start: t('2026-01-07T12:00:00Z'), end: t('2026-01-07T13:00:00Z') })],
+      // B, A's backup, is away for a day.
+      timeOff: [{ id: 1, userId: 'B', start: t('2026-01-08T00:00:00Z'), end: t('2026-01-09T00:00:00Z') }],
+    });
+    expect(segments.length).toBeGreaterThan(10);
+    expect(pagerStretches(segments)).toEqual([
+      { start: from, end: from + 7 * DAY, userId: 'A' },
+      { start: from + 7 * DAY, end: from + 14 * DAY, userId: 'B' },
+    ]);
+    // A gap is a stretch of its own, held by nobody.
+    const gap = finalSchedule(daily(['A']), t('2026-01-05T09:00:00Z'), t('2026-01-06T09:00:00Z'), {
+      overrides: [],
+      timeOff: [{ id: 1, userId: 'A', start: t('2026-01-05T12:00:00Z'), end: t('2026-01-05T13:00:00Z') }],
+    });
+    expect(pagerStretches(gap).map((s) => s.userId)).toEqual(['A', null, 'A']);
+    expect(pagerStretches([])).toEqual([]);
+  });
 });
 
 // --- properties ---------------------------------------------------------------------------------------
@@ -224,6 +252,27 @@ describe('final schedule properties', () => {
         }
       }),
       { numRuns: propertyRuns(150) },
+    );
+  });
+
+  it('pager stretches tile the range, change hands at every boundary, and agree with the schedule at each instant', () => {
+    fc.assert(
+      fc.property(caseArb, ({ rotation, adjustments }) => {
+        const segments = finalSchedule(rotation, FROM, TO, adjustments);
+        const stretches = pagerStretches(segments);
+        expect(stretches[0]!.start).toBe(FROM);
+        expect(stretches.at(-1)!.end).toBe(TO);
+        for (const [i, s] of stretches.entries()) {
+          if (i > 0) {
+            expect(s.start).toBe(stretches[i - 1]!.end);
+            expect(s.userId).not.toBe(stretches[i - 1]!.userId);
+          }
+          for (const probe of [s.start, Math.floor((s.start + s.end) / 2), s.end - 1]) {
+            expect(onCallAt(rotation, probe, adjustments).primary?.userId ?? null).toBe(s.userId);
+          }
+        }
+      }),
+      { numRuns: propertyRuns(100) },
     );
   });
 

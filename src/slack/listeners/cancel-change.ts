@@ -4,10 +4,23 @@ import type { SlackDeps } from '../deps.js';
 import { myChangesModal } from '../views/my-changes.js';
 import { viewerZone, withNames } from './viewer.js';
 
+const CANCELLED = {
+  override: 'Override cancelled.',
+  swap: 'Swap cancelled: both halves, and both of you and the team are told.',
+  time_off: 'Time off cancelled.',
+} as const;
+
+/** What a Cancel click cancelled (half of a swap cancels the swap), or null when nothing was left to cancel. */
+function cancel(deps: SlackDeps, kind: 'override' | 'time_off', actorId: string, id: number): keyof typeof CANCELLED | null {
+  if (!Number.isSafeInteger(id)) return null;
+  if (kind === 'override') return deps.changes.cancelOverride(actorId, id);
+  return deps.changes.cancelTimeOff(actorId, id) ? 'time_off' : null;
+}
+
 /** Renders "My changes" for a person, with an optional line on what just happened. */
 export async function myChangesView(deps: SlackDeps, userId: string, notice?: string) {
-  const { overrides, timeOff } = deps.changes.upcomingChanges(userId);
-  return myChangesModal({ overrides, timeOff, zone: await viewerZone(deps, userId), viewerId: userId, ...(notice ? { notice } : {}) });
+  const { overrides, swaps, timeOff } = deps.changes.upcomingChanges(userId);
+  return myChangesModal({ overrides, swaps, timeOff, zone: await viewerZone(deps, userId), viewerId: userId, ...(notice ? { notice } : {}) });
 }
 
 /** "Cancel" on an override or time off in the "My changes" modal: cancelled, and the list shown again. */
@@ -17,8 +30,8 @@ export function cancelChangeListener(kind: 'override' | 'time_off', deps: SlackD
     const id = Number(action.value);
     let notice: string;
     try {
-      const done = Number.isSafeInteger(id) && (kind === 'override' ? deps.changes.cancelOverride(body.user.id, id) : deps.changes.cancelTimeOff(body.user.id, id));
-      notice = done ? `:white_check_mark: ${kind === 'override' ? 'Override' : 'Time off'} cancelled.` : 'Nothing to cancel: it is already over or cancelled.';
+      const done = cancel(deps, kind, body.user.id, id);
+      notice = done ? `:white_check_mark: ${CANCELLED[done]}` : 'Nothing to cancel: it is already over or cancelled.';
     } catch (err) {
       if (!(err instanceof PermissionDenied)) throw err;
       notice = `:no_entry: ${withNames(deps, err.message)}`;

@@ -8,10 +8,11 @@ import { localDateOf } from '../../domain/zoned-time.js';
 import type { SlackDeps } from '../deps.js';
 import type { RenderedMessage } from '../views/incident-card.js';
 import { scheduleMessage } from '../views/schedule.js';
-import { coverModal, meModal, overrideModal, policyModal, rotationModal, serviceModal, swapModal, timeOffModal } from '../views/schedule-modals.js';
+import { coverModal, meModal, overrideModal, policyModal, rotationModal, serviceModal, timeOffModal } from '../views/schedule-modals.js';
+import { swapView } from './swap-modal.js';
 import { formatRuleLines } from '../../domain/notification-rules.js';
 import { fairnessMessage } from '../views/fairness.js';
-import { calendarMessage } from '../views/calendar.js';
+import { calendarMessages } from '../views/calendar.js';
 import { viewerZone } from './viewer.js';
 import { slackDate } from '../views/format.js';
 import { InvalidChange } from '../../domain/schedule-rules.js';
@@ -26,8 +27,11 @@ export interface CommandContext {
   client: WebClient;
 }
 
+/** A private answer; one too long for a message goes on in `more`. */
+export type Reply = RenderedMessage & { more?: RenderedMessage[] };
+
 /** A subcommand answers privately, or returns null when it opened a modal instead. */
-export type Subcommand = (ctx: CommandContext) => Promise<RenderedMessage | null>;
+export type Subcommand = (ctx: CommandContext) => Promise<Reply | null>;
 
 const DAY = 86_400_000;
 const say = (text: string): RenderedMessage => ({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
@@ -95,11 +99,8 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
   swap: async (ctx) => {
     const refused = notKnown(ctx);
     if (refused) return refused;
-    const mine = ctx.deps.changes.upcomingShifts(ctx.userId);
-    if (mine.length === 0) return say('You have no shifts in the next 4 weeks to swap.');
-    const theirs = ctx.deps.changes.teammatesShifts(ctx.userId).filter((s) => mine.some((m) => m.rotationId === s.rotationId));
-    const names = new Map(ctx.deps.db.select({ id: users.id, name: users.name }).from(users).all().map((u) => [u.id, u.name]));
-    return open(ctx, swapModal({ mine, theirs, zone: await viewerZone(ctx.deps, ctx.userId), names }));
+    const view = await swapView(ctx.deps, ctx.userId);
+    return typeof view === 'string' ? say(view) : open(ctx, view);
   },
 
   cover: async (ctx) => {
@@ -219,7 +220,8 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
 
   calendar: async (ctx) => {
     const rotations = [...ctx.deps.oncall.rotations().values()];
-    return calendarMessage(ctx.deps.calendars.feedsFor(ctx.userId, rotations));
+    const [first, ...more] = calendarMessages(ctx.deps.calendars.feedsFor(ctx.userId, rotations));
+    return { ...first!, more };
   },
 };
 

@@ -1,15 +1,50 @@
-import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { AllMiddlewareArgs, BlockStaticSelectAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { ModalView } from '@slack/types';
 import { InvalidChange } from '../../domain/schedule-rules.js';
 import type { SlackDeps } from '../deps.js';
 import { readModal, text } from '../modal-values.js';
+import { swapModal } from '../views/schedule-modals.js';
+import { findUser } from '../../services/directory.js';
 import { answerSubmission } from './submission.js';
+import { viewerZone } from './viewer.js';
 
-/** "rotation|start|end" or "rotation|user|start|end", as the modal's options encode shifts. */
-export function parseShiftValue(value: string | null, field: string): { rotationId: string; userId?: string; start: number; end: number } {
+/**
+ * "rotation|scheduledStart" (my shift) or "rotation|user|scheduledStart" (a teammate's), as the modals'
+ * options name shifts: by what does not move as time passes.
+ */
+export function parseShiftValue(value: string | null, field: string): { rotationId: string; userId?: string; scheduledStart: number } {
   const parts = (value ?? '').split('|');
-  const nums = parts.slice(-2).map(Number);
-  if ((parts.length !== 3 && parts.length !== 4) || !nums.every(Number.isSafeInteger)) throw new InvalidChange({ [field]: 'Pick a shift.' });
-  return { rotationId: parts[0]!, ...(parts.length === 4 ? { userId: parts[1]! } : {}), start: nums[0]!, end: nums[1]! };
+  const scheduledStart = Number(parts[parts.length - 1]);
+  if ((parts.length !== 2 && parts.length !== 3) || !Number.isSafeInteger(scheduledStart)) throw new InvalidChange({ [field]: 'Pick a shift.' });
+  return { rotationId: parts[0]!, ...(parts.length === 3 ? { userId: parts[1]! } : {}), scheduledStart };
+}
+
+/**
+ * The swap form for a person: their shifts, the other participants of those shifts' rotations, and, once a
+ * teammate is picked, the teammate's shifts in those rotations. A string when there is nothing to swap.
+ */
+export async function swapView(deps: SlackDeps, userId: string, picked: { myShift?: string | null; teammateId?: string | null } = {}): Promise<ModalView | string> {
+  const mine = deps.changes.upcomingShifts(userId);
+  if (mine.length === 0) return 'You have no shifts in the next 4 weeks to swap.';
+  const teammates = deps.changes.swapTeammates(userId).map((id) => ({ id, name: findUser(deps.db, id)?.name ?? id }));
+  if (teammates.length === 0) return 'Nobody else takes part in your rotations, so there is nobody to swap with.';
+  // With one teammate there is nothing to pick: their shifts are shown at once.
+  const teammateId = teammates.find((t) => t.id === picked.teammateId)?.id ?? (teammates.length === 1 ? teammates[0]!.id : null);
+  const rotations = new Set(mine.map((s) => s.rotationId));
+  const theirs = teammateId ? deps.changes.upcomingShifts(teammateId).filter((s) => rotations.has(s.rotationId)) : [];
+  return swapModal({ mine, myShift: picked.myShift ?? null, teammates, teammateId, theirs, zone: await viewerZone(deps, userId) });
+}
+
+/** A teammate picked in the swap form: the form is shown again with that teammate's shifts. */
+export function swapTeammateListener(deps: SlackDeps) {
+  return async ({ ack, body, client }: SlackActionMiddlewareArgs<BlockStaticSelectAction> & AllMiddlewareArgs) => {
+    await ack();
+    if (!body.view) return;
+    const v = readModal(body.view.state.values);
+    const view = await swapView(deps, body.user.id, { myShift: text(v.my_shift), teammateId: text(v.teammate) });
+    if (typeof view === 'string') return;
+    await client.views.update({ view_id: body.view.id, hash: body.view.hash, view });
+  };
 }
 
 /** Submission of "Swap a shift": the teammate is asked by DM. */

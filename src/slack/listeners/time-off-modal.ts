@@ -1,10 +1,11 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { z } from 'zod';
+import { PermissionDenied } from '../../domain/permissions.js';
 import { InvalidChange } from '../../domain/schedule-rules.js';
 import { addDays, localTimeToUtc, parseISODate } from '../../domain/zoned-time.js';
 import type { SlackDeps } from '../deps.js';
 import { readModal, text } from '../modal-values.js';
-import { timeOffConfirmModal } from '../views/schedule-modals.js';
+import { timeOffConfirmModal, timeOffRefusedModal } from '../views/schedule-modals.js';
 import { answerSubmission } from './submission.js';
 import { viewerZone } from './viewer.js';
 
@@ -33,16 +34,35 @@ export function timeOffSubmission(deps: SlackDeps) {
   };
 }
 
-/** Step two: confirmed; saved only now, and re-checked, since time may have passed. */
+/**
+ * Step two: confirmed; saved only now, and re-checked, since time may have passed (another confirmation
+ * may have booked the same days). The confirmation has no fields to put an error on, so a refusal
+ * replaces it with the reason.
+ */
 export function timeOffConfirmSubmission(deps: SlackDeps) {
   return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => {
     const parsed = pending.safeParse(safeJson(view.private_metadata));
-    await answerSubmission(ack, deps, ['confirm'], async () => {
-      if (!parsed.success) throw new InvalidChange({ confirm: 'This form is out of date; start again with /oncall timeoff.' });
+    if (!parsed.success) {
+      await ack({ response_action: 'update', view: timeOffRefusedModal('This form is out of date; start again with /oncall timeoff.') });
+      return;
+    }
+    try {
       deps.changes.createTimeOff(body.user.id, parsed.data);
-      return { response_action: 'clear' };
-    });
+    } catch (err) {
+      const reason = refusalOf(err);
+      if (reason === null) throw err;
+      await ack({ response_action: 'update', view: timeOffRefusedModal(reason) });
+      return;
+    }
+    await ack({ response_action: 'clear' });
   };
+}
+
+/** Why a change was refused, in words; null for an error that is not a refusal. */
+function refusalOf(err: unknown): string | null {
+  if (err instanceof InvalidChange) return Object.values(err.fields).join(' ');
+  if (err instanceof PermissionDenied) return err.message;
+  return null;
 }
 
 function safeJson(text: string | undefined): unknown {

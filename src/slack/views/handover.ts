@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { HandoverDigest } from '../../domain/handover.js';
-import { escapeMrkdwn, escapeSlackMarkup, safeLink, slackDate, truncate } from './format.js';
+import { escapeMrkdwn, escapeSlackMarkup, plural, safeLink, slackDate, truncate } from './format.js';
 import type { RenderedMessage } from './incident-card.js';
 
 function duration(ms: number): string {
@@ -65,7 +65,7 @@ export function handoverMessage(d: HandoverDigest): RenderedMessage {
       'no overrides or time off',
     ),
   ];
-  const text = [headline, `${d.stillOpen.length} still open, ${d.duringShift.length} this shift, ${d.notes.length} notes.`].join('\n');
+  const text = [headline, `${d.stillOpen.length} still open, ${d.duringShift.length} this shift, ${plural(d.notes.length, 'note')}.`].join('\n');
   return { text, blocks };
 }
 

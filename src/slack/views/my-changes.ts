@@ -1,5 +1,6 @@
 import type { KnownBlock, ModalView } from '@slack/types';
 import { formatInZone } from '../../domain/zoned-time.js';
+import type { SwapChange } from '../../services/schedule-changes.js';
 import { MODALS, SCHEDULE_ACTIONS } from '../action-ids.js';
 import { escapeMrkdwn, truncate } from './format.js';
 
@@ -11,10 +12,10 @@ interface Item {
   reason: string | null;
 }
 
-/** Slack allows 100 blocks in a modal: the first 40 of each kind are listed. */
+/** Slack allows 100 blocks in a modal: the first 40 overrides and swaps, and the first 40 time off, are listed. */
 const MAX_ITEMS = 40;
 
-const cancelButton = (actionId: string, id: number, what: string) => ({
+const cancelButton = (actionId: string, id: number, what: string, consequence = 'The schedule applies again for that time.') => ({
   type: 'button' as const,
   action_id: actionId,
   value: String(id),
@@ -22,15 +23,29 @@ const cancelButton = (actionId: string, id: number, what: string) => ({
   style: 'danger' as const,
   confirm: {
     title: { type: 'plain_text' as const, text: `Cancel ${what}?` },
-    text: { type: 'mrkdwn' as const, text: 'The schedule applies again for that time.' },
+    text: { type: 'mrkdwn' as const, text: consequence },
     confirm: { type: 'plain_text' as const, text: 'Cancel it' },
     deny: { type: 'plain_text' as const, text: 'Keep it' },
   },
 });
 
-/** "My changes": the overrides and time off a person holds or set and may still cancel. */
+/** A swap is one change, with both halves: cancelling any half cancels it whole (see cancelSwap). */
+function swapBlock(swap: SwapChange, viewerId: string, when: (start: number, end: number) => string): KnownBlock {
+  const other = swap.requesterId === viewerId ? swap.teammateId : swap.teammateId === viewerId ? swap.requesterId : null;
+  const title = other ? `Swap with <@${other}>` : `Swap of <@${swap.requesterId}> and <@${swap.teammateId}>`;
+  const halves = swap.halves.map((h) => `<@${h.userId}> holds ${when(h.start, h.end)}`).join('; ');
+  const stands = swap.cancellable ? '' : '\n_Half of it is over, so it stands._';
+  const text = truncate(`*${escapeMrkdwn(swap.rotationName)}*: ${title}: ${halves}${stands}`, 2900);
+  const first = swap.halves[0];
+  const consequence = `Both halves are cancelled and the schedule applies again; ${other ? `<@${other}>` : 'both of them'} and the team are told.`;
+  const accessory = swap.cancellable && first ? { accessory: cancelButton(SCHEDULE_ACTIONS.cancelOverride, first.overrideId, 'this swap', consequence) } : {};
+  return { type: 'section', block_id: `swap_${swap.swapId}`, text: { type: 'mrkdwn', text }, ...accessory };
+}
+
+/** "My changes": the overrides, swaps and time off a person holds or set and may still cancel. */
 export function myChangesModal(input: {
   overrides: (Item & { rotationName: string; kind: string })[];
+  swaps: SwapChange[];
   timeOff: Item[];
   zone: string;
   viewerId: string;
@@ -41,8 +56,10 @@ export function myChangesModal(input: {
   const blocks: KnownBlock[] = [];
   if (input.notice) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(input.notice, 2900) }] });
   blocks.push({ type: 'header', text: { type: 'plain_text', text: 'Overrides' } });
-  if (input.overrides.length === 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'None coming up.' } });
-  for (const o of input.overrides.slice(0, MAX_ITEMS)) {
+  if (input.overrides.length === 0 && input.swaps.length === 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'None coming up.' } });
+  const swaps = input.swaps.slice(0, MAX_ITEMS);
+  for (const swap of swaps) blocks.push(swapBlock(swap, input.viewerId, (start, end) => `${formatInZone(start, input.zone)} → ${formatInZone(end, input.zone)}`));
+  for (const o of input.overrides.slice(0, MAX_ITEMS - swaps.length)) {
     const text = `*${escapeMrkdwn(o.rotationName)}*${who(o)} (${o.kind}): ${when(o)}${o.reason ? `\n_${escapeMrkdwn(o.reason)}_` : ''}`;
     blocks.push({ type: 'section', block_id: `override_${o.id}`, text: { type: 'mrkdwn', text: truncate(text, 2900) }, accessory: cancelButton(SCHEDULE_ACTIONS.cancelOverride, o.id, 'this override') });
   }
@@ -52,7 +69,7 @@ export function myChangesModal(input: {
     const text = `Away${who(t)}: ${when(t)}${t.reason ? `\n_${escapeMrkdwn(t.reason)}_` : ''}`;
     blocks.push({ type: 'section', block_id: `time_off_${t.id}`, text: { type: 'mrkdwn', text: truncate(text, 2900) }, accessory: cancelButton(SCHEDULE_ACTIONS.cancelTimeOff, t.id, 'this time off') });
   }
-  const hidden = Math.max(0, input.overrides.length - MAX_ITEMS) + Math.max(0, input.timeOff.length - MAX_ITEMS);
+  const hidden = Math.max(0, input.overrides.length + input.swaps.length - MAX_ITEMS) + Math.max(0, input.timeOff.length - MAX_ITEMS);
   if (hidden > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${hidden} more, shown once these are over or cancelled.` }] });
   // private_metadata names whose list this is, so a refresh after any click shows the same person's list.
   return { type: 'modal', callback_id: MODALS.myChanges, private_metadata: input.viewerId, title: { type: 'plain_text', text: 'My changes' }, close: { type: 'plain_text', text: 'Done' }, blocks };

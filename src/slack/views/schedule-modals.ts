@@ -1,12 +1,13 @@
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { formatInZone } from '../../domain/zoned-time.js';
 import type { ShiftChoice, TimeOffPreview } from '../../services/schedule-changes.js';
-import { MODALS } from '../action-ids.js';
+import { MODALS, SCHEDULE_ACTIONS } from '../action-ids.js';
 import { escapeMrkdwn, truncate } from './format.js';
 
 // Every input block's block_id is the name of the field the services report errors on, so an error
 // from a service lands on the right field with `response_action: errors`. Each block has one element,
-// whose action_id is always "value".
+// whose action_id is "value", unless it dispatches its picks (then its own id, routed in routes.ts) or
+// must forget a pick when the view changes under it (Slack keeps a field's value while its action_id stays).
 
 const plain = (text: string) => ({ type: 'plain_text' as const, text });
 
@@ -14,7 +15,7 @@ function option(text: string, value: string): PlainTextOption {
   return { text: plain(truncate(text, 75)), value };
 }
 
-function input(blockId: string, label: string, element: Record<string, unknown>, opts: { optional?: boolean; hint?: string } = {}): KnownBlock {
+function input(blockId: string, label: string, element: Record<string, unknown>, opts: { optional?: boolean; hint?: string; dispatch?: boolean } = {}): KnownBlock {
   return {
     type: 'input',
     block_id: blockId,
@@ -22,6 +23,7 @@ function input(blockId: string, label: string, element: Record<string, unknown>,
     element: { action_id: 'value', ...element },
     ...(opts.optional ? { optional: true } : {}),
     ...(opts.hint ? { hint: plain(opts.hint) } : {}),
+    ...(opts.dispatch ? { dispatch_action: true } : {}),
   } as KnownBlock;
 }
 
@@ -61,13 +63,27 @@ function pickOne(blockId: 'rotation' | 'service' | 'team' | 'policy', label: str
   return input(blockId, label, { type: 'external_select', min_query_length: 0, placeholder: plain('Type to search'), ...initialOption }, { ...opts, hint: opts.hint ?? `${items.length} to choose from: type part of a name.` });
 }
 
-export function shiftLabel(shift: ShiftChoice, zone: string, withPerson = false): string {
-  const who = withPerson ? `${shift.userId} · ` : '';
-  return `${who}${shift.rotationName} · ${formatInZone(shift.start, zone)} → ${formatInZone(shift.end, zone)}`;
+/** Slack's limit on an option's text. */
+const OPTION_TEXT = 75;
+
+/** "now → Mon 23 Nov 09:00 GMT+1", or both times, the zone said once when both share it. */
+function shiftWindow(shift: ShiftChoice, zone: string): string {
+  const end = formatInZone(shift.end, zone);
+  if (shift.scheduledStart < shift.start) return `now → ${end}`;
+  const start = formatInZone(shift.start, zone);
+  const endZone = end.slice(end.lastIndexOf(' '));
+  return start.endsWith(endZone) ? `${start.slice(0, -endZone.length)} → ${end}` : `${start} → ${end}`;
 }
 
-export const shiftValue = (s: { rotationId: string; start: number; end: number }) => `${s.rotationId}|${s.start}|${s.end}`;
-export const teammateShiftValue = (s: ShiftChoice) => `${s.rotationId}|${s.userId}|${s.start}|${s.end}`;
+/** A shift as an option: the rotation's name is cut to fit Slack's 75 characters, never the times. */
+export function shiftLabel(shift: ShiftChoice, zone: string): string {
+  const when = shiftWindow(shift, zone);
+  return `${truncate(shift.rotationName, Math.max(1, OPTION_TEXT - when.length - 3))} · ${when}`;
+}
+
+// A shift is named by what does not move as time passes: rotation, holder (for a teammate's) and scheduled start.
+export const shiftValue = (s: ShiftChoice) => `${s.rotationId}|${s.scheduledStart}`;
+export const teammateShiftValue = (s: ShiftChoice) => `${s.rotationId}|${s.userId}|${s.scheduledStart}`;
 
 /** Take the pager: rotation, who (default me), from (default now), to (default in an hour). */
 export function overrideModal(opts: { rotations: Choice[]; rotationId?: string; userId: string; now: number }): ModalView {
@@ -123,10 +139,15 @@ export function timeOffConfirmModal(preview: TimeOffPreview & { actorId: string 
   return modal(MODALS.timeOffConfirm, 'Confirm time off', 'Confirm', blocks, metadata);
 }
 
-/** A swap: one of my shifts, a teammate, and optionally one of theirs in return. */
+/** The time off could not be saved after all (it overlaps time off booked meanwhile, say): why, and nothing to submit. */
+export function timeOffRefusedModal(reason: string): ModalView {
+  const text = `:warning: Nothing was booked. ${escapeMrkdwn(truncate(reason, 2500))}\nStart again with \`/oncall timeoff\`.`;
+  return { type: 'modal', callback_id: MODALS.timeOffConfirm, title: plain('Time off'), close: plain('Close'), blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
 /**
- * A list of shifts for a static select: plain options up to Slack's 100; beyond that, option groups (one per
- * rotation or teammate, split into pages of 100), so nothing is cut off while staying within Block Kit limits.
+ * A list for a static select: plain options up to Slack's 100; beyond that, option groups (one per rotation or
+ * teammate, split into pages of 100), so nothing is cut off while staying within Block Kit limits.
  */
 export function shiftOptions(items: { label: string; value: string; group: string }[]): { options: PlainTextOption[] } | { option_groups: { label: { type: 'plain_text'; text: string }; options: PlainTextOption[] }[] } {
   if (items.length <= MAX_STATIC_OPTIONS) return { options: items.map((i) => option(i.label, i.value)) };
@@ -146,20 +167,41 @@ function firstOption(list: ReturnType<typeof shiftOptions>): PlainTextOption | u
   return 'options' in list ? list.options[0] : list.option_groups[0]?.options[0];
 }
 
-export function swapModal(opts: { mine: ShiftChoice[]; theirs: ShiftChoice[]; zone: string; names: Map<string, string> }): ModalView {
+function optionOf(list: ReturnType<typeof shiftOptions>, value: string | null | undefined): PlainTextOption | undefined {
+  const all = 'options' in list ? list.options : list.option_groups.flatMap((g) => g.options);
+  return all.find((o) => o.value === value);
+}
+
+/**
+ * A swap: one of my shifts, a teammate of its rotations (picking one updates the form, see
+ * listeners/swap-modal.ts), and optionally one of the teammate's shifts in return.
+ */
+export function swapModal(opts: { mine: ShiftChoice[]; myShift?: string | null; teammates: Choice[]; teammateId: string | null; theirs: ShiftChoice[]; zone: string }): ModalView {
   const mine = shiftOptions(opts.mine.map((s) => ({ label: shiftLabel(s, opts.zone), value: shiftValue(s), group: s.rotationName })));
-  const name = (s: ShiftChoice) => opts.names.get(s.userId) ?? s.userId;
-  const theirs = shiftOptions(opts.theirs.map((s) => ({ label: `${name(s)} · ${shiftLabel(s, opts.zone)}`, value: teammateShiftValue(s), group: `${name(s)} · ${s.rotationName}` })));
-  const blocks = [
-    input('my_shift', 'My shift', { type: 'static_select', ...mine, initial_option: firstOption(mine) }),
-    input('teammate', 'Teammate who takes it', { type: 'users_select' }),
+  const teammates = shiftOptions(opts.teammates.map((t) => ({ label: t.name, value: t.id, group: 'Teammates' })));
+  const teammate = opts.teammates.find((t) => t.id === opts.teammateId);
+  const blocks: KnownBlock[] = [
+    input('my_shift', 'My shift', { type: 'static_select', ...mine, initial_option: optionOf(mine, opts.myShift) ?? firstOption(mine) }),
+    input(
+      'teammate',
+      'Teammate who takes it',
+      { type: 'static_select', action_id: SCHEDULE_ACTIONS.swapTeammate, ...teammates, ...(teammate ? { initial_option: optionOf(teammates, teammate.id) } : {}) },
+      { dispatch: true },
+    ),
   ];
-  if (opts.theirs.length > 0) {
-    blocks.push(
-      input('their_shift', 'Their shift I take in return', { type: 'static_select', ...theirs }, { optional: true, hint: 'Leave empty to just hand your shift over.' }),
-    );
+  if (!teammate) blocks.push(context('Pick a teammate to see their shifts.'));
+  else if (opts.theirs.length === 0) blocks.push(context(`${teammate.name} has no shifts in the next 4 weeks; you can still hand yours over.`));
+  else {
+    const theirs = shiftOptions(opts.theirs.map((s) => ({ label: shiftLabel(s, opts.zone), value: teammateShiftValue(s), group: s.rotationName })));
+    // An action_id per teammate, so a shift picked from someone else's list is not kept when the teammate changes.
+    const element = { type: 'static_select', action_id: `their_shift_${teammate.id}`, ...theirs };
+    blocks.push(input('their_shift', 'Their shift I take in return', element, { optional: true, hint: 'Leave empty to just hand your shift over.' }));
   }
   return modal(MODALS.swap, 'Swap a shift', 'Ask them', blocks);
+}
+
+function context(text: string): KnownBlock {
+  return { type: 'context', elements: [{ type: 'plain_text', text }] };
 }
 
 export function coverModal(opts: { mine: ShiftChoice[]; zone: string }): ModalView {

@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { coverRequests, swapRequests } from '../../db/schema.js';
 import { formatInZone } from '../../domain/zoned-time.js';
+import type { NoticeText, OverrideCancelled, OverrideMade, ScheduleNoticeViews, SwapCancelled } from '../../services/schedule-changes.js';
 import { SCHEDULE_ACTIONS } from '../action-ids.js';
 import { escapeMrkdwn, slackDate } from './format.js';
 import type { RenderedMessage } from './incident-card.js';
@@ -58,3 +59,36 @@ export function coverRequestMessage(request: CoverRequest, rotationName: string)
   }
   return { text, blocks };
 }
+
+const noticeOf = (text: string): NoticeText => ({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+
+/** A window in a shared channel: each reader sees it in their own zone. */
+const inChannel = (start: number, end: number) => `${slackDate(start)} → ${slackDate(end)}`;
+
+function overrideMade(n: OverrideMade): NoticeText {
+  const what = n.role === 'secondary' ? 'secondary role' : 'pager';
+  const setBy = n.setBy !== n.userId ? ` (set by <@${n.setBy}>)` : '';
+  return noticeOf(`:arrows_counterclockwise: <@${n.userId}> takes the ${what} for *${escapeMrkdwn(n.rotationName)}* ${inChannel(n.start, n.end)}${setBy}.`);
+}
+
+function overrideCancelled(n: OverrideCancelled): NoticeText {
+  return noticeOf(`:x: <@${n.actorId}> cancelled <@${n.userId}>'s ${n.kind} on *${escapeMrkdwn(n.rotationName)}* (${inChannel(n.start, n.end)}); the schedule applies again.`);
+}
+
+function swapHalves(n: SwapCancelled, when: (start: number, end: number) => string): string {
+  return n.halves.map((h) => `<@${h.userId}>: ${when(h.start, h.end)}`).join('; ');
+}
+
+function swapCancelledDM(n: SwapCancelled, recipientId: string, zone: string): NoticeText {
+  const other = recipientId === n.requesterId ? n.teammateId : n.requesterId;
+  const who = n.actorId === recipientId ? `You cancelled your swap with <@${other}>` : `<@${n.actorId}> cancelled your swap${n.actorId === other ? '' : ` with <@${other}>`}`;
+  const when = (start: number, end: number) => `${formatInZone(start, zone)} → ${formatInZone(end, zone)}`;
+  return noticeOf(`:x: ${who} on *${escapeMrkdwn(n.rotationName)}* (${swapHalves(n, when)}): each of you holds your own shifts again.`);
+}
+
+function swapCancelledPost(n: SwapCancelled): NoticeText {
+  return noticeOf(`:x: <@${n.actorId}> cancelled the swap of <@${n.requesterId}> and <@${n.teammateId}> on *${escapeMrkdwn(n.rotationName)}* (${swapHalves(n, inChannel)}); the schedule applies again.`);
+}
+
+/** The schedule notices ScheduleChangeService queues, handed to it by the composition root. */
+export const scheduleNoticeViews: ScheduleNoticeViews = { overrideMade, overrideCancelled, swapCancelledDM, swapCancelledPost };
