@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 const SLOW = [
   'test/reliability/**/*.test.ts',
   'test/integration/startup.test.ts',
+  'test/integration/build.test.ts',
   'test/integration/signals.test.ts',
   'test/integration/backup.test.ts',
   'test/unit/schedule.test.ts',

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { startBaton } from './app.js';
 import { ConfigError } from './config/file.js';
 import { EnvError, isDemoMode, parseEnv } from './config/env.js';
-import { runDemo } from './devtools/demo.js';
 import { createLogger } from './logger.js';
 
 async function main(): Promise<void> {
@@ -67,13 +66,36 @@ async function main(): Promise<void> {
   });
 }
 
+/** Why the demo cannot run here (an install without the development dependencies or the devtools/ folder). */
+class DemoUnavailable extends Error {}
+
+/**
+ * The demo and the Slack and Twilio stand-ins are developer tooling in devtools/, TypeScript outside src/:
+ * never compiled into dist/, and loaded (through tsx) only in demo mode. The same relative path works from
+ * src/main.ts under tsx and from dist/main.js.
+ */
+async function runDemo(): Promise<void> {
+  const demoUrl = new URL('../devtools/demo/main.ts', import.meta.url);
+  const realBot = 'to run the real bot set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README)';
+  let tsImport: (specifier: string, parentURL: string) => Promise<unknown>;
+  try {
+    ({ tsImport } = await import('tsx/esm/api'));
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new DemoUnavailable(`The demo needs the development dependencies: run npm ci; ${realBot}.`);
+  }
+  if (!existsSync(demoUrl)) throw new DemoUnavailable(`The demo needs a Baton checkout with devtools/ (not part of this install); ${realBot}.`);
+  const demo = (await tsImport(demoUrl.href, import.meta.url)) as { runDemo(): Promise<void> };
+  await demo.runDemo();
+}
+
 /** Requests in flight get this long to finish after SIGTERM; everything is over within the deadline. */
 const REQUEST_GRACE_MS = 7_000;
 const STOP_DEADLINE_MS = 9_500;
 
 main().catch((err: unknown) => {
   // Start-up errors are one line that names the problem; anything else gets its stack.
-  if (err instanceof EnvError || err instanceof ConfigError) console.error(err.message);
+  if (err instanceof EnvError || err instanceof ConfigError || err instanceof DemoUnavailable) console.error(err.message);
   else console.error(err);
   process.exit(1);
 });

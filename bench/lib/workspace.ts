@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SlackStandIn } from '../../src/devtools/slack-standin.js';
+import { SlackStandIn } from '../../devtools/slack/server.js';
 import { forkServer, type Child } from './processes.js';
 
 /** The README's example config: service checkout, Alertmanager key and bearer below. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startBaton, type Baton } from '../../src/app.js';
-import { postToSlackEndpoint, slashCommandBody } from '../../src/devtools/slack-requests.js';
+import { postToSlackEndpoint, slashCommandBody } from '../../devtools/slack/requests.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { MAX_BODY_BYTES } from '../../src/http/io.js';
 import { createLogger } from '../../src/logger.js';

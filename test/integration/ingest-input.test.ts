@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, fixtureNames } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { blockActionBody, slashCommandBody } from '../../src/devtools/slack-requests.js';
+import { blockActionBody, slashCommandBody } from '../../devtools/slack/requests.js';
 import { ADA } from '../support/config.js';
 import { rowCounts } from '../support/db.js';
 

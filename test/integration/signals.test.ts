@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SlackStandIn } from '../../src/devtools/slack-standin.js';
-import { postToSlackEndpoint, slashCommandBody } from '../../src/devtools/slack-requests.js';
+import { SlackStandIn } from '../../devtools/slack/server.js';
+import { postToSlackEndpoint, slashCommandBody } from '../../devtools/slack/requests.js';
 import { ADA, BEARER, KEY, PEOPLE, SIGNING_SECRET, TEST_CONFIG } from '../support/config.js';
 import { fixture } from '../support/fixtures.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { incidents } from '../../src/db/schema.js';
-import { blockSuggestionBody } from '../../src/devtools/slack-requests.js';
+import { blockSuggestionBody } from '../../devtools/slack/requests.js';
 import { ADA, BOB } from '../support/config.js';
 import { fixture } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';

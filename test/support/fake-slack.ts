@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { SlackStandIn, type EphemeralMessage, type OpenedView, type StoredMessage } from '../../src/devtools/slack-standin.js';
+import { SlackStandIn, type EphemeralMessage, type OpenedView, type StoredMessage } from '../../devtools/slack/server.js';
 import {
   blockActionBody,
   blockSuggestionBody,
@@ -14,7 +14,7 @@ import {
   viewSubmissionBody,
   type ModalInput,
   type ModalInputValue,
-} from '../../src/devtools/slack-requests.js';
+} from '../../devtools/slack/requests.js';
 
 type Element = { type: string; action_id?: string; value?: string; text?: { text?: string } };
 type Block = { type: string; block_id?: string; elements?: Element[]; accessory?: Element };

@@ -1,4 +1,4 @@
-import { TwilioStandIn, type PlacedCall, type SentSms, type TwimlResult } from '../../src/devtools/twilio-standin.js';
+import { TwilioStandIn, type PlacedCall, type SentSms, type TwimlResult } from '../../devtools/twilio/standin.js';
 
 export const BATON_NUMBER = '+15550001111';
 

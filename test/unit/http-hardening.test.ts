@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { postToSlackEndpoint, slackSignature, slashCommandBody } from '../../src/devtools/slack-requests.js';
+import { postToSlackEndpoint, slackSignature, slashCommandBody } from '../../devtools/slack/requests.js';
 import { jsonNestingExceeds, MAX_JSON_DEPTH, parseJson } from '../../src/http/io.js';
 import { slackEventsRoute } from '../../src/http/routes/slack-events.js';
 import { createHttpServer, DEFAULT_HTTP_TIMEOUTS, type Route } from '../../src/http/server.js';

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { viewSubmissionBody } from '../../src/devtools/slack-requests.js';
-import { SlackStandIn } from '../../src/devtools/slack-standin.js';
+import { viewSubmissionBody } from '../../devtools/slack/requests.js';
+import { SlackStandIn } from '../../devtools/slack/server.js';
 import { FakeSlack } from '../support/fake-slack.js';
 
 /** The fake Slack must refuse what Slack refuses, or the integration tests prove nothing. */

@@ -3,12 +3,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startBaton } from '../app.js';
-import { ManualClock } from '../domain/clock.js';
-import { createLogger } from '../logger.js';
-import { SlackStandIn, type SlackCall } from './slack-standin.js';
-import { blockActionBody, postToSlackEndpoint } from './slack-requests.js';
-import { TwilioStandIn } from './twilio-standin.js';
+import { startBaton } from '../../src/app.js';
+import { ManualClock } from '../../src/domain/clock.js';
+import { createLogger } from '../../src/logger.js';
+import { SlackStandIn, type SlackCall } from '../slack/server.js';
+import { blockActionBody, postToSlackEndpoint } from '../slack/requests.js';
+import { TwilioStandIn } from '../twilio/standin.js';
 
 const EXAMPLE_CONFIG = fileURLToPath(new URL('../../examples/baton.yml', import.meta.url));
 const PEOPLE: Record<string, { name: string; tz: string }> = {
