@@ -77,16 +77,3 @@ export function resolveLevelTargets(
   }
   return { userIds, gaps, broadcasts };
 }
-
-export function describeTarget(target: EscalationTarget): string {
-  switch (target.kind) {
-    case 'user':
-      return `<@${target.userId}>`;
-    case 'channel':
-      return `<#${target.channelId}>`;
-    case 'user_group':
-      return `<!subteam^${target.groupId}>`;
-    default:
-      return `${target.role === 'primary' ? 'on-call' : 'secondary'} of rotation ${target.rotationId}`;
-  }
-}

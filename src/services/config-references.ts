@@ -6,7 +6,7 @@ import { escalationPolicies, rotationParticipants, rotations, services } from '.
 /**
  * What made in Slack would be left pointing at something the file removes: a Slack-made escalation policy
  * that pages a rotation, or user, the file no longer declares would page nobody (start-up used to succeed and
- * the next alert opened an incident with ":warning: Level 1 has nobody to page"). Each problem names what
+ * the next alert opened an incident whose note said "Level 1 has nobody to page"). Each problem names what
  * still refers to what; applying refuses the file while there are any.
  */
 export function danglingReferences(tx: Tx, cfg: ConfigFile): { path: string; message: string }[] {

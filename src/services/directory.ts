@@ -2,11 +2,12 @@ import { eq } from 'drizzle-orm';
 import type { DB, Tx } from '../db/client.js';
 import { services, teams, users } from '../db/schema.js';
 import { statementsOf } from './statements.js';
-import type { Layer, Restriction, Rotation } from '../domain/rotation.js';
+import type { StoredRotation } from '../domain/read-models.js';
+import type { Layer, Restriction } from '../domain/rotation.js';
 
 type Reader = DB | Tx;
 
-export type StoredRotation = Rotation & { teamId: string; slackUserGroup: string | null; dailyDigestTime: string | null; source: 'config' | 'slack' };
+export type { StoredRotation };
 
 // Every page and every who-is-on-call reads all rotations, which change only through config apply and the
 // rotation modal in this process: those call rotationsChanged, and reads in between share one copy.

@@ -6,7 +6,6 @@ import { buildHandover, type HandoverDigest } from '../domain/handover.js';
 import { InvalidChange } from '../domain/schedule-rules.js';
 import { finalSchedule, layersOf, onCallAt, pagerStretches } from '../domain/schedule.js';
 import { localDateOf, localMinutesOf, parseHHMM } from '../domain/zoned-time.js';
-import { handoverMessage, shiftReminderMessage } from '../slack/views/handover.js';
 import { writeAudit } from './audit.js';
 import { loadRotations, type StoredRotation } from './directory.js';
 import { loadAdjustments } from './oncall.js';
@@ -77,9 +76,9 @@ export class HandoverService {
       } else if (state.primary !== current) {
         this.db.transaction(() => {
           const digest = this.digest(rotation, this.shiftStart(rotation, state, now), now, state.primary, current);
-          const rendered = handoverMessage(digest);
-          if (channel) enqueueNotice(this.db, { kind: 'slack.message', channel, ...rendered }, `handover:${rotation.id}:${now}:team`, now);
-          if (current) enqueueNotice(this.db, { kind: 'slack.message', channel: current, ...rendered }, `handover:${rotation.id}:${now}:dm`, now);
+          const notice = { type: 'handover', digest } as const;
+          if (channel) enqueueNotice(this.db, { kind: 'slack.message', channel, notice }, `handover:${rotation.id}:${now}:team`, now);
+          if (current) enqueueNotice(this.db, { kind: 'slack.message', channel: current, notice }, `handover:${rotation.id}:${now}:dm`, now);
           this.setSetting(key, { primary: current, since: now });
         });
         queued += 1;
@@ -109,8 +108,8 @@ export class HandoverService {
     const key = `daily_digest:${rotation.id}`;
     if (localMinutes < at.hour * 60 + at.minute || this.setting<string>(key) === today) return 0;
     this.db.transaction(() => {
-      const rendered = handoverMessage(this.digest(rotation, now - DAY, now, current, current));
-      enqueueNotice(this.db, { kind: 'slack.message', channel, ...rendered }, `daily_digest:${rotation.id}:${today}`, now);
+      const notice = { type: 'handover', digest: this.digest(rotation, now - DAY, now, current, current) } as const;
+      enqueueNotice(this.db, { kind: 'slack.message', channel, notice }, `daily_digest:${rotation.id}:${today}`, now);
       this.setSetting(key, today);
     });
     return 1;
@@ -127,8 +126,8 @@ export class HandoverService {
       // When the stretch ends: walk on until the holder changes, within a day.
       const ahead = finalSchedule(rotation, s.start, s.start + 8 * DAY, adjustments);
       const end = ahead.find((x) => x.primary?.userId !== who)?.start ?? s.start + 8 * DAY;
-      const rendered = shiftReminderMessage(rotation.name, s.start, end);
-      enqueueNotice(this.db, { kind: 'slack.message', channel: who, ...rendered }, `reminder:${rotation.id}:${who}:${s.start}`, now);
+      const notice = { type: 'shift_reminder', rotationName: rotation.name, start: s.start, end } as const;
+      enqueueNotice(this.db, { kind: 'slack.message', channel: who, notice }, `reminder:${rotation.id}:${who}:${s.start}`, now);
       queued += 1;
     }
     return queued;

@@ -5,6 +5,7 @@ import { escalationPolicies, incidents, services, teams, users } from '../db/sch
 import { DEFAULT_LEVEL_DELAY_MINUTES, type EscalationPolicySnapshot, type EscalationTarget } from '../domain/escalation.js';
 import type { Clock } from '../domain/clock.js';
 import { normalizeSeverity, type Severity } from '../domain/alertmanager.js';
+import type { IncidentRole, IncidentRoomCopy } from '../domain/notices.js';
 import { onCallAt } from '../domain/schedule.js';
 import { InvalidChange } from '../domain/schedule-rules.js';
 import { requireResponder } from './access.js';
@@ -15,9 +16,8 @@ import { loadAdjustments } from './oncall.js';
 import { enqueueIncidentChannel, enqueueNotice, enqueueOpenerConfirm, enqueuePage, enqueuePinText } from './outbox.js';
 import type { Incident } from './paging.js';
 import { recordEvent } from './timeline.js';
-import { helpRequestReason, statusUpdateText } from '../slack/views/incident-room.js';
 
-export type IncidentRole = 'commander' | 'comms';
+export type { IncidentRole };
 
 /**
  * Coordinating a serious incident in its own Slack channel: declaring one by hand, roles, status updates,
@@ -28,7 +28,9 @@ export class IncidentRoomService {
     private readonly db: DB,
     private readonly clock: Clock,
     private readonly ingest: IngestService,
-    private readonly onQueued: () => void = () => {},
+    private readonly onQueued: () => void,
+    /** The form answers that name people: Slack copy, handed in by the composition root. */
+    private readonly copy: IncidentRoomCopy,
   ) {}
 
   private now(): number {
@@ -60,7 +62,7 @@ export class IncidentRoomService {
     let target: EscalationTarget | null = null;
     if (input.userId) {
       const known = this.db.select({ id: users.id }).from(users).where(eq(users.id, input.userId)).get();
-      if (!known) errors.who = `<@${input.userId}> is not a Baton user, so Baton cannot page them; pick a rotation instead.`;
+      if (!known) errors.who = this.copy.notABatonUser(input.userId);
       target = { kind: 'user', userId: input.userId };
     } else if (input.rotation) {
       const rotation = loadRotations(this.db).get(input.rotation);
@@ -132,8 +134,8 @@ export class IncidentRoomService {
       this.db.update(incidents).set(role === 'commander' ? { commanderId: userId, updatedAt: now } : { commsLeadId: userId, updatedAt: now }).where(eq(incidents.id, incident.id)).run();
       recordEvent(this.db, incident.id, now, 'role', actor.id, { role: role === 'commander' ? 'incident commander' : 'communications lead', user: userId });
       writeAudit(this.db, { at: now, actor: actor.id, action: `incident.role.${role}`, target: `incident:${incident.id}`, before: { commanderId: incident.commanderId, commsLeadId: incident.commsLeadId }, after: { [role]: userId } });
-      const text = `:bust_in_silhouette: <@${userId}> is now the ${role === 'commander' ? 'incident commander' : 'communications lead'} (set by <@${actor.id}>).`;
-      enqueueNotice(this.db, { kind: 'slack.message', channel: channelId, text }, `role:${incident.id}:${role}:${userId}:${now}`, now);
+      const notice = { type: 'role_set', role, userId, setBy: actor.id } as const;
+      enqueueNotice(this.db, { kind: 'slack.message', channel: channelId, notice }, `role:${incident.id}:${role}:${userId}:${now}`, now);
     });
     this.onQueued();
     return incident;
@@ -151,9 +153,9 @@ export class IncidentRoomService {
     const stakeholders = team?.stakeholders ?? null;
     this.db.transaction(() => {
       recordEvent(this.db, incident.id, now, 'status_update', actor.id, { text: clean });
-      const message = statusUpdateText(incident, actor.id, clean);
-      enqueueNotice(this.db, { kind: 'slack.message', channel: channelId, text: message }, `update:${incident.id}:${now}:room`, now);
-      if (stakeholders) enqueueNotice(this.db, { kind: 'slack.message', channel: stakeholders, text: message }, `update:${incident.id}:${now}:stakeholders`, now);
+      const notice = { type: 'status_update', incidentId: incident.id, title: incident.title, authorId: actor.id, text: clean } as const;
+      enqueueNotice(this.db, { kind: 'slack.message', channel: channelId, notice }, `update:${incident.id}:${now}:room`, now);
+      if (stakeholders) enqueueNotice(this.db, { kind: 'slack.message', channel: stakeholders, notice }, `update:${incident.id}:${now}:stakeholders`, now);
     });
     this.onQueued();
     return { stakeholders };
@@ -176,7 +178,7 @@ export class IncidentRoomService {
       userIds = [holder];
     }
     if (userIds.length === 0) throw new InvalidChange({ target: 'Name a person (@someone) or a rotation.' });
-    const reason = helpRequestReason(actor.id, message);
+    const reason = { type: 'help', actor: actor.id, message: message.trim().slice(0, 300) } as const;
     this.db.transaction(() => {
       for (const userId of userIds) {
         enqueuePage(this.db, { incidentId: incident.id, userId, level: incident.escalationLevel, loop: incident.escalationLoop, reason }, now, { ruleStep: `responder:${now}` });
@@ -189,7 +191,7 @@ export class IncidentRoomService {
   }
 
   /**
-   * A :pushpin: reaction on a message in an incident channel puts it on the timeline; its text is read
+   * A pushpin reaction on a message in an incident channel puts it on the timeline; its text is read
    * from Slack through the outbox. Pinning the same message again adds nothing.
    */
   pinned(channelId: string, userId: string, messageTs: string): boolean {

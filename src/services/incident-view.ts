@@ -1,28 +1,13 @@
 import { and, count, eq } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
 import { alerts, incidents, services } from '../db/schema.js';
+import type { HandOpener, IncidentView } from '../domain/read-models.js';
 import type { Incident } from './paging.js';
 
 const USER_ID = /^[UW][A-Z0-9]+$/;
 
-/** Someone who opened an incident by hand in Slack, and the label Baton recorded them in. */
-export interface HandOpener {
-  userId: string;
-  how: 'declared' | 'paged';
-  label: 'declared_by' | 'paged_by';
-}
-
-/** What a rendering of an incident needs, read in one place. */
-export interface IncidentView {
-  incident: Incident;
-  serviceName: string;
-  firingAlerts: number;
-  totalAlerts: number;
-  /** Who was paged at the incident's current level (from its timeline); empty until someone is. */
-  pagingNow: string[];
-  /** Who declared it or paged someone with it, when it was opened by hand in Slack. */
-  openedBy: HandOpener | null;
-}
+// The read model lives in the domain, so views need not import this service.
+export type { HandOpener, IncidentView };
 
 /**
  * Who opened the incident by hand (`/oncall declare`, "Page someone"), or null. Only Baton opens incidents

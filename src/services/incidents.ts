@@ -3,19 +3,19 @@ import type { DB } from '../db/client.js';
 import { incidents } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { nextPosition } from '../domain/escalation.js';
+import type { ActionRefusal } from '../domain/notices.js';
 import { requireResponder } from './access.js';
 import { writeAudit } from './audit.js';
 import { enqueueChannelWrapUp, enqueueIncidentWebhooks, enqueueNotice, enqueueRefresh } from './outbox.js';
 import { loadPagingContext, pageLevel, type Incident, type PagingSettings } from './paging.js';
 import { recordEvent } from './timeline.js';
-import { escapeMrkdwn } from '../slack/views/format.js';
 
 export type IncidentAction = 'acknowledge' | 'escalate' | 'resolve';
 
 export type ActionOutcome =
   | { outcome: 'done'; incident: Incident }
   /** Nothing changed: a second click, or a click on an incident that is already past that state. */
-  | { outcome: 'unchanged'; incident: Incident; reason: string }
+  | { outcome: 'unchanged'; incident: Incident; reason: ActionRefusal }
   | { outcome: 'not_found' };
 
 /** Acknowledge, escalate and resolve: the state machine of an incident, driven by people. */
@@ -76,11 +76,9 @@ export class IncidentService {
   }
 }
 
-function whyUnchanged(action: IncidentAction, incident: Incident): string | null {
-  if (incident.status === 'resolved') return `It was already resolved${incident.resolvedBy ? ` by <@${incident.resolvedBy}>` : ' by its source'}.`;
-  if (action === 'acknowledge' && incident.status === 'acknowledged') {
-    return `It was already acknowledged by <@${incident.acknowledgedBy}>.`;
-  }
+function whyUnchanged(action: IncidentAction, incident: Incident): ActionRefusal | null {
+  if (incident.status === 'resolved') return { type: 'already_resolved', by: incident.resolvedBy };
+  if (action === 'acknowledge' && incident.status === 'acknowledged') return { type: 'already_acknowledged', by: incident.acknowledgedBy };
   return null;
 }
 
@@ -98,17 +96,16 @@ function settle(db: DB, incident: Incident, to: 'acknowledged' | 'resolved', act
   // Whoever paged someone from Slack hears back, once, when it is taken (or closed).
   const requester = incident.source === 'slack_page' ? incident.labels.paged_by : undefined;
   if (requester && requester !== actor && /^[UW][A-Z0-9]+$/.test(requester)) {
-    const by = /^[UW][A-Z0-9]+$/.test(actor) ? `<@${actor}>` : 'its source';
-    const text = `:white_check_mark: Your page "${escapeMrkdwn(incident.title.slice(0, 200))}" (incident #${incident.id}) was ${to} by ${by}.`;
-    enqueueNotice(db, { kind: 'slack.message', channel: requester, text }, `page-answer:${incident.id}`, now);
+    const notice = { type: 'page_answered', incidentId: incident.id, title: incident.title, status: to, by: actor } as const;
+    enqueueNotice(db, { kind: 'slack.message', channel: requester, notice }, `page-answer:${incident.id}`, now);
   }
 }
 
-/** Pages the next level now. Returns a reason when there is no level left to go to. */
-function escalate(db: DB, incident: Incident, actor: string, now: number, paging: PagingSettings): string | null {
+/** Pages the next level now. Returns why not when there is no level left to go to. */
+function escalate(db: DB, incident: Incident, actor: string, now: number, paging: PagingSettings): ActionRefusal | null {
   const next = nextPosition(incident.policy, { level: incident.escalationLevel, loop: incident.escalationLoop });
-  if (!next) return `It is already at the last level (${incident.policy.levels.length}) of ${incident.policy.name}.`;
+  if (!next) return { type: 'last_level', levels: incident.policy.levels.length, policyName: incident.policy.name };
   recordEvent(db, incident.id, now, 'escalated', actor, { from: incident.escalationLevel + 1, to: next.level + 1 });
-  pageLevel(db, incident, next, now, `Escalated by <@${actor}>.`, loadPagingContext(db, now, paging));
+  pageLevel(db, incident, next, now, { type: 'escalated_by', actor }, loadPagingContext(db, now, paging));
   return null;
 }

@@ -304,7 +304,7 @@ export class IngestService {
       recordEvent(tx, incident.id, now, 'deferred', null, { until: wait, reason: 'low urgency outside working hours' });
       return { incidentId: incident.id, outcome: 'opened' };
     }
-    pageLevel(tx, incident, { level: 0, loop: 0 }, now, 'New incident.', loadPagingContext(tx, now, this.paging));
+    pageLevel(tx, incident, { level: 0, loop: 0 }, now, { type: 'new_incident' }, loadPagingContext(tx, now, this.paging));
     if (service.incidentChannels === 'all' || (service.incidentChannels === 'high' && urgency === 'high')) enqueueIncidentChannel(tx, incident.id, now);
     return { incidentId: incident.id, outcome: 'opened' };
   }

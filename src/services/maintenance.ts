@@ -5,7 +5,6 @@ import { incidents, maintenanceWindows, services, teams } from '../db/schema.js'
 import type { Clock } from '../domain/clock.js';
 import { requireKnown, type Actor } from '../domain/permissions.js';
 import { InvalidChange } from '../domain/schedule-rules.js';
-import { slackDate } from '../slack/views/format.js';
 import { writeAudit } from './audit.js';
 import { enqueueNotice } from './outbox.js';
 
@@ -49,8 +48,8 @@ export class MaintenanceService {
       writeAudit(this.db, { at: now, actor: who.id, action: 'maintenance.start', target: `service:${service.id}`, after: row });
       const channel = this.db.select({ channel: teams.slackChannel }).from(teams).where(eq(teams.id, service.teamId)).get()?.channel;
       if (channel) {
-        const text = `:construction: <@${who.id}> started maintenance on *${service.name}* until ${slackDate(until)}: alerts are recorded but page nobody.`;
-        enqueueNotice(this.db, { kind: 'slack.message', channel, text }, `maintenance:${row.id}:start`, now);
+        const notice = { type: 'maintenance_started', userId: who.id, serviceName: service.name, until } as const;
+        enqueueNotice(this.db, { kind: 'slack.message', channel, notice }, `maintenance:${row.id}:start`, now);
       }
     });
     this.onQueued();

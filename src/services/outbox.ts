@@ -1,16 +1,23 @@
 import type { DB } from '../db/client.js';
+import type { IncidentNote, Notice, PageReason } from '../domain/notices.js';
 import { statementsOf } from './statements.js';
 import { readWebhooks } from './config-apply.js';
 
 /**
- * What the dispatcher knows how to send. Payloads name the incident rather than carry rendered text, so a
+ * What the dispatcher knows how to send. Payloads carry intent, not rendered text: they name the incident and
+ * say what happened (domain/notices.ts), and the sender renders them with the views when it sends, so a
  * message sent late (after an outage) shows the incident as it is when it goes out, not as it was.
+ *
+ * Rows queued by older versions carry rendered text (`reason` as a string, `mention`, `text`); those
+ * variants stay so such rows still send.
  */
 export type OutboxMessage =
-  | { kind: 'slack.page'; incidentId: number; userId: string; level: number; loop: number; reason: string }
+  | { kind: 'slack.page'; incidentId: number; userId: string; level: number; loop: number; reason: PageReason | string }
   | { kind: 'twilio.sms' | 'twilio.voice'; incidentId: number; userId: string; level: number; loop: number; scheduledFor?: number }
-  | { kind: 'slack.team_post'; incidentId: number; channel: string; mention?: string }
+  /** `broadcast`: the card mentions @channel, for a channel paged as a whole (older rows: `mention`). */
+  | { kind: 'slack.team_post'; incidentId: number; channel: string; broadcast?: boolean; mention?: string }
   | { kind: 'slack.refresh'; incidentId: number }
+  | { kind: 'slack.incident_note'; incidentId: number; channel: string; note: IncidentNote }
   | { kind: 'slack.incident_note'; incidentId: number; channel: string; text: string }
   | { kind: 'slack.incident_channel'; incidentId: number }
   /** Steps of setting up the incident's channel once it exists (see incident-channel-setup.ts). */
@@ -22,7 +29,9 @@ export type OutboxMessage =
   /** Reads a pinned message's text into its timeline entry. */
   | { kind: 'slack.pin_text'; incidentId: number; channel: string; ts: string }
   | { kind: 'webhook.post'; incidentId: number; webhookId: string; event: 'opened' | 'acknowledged' | 'resolved'; at: number }
-  // Schedule notices are rendered when queued: they describe a change that has already happened.
+  /** A notice, rendered when sent from what it says happened (the values it needs are in it). */
+  | { kind: 'slack.message'; channel: string; notice: Notice }
+  // Schedule changes' notices are rendered when queued: they describe a change that has already happened.
   | { kind: 'slack.message'; channel: string; text: string; blocks?: unknown[] }
   | { kind: 'slack.swap_ask'; swapId: number; channel: string }
   | { kind: 'slack.cover_thread'; coverRequestId: number; text: string }
@@ -64,9 +73,9 @@ export function enqueuePhonePage(
   insert(db, { kind: `twilio.${method}`, ...page, scheduledFor: opts.sendAt }, `page:${page.incidentId}:${page.loop}:${page.level}:${page.userId}:${method}:${opts.ruleStep}`, now, opts.sendAt);
 }
 
-/** The incident's card in a channel; `mention` (such as <!channel>) notifies its members. */
-export function enqueueTeamPost(db: DB, incidentId: number, channel: string, now: number, mention?: string): void {
-  insert(db, { kind: 'slack.team_post', incidentId, channel, ...(mention ? { mention } : {}) }, `team:${incidentId}:${channel}`, now);
+/** The incident's card in a channel; with `broadcast`, the post notifies the channel's members (@channel). */
+export function enqueueTeamPost(db: DB, incidentId: number, channel: string, now: number, opts: { broadcast?: boolean } = {}): void {
+  insert(db, { kind: 'slack.team_post', incidentId, channel, ...(opts.broadcast ? { broadcast: true } : {}) }, `team:${incidentId}:${channel}`, now);
 }
 
 /**
@@ -89,9 +98,9 @@ export function enqueueRefresh(db: DB, incidentId: number, now: number, opts: { 
   insert(db, { kind: 'slack.refresh', incidentId }, null, now, due);
 }
 
-/** A line in the incident's thread in the team channel. */
-export function enqueueIncidentNote(db: DB, incidentId: number, channel: string, text: string, dedupeKey: string, now: number): void {
-  insert(db, { kind: 'slack.incident_note', incidentId, channel, text }, dedupeKey, now);
+/** A line in the incident's thread in the team channel, worded when it is sent. */
+export function enqueueIncidentNote(db: DB, incidentId: number, channel: string, note: IncidentNote, dedupeKey: string, now: number): void {
+  insert(db, { kind: 'slack.incident_note', incidentId, channel, note }, dedupeKey, now);
 }
 
 export type ScheduleNotice = Exclude<OutboxMessage, { incidentId: number }>;

@@ -1,13 +1,13 @@
 import type { DB } from '../db/client.js';
 import type { incidents } from '../db/schema.js';
 import {
-  describeTarget,
   levelDelayMs,
   nextPosition,
   resolveLevelTargets,
   type EscalationPolicySnapshot,
   type EscalationPosition,
 } from '../domain/escalation.js';
+import type { PageReason } from '../domain/notices.js';
 import type { ScheduleAdjustments } from '../domain/schedule.js';
 import { findServiceWithTeam, loadRotations } from './directory.js';
 import { loadAdjustments } from './oncall.js';
@@ -79,7 +79,7 @@ export function pageLevel(
   incident: Incident,
   position: EscalationPosition,
   now: number,
-  reason: string,
+  reason: PageReason,
   context: PagingContext,
 ): void {
   const policy: EscalationPolicySnapshot = incident.policy;
@@ -94,11 +94,10 @@ export function pageLevel(
     if (next) {
       recordEvent(db, incident.id, now, 'escalation_gap', null, { level: position.level + 1, targets: gaps, skipped: true });
       if (teamChannel) {
-        const who = gaps.map(describeTarget).join(', ');
-        const text = `:warning: Level ${position.level + 1} has nobody to page (${who}); moving on to level ${next.level + 1}.`;
-        enqueueIncidentNote(db, incident.id, teamChannel, text, `gap:${incident.id}:${position.loop}:${position.level}`, now);
+        const note = { type: 'level_skipped', level: position.level + 1, next: next.level + 1, targets: gaps } as const;
+        enqueueIncidentNote(db, incident.id, teamChannel, note, `gap:${incident.id}:${position.loop}:${position.level}`, now);
       }
-      pageLevel(db, incident, next, now, `Level ${position.level + 1} had nobody to page.`, context);
+      pageLevel(db, incident, next, now, { type: 'level_empty', level: position.level + 1 }, context);
       return;
     }
   }
@@ -128,39 +127,30 @@ export function pageLevel(
   }
   for (const target of broadcasts) {
     if (target.kind === 'channel') {
-      enqueueTeamPost(db, incident.id, target.channelId, now, '<!channel>');
+      enqueueTeamPost(db, incident.id, target.channelId, now, { broadcast: true });
     } else if (teamChannel) {
-      const text = `<!subteam^${target.groupId}> you are paged for this incident (level ${position.level + 1}).`;
-      enqueueIncidentNote(db, incident.id, teamChannel, text, `group:${incident.id}:${position.loop}:${position.level}:${target.groupId}`, now);
+      const note = { type: 'group_paged', level: position.level + 1, groupId: target.groupId } as const;
+      enqueueIncidentNote(db, incident.id, teamChannel, note, `group:${incident.id}:${position.loop}:${position.level}:${target.groupId}`, now);
     }
   }
   recordEvent(db, incident.id, now, 'paged', null, {
     level: position.level + 1,
     loop: position.loop,
     users: userIds,
-    ...(broadcasts.length > 0 ? { broadcasts: broadcasts.map(describeTarget) } : {}),
+    ...(broadcasts.length > 0 ? { broadcasts } : {}),
     reason,
   });
 
   if (gaps.length > 0) {
     recordEvent(db, incident.id, now, 'escalation_gap', null, { level: position.level + 1, targets: gaps });
     if (teamChannel) {
-      const who = gaps.map(describeTarget).join(', ');
-      const text = `:warning: Level ${position.level + 1} has nobody to page for ${who}.`;
-      enqueueIncidentNote(db, incident.id, teamChannel, text, `gap:${incident.id}:${position.loop}:${position.level}`, now);
+      const note = { type: 'level_gaps', level: position.level + 1, targets: gaps } as const;
+      enqueueIncidentNote(db, incident.id, teamChannel, note, `gap:${incident.id}:${position.loop}:${position.level}`, now);
     }
   }
   if (teamChannel && position.level + position.loop > 0) {
-    const paged = [...userIds.map((u) => `<@${u}>`), ...broadcasts.map(describeTarget)];
-    const names = paged.length > 0 ? paged.join(', ') : 'nobody';
-    enqueueIncidentNote(
-      db,
-      incident.id,
-      teamChannel,
-      `:arrow_up: Escalated to level ${position.level + 1}${position.loop > 0 ? ` (repeat ${position.loop})` : ''}: paging ${names}. ${reason}`,
-      `escalation:${incident.id}:${position.loop}:${position.level}`,
-      now,
-    );
+    const note = { type: 'escalated', level: position.level + 1, loop: position.loop, userIds, broadcasts, reason } as const;
+    enqueueIncidentNote(db, incident.id, teamChannel, note, `escalation:${incident.id}:${position.loop}:${position.level}`, now);
   }
   // The first page has no messages to update yet; later levels change what existing messages show.
   if (position.level + position.loop > 0) enqueueRefresh(db, incident.id, now);

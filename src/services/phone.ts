@@ -2,6 +2,7 @@ import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
 import { incidents, outbox, users } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
+import { refusalSentence } from '../domain/wording.js';
 import type { IncidentAction, IncidentService } from './incidents.js';
 import type { Incident } from './paging.js';
 import { recordEvent } from './timeline.js';
@@ -107,7 +108,7 @@ export class PhonePagingService {
     const action = CODES[code[2]!]!;
     const result = this.incidents.act(action, incidentId, person.id);
     if (result.outcome === 'not_found') return `There is no incident ${incidentId}.`;
-    if (result.outcome === 'unchanged') return `Incident ${incidentId}: nothing changed. ${result.reason.replace(/<@([A-Z0-9]+)>/g, (_, id: string) => this.nameOf(id))}`;
+    if (result.outcome === 'unchanged') return `Incident ${incidentId}: nothing changed. ${refusalSentence(result.reason, (id) => this.nameOf(id))}`;
     return `Incident ${incidentId} ${{ acknowledge: 'acknowledged', escalate: 'escalated', resolve: 'resolved' }[action]}.`;
   }
 

@@ -4,7 +4,6 @@ import { settings, teams } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { coverageGaps, finalSchedule, onCallAt } from '../domain/schedule.js';
 import { localDateOf, localMinutesOf } from '../domain/zoned-time.js';
-import { slackDate } from '../slack/views/format.js';
 import { loadRotations } from './directory.js';
 import { loadAdjustments } from './oncall.js';
 import { enqueueNotice } from './outbox.js';
@@ -75,10 +74,14 @@ export class ScheduleUpkeep {
       const channel = this.db.select({ channel: teams.slackChannel }).from(teams).where(eq(teams.id, rotation.teamId)).get()?.channel;
       this.db.transaction(() => {
         if (gaps.length > 0 && channel) {
-          const lines = gaps.slice(0, 20).map((g) => `• ${slackDate(g.start)} → ${slackDate(g.end)}`);
-          const more = gaps.length > 20 ? `\n…and ${gaps.length - 20} more.` : '';
-          const text = `:warning: *${rotation.name}* has nobody on call in ${gaps.length === 1 ? 'this stretch' : `these ${gaps.length} stretches`} of the next ${GAP_LOOKAHEAD_DAYS} days:\n${lines.join('\n')}${more}\nUse \`/oncall override\` to take the pager, or \`/oncall schedule ${rotation.id}\` to see why.`;
-          enqueueNotice(this.db, { kind: 'slack.message', channel, text }, `gaps:${rotation.id}:${today}`, now);
+          const notice = {
+            type: 'coverage_gaps',
+            rotationId: rotation.id,
+            rotationName: rotation.name,
+            lookaheadDays: GAP_LOOKAHEAD_DAYS,
+            gaps: gaps.map((g) => ({ start: g.start, end: g.end })),
+          } as const;
+          enqueueNotice(this.db, { kind: 'slack.message', channel, notice }, `gaps:${rotation.id}:${today}`, now);
           queued += 1;
         }
         this.setSetting(key, today);

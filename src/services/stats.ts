@@ -3,7 +3,8 @@ import type { DB } from '../db/client.js';
 import { incidentStats, type IncidentStats } from '../domain/incident-stats.js';
 import { alerts, incidents, outbox, services, users } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
-import { fairnessReport, type FairnessWarning, type PersonLoad, type TooFewPeople } from '../domain/fairness.js';
+import { fairnessReport } from '../domain/fairness.js';
+import type { RotationFairness } from '../domain/read-models.js';
 import { finalSchedule } from '../domain/schedule.js';
 import { nominalShiftMs } from '../domain/rotation.js';
 import { loadRotations } from './directory.js';
@@ -11,13 +12,7 @@ import { loadAdjustments } from './oncall.js';
 
 const WEEK = 7 * 86_400_000;
 
-export interface RotationFairness {
-  rotationId: string;
-  rotationName: string;
-  people: PersonLoad[];
-  warnings: FairnessWarning[];
-  tooFewPeople: TooFewPeople | null;
-}
+export type { RotationFairness };
 
 /** On-call load per person, past and upcoming, from the final schedule; incident statistics. */
 export class StatsService {

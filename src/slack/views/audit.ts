@@ -1,5 +1,5 @@
 import { escapeMrkdwn, mrkdwnSections, plural, slackDate, truncate } from './format.js';
-import type { RenderedMessage } from './incident-card.js';
+import type { RenderedMessage } from './message.js';
 
 export interface AuditEntry {
   at: number;

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
-import type { Feeds } from '../../services/calendars.js';
+import type { Feeds } from '../../domain/read-models.js';
 import { escapeMrkdwn, mrkdwnSections, truncate } from './format.js';
-import type { RenderedMessage } from './incident-card.js';
+import type { RenderedMessage } from './message.js';
 
 /**
  * Sections per message: Slack takes 50 blocks, but shows a message's `text` only up to 40,000 characters,

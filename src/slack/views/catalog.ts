@@ -1,6 +1,13 @@
 import type { EscalationLevel, EscalationTarget } from '../../domain/escalation.js';
+import type { CatalogCopy } from '../../domain/notices.js';
 import { escapeMrkdwn, mrkdwnSections, plural } from './format.js';
-import type { RenderedMessage } from './incident-card.js';
+import type { RenderedMessage } from './message.js';
+
+/** Form answers of CatalogAdminService that name people, handed to it by the composition root. */
+export const catalogCopy: CatalogCopy = {
+  notBatonUsers: (userIds) =>
+    `${userIds.map((u) => `<@${u}>`).join(', ')} ${userIds.length === 1 ? 'is' : 'are'} not Baton users yet; pick a rotation or add them under users in the config file.`,
+};
 
 export interface SavedPolicy {
   id: string;

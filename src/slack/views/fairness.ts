@@ -1,8 +1,8 @@
 import type { KnownBlock } from '@slack/types';
 import type { TooFewPeople } from '../../domain/fairness.js';
-import type { RotationFairness } from '../../services/stats.js';
+import type { RotationFairness } from '../../domain/read-models.js';
 import { escapeMrkdwn, plural } from './format.js';
-import type { RenderedMessage } from './incident-card.js';
+import type { RenderedMessage } from './message.js';
 
 const h = (hours: number) => (hours >= 100 ? hours.toFixed(0) : hours.toFixed(1));
 

@@ -48,11 +48,7 @@ export function slackDate(ms: number, format = '{date_short_pretty} {time}'): st
   return `<!date^${Math.floor(ms / 1000)}^${format}|${new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')}>`;
 }
 
-export { plural } from '../../domain/wording.js';
-
-export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
+export { plural, truncate } from '../../domain/wording.js';
 
 /** A link whose URL comes from an alert: only http(s), and never able to break out of the <url|label> syntax. */
 export function safeLink(url: string | null, label: string): string | null {

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { HandoverDigest } from '../../domain/handover.js';
 import { escapeMrkdwn, escapeSlackMarkup, plural, safeLink, slackDate, truncate } from './format.js';
-import type { RenderedMessage } from './incident-card.js';
+import type { RenderedMessage } from './message.js';
 
 function duration(ms: number): string {
   const minutes = Math.round(ms / 60_000);

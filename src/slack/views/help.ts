@@ -1,4 +1,4 @@
-import type { RenderedMessage } from './incident-card.js';
+import type { RenderedMessage } from './message.js';
 import { escapeMrkdwn, mrkdwnSections } from './format.js';
 
 /** One command's help: the one-line summary for the list, and for `/oncall help <command>` its options and examples. */
@@ -177,6 +177,15 @@ export const SUBCOMMANDS: CommandHelp[] = [
     options: [['[service]', 'the id of a service made in Slack, to edit it; without it, a new service']],
     form: ['a name, its team and escalation policy', 'which incidents get their own channel: high urgency, all paged, or none'],
     examples: [['/oncall service', 'a new service; then `/oncall integration <service> <type>` gives it a key'], ['/oncall service search', 'edit it']],
+  },
+  {
+    name: 'reload',
+    usage: '/oncall reload',
+    summary: 'admins: read the config file again and apply it, whole or not at all, and see what changed',
+    options: [],
+    examples: [
+      ['/oncall reload', 'what was created, updated, deleted or kept; for a bad file, every problem, and nothing is changed'],
+    ],
   },
   {
     name: 'declare',

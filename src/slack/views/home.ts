@@ -1,11 +1,9 @@
 import type { KnownBlock, HomeView } from '@slack/types';
 import { formatInZone } from '../../domain/zoned-time.js';
-import type { PagingIncident } from '../../services/home.js';
-import type { RotationNow } from '../../services/oncall.js';
-import type { ShiftChoice } from '../../services/schedule-changes.js';
+import type { PagingIncident, RotationNow, ShiftChoice } from '../../domain/read-models.js';
 import { HOME_ACTIONS, INCIDENT_ACTIONS } from '../action-ids.js';
 import { escapeMrkdwn, plural, truncate } from './format.js';
-import type { RenderedMessage } from './incident-card.js';
+import type { RenderedMessage } from './message.js';
 import { standsIn } from './oncall-who.js';
 
 const MINUTE = 60_000;

@@ -1,16 +1,14 @@
 import type { KnownBlock, Button } from '@slack/types';
 import { urgencyOf } from '../../domain/notification-rules.js';
-import type { IncidentView } from '../../services/incident-view.js';
+import type { IncidentView } from '../../domain/read-models.js';
 import { INCIDENT_ACTIONS } from '../action-ids.js';
 import { escapeMrkdwn, safeLink, slackDate, truncate } from './format.js';
+import type { RenderedMessage } from './message.js';
 
 const SEVERITY_EMOJI: Record<string, string> = { critical: ':red_circle:', error: ':large_orange_circle:', warning: ':large_yellow_circle:', info: ':white_circle:' };
 const URGENCY_EMOJI: Record<string, string> = { high: ':red_circle:', low: ':large_yellow_circle:', info: ':white_circle:' };
 
-export interface RenderedMessage {
-  text: string;
-  blocks: KnownBlock[];
-}
+export type { RenderedMessage } from './message.js';
 
 type Incident = IncidentView['incident'];
 

@@ -1,9 +1,10 @@
 import type { KnownBlock } from '@slack/types';
 import type { ResolutionSummary, TimelineEntry } from '../../domain/incident-room.js';
+import type { IncidentRoomCopy } from '../../domain/notices.js';
 import { ROOM_ACTIONS } from '../action-ids.js';
 import { escapeMrkdwn, escapeSlackMarkup, slackDate, truncate } from './format.js';
-import type { RenderedMessage } from './incident-card.js';
-import type { IncidentView } from '../../services/incident-view.js';
+import type { RenderedMessage } from './message.js';
+import type { IncidentView } from '../../domain/read-models.js';
 
 const USER_ID = /^[UW][A-Z0-9]+$/;
 
@@ -58,6 +59,11 @@ export function timelineLine(e: TimelineEntry): string | null {
 export function statusUpdateText(incident: { id: number; title: string }, actorId: string, text: string): string {
   return `:mega: *Status update* on #${incident.id} ${escapeMrkdwn(incident.title)} from <@${actorId}>:\n${escapeSlackMarkup(text)}`;
 }
+
+/** Form answers of IncidentRoomService that name people, handed to it by the composition root. */
+export const incidentRoomCopy: IncidentRoomCopy = {
+  notABatonUser: (userId) => `<@${userId}> is not a Baton user, so Baton cannot page them; pick a rotation instead.`,
+};
 
 /** Why a responder brought in with `/oncall page` is paged, shown on their card. `message` is as Slack sent it. */
 export function helpRequestReason(actorId: string, message: string): string {

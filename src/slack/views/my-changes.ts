@@ -1,6 +1,6 @@
 import type { KnownBlock, ModalView } from '@slack/types';
 import { formatInZone } from '../../domain/zoned-time.js';
-import type { SwapChange } from '../../services/schedule-changes.js';
+import type { SwapChange } from '../../domain/read-models.js';
 import { MODALS, SCHEDULE_ACTIONS } from '../action-ids.js';
 import { escapeMrkdwn, truncate } from './format.js';
 

@@ -1,9 +1,9 @@
 import type { KnownBlock } from '@slack/types';
-import type { RotationNow } from '../../services/oncall.js';
+import type { RotationNow } from '../../domain/read-models.js';
 import { formatInZone } from '../../domain/zoned-time.js';
 import type { RoleHolder } from '../../domain/schedule.js';
 import { escapeMrkdwn, truncate } from './format.js';
-import type { RenderedMessage } from './incident-card.js';
+import type { RenderedMessage } from './message.js';
 
 export function standsIn(holder: RoleHolder): string {
   if (holder.via === 'override' && holder.standsInFor) return ` (covering for <@${holder.standsInFor}>)`;

@@ -1,6 +1,6 @@
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { formatInZone } from '../../domain/zoned-time.js';
-import type { ShiftChoice, TimeOffPreview } from '../../services/schedule-changes.js';
+import type { ShiftChoice, TimeOffPreview } from '../../domain/read-models.js';
 import { MODALS, SCHEDULE_ACTIONS } from '../action-ids.js';
 import { escapeMrkdwn, truncate } from './format.js';
 

@@ -1,13 +1,20 @@
 import type { KnownBlock } from '@slack/types';
-import type { coverRequests, swapRequests } from '../../db/schema.js';
 import { formatInZone } from '../../domain/zoned-time.js';
-import type { NoticeText, OverrideCancelled, OverrideMade, ScheduleNoticeViews, SwapCancelled } from '../../services/schedule-changes.js';
+import type { CoverRequest } from '../../services/schedules/cover.js';
+import type {
+  CoverTaken,
+  NoticeText,
+  OverrideCancelled,
+  OverrideMade,
+  ScheduleNoticeViews,
+  SwapCancelled,
+  SwapDecided,
+  TimeOffCover,
+} from '../../services/schedules/notices.js';
+import type { SwapRequest } from '../../services/schedules/swaps.js';
 import { SCHEDULE_ACTIONS } from '../action-ids.js';
 import { escapeMrkdwn, slackDate } from './format.js';
 import type { RenderedMessage } from './incident-card.js';
-
-type SwapRequest = typeof swapRequests.$inferSelect;
-type CoverRequest = typeof coverRequests.$inferSelect;
 
 const button = (actionId: string, text: string, value: string, style?: 'primary' | 'danger') => ({
   type: 'button' as const,
@@ -90,5 +97,53 @@ function swapCancelledPost(n: SwapCancelled): NoticeText {
   return noticeOf(`:x: <@${n.actorId}> cancelled the swap of <@${n.requesterId}> and <@${n.teammateId}> on *${escapeMrkdwn(n.rotationName)}* (${swapHalves(n, inChannel)}); the schedule applies again.`);
 }
 
-/** The schedule notices ScheduleChangeService queues, handed to it by the composition root. */
-export const scheduleNoticeViews: ScheduleNoticeViews = { overrideMade, overrideCancelled, swapCancelledDM, swapCancelledPost };
+/** A window in one reader's zone (a DM). */
+const inZone = (zone: string) => (start: number, end: number) => `${formatInZone(start, zone)} → ${formatInZone(end, zone)}`;
+
+// The DMs and the thread reply below are text only, as Slack shows a message without blocks.
+const textOnly = (text: string): NoticeText => ({ text });
+
+function swapDeclinedDM(n: SwapDecided, zone: string): NoticeText {
+  return textOnly(`<@${n.teammateId}> declined to swap your *${escapeMrkdwn(n.rotationName)}* shift ${inZone(zone)(n.give.start, n.give.end)}.`);
+}
+
+function swapAcceptedDM(n: SwapDecided, zone: string): NoticeText {
+  const when = inZone(zone);
+  const back = n.take ? `, and you take theirs ${when(n.take.start, n.take.end)}` : '';
+  return textOnly(`:white_check_mark: <@${n.teammateId}> accepted: they take your *${escapeMrkdwn(n.rotationName)}* shift ${when(n.give.start, n.give.end)}${back}.`);
+}
+
+function swapDoneDM(n: SwapDecided, zone: string): NoticeText {
+  const when = inZone(zone);
+  const back = n.take ? `; <@${n.requesterId}> holds ${when(n.take.start, n.take.end)}` : '';
+  return textOnly(`:white_check_mark: Swap done: you hold *${escapeMrkdwn(n.rotationName)}* ${when(n.give.start, n.give.end)}${back}.`);
+}
+
+function swapAcceptedPost(n: SwapDecided): NoticeText {
+  const covers = (who: string, whom: string, w: { start: number; end: number }) => `<@${who}> covers <@${whom}> from ${slackDate(w.start)} to ${slackDate(w.end)}`;
+  const back = n.take ? `; ${covers(n.requesterId, n.teammateId, n.take)}` : '';
+  return textOnly(`:arrows_counterclockwise: Swap in *${escapeMrkdwn(n.rotationName)}*: ${covers(n.teammateId, n.requesterId, n.give)}${back}.`);
+}
+
+function timeOffCoverDM(n: TimeOffCover, zone: string): NoticeText {
+  const lines = n.shifts.map((c) => `• *${escapeMrkdwn(c.rotationName)}* ${c.role}: ${inZone(zone)(c.start, c.end)}`);
+  return textOnly(`:palm_tree: <@${n.awayId}> is away, so you cover:\n${lines.join('\n')}`);
+}
+
+function coverTakenReply(n: CoverTaken): NoticeText {
+  return textOnly(`<@${n.requesterId}>: <@${n.takerId}> takes your shift from ${slackDate(n.start)} to ${slackDate(n.end)}.`);
+}
+
+/** The schedule notices the schedule services queue, handed to them by the composition root. */
+export const scheduleNoticeViews: ScheduleNoticeViews = {
+  overrideMade,
+  overrideCancelled,
+  swapCancelledDM,
+  swapCancelledPost,
+  swapDeclinedDM,
+  swapAcceptedDM,
+  swapDoneDM,
+  swapAcceptedPost,
+  timeOffCoverDM,
+  coverTakenReply,
+};

@@ -1,9 +1,9 @@
 import type { KnownBlock } from '@slack/types';
 import type { Segment } from '../../domain/schedule.js';
 import { formatInZone } from '../../domain/zoned-time.js';
-import type { RotationSchedule } from '../../services/oncall.js';
+import type { RotationSchedule } from '../../domain/read-models.js';
 import { escapeMrkdwn, mrkdwnSections } from './format.js';
-import type { RenderedMessage } from './incident-card.js';
+import type { RenderedMessage } from './message.js';
 import { standsIn } from './oncall-who.js';
 
 function segmentLine(s: Segment, zone: string): string {

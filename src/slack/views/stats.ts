@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { sparkline, type IncidentStats } from '../../domain/incident-stats.js';
 import { escapeMrkdwn, plural } from './format.js';
-import type { RenderedMessage } from './incident-card.js';
+import type { RenderedMessage } from './message.js';
 
 function minutes(ms: number | null): string {
   if (ms === null) return 'n/a';
