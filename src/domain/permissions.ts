@@ -24,15 +24,29 @@ export class PermissionDenied extends Error {
 export const NOT_A_USER =
   'Baton does not know you yet, so you cannot change schedules. Ask an admin to add you under `users` in the config file.';
 
-export function requireKnown(actor: Actor | null): Actor {
-  if (!actor) throw new PermissionDenied(NOT_A_USER);
+export const NOT_A_USER_FOR_AUDIT = 'Baton does not know you yet, so the audit log is not shown to you.';
+
+/** People Baton knows; anyone else is told so (`refusal`, by default that they cannot change schedules). */
+export function requireKnown(actor: Actor | null, refusal = NOT_A_USER): Actor {
+  if (!actor) throw new PermissionDenied(refusal);
   return actor;
 }
 
+const onlyAdmins = (what: string) => new PermissionDenied(`Only an admin can ${what}.`);
+
 export function requireAdmin(actor: Actor | null, what: string): Actor {
   const known = requireKnown(actor);
-  if (known.role !== 'admin') throw new PermissionDenied(`Only an admin can ${what}.`);
+  if (known.role !== 'admin') throw onlyAdmins(what);
   return known;
+}
+
+/**
+ * Before an admin's form opens: anyone else, known to Baton or not, is told only that admins can; being
+ * added as a user would not let them in.
+ */
+export function requireAdminForForm(actor: Actor | null, what: string): Actor {
+  if (actor?.role !== 'admin') throw onlyAdmins(what);
+  return actor;
 }
 
 /** Members act for themselves only; admins for anyone. */

@@ -3,7 +3,7 @@ import type { DB } from '../db/client.js';
 import { incidentEvents, teams } from '../db/schema.js';
 import { requireIncidentResponder, type Actor, type IncidentResponders, type RotationMembers } from '../domain/permissions.js';
 import { layersOf } from '../domain/schedule.js';
-import { loadActor } from './admins.js';
+import { loadActor } from './people.js';
 import { findServiceWithTeam, loadRotations, type StoredRotation } from './directory.js';
 import type { Incident } from './paging.js';
 

@@ -2,10 +2,8 @@ import { eq } from 'drizzle-orm';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { DB } from '../db/client.js';
-import { settings, users } from '../db/schema.js';
+import { settings } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
-import type { Actor } from '../domain/permissions.js';
-import { classifySlackError } from '../notify/slack-client.js';
 
 /** The Slack user group whose members are admins (`admin_user_group` in the config file). */
 const GROUP_KEY = 'admin_user_group';
@@ -41,22 +39,11 @@ export function setAdminUserGroup(db: Pick<DB, 'select' | 'insert' | 'delete'>, 
   return true;
 }
 
-function groupMembers(db: Reader): Set<string> {
+/** The admin user group's members as last read from Slack; empty without a group (who is an admin: people.ts). */
+export function adminGroupMembers(db: Reader): Set<string> {
   const group = adminUserGroup(db);
   const known = readSetting<GroupMembers>(db, MEMBERS_KEY);
   return new Set(group && known?.group === group ? known.members : []);
-}
-
-/**
- * Who is acting, and with what role: an admin when the config file says `role: admin` or they are in the
- * admin user group; a member when the config file lists them; null when Baton does not know them. A
- * group member Baton does not otherwise know is an admin (they administer; they need not be on call).
- */
-export function loadActor(db: Reader, userId: string): Actor | null {
-  const row = db.select({ id: users.id, role: users.role }).from(users).where(eq(users.id, userId)).get();
-  const inGroup = groupMembers(db).has(userId);
-  if (inGroup) return { id: userId, role: 'admin' };
-  return row ?? null;
 }
 
 /** Keeps the admin user group's membership in the database, read from Slack (usergroups.users.list). */
@@ -68,6 +55,8 @@ export class AdminGroupSync {
     private readonly clock: Clock,
     private readonly slack: WebClient,
     private readonly logger: Logger,
+    /** Says in words why a Slack call failed; the sender's classifier, handed in by the composition root. */
+    private readonly describeError: (err: unknown) => string,
   ) {}
 
   /** Reads the group again when it changed or its copy is older than the refresh interval. */
@@ -87,7 +76,7 @@ export class AdminGroupSync {
       this.db.insert(settings).values({ key: MEMBERS_KEY, value }).onConflictDoUpdate({ target: settings.key, set: { value } }).run();
     } catch (err) {
       // The last known membership stays in force; an outage must not take admin rights away or grant them.
-      this.logger.warn({ group, error: classifySlackError(err).message }, 'could not read the admin user group');
+      this.logger.warn({ group, error: this.describeError(err) }, 'could not read the admin user group');
     }
   }
 }

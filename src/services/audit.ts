@@ -1,5 +1,8 @@
+import { desc, eq } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
 import { auditLog } from '../db/schema.js';
+import { NOT_A_USER_FOR_AUDIT, requireKnown } from '../domain/permissions.js';
+import { loadActor } from './people.js';
 
 type Tx = Pick<DB, 'insert'>;
 
@@ -18,4 +21,24 @@ export function writeAudit(
       after: entry.after ?? null,
     })
     .run();
+}
+
+/** How many entries `/oncall audit` shows. */
+const RECENT = 20;
+
+/** Reading the audit log: for people Baton knows. */
+export class AuditService {
+  constructor(private readonly db: DB) {}
+
+  /** The latest entries, newest first: of one rotation, or of everything. PermissionDenied for strangers. */
+  recent(actorId: string, rotationId: string | null) {
+    requireKnown(loadActor(this.db, actorId), NOT_A_USER_FOR_AUDIT);
+    return this.db
+      .select()
+      .from(auditLog)
+      .where(rotationId ? eq(auditLog.target, `rotation:${rotationId}`) : undefined)
+      .orderBy(desc(auditLog.id))
+      .limit(RECENT)
+      .all();
+  }
 }

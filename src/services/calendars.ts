@@ -5,6 +5,7 @@ import type { DB } from '../db/client.js';
 import { settings, users } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { finalSchedule, layersOf, shiftsOf, type Segment } from '../domain/schedule.js';
+import type { Feeds } from '../domain/read-models.js';
 import type { Rotation } from '../domain/rotation.js';
 import { loadRotations } from './directory.js';
 import { loadAdjustments } from './oncall.js';
@@ -16,13 +17,8 @@ const FEED_FUTURE_DAYS = 180;
 
 export type FeedKind = 'rotation' | 'user';
 
-export interface Feeds {
-  personal: string;
-  /** The rotations the person takes part in (in any layer). */
-  mine: { name: string; url: string }[];
-  /** Every other rotation. */
-  others: { name: string; url: string }[];
-}
+// The read model moved to the domain (views import it from there); its old name stays here for now.
+export type { Feeds };
 
 /**
  * Secret iCalendar feeds, per rotation and per person, with the final shifts after overrides and time off.

@@ -3,9 +3,10 @@ import type { DB } from '../db/client.js';
 import { escalationPolicies, services, teams, users } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { DEFAULT_LEVEL_DELAY_MINUTES, type EscalationLevel, type EscalationTarget } from '../domain/escalation.js';
-import { PermissionDenied, requireAdmin } from '../domain/permissions.js';
+import type { CatalogCopy } from '../domain/notices.js';
+import { PermissionDenied, requireAdmin, requireAdminForForm, type Actor } from '../domain/permissions.js';
 import { InvalidChange, throwIfAny, type FieldErrors } from '../domain/schedule-rules.js';
-import { loadActor } from './admins.js';
+import { loadActor } from './people.js';
 import { writeAudit } from './audit.js';
 import { loadRotations } from './directory.js';
 import { freeSlug } from './slugs.js';
@@ -35,6 +36,17 @@ export interface ServiceInput {
 type PolicyRow = typeof escalationPolicies.$inferSelect;
 type ServiceRow = typeof services.$inferSelect;
 
+/** A row as pickers list it. */
+export interface CatalogChoice {
+  id: string;
+  name: string;
+}
+
+const KINDS = {
+  policy: { one: 'escalation policy', many: 'escalation policies' },
+  service: { one: 'service', many: 'services' },
+} as const;
+
 /**
  * Escalation policies and services made by admins in Slack. Those from the config file are read-only here,
  * like rotations, so the file stays the source of truth for what it declares.
@@ -44,11 +56,33 @@ export class CatalogAdminService {
     private readonly db: DB,
     private readonly clock: Clock,
     private readonly configPath: string | null,
+    /** The form answers that name people: Slack copy, handed in by the composition root. */
+    private readonly copy: CatalogCopy,
   ) {}
 
   private readOnly(kind: string, row: { name: string; source: string }): string | null {
     if (row.source !== 'config') return null;
     return `*${row.name}* is ${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} declared in the config file${this.configPath ? ` (\`${this.configPath}\`)` : ''}; change it there and restart Baton, so the file stays the source of truth.`;
+  }
+
+  /** Every team, for pickers. */
+  teams(): CatalogChoice[] {
+    return this.db.select({ id: teams.id, name: teams.name }).from(teams).all();
+  }
+
+  /** Every service, for pickers. */
+  services(): CatalogChoice[] {
+    return this.db.select({ id: services.id, name: services.name }).from(services).all();
+  }
+
+  /** Every escalation policy, for pickers. */
+  policies(): CatalogChoice[] {
+    return this.db.select({ id: escalationPolicies.id, name: escalationPolicies.name }).from(escalationPolicies).all();
+  }
+
+  /** Before the policy or service form opens: admins only (PermissionDenied for anyone else). */
+  requireEditor(actorId: string, kind: keyof typeof KINDS): Actor {
+    return requireAdminForForm(loadActor(this.db, actorId), `create or edit ${KINDS[kind].many}`);
   }
 
   policy(id: string): PolicyRow | undefined {
@@ -95,7 +129,7 @@ export class CatalogAdminService {
    */
   private editable<Row extends { name: string; source: string }>(
     actorId: string,
-    kind: { one: string; many: string },
+    kind: (typeof KINDS)[keyof typeof KINDS],
     id: string | undefined,
     find: (id: string) => Row | undefined,
   ) {
@@ -108,7 +142,7 @@ export class CatalogAdminService {
   }
 
   savePolicy(actorId: string, input: PolicyInput, policyId?: string): { policyId: string; created: boolean } {
-    const { actor, existing } = this.editable(actorId, { one: 'escalation policy', many: 'escalation policies' }, policyId, (id) => this.policy(id));
+    const { actor, existing } = this.editable(actorId, KINDS.policy, policyId, (id) => this.policy(id));
 
     const errors: FieldErrors = {};
     if (!input.name?.trim()) errors.name = 'Give the policy a name.';
@@ -120,7 +154,7 @@ export class CatalogAdminService {
       const n = i + 1;
       if (level.users.length === 0 && level.rotations.length === 0) return;
       const unknown = level.users.filter((u) => !known.has(u));
-      if (unknown.length > 0) errors[`level${n}_users`] = `${unknown.map((u) => `<@${u}>`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not Baton users yet; pick a rotation or add them under users in the config file.`;
+      if (unknown.length > 0) errors[`level${n}_users`] = this.copy.notBatonUsers(unknown);
       const missing = level.rotations.filter((r) => !rotations.has(r));
       if (missing.length > 0) errors[`level${n}_rotations`] = `No rotation ${missing.map((r) => `\`${r}\``).join(', ')}.`;
       const delay = level.delayMinutes ?? DEFAULT_LEVEL_DELAY_MINUTES;
@@ -147,7 +181,7 @@ export class CatalogAdminService {
   }
 
   saveService(actorId: string, input: ServiceInput, serviceId?: string): { serviceId: string; created: boolean } {
-    const { actor, existing } = this.editable(actorId, { one: 'service', many: 'services' }, serviceId, (id) => this.service(id));
+    const { actor, existing } = this.editable(actorId, KINDS.service, serviceId, (id) => this.service(id));
 
     const errors: FieldErrors = {};
     if (!input.name?.trim()) errors.name = 'Give the service a name.';

@@ -3,7 +3,7 @@ import { ConfigError, loadConfigFile } from '../config/file.js';
 import type { DB } from '../db/client.js';
 import type { Clock } from '../domain/clock.js';
 import { requireAdmin } from '../domain/permissions.js';
-import { loadActor } from './admins.js';
+import { loadActor } from './people.js';
 import { applyConfig, type ApplySummary } from './config-apply.js';
 
 export type ReloadOutcome = { ok: true; summary: ApplySummary } | { ok: false; problems: string[] };

@@ -3,7 +3,6 @@ import type { DB } from '../db/client.js';
 import { incidents } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { nextPosition } from '../domain/escalation.js';
-import { plural } from '../domain/wording.js';
 import { enqueueIncidentNote, enqueueRefresh } from './outbox.js';
 import { loadPagingContext, pageLevel, type Incident, type PagingContext, type PagingSettings } from './paging.js';
 import { recordEvent } from './timeline.js';
@@ -21,6 +20,12 @@ export class EscalationService {
    * Escalates every due incident by one level, in one transaction (one commit per tick, not per incident);
    * returns how many moved. Safe to run twice: each incident's state is re-checked inside the transaction.
    */
+  /** When the next unacknowledged incident falls due to escalate (epoch ms), or null. */
+  nextDueAt(): number | null {
+    const row = this.db.$client.prepare("select min(next_escalation_at) as at from incidents where status = 'triggered'").get() as { at: number | null };
+    return row.at;
+  }
+
   tick(batchSize = 1000): number {
     const now = this.clock.now().getTime();
     const moved = this.db.transaction(() => {
@@ -45,7 +50,7 @@ export class EscalationService {
     // A low-urgency incident that waited for working hours is paged now, at its first level (which ends
     // the wait); its messages, which said it was waiting, are updated.
     if (incident.deferredUntil !== null) {
-      pageLevel(db, incident, { level: 0, loop: 0 }, now, 'Working hours started and it is still open.', context);
+      pageLevel(db, incident, { level: 0, loop: 0 }, now, { type: 'working_hours' }, context);
       enqueueRefresh(db, incident.id, now);
       return;
     }
@@ -54,21 +59,12 @@ export class EscalationService {
     if (next) {
       recordEvent(db, incident.id, now, 'escalated', null, { from: from.level + 1, to: next.level + 1, reason: 'timeout' });
       const minutes = incident.policy.levels[from.level]?.delayMinutes ?? 15;
-      pageLevel(db, incident, next, now, `Level ${from.level + 1} did not acknowledge within ${plural(minutes, 'minute')}.`, context);
+      pageLevel(db, incident, next, now, { type: 'timeout', level: from.level + 1, minutes }, context);
       return;
     }
     db.update(incidents).set({ nextEscalationAt: null, updatedAt: now }).where(eq(incidents.id, incident.id)).run();
     recordEvent(db, incident.id, now, 'escalation_exhausted', null, { levels: incident.policy.levels.length });
     const channel = context.teamChannelOf(incident.serviceId);
-    if (channel) {
-      enqueueIncidentNote(
-        db,
-        incident.id,
-        channel,
-        `:rotating_light: Nobody acknowledged after every level of ${incident.policy.name}. The incident stays open.`,
-        `exhausted:${incident.id}`,
-        now,
-      );
-    }
+    if (channel) enqueueIncidentNote(db, incident.id, channel, { type: 'exhausted', policyName: incident.policy.name }, `exhausted:${incident.id}`, now);
   }
 }

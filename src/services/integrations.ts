@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { loadActor } from './admins.js';
+import { loadActor } from './people.js';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
 import { integrationKeys, services, type IntegrationKind } from '../db/schema.js';

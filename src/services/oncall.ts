@@ -1,19 +1,12 @@
 import type { DB } from '../db/client.js';
 import type { Clock } from '../domain/clock.js';
-import { finalSchedule, onCallAt, pagerStretches, type ScheduleAdjustments, type Segment } from '../domain/schedule.js';
+import type { RotationNow, RotationSchedule } from '../domain/read-models.js';
+import { finalSchedule, onCallAt, pagerStretches, type ScheduleAdjustments } from '../domain/schedule.js';
 import { loadRotations, type StoredRotation } from './directory.js';
 import { statementsOf } from './statements.js';
 
-export interface RotationNow {
-  rotation: StoredRotation;
-  /** Who holds each role now; `end` is when the primary gives up the pager (at most 8 days ahead). */
-  now: Segment;
-}
-
-export interface RotationSchedule {
-  rotation: StoredRotation;
-  segments: Segment[];
-}
+// The read models moved to the domain (views import them from there); their old names stay here for now.
+export type { RotationNow, RotationSchedule };
 
 const DAY = 86_400_000;
 /** How far `/oncall who` looks for the end of the current holder's stretch. */

@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
-import { loadActor } from './admins.js';
+import { loadActor } from './people.js';
 import { shiftSchema } from '../config/file.js';
 import type { DB } from '../db/client.js';
 import { rotationParticipants, rotations, teams, users } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
-import { PermissionDenied, requireAdmin } from '../domain/permissions.js';
+import { PermissionDenied, requireAdmin, requireAdminForForm, type Actor } from '../domain/permissions.js';
 import { InvalidChange, throwIfAny, type FieldErrors } from '../domain/schedule-rules.js';
 import { isValidTimeZone, parseHHMM, parseISODate } from '../domain/zoned-time.js';
 import { writeAudit } from './audit.js';
@@ -20,6 +20,8 @@ export interface RotationInput {
   handoffTime: string | null;
   startDate: string | null;
 }
+
+const EDIT = 'create or edit rotations';
 
 /** Creating and editing rotations from Slack. Rotations from the config file are read-only here. */
 export class RotationAdminService {
@@ -39,8 +41,13 @@ export class RotationAdminService {
     return loadRotations(this.db).get(rotationId);
   }
 
+  /** Before the rotation form opens: admins only (PermissionDenied for anyone else). */
+  requireEditor(actorId: string): Actor {
+    return requireAdminForForm(loadActor(this.db, actorId), EDIT);
+  }
+
   save(actorId: string, input: RotationInput, rotationId?: string): { rotationId: string; created: boolean } {
-    const actor = requireAdmin(loadActor(this.db, actorId), 'create or edit rotations');
+    const actor = requireAdmin(loadActor(this.db, actorId), EDIT);
     const existing = rotationId ? this.find(rotationId) : undefined;
     if (rotationId && !existing) throw new InvalidChange({ name: 'That rotation no longer exists.' });
     if (existing) {

@@ -1,25 +1,38 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { DB } from '../db/client.js';
-import type { IncidentService } from '../services/incidents.js';
-import type { OnCallService } from '../services/oncall.js';
+import type { AuditService } from '../services/audit.js';
 import type { CalendarService } from '../services/calendars.js';
-import type { RotationAdminService } from '../services/rotation-admin.js';
-import type { ScheduleChangeService } from '../services/schedule-changes.js';
-import type { StatsService } from '../services/stats.js';
-import type { HandoverService } from '../services/handover.js';
-import type { ContactService } from '../services/contact.js';
-import type { MaintenanceService } from '../services/maintenance.js';
-import type { IncidentRoomService } from '../services/incident-room.js';
-import type { IntegrationService } from '../services/integrations.js';
 import type { CatalogAdminService } from '../services/catalog-admin.js';
+import type { ConfigReloader } from '../services/config-reload.js';
+import type { ContactService } from '../services/contact.js';
+import type { HandoverService } from '../services/handover.js';
+import type { HomeService } from '../services/home.js';
+import type { IncidentRoomService } from '../services/incident-room.js';
+import type { IncidentService } from '../services/incidents.js';
+import type { IntegrationService } from '../services/integrations.js';
+import type { MaintenanceService } from '../services/maintenance.js';
+import type { OnCallService } from '../services/oncall.js';
+import type { PeopleService } from '../services/people.js';
+import type { RotationAdminService } from '../services/rotation-admin.js';
+import type { CoverService } from '../services/schedules/cover.js';
+import type { OverrideService } from '../services/schedules/overrides.js';
+import type { ShiftPicker } from '../services/schedules/shift-picker.js';
+import type { SwapService } from '../services/schedules/swaps.js';
+import type { TimeOffService } from '../services/schedules/time-off.js';
+import type { StatsService } from '../services/stats.js';
 
-/** What Slack listeners may use: services to call, never the database directly except via `db` for reads. */
+/** What Slack listeners may use: services to call (never the database), a logger, and Slack itself. */
 export interface SlackDeps {
-  db: DB;
+  /** Who someone is: their role, zone and name. */
+  people: PeopleService;
   incidents: IncidentService;
   oncall: OnCallService;
-  changes: ScheduleChangeService;
+  home: HomeService;
+  shifts: ShiftPicker;
+  overrides: OverrideService;
+  timeOff: TimeOffService;
+  swaps: SwapService;
+  cover: CoverService;
   rotationAdmin: RotationAdminService;
   stats: StatsService;
   calendars: CalendarService;
@@ -29,6 +42,9 @@ export interface SlackDeps {
   rooms: IncidentRoomService;
   integrations: IntegrationService;
   catalog: CatalogAdminService;
+  audit: AuditService;
+  /** `/oncall reload`: the config file applied again, for admins. */
+  configReloader: ConfigReloader;
   phonePaging: boolean;
   logger: Logger;
   /** Looks up a user's IANA zone in Slack when Baton does not know the person. */

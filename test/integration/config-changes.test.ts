@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog, escalationPolicies, integrationKeys, rotations } from '../../src/db/schema.js';
-import { ADA, BOB, TEST_CONFIG } from '../support/config.js';
+import { ADA, BOB, CLEO, TEST_CONFIG } from '../support/config.js';
 import { fixture } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -68,6 +68,59 @@ describe('a config change never silently pages nobody', () => {
     expect(h.baton.db.select().from(integrationKeys).where(eq(integrationKeys.serviceId, 'checkout')).all()).toEqual([]);
     const refused = await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body);
     expect(refused.status).toBe(401);
+  });
+});
+
+/** The file with a second rotation, Search primary, that Cleo holds. */
+const WITH_SEARCH = ADMIN_CONFIG.replace(
+  '\nescalation_policies:\n',
+  `\n  - id: search-primary\n    name: Search primary\n    team: payments\n    time_zone: UTC\n    shift: 1w\n    handoff_time: "09:00"\n    start_date: "2026-11-02"\n    participants: [${CLEO}]\nescalation_policies:\n`,
+);
+
+describe('/oncall reload: an admin applies the config file from Slack, whole or not at all', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({ config: ADMIN_CONFIG });
+  });
+  afterEach(async () => {
+    h.slack.expectNoContractViolations();
+    await h.stop();
+  });
+
+  it('an admin reloads after adding a rotation: told privately what changed, and /oncall who lists it at once', async () => {
+    expect(WITH_SEARCH).toContain('id: search-primary');
+    writeFileSync(join(h.dir, 'baton.yml'), WITH_SEARCH);
+    expect((await h.slack.command(ADA, 'who')).text).not.toContain('Search primary');
+
+    const reply = await h.slack.command(ADA, 'reload');
+    expect(reply.body.response_type).toBe('ephemeral');
+    expect(reply.text).toContain('Config file reloaded');
+    expect(reply.text).toContain('Created: `rotation search-primary`');
+    expect(reply.text).not.toMatch(/Updated|Deleted|Kept/);
+    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.target, 'rotation:search-primary')).all()).toMatchObject([{ action: 'rotation.create' }]);
+    expect((await h.slack.command(BOB, 'who')).text).toContain(`Search primary: <@${CLEO}>`);
+
+    // The same file again changes nothing, and says so.
+    expect((await h.slack.command(ADA, 'reload')).text).toContain('nothing changed');
+  });
+
+  it('a bad file: the admin is told every problem and that nothing changed, and nothing did', async () => {
+    const configPath = join(h.dir, 'baton.yml');
+    writeFileSync(configPath, WITH_SEARCH.replace(`participants: [${CLEO}]`, 'participants: [U0NOBODY99]').replace('time_zone: Asia/Kolkata', 'time_zone: Mars/Olympus'));
+    const reply = await h.slack.command(ADA, 'reload');
+    expect(reply.text).toContain('nothing changed');
+    expect(reply.text).toContain(`${configPath}: users[2].time_zone: expected an IANA time zone such as Europe/Berlin`);
+    expect(reply.text).toContain(`${configPath}: rotations[1].participants[0]: unknown user "U0NOBODY99" (declare it under users)`);
+    expect(reply.text).not.toContain('Config file reloaded');
+    expect(h.baton.db.select().from(rotations).where(eq(rotations.id, 'search-primary')).get()).toBeUndefined();
+    expect((await h.slack.command(ADA, 'who')).text).not.toContain('Search primary');
+  });
+
+  it('a member is refused, and the file is not applied', async () => {
+    writeFileSync(join(h.dir, 'baton.yml'), WITH_SEARCH);
+    expect((await h.slack.command(BOB, 'reload')).text).toBe('Only an admin can reload the config file.');
+    expect(h.baton.db.select().from(rotations).where(eq(rotations.id, 'search-primary')).get()).toBeUndefined();
+    expect((await h.slack.command(BOB, 'who')).text).not.toContain('Search primary');
   });
 });
 

@@ -44,7 +44,7 @@ describe('handover', () => {
     expect(note.text).toContain('Noted for the *Payments primary* handover');
     expect((await h.slack.command('U0STRANGER', 'note hello')).text).toContain('not in any rotation');
     // Bob covers Ada next week for an afternoon.
-    h.baton.changes.createOverride(BOB, { rotationId: 'payments-primary', userId: BOB, start: Date.parse('2026-11-24T12:00:00Z'), end: Date.parse('2026-11-24T16:00:00Z') });
+    h.baton.overrides.createOverride(BOB, { rotationId: 'payments-primary', userId: BOB, start: Date.parse('2026-11-24T12:00:00Z'), end: Date.parse('2026-11-24T16:00:00Z') });
 
     // Monday 23 November 07:00 UTC: an hour before Bob's week starts at 09:00 in Berlin.
     h.clock.set('2026-11-23T07:00:30Z');

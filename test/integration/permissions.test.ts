@@ -171,7 +171,7 @@ describe('permissions', () => {
     await h.slack.expectChannelMessage('C0PAYMENTS1', `<@${BOB}> cancelled <@${BOB}>'s override`);
 
     // Time off booked for Bob by Ada: Bob may cancel it (it is his), Cleo may not.
-    expect(() => h.baton.changes.cancelTimeOff(CLEO, 1)).toThrow('Only an admin can cancel time off for someone else.');
+    expect(() => h.baton.timeOff.cancelTimeOff(CLEO, 1)).toThrow('Only an admin can cancel time off for someone else.');
     await after.click('Cancel', { block: 'time_off_1' });
     await h.slack.standin.waitFor(() => h.baton.db.select().from(timeOff).get()!.cancelledAt !== null);
     expect(h.baton.db.select().from(auditLog).all().filter((a) => a.action.endsWith('.cancel'))).toMatchObject([

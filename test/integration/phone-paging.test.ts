@@ -285,7 +285,7 @@ describe('pages that reach a phone', () => {
     expect(h.baton.db.select().from(users).where(eq(users.id, CLEO)).get()).toMatchObject({ phone: CLEO_PHONE, notificationRules: { high: [{ method: 'slack' }, { method: 'voice', afterMinutes: 1 }] } });
 
     // Cleo takes the pager (she is in no Payments rotation, so an admin puts her on it); her rules say: a call after one minute, no SMS.
-    h.baton.changes.createOverride(ADMIN, { rotationId: 'payments-primary', userId: CLEO, start: h.clock.now().getTime(), end: h.clock.now().getTime() + 3_600_000 });
+    h.baton.overrides.createOverride(ADMIN, { rotationId: 'payments-primary', userId: CLEO, start: h.clock.now().getTime(), end: h.clock.now().getTime() + 3_600_000 });
     await h.postAlertmanager(newAlert());
     await h.slack.expectDM(CLEO, '5xx ratio');
     await h.advance(1);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkBlocks } from '../../src/devtools/slack-standin.js';
-import { elementOptions, modalInputs } from '../../src/devtools/slack-requests.js';
-import type { ShiftChoice } from '../../src/services/schedule-changes.js';
+import { checkBlocks } from '../../devtools/slack/block-kit-rules.js';
+import { elementOptions, modalInputs } from '../../devtools/slack/requests.js';
+import type { ShiftChoice } from '../../src/domain/read-models.js';
 import { searchChoices } from '../../src/slack/listeners/select-search.js';
 import { calendarMessages } from '../../src/slack/views/calendar.js';
 import { coverModal, swapModal } from '../../src/slack/views/schedule-modals.js';

@@ -1,11 +1,9 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { eq } from 'drizzle-orm';
-import { rotationParticipants, rotations, users } from '../../db/schema.js';
-import { incidentsPaging } from '../../services/home.js';
 import type { SlackDeps } from '../deps.js';
 import { homeView } from '../views/home.js';
 import { INCIDENT_SUBCOMMANDS } from './incident-commands.js';
+import { runSubcommand } from './oncall-command.js';
 import { SCHEDULE_SUBCOMMANDS } from './schedule-commands.js';
 import { tellPrivately } from './tell-privately.js';
 import { viewerZone } from './viewer.js';
@@ -13,20 +11,7 @@ import { viewerZone } from './viewer.js';
 /** What the person's Home shows, read fresh each time it opens. */
 export async function publishHome(deps: SlackDeps, client: WebClient, userId: string): Promise<void> {
   const zone = await viewerZone(deps, userId);
-  const myTeams = new Set(
-    deps.db
-      .select({ teamId: rotations.teamId })
-      .from(rotationParticipants)
-      .innerJoin(rotations, eq(rotations.id, rotationParticipants.rotationId))
-      .where(eq(rotationParticipants.userId, userId))
-      .all()
-      .map((r) => r.teamId),
-  );
-  const onCall = deps.oncall.whoIsOnCall({ withEnd: true }).filter((r) => myTeams.size === 0 || myTeams.has(r.rotation.teamId));
-  const open = incidentsPaging(deps.db, userId);
-  const known = deps.db.select({ id: users.id }).from(users).where(eq(users.id, userId)).get();
-  const myShifts = known ? deps.changes.upcomingShifts(userId) : [];
-  await client.views.publish({ user_id: userId, view: homeView({ now: deps.oncall.now(), zone, onCall, myShifts, incidents: open }) });
+  await client.views.publish({ user_id: userId, view: homeView({ ...deps.home.forUser(userId), zone }) });
 }
 
 export function appHomeOpenedListener(deps: SlackDeps) {
@@ -51,7 +36,7 @@ export function homeQuickActionListener(deps: SlackDeps) {
     await ack();
     const handler = QUICK[action.action_id];
     if (!handler) return;
-    const message = await handler({ deps, userId: body.user.id, channelId: '', args: [], triggerId: body.trigger_id, client });
+    const message = await runSubcommand(handler, { deps, userId: body.user.id, channelId: '', args: [], triggerId: body.trigger_id, client });
     if (message) await tellPrivately(deps, client, body.trigger_id, body.user.id, message);
   };
 }

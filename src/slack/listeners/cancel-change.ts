@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { PermissionDenied } from '../../domain/permissions.js';
+import type { UpcomingChanges } from '../../services/schedules/overrides.js';
 import type { SlackDeps } from '../deps.js';
 import { myChangesModal } from '../views/my-changes.js';
 import { viewerZone, withNames } from './viewer.js';
@@ -13,14 +14,14 @@ const CANCELLED = {
 /** What a Cancel click cancelled (half of a swap cancels the swap), or null when nothing was left to cancel. */
 function cancel(deps: SlackDeps, kind: 'override' | 'time_off', actorId: string, id: number): keyof typeof CANCELLED | null {
   if (!Number.isSafeInteger(id)) return null;
-  if (kind === 'override') return deps.changes.cancelOverride(actorId, id);
-  return deps.changes.cancelTimeOff(actorId, id) ? 'time_off' : null;
+  if (kind === 'override') return deps.overrides.cancelOverride(actorId, id);
+  return deps.timeOff.cancelTimeOff(actorId, id) ? 'time_off' : null;
 }
 
-/** Renders "My changes" for a person, with an optional line on what just happened. */
-export async function myChangesView(deps: SlackDeps, userId: string, notice?: string) {
-  const { overrides, swaps, timeOff } = deps.changes.upcomingChanges(userId);
-  return myChangesModal({ overrides, swaps, timeOff, zone: await viewerZone(deps, userId), viewerId: userId, ...(notice ? { notice } : {}) });
+/** Renders "My changes" of `ownerId` (their changes as read for them), with an optional line on what just happened. */
+export async function myChangesView(deps: SlackDeps, ownerId: string, changes: UpcomingChanges, notice?: string) {
+  const { overrides, swaps, timeOff } = changes;
+  return myChangesModal({ overrides, swaps, timeOff, zone: await viewerZone(deps, ownerId), viewerId: ownerId, ...(notice ? { notice } : {}) });
 }
 
 /** "Cancel" on an override or time off in the "My changes" modal: cancelled, and the list shown again. */
@@ -37,7 +38,9 @@ export function cancelChangeListener(kind: 'override' | 'time_off', deps: SlackD
       notice = `:no_entry: ${withNames(deps, err.message)}`;
     }
     const owner = /^[UW][A-Z0-9]+$/.test(body.view?.private_metadata ?? '') ? body.view!.private_metadata : body.user.id;
-    const view = await myChangesView(deps, owner, notice);
+    // The list Baton opened the modal with (its owner, in private_metadata), shown again whoever clicked: a
+    // click by someone without the right was refused above and changed nothing.
+    const view = await myChangesView(deps, owner, deps.overrides.upcomingChanges(owner), notice);
     if (body.view?.id) await client.views.update({ view_id: body.view.id, ...(body.view.hash ? { hash: body.view.hash } : {}), view });
   };
 }

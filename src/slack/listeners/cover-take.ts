@@ -10,7 +10,7 @@ export function coverTakeListener(deps: SlackDeps) {
     const id = Number(action.value);
     let result;
     try {
-      result = Number.isSafeInteger(id) ? deps.changes.takeCover(body.user.id, id) : { outcome: 'not_found' as const };
+      result = Number.isSafeInteger(id) ? deps.cover.takeCover(body.user.id, id) : { outcome: 'not_found' as const };
     } catch (err) {
       if (err instanceof PermissionDenied) return void (await say(err.message));
       throw err;

@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { PermissionDenied } from '../../domain/permissions.js';
 import type { ActionOutcome, IncidentAction } from '../../services/incidents.js';
+import { refusalText } from '../views/notices/incident.js';
 import type { SlackDeps } from '../deps.js';
 import { publishHome } from './app-home.js';
 import { tellPrivately } from './tell-privately.js';
@@ -42,6 +43,6 @@ export function incidentActionListener(action: IncidentAction, deps: SlackDeps) 
 function unchangedText(action: IncidentAction, incidentId: number, result: ActionOutcome | null): string | null {
   if (result === null) return 'That button does not name an incident.';
   if (result.outcome === 'not_found') return `Incident #${incidentId} does not exist.`;
-  if (result.outcome === 'unchanged') return `Nothing to do: incident #${incidentId} was not ${DONE[action]} again. ${result.reason}`;
+  if (result.outcome === 'unchanged') return `Nothing to do: incident #${incidentId} was not ${DONE[action]} again. ${refusalText(result.reason)}`;
   return null;
 }

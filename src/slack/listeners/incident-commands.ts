@@ -1,5 +1,3 @@
-import { desc, eq } from 'drizzle-orm';
-import { auditLog, services as servicesTable } from '../../db/schema.js';
 import { auditMessage } from '../views/audit.js';
 import { InvalidChange } from '../../domain/schedule-rules.js';
 import { PermissionDenied } from '../../domain/permissions.js';
@@ -47,20 +45,12 @@ export const INCIDENT_SUBCOMMANDS: Record<string, Subcommand> = {
   },
 
   audit: async (ctx) => {
-    if (!ctx.deps.changes.actor(ctx.userId)) return say('Baton does not know you yet, so the audit log is not shown to you.');
     const rotationId = ctx.args[0]?.toLowerCase() ?? null;
-    const rows = ctx.deps.db
-      .select()
-      .from(auditLog)
-      .where(rotationId ? eq(auditLog.target, `rotation:${rotationId}`) : undefined)
-      .orderBy(desc(auditLog.id))
-      .limit(20)
-      .all();
-    return auditMessage(rows, rotationId);
+    return auditMessage(ctx.deps.audit.recent(ctx.userId, rotationId), rotationId);
   },
 
   declare: async (ctx) => {
-    const list = ctx.deps.db.select({ id: servicesTable.id, name: servicesTable.name }).from(servicesTable).all();
+    const list = ctx.deps.catalog.services();
     if (list.length === 0) return say('Declare a service in the config file first.');
     await ctx.client.views.open({ trigger_id: ctx.triggerId, view: declareModal(list) });
     return null;
@@ -93,7 +83,7 @@ export const INCIDENT_SUBCOMMANDS: Record<string, Subcommand> = {
     const [target, ...message] = ctx.args;
     // Outside an incident channel, paging someone opens an incident for them: the "Page someone" modal.
     if (!ctx.deps.rooms.inChannel(ctx.channelId)) {
-      const services = ctx.deps.db.select({ id: servicesTable.id, name: servicesTable.name }).from(servicesTable).all();
+      const services = ctx.deps.catalog.services();
       if (services.length === 0) return say('Declare a service in the config file first.');
       const rotations = [...ctx.deps.oncall.rotations().values()].map((r) => ({ id: r.id, name: r.name }));
       await ctx.client.views.open({ trigger_id: ctx.triggerId, view: pageModal({ services, rotations, userId: mentioned(target) }) });

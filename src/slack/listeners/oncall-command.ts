@@ -3,10 +3,11 @@ import { PermissionDenied } from '../../domain/permissions.js';
 import type { SlackDeps } from '../deps.js';
 import { helpMessage } from '../views/help.js';
 import { whoIsOnCallMessage } from '../views/oncall-who.js';
-import { SCHEDULE_SUBCOMMANDS, type Reply, type Subcommand } from './schedule-commands.js';
+import { SCHEDULE_SUBCOMMANDS, type CommandContext, type Reply, type Subcommand } from './schedule-commands.js';
 import { viewerZone } from './viewer.js';
 import { summaryMessage } from '../views/home.js';
 import { INCIDENT_SUBCOMMANDS } from './incident-commands.js';
+import { reloadSubcommand } from './reload-command.js';
 
 const SUBCOMMANDS: Record<string, Subcommand> = {
   who: async ({ deps, userId }) => whoIsOnCallMessage(deps.oncall.whoIsOnCall({ withEnd: true }), await viewerZone(deps, userId)),
@@ -14,15 +15,29 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   summary: async ({ deps, userId }) => {
     const zone = await viewerZone(deps, userId);
     const who = whoIsOnCallMessage(deps.oncall.whoIsOnCall({ withEnd: true }), zone);
-    const next = deps.changes.actor(userId) ? deps.changes.upcomingShifts(userId)[0] : undefined;
+    const next = deps.people.actor(userId) ? deps.shifts.upcomingShifts(userId)[0] : undefined;
     return summaryMessage(who, next, deps.oncall.now(), zone);
   },
   ...SCHEDULE_SUBCOMMANDS,
   ...INCIDENT_SUBCOMMANDS,
+  reload: reloadSubcommand,
 };
 
 /** Every word `/oncall` accepts first; the manifest's usage hint and the help table are checked against it. */
 export const ONCALL_SUBCOMMAND_NAMES: readonly string[] = Object.keys(SUBCOMMANDS);
+
+/**
+ * Runs a subcommand; a refusal (PermissionDenied, from the permission rules the services apply) becomes
+ * the answer. The one place refusals of `/oncall` and of the App Home's quick actions are put in words.
+ */
+export async function runSubcommand(handler: Subcommand, ctx: CommandContext): Promise<Reply | null> {
+  try {
+    return await handler(ctx);
+  } catch (err) {
+    if (!(err instanceof PermissionDenied)) throw err;
+    return { text: err.message, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: err.message } }] };
+  }
+}
 
 /** `/oncall <subcommand>`: acknowledged at once, answered privately through the response URL or with a modal. */
 export function oncallCommandListener(deps: SlackDeps) {
@@ -36,15 +51,9 @@ export function oncallCommandListener(deps: SlackDeps) {
       await respond({ response_type: 'ephemeral', ...helpMessage(`Unknown subcommand \`${name.replace(/`/g, '')}\`.${hint}`) });
       return;
     }
-    let message;
-    try {
-      message = await handler({ deps, userId: command.user_id, channelId: command.channel_id, args, triggerId: command.trigger_id, client });
-    } catch (err) {
-      if (!(err instanceof PermissionDenied)) throw err;
-      message = { text: err.message };
-    }
+    const message = await runSubcommand(handler, { deps, userId: command.user_id, channelId: command.channel_id, args, triggerId: command.trigger_id, client });
     if (!message) return;
-    const { more = [], ...first } = message as Reply;
+    const { more = [], ...first } = message;
     await respond({ response_type: 'ephemeral', ...first });
     // A long answer goes on in further private messages: five on the response URL, as Slack allows, then by DM.
     for (const [i, next] of more.entries()) {

@@ -2,8 +2,6 @@ import { FORM_LEVELS } from '../../services/catalog-admin.js';
 import { myChangesView } from './cancel-change.js';
 import type { WebClient } from '@slack/web-api';
 import type { ModalView } from '@slack/types';
-import { eq } from 'drizzle-orm';
-import { escalationPolicies, teams, users } from '../../db/schema.js';
 import { localDateOf } from '../../domain/zoned-time.js';
 import type { SlackDeps } from '../deps.js';
 import type { RenderedMessage } from '../views/incident-card.js';
@@ -45,12 +43,6 @@ function isoDate(d: { year: number; month: number; day: number }): string {
   return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
 }
 
-function notKnown(ctx: CommandContext): RenderedMessage | null {
-  return ctx.deps.changes.actor(ctx.userId)
-    ? null
-    : say('Baton does not know you yet, so you cannot change schedules. Ask an admin to add you under `users` in the config file.');
-}
-
 function findRotation(ctx: CommandContext, arg: string | undefined) {
   if (!arg) return { rotation: undefined, error: null };
   const rotations = [...ctx.deps.oncall.rotations().values()];
@@ -70,8 +62,7 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
   },
 
   override: async (ctx) => {
-    const refused = notKnown(ctx);
-    if (refused) return refused;
+    ctx.deps.people.requireKnown(ctx.userId);
     const { rotation, error } = findRotation(ctx, ctx.args[0]);
     if (error) return error;
     const rotations = [...ctx.deps.oncall.rotations().values()].map((r) => ({ id: r.id, name: r.name }));
@@ -80,47 +71,42 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
   },
 
   timeoff: async (ctx) => {
-    const refused = notKnown(ctx);
-    if (refused) return refused;
+    ctx.deps.people.requireKnown(ctx.userId);
     const zone = await viewerZone(ctx.deps, ctx.userId);
     return open(ctx, timeOffModal({ today: isoDate(localDateOf(ctx.deps.oncall.now(), zone)), zone, userId: ctx.userId }));
   },
 
   changes: async (ctx) => {
-    const refused = notKnown(ctx);
-    if (refused) return refused;
+    ctx.deps.people.requireKnown(ctx.userId);
     // Admins may open someone else's list: `/oncall changes @someone`.
     const other = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/.exec(ctx.args[0] ?? '')?.[1];
     if (ctx.args[0] && !other) return say('Usage: `/oncall changes` for yours, or `/oncall changes @someone` (admins).');
-    if (other && other !== ctx.userId && ctx.deps.changes.actor(ctx.userId)?.role !== 'admin') return say("Only an admin can see and cancel someone else's changes.");
-    return open(ctx, await myChangesView(ctx.deps, other ?? ctx.userId));
+    const owner = other ?? ctx.userId;
+    return open(ctx, await myChangesView(ctx.deps, owner, ctx.deps.overrides.changesFor(ctx.userId, owner)));
   },
 
   swap: async (ctx) => {
-    const refused = notKnown(ctx);
-    if (refused) return refused;
+    ctx.deps.people.requireKnown(ctx.userId);
     const view = await swapView(ctx.deps, ctx.userId);
     return typeof view === 'string' ? say(view) : open(ctx, view);
   },
 
   cover: async (ctx) => {
-    const refused = notKnown(ctx);
-    if (refused) return refused;
-    const mine = ctx.deps.changes.upcomingShifts(ctx.userId);
+    ctx.deps.people.requireKnown(ctx.userId);
+    const mine = ctx.deps.shifts.upcomingShifts(ctx.userId);
     if (mine.length === 0) return say('You have no shifts in the next 4 weeks that need cover.');
     return open(ctx, coverModal({ mine, zone: await viewerZone(ctx.deps, ctx.userId) }));
   },
 
   rotation: async (ctx) => {
-    const actor = ctx.deps.changes.actor(ctx.userId);
     const { rotation, error } = findRotation(ctx, ctx.args[0]);
     if (error) return error;
     if (rotation) {
       const readOnly = ctx.deps.rotationAdmin.readOnlyReason(rotation);
       if (readOnly) return say(readOnly);
     }
-    if (actor?.role !== 'admin') return say('Only an admin can create or edit rotations.');
-    const teamList = ctx.deps.db.select({ id: teams.id, name: teams.name }).from(teams).all();
+    ctx.deps.rotationAdmin.requireEditor(ctx.userId);
+    const teamList = ctx.deps.catalog.teams();
     if (teamList.length === 0) return say('Declare a team (with its Slack channel) in the config file first.');
     const zone = await viewerZone(ctx.deps, ctx.userId);
     const values = rotation
@@ -143,7 +129,7 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
     if (ref && !policy) return say(`No escalation policy \`${ref}\`.`);
     const readOnly = policy && ctx.deps.catalog.policyReadOnlyReason(policy);
     if (readOnly) return say(readOnly);
-    if (ctx.deps.changes.actor(ctx.userId)?.role !== 'admin') return say('Only an admin can create or edit escalation policies.');
+    ctx.deps.catalog.requireEditor(ctx.userId, 'policy');
     const rotations = [...ctx.deps.oncall.rotations().values()].map((r) => ({ id: r.id, name: r.name }));
     const values = policy ? ctx.deps.catalog.policyFormValues(policy) : {};
     return open(ctx, policyModal({ rotations, values, levels: FORM_LEVELS, ...(policy ? { policyId: policy.id } : {}) }));
@@ -155,9 +141,9 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
     if (ref && !service) return say(`No service \`${ref}\`.`);
     const readOnly = service && ctx.deps.catalog.serviceReadOnlyReason(service);
     if (readOnly) return say(readOnly);
-    if (ctx.deps.changes.actor(ctx.userId)?.role !== 'admin') return say('Only an admin can create or edit services.');
-    const teamList = ctx.deps.db.select({ id: teams.id, name: teams.name }).from(teams).all();
-    const policies = ctx.deps.db.select({ id: escalationPolicies.id, name: escalationPolicies.name }).from(escalationPolicies).all();
+    ctx.deps.catalog.requireEditor(ctx.userId, 'service');
+    const teamList = ctx.deps.catalog.teams();
+    const policies = ctx.deps.catalog.policies();
     if (teamList.length === 0) return say('Declare a team (with its Slack channel) in the config file first.');
     if (policies.length === 0) return say('Create an escalation policy first: `/oncall policy`.');
     const values = service ? { name: service.name, teamId: service.teamId, policyId: service.escalationPolicyId, incidentChannels: service.incidentChannels } : {};
@@ -184,7 +170,7 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
       return say(`*Maintenance*\n${lines.join('\n') || 'No services yet.'}\nStart one with \`/oncall maintenance <service> <duration>\` (30m, 2h, 1d); end it with \`/oncall maintenance <service> end\`.`);
     }
     if (!duration) return say('Usage: `/oncall maintenance <service> <duration>` (30m, 2h, 1d), or `/oncall maintenance <service> end`.');
-    const actor = ctx.deps.changes.actor(ctx.userId);
+    const actor = ctx.deps.people.actor(ctx.userId);
     try {
       if (duration.toLowerCase() === 'end') {
         const r = ctx.deps.maintenance.end(actor, serviceRef);
@@ -199,8 +185,7 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
   },
 
   me: async (ctx) => {
-    const refused = notKnown(ctx);
-    if (refused) return refused;
+    ctx.deps.people.requireKnown(ctx.userId);
     const mine = ctx.deps.contact.mine(ctx.userId);
     return open(
       ctx,
@@ -224,7 +209,3 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
     return { ...first!, more };
   },
 };
-
-export function userName(deps: SlackDeps, id: string): string {
-  return deps.db.select({ name: users.name }).from(users).where(eq(users.id, id)).get()?.name ?? id;
-}

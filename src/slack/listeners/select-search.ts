@@ -1,5 +1,4 @@
 import type { AllMiddlewareArgs, SlackOptionsMiddlewareArgs } from '@slack/bolt';
-import { escalationPolicies, services, teams } from '../../db/schema.js';
 import type { SlackDeps } from '../deps.js';
 import { truncate } from '../views/format.js';
 import type { Choice } from '../views/schedule-modals.js';
@@ -7,9 +6,9 @@ import type { Choice } from '../views/schedule-modals.js';
 /** The lists a modal may search, by the block_id of their external_select. */
 const LISTS: Record<string, (deps: SlackDeps) => Choice[]> = {
   rotation: (deps) => [...deps.oncall.rotations().values()].map((r) => ({ id: r.id, name: r.name })),
-  service: (deps) => deps.db.select({ id: services.id, name: services.name }).from(services).all(),
-  team: (deps) => deps.db.select({ id: teams.id, name: teams.name }).from(teams).all(),
-  policy: (deps) => deps.db.select({ id: escalationPolicies.id, name: escalationPolicies.name }).from(escalationPolicies).all(),
+  service: (deps) => deps.catalog.services(),
+  team: (deps) => deps.catalog.teams(),
+  policy: (deps) => deps.catalog.policies(),
 };
 
 /** Which list a field searches: its block_id, or for `level2_rotations` and the like, the rotations. */

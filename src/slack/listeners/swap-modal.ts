@@ -4,7 +4,6 @@ import { InvalidChange } from '../../domain/schedule-rules.js';
 import type { SlackDeps } from '../deps.js';
 import { readModal, text } from '../modal-values.js';
 import { swapModal } from '../views/schedule-modals.js';
-import { findUser } from '../../services/directory.js';
 import { answerSubmission } from './submission.js';
 import { viewerZone } from './viewer.js';
 
@@ -24,14 +23,13 @@ export function parseShiftValue(value: string | null, field: string): { rotation
  * teammate is picked, the teammate's shifts in those rotations. A string when there is nothing to swap.
  */
 export async function swapView(deps: SlackDeps, userId: string, picked: { myShift?: string | null; teammateId?: string | null } = {}): Promise<ModalView | string> {
-  const mine = deps.changes.upcomingShifts(userId);
+  const mine = deps.shifts.upcomingShifts(userId);
   if (mine.length === 0) return 'You have no shifts in the next 4 weeks to swap.';
-  const teammates = deps.changes.swapTeammates(userId).map((id) => ({ id, name: findUser(deps.db, id)?.name ?? id }));
+  const teammates = deps.shifts.swapTeammates(userId).map((id) => ({ id, name: deps.people.name(id) ?? id }));
   if (teammates.length === 0) return 'Nobody else takes part in your rotations, so there is nobody to swap with.';
   // With one teammate there is nothing to pick: their shifts are shown at once.
   const teammateId = teammates.find((t) => t.id === picked.teammateId)?.id ?? (teammates.length === 1 ? teammates[0]!.id : null);
-  const rotations = new Set(mine.map((s) => s.rotationId));
-  const theirs = teammateId ? deps.changes.upcomingShifts(teammateId).filter((s) => rotations.has(s.rotationId)) : [];
+  const theirs = teammateId ? deps.shifts.teammateShifts(userId, teammateId) : [];
   return swapModal({ mine, myShift: picked.myShift ?? null, teammates, teammateId, theirs, zone: await viewerZone(deps, userId) });
 }
 
@@ -58,7 +56,7 @@ export function swapSubmission(deps: SlackDeps) {
       const theirs = text(v.their_shift) ? parseShiftValue(text(v.their_shift), 'their_shift') : null;
       if (theirs && theirs.userId !== teammateId) throw new InvalidChange({ their_shift: 'Pick one of the chosen teammate’s shifts, or leave it empty.' });
       if (theirs && theirs.rotationId !== give.rotationId) throw new InvalidChange({ their_shift: 'Pick a shift in the same rotation as yours.' });
-      deps.changes.requestSwap(body.user.id, { rotationId: give.rotationId, teammateId, give, take: theirs });
+      deps.swaps.requestSwap(body.user.id, { rotationId: give.rotationId, teammateId, give, take: theirs });
     });
   };
 }

@@ -1,9 +1,8 @@
-import { findUser } from '../../services/directory.js';
 import type { SlackDeps } from '../deps.js';
 
 /** The person's zone: from the config file if Baton knows them, else from their Slack profile, else UTC. */
 export async function viewerZone(deps: SlackDeps, userId: string): Promise<string> {
-  const known = findUser(deps.db, userId)?.timeZone;
+  const known = deps.people.zone(userId);
   if (known) return known;
   try {
     const info = await deps.slack.users.info({ user: userId });
@@ -16,5 +15,5 @@ export async function viewerZone(deps: SlackDeps, userId: string): Promise<strin
 
 /** Slack shows modal field errors as plain text, where <@U123> mentions would not render: use names. */
 export function withNames(deps: SlackDeps, text: string): string {
-  return text.replace(/<@([UW][A-Z0-9]+)>/g, (_, id: string) => findUser(deps.db, id)?.name ?? id).replace(/[*`]/g, '');
+  return text.replace(/<@([UW][A-Z0-9]+)>/g, (_, id: string) => deps.people.name(id) ?? id).replace(/[*`]/g, '');
 }

@@ -1,0 +1,171 @@
+import { and, asc, eq, gt, isNull, or } from 'drizzle-orm';
+import type { DB } from '../../db/client.js';
+import { overrides, timeOff } from '../../db/schema.js';
+import type { Clock } from '../../domain/clock.js';
+import { requireAdmin, requireKnown, requireRotationMember, requireSelfOrAdmin } from '../../domain/permissions.js';
+import type { SwapChange } from '../../domain/read-models.js';
+import type { Role } from '../../domain/schedule.js';
+import { checkWindow, throwIfAny } from '../../domain/schedule-rules.js';
+import { loadRotationMembers } from '../access.js';
+import { writeAudit } from '../audit.js';
+import { loadRotations } from '../directory.js';
+import { enqueueNotice } from '../outbox.js';
+import { loadActor } from '../people.js';
+import type { ScheduleNoticeViews } from './notices.js';
+import { findSwap, swapHalves, swapIdOf, teamChannel } from './shared.js';
+import type { SwapService } from './swaps.js';
+
+// The read model lives in the domain (views import it from there); its old name stays here for now.
+export type { SwapChange };
+
+export type CancelledChange = 'override' | 'swap';
+
+/** What a person may cancel: overrides and time off not yet over, and accepted swaps. */
+export interface UpcomingChanges {
+  overrides: (typeof overrides.$inferSelect & { rotationName: string })[];
+  swaps: SwapChange[];
+  timeOff: (typeof timeOff.$inferSelect)[];
+}
+
+/** Overrides: someone takes a rotation's pager for a while; cancelled by its holder, its setter or an admin. */
+export class OverrideService {
+  constructor(
+    private readonly db: DB,
+    private readonly clock: Clock,
+    private readonly wakeOutbox: () => void,
+    private readonly notices: ScheduleNoticeViews,
+    /** Half of a swap is cancelled with its swap. */
+    private readonly swaps: SwapService,
+  ) {}
+
+  private now(): number {
+    return this.clock.now().getTime();
+  }
+
+  createOverride(
+    actorId: string,
+    input: { rotationId: string; userId: string; start: number; end: number; role?: Role; reason?: string | null },
+  ): { overrideId: number } {
+    const actor = requireSelfOrAdmin(loadActor(this.db, actorId), input.userId, 'set an override');
+    const now = this.now();
+    const errors = { ...checkWindow(input.start, input.end, now) };
+    const rotation = loadRotations(this.db).get(input.rotationId);
+    if (!rotation) errors.rotation = 'Pick a rotation.';
+    // Members only act for themselves (above), so this keeps people of other teams off this rotation's pager.
+    else requireRotationMember(actor, loadRotationMembers(this.db, rotation), 'take the pager of');
+    if (loadActor(this.db, input.userId) === null) errors.who = `${input.userId} is not a Baton user; add them under users in the config file.`;
+    throwIfAny(errors);
+    const overrideId = this.db.transaction(() => {
+      // Statements run on the one connection, so inside this transaction.
+      const tx = this.db;
+      const row = tx
+        .insert(overrides)
+        .values({
+          rotationId: input.rotationId,
+          userId: input.userId,
+          role: input.role ?? 'primary',
+          startAt: input.start,
+          endAt: input.end,
+          kind: 'override',
+          reason: input.reason ?? null,
+          createdBy: actor.id,
+          createdAt: now,
+        })
+        .returning()
+        .get();
+      writeAudit(tx, { at: now, actor: actor.id, action: 'override.create', target: `rotation:${input.rotationId}`, after: row });
+      const channel = teamChannel(tx, rotation!.teamId);
+      if (channel) {
+        const notice = this.notices.overrideMade({ ...input, role: input.role ?? 'primary', rotationName: rotation!.name, setBy: actor.id });
+        enqueueNotice(tx, { kind: 'slack.message', channel, ...notice }, `override:${row.id}:team`, now);
+      }
+      return row.id;
+    });
+    this.wakeOutbox();
+    return { overrideId };
+  }
+
+  /**
+   * Cancels an override that has not ended: the person who holds it, whoever set it, or an admin. The team
+   * channel is told, since the pager goes back to whoever the schedule says. Half of a swap cancels the
+   * whole swap. Null when there is nothing left to cancel.
+   */
+  cancelOverride(actorId: string, overrideId: number): CancelledChange | null {
+    const now = this.now();
+    const row = this.db.select().from(overrides).where(and(eq(overrides.id, overrideId), isNull(overrides.cancelledAt))).get();
+    if (!row || row.endAt <= now) return null;
+    const swapId = row.kind === 'swap' ? swapIdOf(row.reason) : null;
+    if (swapId !== null) return this.swaps.cancelSwap(actorId, swapId) ? 'swap' : null;
+    const actor = row.createdBy === actorId ? requireKnown(loadActor(this.db, actorId)) : requireSelfOrAdmin(loadActor(this.db, actorId), row.userId, 'cancel an override');
+    this.db.transaction(() => {
+      // Statements run on the one connection, so inside this transaction.
+      const tx = this.db;
+      tx.update(overrides).set({ cancelledAt: now, cancelledBy: actor.id }).where(eq(overrides.id, overrideId)).run();
+      writeAudit(tx, { at: now, actor: actor.id, action: 'override.cancel', target: `rotation:${row.rotationId}`, before: row });
+      const rotation = loadRotations(tx).get(row.rotationId);
+      const channel = rotation ? teamChannel(tx, rotation.teamId) : null;
+      if (channel) {
+        const notice = this.notices.overrideCancelled({ actorId: actor.id, userId: row.userId, kind: row.kind, rotationName: rotation!.name, start: row.startAt, end: row.endAt });
+        enqueueNotice(tx, { kind: 'slack.message', channel, ...notice }, `override:${row.id}:cancel`, now);
+      }
+    });
+    this.wakeOutbox();
+    return 'override';
+  }
+
+  /**
+   * What `actorId` may see and cancel of `ownerId`'s changes (upcomingChanges): their own, or anyone's for
+   * an admin. PermissionDenied otherwise.
+   */
+  changesFor(actorId: string, ownerId: string): UpcomingChanges {
+    const actor = requireKnown(loadActor(this.db, actorId));
+    if (ownerId !== actor.id) requireAdmin(actor, "see and cancel someone else's changes");
+    return this.upcomingChanges(ownerId);
+  }
+
+  /**
+   * Overrides and time off not yet over that `userId` holds or set, and the swaps they are one of the two
+   * of: what they may cancel. A swap is listed once, with both halves, not as two overrides.
+   */
+  upcomingChanges(userId: string): UpcomingChanges {
+    const now = this.now();
+    const rotationNames = new Map([...loadRotations(this.db).values()].map((r) => [r.id, r.name]));
+    const nameOf = (rotationId: string) => rotationNames.get(rotationId) ?? rotationId;
+    const mine = this.db
+      .select()
+      .from(overrides)
+      .where(
+        and(
+          isNull(overrides.cancelledAt),
+          gt(overrides.endAt, now),
+          or(eq(overrides.userId, userId), eq(overrides.createdBy, userId), and(eq(overrides.kind, 'swap'), eq(overrides.replacesUserId, userId))),
+        ),
+      )
+      .orderBy(asc(overrides.startAt))
+      .all();
+    const swapIds = [...new Set(mine.flatMap((o) => (o.kind === 'swap' ? [swapIdOf(o.reason)] : [])).filter((id): id is number => id !== null))];
+    const swaps = swapIds.flatMap((swapId) => {
+      const swap = findSwap(this.db, swapId);
+      const halves = swapHalves(this.db, swapId);
+      if (!swap || swap.status !== 'accepted') return [];
+      return [
+        {
+          swapId,
+          rotationName: nameOf(swap.rotationId),
+          requesterId: swap.requesterId,
+          teammateId: swap.teammateId,
+          halves: halves.map((o) => ({ overrideId: o.id, userId: o.userId, start: o.startAt, end: o.endAt })),
+          cancellable: halves.every((o) => o.cancelledAt === null && o.endAt > now),
+        },
+      ];
+    });
+    const away = this.db
+      .select()
+      .from(timeOff)
+      .where(and(isNull(timeOff.cancelledAt), gt(timeOff.endAt, now), or(eq(timeOff.userId, userId), eq(timeOff.createdBy, userId))))
+      .orderBy(asc(timeOff.startAt))
+      .all();
+    const single = mine.filter((o) => o.kind !== 'swap' || swapIdOf(o.reason) === null).map((o) => ({ ...o, rotationName: nameOf(o.rotationId) }));
+    return { overrides: single, swaps, timeOff: away };
+  }
+}

@@ -1,0 +1,213 @@
+import { eq } from 'drizzle-orm';
+import type { DB } from '../../db/client.js';
+import { overrides, swapRequests } from '../../db/schema.js';
+import type { Clock } from '../../domain/clock.js';
+import { PermissionDenied, requireKnown } from '../../domain/permissions.js';
+import { layersOf } from '../../domain/schedule.js';
+import { InvalidChange, throwIfAny } from '../../domain/schedule-rules.js';
+import { writeAudit } from '../audit.js';
+import { loadRotations } from '../directory.js';
+import { enqueueNotice } from '../outbox.js';
+import { loadActor } from '../people.js';
+import type { ScheduleNoticeViews, SwapCancelled, SwapDecided } from './notices.js';
+import { findSwap, nameOf, swapHalves, swapReason, teamChannel, zoneOf, type SwapRequest } from './shared.js';
+import type { ShiftPicker } from './shift-picker.js';
+
+export type { SwapRequest } from './shared.js';
+
+export type SwapDecision =
+  | { outcome: 'accepted'; swapId: number }
+  | { outcome: 'declined'; swapId: number }
+  | { outcome: 'already_decided'; status: string }
+  | { outcome: 'not_found' }
+  | { outcome: 'not_yours' }
+  | { outcome: 'stale'; reason: string };
+
+/**
+ * Swaps: a person asks a teammate to take one of their shifts (and maybe give one back); the teammate
+ * accepts or declines by DM; either of the two, or an admin, may cancel an accepted swap as a whole.
+ */
+export class SwapService {
+  constructor(
+    private readonly db: DB,
+    private readonly clock: Clock,
+    private readonly wakeOutbox: () => void,
+    private readonly notices: ScheduleNoticeViews,
+    private readonly shifts: ShiftPicker,
+  ) {}
+
+  private now(): number {
+    return this.clock.now().getTime();
+  }
+
+  /**
+   * Proposes that `teammateId` takes the rest of the requester's shift `give` and, when `take` is set, the
+   * requester takes the teammate's shift in return. Shifts are named by their scheduled start; what is left
+   * of them is handed over (from now, for one under way). The teammate is asked by DM; nothing changes
+   * until they accept.
+   */
+  requestSwap(
+    actorId: string,
+    input: { rotationId: string; teammateId: string; give: { scheduledStart: number }; take?: { scheduledStart: number } | null },
+  ): { swapId: number } {
+    const actor = requireKnown(loadActor(this.db, actorId));
+    const now = this.now();
+    const errors: Record<string, string> = {};
+    const rotation = loadRotations(this.db).get(input.rotationId);
+    if (!rotation) throw new InvalidChange({ my_shift: 'Pick one of your shifts.' });
+    const participants = new Set(layersOf(rotation).flatMap((l) => l.participants));
+    if (input.teammateId === actor.id) errors.teammate = 'You cannot swap with yourself; pick a teammate.';
+    else if (!participants.has(input.teammateId)) errors.teammate = `${nameOf(this.db, input.teammateId)} is not in the ${rotation.name} rotation.`;
+    const give = this.shifts.shiftStartingAt(actor.id, rotation.id, input.give.scheduledStart);
+    if (!give) errors.my_shift = 'That is not one of your upcoming shifts any more.';
+    const take = input.take && !errors.teammate ? this.shifts.shiftStartingAt(input.teammateId, rotation.id, input.take.scheduledStart) : null;
+    if (input.take && !errors.teammate && !take) errors.their_shift = `That is not one of ${nameOf(this.db, input.teammateId)}'s upcoming shifts in ${rotation.name}.`;
+    throwIfAny(errors);
+    const swapId = this.db.transaction(() => {
+      // Statements run on the one connection, so inside this transaction.
+      const tx = this.db;
+      const row = tx
+        .insert(swapRequests)
+        .values({
+          rotationId: rotation.id,
+          requesterId: actor.id,
+          teammateId: input.teammateId,
+          giveStart: give!.start,
+          giveEnd: give!.end,
+          takeStart: take?.start ?? null,
+          takeEnd: take?.end ?? null,
+          status: 'pending',
+          createdAt: now,
+        })
+        .returning()
+        .get();
+      writeAudit(tx, { at: now, actor: actor.id, action: 'swap.request', target: `rotation:${rotation.id}`, after: row });
+      enqueueNotice(tx, { kind: 'slack.swap_ask', swapId: row.id, channel: input.teammateId }, `swap:${row.id}:ask`, now);
+      return row.id;
+    });
+    this.wakeOutbox();
+    return { swapId };
+  }
+
+  swapRequest(swapId: number): SwapRequest | undefined {
+    return findSwap(this.db, swapId);
+  }
+
+  /** The teammate accepts (both overrides are made) or declines; only they can, and only once. */
+  decideSwap(actorId: string, swapId: number, accept: boolean): SwapDecision {
+    const now = this.now();
+    const result = this.db.transaction((): SwapDecision => {
+      // Statements run on the one connection, so inside this transaction.
+      const tx = this.db;
+      const swap = findSwap(tx, swapId);
+      if (!swap) return { outcome: 'not_found' };
+      if (swap.teammateId !== actorId) return { outcome: 'not_yours' };
+      if (swap.status !== 'pending') return { outcome: 'already_decided', status: swap.status };
+      if (accept && swap.giveEnd <= now) {
+        tx.update(swapRequests).set({ status: 'expired', decidedAt: now }).where(eq(swapRequests.id, swapId)).run();
+        return { outcome: 'stale', reason: 'The shift is already over.' };
+      }
+      const rotation = loadRotations(tx).get(swap.rotationId);
+      if (!rotation) return { outcome: 'not_found' };
+      tx.update(swapRequests).set({ status: accept ? 'accepted' : 'declined', decidedAt: now }).where(eq(swapRequests.id, swapId)).run();
+      writeAudit(tx, {
+        at: now,
+        actor: actorId,
+        action: accept ? 'swap.accept' : 'swap.decline',
+        target: `rotation:${swap.rotationId}`,
+        before: swap,
+        after: { ...swap, status: accept ? 'accepted' : 'declined', decidedAt: now },
+      });
+      const decided: SwapDecided = {
+        requesterId: swap.requesterId,
+        teammateId: swap.teammateId,
+        rotationName: rotation.name,
+        give: { start: swap.giveStart, end: swap.giveEnd },
+        take: swap.takeStart !== null && swap.takeEnd !== null ? { start: swap.takeStart, end: swap.takeEnd } : null,
+      };
+      const requesterZone = zoneOf(tx, swap.requesterId);
+      if (!accept) {
+        const dm = this.notices.swapDeclinedDM(decided, requesterZone);
+        enqueueNotice(tx, { kind: 'slack.message', channel: swap.requesterId, ...dm }, `swap:${swap.id}:declined`, now);
+        return { outcome: 'declined', swapId };
+      }
+      const made = [
+        { userId: swap.teammateId, replaces: swap.requesterId, ...decided.give },
+        ...(decided.take ? [{ userId: swap.requesterId, replaces: swap.teammateId, ...decided.take }] : []),
+      ];
+      for (const o of made) {
+        const row = tx
+          .insert(overrides)
+          .values({
+            rotationId: swap.rotationId,
+            userId: o.userId,
+            role: 'primary',
+            startAt: Math.max(o.start, now),
+            endAt: o.end,
+            kind: 'swap',
+            replacesUserId: o.replaces,
+            reason: swapReason(swap.id),
+            createdBy: actorId,
+            createdAt: now,
+          })
+          .returning()
+          .get();
+        writeAudit(tx, { at: now, actor: actorId, action: 'override.create', target: `rotation:${swap.rotationId}`, after: row });
+      }
+      const toRequester = this.notices.swapAcceptedDM(decided, requesterZone);
+      enqueueNotice(tx, { kind: 'slack.message', channel: swap.requesterId, ...toRequester }, `swap:${swap.id}:accepted:requester`, now);
+      const toTeammate = this.notices.swapDoneDM(decided, zoneOf(tx, swap.teammateId));
+      enqueueNotice(tx, { kind: 'slack.message', channel: swap.teammateId, ...toTeammate }, `swap:${swap.id}:accepted:teammate`, now);
+      const channel = teamChannel(tx, rotation.teamId);
+      if (channel) enqueueNotice(tx, { kind: 'slack.message', channel, ...this.notices.swapAcceptedPost(decided) }, `swap:${swap.id}:accepted:team`, now);
+      return { outcome: 'accepted', swapId };
+    });
+    if (result.outcome === 'accepted' || result.outcome === 'declined') this.wakeOutbox();
+    return result;
+  }
+
+  /**
+   * Cancels an accepted swap as a whole: both its overrides, so nobody is left holding a shift they took in
+   * return for one given back. Either of the two or an admin may, until a half is over: what was held
+   * cannot be handed back. Both people and the team channel are told. False when nothing is left to cancel.
+   */
+  cancelSwap(actorId: string, swapId: number): boolean {
+    const now = this.now();
+    const swap = this.swapRequest(swapId);
+    const halves = swapHalves(this.db, swapId);
+    if (!swap || swap.status !== 'accepted' || halves.every((o) => o.cancelledAt !== null || o.endAt <= now)) return false;
+    const actor = requireKnown(loadActor(this.db, actorId));
+    if (actor.role !== 'admin' && actor.id !== swap.requesterId && actor.id !== swap.teammateId) {
+      throw new PermissionDenied('Only the two people of a swap, or an admin, can cancel it.');
+    }
+    if (halves.some((o) => o.cancelledAt !== null || o.endAt <= now)) {
+      throw new PermissionDenied('Half of this swap is already over, so it stands; set an override to change the rest.');
+    }
+    const rotation = loadRotations(this.db).get(swap.rotationId);
+    this.db.transaction(() => {
+      // Statements run on the one connection, so inside this transaction.
+      const tx = this.db;
+      for (const half of halves) {
+        tx.update(overrides).set({ cancelledAt: now, cancelledBy: actor.id }).where(eq(overrides.id, half.id)).run();
+        writeAudit(tx, { at: now, actor: actor.id, action: 'override.cancel', target: `rotation:${swap.rotationId}`, before: half });
+      }
+      tx.update(swapRequests).set({ status: 'cancelled' }).where(eq(swapRequests.id, swapId)).run();
+      writeAudit(tx, { at: now, actor: actor.id, action: 'swap.cancel', target: `rotation:${swap.rotationId}`, before: swap, after: { ...swap, status: 'cancelled' } });
+      const change: SwapCancelled = {
+        actorId: actor.id,
+        requesterId: swap.requesterId,
+        teammateId: swap.teammateId,
+        rotationName: rotation?.name ?? swap.rotationId,
+        halves: halves.map((o) => ({ userId: o.userId, start: o.startAt, end: o.endAt })),
+      };
+      for (const person of [swap.requesterId, swap.teammateId]) {
+        const dm = this.notices.swapCancelledDM(change, person, zoneOf(tx, person));
+        enqueueNotice(tx, { kind: 'slack.message', channel: person, ...dm }, `swap:${swapId}:cancel:${person}`, now);
+      }
+      const channel = rotation ? teamChannel(tx, rotation.teamId) : null;
+      if (channel) enqueueNotice(tx, { kind: 'slack.message', channel, ...this.notices.swapCancelledPost(change) }, `swap:${swapId}:cancel:team`, now);
+    });
+    this.wakeOutbox();
+    return true;
+  }
+}

@@ -1,0 +1,104 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { DB } from '../../db/client.js';
+import { timeOff } from '../../db/schema.js';
+import type { Clock } from '../../domain/clock.js';
+import { requireSelfOrAdmin, type Actor } from '../../domain/permissions.js';
+import type { TimeOffPreview } from '../../domain/read-models.js';
+import { timeOffCoverage } from '../../domain/schedule.js';
+import { checkWindow, overlapping, throwIfAny } from '../../domain/schedule-rules.js';
+import { formatInZone } from '../../domain/zoned-time.js';
+import { writeAudit } from '../audit.js';
+import { loadRotations } from '../directory.js';
+import { loadAdjustments } from '../oncall.js';
+import { enqueueNotice } from '../outbox.js';
+import { loadActor } from '../people.js';
+import type { ScheduleNoticeViews } from './notices.js';
+import { zoneOf } from './shared.js';
+
+// The read model lives in the domain (views import it from there); its old name stays here for now.
+export type { TimeOffPreview };
+
+/** Time off: booked for whole days with a preview of who covers, cancelled by the person or an admin. */
+export class TimeOffService {
+  constructor(
+    private readonly db: DB,
+    private readonly clock: Clock,
+    private readonly wakeOutbox: () => void,
+    private readonly notices: ScheduleNoticeViews,
+  ) {}
+
+  private now(): number {
+    return this.clock.now().getTime();
+  }
+
+  private checkTimeOff(actorId: string, input: { userId: string; start: number; end: number }): Actor {
+    const actor = requireSelfOrAdmin(loadActor(this.db, actorId), input.userId, 'book time off');
+    const errors = checkWindow(input.start, input.end, this.now());
+    if (Object.keys(errors).length === 0) {
+      const existing = this.db
+        .select({ start: timeOff.startAt, end: timeOff.endAt })
+        .from(timeOff)
+        .where(and(eq(timeOff.userId, input.userId), isNull(timeOff.cancelledAt)))
+        .all();
+      const clash = overlapping(existing, input.start, input.end);
+      if (clash) {
+        const zone = zoneOf(this.db, input.userId);
+        errors.from = `Overlaps time off already booked from ${formatInZone(clash.start, zone)} to ${formatInZone(clash.end, zone)}.`;
+      }
+    }
+    throwIfAny(errors);
+    return actor;
+  }
+
+  /** Who will cover which shifts while the person is away; nothing is saved. */
+  previewTimeOff(actorId: string, input: { userId: string; start: number; end: number }): TimeOffPreview {
+    this.checkTimeOff(actorId, input);
+    const adjustments = loadAdjustments(this.db, input.start, input.end);
+    const coverage: TimeOffPreview['coverage'] = [];
+    for (const rotation of loadRotations(this.db).values()) {
+      for (const c of timeOffCoverage(rotation, { id: 0, ...input }, adjustments)) {
+        coverage.push({ rotationId: rotation.id, rotationName: rotation.name, ...c });
+      }
+    }
+    coverage.sort((a, b) => a.start - b.start || a.rotationName.localeCompare(b.rotationName));
+    return { ...input, coverage };
+  }
+
+  createTimeOff(actorId: string, input: { userId: string; start: number; end: number; reason?: string | null }): { timeOffId: number; preview: TimeOffPreview } {
+    const preview = this.previewTimeOff(actorId, input);
+    const now = this.now();
+    const timeOffId = this.db.transaction(() => {
+      // Statements run on the one connection, so inside this transaction.
+      const tx = this.db;
+      const row = tx
+        .insert(timeOff)
+        .values({ userId: input.userId, startAt: input.start, endAt: input.end, reason: input.reason ?? null, createdBy: actorId, createdAt: now })
+        .returning()
+        .get();
+      writeAudit(tx, { at: now, actor: actorId, action: 'time_off.create', target: `user:${input.userId}`, after: row });
+      // Everyone who will cover a shift is told, once per time off.
+      const covers = new Map<string, TimeOffPreview['coverage']>();
+      for (const c of preview.coverage) if (c.coveredBy) covers.set(c.coveredBy, [...(covers.get(c.coveredBy) ?? []), c]);
+      for (const [coverId, shifts] of covers) {
+        const dm = this.notices.timeOffCoverDM({ awayId: input.userId, shifts }, zoneOf(tx, coverId));
+        enqueueNotice(tx, { kind: 'slack.message', channel: coverId, ...dm }, `timeoff:${row.id}:cover:${coverId}`, now);
+      }
+      return row.id;
+    });
+    this.wakeOutbox();
+    return { timeOffId, preview };
+  }
+
+  /** Time off that has not ended: the person or an admin may cancel it; their shifts come back to them. */
+  cancelTimeOff(actorId: string, timeOffId: number): boolean {
+    const now = this.now();
+    const row = this.db.select().from(timeOff).where(and(eq(timeOff.id, timeOffId), isNull(timeOff.cancelledAt))).get();
+    if (!row || row.endAt <= now) return false;
+    const actor = requireSelfOrAdmin(loadActor(this.db, actorId), row.userId, 'cancel time off');
+    this.db.transaction(() => {
+      this.db.update(timeOff).set({ cancelledAt: now, cancelledBy: actor.id }).where(eq(timeOff.id, timeOffId)).run();
+      writeAudit(this.db, { at: now, actor: actor.id, action: 'time_off.cancel', target: `user:${row.userId}`, before: row });
+    });
+    return true;
+  }
+}
