@@ -1,4 +1,7 @@
 import { AdminGroupSync } from './services/admins.js';
+import { AuditService } from './services/audit.js';
+import { HomeService } from './services/home.js';
+import { PeopleService } from './services/people.js';
 import { CatalogAdminService } from './services/catalog-admin.js';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -13,10 +16,10 @@ import { createHttpServer, type HttpTimeouts, type Route } from './http/server.j
 import { scheduleJobs } from './jobs/cron.js';
 import { createLogger } from './logger.js';
 import { OutboxLoop } from './notify/outbox-loop.js';
-import { ChannelPacing } from './notify/pacing.js';
+import { SlackPacing } from './notify/pacing.js';
 import { createSenders } from './notify/senders/index.js';
 import { SlackPoster } from './notify/slack-poster.js';
-import { createSlackClient } from './notify/slack-client.js';
+import { classifySlackError, createSlackClient, rateLimitOf } from './notify/slack-client.js';
 import { applyConfig, readEmergencyLine, type ApplySummary } from './services/config-apply.js';
 import { ConfigReloader, reportApplied, type ReloadOutcome } from './services/config-reload.js';
 import { EscalationService } from './services/escalation.js';
@@ -25,7 +28,11 @@ import { IngestService } from './services/ingest.js';
 import { OnCallService } from './services/oncall.js';
 import { CalendarService } from './services/calendars.js';
 import { RotationAdminService } from './services/rotation-admin.js';
-import { ScheduleChangeService } from './services/schedule-changes.js';
+import { CoverService } from './services/schedules/cover.js';
+import { OverrideService } from './services/schedules/overrides.js';
+import { ShiftPicker } from './services/schedules/shift-picker.js';
+import { SwapService } from './services/schedules/swaps.js';
+import { TimeOffService } from './services/schedules/time-off.js';
 import { ScheduleUpkeep } from './services/schedule-upkeep.js';
 import { HandoverService } from './services/handover.js';
 import { ContactService } from './services/contact.js';
@@ -43,6 +50,8 @@ import { RetentionService } from './services/retention.js';
 import { genericRoute, grafanaRoute, heartbeatRoute, pagerDutyRoute } from './http/routes/sources.js';
 import { createSlackApp } from './slack/app.js';
 import { scheduleNoticeViews } from './slack/views/schedule-notices.js';
+import { catalogCopy } from './slack/views/catalog.js';
+import { incidentRoomCopy } from './slack/views/incident-room.js';
 
 export interface BatonOptions {
   port: number;
@@ -77,7 +86,8 @@ export interface Baton {
   incidents: IncidentService;
   escalation: EscalationService;
   oncall: OnCallService;
-  changes: ScheduleChangeService;
+  overrides: OverrideService;
+  timeOff: TimeOffService;
   calendars: CalendarService;
   outbox: OutboxLoop;
   /** One pass of the loop: escalate what is due, then send everything due. */
@@ -118,18 +128,23 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   });
   const provider = (kind: string) => kind.split('.')[0]!;
   const outboxLogger = logger.child({ component: 'outbox' });
+  const pacing = new SlackPacing(clock);
   const senders = createSenders({
     db,
     clock,
     slack: slackClient,
     logger: outboxLogger,
-    pacing: new ChannelPacing(clock),
+    pacing,
     poster: new SlackPoster(db, slackClient, outboxLogger),
     phone: { sender: phoneSender, baseUrl },
   });
   const outboxLoop = new OutboxLoop(db, clock, senders, outboxLogger, {
     sent: (kind) => metrics.notificationsSent.inc({ kind }),
     failed: (kind, retryable) => metrics.notificationErrors.inc({ provider: provider(kind), retryable: String(retryable) }),
+    thrown: (err) => {
+      const limited = rateLimitOf(err);
+      if (limited) pacing.block(limited.method, limited.retryAfterMs);
+    },
   });
   const outboxBacklog = () => ({ pending: outboxLoop.pendingCount(), failed: outboxLoop.failedCount() });
   const recovered = outboxLoop.recoverInFlight();
@@ -141,21 +156,28 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   const incidents = new IncidentService(db, clock, kick, paging, (seconds) => metrics.timeToAcknowledge.observe(seconds));
   const escalation = new EscalationService(db, clock, kick, paging);
   const oncall = new OnCallService(db, clock);
-  const changes = new ScheduleChangeService(db, clock, kick, scheduleNoticeViews);
+  const people = new PeopleService(db);
+  const shifts = new ShiftPicker(db, clock);
+  const swaps = new SwapService(db, clock, kick, scheduleNoticeViews, shifts);
+  const overrides = new OverrideService(db, clock, kick, scheduleNoticeViews, swaps);
+  const timeOff = new TimeOffService(db, clock, kick, scheduleNoticeViews);
+  const cover = new CoverService(db, clock, kick, scheduleNoticeViews, shifts);
+  const home = new HomeService(db, oncall, shifts);
+  const audit = new AuditService(db);
   const upkeep = new ScheduleUpkeep(db, clock, kick);
   const handover = new HandoverService(db, clock, kick);
   const contact = new ContactService(db, clock, kick);
   const maintenance = new MaintenanceService(db, clock, kick);
-  const rooms = new IncidentRoomService(db, clock, ingest, kick);
+  const rooms = new IncidentRoomService(db, clock, ingest, kick, incidentRoomCopy);
   const integrations = new IntegrationService(db, clock, baseUrl, () => ingest.forgetKeys());
   const rotationAdmin = new RotationAdminService(db, clock, opts.configPath ?? null);
-  const catalog = new CatalogAdminService(db, clock, opts.configPath ?? null);
+  const catalog = new CatalogAdminService(db, clock, opts.configPath ?? null, catalogCopy);
   const stats = new StatsService(db, clock);
   const calendars = new CalendarService(db, clock, baseUrl);
   const phone = new PhonePagingService(db, clock, incidents, kick);
   const heartbeats = new HeartbeatService(db, clock, ingest);
   const retention = new RetentionService(db, opts.retentionDays ?? 180);
-  const adminGroup = new AdminGroupSync(db, clock, slackClient, logger.child({ component: 'admins' }));
+  const adminGroup = new AdminGroupSync(db, clock, slackClient, logger.child({ component: 'admins' }), (err) => classifySlackError(err).message);
   const configReloader = new ConfigReloader(db, clock, opts.configPath ?? null, logger.child({ component: 'config' }), () => {
     ingest.forgetKeys();
     void adminGroup.refresh({ force: true });
@@ -166,7 +188,31 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
 
   const slackApp = createSlackApp(
     { botToken: opts.slack.botToken, signingSecret: opts.slack.signingSecret, appToken: opts.slack.appToken, slackApiUrl: opts.slack.apiUrl, logger },
-    { db, incidents, oncall, changes, rotationAdmin, stats, calendars, handover, contact, maintenance, rooms, integrations, catalog, phonePaging: phoneSender !== null, logger, slack: slackClient },
+    {
+      people,
+      incidents,
+      oncall,
+      home,
+      shifts,
+      overrides,
+      timeOff,
+      swaps,
+      cover,
+      rotationAdmin,
+      stats,
+      calendars,
+      handover,
+      contact,
+      maintenance,
+      rooms,
+      integrations,
+      catalog,
+      audit,
+      configReloader,
+      phonePaging: phoneSender !== null,
+      logger,
+      slack: slackClient,
+    },
   );
 
   let slackHealthCache: { at: number; value: SlackHealth } | null = null;
@@ -244,16 +290,26 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   await slackApp.start();
   port = (server.address() as AddressInfo).port;
 
-  const tick = async () => {
-    metrics.escalations.inc(escalation.tick());
+  const escalate = () => {
+    const moved = escalation.tick();
+    metrics.escalations.inc(moved);
+    if (moved > 0) outboxLoop.wakeOutbox();
+  };
+  const periodic = async () => {
+    escalate();
     await heartbeats.check();
     upkeep.run();
     handover.run();
     retention.prune(clock.now().getTime());
     await adminGroup.refresh();
+    outboxLoop.wakeOutbox();
+  };
+  // Tests run the loop by hand on virtual time and wait for what it sent; production never waits for sends.
+  const tick = async () => {
+    await periodic();
     await outboxLoop.drain();
   };
-  const jobs = opts.cron === false ? null : scheduleJobs(tick, logger);
+  const jobs = opts.cron === false ? null : scheduleJobs({ periodic, escalate, nextEscalationAt: () => escalation.nextDueAt() }, logger);
   outboxLoop.wakeOutbox();
   void adminGroup.refresh();
 
@@ -269,7 +325,8 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
     incidents,
     escalation,
     oncall,
-    changes,
+    overrides,
+    timeOff,
     calendars,
     outbox: outboxLoop,
     tick,

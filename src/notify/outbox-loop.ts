@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lte } from 'drizzle-orm';
+import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { DB } from '../db/client.js';
 import { outbox } from '../db/schema.js';
@@ -14,8 +14,16 @@ const MAX_BACKOFF_MS = 60_000;
 const GIVE_UP_AFTER_MS = 24 * 3_600_000;
 /** last_error of a message that waits for another message of its incident to be sent first. */
 const WAITING = 'waiting for an earlier message of the incident';
-/** Timers only wake the loop early; anything further away waits for the next tick of the loop. */
-const MAX_TIMER_MS = 5000;
+/** A timer wakes the loop for a deferred message (a pacing slot, a Retry-After) up to this far ahead. */
+const MAX_TIMER_MS = 60_000;
+
+/**
+ * Which messages go first when Slack is the bottleneck: pages (DM and phone) before posts and notes, and
+ * those before card refreshes, channel set-up and the rest. Within a priority, oldest first.
+ */
+const PRIORITY_SQL = `case when kind in ('slack.page', 'twilio.sms', 'twilio.voice', 'twilio.verify') then 0
+  when kind in ('slack.team_post', 'slack.incident_note', 'slack.message', 'slack.opener_confirm', 'slack.opener_link', 'slack.swap_ask', 'slack.cover_post') then 1
+  else 2 end`;
 
 export interface OutboxStats {
   sent: number;
@@ -26,6 +34,8 @@ export interface OutboxStats {
 export interface OutboxObserver {
   sent(kind: string): void;
   failed(kind: string, retryable: boolean): void;
+  /** Any error a sender threw, before it is sorted (a 429 stops its method for every caller). */
+  thrown?(err: unknown): void;
 }
 
 /**
@@ -140,7 +150,7 @@ export class OutboxLoop {
         .select()
         .from(outbox)
         .where(and(eq(outbox.status, 'pending'), lte(outbox.nextAttemptAt, now)))
-        .orderBy(asc(outbox.id))
+        .orderBy(sql.raw(PRIORITY_SQL), asc(outbox.id))
         .limit(limit)
         .all();
       if (due.length > 0) tx.update(outbox).set({ status: 'sending' }).where(inArray(outbox.id, due.map((r) => r.id))).run();
@@ -154,6 +164,7 @@ export class OutboxLoop {
     try {
       result = sender ? await sender.send({ kind: row.kind, ...row.payload } as never, row) : failed(`no sender for ${row.kind}`);
     } catch (err) {
+      this.observe.thrown?.(err);
       // A provider's own error: sorted into "try again later" or "will never work".
       const failure = sender?.provider === 'twilio' ? classifyTwilioError(err) : classifySlackError(err);
       result = failure.retryable ? retry(failure.message, failure.retryAfterMs) : failed(failure.message);

@@ -4,51 +4,100 @@ import type { Clock } from '../domain/clock.js';
 export const CHANNEL_UPDATE_SPACING_MS = 1000;
 
 /**
- * New posts to one shared channel: a short burst, then one a second (Slack's chat.postMessage limit is
- * about one per second per channel). DMs are not paced here: each person's is its own channel.
+ * Posts to one channel (a shared channel or a person's DM): a short burst, then one a second, which is
+ * Slack's chat.postMessage limit per channel.
  */
 export const CHANNEL_POST_PACE = { burst: 3, intervalMs: 1000 } as const;
+
+/**
+ * Slack's rate-limit tiers for the Web API methods the outbox calls, as requests per minute per workspace
+ * (Tier 2: 20+, Tier 3: 50+). A short burst of about ten seconds' worth is allowed, as Slack tolerates.
+ */
+export const METHOD_PER_MINUTE: Record<string, number> = {
+  'chat.update': 50,
+  'conversations.create': 20,
+  'conversations.list': 20,
+  'conversations.archive': 20,
+  'conversations.invite': 50,
+  'conversations.history': 50,
+  'conversations.replies': 50,
+  'conversations.open': 50,
+  'pins.add': 20,
+  'usergroups.users.update': 20,
+};
 
 /** The most entries a pacing map holds before it starts afresh (pacing only, so forgetting is safe). */
 const MAX_ENTRIES = 10_000;
 
 /**
- * How fast Baton posts into one Slack channel, over the injected clock. The state is pacing only (what was
- * sent when), so it lives in memory: after a restart pacing starts afresh and nothing is lost.
+ * A generic cell rate algorithm over the injected clock: `burst` at once, then one per `intervalMs`. A
+ * request over the limit is given its own later slot (kept per outbox row), so a backlog goes out one by one
+ * instead of every row retrying at every wake-up.
  */
-export class ChannelPacing {
-  /** Per shared channel, the theoretical time of its next post (GCRA). */
-  private readonly channelTat = new Map<string, number>();
-  /** Outbox rows given a slot in a busy channel: sent when it comes, without asking again. */
-  private readonly postSlots = new Map<number, number>();
+class Gcra {
+  /** Per key, the theoretical time of its next request. */
+  private readonly tat = new Map<string, number>();
+  /** Slots already given to outbox rows: used when they come, without asking again. */
+  private readonly slots = new Map<string, number>();
+
+  /** Null when the request may go now (and counts it), else when this row may go. */
+  take(key: string, rowId: number, rate: { burst: number; intervalMs: number }, now: number, cost = 1): number | null {
+    const slotKey = `${key}#${rowId}`;
+    const slot = this.slots.get(slotKey);
+    if (slot !== undefined) {
+      if (slot > now) return slot;
+      this.slots.delete(slotKey);
+      return null;
+    }
+    const tolerance = (rate.burst - 1) * rate.intervalMs;
+    const tat = Math.max(this.tat.get(key) ?? now, now);
+    this.tat.set(key, tat + cost * rate.intervalMs);
+    if (this.tat.size > MAX_ENTRIES) this.tat.clear();
+    if (tat <= now + tolerance) return null;
+    this.slots.set(slotKey, tat - tolerance);
+    if (this.slots.size > 10 * MAX_ENTRIES) this.slots.clear();
+    return tat - tolerance;
+  }
+}
+
+/**
+ * Keeps Baton within Slack's limits by itself, so a storm is paced rather than answered with 429s: posts per
+ * channel (DMs included), each method's tier, and a method Slack answered 429 stops for every caller until
+ * its Retry-After. State is pacing only (what was sent when), so it lives in memory: after a restart pacing
+ * starts afresh and nothing is lost.
+ */
+export class SlackPacing {
+  private readonly gcra = new Gcra();
+  /** Methods Slack answered 429, until when. */
+  private readonly blockedUntil = new Map<string, number>();
   /** When each channel last got a card update, and of which incident. */
   private readonly lastUpdate = new Map<string, { at: number; incidentId: number }>();
 
   constructor(private readonly clock: Clock) {}
 
   /**
-   * Takes one post from the channel's allowance and returns null, or returns when this row may post.
-   * Checked and taken without yielding, so concurrent sends cannot overdraw it. A post over the limit gets
-   * its own later slot, so a backlog goes out one by one instead of every row retrying at every wake-up.
+   * Null when outbox row `rowId` may call `method` now (the call is counted), else when it may. For
+   * chat.postMessage, `channel` is where it posts (a channel or a person). `calls` counts several calls of
+   * one method made together (a card updated in three places).
    */
-  postSlot(channel: string, rowId: number): number | null {
-    if (/^[UWD]/.test(channel)) return null;
+  gate(rowId: number, method: string, opts: { channel?: string; calls?: number } = {}): number | null {
     const now = this.clock.now().getTime();
-    const slot = this.postSlots.get(rowId);
-    if (slot !== undefined) {
-      if (slot > now) return slot;
-      this.postSlots.delete(rowId);
-      return null;
+    const blocked = this.blockedUntil.get(method);
+    if (blocked !== undefined) {
+      if (blocked > now) return blocked;
+      this.blockedUntil.delete(method);
     }
-    const { burst, intervalMs } = CHANNEL_POST_PACE;
-    const tolerance = (burst - 1) * intervalMs;
-    const tat = Math.max(this.channelTat.get(channel) ?? now, now);
-    this.channelTat.set(channel, tat + intervalMs);
-    if (this.channelTat.size > MAX_ENTRIES) this.channelTat.clear();
-    if (tat <= now + tolerance) return null;
-    this.postSlots.set(rowId, tat - tolerance);
-    if (this.postSlots.size > 10 * MAX_ENTRIES) this.postSlots.clear();
-    return tat - tolerance;
+    if (method === 'chat.postMessage' && opts.channel) return this.gcra.take(`post:${opts.channel}`, rowId, CHANNEL_POST_PACE, now);
+    const perMinute = METHOD_PER_MINUTE[method];
+    if (!perMinute) return null;
+    const intervalMs = 60_000 / perMinute;
+    return this.gcra.take(`method:${method}`, rowId, { burst: Math.ceil(perMinute / 6), intervalMs }, now, opts.calls ?? 1);
+  }
+
+  /** Slack answered 429 for `method`: every caller of it waits until the Retry-After has passed. */
+  block(method: string, retryAfterMs: number): void {
+    const until = this.clock.now().getTime() + retryAfterMs;
+    if ((this.blockedUntil.get(method) ?? 0) < until) this.blockedUntil.set(method, until);
   }
 
   /**

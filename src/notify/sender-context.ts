@@ -2,7 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { DB } from '../db/client.js';
 import type { Clock } from '../domain/clock.js';
-import type { ChannelPacing } from './pacing.js';
+import type { SlackPacing } from './pacing.js';
 import type { SlackPoster } from './slack-poster.js';
 import type { PhoneSender } from './twilio-client.js';
 
@@ -12,7 +12,7 @@ export interface SenderContext {
   clock: Clock;
   slack: WebClient;
   logger: Logger;
-  pacing: ChannelPacing;
+  pacing: SlackPacing;
   poster: SlackPoster;
   phone: { sender: PhoneSender | null; baseUrl: () => string };
 }

@@ -1,17 +1,40 @@
-import { LogLevel, WebClient } from '@slack/web-api';
+import { LogLevel, WebClient, type WebAPICallResult } from '@slack/web-api';
+
+/**
+ * Every method helper (chat.update, pins.add, ...) is bound to apiCall when the client is made, so the
+ * override lives in a subclass: an error is marked with the method it came from, so a 429 can stop every
+ * caller of that method (see SlackPacing.block), not just the message that got it.
+ */
+class MethodMarkingWebClient extends WebClient {
+  override async apiCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
+    try {
+      return await super.apiCall(method, options);
+    } catch (err) {
+      if (err && typeof err === 'object') (err as { slackMethod?: string }).slackMethod = method;
+      throw err;
+    }
+  }
+}
 
 /**
  * The Web API client the outbox sends with. Retries are off: the outbox owns retrying, with its state in
  * the database, so a crash or a long outage loses nothing and a 429's Retry-After is honoured there.
  */
 export function createSlackClient(token: string, slackApiUrl: string | undefined): WebClient {
-  return new WebClient(token, {
+  return new MethodMarkingWebClient(token, {
     ...(slackApiUrl ? { slackApiUrl } : {}),
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: 10_000,
     logLevel: LogLevel.ERROR,
   });
+}
+
+/** A 429 from Slack: which method, and for how long Slack asked every caller of it to wait. */
+export function rateLimitOf(err: unknown): { method: string; retryAfterMs: number } | null {
+  const e = err as { code?: string; retryAfter?: number; slackMethod?: string };
+  if (e?.code !== 'slack_webapi_rate_limited_error' || !e.slackMethod) return null;
+  return { method: e.slackMethod, retryAfterMs: (e.retryAfter ?? 1) * 1000 };
 }
 
 export interface SlackFailure {

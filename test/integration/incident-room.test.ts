@@ -57,6 +57,9 @@ describe('incident channels', () => {
     expect((await h.slack.commandIn(TEAM_CHANNEL, ADA, 'role commander')).text).toContain('Run this in an incident channel');
     expect((await h.slack.commandIn(channel, ADA, 'update Rolling back the deploy')).text).toContain(`<#${STAKEHOLDERS}>`);
     await h.slack.expectChannelMessage(STAKEHOLDERS, 'Rolling back the deploy');
+    // The fifth post in the channel in one (virtual) instant waits for its slot: one a second after a burst of 3.
+    h.clock.advanceSeconds(2);
+    await h.baton.tick();
     await h.slack.expectChannelMessage(channel, 'Rolling back the deploy');
     expect((await h.slack.commandIn(channel, ADA, `page <@${BOB}|bob> need the DB expert`)).text).toContain(`Paging <@${BOB}>`);
     const help = await h.slack.expectDM(BOB, '5xx ratio');
@@ -125,6 +128,9 @@ describe('incident channels', () => {
     h.slack.standin.addUser('U0VISITOR01', { name: 'Visitor', tz: 'UTC' });
     const visitor = await h.slack.openModal('U0VISITOR01', 'declare');
     expect((await visitor.set('title', 'The website is down').submit()).closed).toBe(true);
+    // Ada's fourth DM in one (virtual) instant: DMs are paced like channels, a burst of 3, then one a second.
+    h.clock.advanceSeconds(2);
+    await h.baton.tick();
     await h.slack.expectDM(ADA, 'The website is down');
   });
 

@@ -8,10 +8,11 @@ import { attachIncidentChannel } from '../../services/incident-channel-setup.js'
 import { channelStepKey, enqueueIncidentNote, hasPending, isPending, openerConfirmKey } from '../../services/outbox.js';
 import { recordPinnedText } from '../../services/timeline.js';
 import { incidentCard } from '../../slack/views/incident-card.js';
-import { incidentChannelLink, openerChannelLink, openerConfirmation, roomWelcome, wrapUpMessage } from '../../slack/views/incident-room.js';
+import { openerChannelLink, openerConfirmation, roomWelcome, wrapUpMessage } from '../../slack/views/incident-room.js';
 import { classifySlackError } from '../slack-client.js';
 import { failed, SENT, skipped, WAIT_FOR_EARLIER, type OutboxRow, type SendResult, type SenderTable } from '../send-result.js';
 import type { SenderContext } from '../sender-context.js';
+import { paced } from './gate.js';
 import { withIncident } from './incident.js';
 
 type Incident = typeof incidents.$inferSelect;
@@ -41,6 +42,8 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
           if (!incident.channelId) return noChannel;
           // The card comes first in the channel, so it is the message people see at the top.
           if (isPending(ctx.db, channelStepKey('slack.channel_card', incident.id))) return WAIT_FOR_EARLIER;
+          const wait = paced(ctx, row, 'chat.postMessage', { channel: incident.channelId });
+          if (wait) return wait;
           const welcome = roomWelcome(incident.id);
           await ctx.poster.postOnce(row, { channel: incident.channelId, text: welcome.text, blocks: welcome.blocks as KnownBlock[], unfurl_links: false });
           return SENT;
@@ -53,6 +56,8 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
           // The summary follows the card and the welcome, and takes in pinned messages still being read.
           const before = [channelStepKey('slack.channel_card', incident.id), channelStepKey('slack.channel_welcome', incident.id)];
           if (before.some((key) => isPending(ctx.db, key)) || hasPending(ctx.db, incident.id, 'slack.pin_text')) return WAIT_FOR_EARLIER;
+          const wait = paced(ctx, row, 'chat.postMessage', { channel: incident.channelId });
+          if (wait) return wait;
           const events = ctx.db.select().from(incidentEvents).where(eq(incidentEvents.incidentId, incident.id)).all();
           const archiveAfterHours = findServiceWithTeam(ctx.db, incident.serviceId)?.service.channelArchiveAfterHours ?? 24;
           const starts = ctx.db.select({ startsAt: alerts.startsAt }).from(alerts).where(eq(alerts.incidentId, incident.id)).all().map((a) => Date.parse(a.startsAt)).filter(Number.isFinite);
@@ -63,11 +68,13 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
         }),
     },
     'slack.archive': {
-      send: (message) =>
+      send: (message, row) =>
         withIncident(ctx, message.incidentId, async ({ incident }) => {
           if (!incident.channelId) return noChannel;
           // The summary goes in first, even when the channel is archived right after it.
           if (isPending(ctx.db, `wrapup:${incident.id}`)) return WAIT_FOR_EARLIER;
+          const wait = paced(ctx, row, 'conversations.archive');
+          if (wait) return wait;
           try {
             await ctx.slack.conversations.archive({ channel: incident.channelId });
           } catch (err) {
@@ -83,6 +90,8 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
         withIncident(ctx, message.incidentId, async (view) => {
           // Noted before posting: a channel never goes away, so a retry carries the link too. After a crash the
           // copy found in Slack may be an older one without it; then the link is sent anyway (a duplicate at worst).
+          const wait = paced(ctx, row, 'chat.postMessage', { channel: message.userId });
+          if (wait) return wait;
           if (view.incident.channelId && !row.interrupted) ctx.db.update(outbox).set({ payload: { ...row.payload, linked: true } }).where(eq(outbox.id, row.id)).run();
           await ctx.poster.postOnce(row, { channel: message.userId, text: openerConfirmation(view), unfurl_links: false });
           return SENT;
@@ -96,12 +105,16 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
           const confirmation = ctx.db.select().from(outbox).where(eq(outbox.dedupeKey, openerConfirmKey(incident.id))).get();
           if (confirmation && (confirmation.status === 'pending' || confirmation.status === 'sending')) return WAIT_FOR_EARLIER;
           if ((confirmation?.payload as { linked?: boolean } | undefined)?.linked) return skipped('the confirmation carried the link');
+          const wait = paced(ctx, row, 'chat.postMessage', { channel: message.userId });
+          if (wait) return wait;
           await ctx.poster.postOnce(row, { channel: message.userId, text: openerChannelLink(incident.id, incident.channelId), unfurl_links: false });
           return SENT;
         }),
     },
     'slack.invite': {
-      send: async (message) => {
+      send: async (message, row) => {
+        const wait = paced(ctx, row, 'conversations.invite');
+        if (wait) return wait;
         try {
           await ctx.slack.conversations.invite({ channel: message.channel, users: message.users.join(',') });
         } catch (err) {
@@ -133,6 +146,9 @@ async function createChannel(ctx: SenderContext, incident: Incident, row: Outbox
       asked.add(name);
       ctx.db.update(outbox).set({ payload: { ...row.payload, asked: [...asked] } }).where(eq(outbox.id, row.id)).run();
     }
+    // In a storm, channels are made at Slack's pace (Tier 2); pages go first (see the outbox's priorities).
+    const wait = paced(ctx, row, 'conversations.create');
+    if (wait) return wait;
     try {
       const res = await ctx.slack.conversations.create({ name });
       channelId = res.channel!.id!;
@@ -166,17 +182,21 @@ async function postCard(ctx: SenderContext, view: IncidentView, row: OutboxRow):
   // Posted on an earlier attempt (the pin failed after it): pin that one rather than post another.
   let posted = ctx.poster.teamMessage(incident.id, incident.channelId);
   if (!posted) {
+    const wait = paced(ctx, row, 'chat.postMessage', { channel: incident.channelId });
+    if (wait) return wait;
     const card = incidentCard(view);
     posted = await ctx.poster.postOnce(row, { channel: incident.channelId, text: card.text, blocks: card.blocks, unfurl_links: false });
     ctx.poster.remember(incident.id, posted, 'team', null);
   }
+  const wait = paced(ctx, row, 'pins.add');
+  if (wait) return wait;
   try {
     await ctx.slack.pins.add({ channel: posted.channel, timestamp: posted.ts });
   } catch (err) {
     if (!classifySlackError(err).message.includes('already_pinned')) throw err;
   }
   const team = findServiceWithTeam(ctx.db, incident.serviceId)?.team;
-  if (team) enqueueIncidentNote(ctx.db, incident.id, team.slackChannel, incidentChannelLink(incident.channelId), `channel-note:${incident.id}`, ctx.clock.now().getTime());
+  if (team) enqueueIncidentNote(ctx.db, incident.id, team.slackChannel, { type: 'channel_link', channelId: incident.channelId }, `channel-note:${incident.id}`, ctx.clock.now().getTime());
   return SENT;
 }
 

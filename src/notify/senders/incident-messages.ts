@@ -1,9 +1,11 @@
 import { hasPending } from '../../services/outbox.js';
 import { bringStepsForward } from '../../services/phone.js';
 import { incidentCard } from '../../slack/views/incident-card.js';
+import { CHANNEL_MENTION, incidentNoteText, pageReasonText } from '../../slack/views/notices/incident.js';
 import { classifySlackError } from '../slack-client.js';
 import { deferUntil, SENT, skipped, WAIT_FOR_EARLIER, type SenderTable } from '../send-result.js';
 import type { SenderContext } from '../sender-context.js';
+import { paced } from './gate.js';
 import { withIncident } from './incident.js';
 
 type IncidentMessageKinds = 'slack.page' | 'slack.team_post' | 'slack.incident_note' | 'slack.refresh';
@@ -16,7 +18,9 @@ export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, In
         withIncident(ctx, message.incidentId, async (view) => {
           // A page held up by an outage is pointless once someone acknowledged or it resolved.
           if (view.incident.status !== 'triggered') return skipped(`incident already ${view.incident.status}`);
-          const card = incidentCard(view, { reason: message.reason });
+          const wait = paced(ctx, row, 'chat.postMessage', { channel: message.userId });
+          if (wait) return wait;
+          const card = incidentCard(view, { reason: pageReasonText(message.reason) });
           const posted = await ctx.poster.postOnce(row, { channel: message.userId, text: card.text, blocks: card.blocks, unfurl_links: false });
           ctx.poster.remember(message.incidentId, posted, 'dm', message.userId);
           return SENT;
@@ -33,10 +37,12 @@ export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, In
     'slack.team_post': {
       send: (message, row) =>
         withIncident(ctx, message.incidentId, async (view) => {
-          const slot = ctx.pacing.postSlot(message.channel, row.id);
-          if (slot) return deferUntil(slot, 'pacing posts in a busy channel');
+          const wait = paced(ctx, row, 'chat.postMessage', { channel: message.channel });
+          if (wait) return wait;
           const card = incidentCard(view);
-          const text = message.mention ? `${message.mention} ${card.text}` : card.text;
+          // `mention`: a row queued by an older version, with the mention already written.
+          const mention = message.broadcast ? CHANNEL_MENTION : message.mention;
+          const text = mention ? `${mention} ${card.text}` : card.text;
           const posted = await ctx.poster.postOnce(row, { channel: message.channel, text, blocks: card.blocks, unfurl_links: false });
           ctx.poster.remember(message.incidentId, posted, 'team', null);
           return SENT;
@@ -47,18 +53,22 @@ export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, In
         const thread = ctx.poster.teamMessage(message.incidentId, message.channel);
         // A note goes in the card's thread: it waits while the card is still to be posted.
         if (!thread && hasPending(ctx.db, message.incidentId, 'slack.team_post')) return WAIT_FOR_EARLIER;
-        const slot = ctx.pacing.postSlot(message.channel, row.id);
-        if (slot) return deferUntil(slot, 'pacing posts in a busy channel');
-        await ctx.poster.postOnce(row, { channel: message.channel, text: message.text, ...(thread ? { thread_ts: thread.ts } : {}), unfurl_links: false });
+        const wait = paced(ctx, row, 'chat.postMessage', { channel: message.channel });
+        if (wait) return wait;
+        // A note is worded when sent; one queued by an older version carries its text.
+        const text = 'note' in message ? incidentNoteText(message.note) : message.text;
+        await ctx.poster.postOnce(row, { channel: message.channel, text, ...(thread ? { thread_ts: thread.ts } : {}), unfurl_links: false });
         return SENT;
       },
     },
     'slack.refresh': {
-      send: (message) =>
+      send: (message, row) =>
         withIncident(ctx, message.incidentId, async (view) => {
           const copies = ctx.poster.messagesOf(message.incidentId);
           const slot = ctx.pacing.cardUpdateSlot(copies.map((m) => m.channel), message.incidentId);
           if (slot) return deferUntil(slot, 'spacing updates in a busy channel');
+          const wait = copies.length > 0 ? paced(ctx, row, 'chat.update', { calls: copies.length }) : null;
+          if (wait) return wait;
           const card = incidentCard(view);
           for (const copy of copies) {
             try {

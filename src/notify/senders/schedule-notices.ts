@@ -2,9 +2,11 @@ import { eq } from 'drizzle-orm';
 import type { KnownBlock } from '@slack/types';
 import { rotations, swapRequests, users } from '../../db/schema.js';
 import { coverRequestForMessage, recordCoverRequestPost } from '../../services/cover-requests.js';
+import { noticeMessage } from '../../slack/views/notices/index.js';
 import { coverRequestMessage, swapAskMessage } from '../../slack/views/schedule-notices.js';
-import { deferUntil, failed, SENT, skipped, WAIT_FOR_EARLIER, type SenderTable } from '../send-result.js';
+import { failed, SENT, skipped, WAIT_FOR_EARLIER, type SenderTable } from '../send-result.js';
 import type { SenderContext } from '../sender-context.js';
+import { paced } from './gate.js';
 
 type NoticeKinds = 'slack.message' | 'slack.swap_ask' | 'slack.cover_post' | 'slack.cover_refresh' | 'slack.cover_thread' | 'slack.usergroup';
 
@@ -17,9 +19,11 @@ export function scheduleNoticeSenders(ctx: SenderContext): Pick<SenderTable, Not
   return {
     'slack.message': {
       send: async (message, row) => {
-        const slot = ctx.pacing.postSlot(message.channel, row.id);
-        if (slot) return deferUntil(slot, 'pacing posts in a busy channel');
-        await ctx.poster.postOnce(row, { channel: message.channel, text: message.text, ...(message.blocks ? { blocks: message.blocks as KnownBlock[] } : {}), unfurl_links: false });
+        const wait = paced(ctx, row, 'chat.postMessage', { channel: message.channel });
+        if (wait) return wait;
+        // A notice is worded when sent; schedule changes (and rows queued by older versions) carry their text.
+        const { text, blocks } = 'notice' in message ? noticeMessage(message.notice) : { text: message.text, blocks: message.blocks as KnownBlock[] | undefined };
+        await ctx.poster.postOnce(row, { channel: message.channel, text, ...(blocks ? { blocks } : {}), unfurl_links: false });
         return SENT;
       },
     },
@@ -30,6 +34,8 @@ export function scheduleNoticeSenders(ctx: SenderContext): Pick<SenderTable, Not
         if (swap.status !== 'pending') return skipped(`swap already ${swap.status}`);
         const rotation = ctx.db.select({ name: rotations.name }).from(rotations).where(eq(rotations.id, swap.rotationId)).get();
         const zone = ctx.db.select({ tz: users.timeZone }).from(users).where(eq(users.id, swap.teammateId)).get()?.tz ?? 'UTC';
+        const wait = paced(ctx, row, 'chat.postMessage', { channel: message.channel });
+        if (wait) return wait;
         const rendered = swapAskMessage(swap, rotation?.name ?? swap.rotationId, zone);
         await ctx.poster.postOnce(row, { channel: message.channel, text: rendered.text, blocks: rendered.blocks, unfurl_links: false });
         return SENT;
@@ -39,6 +45,8 @@ export function scheduleNoticeSenders(ctx: SenderContext): Pick<SenderTable, Not
       send: async (message, row) => {
         const request = coverRequestForMessage(ctx.db, message.coverRequestId);
         if (!request) return failed(`cover request ${message.coverRequestId} no longer exists`);
+        const wait = paced(ctx, row, 'chat.postMessage', { channel: message.channel });
+        if (wait) return wait;
         const rendered = coverRequestMessage(request.row, request.rotationName);
         const posted = await ctx.poster.postOnce(row, { channel: message.channel, text: rendered.text, blocks: rendered.blocks, unfurl_links: false });
         recordCoverRequestPost(ctx.db, request.row.id, posted);
@@ -46,11 +54,13 @@ export function scheduleNoticeSenders(ctx: SenderContext): Pick<SenderTable, Not
       },
     },
     'slack.cover_refresh': {
-      send: async (message) => {
+      send: async (message, row) => {
         const request = coverRequestForMessage(ctx.db, message.coverRequestId);
         if (!request) return failed(`cover request ${message.coverRequestId} no longer exists`);
         // Updates wait for the request's own post.
         if (!request.row.ts || !request.row.channel) return WAIT_FOR_EARLIER;
+        const wait = paced(ctx, row, 'chat.update');
+        if (wait) return wait;
         const rendered = coverRequestMessage(request.row, request.rotationName);
         await ctx.slack.chat.update({ channel: request.row.channel, ts: request.row.ts, text: rendered.text, blocks: rendered.blocks });
         return SENT;
@@ -61,12 +71,16 @@ export function scheduleNoticeSenders(ctx: SenderContext): Pick<SenderTable, Not
         const request = coverRequestForMessage(ctx.db, message.coverRequestId);
         if (!request) return failed(`cover request ${message.coverRequestId} no longer exists`);
         if (!request.row.ts || !request.row.channel) return WAIT_FOR_EARLIER;
+        const wait = paced(ctx, row, 'chat.postMessage', { channel: request.row.channel });
+        if (wait) return wait;
         await ctx.poster.postOnce(row, { channel: request.row.channel, thread_ts: request.row.ts, text: message.text, unfurl_links: false });
         return SENT;
       },
     },
     'slack.usergroup': {
-      send: async (message) => {
+      send: async (message, row) => {
+        const wait = paced(ctx, row, 'usergroups.users.update');
+        if (wait) return wait;
         await ctx.slack.usergroups.users.update({ usergroup: message.usergroup, users: message.users.join(',') });
         return SENT;
       },

@@ -1,0 +1,69 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/domain/clock.js';
+import { CHANNEL_POST_PACE, METHOD_PER_MINUTE, SlackPacing } from '../../src/notify/pacing.js';
+import { propertyRuns } from '../support/lanes.js';
+
+/** Every call the pacing lets through over a minute of virtual time, as [row, at] pairs. */
+function simulate(pacing: SlackPacing, clock: ManualClock, rows: number, method: string, channel?: string): number[] {
+  const due = new Map<number, number>(Array.from({ length: rows }, (_, i) => [i, clock.now().getTime()]));
+  const sentAt: number[] = [];
+  const start = clock.now().getTime();
+  for (let t = start; t <= start + 120_000 && due.size > 0; t += 50) {
+    clock.set(t);
+    for (const [row, at] of [...due]) {
+      if (at > t) continue;
+      const wait = pacing.gate(row, method, channel ? { channel } : {});
+      if (wait === null) {
+        sentAt.push(t);
+        due.delete(row);
+      } else due.set(row, wait);
+    }
+  }
+  return sentAt;
+}
+
+/** The most calls in any window of `windowMs`. */
+const busiest = (times: number[], windowMs: number) => Math.max(0, ...times.map((t) => times.filter((u) => u >= t && u < t + windowMs).length));
+
+describe('Slack pacing', () => {
+  it('posts to one channel (a DM too): a burst of 3, then one a second, each row once in its own slot', () => {
+    const clock = new ManualClock('2026-11-29T10:00:00Z');
+    const pacing = new SlackPacing(clock);
+    const sent = simulate(pacing, clock, 10, 'chat.postMessage', 'U0ADA00001');
+    expect(sent).toHaveLength(10);
+    const start = new Date('2026-11-29T10:00:00Z').getTime();
+    expect(sent.slice(0, 3).every((t) => t === start)).toBe(true);
+    // After the burst, never more than one a second.
+    expect(busiest(sent.slice(3), 1000)).toBe(1);
+    expect(sent.at(-1)! - start).toBeLessThanOrEqual((10 - CHANNEL_POST_PACE.burst) * 1000 + 50);
+    // Another channel is not held up by this one.
+    expect(pacing.gate(99, 'chat.postMessage', { channel: 'C0OTHER0001' })).toBeNull();
+  });
+
+  it('keeps each method within its tier: no window of a minute holds more than the tier allows plus its burst', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...Object.keys(METHOD_PER_MINUTE)), fc.integer({ min: 1, max: 60 }), (method, rows) => {
+        const clock = new ManualClock('2026-11-29T10:00:00Z');
+        const sent = simulate(new SlackPacing(clock), clock, rows, method);
+        const perMinute = METHOD_PER_MINUTE[method]!;
+        // Nothing is starved: at least a minute's worth goes out in the two minutes simulated.
+        expect(sent.length).toBeGreaterThanOrEqual(Math.min(rows, perMinute));
+        expect(busiest(sent, 60_000)).toBeLessThanOrEqual(perMinute + Math.ceil(perMinute / 6));
+      }),
+      { numRuns: propertyRuns(100) },
+    );
+  });
+
+  it('a 429 stops every caller of that method until its Retry-After, and no other method', () => {
+    const clock = new ManualClock('2026-11-29T10:00:00Z');
+    const pacing = new SlackPacing(clock);
+    const now = clock.now().getTime();
+    pacing.block('chat.update', 30_000);
+    expect(pacing.gate(1, 'chat.update')).toBe(now + 30_000);
+    expect(pacing.gate(2, 'chat.update')).toBe(now + 30_000);
+    expect(pacing.gate(3, 'pins.add')).toBeNull();
+    clock.set(now + 30_000);
+    expect(pacing.gate(1, 'chat.update')).toBeNull();
+  });
+});
