@@ -30,10 +30,11 @@ cp -r "$root/migrations" "$root/schema" "$work/app/"
 user_run=()
 if [ "$(id -u)" = 0 ]; then
   chown -R nobody "$work/data"
-  user_run=(runuser -u nobody --)
+  # setpriv execs node itself (no forking wrapper), so SIGTERM reaches Baton as it would in the container.
+  user_run=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
 fi
 port=$((20000 + RANDOM % 20000))
-(cd "$work/app" && env -i PATH="$PATH" NODE_ENV=production PORT="$port" DATABASE_PATH="$work/data/baton.sqlite" \
+(cd "$work/app" && exec env -i PATH="$PATH" NODE_ENV=production PORT="$port" DATABASE_PATH="$work/data/baton.sqlite" \
   SLACK_BOT_TOKEN=xoxb-image-check SLACK_SIGNING_SECRET=a1b2c3d4e5f60718293a4b5c6d7e8f90 \
   SLACK_API_URL=http://127.0.0.1:9/api/ BATON_CONFIG="$root/examples/baton.yml" LOG_LEVEL=warn \
   "${user_run[@]}" node dist/main.js) > "$work/baton.log" 2>&1 &
