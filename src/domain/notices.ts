@@ -42,7 +42,9 @@ export type Notice =
   | { type: 'maintenance_started'; userId: string; serviceName: string; until: number }
   | { type: 'coverage_gaps'; rotationId: string; rotationName: string; lookaheadDays: number; gaps: { start: number; end: number }[] }
   | { type: 'handover'; digest: HandoverDigest }
-  | { type: 'shift_reminder'; rotationName: string; start: number; end: number };
+  | { type: 'shift_reminder'; rotationName: string; start: number; end: number }
+  /** The config file removed a service that still has incidents: kept for their history, taking no alerts. */
+  | { type: 'service_kept'; serviceName: string; file: string };
 
 /** Why a click (or an SMS reply) on an incident changed nothing. */
 export type ActionRefusal =

@@ -19,6 +19,7 @@ import { parseHHMM } from '../domain/zoned-time.js';
 import { adminUserGroup, setAdminUserGroup } from './admins.js';
 import { writeAudit } from './audit.js';
 import { danglingReferences } from './config-references.js';
+import { enqueueNotice } from './outbox.js';
 import { rotationsChanged } from './directory.js';
 
 export interface ApplySummary {
@@ -173,7 +174,7 @@ function writeKeys(tx: Tx, serviceId: string, keys: ServiceRow['keys'], now: num
   }
 }
 
-function serviceKind(now: number): EntityKind<ServiceRow> {
+function serviceKind(db: DB, now: number, file: string): EntityKind<ServiceRow> {
   return {
     name: 'service',
     list: (tx) => {
@@ -200,8 +201,12 @@ function serviceKind(now: number): EntityKind<ServiceRow> {
     remove: (tx, id) => {
       const used = tx.select({ id: incidents.id }).from(incidents).where(eq(incidents.serviceId, id)).limit(1).all();
       if (used.length > 0) {
-        // Kept for its incidents' history, but the file took its keys away: it accepts no more alerts.
+        // Kept for its incidents' history, but the file took its keys away: it accepts no more alerts. Its team
+        // is told once, in its channel, so nobody wonders why alerts to it are refused.
         tx.delete(integrationKeys).where(and(eq(integrationKeys.serviceId, id), eq(integrationKeys.source, 'config'))).run();
+        const kept = tx.select({ name: services.name, channel: teams.slackChannel }).from(services).innerJoin(teams, eq(teams.id, services.teamId)).where(eq(services.id, id)).get();
+        // Through the database itself: the same connection, so inside this transaction.
+        if (kept) enqueueNotice(db, { kind: 'slack.message', channel: kept.channel, notice: { type: 'service_kept', serviceName: kept.name, file } }, `service-kept:${id}`, now);
         throw Object.assign(new Error('service has incidents'), { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
       }
       tx.delete(services).where(eq(services.id, id)).run();
@@ -222,7 +227,7 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
   const summary: ApplySummary = { created: [], updated: [], deleted: [], kept: [] };
   const ctx = { actor: opts.actor, now: opts.now, summary };
   const base = { source: 'config' as const, updatedAt: opts.now };
-  const services_ = serviceKind(opts.now);
+  const services_ = serviceKind(db, opts.now, opts.actor.replace(/^config:/, ''));
 
   // A phone number or rules the file leaves out may have been set in Slack (/oncall me): keep them.
   const stored = new Map(db.select({ id: users.id, phone: users.phone, rules: users.notificationRules }).from(users).all().map((u) => [u.id, u]));

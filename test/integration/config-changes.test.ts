@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog, escalationPolicies, integrationKeys, rotations } from '../../src/db/schema.js';
-import { ADA, BOB, CLEO, TEST_CONFIG } from '../support/config.js';
+import { ADA, BOB, CLEO, TEST_CONFIG, TEAM_CHANNEL } from '../support/config.js';
 import { fixture } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -68,6 +68,14 @@ describe('a config change never silently pages nobody', () => {
     expect(h.baton.db.select().from(integrationKeys).where(eq(integrationKeys.serviceId, 'checkout')).all()).toEqual([]);
     const refused = await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body);
     expect(refused.status).toBe(401);
+    // The team is told in its channel, once, why alerts to the service are refused now.
+    await h.baton.drain();
+    const told = h.slack.standin.messages(TEAM_CHANNEL).filter((m) => m.text.includes('*Checkout* was removed from'));
+    expect(told).toHaveLength(1);
+    expect(told[0]!.text).toContain('it takes no more alerts');
+    await h.restart();
+    await h.baton.drain();
+    expect(h.slack.standin.messages(TEAM_CHANNEL).filter((m) => m.text.includes('*Checkout* was removed from'))).toHaveLength(1);
   });
 });
 

@@ -3,7 +3,7 @@ import { handoverMessage, shiftReminderMessage } from '../handover.js';
 import type { NoticeMessage } from '../message.js';
 import { coverageGapsDigest } from './coverage-gaps.js';
 import { incidentNotice } from './incident.js';
-import { maintenanceStarted } from './maintenance.js';
+import { maintenanceStarted, serviceKept } from './maintenance.js';
 
 /** A notice the outbox carries as intent, as the message the sender posts. */
 export function noticeMessage(notice: Notice): NoticeMessage {
@@ -14,6 +14,8 @@ export function noticeMessage(notice: Notice): NoticeMessage {
       return incidentNotice(notice);
     case 'maintenance_started':
       return maintenanceStarted(notice);
+    case 'service_kept':
+      return serviceKept(notice);
     case 'coverage_gaps':
       return coverageGapsDigest(notice);
     case 'handover':
