@@ -29,7 +29,8 @@ export function smsPageText(list: Incident[]): string {
   }
   const lines = list.slice(0, 10).map((i) => `#${i.id} ${i.severity.toUpperCase()}: ${i.title.slice(0, 80)}`);
   const more = list.length > 10 ? `\n…and ${list.length - 10} more.` : '';
-  return `Baton: ${list.length} unacknowledged incidents\n${lines.join('\n')}${more}\nReply <number>A to acknowledge one, e.g. ${list[0]!.id}A.`.slice(0, MAX_SMS);
+  const reply = `\nReply A to acknowledge all of them, or <number>A for one, e.g. ${list[0]!.id}A.`;
+  return `Baton: ${list.length} unacknowledged incidents\n${lines.join('\n')}${more}`.slice(0, MAX_SMS - reply.length) + reply;
 }
 
 /** The call's menu, repeated when no key or another key is pressed. */

@@ -102,6 +102,8 @@ export class PhonePagingService {
       return null;
     }
     if (!person) return 'Baton does not know this number. Ask an admin to add it to your user in the config file.';
+    // "A" alone answers the last SMS page: every incident it listed (a bundle sent when pages were held back).
+    if (text === 'A') return this.acknowledgeLastSms(person.id);
     const code = /^#?(\d{1,12})\s*([AER])$/.exec(text);
     if (!code) return 'Reply with the incident number and a letter: 12A acknowledges incident 12, 12E escalates, 12R resolves.';
     const incidentId = Number(code[1]);
@@ -110,6 +112,17 @@ export class PhonePagingService {
     if (result.outcome === 'not_found') return `There is no incident ${incidentId}.`;
     if (result.outcome === 'unchanged') return `Incident ${incidentId}: nothing changed. ${refusalSentence(result.reason, (id) => this.nameOf(id))}`;
     return `Incident ${incidentId} ${{ acknowledge: 'acknowledged', escalate: 'escalated', resolve: 'resolved' }[action]}.`;
+  }
+
+  private acknowledgeLastSms(userId: string): string {
+    const last = this.db.$client
+      .prepare("select incident_id as incidentId, payload from outbox where kind = 'twilio.sms' and status = 'sent' and json_extract(payload, '$.userId') = ? order by sent_at desc, id desc limit 1")
+      .get(userId) as { incidentId: number; payload: string } | undefined;
+    if (!last) return 'There is no page to answer. Reply with the incident number and a letter: 12A acknowledges incident 12.';
+    const ids = (JSON.parse(last.payload) as { bundle?: number[] }).bundle ?? [last.incidentId];
+    const done = ids.filter((id) => this.incidents.act('acknowledge', id, userId).outcome === 'done');
+    if (done.length === 0) return `Nothing changed: ${ids.length === 1 ? `incident ${ids[0]} was` : 'they were'} already handled.`;
+    return `${done.length === 1 ? 'Incident' : 'Incidents'} ${done.join(', ')} acknowledged.`;
   }
 
   private nameOf(userId: string): string {

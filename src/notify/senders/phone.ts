@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { incidents, outbox, users } from '../../db/schema.js';
 import type { OutboxMessage } from '../../services/outbox.js';
 import { smsPageText } from '../twiml.js';
@@ -41,6 +41,9 @@ export function phoneSenders(ctx: SenderContext): Pick<SenderTable, 'twilio.sms'
 /** SMS and voice pages: skipped once the incident is handled, throttled per person, bundled when throttled. */
 async function sendPhonePage(ctx: SenderContext, message: PhonePage, row: OutboxRow, status: string): Promise<SendResult> {
   if (status !== 'triggered') return skipped(`incident already ${status}`);
+  // Claimed together with a step that has since taken it into its bundle: already on its way.
+  const covered = ctx.db.select({ status: outbox.status, lastError: outbox.lastError }).from(outbox).where(eq(outbox.id, row.id)).get();
+  if (covered?.status === 'skipped') return skipped(covered.lastError?.replace(/^skipped: /, '') ?? 'covered by another message');
   const sender = ctx.phone.sender;
   if (!sender) return skipped('phone paging is not configured (TWILIO_* not set)');
   const person = ctx.db.select().from(users).where(eq(users.id, message.userId)).get();
@@ -73,7 +76,11 @@ async function sendPhonePage(ctx: SenderContext, message: PhonePage, row: Outbox
     .where(
       and(
         eq(outbox.kind, message.kind),
-        eq(outbox.status, 'pending'),
+        // Steps claimed in the same batch ('sending', not yet past this point) are bundled too: after a
+        // throttle they all fall due at the same free slot, and must make one call, not one each.
+        inArray(outbox.status, ['pending', 'sending']),
+        // ...but not one already past this point (its call under way): it counted itself as sent.
+        isNull(outbox.sentAt),
         ne(outbox.id, row.id),
         sql`json_extract(${outbox.payload}, '$.userId') = ${message.userId}`,
         // Due now, or meant for now or earlier and held back by a retry's backoff.
