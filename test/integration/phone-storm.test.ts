@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { incidents } from '../../src/db/schema.js';
 import { TEST_CONFIG } from '../support/config.js';
-import { fixture } from '../support/fixtures.js';
+import { alertGroup } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 const ADA_PHONE = '+4915112345678';
@@ -13,13 +13,7 @@ const CONFIG = TEST_CONFIG.replace(
 ).replace('      - targets: [{ rotation: payments-primary }]\n', '      - delay_minutes: 60\n        targets: [{ rotation: payments-primary }]\n');
 
 let groups = 0;
-function newGroup(): object {
-  groups += 1;
-  const body = structuredClone(fixture('alertmanager/v0.25-firing.json').body) as { groupKey: string; alerts: { fingerprint: string }[] };
-  body.groupKey = `{}:{alertname="Storm${groups}"}`;
-  for (const a of body.alerts) a.fingerprint = `${a.fingerprint}-s${groups}`;
-  return body;
-}
+const newGroup = () => alertGroup(`Storm${(groups += 1)}`);
 
 describe('the phone in a storm', () => {
   let h: Harness;

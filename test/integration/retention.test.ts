@@ -2,16 +2,11 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alerts, incidentEvents, incidents, outbox, rawPayloads } from '../../src/db/schema.js';
 import { ADA } from '../support/config.js';
-import { fixture } from '../support/fixtures.js';
+import { alertGroup, fixture } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 /** A second alert group, so one incident can stay open while the first is resolved. */
-function otherGroup(): object {
-  const body = structuredClone(fixture('alertmanager/v0.25-firing.json').body) as { groupKey: string; alerts: { fingerprint: string }[] };
-  body.groupKey = '{}:{alertname="DiskFull"}';
-  for (const a of body.alerts) a.fingerprint = `${a.fingerprint}-disk`;
-  return body;
-}
+const otherGroup = () => alertGroup('DiskFull');
 
 describe('retention', () => {
   let h: Harness;

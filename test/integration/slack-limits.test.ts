@@ -1,17 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADA, TEAM_CHANNEL } from '../support/config.js';
-import { fixture } from '../support/fixtures.js';
+import { alertGroup } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 /** A new alert group each time: each opens an incident that pages Ada. */
 let groups = 0;
-function newGroup(): object {
-  groups += 1;
-  const body = structuredClone(fixture('alertmanager/v0.25-firing.json').body) as { groupKey: string; alerts: { fingerprint: string }[] };
-  body.groupKey = `{}:{alertname="Limits${groups}"}`;
-  for (const a of body.alerts) a.fingerprint = `${a.fingerprint}-l${groups}`;
-  return body;
-}
+const newGroup = () => alertGroup(`Limits${(groups += 1)}`);
 
 describe("Slack's limits, kept by Baton itself", () => {
   let h: Harness;

@@ -17,3 +17,14 @@ export function fixture(path: string): CapturedRequest {
 export function fixtureNames(folder: string): string[] {
   return readdirSync(`${DIR}${folder}`).filter((f) => f.endsWith('.json'));
 }
+
+/**
+ * A firing Alertmanager notification of a new alert group, `name`, whose alerts' fingerprints are its own:
+ * each call with a new name opens a new incident.
+ */
+export function alertGroup(name: string): CapturedRequest['body'] {
+  const body = structuredClone(fixture('alertmanager/v0.25-firing.json').body) as CapturedRequest['body'] & { groupKey: string };
+  body.groupKey = `{}:{alertname="${name}"}`;
+  for (const a of body.alerts) a.fingerprint = `${String(a.fingerprint)}-${name}`;
+  return body;
+}
