@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { loadConfigFile } from './config/file.js';
 import { closeDatabase, openDatabase, type DB } from './db/client.js';
+import { incidentsByState, outboxBacklog } from './db/statements.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { alertmanagerRoute } from './http/routes/alertmanager.js';
 import { DatabaseWriteProbe, healthRoute, livezRoute, readyzRoute, type SlackHealth } from './http/routes/health.js';
@@ -112,19 +113,18 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   const config = opts.configPath ? loadConfigFile(opts.configPath) : null;
 
   const db = openDatabase(opts.databasePath);
-  const configSummary = config ? applyConfig(db, config, { actor: `config:${opts.configPath}`, now: clock.now().getTime() }) : null;
+  const configSummary = config ? applyConfig(db, config, { actor: `config:${opts.configPath}`, now: clock.nowMs() }) : null;
   if (configSummary) reportApplied(logger, configSummary);
 
   const slackClient = createSlackClient(opts.slack.botToken, opts.slack.apiUrl);
   let port = 0;
   const baseUrl = () => (opts.publicBaseUrl ?? `http://127.0.0.1:${port}`).replace(/\/+$/, '');
   const phoneSender = opts.twilio ? createTwilioSender(opts.twilio) : null;
+  // Counted, not loaded: health checks and metrics scrapes read the backlog.
+  const backlog = () => outboxBacklog(db);
   const metrics = new BatonMetrics({
-    incidentsByState: () =>
-      Object.fromEntries(
-        (db.$client.prepare('select status, count(*) as n from incidents group by status').all() as { status: string; n: number }[]).map((r) => [r.status, r.n]),
-      ),
-    outboxDepth: () => outboxBacklog(),
+    incidentsByState: () => incidentsByState(db),
+    outboxDepth: backlog,
   });
   const provider = (kind: string) => kind.split('.')[0]!;
   const outboxLogger = logger.child({ component: 'outbox' });
@@ -146,7 +146,6 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
       if (limited) pacing.block(limited.method, limited.retryAfterMs);
     },
   });
-  const outboxBacklog = () => ({ pending: outboxLoop.pendingCount(), failed: outboxLoop.failedCount() });
   const recovered = outboxLoop.recoverInFlight();
   if (recovered > 0) logger.warn({ recovered }, 'notifications interrupted by a restart will be looked up in Slack, and sent if missing');
   const kick = () => outboxLoop.wakeOutbox();
@@ -182,8 +181,8 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
     ingest.forgetKeys();
     void adminGroup.refresh({ force: true });
   });
-  const sourceDeps = { ingest, incidents, heartbeats, now: () => clock.now().getTime() };
-  const twilioDeps = { phone, ingest, emergencyLine: () => readEmergencyLine(db), now: () => clock.now().getTime(), authToken: opts.twilio?.authToken ?? null, baseUrl };
+  const sourceDeps = { ingest, incidents, heartbeats, now: () => clock.nowMs() };
+  const twilioDeps = { phone, ingest, emergencyLine: () => readEmergencyLine(db), now: () => clock.nowMs(), authToken: opts.twilio?.authToken ?? null, baseUrl };
   calendars.secret();
 
   const slackApp = createSlackApp(
@@ -227,10 +226,10 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
     }
   };
   const slackHealth = (): Promise<SlackHealth> => {
-    const now = clock.now().getTime();
+    const now = clock.nowMs();
     if (slackHealthCache && now - slackHealthCache.at < SLACK_HEALTH_TTL_MS) return Promise.resolve(slackHealthCache.value);
     slackHealthInFlight ??= askSlack().then((value) => {
-      slackHealthCache = { at: clock.now().getTime(), value };
+      slackHealthCache = { at: clock.nowMs(), value };
       slackHealthInFlight = null;
       return value;
     });
@@ -274,12 +273,12 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
       { method: 'POST', path: '/twilio/sms', handler: smsRoute(twilioDeps) },
       { method: 'POST', path: '/twilio/voice/inbound', handler: inboundCallRoute(twilioDeps) },
       { method: 'POST', path: '/twilio/voice/recorded', handler: recordedRoute(twilioDeps) },
-      { method: 'GET', path: '/healthz', handler: healthRoute({ database: databaseProbe, slackHealth, outboxBacklog }) },
+      { method: 'GET', path: '/healthz', handler: healthRoute({ database: databaseProbe, slackHealth, outboxBacklog: backlog }) },
       { method: 'GET', path: '/livez', handler: livezRoute() },
       {
         method: 'GET',
         path: '/readyz',
-        handler: readyzRoute({ database: databaseProbe, slackHealth, slackMode: slackApp.mode, outboxBacklog, twilioConfigured: phoneSender !== null }),
+        handler: readyzRoute({ database: databaseProbe, slackHealth, slackMode: slackApp.mode, outboxBacklog: backlog, twilioConfigured: phoneSender !== null }),
       },
     ],
   });
@@ -300,7 +299,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
     await heartbeats.check();
     upkeep.run();
     handover.run();
-    retention.prune(clock.now().getTime());
+    retention.prune(clock.nowMs());
     await adminGroup.refresh();
     outboxLoop.wakeOutbox();
   };

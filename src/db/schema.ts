@@ -4,6 +4,7 @@ import type { EscalationLevel, EscalationPolicySnapshot } from '../domain/escala
 import type { Layer, Restriction } from '../domain/rotation.js';
 import type { Role } from '../domain/schedule.js';
 import type { NotificationRules } from '../domain/notification-rules.js';
+import type { UserRole } from '../domain/permissions.js';
 import type { RecurringWindow } from '../domain/recurring-maintenance.js';
 import type { IncidentUrgency, RoutingRule, WorkingHours } from '../domain/routing.js';
 
@@ -11,8 +12,6 @@ import type { IncidentUrgency, RoutingRule, WorkingHours } from '../domain/routi
 
 /** Where a row came from: the YAML config file (read-only in Slack) or Slack itself. */
 type Source = 'config' | 'slack';
-
-export type UserRole = 'admin' | 'member';
 
 export type IntegrationKind = 'alertmanager' | 'grafana' | 'pagerduty' | 'generic' | 'heartbeat';
 

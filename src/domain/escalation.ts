@@ -1,5 +1,6 @@
 import type { Rotation } from './rotation.js';
 import { NO_ADJUSTMENTS, onCallAt, type ScheduleAdjustments } from './schedule.js';
+import { MINUTE } from './time-units.js';
 
 export type EscalationTarget =
   | { kind: 'rotation'; rotationId: string; role: 'primary' | 'secondary' }
@@ -39,7 +40,7 @@ export function nextPosition(policy: EscalationPolicySnapshot, current: Escalati
 
 export function levelDelayMs(policy: EscalationPolicySnapshot, position: EscalationPosition): number {
   const level = policy.levels[position.level];
-  return (level?.delayMinutes ?? DEFAULT_LEVEL_DELAY_MINUTES) * 60_000;
+  return (level?.delayMinutes ?? DEFAULT_LEVEL_DELAY_MINUTES) * MINUTE;
 }
 
 export interface ResolvedTargets {

@@ -1,5 +1,6 @@
 import type { Segment } from './schedule.js';
 import { addDays, isValidTimeZone, localDateOf, localTimeToUtc } from './zoned-time.js';
+import { DAY, HOUR } from './time-units.js';
 
 /**
  * On-call load per person from the final schedule: real elapsed hours, night hours (22:00-08:00) and
@@ -8,8 +9,6 @@ import { addDays, isValidTimeZone, localDateOf, localTimeToUtc } from './zoned-t
  * Primary role only. Pure: instants are epoch milliseconds and nothing is read from the outside.
  */
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 const WEEK = 7 * DAY;
 const FOUR_WEEKS = 4 * WEEK;
 /** A quarter of a window plus an hour (one week in four weeks), so a week holding a daylight-saving change is not flagged. */

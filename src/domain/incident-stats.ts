@@ -1,4 +1,5 @@
 import { localMinutesOf } from './zoned-time.js';
+import { DAY } from './time-units.js';
 
 /** Incident statistics for a period, from plain records. Pure. */
 
@@ -60,9 +61,9 @@ export function incidentStats(input: { from: number; to: number; incidents: Stat
     if (isSleepHour(p.at, input.zoneOf(p.userId))) entry.sleepPages += 1;
     byPerson.set(p.userId, entry);
   }
-  const days = Math.max(1, Math.ceil((input.to - input.from) / 86_400_000));
+  const days = Math.max(1, Math.ceil((input.to - input.from) / DAY));
   const perDay = Array.from({ length: days }, () => 0);
-  for (const i of list) perDay[Math.min(days - 1, Math.floor((i.openedAt - input.from) / 86_400_000))]! += 1;
+  for (const i of list) perDay[Math.min(days - 1, Math.floor((i.openedAt - input.from) / DAY))]! += 1;
   return {
     incidents: list.length,
     timeToAcknowledgeMs: spread(list.flatMap((i) => (i.acknowledgedAt !== null ? [i.acknowledgedAt - i.openedAt] : []))),

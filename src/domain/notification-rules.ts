@@ -1,3 +1,5 @@
+import { MINUTE } from './time-units.js';
+
 /**
  * How a page reaches a person: ordered steps per urgency, each a contact method after a delay, optionally
  * repeated until the page is acknowledged or escalates. Pure: paging turns rules into dated sends.
@@ -60,10 +62,10 @@ export function planSends(
   const out: PlannedSend[] = [];
   rules.forEach((rule, step) => {
     if (rule.method !== 'slack' && !reachable[rule.method]) return;
-    const first = pagedAt + rule.afterMinutes * 60_000;
+    const first = pagedAt + rule.afterMinutes * MINUTE;
     if (first >= until && !(rule.afterMinutes === 0)) return;
     out.push({ method: rule.method, at: first, step, repeat: 0 });
-    const every = rule.repeatEveryMinutes ? rule.repeatEveryMinutes * 60_000 : 0;
+    const every = rule.repeatEveryMinutes ? rule.repeatEveryMinutes * MINUTE : 0;
     for (let k = 1; every > 0 && first + k * every < until && k <= 50; k += 1) {
       out.push({ method: rule.method, at: first + k * every, step, repeat: k });
     }

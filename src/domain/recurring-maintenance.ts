@@ -1,5 +1,6 @@
 import * as rrule from 'rrule';
 import { addDays, localDateOf, localTimeToUtc } from './zoned-time.js';
+import { DAY, MINUTE } from './time-units.js';
 
 // rrule ships a CommonJS bundle to Node's ESM loader (exports under `default`) and ES modules to bundlers.
 const { RRule } = ((rrule as unknown as { default?: typeof rrule }).default?.RRule ? (rrule as unknown as { default: typeof rrule }).default : rrule);
@@ -53,9 +54,6 @@ function ruleOf(text: string) {
   }
   return rule;
 }
-
-const MINUTE = 60_000;
-const DAY = 86_400_000;
 
 /** The occurrence of any window running at `now`, the one ending last; null when none is. */
 export function activeRecurringWindow(windows: readonly RecurringWindow[], now: number): { start: number; end: number } | null {

@@ -1,4 +1,5 @@
 import { addDays, localTimeToUtc, parseHHMM, parseISODate } from './zoned-time.js';
+import { DAY, HOUR } from './time-units.js';
 
 export type ShiftUnit = 'hours' | 'days' | 'weeks';
 
@@ -41,8 +42,6 @@ export interface Shift {
   secondary: string | null;
 }
 
-const HOUR = 3_600_000;
-
 /**
  * Start of shift `index`, always at a declared local wall-clock time: day and week shifts hand off at the
  * handoff time (so a daylight-saving change makes that shift 23 or 25 hours long), hour shifts at the
@@ -65,7 +64,7 @@ export function shiftBoundary(rotation: Layer, index: number): number {
 const MINUTES_PER_DAY = 24 * 60;
 
 export function nominalShiftMs(rotation: Layer): number {
-  const unitMs = { hours: HOUR, days: 24 * HOUR, weeks: 7 * 24 * HOUR }[rotation.shiftUnit];
+  const unitMs = { hours: HOUR, days: DAY, weeks: 7 * DAY }[rotation.shiftUnit];
   return rotation.shiftLength * unitMs;
 }
 

@@ -1,3 +1,5 @@
+import { DAY } from './time-units.js';
+
 /**
  * Checks on schedule changes before anything is saved. Each problem names the field a person would fix,
  * so Slack can show it on that field of the modal.
@@ -10,7 +12,7 @@ export class InvalidChange extends Error {
   }
 }
 
-const MAX_WINDOW_MS = 366 * 24 * 3_600_000;
+const MAX_WINDOW_MS = 366 * DAY;
 
 /** A window [start, end) that must end after it starts and not lie wholly in the past. */
 export function checkWindow(start: number, end: number, now: number, fields = { from: 'from', to: 'to' }): FieldErrors {

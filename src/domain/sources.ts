@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { alertmanagerWebhookSchema, normalizeAlertmanager, normalizeSeverity, type NormalizedGroup } from './alertmanager.js';
+import { MINUTE } from './time-units.js';
 
 /**
  * Alert sources besides Alertmanager, each validated with zod and normalised to the one shape ingest
@@ -144,7 +145,7 @@ export function normalizeGeneric(event: GenericEvent, dedupKey: string, received
 // --- Heartbeats -------------------------------------------------------------------------------------------
 
 export function heartbeatMissedGroup(keyHash: string, serviceName: string, intervalMinutes: number, lastPingAt: number, now: number): NormalizedGroup {
-  const minutes = Math.round((now - lastPingAt) / 60_000);
+  const minutes = Math.round((now - lastPingAt) / MINUTE);
   const labels = { alertname: 'HeartbeatMissed', service: serviceName, severity: 'critical' };
   return {
     source: 'heartbeat',
@@ -154,7 +155,7 @@ export function heartbeatMissedGroup(keyHash: string, serviceName: string, inter
     severity: 'critical',
     labels,
     links: { runbook: null, source: null, externalUrl: null },
-    alerts: [{ fingerprint: `heartbeat:${keyHash.slice(0, 16)}`, status: 'firing', labels, annotations: {}, startsAt: new Date(lastPingAt + intervalMinutes * 60_000).toISOString(), endsAt: null, sourceUrl: null }],
+    alerts: [{ fingerprint: `heartbeat:${keyHash.slice(0, 16)}`, status: 'firing', labels, annotations: {}, startsAt: new Date(lastPingAt + intervalMinutes * MINUTE).toISOString(), endsAt: null, sourceUrl: null }],
     truncatedAlerts: 0,
   };
 }

@@ -1,7 +1,5 @@
 import { DateTime, IANAZone } from 'luxon';
-
-const MINUTE = 60_000;
-const DAY = 86_400_000;
+import { DAY, MINUTE } from './time-units.js';
 
 export function isValidTimeZone(zone: string): boolean {
   return IANAZone.isValidZone(zone);

@@ -3,19 +3,20 @@ import type { Logger } from 'pino';
 import type { DB } from '../db/client.js';
 import { outbox } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
+import { DAY, MINUTE } from '../domain/time-units.js';
 import { failed, retry, type OutboxKind, type OutboxRow, type Sender, type SendResult, type SenderTable } from './send-result.js';
 import { classifySlackError } from './slack-client.js';
 import { classifyTwilioError } from './twilio-client.js';
 
 /** Sends in flight at once; a free slot is refilled as soon as any send finishes. */
 const IN_FLIGHT = 32;
-const MAX_BACKOFF_MS = 60_000;
+const MAX_BACKOFF_MS = MINUTE;
 /** A message still failing after a day is no longer worth sending: it is recorded as failed. */
-const GIVE_UP_AFTER_MS = 24 * 3_600_000;
+const GIVE_UP_AFTER_MS = DAY;
 /** last_error of a message that waits for another message of its incident to be sent first. */
 const WAITING = 'waiting for an earlier message of the incident';
 /** A timer wakes the loop for a deferred message (a pacing slot, a Retry-After) up to this far ahead. */
-const MAX_TIMER_MS = 60_000;
+const MAX_TIMER_MS = MINUTE;
 
 /**
  * Which messages go first when Slack is the bottleneck: pages (DM and phone) before posts and notes, and
@@ -117,14 +118,6 @@ export class OutboxLoop {
     return this.running;
   }
 
-  pendingCount(): number {
-    return (this.db.$client.prepare("select count(*) as n from outbox where status in ('pending', 'sending')").get() as { n: number }).n;
-  }
-
-  failedCount(): number {
-    return (this.db.$client.prepare("select count(*) as n from outbox where status = 'failed'").get() as { n: number }).n;
-  }
-
   /**
    * A message held back for a second or two (pacing) should not wait for the next tick. The row stays in
    * the database either way; this timer only wakes the drain sooner. (Wall time: it only schedules a wake-up.)
@@ -144,7 +137,7 @@ export class OutboxLoop {
 
   /** Marks up to `limit` due rows `sending` and returns them, oldest first. */
   private claim(limit: number): OutboxRow[] {
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     return this.db.transaction((tx) => {
       const due = tx
         .select()
@@ -173,7 +166,7 @@ export class OutboxLoop {
   }
 
   private record(row: OutboxRow, result: SendResult, sender: Sender | undefined): void {
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const attempts = row.attempts + 1;
     const update = (set: Partial<OutboxRow>) => this.db.update(outbox).set(set).where(eq(outbox.id, row.id)).run();
     switch (result.outcome) {
@@ -219,7 +212,7 @@ export class OutboxLoop {
     if (incidentId === null) return;
     this.db
       .update(outbox)
-      .set({ nextAttemptAt: this.clock.now().getTime() })
+      .set({ nextAttemptAt: this.clock.nowMs() })
       .where(and(eq(outbox.incidentId, incidentId), eq(outbox.status, 'pending'), eq(outbox.lastError, WAITING)))
       .run();
   }

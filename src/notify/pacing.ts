@@ -1,4 +1,5 @@
 import type { Clock } from '../domain/clock.js';
+import { MINUTE } from '../domain/time-units.js';
 
 /** Card updates to one channel at most this often. */
 export const CHANNEL_UPDATE_SPACING_MS = 1000;
@@ -81,7 +82,7 @@ export class SlackPacing {
    * one method made together (a card updated in three places).
    */
   gate(rowId: number, method: string, opts: { channel?: string; calls?: number } = {}): number | null {
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const blocked = this.blockedUntil.get(method);
     if (blocked !== undefined) {
       if (blocked > now) return blocked;
@@ -90,13 +91,13 @@ export class SlackPacing {
     if (method === 'chat.postMessage' && opts.channel) return this.gcra.take(`post:${opts.channel}`, rowId, CHANNEL_POST_PACE, now);
     const perMinute = METHOD_PER_MINUTE[method];
     if (!perMinute) return null;
-    const intervalMs = 60_000 / perMinute;
+    const intervalMs = MINUTE / perMinute;
     return this.gcra.take(`method:${method}`, rowId, { burst: Math.ceil(perMinute / 6), intervalMs }, now, opts.calls ?? 1);
   }
 
   /** Slack answered 429 for `method`: every caller of it waits until the Retry-After has passed. */
   block(method: string, retryAfterMs: number): void {
-    const until = this.clock.now().getTime() + retryAfterMs;
+    const until = this.clock.nowMs() + retryAfterMs;
     if ((this.blockedUntil.get(method) ?? 0) < until) this.blockedUntil.set(method, until);
   }
 
@@ -106,7 +107,7 @@ export class SlackPacing {
    * back. Returns null and counts the update, or returns when it may go.
    */
   cardUpdateSlot(channels: string[], incidentId: number): number | null {
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const busy = Math.max(
       0,
       ...channels.map((c) => {

@@ -1,9 +1,10 @@
 import { eq } from 'drizzle-orm';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { DB } from '../db/client.js';
+import type { DB, Tx } from '../db/client.js';
 import { settings } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
+import { MINUTE } from '../domain/time-units.js';
 
 /** The Slack user group whose members are admins (`admin_user_group` in the config file). */
 const GROUP_KEY = 'admin_user_group';
@@ -11,7 +12,7 @@ const GROUP_KEY = 'admin_user_group';
 const MEMBERS_KEY = 'admin_user_group_members';
 
 /** Membership is read again this often (and at start-up), so a change in Slack applies within a minute (usergroups.users.list allows 20 calls a minute). */
-export const ADMIN_GROUP_REFRESH_MS = 60_000;
+export const ADMIN_GROUP_REFRESH_MS = MINUTE;
 
 interface GroupMembers {
   group: string;
@@ -19,19 +20,17 @@ interface GroupMembers {
   fetchedAt: number;
 }
 
-type Reader = Pick<DB, 'select'>;
-
-function readSetting<T>(db: Reader, key: string): T | null {
+function readSetting<T>(db: Tx, key: string): T | null {
   const row = db.select({ value: settings.value }).from(settings).where(eq(settings.key, key)).get();
   return row ? (JSON.parse(row.value) as T) : null;
 }
 
-export function adminUserGroup(db: Reader): string | null {
+export function adminUserGroup(db: Tx): string | null {
   return readSetting<string>(db, GROUP_KEY);
 }
 
 /** Written by config apply, in its transaction. */
-export function setAdminUserGroup(db: Pick<DB, 'select' | 'insert' | 'delete'>, group: string | null): boolean {
+export function setAdminUserGroup(db: Tx, group: string | null): boolean {
   if (adminUserGroup(db) === group) return false;
   if (group) db.insert(settings).values({ key: GROUP_KEY, value: JSON.stringify(group) }).onConflictDoUpdate({ target: settings.key, set: { value: JSON.stringify(group) } }).run();
   else db.delete(settings).where(eq(settings.key, GROUP_KEY)).run();
@@ -40,7 +39,7 @@ export function setAdminUserGroup(db: Pick<DB, 'select' | 'insert' | 'delete'>, 
 }
 
 /** The admin user group's members as last read from Slack; empty without a group (who is an admin: people.ts). */
-export function adminGroupMembers(db: Reader): Set<string> {
+export function adminGroupMembers(db: Tx): Set<string> {
   const group = adminUserGroup(db);
   const known = readSetting<GroupMembers>(db, MEMBERS_KEY);
   return new Set(group && known?.group === group ? known.members : []);
@@ -63,11 +62,11 @@ export class AdminGroupSync {
   async refresh(opts: { force?: boolean } = {}): Promise<void> {
     const group = adminUserGroup(this.db);
     if (!group) return;
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const known = readSetting<GroupMembers>(this.db, MEMBERS_KEY);
     const fresh = known?.group === group && now - known.fetchedAt < ADMIN_GROUP_REFRESH_MS;
     // A failing Slack is asked again at most once a minute.
-    if (!opts.force && (fresh || now - this.lastAttempt < 60_000)) return;
+    if (!opts.force && (fresh || now - this.lastAttempt < MINUTE)) return;
     this.lastAttempt = now;
     try {
       const res = await this.slack.usergroups.users.list({ usergroup: group });

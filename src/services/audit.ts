@@ -1,10 +1,8 @@
 import { desc, eq } from 'drizzle-orm';
-import type { DB } from '../db/client.js';
+import type { DB, Tx } from '../db/client.js';
 import { auditLog } from '../db/schema.js';
 import { NOT_A_USER_FOR_AUDIT, requireKnown } from '../domain/permissions.js';
 import { loadActor } from './people.js';
-
-type Tx = Pick<DB, 'insert'>;
 
 /** Writes one audit entry; call it inside the transaction that makes the change. */
 export function writeAudit(

@@ -7,10 +7,10 @@ import type { Clock } from '../domain/clock.js';
 import { finalSchedule, layersOf, shiftsOf, type Segment } from '../domain/schedule.js';
 import type { Feeds } from '../domain/read-models.js';
 import type { Rotation } from '../domain/rotation.js';
+import { DAY } from '../domain/time-units.js';
 import { loadRotations } from './directory.js';
 import { loadAdjustments } from './oncall.js';
 
-const DAY = 86_400_000;
 /** What a feed covers: recent history for context, and far enough ahead to plan around. */
 const FEED_PAST_DAYS = 30;
 const FEED_FUTURE_DAYS = 180;
@@ -64,7 +64,7 @@ export class CalendarService {
 
   /** The feed's iCalendar text, or null when there is no such rotation or person. */
   render(kind: FeedKind, id: string): string | null {
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const from = now - FEED_PAST_DAYS * DAY;
     const to = now + FEED_FUTURE_DAYS * DAY;
     const rotations = loadRotations(this.db);

@@ -168,7 +168,7 @@ export class CatalogAdminService {
     if (levels.length === 0 && !errors.level1_users) errors.level1_rotations = 'Level 1 needs at least one rotation or person to page.';
     throwIfAny(errors);
 
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const taken = new Set(this.db.select({ id: escalationPolicies.id }).from(escalationPolicies).all().map((p) => p.id));
     const id = existing?.id ?? freeSlug(input.name!, 'policy', taken);
     const row = { id, name: input.name!.trim(), repeat: input.repeat ?? 0, levels, source: 'slack' as const, updatedAt: now };
@@ -191,7 +191,7 @@ export class CatalogAdminService {
     if (!['high', 'all', 'none'].includes(channels)) errors.incident_channels = 'Pick high, all or none.';
     throwIfAny(errors);
 
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const taken = new Set(this.db.select({ id: services.id }).from(services).all().map((s) => s.id));
     const id = existing?.id ?? freeSlug(input.name!, 'service', taken);
     const row = {

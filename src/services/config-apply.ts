@@ -370,7 +370,7 @@ function syncWebhooks(tx: Tx, desired: OutboundWebhook[], ctx: { actor: string; 
   writeAudit(tx, { at: ctx.now, actor: ctx.actor, action: 'webhooks.update', target: 'webhooks', before: redact(before), after: redact(desired) });
 }
 
-export function readWebhooks(db: Pick<DB, 'select'>): OutboundWebhook[] {
+export function readWebhooks(db: Tx): OutboundWebhook[] {
   const row = db.select().from(settings).where(eq(settings.key, 'webhooks')).get();
   return row ? (JSON.parse(row.value) as OutboundWebhook[]) : [];
 }

@@ -32,7 +32,7 @@ export class ConfigReloader {
     if (!this.configPath) return this.refused(by, ['no config file: BATON_CONFIG is not set']);
     try {
       const config = loadConfigFile(this.configPath);
-      const summary = applyConfig(this.db, config, { actor: `config:${this.configPath}`, now: this.clock.now().getTime() });
+      const summary = applyConfig(this.db, config, { actor: `config:${this.configPath}`, now: this.clock.nowMs() });
       this.afterApply();
       reportApplied(this.logger, summary, { by, reload: true });
       return { ok: true, summary };

@@ -6,11 +6,12 @@ import type { Clock } from '../domain/clock.js';
 import { DEFAULT_NOTIFICATION_RULES, type NotificationRules } from '../domain/notification-rules.js';
 import { requireKnown } from '../domain/permissions.js';
 import { InvalidChange } from '../domain/schedule-rules.js';
+import { MINUTE } from '../domain/time-units.js';
 import { sameDigest, sha256Hex } from '../security/hash.js';
 import { writeAudit } from './audit.js';
 import { enqueueNotice } from './outbox.js';
 
-const CODE_TTL_MS = 10 * 60_000;
+const CODE_TTL_MS = 10 * MINUTE;
 const MAX_ATTEMPTS = 5;
 
 interface PendingVerification {
@@ -55,7 +56,7 @@ export class ContactService {
 
   setRules(userId: string, rules: NotificationRules): void {
     const row = this.person(userId);
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     this.db.transaction(() => {
       this.db.update(users).set({ notificationRules: rules, updatedAt: now }).where(eq(users.id, userId)).run();
       writeAudit(this.db, { at: now, actor: userId, action: 'notification_rules.update', target: `user:${userId}`, before: row.notificationRules, after: rules });
@@ -66,7 +67,7 @@ export class ContactService {
   startPhoneVerification(userId: string, phone: string): void {
     this.person(userId);
     if (!/^\+[1-9]\d{6,14}$/.test(phone)) throw new InvalidChange({ phone: 'Expected a number in international form, such as +15551234567.' });
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const pending: PendingVerification = { phone, codeHash: sha256Hex(`${userId}:${code}`), expiresAt: now + CODE_TTL_MS, attempts: 0 };
     this.db.transaction(() => {
@@ -80,7 +81,7 @@ export class ContactService {
   /** The code typed back: the number becomes the person's, verified. */
   confirmPhone(userId: string, code: string): { phone: string } {
     const row = this.person(userId);
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const key = `verify:${userId}`;
     const stored = this.db.select().from(settings).where(eq(settings.key, key)).get();
     const pending = stored ? (JSON.parse(stored.value) as PendingVerification) : null;

@@ -1,11 +1,9 @@
 import { eq } from 'drizzle-orm';
 import type { DB, Tx } from '../db/client.js';
 import { services, teams, users } from '../db/schema.js';
-import { statementsOf } from './statements.js';
+import { statementsOf } from '../db/statements.js';
 import type { StoredRotation } from '../domain/read-models.js';
 import type { Layer, Restriction } from '../domain/rotation.js';
-
-type Reader = DB | Tx;
 
 export type { StoredRotation };
 
@@ -41,11 +39,11 @@ function readRotations(db: DB): Map<string, StoredRotation> {
   return out;
 }
 
-export function findUser(db: Reader, id: string) {
+export function findUser(db: Tx, id: string) {
   return db.select().from(users).where(eq(users.id, id)).get();
 }
 
-export function findServiceWithTeam(db: Reader, serviceId: string) {
+export function findServiceWithTeam(db: Tx, serviceId: string) {
   return db
     .select({ service: services, team: teams })
     .from(services)

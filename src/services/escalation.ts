@@ -1,6 +1,7 @@
 import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
 import { incidents } from '../db/schema.js';
+import { statementsOf } from '../db/statements.js';
 import type { Clock } from '../domain/clock.js';
 import { nextPosition } from '../domain/escalation.js';
 import { enqueueIncidentNote, enqueueRefresh } from './outbox.js';
@@ -22,12 +23,11 @@ export class EscalationService {
    */
   /** When the next unacknowledged incident falls due to escalate (epoch ms), or null. */
   nextDueAt(): number | null {
-    const row = this.db.$client.prepare("select min(next_escalation_at) as at from incidents where status = 'triggered'").get() as { at: number | null };
-    return row.at;
+    return statementsOf(this.db).nextEscalationDue.get()!.at;
   }
 
   tick(batchSize = 1000): number {
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const moved = this.db.transaction(() => {
       const due = this.db
         .select()

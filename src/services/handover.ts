@@ -6,13 +6,12 @@ import { buildHandover, type HandoverDigest } from '../domain/handover.js';
 import { InvalidChange } from '../domain/schedule-rules.js';
 import { finalSchedule, layersOf, onCallAt, pagerStretches } from '../domain/schedule.js';
 import { localDateOf, localMinutesOf, parseHHMM } from '../domain/zoned-time.js';
+import { DAY, HOUR } from '../domain/time-units.js';
 import { writeAudit } from './audit.js';
 import { loadRotations, type StoredRotation } from './directory.js';
 import { loadAdjustments } from './oncall.js';
 import { enqueueNotice } from './outbox.js';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 /** How far back a handover digest looks for the start of the outgoing shift (a stretch longer is cut there). */
 const SHIFT_LOOKBACK_DAYS = 35;
 
@@ -45,7 +44,7 @@ export class HandoverService {
 
   /** `/oncall note`: kept for the handover of the rotation the author holds now (or takes part in). */
   addNote(authorId: string, text: string): { rotationName: string } {
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const rotations = [...loadRotations(this.db).values()];
     const adjustments = loadAdjustments(this.db, now, now + 1);
     const rotation =
@@ -63,7 +62,7 @@ export class HandoverService {
 
   /** One pass of the loop: handoff digests, daily digests and shift reminders that are due. */
   run(): void {
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     let queued = 0;
     const adjustments = loadAdjustments(this.db, now - DAY, now + 8 * DAY);
     for (const rotation of loadRotations(this.db).values()) {

@@ -3,6 +3,7 @@ import type { DB } from '../db/client.js';
 import { heartbeats, integrationKeys, services } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { heartbeatBackGroup, heartbeatMissedGroup } from '../domain/sources.js';
+import { MINUTE } from '../domain/time-units.js';
 import type { IngestService } from './ingest.js';
 
 type Key = Parameters<IngestService['ingest']>[0];
@@ -24,7 +25,7 @@ export class HeartbeatService {
 
   /** Records a ping; resolves the heartbeat's incident if one is open. */
   async ping(key: Key): Promise<'recorded' | 'recovered'> {
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     this.db.insert(heartbeats).values({ keyHash: key.keyHash, lastPingAt: now }).onConflictDoUpdate({ target: heartbeats.keyHash, set: { lastPingAt: now } }).run();
     const back = heartbeatBackGroup(key.keyHash, this.serviceName(key.serviceId), now);
     if (this.ingest.openIncidentId(key.serviceId, back.dedupKey) === null) return 'recorded';
@@ -34,7 +35,7 @@ export class HeartbeatService {
 
   /** One pass of the loop: an incident for each heartbeat whose ping is overdue and not already open. */
   async check(): Promise<number> {
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const rows = this.db
       .select({ key: integrationKeys, lastPingAt: heartbeats.lastPingAt })
       .from(integrationKeys)
@@ -44,7 +45,7 @@ export class HeartbeatService {
     let opened = 0;
     for (const { key, lastPingAt } of rows) {
       const interval = key.heartbeatIntervalMinutes ?? 0;
-      if (interval <= 0 || now <= lastPingAt + interval * 60_000) continue;
+      if (interval <= 0 || now <= lastPingAt + interval * MINUTE) continue;
       const missed = heartbeatMissedGroup(key.keyHash, this.serviceName(key.serviceId), interval, lastPingAt, now);
       if (this.ingest.openIncidentId(key.serviceId, missed.dedupKey) !== null) continue;
       await this.ingest.ingest(key, JSON.stringify({ heartbeat: 'missed', lastPingAt: new Date(lastPingAt).toISOString() }), missed);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
 import { escalationPolicies, incidents, services, teams, users } from '../db/schema.js';
+import { statementsOf } from '../db/statements.js';
 import { DEFAULT_LEVEL_DELAY_MINUTES, type EscalationPolicySnapshot, type EscalationTarget } from '../domain/escalation.js';
 import type { Clock } from '../domain/clock.js';
 import { normalizeSeverity, type Severity } from '../domain/alertmanager.js';
@@ -34,7 +35,7 @@ export class IncidentRoomService {
   ) {}
 
   private now(): number {
-    return this.clock.now().getTime();
+    return this.clock.nowMs();
   }
 
   inChannel(channelId: string): Incident | undefined {
@@ -198,9 +199,7 @@ export class IncidentRoomService {
     const incident = this.inChannel(channelId);
     if (!incident) return false;
     const now = this.now();
-    const known = this.db.$client
-      .prepare("select 1 from incident_events where incident_id = ? and kind = 'pinned' and json_extract(detail, '$.ts') = ?")
-      .get(incident.id, messageTs);
+    const known = statementsOf(this.db).pinnedEventExists.get({ incidentId: incident.id, ts: messageTs });
     if (known) return true;
     this.db.transaction(() => {
       recordEvent(this.db, incident.id, now, 'pinned', userId, { ts: messageTs, channel: channelId });

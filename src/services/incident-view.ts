@@ -1,6 +1,7 @@
 import { and, count, eq } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
 import { alerts, incidents, services } from '../db/schema.js';
+import { statementsOf } from '../db/statements.js';
 import type { HandOpener, IncidentView } from '../domain/read-models.js';
 import type { Incident } from './paging.js';
 
@@ -26,11 +27,7 @@ export function openedByHand(incident: Pick<Incident, 'source' | 'labels'>): Han
 
 /** The people the latest page of the incident's current level went to. */
 function pagedAtCurrentLevel(db: DB, incident: Incident): string[] {
-  const row = db.$client
-    .prepare<[number, number, number], { users: string | null }>(
-      "select json_extract(detail, '$.users') as users from incident_events where incident_id = ? and kind = 'paged' and json_extract(detail, '$.level') = ? and json_extract(detail, '$.loop') = ? order by id desc limit 1",
-    )
-    .get(incident.id, incident.escalationLevel + 1, incident.escalationLoop);
+  const row = statementsOf(db).pagedUsers.get({ incidentId: incident.id, level: incident.escalationLevel + 1, loop: incident.escalationLoop });
   const users: unknown = row?.users ? JSON.parse(row.users) : [];
   return Array.isArray(users) ? users.filter((u): u is string => typeof u === 'string' && USER_ID.test(u)) : [];
 }

@@ -50,7 +50,7 @@ export class IncidentService {
   }
 
   private run(action: IncidentAction, incidentId: number, actor: string, check: (incident: Incident) => void): ActionOutcome {
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const db = this.db;
     const result = db.transaction((): ActionOutcome => {
       const incident = db.select().from(incidents).where(eq(incidents.id, incidentId)).get();

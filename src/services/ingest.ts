@@ -1,8 +1,9 @@
 import { activeRecurringWindow } from '../domain/recurring-maintenance.js';
 import type { EscalationPolicySnapshot } from '../domain/escalation.js';
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
-import { alerts, escalationPolicies, incidents, integrationKeys, rawPayloads, services } from '../db/schema.js';
+import { escalationPolicies, incidents, type integrationKeys, services } from '../db/schema.js';
+import { statementsOf, type Statements } from '../db/statements.js';
 import type { NormalizedGroup } from '../domain/alertmanager.js';
 import type { Clock } from '../domain/clock.js';
 import { urgencyOf } from '../domain/notification-rules.js';
@@ -40,63 +41,9 @@ const MAX_BATCH = 256;
 /** Alert-only changes refresh an incident's Slack messages at most this often, so a storm cannot flood Slack. */
 export const ALERT_REFRESH_INTERVAL_MS = 10_000;
 
-/** The statements ingest runs for every payload, prepared once: query building would otherwise dominate. */
-function prepareStatements(db: DB) {
-  const p = sql.placeholder;
-  return {
-    keyByHash: db.select().from(integrationKeys).where(eq(integrationKeys.keyHash, p('hash'))).prepare(),
-    // Only the id: the full row would parse three JSON columns on every re-send of a group.
-    serviceOf: db.$client.prepare<{ id: number }, { serviceId: string }>('select service_id as serviceId from incidents where id = @id'),
-    serviceRouting: db.$client.prepare<{ id: string }, { routing: string | null }>('select routing from services where id = @id'),
-    activeMaintenance: db.$client.prepare<{ serviceId: string; now: number }, { id: number }>(
-      'select id from maintenance_windows where service_id = @serviceId and start_at <= @now and end_at > @now limit 1',
-    ),
-    openIncident: db
-      .select({ id: incidents.id })
-      .from(incidents)
-      .where(and(eq(incidents.serviceId, p('serviceId')), eq(incidents.dedupKey, p('dedupKey')), ne(incidents.status, 'resolved')))
-      .prepare(),
-    alertByFingerprint: db
-      .select({ id: alerts.id, status: alerts.status, endsAt: alerts.endsAt, annotationsJson: sql<string>`${alerts.annotations}` })
-      .from(alerts)
-      .where(and(eq(alerts.incidentId, p('incidentId')), eq(alerts.fingerprint, p('fingerprint'))))
-      .prepare(),
-    insertAlert: db
-      .insert(alerts)
-      .values({
-        incidentId: p('incidentId'),
-        fingerprint: p('fingerprint'),
-        status: p('status'),
-        labels: p('labels'),
-        annotations: p('annotations'),
-        startsAt: p('startsAt'),
-        endsAt: p('endsAt'),
-        sourceUrl: p('sourceUrl'),
-        firstSeenAt: p('now'),
-        lastSeenAt: p('now'),
-      })
-      .prepare(),
-    // drizzle's update builder takes placeholders only as raw SQL, so JSON columns arrive already encoded.
-    updateAlert: db
-      .update(alerts)
-      .set({ status: sql`${p('status')}`, labels: sql`${p('labelsJson')}`, annotations: sql`${p('annotationsJson')}`, endsAt: sql`${p('endsAt')}`, lastSeenAt: sql`${p('now')}` })
-      .where(eq(alerts.id, p('id')))
-      .prepare(),
-    firingAlert: db
-      .select({ id: alerts.id })
-      .from(alerts)
-      .where(and(eq(alerts.incidentId, p('incidentId')), eq(alerts.status, 'firing')))
-      .limit(1)
-      .prepare(),
-    insertPayload: db
-      .insert(rawPayloads)
-      .values({ integrationKeyId: p('keyId'), source: p('source'), receivedAt: p('now'), body: p('body'), incidentId: p('incidentId') })
-      .prepare(),
-  };
-}
-
 export class IngestService {
-  private readonly statements: ReturnType<typeof prepareStatements>;
+  /** The statements ingest runs for every payload, prepared once per database: query building would otherwise dominate. */
+  private readonly statements: Statements;
   /** A savepoint around one payload inside the batch transaction (better-sqlite3 nests natively). */
   private readonly savepoint: <T>(fn: () => T) => T;
   private readonly batchTransaction: (fn: () => void) => void;
@@ -114,7 +61,7 @@ export class IngestService {
     /** Told of every stored payload's source and outcome (for metrics). */
     private readonly onIngested: (source: string, outcome: string) => void = () => {},
   ) {
-    this.statements = prepareStatements(db);
+    this.statements = statementsOf(db);
     const nested = db.$client.transaction((fn: () => unknown) => fn());
     this.savepoint = <T>(fn: () => T) => nested(fn) as T;
     this.batchTransaction = db.$client.transaction((fn: () => void) => fn());
@@ -127,7 +74,7 @@ export class IngestService {
     if (!key || key.kind !== kind || !sameDigest(presentedHash, key.keyHash)) {
       return { ok: false, message: 'unknown integration key' };
     }
-    if (key.expiresAt !== null && key.expiresAt <= this.clock.now().getTime()) return { ok: false, message: 'this integration key was rotated out and has expired' };
+    if (key.expiresAt !== null && key.expiresAt <= this.clock.nowMs()) return { ok: false, message: 'this integration key was rotated out and has expired' };
     if (key.bearerHash) {
       const bearer = /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1];
       if (!bearer) return { ok: false, message: 'this integration requires Authorization: Bearer <token>' };
@@ -166,7 +113,7 @@ export class IngestService {
 
   /** Stores an accepted request that opens nothing itself (an acknowledge event, a heartbeat ping). */
   storePayload(key: IntegrationKey, source: string, rawBody: string, incidentId: number | null): void {
-    this.statements.insertPayload.run({ keyId: key.id, source, now: this.clock.now().getTime(), body: rawBody, incidentId });
+    this.statements.insertPayload.run({ keyId: key.id, source, now: this.clock.nowMs(), body: rawBody, incidentId });
   }
 
   /**
@@ -206,7 +153,7 @@ export class IngestService {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const outcomes: Array<{ ok: true; result: IngestResult } | { ok: false; error: unknown }> = [];
     try {
       this.batchTransaction(() => {

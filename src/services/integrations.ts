@@ -6,12 +6,13 @@ import { integrationKeys, services, type IntegrationKind } from '../db/schema.js
 import type { Clock } from '../domain/clock.js';
 import { requireAdmin } from '../domain/permissions.js';
 import { InvalidChange } from '../domain/schedule-rules.js';
+import { DAY } from '../domain/time-units.js';
 import { sha256Hex } from '../security/hash.js';
 import { writeAudit } from './audit.js';
 
 export const KINDS: IntegrationKind[] = ['alertmanager', 'grafana', 'pagerduty', 'generic', 'heartbeat'];
 /** How long a rotated-out key keeps working. */
-export const ROTATION_GRACE_MS = 24 * 3_600_000;
+export const ROTATION_GRACE_MS = DAY;
 
 export interface CreatedKey {
   serviceName: string;
@@ -65,7 +66,7 @@ export class IntegrationService {
       .where(and(eq(integrationKeys.serviceId, service.id), eq(integrationKeys.kind, k), eq(integrationKeys.source, 'slack'), isNull(integrationKeys.expiresAt)))
       .all();
     if (current.length === 0) throw new InvalidChange({ kind: `*${service.name}* has no ${k} key made in Slack to rotate (keys from the config file are rotated there).` });
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const expiresAt = now + ROTATION_GRACE_MS;
     const interval = current[0]!.heartbeatIntervalMinutes;
     let created!: CreatedKey;
@@ -78,7 +79,7 @@ export class IntegrationService {
 
   private insert(actorId: string, service: typeof services.$inferSelect, kind: IntegrationKind, interval: number | null, expiring: number): CreatedKey {
     const key = randomBytes(16).toString('hex');
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     this.db.transaction(() => {
       const row = this.db
         .insert(integrationKeys)

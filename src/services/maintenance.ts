@@ -5,16 +5,17 @@ import { incidents, maintenanceWindows, services, teams } from '../db/schema.js'
 import type { Clock } from '../domain/clock.js';
 import { requireKnown, type Actor } from '../domain/permissions.js';
 import { InvalidChange } from '../domain/schedule-rules.js';
+import { DAY, HOUR, MINUTE } from '../domain/time-units.js';
 import { writeAudit } from './audit.js';
 import { enqueueNotice } from './outbox.js';
 
-const MAX_MS = 7 * 24 * 3_600_000;
+const MAX_MS = 7 * DAY;
 
 /** "30m", "2h", "1d" (at most a week) to milliseconds. */
 export function parseDuration(text: string): number | null {
   const m = /^(\d{1,4})\s*(m|min|h|d)$/i.exec(text.trim());
   if (!m) return null;
-  const ms = Number(m[1]) * { m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 }[m[2]!.toLowerCase() as 'm']!;
+  const ms = Number(m[1]) * { m: MINUTE, min: MINUTE, h: HOUR, d: DAY }[m[2]!.toLowerCase() as 'm']!;
   return ms > 0 && ms <= MAX_MS ? ms : null;
 }
 
@@ -41,7 +42,7 @@ export class MaintenanceService {
     if (!service) throw new InvalidChange({ service: `No service \`${serviceRef}\`. Services: ${this.services().map((s) => `\`${s}\``).join(', ')}.` });
     const ms = parseDuration(duration);
     if (ms === null) throw new InvalidChange({ duration: 'Give a duration such as 30m, 2h or 1d (at most 7d).' });
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const until = now + ms;
     this.db.transaction(() => {
       const row = this.db.insert(maintenanceWindows).values({ serviceId: service.id, startAt: now, endAt: until, createdBy: who.id, createdAt: now }).returning().get();
@@ -58,7 +59,7 @@ export class MaintenanceService {
 
   /** Every service's maintenance: a window running now (one-off or recurring) and the recurring schedule. */
   overview(): { serviceId: string; serviceName: string; runningUntil: number | null; recurring: string[] }[] {
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     return this.db
       .select()
       .from(services)
@@ -82,7 +83,7 @@ export class MaintenanceService {
     const who = requireKnown(actor);
     const service = this.service(serviceRef);
     if (!service) throw new InvalidChange({ service: `No service \`${serviceRef}\`.` });
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const running = this.db
       .select()
       .from(maintenanceWindows)

@@ -1,14 +1,14 @@
 import type { DB } from '../db/client.js';
+import { statementsOf } from '../db/statements.js';
 import type { Clock } from '../domain/clock.js';
 import type { RotationNow, RotationSchedule } from '../domain/read-models.js';
 import { finalSchedule, onCallAt, pagerStretches, type ScheduleAdjustments } from '../domain/schedule.js';
+import { DAY } from '../domain/time-units.js';
 import { loadRotations, type StoredRotation } from './directory.js';
-import { statementsOf } from './statements.js';
 
 // The read models moved to the domain (views import them from there); their old names stay here for now.
 export type { RotationNow, RotationSchedule };
 
-const DAY = 86_400_000;
 /** How far `/oncall who` looks for the end of the current holder's stretch. */
 const WHO_HORIZON_DAYS = 8;
 
@@ -26,7 +26,7 @@ export class OnCallService {
   ) {}
 
   now(): number {
-    return this.clock.now().getTime();
+    return this.clock.nowMs();
   }
 
   rotations(): ReadonlyMap<string, StoredRotation> {

@@ -1,6 +1,7 @@
 import type { DB } from '../db/client.js';
+import { statementsOf } from '../db/statements.js';
 import type { IncidentNote, Notice, PageReason } from '../domain/notices.js';
-import { statementsOf } from './statements.js';
+import { HOUR } from '../domain/time-units.js';
 import { readWebhooks } from './config-apply.js';
 
 /**
@@ -107,13 +108,13 @@ export type ScheduleNotice = Exclude<OutboxMessage, { incidentId: number }>;
 
 /** Whether the message with this dedupe key is still to be sent (pending, or being sent). */
 export function isPending(db: DB, dedupeKey: string): boolean {
-  const row = db.$client.prepare('select status from outbox where dedupe_key = ?').get(dedupeKey) as { status: string } | undefined;
+  const row = statementsOf(db).outboxStatusByKey.get({ dedupeKey });
   return row !== undefined && (row.status === 'pending' || row.status === 'sending');
 }
 
 /** Whether a message of this kind for the incident is still to be sent. */
 export function hasPending(db: DB, incidentId: number, kind: string): boolean {
-  return db.$client.prepare("select 1 from outbox where incident_id = ? and kind = ? and status in ('pending', 'sending') limit 1").get(incidentId, kind) !== undefined;
+  return statementsOf(db).pendingOfKind.get({ incidentId, kind }) !== undefined;
 }
 
 /** A schedule notice (DM, channel post, user group update); `dedupeKey` makes it at most once. */
@@ -173,12 +174,10 @@ export function enqueueChannelStep(db: DB, kind: ChannelStep, incidentId: number
  * (`incident_channel_archive_after_hours`, a day unless set), an archived channel.
  */
 export function enqueueChannelWrapUp(db: DB, incidentId: number, now: number): void {
-  const asked = db.$client.prepare('select 1 from outbox where dedupe_key = ?').get(`channel:${incidentId}`);
+  const statements = statementsOf(db);
+  const asked = statements.outboxStatusByKey.get({ dedupeKey: `channel:${incidentId}` });
   if (!asked) return;
-  const hours =
-    (db.$client
-      .prepare('select s.channel_archive_after_hours as hours from incidents i join services s on s.id = i.service_id where i.id = ?')
-      .get(incidentId) as { hours: number } | undefined)?.hours ?? 24;
+  const hours = statements.channelArchiveAfterHours.get({ incidentId })?.hours ?? 24;
   insert(db, { kind: 'slack.incident_wrapup', incidentId }, `wrapup:${incidentId}`, now);
-  insert(db, { kind: 'slack.archive', incidentId }, `archive:${incidentId}`, now, now + hours * 3_600_000);
+  insert(db, { kind: 'slack.archive', incidentId }, `archive:${incidentId}`, now, now + hours * HOUR);
 }

@@ -1,5 +1,6 @@
 import type { DB } from '../db/client.js';
 import type { incidents } from '../db/schema.js';
+import { statementsOf } from '../db/statements.js';
 import {
   levelDelayMs,
   nextPosition,
@@ -13,7 +14,6 @@ import { findServiceWithTeam, loadRotations } from './directory.js';
 import { loadAdjustments } from './oncall.js';
 import { enqueueIncidentNote, enqueuePage, enqueuePhonePage, enqueueRefresh, enqueueTeamPost } from './outbox.js';
 import { DEFAULT_NOTIFICATION_RULES, planSends, type NotificationRules } from '../domain/notification-rules.js';
-import { statementsOf } from './statements.js';
 import { recordEvent } from './timeline.js';
 
 export type Incident = typeof incidents.$inferSelect;

@@ -1,18 +1,16 @@
 import { eq } from 'drizzle-orm';
-import type { DB } from '../db/client.js';
+import type { DB, Tx } from '../db/client.js';
 import { users } from '../db/schema.js';
 import { requireKnown, type Actor } from '../domain/permissions.js';
 import { adminGroupMembers } from './admins.js';
 import { findUser } from './directory.js';
-
-type Reader = Pick<DB, 'select'>;
 
 /**
  * Who is acting, and with what role: an admin when the config file says `role: admin` or they are in the
  * admin user group; a member when the config file lists them; null when Baton does not know them. A
  * group member Baton does not otherwise know is an admin (they administer; they need not be on call).
  */
-export function loadActor(db: Reader, userId: string): Actor | null {
+export function loadActor(db: Tx, userId: string): Actor | null {
   const row = db.select({ id: users.id, role: users.role }).from(users).where(eq(users.id, userId)).get();
   if (adminGroupMembers(db).has(userId)) return { id: userId, role: 'admin' };
   return row ?? null;

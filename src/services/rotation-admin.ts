@@ -70,7 +70,7 @@ export class RotationAdminService {
     if (!input.startDate || !safe(() => parseISODate(input.startDate!))) errors.start_date = 'Pick the date of the first shift.';
     throwIfAny(errors);
 
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const id = existing?.id ?? freeSlug(input.name!, 'rotation', new Set(this.db.select({ id: rotations.id }).from(rotations).all().map((r) => r.id)));
     const row = {
       id,

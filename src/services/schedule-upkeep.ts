@@ -4,11 +4,11 @@ import { settings, teams } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { coverageGaps, finalSchedule, onCallAt } from '../domain/schedule.js';
 import { localDateOf, localMinutesOf } from '../domain/zoned-time.js';
+import { DAY } from '../domain/time-units.js';
 import { loadRotations } from './directory.js';
 import { loadAdjustments } from './oncall.js';
 import { enqueueNotice } from './outbox.js';
 
-const DAY = 86_400_000;
 export const GAP_LOOKAHEAD_DAYS = 14;
 /** Local hour (in the rotation's zone) after which the day's coverage-gap digest goes out. */
 export const GAP_DIGEST_HOUR = 9;
@@ -39,7 +39,7 @@ export class ScheduleUpkeep {
 
   /** Each rotation with a user group: the group holds whoever has the pager now. A gap leaves it as it was. */
   syncUserGroups(): number {
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const rotations = [...loadRotations(this.db).values()].filter((r) => r.slackUserGroup);
     if (rotations.length === 0) return 0;
     const adjustments = loadAdjustments(this.db, now, now + 1);
@@ -61,7 +61,7 @@ export class ScheduleUpkeep {
 
   /** Once a day per rotation, after 09:00 in its zone: the gaps of the next 14 days to its team's channel. */
   postGapDigests(): number {
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     let queued = 0;
     let adjustments: ReturnType<typeof loadAdjustments> | null = null;
     for (const rotation of loadRotations(this.db).values()) {

@@ -7,10 +7,11 @@ import { fairnessReport } from '../domain/fairness.js';
 import type { RotationFairness } from '../domain/read-models.js';
 import { finalSchedule } from '../domain/schedule.js';
 import { nominalShiftMs } from '../domain/rotation.js';
+import { DAY } from '../domain/time-units.js';
 import { loadRotations } from './directory.js';
 import { loadAdjustments } from './oncall.js';
 
-const WEEK = 7 * 86_400_000;
+const WEEK = 7 * DAY;
 
 export type { RotationFairness };
 
@@ -22,7 +23,7 @@ export class StatsService {
   ) {}
 
   fairness(opts: { rotationId?: string; weeks: number }): RotationFairness[] {
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const from = now - opts.weeks * WEEK;
     const to = now + opts.weeks * WEEK;
     const zones = new Map(this.db.select({ id: users.id, tz: users.timeZone }).from(users).all().map((u) => [u.id, u.tz]));
@@ -45,8 +46,8 @@ export class StatsService {
 
   /** `/oncall stats`: incidents of a team's or one service's last `days` days. Null when the scope is unknown. */
   incidents(opts: { scope?: string; days: number }): { scopeName: string; stats: IncidentStats } | null {
-    const now = this.clock.now().getTime();
-    const from = now - opts.days * 86_400_000;
+    const now = this.clock.nowMs();
+    const from = now - opts.days * DAY;
     const all = this.db.select().from(services).all();
     const scope = opts.scope?.toLowerCase();
     let chosen = all;

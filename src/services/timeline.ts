@@ -1,5 +1,5 @@
 import type { DB } from '../db/client.js';
-import { statementsOf } from './statements.js';
+import { statementsOf } from '../db/statements.js';
 
 export type TimelineKind =
   | 'opened'
@@ -33,7 +33,5 @@ export function recordEvent(
 
 /** A pinned message's text (and who wrote it), read from Slack, put into its `pinned` timeline entry. */
 export function recordPinnedText(db: DB, incidentId: number, pin: { ts: string; text: string; author: string | null }): void {
-  db.$client
-    .prepare("update incident_events set detail = json_set(detail, '$.text', ?, '$.author', ?) where incident_id = ? and kind = 'pinned' and json_extract(detail, '$.ts') = ?")
-    .run(pin.text, pin.author, incidentId, pin.ts);
+  statementsOf(db).setPinnedText.run({ incidentId, ts: pin.ts, text: pin.text, author: pin.author });
 }

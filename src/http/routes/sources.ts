@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { NormalizedGroup } from '../../domain/alertmanager.js';
 import { genericEventSchema, grafanaWebhookSchema, normalizeGeneric, normalizeGrafana, normalizePagerDuty, pagerDutyEventSchema } from '../../domain/sources.js';
+import { MINUTE } from '../../domain/time-units.js';
 import type { HeartbeatService } from '../../services/heartbeats.js';
 import type { IncidentService } from '../../services/incidents.js';
 import type { IngestService } from '../../services/ingest.js';
@@ -45,7 +46,7 @@ function invalid(message: string, issues: { path: PropertyKey[]; message: string
 }
 
 /** A signed Grafana timestamp may be this far from Baton's clock; older ones could be replays. */
-export const GRAFANA_TIMESTAMP_TOLERANCE_MS = 5 * 60_000;
+export const GRAFANA_TIMESTAMP_TOLERANCE_MS = 5 * MINUTE;
 
 /**
  * Grafana's contact-point HMAC: lowercase hex HMAC-SHA256 of the body, or of `<timestamp>:<body>` when the

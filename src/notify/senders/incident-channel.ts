@@ -158,7 +158,7 @@ async function createChannel(ctx: SenderContext, incident: Incident, row: Outbox
     }
   }
   if (!channelId) return failed('every channel name tried was taken');
-  attachIncidentChannel(ctx.db, incident.id, channelId, ctx.clock.now().getTime());
+  attachIncidentChannel(ctx.db, incident.id, channelId, ctx.clock.nowMs());
   return SENT;
 }
 
@@ -196,7 +196,7 @@ async function postCard(ctx: SenderContext, view: IncidentView, row: OutboxRow):
     if (!classifySlackError(err).message.includes('already_pinned')) throw err;
   }
   const team = findServiceWithTeam(ctx.db, incident.serviceId)?.team;
-  if (team) enqueueIncidentNote(ctx.db, incident.id, team.slackChannel, { type: 'channel_link', channelId: incident.channelId }, `channel-note:${incident.id}`, ctx.clock.now().getTime());
+  if (team) enqueueIncidentNote(ctx.db, incident.id, team.slackChannel, { type: 'channel_link', channelId: incident.channelId }, `channel-note:${incident.id}`, ctx.clock.nowMs());
   return SENT;
 }
 

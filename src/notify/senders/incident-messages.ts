@@ -1,3 +1,4 @@
+import { statementsOf } from '../../db/statements.js';
 import { hasPending } from '../../services/outbox.js';
 import { bringStepsForward } from '../../services/phone.js';
 import { incidentCard } from '../../slack/views/incident-card.js';
@@ -28,9 +29,9 @@ export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, In
       // Slack could not deliver a page of a high-urgency incident: the person's phone steps go out now.
       afterFailure: (row) => {
         const { incidentId, userId } = row.payload as { incidentId: number; userId: string };
-        const incident = ctx.db.$client.prepare('select urgency, status from incidents where id = ?').get(incidentId) as { urgency: string; status: string } | undefined;
+        const incident = statementsOf(ctx.db).urgencyAndStatus.get({ id: incidentId });
         if (incident?.urgency !== 'high' || incident.status !== 'triggered') return;
-        const moved = bringStepsForward(ctx.db, { incidentId, userId, now: ctx.clock.now().getTime(), kinds: ['twilio.sms', 'twilio.voice'] });
+        const moved = bringStepsForward(ctx.db, { incidentId, userId, now: ctx.clock.nowMs(), kinds: ['twilio.sms', 'twilio.voice'] });
         if (moved > 0) ctx.logger.warn({ incidentId }, 'Slack page failed: phone steps brought forward');
       },
     },

@@ -37,7 +37,7 @@ export function webhookSenders(ctx: SenderContext): Pick<SenderTable, 'webhook.p
               links: incident.links,
             },
           });
-          const timestamp = String(Math.floor(ctx.clock.now().getTime() / 1000));
+          const timestamp = String(Math.floor(ctx.clock.nowMs() / 1000));
           const signature = createHmac('sha256', hook.secret).update(`${timestamp}.${body}`).digest('hex');
           let res: Response;
           try {

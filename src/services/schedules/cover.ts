@@ -33,7 +33,7 @@ export class CoverService {
   ) {}
 
   private now(): number {
-    return this.clock.now().getTime();
+    return this.clock.nowMs();
   }
 
   /** Asks the team to take the rest of one of the requester's shifts, named by its scheduled start. */

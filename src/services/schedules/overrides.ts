@@ -39,7 +39,7 @@ export class OverrideService {
   ) {}
 
   private now(): number {
-    return this.clock.now().getTime();
+    return this.clock.nowMs();
   }
 
   createOverride(

@@ -6,8 +6,6 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { DB } from '../../db/client.js';
 import { overrides, swapRequests, teams, users } from '../../db/schema.js';
 
-export const DAY = 86_400_000;
-
 export type SwapRequest = typeof swapRequests.$inferSelect;
 
 /** A person's zone from the config file, UTC when Baton does not list them. */

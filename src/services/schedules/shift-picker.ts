@@ -3,9 +3,9 @@ import type { Clock } from '../../domain/clock.js';
 import type { ShiftChoice } from '../../domain/read-models.js';
 import { nominalShiftMs } from '../../domain/rotation.js';
 import { finalSchedule, layersOf, shiftsOf } from '../../domain/schedule.js';
+import { DAY } from '../../domain/time-units.js';
 import { loadRotations, type StoredRotation } from '../directory.js';
 import { loadAdjustments } from '../oncall.js';
-import { DAY } from './shared.js';
 
 /** How far ahead people pick shifts to swap or give away. */
 export const SHIFT_PICK_HORIZON_DAYS = 28;
@@ -58,7 +58,7 @@ export class ShiftPicker {
    * shift (and a day) beyond both ends, so only a stretch longer than that is cut.
    */
   private upcoming(days: number, rotationId?: string): ListedShift[] {
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     const to = now + days * DAY;
     const rotations = [...loadRotations(this.db).values()].filter((r) => !rotationId || r.id === rotationId);
     const reachOf = (r: StoredRotation) => Math.max(...layersOf(r).map(nominalShiftMs)) + DAY;

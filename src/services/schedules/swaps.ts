@@ -37,7 +37,7 @@ export class SwapService {
   ) {}
 
   private now(): number {
-    return this.clock.now().getTime();
+    return this.clock.nowMs();
   }
 
   /**

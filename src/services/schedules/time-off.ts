@@ -28,7 +28,7 @@ export class TimeOffService {
   ) {}
 
   private now(): number {
-    return this.clock.now().getTime();
+    return this.clock.nowMs();
   }
 
   private checkTimeOff(actorId: string, input: { userId: string; start: number; end: number }): Actor {

@@ -14,6 +14,7 @@ import { calendarMessages } from '../views/calendar.js';
 import { viewerZone } from './viewer.js';
 import { slackDate } from '../views/format.js';
 import { InvalidChange } from '../../domain/schedule-rules.js';
+import { DAY } from '../../domain/time-units.js';
 
 export interface CommandContext {
   deps: SlackDeps;
@@ -31,7 +32,6 @@ export type Reply = RenderedMessage & { more?: RenderedMessage[] };
 /** A subcommand answers privately, or returns null when it opened a modal instead. */
 export type Subcommand = (ctx: CommandContext) => Promise<Reply | null>;
 
-const DAY = 86_400_000;
 const say = (text: string): RenderedMessage => ({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
 
 async function open(ctx: CommandContext, view: ModalView): Promise<null> {

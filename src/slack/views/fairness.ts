@@ -1,13 +1,13 @@
 import type { KnownBlock } from '@slack/types';
 import type { TooFewPeople } from '../../domain/fairness.js';
 import type { RotationFairness } from '../../domain/read-models.js';
+import { DAY } from '../../domain/time-units.js';
 import { escapeMrkdwn, plural } from './format.js';
 import type { RenderedMessage } from './message.js';
 
 const h = (hours: number) => (hours >= 100 ? hours.toFixed(0) : hours.toFixed(1));
 
 const WORDS = ['no', 'one', 'two', 'three', 'four'];
-const DAY = 86_400_000;
 
 /** "3 people: each is on call one week in three; a fourth keeps it to one in four": the fact, then the fix. */
 export function tooFewPeopleWarning(t: TooFewPeople): string {

@@ -1,10 +1,11 @@
 import type { KnownBlock } from '@slack/types';
 import type { HandoverDigest } from '../../domain/handover.js';
+import { MINUTE } from '../../domain/time-units.js';
 import { escapeMrkdwn, escapeSlackMarkup, plural, safeLink, slackDate, truncate } from './format.js';
 import type { RenderedMessage } from './message.js';
 
 function duration(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
+  const minutes = Math.round(ms / MINUTE);
   if (minutes < 60) return `${minutes} min`;
   const hours = Math.floor(minutes / 60);
   if (hours < 48) return `${hours} h ${minutes % 60} min`;

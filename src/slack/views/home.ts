@@ -1,12 +1,11 @@
 import type { KnownBlock, HomeView } from '@slack/types';
 import { formatInZone } from '../../domain/zoned-time.js';
 import type { PagingIncident, RotationNow, ShiftChoice } from '../../domain/read-models.js';
+import { MINUTE } from '../../domain/time-units.js';
 import { HOME_ACTIONS, INCIDENT_ACTIONS } from '../action-ids.js';
 import { escapeMrkdwn, plural, truncate } from './format.js';
 import type { RenderedMessage } from './message.js';
 import { standsIn } from './oncall-who.js';
-
-const MINUTE = 60_000;
 
 /** "12 min ago", "3 h ago", "2 days ago": how long an incident has been open, at a glance. */
 function ago(ms: number): string {

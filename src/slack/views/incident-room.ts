@@ -5,6 +5,7 @@ import { ROOM_ACTIONS } from '../action-ids.js';
 import { escapeMrkdwn, escapeSlackMarkup, slackDate, truncate } from './format.js';
 import type { RenderedMessage } from './message.js';
 import type { IncidentView } from '../../domain/read-models.js';
+import { MINUTE } from '../../domain/time-units.js';
 
 const USER_ID = /^[UW][A-Z0-9]+$/;
 
@@ -72,7 +73,7 @@ export function helpRequestReason(actorId: string, message: string): string {
 }
 
 function duration(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
+  const minutes = Math.round(ms / MINUTE);
   return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 

@@ -1,6 +1,7 @@
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { formatInZone } from '../../domain/zoned-time.js';
 import type { ShiftChoice, TimeOffPreview } from '../../domain/read-models.js';
+import { HOUR } from '../../domain/time-units.js';
 import { MODALS, SCHEDULE_ACTIONS } from '../action-ids.js';
 import { escapeMrkdwn, truncate } from './format.js';
 
@@ -91,7 +92,7 @@ export function overrideModal(opts: { rotations: Choice[]; rotationId?: string; 
     pickOne('rotation', 'Rotation', opts.rotations, opts.rotationId ? { initialId: opts.rotationId } : {}),
     input('who', 'Who holds the pager', { type: 'users_select', initial_user: opts.userId }),
     input('from', 'From', { type: 'datetimepicker', initial_date_time: seconds(opts.now) }),
-    input('to', 'To', { type: 'datetimepicker', initial_date_time: seconds(opts.now + 3_600_000) }),
+    input('to', 'To', { type: 'datetimepicker', initial_date_time: seconds(opts.now + HOUR) }),
     input('reason', 'Reason', { type: 'plain_text_input', max_length: 200 }, { optional: true }),
   ]);
 }

@@ -1,11 +1,12 @@
 import type { KnownBlock } from '@slack/types';
 import { sparkline, type IncidentStats } from '../../domain/incident-stats.js';
+import { MINUTE } from '../../domain/time-units.js';
 import { escapeMrkdwn, plural } from './format.js';
 import type { RenderedMessage } from './message.js';
 
 function minutes(ms: number | null): string {
   if (ms === null) return 'n/a';
-  const m = ms / 60_000;
+  const m = ms / MINUTE;
   return m < 60 ? `${m.toFixed(1)} min` : `${(m / 60).toFixed(1)} h`;
 }
 
