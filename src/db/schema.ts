@@ -272,11 +272,14 @@ export const outbox = sqliteTable(
      * (by the outbox id in the message's metadata) before it is sent again.
      */
     interrupted: integer('interrupted', { mode: 'boolean' }).notNull().default(false),
+    /** Who the message is for, when it is one person's (pages, phone steps): throttles and bundles look it up. */
+    userId: text('user_id'),
   },
   (t) => [
     uniqueIndex('outbox_dedupe_key').on(t.dedupeKey),
     // Coalescing and throttling look up an incident's refreshes.
     index('outbox_incident_kind').on(t.incidentId, t.kind),
+    index('outbox_user_kind').on(t.userId, t.kind),
     index('outbox_due').on(t.nextAttemptAt).where(sql`status = 'pending'`),
     // Retention finds messages long sent without reading the table.
     index('outbox_created_at').on(t.createdAt).where(sql`status in ('sent', 'skipped', 'failed')`),

@@ -48,6 +48,7 @@ function prepare(db: DB) {
         kind: p('kind'),
         dedupeKey: p('dedupeKey'),
         incidentId: p('incidentId'),
+        userId: p('userId'),
         payload: p('payload'),
         status: 'pending',
         attempts: 0,
@@ -80,6 +81,10 @@ function prepare(db: DB) {
     // Counted, never loaded: health checks and metrics scrapes read these.
     outboxPendingCount: db.$client.prepare<[], { n: number }>("select count(*) as n from outbox where status in ('pending', 'sending')"),
     outboxFailedCount: db.$client.prepare<[], { n: number }>("select count(*) as n from outbox where status = 'failed'"),
+    /** The last SMS page sent to a person (services/phone.ts): a reply of "A" answers all it listed. */
+    lastSmsPage: db.$client.prepare<{ userId: string }, { incidentId: number; payload: string }>(
+      "select incident_id as incidentId, payload from outbox where user_id = @userId and kind = 'twilio.sms' and status = 'sent' order by sent_at desc, id desc limit 1",
+    ),
 
     // ── Timeline (services/timeline.ts, incident-room.ts, incident-view.ts) ──
     insertEvent: db

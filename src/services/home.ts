@@ -1,4 +1,4 @@
-import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, eq, inArray, ne } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
 import { incidentMessages, incidents, outbox, rotationParticipants, rotations, users } from '../db/schema.js';
 import type { PagingIncident, RotationNow, ShiftChoice } from '../domain/read-models.js';
@@ -14,7 +14,7 @@ export function incidentsPaging(db: DB, userId: string): PagingIncident[] {
       db
         .select({ incidentId: outbox.incidentId })
         .from(outbox)
-        .where(and(eq(outbox.kind, 'slack.page'), sql`json_extract(${outbox.payload}, '$.userId') = ${userId}`))
+        .where(and(eq(outbox.kind, 'slack.page'), eq(outbox.userId, userId)))
         .all()
         .flatMap((r) => (r.incidentId === null ? [] : [r.incidentId])),
     ),

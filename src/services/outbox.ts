@@ -47,7 +47,8 @@ export type OutboxMessage =
 function insert(db: DB, message: OutboxMessage, dedupeKey: string | null, now: number, dueAt = now): void {
   const { kind, ...payload } = message;
   const incidentId = 'incidentId' in message ? message.incidentId : null;
-  statementsOf(db).insertOutbox.run({ kind, dedupeKey, incidentId, payload, dueAt, now });
+  const userId = 'userId' in message ? message.userId : null;
+  statementsOf(db).insertOutbox.run({ kind, dedupeKey, incidentId, userId, payload, dueAt, now });
 }
 
 /**

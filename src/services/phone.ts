@@ -1,5 +1,6 @@
-import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
+import { statementsOf } from '../db/statements.js';
 import { incidents, outbox, users } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { refusalSentence } from '../domain/wording.js';
@@ -37,7 +38,7 @@ export function bringStepsForward(db: DB, step: { incidentId: number; userId: st
           eq(outbox.status, 'pending'),
           gt(outbox.nextAttemptAt, step.now),
           ...(kind ? [eq(outbox.kind, kind)] : []),
-          sql`json_extract(${outbox.payload}, '$.userId') = ${step.userId}`,
+          eq(outbox.userId, step.userId),
         ),
       )
       .orderBy(asc(outbox.nextAttemptAt))
@@ -81,7 +82,7 @@ export class PhonePagingService {
   /** A page call ended. Unanswered, busy or failed: the person's next pending step goes out now. */
   callEnded(target: CallTarget, status: string): void {
     if (!UNANSWERED.has(status)) return;
-    const now = this.clock.now().getTime();
+    const now = this.clock.nowMs();
     this.db.transaction(() => {
       for (const incident of target.incidents) {
         recordEvent(this.db, incident.id, now, 'call_unanswered', null, { user: target.userId, status });
@@ -115,9 +116,7 @@ export class PhonePagingService {
   }
 
   private acknowledgeLastSms(userId: string): string {
-    const last = this.db.$client
-      .prepare("select incident_id as incidentId, payload from outbox where kind = 'twilio.sms' and status = 'sent' and json_extract(payload, '$.userId') = ? order by sent_at desc, id desc limit 1")
-      .get(userId) as { incidentId: number; payload: string } | undefined;
+    const last = statementsOf(this.db).lastSmsPage.get({ userId });
     if (!last) return 'There is no page to answer. Reply with the incident number and a letter: 12A acknowledges incident 12.';
     const ids = (JSON.parse(last.payload) as { bundle?: number[] }).bundle ?? [last.incidentId];
     const done = ids.filter((id) => this.incidents.act('acknowledge', id, userId).outcome === 'done');

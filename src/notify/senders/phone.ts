@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, gte, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { incidents, outbox, users } from '../../db/schema.js';
+import { MINUTE } from '../../domain/time-units.js';
 import type { OutboxMessage } from '../../services/outbox.js';
 import { smsPageText } from '../twiml.js';
 import { deferUntil, SENT, skipped, type OutboxRow, type SendResult, type SenderTable } from '../send-result.js';
@@ -7,7 +8,7 @@ import type { SenderContext } from '../sender-context.js';
 import { withIncident } from './incident.js';
 
 /** Per person, per contact method, per 15 minutes: more than this is bundled into one message. */
-export const PHONE_THROTTLE = { windowMs: 15 * 60_000, 'twilio.voice': 3, 'twilio.sms': 5 } as const;
+export const PHONE_THROTTLE = { windowMs: 15 * MINUTE, 'twilio.voice': 3, 'twilio.sms': 5 } as const;
 
 type PhonePage = Extract<OutboxMessage, { kind: 'twilio.sms' | 'twilio.voice' }>;
 
@@ -50,7 +51,7 @@ async function sendPhonePage(ctx: SenderContext, message: PhonePage, row: Outbox
   if (!person?.phone) return skipped('no phone number');
   if (message.kind === 'twilio.sms' && person.smsOptedOut) return skipped('the person replied STOP');
 
-  const now = ctx.clock.now().getTime();
+  const now = ctx.clock.nowMs();
   const recent = ctx.db
     .select({ sentAt: outbox.sentAt })
     .from(outbox)
@@ -59,7 +60,7 @@ async function sendPhonePage(ctx: SenderContext, message: PhonePage, row: Outbox
         eq(outbox.kind, message.kind),
         inArray(outbox.status, ['sent', 'sending']),
         gt(outbox.sentAt, now - PHONE_THROTTLE.windowMs),
-        sql`json_extract(${outbox.payload}, '$.userId') = ${message.userId}`,
+        eq(outbox.userId, message.userId),
       ),
     )
     .orderBy(asc(outbox.sentAt))
@@ -82,7 +83,7 @@ async function sendPhonePage(ctx: SenderContext, message: PhonePage, row: Outbox
         // ...but not one already past this point (its call under way): it counted itself as sent.
         isNull(outbox.sentAt),
         ne(outbox.id, row.id),
-        sql`json_extract(${outbox.payload}, '$.userId') = ${message.userId}`,
+        eq(outbox.userId, message.userId),
         // Due now, or meant for now or earlier and held back by a retry's backoff.
         sql`(${outbox.nextAttemptAt} <= ${now} or coalesce(json_extract(${outbox.payload}, '$.scheduledFor'), ${outbox.nextAttemptAt}) <= ${now})`,
       ),
@@ -120,7 +121,7 @@ async function sendPhonePage(ctx: SenderContext, message: PhonePage, row: Outbox
         inArray(outbox.status, ['sent', 'sending']),
         gte(outbox.sentAt, meantFor),
         ne(outbox.id, row.id),
-        sql`json_extract(${outbox.payload}, '$.userId') = ${message.userId}`,
+        eq(outbox.userId, message.userId),
       ),
     )
     .get();
