@@ -5,9 +5,9 @@ import { ManualClock } from '../src/domain/clock.js';
 import { shiftsBetween } from '../src/domain/rotation.js';
 import { finalSchedule, onCallAt } from '../src/domain/schedule.js';
 import { overrides, timeOff } from '../src/db/schema.js';
-import { applyConfig } from '../src/services/config-apply.js';
+import { applyConfig } from '../src/services/admin/config-apply.js';
 import { loadRotations } from '../src/services/directory.js';
-import { loadAdjustments, OnCallService } from '../src/services/oncall.js';
+import { loadAdjustments, OnCallService } from '../src/services/schedules/oncall.js';
 import { percentile } from './lib/load.js';
 
 const ZONES = ['America/Chicago', 'Europe/Berlin', 'Australia/Sydney', 'America/St_Johns', 'Asia/Kolkata', 'UTC', 'America/Los_Angeles', 'Asia/Tokyo'];

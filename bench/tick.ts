@@ -6,8 +6,8 @@ import { loadConfigFile } from '../src/config/file.js';
 import { closeDatabase, openDatabase } from '../src/db/client.js';
 import { incidents } from '../src/db/schema.js';
 import { ManualClock } from '../src/domain/clock.js';
-import { applyConfig } from '../src/services/config-apply.js';
-import { EscalationService } from '../src/services/escalation.js';
+import { applyConfig } from '../src/services/admin/config-apply.js';
+import { EscalationService } from '../src/services/incidents/escalation.js';
 import { percentile } from './lib/load.js';
 import { EXAMPLE_CONFIG } from './lib/workspace.js';
 

@@ -1,8 +1,8 @@
-import { AdminGroupSync } from './services/admins.js';
-import { AuditService } from './services/audit.js';
-import { HomeService } from './services/home.js';
-import { PeopleService } from './services/people.js';
-import { CatalogAdminService } from './services/catalog-admin.js';
+import { AdminGroupSync } from './services/admin/admins.js';
+import { AuditService } from './services/admin/audit.js';
+import { HomeService } from './services/schedules/home.js';
+import { PeopleService } from './services/admin/people.js';
+import { CatalogAdminService } from './services/admin/catalog-admin.js';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { loadConfigFile } from './config/file.js';
@@ -21,38 +21,39 @@ import { SlackPacing } from './notify/pacing.js';
 import { createSenders } from './notify/senders/index.js';
 import { SlackPoster } from './notify/slack-poster.js';
 import { classifySlackError, createSlackClient, rateLimitOf } from './notify/slack-client.js';
-import { applyConfig, readEmergencyLine, type ApplySummary } from './services/config-apply.js';
-import { ConfigReloader, reportApplied, type ReloadOutcome } from './services/config-reload.js';
-import { EscalationService } from './services/escalation.js';
-import { IncidentService } from './services/incidents.js';
-import { IngestService } from './services/ingest.js';
-import { OnCallService } from './services/oncall.js';
-import { CalendarService } from './services/calendars.js';
-import { RotationAdminService } from './services/rotation-admin.js';
+import { applyConfig, type ApplySummary } from './services/admin/config-apply.js';
+import { readEmergencyLine } from './services/admin/settings.js';
+import { ConfigReloader, reportApplied, type ReloadOutcome } from './services/admin/config-reload.js';
+import { EscalationService } from './services/incidents/escalation.js';
+import { IncidentService } from './services/incidents/incidents.js';
+import { IngestService } from './services/incidents/ingest.js';
+import { OnCallService } from './services/schedules/oncall.js';
+import { CalendarService } from './services/schedules/calendars.js';
+import { RotationAdminService } from './services/schedules/rotation-admin.js';
 import { CoverService } from './services/schedules/cover.js';
 import { OverrideService } from './services/schedules/overrides.js';
 import { ShiftPicker } from './services/schedules/shift-picker.js';
 import { SwapService } from './services/schedules/swaps.js';
 import { TimeOffService } from './services/schedules/time-off.js';
-import { ScheduleUpkeep } from './services/schedule-upkeep.js';
-import { HandoverService } from './services/handover.js';
-import { ContactService } from './services/contact.js';
-import { MaintenanceService } from './services/maintenance.js';
-import { IncidentRoomService } from './services/incident-room.js';
-import { IntegrationService } from './services/integrations.js';
+import { UserGroupsAndGaps } from './services/schedules/user-groups-and-gaps.js';
+import { HandoverService } from './services/schedules/handover.js';
+import { ContactService } from './services/phone/contact.js';
+import { MaintenanceService } from './services/schedules/maintenance.js';
+import { IncidentChannelService } from './services/incidents/incident-channel.js';
+import { IntegrationService } from './services/admin/integrations.js';
 import { BatonMetrics } from './observability/metrics.js';
-import { StatsService } from './services/stats.js';
+import { StatsService } from './services/incidents/stats.js';
 import { calendarRoute } from './http/routes/calendar.js';
 import { inboundCallRoute, recordedRoute, smsRoute, voiceKeyRoute, voiceRoute, voiceStatusRoute } from './http/routes/twilio.js';
 import { createTwilioSender, type TwilioSettings } from './notify/twilio-client.js';
-import { PhonePagingService } from './services/phone.js';
-import { HeartbeatService } from './services/heartbeats.js';
+import { PhonePagingService } from './services/phone/phone.js';
+import { HeartbeatService } from './services/incidents/heartbeats.js';
 import { RetentionService } from './services/retention.js';
 import { genericRoute, grafanaRoute, heartbeatRoute, pagerDutyRoute } from './http/routes/sources.js';
 import { createSlackApp } from './slack/app.js';
 import { scheduleNoticeViews } from './slack/views/schedule-notices.js';
 import { catalogCopy } from './slack/views/catalog.js';
-import { incidentRoomCopy } from './slack/views/incident-room.js';
+import { incidentChannelCopy } from './slack/views/incident-channel.js';
 
 export interface BatonOptions {
   port: number;
@@ -148,32 +149,32 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   });
   const recovered = outboxLoop.recoverInFlight();
   if (recovered > 0) logger.warn({ recovered }, 'notifications interrupted by a restart will be looked up in Slack, and sent if missing');
-  const kick = () => outboxLoop.wakeOutbox();
+  const wakeOutbox = () => outboxLoop.wakeOutbox();
 
   const paging = { phone: phoneSender !== null };
-  const ingest = new IngestService(db, clock, kick, paging, (source, outcome) => metrics.alertsReceived.inc({ source, outcome }));
-  const incidents = new IncidentService(db, clock, kick, paging, (seconds) => metrics.timeToAcknowledge.observe(seconds));
-  const escalation = new EscalationService(db, clock, kick, paging);
+  const ingest = new IngestService(db, clock, wakeOutbox, paging, (source, outcome) => metrics.alertsReceived.inc({ source, outcome }));
+  const incidents = new IncidentService(db, clock, wakeOutbox, paging, (seconds) => metrics.timeToAcknowledge.observe(seconds));
+  const escalation = new EscalationService(db, clock, wakeOutbox, paging);
   const oncall = new OnCallService(db, clock);
   const people = new PeopleService(db);
   const shifts = new ShiftPicker(db, clock);
-  const swaps = new SwapService(db, clock, kick, scheduleNoticeViews, shifts);
-  const overrides = new OverrideService(db, clock, kick, scheduleNoticeViews, swaps);
-  const timeOff = new TimeOffService(db, clock, kick, scheduleNoticeViews);
-  const cover = new CoverService(db, clock, kick, scheduleNoticeViews, shifts);
+  const swaps = new SwapService(db, clock, wakeOutbox, scheduleNoticeViews, shifts);
+  const overrides = new OverrideService(db, clock, wakeOutbox, scheduleNoticeViews, swaps);
+  const timeOff = new TimeOffService(db, clock, wakeOutbox, scheduleNoticeViews);
+  const cover = new CoverService(db, clock, wakeOutbox, scheduleNoticeViews, shifts);
   const home = new HomeService(db, oncall, shifts);
   const audit = new AuditService(db);
-  const upkeep = new ScheduleUpkeep(db, clock, kick);
-  const handover = new HandoverService(db, clock, kick);
-  const contact = new ContactService(db, clock, kick);
-  const maintenance = new MaintenanceService(db, clock, kick);
-  const rooms = new IncidentRoomService(db, clock, ingest, kick, incidentRoomCopy);
+  const userGroupsAndGaps = new UserGroupsAndGaps(db, clock, wakeOutbox);
+  const handover = new HandoverService(db, clock, wakeOutbox);
+  const contact = new ContactService(db, clock, wakeOutbox);
+  const maintenance = new MaintenanceService(db, clock, wakeOutbox);
+  const channels = new IncidentChannelService(db, clock, ingest, wakeOutbox, incidentChannelCopy);
   const integrations = new IntegrationService(db, clock, baseUrl, () => ingest.forgetKeys());
   const rotationAdmin = new RotationAdminService(db, clock, opts.configPath ?? null);
   const catalog = new CatalogAdminService(db, clock, opts.configPath ?? null, catalogCopy);
   const stats = new StatsService(db, clock);
   const calendars = new CalendarService(db, clock, baseUrl);
-  const phone = new PhonePagingService(db, clock, incidents, kick);
+  const phone = new PhonePagingService(db, clock, incidents, wakeOutbox);
   const heartbeats = new HeartbeatService(db, clock, ingest);
   const retention = new RetentionService(db, opts.retentionDays ?? 180);
   const adminGroup = new AdminGroupSync(db, clock, slackClient, logger.child({ component: 'admins' }), (err) => classifySlackError(err).message);
@@ -203,7 +204,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
       handover,
       contact,
       maintenance,
-      rooms,
+      channels,
       integrations,
       catalog,
       audit,
@@ -297,7 +298,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   const periodic = async () => {
     escalate();
     await heartbeats.check();
-    upkeep.run();
+    userGroupsAndGaps.run();
     handover.run();
     retention.prune(clock.nowMs());
     await adminGroup.refresh();

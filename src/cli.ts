@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { ConfigError, loadConfigFile } from './config/file.js';
 import { configJsonSchema } from './config/json-schema.js';
 import { closeDatabase, openDatabaseReadOnly } from './db/client.js';
-import { danglingReferences } from './services/config-references.js';
+import { danglingReferences } from './services/admin/config-references.js';
 
 /**
  * `baton <command>`: tools for operators and their CI, beside the server (`npm start`).

@@ -81,12 +81,12 @@ function prepare(db: DB) {
     // Counted, never loaded: health checks and metrics scrapes read these.
     outboxPendingCount: db.$client.prepare<[], { n: number }>("select count(*) as n from outbox where status in ('pending', 'sending')"),
     outboxFailedCount: db.$client.prepare<[], { n: number }>("select count(*) as n from outbox where status = 'failed'"),
-    /** The last SMS page sent to a person (services/phone.ts): a reply of "A" answers all it listed. */
+    /** The last SMS page sent to a person (services/phone/phone.ts): a reply of "A" answers all it listed. */
     lastSmsPage: db.$client.prepare<{ userId: string }, { incidentId: number; payload: string }>(
       "select incident_id as incidentId, payload from outbox where user_id = @userId and kind = 'twilio.sms' and status = 'sent' order by sent_at desc, id desc limit 1",
     ),
 
-    // ── Timeline (services/timeline.ts, incident-room.ts, incident-view.ts) ──
+    // ── Timeline (services/incidents/timeline.ts, incident-channel.ts, incident-view.ts) ──
     insertEvent: db
       .insert(incidentEvents)
       .values({ incidentId: p('incidentId'), at: p('at'), kind: p('kind'), actor: p('actor'), detail: p('detail') })
@@ -101,7 +101,7 @@ function prepare(db: DB) {
       "select json_extract(detail, '$.users') as users from incident_events where incident_id = @incidentId and kind = 'paged' and json_extract(detail, '$.level') = @level and json_extract(detail, '$.loop') = @loop order by id desc limit 1",
     ),
 
-    // ── Schedules: read on every page and every who-is-on-call (services/directory.ts, oncall.ts) ──
+    // ── Schedules: read on every page and every who-is-on-call (services/directory.ts, schedules/oncall.ts) ──
     // Raw SQL on purpose: who-is-on-call reads every rotation, and row mapping cost more than the query.
     // Participants are Slack user IDs ([A-Z0-9]), so a comma list is unambiguous.
     rotationsWithParticipants: db.$client.prepare<[], RotationRow>(
@@ -121,7 +121,7 @@ function prepare(db: DB) {
          from time_off where cancelled_at is null and end_at > @from and start_at < @to order by id`,
     ),
 
-    // ── Paging and escalation (services/paging.ts, escalation.ts, notify/senders) ──
+    // ── Paging and escalation (services/incidents/paging.ts, escalation.ts, notify/senders) ──
     contactOf: db.$client.prepare<{ id: string }, ContactRow>(
       `select phone, source, phone_verified_at as phoneVerifiedAt, sms_opted_out as smsOptedOut, notification_rules as notificationRules
          from users where id = @id`,
@@ -143,7 +143,7 @@ function prepare(db: DB) {
     urgencyAndStatus: db.$client.prepare<{ id: number }, { urgency: string; status: string }>('select urgency, status from incidents where id = @id'),
     incidentsByState: db.$client.prepare<[], { status: string; n: number }>('select status, count(*) as n from incidents group by status'),
 
-    // ── Ingest: run for every payload (services/ingest.ts) ──
+    // ── Ingest: run for every payload (services/incidents/ingest.ts) ──
     keyByHash: db.select().from(integrationKeys).where(eq(integrationKeys.keyHash, p('hash'))).prepare(),
     // Only the id: the full row would parse three JSON columns on every re-send of a group.
     serviceOf: db.$client.prepare<{ id: number }, { serviceId: string }>('select service_id as serviceId from incidents where id = @id'),

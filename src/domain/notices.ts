@@ -56,7 +56,7 @@ export type ActionRefusal =
  * Answers some services give at once (form errors that name people). They are Slack copy, so the views
  * write them and the composition root hands them in.
  */
-export interface IncidentRoomCopy {
+export interface IncidentChannelCopy {
   /** "Page someone" named a person Baton does not know. */
   notABatonUser(userId: string): string;
 }

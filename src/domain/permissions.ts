@@ -4,21 +4,14 @@
  * People Baton does not know may read but change nothing. Incidents and rotations have their own rules below:
  * the people of the team (and those pulled into an incident) act on them, besides admins.
  */
+
+import { PermissionDenied } from './errors.js';
+
 export type UserRole = 'admin' | 'member';
 
 export interface Actor {
   id: string;
   role: UserRole;
-}
-
-export class PermissionDenied extends Error {
-  constructor(
-    message: string,
-    /** The form field the refusal is about, when there is one (shown there in a modal). */
-    readonly field?: string,
-  ) {
-    super(message);
-  }
 }
 
 export const NOT_A_USER =
@@ -59,7 +52,7 @@ export function requireSelfOrAdmin(actor: Actor | null, forUserId: string, what:
 // --- incidents -----------------------------------------------------------------------------------------
 
 /**
- * Who is involved in one incident, as the incident services load it (services/access.ts). Like
+ * Who is involved in one incident, as the incident services load it (services/incidents/access.ts). Like
  * PagerDuty and incident.io, the people responsible for the service and the people pulled in act on it;
  * a colleague elsewhere in the workspace asks to be paged first, so every responder is on the record.
  */

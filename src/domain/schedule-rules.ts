@@ -1,16 +1,10 @@
-import { DAY } from './time-units.js';
-
 /**
  * Checks on schedule changes before anything is saved. Each problem names the field a person would fix,
  * so Slack can show it on that field of the modal.
  */
-export type FieldErrors = Record<string, string>;
 
-export class InvalidChange extends Error {
-  constructor(readonly fields: FieldErrors) {
-    super(Object.values(fields).join(' '));
-  }
-}
+import type { FieldErrors } from './errors.js';
+import { DAY } from './time-units.js';
 
 const MAX_WINDOW_MS = 366 * DAY;
 
@@ -26,8 +20,4 @@ export function checkWindow(start: number, end: number, now: number, fields = { 
 
 export function overlapping<T extends { start: number; end: number }>(existing: readonly T[], start: number, end: number): T | undefined {
   return existing.find((e) => e.start < end && start < e.end);
-}
-
-export function throwIfAny(errors: FieldErrors): void {
-  if (Object.keys(errors).length > 0) throw new InvalidChange(errors);
 }

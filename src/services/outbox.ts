@@ -2,7 +2,7 @@ import type { DB } from '../db/client.js';
 import { statementsOf } from '../db/statements.js';
 import type { IncidentNote, Notice, PageReason } from '../domain/notices.js';
 import { HOUR } from '../domain/time-units.js';
-import { readWebhooks } from './config-apply.js';
+import { readWebhooks } from './admin/settings.js';
 
 /**
  * What the dispatcher knows how to send. Payloads carry intent, not rendered text: they name the incident and

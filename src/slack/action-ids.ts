@@ -6,7 +6,7 @@ export const INCIDENT_ACTIONS = {
 } as const;
 
 /** Buttons in an incident's own channel. */
-export const ROOM_ACTIONS = {
+export const CHANNEL_ACTIONS = {
   commander: 'incident_role_commander',
   comms: 'incident_role_comms',
 } as const;

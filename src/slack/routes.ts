@@ -1,6 +1,6 @@
 import type { App, BlockButtonAction, BlockStaticSelectAction, ViewSubmitAction } from '@slack/bolt';
-import { HOME_ACTIONS, INCIDENT_ACTIONS, MODALS, ROOM_ACTIONS, SCHEDULE_ACTIONS } from './action-ids.js';
-import { roomRoleListener } from './listeners/room-role.js';
+import { HOME_ACTIONS, INCIDENT_ACTIONS, MODALS, CHANNEL_ACTIONS, SCHEDULE_ACTIONS } from './action-ids.js';
+import { channelRoleListener } from './listeners/channel-role.js';
 import { cancelChangeListener } from './listeners/cancel-change.js';
 import { appHomeOpenedListener, homeQuickActionListener } from './listeners/app-home.js';
 import { coverSubmission } from './listeners/cover-modal.js';
@@ -28,8 +28,8 @@ const ACTION_ROUTES: Record<string, (deps: SlackDeps) => ButtonListener> = {
   [INCIDENT_ACTIONS.acknowledge]: (deps) => incidentActionListener('acknowledge', deps),
   [INCIDENT_ACTIONS.escalate]: (deps) => incidentActionListener('escalate', deps),
   [INCIDENT_ACTIONS.resolve]: (deps) => incidentActionListener('resolve', deps),
-  [ROOM_ACTIONS.commander]: (deps) => roomRoleListener('commander', deps),
-  [ROOM_ACTIONS.comms]: (deps) => roomRoleListener('comms', deps),
+  [CHANNEL_ACTIONS.commander]: (deps) => channelRoleListener('commander', deps),
+  [CHANNEL_ACTIONS.comms]: (deps) => channelRoleListener('comms', deps),
   [SCHEDULE_ACTIONS.swapAccept]: (deps) => swapDecisionListener(true, deps),
   [SCHEDULE_ACTIONS.swapDecline]: (deps) => swapDecisionListener(false, deps),
   [SCHEDULE_ACTIONS.coverTake]: (deps) => coverTakeListener(deps),

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { incidents } from '../../src/db/schema.js';
-import { writeAudit } from '../../src/services/audit.js';
+import { writeAudit } from '../../src/services/admin/audit.js';
 import { ONCALL_SUBCOMMAND_NAMES } from '../../src/slack/listeners/oncall-command.js';
 import { escapeMrkdwn } from '../../src/slack/views/format.js';
 import { SUBCOMMANDS } from '../../src/slack/views/help.js';

@@ -81,7 +81,7 @@ const RULES: { name: string; applies: (from: string) => boolean; forbids: (to: s
 /** Breaks that predate this test and are being moved out (issue 14). Only ever remove lines. */
 const KNOWN = new Set([
   // Views that still import a service's types (the rule above came later; these move to the domain next).
-  'slack/views/config-reload.ts -> services/config-reload.ts',
+  'slack/views/config-reload.ts -> services/admin/config-reload.ts',
   'slack/views/schedule-notices.ts -> services/schedules/cover.ts',
   'slack/views/schedule-notices.ts -> services/schedules/notices.ts',
   'slack/views/schedule-notices.ts -> services/schedules/swaps.ts',

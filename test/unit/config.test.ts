@@ -6,7 +6,7 @@ import { parseEnv } from '../../src/config/env.js';
 import { ConfigError, parseConfigText } from '../../src/config/file.js';
 import { auditLog, integrationKeys, rotationParticipants, rotations } from '../../src/db/schema.js';
 import { sha256Hex } from '../../src/security/hash.js';
-import { applyConfig } from '../../src/services/config-apply.js';
+import { applyConfig } from '../../src/services/admin/config-apply.js';
 import { TEST_CONFIG } from '../support/config.js';
 import { freshDb } from '../support/db.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { IncidentView } from '../../src/services/incident-view.js';
+import type { IncidentView } from '../../src/services/incidents/incident-view.js';
 import { escapeMrkdwn, escapeSlackMarkup, safeLink, slackMarkupToPlain } from '../../src/slack/views/format.js';
 import { incidentCard } from '../../src/slack/views/incident-card.js';
-import { helpRequestReason, statusUpdateText, timelineLine, wrapUpMessage } from '../../src/slack/views/incident-room.js';
+import { helpRequestReason, statusUpdateText, timelineLine, wrapUpMessage } from '../../src/slack/views/incident-channel.js';
 import { handoverMessage } from '../../src/slack/views/handover.js';
 import { messagingResponse, voiceMenu, voiceSay } from '../../src/notify/twiml.js';
 

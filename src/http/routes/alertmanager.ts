@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { alertmanagerWebhookSchema, normalizeAlertmanager } from '../../domain/alertmanager.js';
-import type { IngestService } from '../../services/ingest.js';
+import type { IngestService } from '../../services/incidents/ingest.js';
 import { HttpError, issuePath, parseJson, readBody, sendJson } from '../io.js';
 
 /**

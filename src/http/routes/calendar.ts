@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { CalendarService } from '../../services/calendars.js';
+import type { CalendarService } from '../../services/schedules/calendars.js';
 import { HttpError } from '../io.js';
 
 const params = z.object({

@@ -4,9 +4,9 @@ import type { Logger } from 'pino';
 import type { NormalizedGroup } from '../../domain/alertmanager.js';
 import { genericEventSchema, grafanaWebhookSchema, normalizeGeneric, normalizeGrafana, normalizePagerDuty, pagerDutyEventSchema } from '../../domain/sources.js';
 import { MINUTE } from '../../domain/time-units.js';
-import type { HeartbeatService } from '../../services/heartbeats.js';
-import type { IncidentService } from '../../services/incidents.js';
-import type { IngestService } from '../../services/ingest.js';
+import type { HeartbeatService } from '../../services/incidents/heartbeats.js';
+import type { IncidentService } from '../../services/incidents/incidents.js';
+import type { IngestService } from '../../services/incidents/ingest.js';
 import { HttpError, issuePath, jsonNestingExceeds, MAX_JSON_DEPTH, parseJson, readBody, sendJson } from '../io.js';
 
 export interface SourceRouteDeps {

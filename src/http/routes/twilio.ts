@@ -2,10 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { validTwilioSignature } from '../../notify/twilio-client.js';
 import { messagingResponse, voiceMenu, voiceRedirect, voiceSay, voicemailPrompt } from '../../notify/twiml.js';
-import type { EmergencyLine } from '../../services/config-apply.js';
-import type { IngestService } from '../../services/ingest.js';
+import type { EmergencyLine } from '../../services/admin/settings.js';
+import type { IngestService } from '../../services/incidents/ingest.js';
 import type { Logger } from 'pino';
-import type { PhonePagingService } from '../../services/phone.js';
+import type { PhonePagingService } from '../../services/phone/phone.js';
 import { HttpError, readBody } from '../io.js';
 
 export interface TwilioRouteDeps {

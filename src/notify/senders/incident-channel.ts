@@ -1,14 +1,14 @@
 import { eq } from 'drizzle-orm';
 import type { KnownBlock } from '@slack/types';
 import { alerts, incidentEvents, outbox, type incidents } from '../../db/schema.js';
-import { incidentChannelName, resolutionSummary } from '../../domain/incident-room.js';
+import { incidentChannelName, resolutionSummary } from '../../domain/incident-channel.js';
 import { findServiceWithTeam } from '../../services/directory.js';
-import type { IncidentView } from '../../services/incident-view.js';
-import { attachIncidentChannel } from '../../services/incident-channel-setup.js';
+import type { IncidentView } from '../../services/incidents/incident-view.js';
+import { attachIncidentChannel } from '../../services/incidents/incident-channel-setup.js';
 import { channelStepKey, enqueueIncidentNote, hasPending, isPending, openerConfirmKey } from '../../services/outbox.js';
-import { recordPinnedText } from '../../services/timeline.js';
+import { recordPinnedText } from '../../services/incidents/timeline.js';
 import { incidentCard } from '../../slack/views/incident-card.js';
-import { openerChannelLink, openerConfirmation, roomWelcome, wrapUpMessage } from '../../slack/views/incident-room.js';
+import { openerChannelLink, openerConfirmation, channelWelcome, wrapUpMessage } from '../../slack/views/incident-channel.js';
 import { classifySlackError } from '../slack-client.js';
 import { failed, SENT, skipped, WAIT_FOR_EARLIER, type OutboxRow, type SendResult, type SenderTable } from '../send-result.js';
 import type { SenderContext } from '../sender-context.js';
@@ -44,7 +44,7 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
           if (isPending(ctx.db, channelStepKey('slack.channel_card', incident.id))) return WAIT_FOR_EARLIER;
           const wait = paced(ctx, row, 'chat.postMessage', { channel: incident.channelId });
           if (wait) return wait;
-          const welcome = roomWelcome(incident.id);
+          const welcome = channelWelcome(incident.id);
           await ctx.poster.postOnce(row, { channel: incident.channelId, text: welcome.text, blocks: welcome.blocks as KnownBlock[], unfurl_links: false });
           return SENT;
         }),

@@ -1,6 +1,6 @@
 import { statementsOf } from '../../db/statements.js';
 import { hasPending } from '../../services/outbox.js';
-import { bringStepsForward } from '../../services/phone.js';
+import { bringStepsForward } from '../../services/phone/phone.js';
 import { incidentCard } from '../../slack/views/incident-card.js';
 import { CHANNEL_MENTION, incidentNoteText, pageReasonText } from '../../slack/views/notices/incident.js';
 import { classifySlackError } from '../slack-client.js';

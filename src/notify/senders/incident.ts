@@ -1,4 +1,4 @@
-import { loadIncidentView, type IncidentView } from '../../services/incident-view.js';
+import { loadIncidentView, type IncidentView } from '../../services/incidents/incident-view.js';
 import { failed, type SendResult } from '../send-result.js';
 import type { SenderContext } from '../sender-context.js';
 

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { KnownBlock } from '@slack/types';
 import { rotations, swapRequests, users } from '../../db/schema.js';
-import { coverRequestForMessage, recordCoverRequestPost } from '../../services/cover-requests.js';
+import { coverRequestForMessage, recordCoverRequestPost } from '../../services/schedules/cover-requests.js';
 import { noticeMessage } from '../../slack/views/notices/index.js';
 import { coverRequestMessage, swapAskMessage } from '../../slack/views/schedule-notices.js';
 import { failed, SENT, skipped, WAIT_FOR_EARLIER, type SenderTable } from '../send-result.js';

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { readWebhooks } from '../../services/config-apply.js';
+import { readWebhooks } from '../../services/admin/settings.js';
 import { failed, retry, SENT, skipped, type SendResult, type SenderTable } from '../send-result.js';
 import type { SenderContext } from '../sender-context.js';
 import { withIncident } from './incident.js';

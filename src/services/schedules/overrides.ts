@@ -2,15 +2,16 @@ import { and, asc, eq, gt, isNull, or } from 'drizzle-orm';
 import type { DB } from '../../db/client.js';
 import { overrides, timeOff } from '../../db/schema.js';
 import type { Clock } from '../../domain/clock.js';
+import { throwIfAny } from '../../domain/errors.js';
 import { requireAdmin, requireKnown, requireRotationMember, requireSelfOrAdmin } from '../../domain/permissions.js';
 import type { SwapChange } from '../../domain/read-models.js';
 import type { Role } from '../../domain/schedule.js';
-import { checkWindow, throwIfAny } from '../../domain/schedule-rules.js';
-import { loadRotationMembers } from '../access.js';
-import { writeAudit } from '../audit.js';
+import { checkWindow } from '../../domain/schedule-rules.js';
+import { loadRotationMembers } from '../incidents/access.js';
+import { writeAudit } from '../admin/audit.js';
 import { loadRotations } from '../directory.js';
 import { enqueueNotice } from '../outbox.js';
-import { loadActor } from '../people.js';
+import { loadActor } from '../admin/people.js';
 import type { ScheduleNoticeViews } from './notices.js';
 import { findSwap, swapHalves, swapIdOf, teamChannel } from './shared.js';
 import type { SwapService } from './swaps.js';
@@ -57,8 +58,8 @@ export class OverrideService {
     throwIfAny(errors);
     const overrideId = this.db.transaction(() => {
       // Statements run on the one connection, so inside this transaction.
-      const tx = this.db;
-      const row = tx
+      const db = this.db;
+      const row = db
         .insert(overrides)
         .values({
           rotationId: input.rotationId,
@@ -73,11 +74,11 @@ export class OverrideService {
         })
         .returning()
         .get();
-      writeAudit(tx, { at: now, actor: actor.id, action: 'override.create', target: `rotation:${input.rotationId}`, after: row });
-      const channel = teamChannel(tx, rotation!.teamId);
+      writeAudit(db, { at: now, actor: actor.id, action: 'override.create', target: `rotation:${input.rotationId}`, after: row });
+      const channel = teamChannel(db, rotation!.teamId);
       if (channel) {
         const notice = this.notices.overrideMade({ ...input, role: input.role ?? 'primary', rotationName: rotation!.name, setBy: actor.id });
-        enqueueNotice(tx, { kind: 'slack.message', channel, ...notice }, `override:${row.id}:team`, now);
+        enqueueNotice(db, { kind: 'slack.message', channel, ...notice }, `override:${row.id}:team`, now);
       }
       return row.id;
     });
@@ -99,14 +100,14 @@ export class OverrideService {
     const actor = row.createdBy === actorId ? requireKnown(loadActor(this.db, actorId)) : requireSelfOrAdmin(loadActor(this.db, actorId), row.userId, 'cancel an override');
     this.db.transaction(() => {
       // Statements run on the one connection, so inside this transaction.
-      const tx = this.db;
-      tx.update(overrides).set({ cancelledAt: now, cancelledBy: actor.id }).where(eq(overrides.id, overrideId)).run();
-      writeAudit(tx, { at: now, actor: actor.id, action: 'override.cancel', target: `rotation:${row.rotationId}`, before: row });
-      const rotation = loadRotations(tx).get(row.rotationId);
-      const channel = rotation ? teamChannel(tx, rotation.teamId) : null;
+      const db = this.db;
+      db.update(overrides).set({ cancelledAt: now, cancelledBy: actor.id }).where(eq(overrides.id, overrideId)).run();
+      writeAudit(db, { at: now, actor: actor.id, action: 'override.cancel', target: `rotation:${row.rotationId}`, before: row });
+      const rotation = loadRotations(db).get(row.rotationId);
+      const channel = rotation ? teamChannel(db, rotation.teamId) : null;
       if (channel) {
         const notice = this.notices.overrideCancelled({ actorId: actor.id, userId: row.userId, kind: row.kind, rotationName: rotation!.name, start: row.startAt, end: row.endAt });
-        enqueueNotice(tx, { kind: 'slack.message', channel, ...notice }, `override:${row.id}:cancel`, now);
+        enqueueNotice(db, { kind: 'slack.message', channel, ...notice }, `override:${row.id}:cancel`, now);
       }
     });
     this.wakeOutbox();

@@ -5,7 +5,7 @@ import { nominalShiftMs } from '../../domain/rotation.js';
 import { finalSchedule, layersOf, shiftsOf } from '../../domain/schedule.js';
 import { DAY } from '../../domain/time-units.js';
 import { loadRotations, type StoredRotation } from '../directory.js';
-import { loadAdjustments } from '../oncall.js';
+import { loadAdjustments } from './oncall.js';
 
 /** How far ahead people pick shifts to swap or give away. */
 export const SHIFT_PICK_HORIZON_DAYS = 28;

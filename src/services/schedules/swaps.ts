@@ -2,13 +2,13 @@ import { eq } from 'drizzle-orm';
 import type { DB } from '../../db/client.js';
 import { overrides, swapRequests } from '../../db/schema.js';
 import type { Clock } from '../../domain/clock.js';
-import { PermissionDenied, requireKnown } from '../../domain/permissions.js';
+import { InvalidInput, PermissionDenied, throwIfAny } from '../../domain/errors.js';
+import { requireKnown } from '../../domain/permissions.js';
 import { layersOf } from '../../domain/schedule.js';
-import { InvalidChange, throwIfAny } from '../../domain/schedule-rules.js';
-import { writeAudit } from '../audit.js';
+import { writeAudit } from '../admin/audit.js';
 import { loadRotations } from '../directory.js';
 import { enqueueNotice } from '../outbox.js';
-import { loadActor } from '../people.js';
+import { loadActor } from '../admin/people.js';
 import type { ScheduleNoticeViews, SwapCancelled, SwapDecided } from './notices.js';
 import { findSwap, nameOf, swapHalves, swapReason, teamChannel, zoneOf, type SwapRequest } from './shared.js';
 import type { ShiftPicker } from './shift-picker.js';
@@ -54,7 +54,7 @@ export class SwapService {
     const now = this.now();
     const errors: Record<string, string> = {};
     const rotation = loadRotations(this.db).get(input.rotationId);
-    if (!rotation) throw new InvalidChange({ my_shift: 'Pick one of your shifts.' });
+    if (!rotation) throw new InvalidInput({ my_shift: 'Pick one of your shifts.' });
     const participants = new Set(layersOf(rotation).flatMap((l) => l.participants));
     if (input.teammateId === actor.id) errors.teammate = 'You cannot swap with yourself; pick a teammate.';
     else if (!participants.has(input.teammateId)) errors.teammate = `${nameOf(this.db, input.teammateId)} is not in the ${rotation.name} rotation.`;
@@ -65,8 +65,8 @@ export class SwapService {
     throwIfAny(errors);
     const swapId = this.db.transaction(() => {
       // Statements run on the one connection, so inside this transaction.
-      const tx = this.db;
-      const row = tx
+      const db = this.db;
+      const row = db
         .insert(swapRequests)
         .values({
           rotationId: rotation.id,
@@ -81,8 +81,8 @@ export class SwapService {
         })
         .returning()
         .get();
-      writeAudit(tx, { at: now, actor: actor.id, action: 'swap.request', target: `rotation:${rotation.id}`, after: row });
-      enqueueNotice(tx, { kind: 'slack.swap_ask', swapId: row.id, channel: input.teammateId }, `swap:${row.id}:ask`, now);
+      writeAudit(db, { at: now, actor: actor.id, action: 'swap.request', target: `rotation:${rotation.id}`, after: row });
+      enqueueNotice(db, { kind: 'slack.swap_ask', swapId: row.id, channel: input.teammateId }, `swap:${row.id}:ask`, now);
       return row.id;
     });
     this.wakeOutbox();
@@ -98,19 +98,19 @@ export class SwapService {
     const now = this.now();
     const result = this.db.transaction((): SwapDecision => {
       // Statements run on the one connection, so inside this transaction.
-      const tx = this.db;
-      const swap = findSwap(tx, swapId);
+      const db = this.db;
+      const swap = findSwap(db, swapId);
       if (!swap) return { outcome: 'not_found' };
       if (swap.teammateId !== actorId) return { outcome: 'not_yours' };
       if (swap.status !== 'pending') return { outcome: 'already_decided', status: swap.status };
       if (accept && swap.giveEnd <= now) {
-        tx.update(swapRequests).set({ status: 'expired', decidedAt: now }).where(eq(swapRequests.id, swapId)).run();
+        db.update(swapRequests).set({ status: 'expired', decidedAt: now }).where(eq(swapRequests.id, swapId)).run();
         return { outcome: 'stale', reason: 'The shift is already over.' };
       }
-      const rotation = loadRotations(tx).get(swap.rotationId);
+      const rotation = loadRotations(db).get(swap.rotationId);
       if (!rotation) return { outcome: 'not_found' };
-      tx.update(swapRequests).set({ status: accept ? 'accepted' : 'declined', decidedAt: now }).where(eq(swapRequests.id, swapId)).run();
-      writeAudit(tx, {
+      db.update(swapRequests).set({ status: accept ? 'accepted' : 'declined', decidedAt: now }).where(eq(swapRequests.id, swapId)).run();
+      writeAudit(db, {
         at: now,
         actor: actorId,
         action: accept ? 'swap.accept' : 'swap.decline',
@@ -125,10 +125,10 @@ export class SwapService {
         give: { start: swap.giveStart, end: swap.giveEnd },
         take: swap.takeStart !== null && swap.takeEnd !== null ? { start: swap.takeStart, end: swap.takeEnd } : null,
       };
-      const requesterZone = zoneOf(tx, swap.requesterId);
+      const requesterZone = zoneOf(db, swap.requesterId);
       if (!accept) {
         const dm = this.notices.swapDeclinedDM(decided, requesterZone);
-        enqueueNotice(tx, { kind: 'slack.message', channel: swap.requesterId, ...dm }, `swap:${swap.id}:declined`, now);
+        enqueueNotice(db, { kind: 'slack.message', channel: swap.requesterId, ...dm }, `swap:${swap.id}:declined`, now);
         return { outcome: 'declined', swapId };
       }
       const made = [
@@ -136,7 +136,7 @@ export class SwapService {
         ...(decided.take ? [{ userId: swap.requesterId, replaces: swap.teammateId, ...decided.take }] : []),
       ];
       for (const o of made) {
-        const row = tx
+        const row = db
           .insert(overrides)
           .values({
             rotationId: swap.rotationId,
@@ -152,14 +152,14 @@ export class SwapService {
           })
           .returning()
           .get();
-        writeAudit(tx, { at: now, actor: actorId, action: 'override.create', target: `rotation:${swap.rotationId}`, after: row });
+        writeAudit(db, { at: now, actor: actorId, action: 'override.create', target: `rotation:${swap.rotationId}`, after: row });
       }
       const toRequester = this.notices.swapAcceptedDM(decided, requesterZone);
-      enqueueNotice(tx, { kind: 'slack.message', channel: swap.requesterId, ...toRequester }, `swap:${swap.id}:accepted:requester`, now);
-      const toTeammate = this.notices.swapDoneDM(decided, zoneOf(tx, swap.teammateId));
-      enqueueNotice(tx, { kind: 'slack.message', channel: swap.teammateId, ...toTeammate }, `swap:${swap.id}:accepted:teammate`, now);
-      const channel = teamChannel(tx, rotation.teamId);
-      if (channel) enqueueNotice(tx, { kind: 'slack.message', channel, ...this.notices.swapAcceptedPost(decided) }, `swap:${swap.id}:accepted:team`, now);
+      enqueueNotice(db, { kind: 'slack.message', channel: swap.requesterId, ...toRequester }, `swap:${swap.id}:accepted:requester`, now);
+      const toTeammate = this.notices.swapDoneDM(decided, zoneOf(db, swap.teammateId));
+      enqueueNotice(db, { kind: 'slack.message', channel: swap.teammateId, ...toTeammate }, `swap:${swap.id}:accepted:teammate`, now);
+      const channel = teamChannel(db, rotation.teamId);
+      if (channel) enqueueNotice(db, { kind: 'slack.message', channel, ...this.notices.swapAcceptedPost(decided) }, `swap:${swap.id}:accepted:team`, now);
       return { outcome: 'accepted', swapId };
     });
     if (result.outcome === 'accepted' || result.outcome === 'declined') this.wakeOutbox();
@@ -186,13 +186,13 @@ export class SwapService {
     const rotation = loadRotations(this.db).get(swap.rotationId);
     this.db.transaction(() => {
       // Statements run on the one connection, so inside this transaction.
-      const tx = this.db;
+      const db = this.db;
       for (const half of halves) {
-        tx.update(overrides).set({ cancelledAt: now, cancelledBy: actor.id }).where(eq(overrides.id, half.id)).run();
-        writeAudit(tx, { at: now, actor: actor.id, action: 'override.cancel', target: `rotation:${swap.rotationId}`, before: half });
+        db.update(overrides).set({ cancelledAt: now, cancelledBy: actor.id }).where(eq(overrides.id, half.id)).run();
+        writeAudit(db, { at: now, actor: actor.id, action: 'override.cancel', target: `rotation:${swap.rotationId}`, before: half });
       }
-      tx.update(swapRequests).set({ status: 'cancelled' }).where(eq(swapRequests.id, swapId)).run();
-      writeAudit(tx, { at: now, actor: actor.id, action: 'swap.cancel', target: `rotation:${swap.rotationId}`, before: swap, after: { ...swap, status: 'cancelled' } });
+      db.update(swapRequests).set({ status: 'cancelled' }).where(eq(swapRequests.id, swapId)).run();
+      writeAudit(db, { at: now, actor: actor.id, action: 'swap.cancel', target: `rotation:${swap.rotationId}`, before: swap, after: { ...swap, status: 'cancelled' } });
       const change: SwapCancelled = {
         actorId: actor.id,
         requesterId: swap.requesterId,
@@ -201,11 +201,11 @@ export class SwapService {
         halves: halves.map((o) => ({ userId: o.userId, start: o.startAt, end: o.endAt })),
       };
       for (const person of [swap.requesterId, swap.teammateId]) {
-        const dm = this.notices.swapCancelledDM(change, person, zoneOf(tx, person));
-        enqueueNotice(tx, { kind: 'slack.message', channel: person, ...dm }, `swap:${swapId}:cancel:${person}`, now);
+        const dm = this.notices.swapCancelledDM(change, person, zoneOf(db, person));
+        enqueueNotice(db, { kind: 'slack.message', channel: person, ...dm }, `swap:${swapId}:cancel:${person}`, now);
       }
-      const channel = rotation ? teamChannel(tx, rotation.teamId) : null;
-      if (channel) enqueueNotice(tx, { kind: 'slack.message', channel, ...this.notices.swapCancelledPost(change) }, `swap:${swapId}:cancel:team`, now);
+      const channel = rotation ? teamChannel(db, rotation.teamId) : null;
+      if (channel) enqueueNotice(db, { kind: 'slack.message', channel, ...this.notices.swapCancelledPost(change) }, `swap:${swapId}:cancel:team`, now);
     });
     this.wakeOutbox();
     return true;

@@ -2,16 +2,17 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { DB } from '../../db/client.js';
 import { timeOff } from '../../db/schema.js';
 import type { Clock } from '../../domain/clock.js';
+import { throwIfAny } from '../../domain/errors.js';
 import { requireSelfOrAdmin, type Actor } from '../../domain/permissions.js';
 import type { TimeOffPreview } from '../../domain/read-models.js';
 import { timeOffCoverage } from '../../domain/schedule.js';
-import { checkWindow, overlapping, throwIfAny } from '../../domain/schedule-rules.js';
+import { checkWindow, overlapping } from '../../domain/schedule-rules.js';
 import { formatInZone } from '../../domain/zoned-time.js';
-import { writeAudit } from '../audit.js';
+import { writeAudit } from '../admin/audit.js';
 import { loadRotations } from '../directory.js';
-import { loadAdjustments } from '../oncall.js';
+import { loadAdjustments } from './oncall.js';
 import { enqueueNotice } from '../outbox.js';
-import { loadActor } from '../people.js';
+import { loadActor } from '../admin/people.js';
 import type { ScheduleNoticeViews } from './notices.js';
 import { zoneOf } from './shared.js';
 
@@ -69,19 +70,19 @@ export class TimeOffService {
     const now = this.now();
     const timeOffId = this.db.transaction(() => {
       // Statements run on the one connection, so inside this transaction.
-      const tx = this.db;
-      const row = tx
+      const db = this.db;
+      const row = db
         .insert(timeOff)
         .values({ userId: input.userId, startAt: input.start, endAt: input.end, reason: input.reason ?? null, createdBy: actorId, createdAt: now })
         .returning()
         .get();
-      writeAudit(tx, { at: now, actor: actorId, action: 'time_off.create', target: `user:${input.userId}`, after: row });
+      writeAudit(db, { at: now, actor: actorId, action: 'time_off.create', target: `user:${input.userId}`, after: row });
       // Everyone who will cover a shift is told, once per time off.
       const covers = new Map<string, TimeOffPreview['coverage']>();
       for (const c of preview.coverage) if (c.coveredBy) covers.set(c.coveredBy, [...(covers.get(c.coveredBy) ?? []), c]);
       for (const [coverId, shifts] of covers) {
-        const dm = this.notices.timeOffCoverDM({ awayId: input.userId, shifts }, zoneOf(tx, coverId));
-        enqueueNotice(tx, { kind: 'slack.message', channel: coverId, ...dm }, `timeoff:${row.id}:cover:${coverId}`, now);
+        const dm = this.notices.timeOffCoverDM({ awayId: input.userId, shifts }, zoneOf(db, coverId));
+        enqueueNotice(db, { kind: 'slack.message', channel: coverId, ...dm }, `timeoff:${row.id}:cover:${coverId}`, now);
       }
       return row.id;
     });

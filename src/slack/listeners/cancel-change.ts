@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { PermissionDenied } from '../../domain/permissions.js';
+import { PermissionDenied } from '../../domain/errors.js';
 import type { UpcomingChanges } from '../../services/schedules/overrides.js';
 import type { SlackDeps } from '../deps.js';
 import { myChangesModal } from '../views/my-changes.js';

@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { FORM_LEVELS } from '../../services/catalog-admin.js';
+import { FORM_LEVELS } from '../../services/admin/catalog-admin.js';
 import type { SlackDeps } from '../deps.js';
 import { list, readModal, text } from '../modal-values.js';
 import { policySavedMessage, serviceSavedMessage } from '../views/catalog.js';

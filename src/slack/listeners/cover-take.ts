@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { PermissionDenied } from '../../domain/permissions.js';
+import { PermissionDenied } from '../../domain/errors.js';
 import type { SlackDeps } from '../deps.js';
 
 /** "Take it" on a cover request: the first taker gets the override; later clicks are told it is taken. */

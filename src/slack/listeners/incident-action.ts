@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { PermissionDenied } from '../../domain/permissions.js';
-import type { ActionOutcome, IncidentAction } from '../../services/incidents.js';
+import { PermissionDenied } from '../../domain/errors.js';
+import type { ActionOutcome, IncidentAction } from '../../services/incidents/incidents.js';
 import { refusalText } from '../views/notices/incident.js';
 import type { SlackDeps } from '../deps.js';
 import { publishHome } from './app-home.js';

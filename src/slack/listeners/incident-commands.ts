@@ -1,6 +1,5 @@
 import { auditMessage } from '../views/audit.js';
-import { InvalidChange } from '../../domain/schedule-rules.js';
-import { PermissionDenied } from '../../domain/permissions.js';
+import { InvalidInput, PermissionDenied } from '../../domain/errors.js';
 import { declareModal, pageModal } from '../views/schedule-modals.js';
 import { statsMessage } from '../views/stats.js';
 import type { RenderedMessage } from '../views/incident-card.js';
@@ -14,7 +13,7 @@ function mentioned(arg: string | undefined): string | null {
 }
 
 function refusal(err: unknown): RenderedMessage {
-  if (err instanceof InvalidChange) return say(Object.values(err.fields).join(' '));
+  if (err instanceof InvalidInput) return say(Object.values(err.fields).join(' '));
   throw err;
 }
 
@@ -63,7 +62,7 @@ export const INCIDENT_SUBCOMMANDS: Record<string, Subcommand> = {
     const userId = who ? mentioned(who) : ctx.userId;
     if (!userId) return say('Name the person with an @mention.');
     try {
-      ctx.deps.rooms.setRole(ctx.userId, ctx.channelId, which, userId);
+      ctx.deps.channels.setRole(ctx.userId, ctx.channelId, which, userId);
       return say(`Done: <@${userId}> is the ${which === 'commander' ? 'incident commander' : 'communications lead'}.`);
     } catch (err) {
       return refusal(err);
@@ -72,7 +71,7 @@ export const INCIDENT_SUBCOMMANDS: Record<string, Subcommand> = {
 
   update: async (ctx) => {
     try {
-      const { stakeholders } = ctx.deps.rooms.statusUpdate(ctx.userId, ctx.channelId, ctx.args.join(' '));
+      const { stakeholders } = ctx.deps.channels.statusUpdate(ctx.userId, ctx.channelId, ctx.args.join(' '));
       return say(`Posted${stakeholders ? ` here and in <#${stakeholders}>` : ''}.`);
     } catch (err) {
       return refusal(err);
@@ -82,7 +81,7 @@ export const INCIDENT_SUBCOMMANDS: Record<string, Subcommand> = {
   page: async (ctx) => {
     const [target, ...message] = ctx.args;
     // Outside an incident channel, paging someone opens an incident for them: the "Page someone" modal.
-    if (!ctx.deps.rooms.inChannel(ctx.channelId)) {
+    if (!ctx.deps.channels.inChannel(ctx.channelId)) {
       const services = ctx.deps.catalog.services();
       if (services.length === 0) return say('Declare a service in the config file first.');
       const rotations = [...ctx.deps.oncall.rotations().values()].map((r) => ({ id: r.id, name: r.name }));
@@ -92,7 +91,7 @@ export const INCIDENT_SUBCOMMANDS: Record<string, Subcommand> = {
     if (!target) return say('Usage: `/oncall page @someone|<rotation> <message>` in the incident channel.');
     const userId = mentioned(target);
     try {
-      const paged = ctx.deps.rooms.page(ctx.userId, ctx.channelId, userId ? { userId } : { rotation: target }, message.join(' '));
+      const paged = ctx.deps.channels.page(ctx.userId, ctx.channelId, userId ? { userId } : { rotation: target }, message.join(' '));
       return say(`Paging ${paged.map((u) => `<@${u}>`).join(', ')}; they are invited here.`);
     } catch (err) {
       return refusal(err);

@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { parseRuleLines } from '../../domain/notification-rules.js';
-import { InvalidChange } from '../../domain/schedule-rules.js';
+import { InvalidInput } from '../../domain/errors.js';
 import type { SlackDeps } from '../deps.js';
 import { readModal, text } from '../modal-values.js';
 import { phonePagingOffModal } from '../views/notice.js';
@@ -17,7 +17,7 @@ export function meSubmission(deps: SlackDeps) {
       const errors: Record<string, string> = {};
       if ('error' in high) errors.high = high.error;
       if ('error' in low) errors.low = low.error;
-      if (Object.keys(errors).length > 0) throw new InvalidChange(errors);
+      if (Object.keys(errors).length > 0) throw new InvalidInput(errors);
       const userId = body.user.id;
       const current = deps.contact.mine(userId);
       const phone = text(v.phone);

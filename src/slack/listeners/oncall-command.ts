@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { PermissionDenied } from '../../domain/permissions.js';
+import { PermissionDenied } from '../../domain/errors.js';
 import type { SlackDeps } from '../deps.js';
 import { helpMessage } from '../views/help.js';
 import { whoIsOnCallMessage } from '../views/oncall-who.js';

@@ -1,4 +1,4 @@
-import { FORM_LEVELS } from '../../services/catalog-admin.js';
+import { FORM_LEVELS } from '../../services/admin/catalog-admin.js';
 import { myChangesView } from './cancel-change.js';
 import type { WebClient } from '@slack/web-api';
 import type { ModalView } from '@slack/types';
@@ -13,7 +13,7 @@ import { fairnessMessage } from '../views/fairness.js';
 import { calendarMessages } from '../views/calendar.js';
 import { viewerZone } from './viewer.js';
 import { slackDate } from '../views/format.js';
-import { InvalidChange } from '../../domain/schedule-rules.js';
+import { InvalidInput } from '../../domain/errors.js';
 import { DAY } from '../../domain/time-units.js';
 
 export interface CommandContext {
@@ -179,7 +179,7 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
       const r = ctx.deps.maintenance.start(actor, serviceRef, duration);
       return say(`:construction: *${r.serviceName}* is in maintenance until ${slackDate(r.until)}: alerts are recorded and shown as suppressed, and page nobody.`);
     } catch (err) {
-      if (err instanceof InvalidChange) return say(Object.values(err.fields).join(' '));
+      if (err instanceof InvalidInput) return say(Object.values(err.fields).join(' '));
       throw err;
     }
   },
@@ -198,7 +198,7 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
       const { rotationName } = ctx.deps.handover.addNote(ctx.userId, ctx.args.join(' '));
       return say(`:memo: Noted for the *${rotationName}* handover.`);
     } catch (err) {
-      if (err instanceof InvalidChange) return say(Object.values(err.fields).join(' '));
+      if (err instanceof InvalidInput) return say(Object.values(err.fields).join(' '));
       throw err;
     }
   },

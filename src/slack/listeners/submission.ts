@@ -1,5 +1,4 @@
-import { PermissionDenied } from '../../domain/permissions.js';
-import { InvalidChange } from '../../domain/schedule-rules.js';
+import { InvalidInput, PermissionDenied } from '../../domain/errors.js';
 import type { SlackDeps } from '../deps.js';
 import { withNames } from './viewer.js';
 
@@ -18,7 +17,7 @@ export async function answerSubmission(ack: unknown, deps: SlackDeps, fields: st
     return true;
   } catch (err) {
     let errors: Record<string, string> | null = null;
-    if (err instanceof InvalidChange) {
+    if (err instanceof InvalidInput) {
       errors = {};
       for (const [field, message] of Object.entries(err.fields)) {
         const key = fields.includes(field) ? field : fields[0]!;

@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, BlockStaticSelectAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { ModalView } from '@slack/types';
-import { InvalidChange } from '../../domain/schedule-rules.js';
+import { InvalidInput } from '../../domain/errors.js';
 import type { SlackDeps } from '../deps.js';
 import { readModal, text } from '../modal-values.js';
 import { swapModal } from '../views/schedule-modals.js';
@@ -14,7 +14,7 @@ import { viewerZone } from './viewer.js';
 export function parseShiftValue(value: string | null, field: string): { rotationId: string; userId?: string; scheduledStart: number } {
   const parts = (value ?? '').split('|');
   const scheduledStart = Number(parts[parts.length - 1]);
-  if ((parts.length !== 2 && parts.length !== 3) || !Number.isSafeInteger(scheduledStart)) throw new InvalidChange({ [field]: 'Pick a shift.' });
+  if ((parts.length !== 2 && parts.length !== 3) || !Number.isSafeInteger(scheduledStart)) throw new InvalidInput({ [field]: 'Pick a shift.' });
   return { rotationId: parts[0]!, ...(parts.length === 3 ? { userId: parts[1]! } : {}), scheduledStart };
 }
 
@@ -52,10 +52,10 @@ export function swapSubmission(deps: SlackDeps) {
     await answerSubmission(ack, deps, ['my_shift', 'teammate', 'their_shift'], async () => {
       const give = parseShiftValue(text(v.my_shift), 'my_shift');
       const teammateId = text(v.teammate);
-      if (!teammateId) throw new InvalidChange({ teammate: 'Pick a teammate.' });
+      if (!teammateId) throw new InvalidInput({ teammate: 'Pick a teammate.' });
       const theirs = text(v.their_shift) ? parseShiftValue(text(v.their_shift), 'their_shift') : null;
-      if (theirs && theirs.userId !== teammateId) throw new InvalidChange({ their_shift: 'Pick one of the chosen teammate’s shifts, or leave it empty.' });
-      if (theirs && theirs.rotationId !== give.rotationId) throw new InvalidChange({ their_shift: 'Pick a shift in the same rotation as yours.' });
+      if (theirs && theirs.userId !== teammateId) throw new InvalidInput({ their_shift: 'Pick one of the chosen teammate’s shifts, or leave it empty.' });
+      if (theirs && theirs.rotationId !== give.rotationId) throw new InvalidInput({ their_shift: 'Pick a shift in the same rotation as yours.' });
       deps.swaps.requestSwap(body.user.id, { rotationId: give.rotationId, teammateId, give, take: theirs });
     });
   };

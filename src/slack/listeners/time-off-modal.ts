@@ -1,7 +1,6 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { z } from 'zod';
-import { PermissionDenied } from '../../domain/permissions.js';
-import { InvalidChange } from '../../domain/schedule-rules.js';
+import { InvalidInput, PermissionDenied } from '../../domain/errors.js';
 import { addDays, localTimeToUtc, parseISODate } from '../../domain/zoned-time.js';
 import type { SlackDeps } from '../deps.js';
 import { readModal, text } from '../modal-values.js';
@@ -12,7 +11,7 @@ import { viewerZone } from './viewer.js';
 const pending = z.object({ userId: z.string().regex(/^[UW][A-Z0-9]+$/), start: z.number().int(), end: z.number().int(), reason: z.string().nullable() });
 
 function startOfDay(date: string | null, zone: string, field: string, plusDays = 0): number {
-  if (!date) throw new InvalidChange({ [field]: 'Pick a date.' });
+  if (!date) throw new InvalidInput({ [field]: 'Pick a date.' });
   return localTimeToUtc(addDays(parseISODate(date), plusDays), { hour: 0, minute: 0 }, zone);
 }
 
@@ -60,7 +59,7 @@ export function timeOffConfirmSubmission(deps: SlackDeps) {
 
 /** Why a change was refused, in words; null for an error that is not a refusal. */
 function refusalOf(err: unknown): string | null {
-  if (err instanceof InvalidChange) return Object.values(err.fields).join(' ');
+  if (err instanceof InvalidInput) return Object.values(err.fields).join(' ');
   if (err instanceof PermissionDenied) return err.message;
   return null;
 }

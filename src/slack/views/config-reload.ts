@@ -1,4 +1,4 @@
-import type { ReloadOutcome } from '../../services/config-reload.js';
+import type { ReloadOutcome } from '../../services/admin/config-reload.js';
 import { escapeMrkdwn, mrkdwnSections } from './format.js';
 import type { RenderedMessage } from './message.js';
 

@@ -2,7 +2,7 @@ import type { EscalationTarget } from '../../../domain/escalation.js';
 import type { ActionRefusal, IncidentNote, Notice, PageReason } from '../../../domain/notices.js';
 import { plural, refusalSentence } from '../../../domain/wording.js';
 import { escapeMrkdwn } from '../format.js';
-import { helpRequestReason, incidentChannelLink, statusUpdateText } from '../incident-room.js';
+import { helpRequestReason, incidentChannelLink, statusUpdateText } from '../incident-channel.js';
 import type { NoticeMessage } from '../message.js';
 
 const USER_ID = /^[UW][A-Z0-9]+$/;

@@ -1,0 +1,42 @@
+import { eq } from 'drizzle-orm';
+import type { DB, Tx } from '../../db/client.js';
+import { users } from '../../db/schema.js';
+import { requireKnown, type Actor } from '../../domain/permissions.js';
+import { adminGroupMembers } from './admins.js';
+import { findUser } from '../directory.js';
+
+/**
+ * Who is acting, and with what role: an admin when the config file says `role: admin` or they are in the
+ * admin user group; a member when the config file lists them; null when Baton does not know them. A
+ * group member Baton does not otherwise know is an admin (they administer; they need not be on call).
+ */
+export function loadActor(db: Tx, userId: string): Actor | null {
+  const row = db.select({ id: users.id, role: users.role }).from(users).where(eq(users.id, userId)).get();
+  if (adminGroupMembers(db).has(userId)) return { id: userId, role: 'admin' };
+  return row ?? null;
+}
+
+/** Who someone is, as Baton knows them: their role, time zone and name. */
+export class PeopleService {
+  constructor(private readonly db: DB) {}
+
+  /** The person acting and their role; null when Baton does not know them. */
+  actor(userId: string): Actor | null {
+    return loadActor(this.db, userId);
+  }
+
+  /** The person acting, or PermissionDenied when Baton does not know them (before a form only users may fill in). */
+  requireKnown(userId: string): Actor {
+    return requireKnown(this.actor(userId));
+  }
+
+  /** Their IANA zone from the config file; null when Baton does not list them. */
+  zone(userId: string): string | null {
+    return findUser(this.db, userId)?.timeZone ?? null;
+  }
+
+  /** Their name from the config file; null when Baton does not list them. */
+  name(userId: string): string | null {
+    return findUser(this.db, userId)?.name ?? null;
+  }
+}

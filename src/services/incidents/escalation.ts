@@ -1,0 +1,70 @@
+import { and, asc, eq, lte, sql } from 'drizzle-orm';
+import type { DB } from '../../db/client.js';
+import { incidents } from '../../db/schema.js';
+import { statementsOf } from '../../db/statements.js';
+import type { Clock } from '../../domain/clock.js';
+import { nextPosition } from '../../domain/escalation.js';
+import { enqueueIncidentNote, enqueueRefresh } from '../outbox.js';
+import { loadPagingContext, pageLevel, type Incident, type PagingContext, type PagingSettings } from './paging.js';
+import { recordEvent } from './timeline.js';
+
+/** Advances unacknowledged incidents whose level timed out. All state is in the database. */
+export class EscalationService {
+  constructor(
+    private readonly db: DB,
+    private readonly clock: Clock,
+    private readonly wakeOutbox: () => void,
+    private readonly paging: PagingSettings,
+  ) {}
+
+  /** When the next unacknowledged incident falls due to escalate (epoch ms), or null. */
+  nextDueAt(): number | null {
+    return statementsOf(this.db).nextEscalationDue.get()!.at;
+  }
+
+  /**
+   * Escalates every due incident by one level, in one transaction (one commit per tick, not per incident);
+   * returns how many moved. Safe to run twice: each incident's state is re-checked inside the transaction.
+   */
+  tick(batchSize = 1000): number {
+    const now = this.clock.nowMs();
+    const moved = this.db.transaction(() => {
+      const due = this.db
+        .select()
+        .from(incidents)
+        .where(and(sql`${incidents.status} = 'triggered'`, lte(incidents.nextEscalationAt, now)))
+        .orderBy(asc(incidents.nextEscalationAt))
+        .limit(batchSize)
+        .all();
+      if (due.length === 0) return 0;
+      const context = loadPagingContext(this.db, now, this.paging);
+      for (const incident of due) this.escalateOne(incident, now, context);
+      return due.length;
+    });
+    if (moved > 0) this.wakeOutbox();
+    return moved;
+  }
+
+  private escalateOne(incident: Incident, now: number, context: PagingContext): void {
+    const db = this.db;
+    // A low-urgency incident that waited for working hours is paged now, at its first level (which ends
+    // the wait); its messages, which said it was waiting, are updated.
+    if (incident.deferredUntil !== null) {
+      pageLevel(db, incident, { level: 0, loop: 0 }, now, { type: 'working_hours' }, context);
+      enqueueRefresh(db, incident.id, now);
+      return;
+    }
+    const from = { level: incident.escalationLevel, loop: incident.escalationLoop };
+    const next = nextPosition(incident.policy, from);
+    if (next) {
+      recordEvent(db, incident.id, now, 'escalated', null, { from: from.level + 1, to: next.level + 1, reason: 'timeout' });
+      const minutes = incident.policy.levels[from.level]?.delayMinutes ?? 15;
+      pageLevel(db, incident, next, now, { type: 'timeout', level: from.level + 1, minutes }, context);
+      return;
+    }
+    db.update(incidents).set({ nextEscalationAt: null, updatedAt: now }).where(eq(incidents.id, incident.id)).run();
+    recordEvent(db, incident.id, now, 'escalation_exhausted', null, { levels: incident.policy.levels.length });
+    const channel = context.teamChannelOf(incident.serviceId);
+    if (channel) enqueueIncidentNote(db, incident.id, channel, { type: 'exhausted', policyName: incident.policy.name }, `exhausted:${incident.id}`, now);
+  }
+}

@@ -1,0 +1,54 @@
+import { and, count, eq } from 'drizzle-orm';
+import type { DB } from '../../db/client.js';
+import { alerts, incidents, services } from '../../db/schema.js';
+import { statementsOf } from '../../db/statements.js';
+import type { HandOpener, IncidentView } from '../../domain/read-models.js';
+import type { Incident } from './paging.js';
+
+const USER_ID = /^[UW][A-Z0-9]+$/;
+
+// The read model lives in the domain, so views need not import this service.
+export type { HandOpener, IncidentView };
+
+/**
+ * Who opened the incident by hand (`/oncall declare`, "Page someone"), or null. Only Baton opens incidents
+ * with these sources, so only then is the label Baton's own: the same label on an alert is the sender's text.
+ */
+export function openedByHand(incident: Pick<Incident, 'source' | 'labels'>): HandOpener | null {
+  const opener =
+    incident.source === 'declared'
+      ? ({ how: 'declared', label: 'declared_by' } as const)
+      : incident.source === 'slack_page'
+        ? ({ how: 'paged', label: 'paged_by' } as const)
+        : null;
+  const userId = opener ? incident.labels[opener.label] : undefined;
+  return opener && userId && USER_ID.test(userId) ? { ...opener, userId } : null;
+}
+
+/** The people the latest page of the incident's current level went to. */
+function pagedAtCurrentLevel(db: DB, incident: Incident): string[] {
+  const row = statementsOf(db).pagedUsers.get({ incidentId: incident.id, level: incident.escalationLevel + 1, loop: incident.escalationLoop });
+  const users: unknown = row?.users ? JSON.parse(row.users) : [];
+  return Array.isArray(users) ? users.filter((u): u is string => typeof u === 'string' && USER_ID.test(u)) : [];
+}
+
+export function loadIncidentView(db: DB, incidentId: number): IncidentView | null {
+  const row = db
+    .select({ incident: incidents, serviceName: services.name })
+    .from(incidents)
+    .innerJoin(services, eq(services.id, incidents.serviceId))
+    .where(eq(incidents.id, incidentId))
+    .get();
+  if (!row) return null;
+  const total = db.select({ n: count() }).from(alerts).where(eq(alerts.incidentId, incidentId)).get()?.n ?? 0;
+  const firing =
+    db.select({ n: count() }).from(alerts).where(and(eq(alerts.incidentId, incidentId), eq(alerts.status, 'firing'))).get()?.n ?? 0;
+  return {
+    incident: row.incident,
+    serviceName: row.serviceName,
+    firingAlerts: firing,
+    totalAlerts: total,
+    pagingNow: pagedAtCurrentLevel(db, row.incident),
+    openedBy: openedByHand(row.incident),
+  };
+}

@@ -1,0 +1,111 @@
+import { eq } from 'drizzle-orm';
+import type { DB } from '../../db/client.js';
+import { incidents } from '../../db/schema.js';
+import type { Clock } from '../../domain/clock.js';
+import { nextPosition } from '../../domain/escalation.js';
+import type { ActionRefusal } from '../../domain/notices.js';
+import { requireResponder } from './access.js';
+import { writeAudit } from '../admin/audit.js';
+import { enqueueChannelWrapUp, enqueueIncidentWebhooks, enqueueNotice, enqueueRefresh } from '../outbox.js';
+import { loadPagingContext, pageLevel, type Incident, type PagingSettings } from './paging.js';
+import { recordEvent } from './timeline.js';
+
+export type IncidentAction = 'acknowledge' | 'escalate' | 'resolve';
+
+export type ActionOutcome =
+  | { outcome: 'done'; incident: Incident }
+  /** Nothing changed: a second click, or a click on an incident that is already past that state. */
+  | { outcome: 'unchanged'; incident: Incident; reason: ActionRefusal }
+  | { outcome: 'not_found' };
+
+/** Acknowledge, escalate and resolve: the state machine of an incident, driven by people. */
+export class IncidentService {
+  constructor(
+    private readonly db: DB,
+    private readonly clock: Clock,
+    private readonly wakeOutbox: () => void,
+    private readonly paging: PagingSettings,
+    /** Told of every acknowledgement, with how long it took (for the time-to-acknowledge metric). */
+    private readonly onAcknowledged: (seconds: number) => void = () => {},
+  ) {}
+
+  get(id: number): Incident | undefined {
+    return this.db.select().from(incidents).where(eq(incidents.id, id)).get();
+  }
+
+  /**
+   * A person in Slack (a card button, the App Home): throws PermissionDenied, having changed nothing, unless
+   * they may act on this incident (see requireIncidentResponder).
+   */
+  respond(action: IncidentAction, incidentId: number, userId: string): ActionOutcome {
+    return this.run(action, incidentId, userId, (incident) => requireResponder(this.db, userId, incident, action));
+  }
+
+  /**
+   * An actor already authenticated another way: an alert source by its integration key, a phone or SMS
+   * reply by the number Baton paged. People in Slack go through `respond`.
+   */
+  act(action: IncidentAction, incidentId: number, actor: string): ActionOutcome {
+    return this.run(action, incidentId, actor, () => {});
+  }
+
+  private run(action: IncidentAction, incidentId: number, actor: string, check: (incident: Incident) => void): ActionOutcome {
+    const now = this.clock.nowMs();
+    const db = this.db;
+    const result = db.transaction((): ActionOutcome => {
+      const incident = db.select().from(incidents).where(eq(incidents.id, incidentId)).get();
+      if (!incident) return { outcome: 'not_found' };
+      // Before anything is written: a refusal leaves no state change, audit entry or card update behind.
+      check(incident);
+      const refusal = whyUnchanged(action, incident);
+      if (refusal) return { outcome: 'unchanged', incident, reason: refusal };
+      if (action === 'acknowledge') settle(db, incident, 'acknowledged', actor, now);
+      else if (action === 'resolve') settle(db, incident, 'resolved', actor, now);
+      else {
+        const reason = escalate(db, incident, actor, now, this.paging);
+        if (reason) return { outcome: 'unchanged', incident, reason };
+      }
+      writeAudit(db, { at: now, actor, action: `incident.${action}`, target: `incident:${incident.id}`, before: { status: incident.status, level: incident.escalationLevel + 1 } });
+      return { outcome: 'done', incident: db.select().from(incidents).where(eq(incidents.id, incidentId)).get()! };
+    });
+    if (result.outcome === 'done') {
+      this.wakeOutbox();
+      if (action === 'acknowledge' && result.incident.acknowledgedAt !== null) this.onAcknowledged((result.incident.acknowledgedAt - result.incident.openedAt) / 1000);
+    }
+    return result;
+  }
+}
+
+function whyUnchanged(action: IncidentAction, incident: Incident): ActionRefusal | null {
+  if (incident.status === 'resolved') return { type: 'already_resolved', by: incident.resolvedBy };
+  if (action === 'acknowledge' && incident.status === 'acknowledged') return { type: 'already_acknowledged', by: incident.acknowledgedBy };
+  return null;
+}
+
+/** Acknowledging and resolving both stop escalation, record who and when, and update every message. */
+function settle(db: DB, incident: Incident, to: 'acknowledged' | 'resolved', actor: string, now: number): void {
+  const who = to === 'acknowledged' ? { acknowledgedAt: now, acknowledgedBy: actor } : { resolvedAt: now, resolvedBy: actor };
+  db.update(incidents)
+    .set({ status: to, ...who, nextEscalationAt: null, updatedAt: now })
+    .where(eq(incidents.id, incident.id))
+    .run();
+  recordEvent(db, incident.id, now, to, actor);
+  enqueueRefresh(db, incident.id, now);
+  enqueueIncidentWebhooks(db, incident, to, now);
+  if (to === 'resolved') enqueueChannelWrapUp(db, incident.id, now);
+  // Whoever paged someone from Slack hears back, once, when it is taken (or closed).
+  const requester = incident.source === 'slack_page' ? incident.labels.paged_by : undefined;
+  if (requester && requester !== actor && /^[UW][A-Z0-9]+$/.test(requester)) {
+    const notice = { type: 'page_answered', incidentId: incident.id, title: incident.title, status: to, by: actor } as const;
+    enqueueNotice(db, { kind: 'slack.message', channel: requester, notice }, `page-answer:${incident.id}`, now);
+  }
+}
+
+/** Pages the next level now. Returns why not when there is no level left to go to. */
+function escalate(db: DB, incident: Incident, actor: string, now: number, paging: PagingSettings): ActionRefusal | null {
+  const next = nextPosition(incident.policy, { level: incident.escalationLevel, loop: incident.escalationLoop });
+  if (!next) return { type: 'last_level', levels: incident.policy.levels.length, policyName: incident.policy.name };
+  recordEvent(db, incident.id, now, 'escalated', actor, { from: incident.escalationLevel + 1, to: next.level + 1 });
+  pageLevel(db, incident, next, now, { type: 'escalated_by', actor }, loadPagingContext(db, now, paging));
+  return null;
+}

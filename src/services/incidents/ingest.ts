@@ -1,0 +1,306 @@
+import { activeRecurringWindow } from '../../domain/recurring-maintenance.js';
+import type { EscalationPolicySnapshot } from '../../domain/escalation.js';
+import { eq } from 'drizzle-orm';
+import type { DB } from '../../db/client.js';
+import { escalationPolicies, incidents, type integrationKeys, services } from '../../db/schema.js';
+import { statementsOf, type Statements } from '../../db/statements.js';
+import type { NormalizedGroup } from '../../domain/alertmanager.js';
+import type { Clock } from '../../domain/clock.js';
+import { urgencyOf } from '../../domain/notification-rules.js';
+import { nextWorkingStart, route, type IncidentUrgency, type RoutingRule } from '../../domain/routing.js';
+import { matchesHash, sameDigest, sha256Hex } from '../../security/hash.js';
+import { findServiceWithTeam } from '../directory.js';
+import { enqueueChannelWrapUp, enqueueIncidentChannel, enqueueIncidentWebhooks, enqueueRefresh, enqueueTeamPost } from '../outbox.js';
+import { loadPagingContext, pageLevel, type Incident, type PagingSettings } from './paging.js';
+import { recordEvent } from './timeline.js';
+
+export type IntegrationKey = typeof integrationKeys.$inferSelect;
+
+export type AuthResult = { ok: true; key: IntegrationKey } | { ok: false; message: string };
+
+export interface IngestResult {
+  payloadId: number;
+  incidentId: number | null;
+  outcome: 'opened' | 'updated' | 'unchanged' | 'resolved' | 'ignored';
+}
+
+interface Pending {
+  key: IntegrationKey;
+  rawBody: string;
+  group: NormalizedGroup;
+  /** Pages this chain instead of the service's policy (a direct page from Slack). */
+  policy?: EscalationPolicySnapshot;
+  resolve: (result: IngestResult) => void;
+  reject: (err: unknown) => void;
+}
+
+/** How long a verified integration key is trusted without reading it again. */
+const KEY_CACHE_MS = 30_000;
+/** Payloads committed together at most; the rest wait for the next batch. */
+const MAX_BATCH = 256;
+/** Alert-only changes refresh an incident's Slack messages at most this often, so a storm cannot flood Slack. */
+export const ALERT_REFRESH_INTERVAL_MS = 10_000;
+
+export class IngestService {
+  /** The statements ingest runs for every payload, prepared once per database: query building would otherwise dominate. */
+  private readonly statements: Statements;
+  /** A savepoint around one payload inside the batch transaction (better-sqlite3 nests natively). */
+  private readonly savepoint: <T>(fn: () => T) => T;
+  private readonly batchTransaction: (fn: () => void) => void;
+  private queue: Pending[] = [];
+  private flushScheduled = false;
+  /** Keys by digest, read through for KEY_CACHE_MS: every request of a sender presents the same key. */
+  private readonly keyCache = new Map<string, { key: IntegrationKey | undefined; at: number }>();
+
+  constructor(
+    private readonly db: DB,
+    private readonly clock: Clock,
+    /** Wakes the outbox dispatcher once a transaction that queued messages has committed. */
+    private readonly wakeOutbox: () => void,
+    private readonly paging: PagingSettings,
+    /** Told of every stored payload's source and outcome (for metrics). */
+    private readonly onIngested: (source: string, outcome: string) => void = () => {},
+  ) {
+    this.statements = statementsOf(db);
+    const nested = db.$client.transaction((fn: () => unknown) => fn());
+    this.savepoint = <T>(fn: () => T) => nested(fn) as T;
+    this.batchTransaction = db.$client.transaction((fn: () => void) => fn());
+  }
+
+  /** Checks an integration key (stored hashed) and, when the key requires one, the bearer token. */
+  authenticate(kind: IntegrationKey['kind'], presentedKey: string, authorization: string | undefined): AuthResult {
+    const presentedHash = sha256Hex(presentedKey);
+    const key = this.keyByHash(presentedHash);
+    if (!key || key.kind !== kind || !sameDigest(presentedHash, key.keyHash)) {
+      return { ok: false, message: 'unknown integration key' };
+    }
+    if (key.expiresAt !== null && key.expiresAt <= this.clock.nowMs()) return { ok: false, message: 'this integration key was rotated out and has expired' };
+    if (key.bearerHash) {
+      const bearer = /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1];
+      if (!bearer) return { ok: false, message: 'this integration requires Authorization: Bearer <token>' };
+      if (!matchesHash(bearer, key.bearerHash)) return { ok: false, message: 'wrong bearer token' };
+    }
+    return { ok: true, key };
+  }
+
+  /** Forgets cached keys: call after keys change (config applied, key rotated). */
+  forgetKeys(): void {
+    this.keyCache.clear();
+  }
+
+  private keyByHash(hash: string): IntegrationKey | undefined {
+    const now = performance.now();
+    const hit = this.keyCache.get(hash);
+    if (hit && now - hit.at < KEY_CACHE_MS) return hit.key;
+    const key = this.statements.keyByHash.get({ hash });
+    // Only known keys are cached, so random guesses cannot fill memory.
+    if (key) {
+      if (this.keyCache.size >= 1000) this.keyCache.clear();
+      this.keyCache.set(hash, { key, at: now });
+    }
+    return key;
+  }
+
+  /** The open incident a sender's dedup key names, if any (PagerDuty and generic acknowledge events). */
+  openIncidentId(serviceId: string, dedupKey: string): number | null {
+    return this.statements.openIncident.get({ serviceId, dedupKey })?.id ?? null;
+  }
+
+  /** Stores an accepted request that opens nothing itself (an acknowledge event, a heartbeat ping). */
+  storePayload(key: IntegrationKey, source: string, rawBody: string, incidentId: number | null): void {
+    this.statements.insertPayload.run({ keyId: key.id, source, now: this.clock.nowMs(), body: rawBody, incidentId });
+  }
+
+  /**
+   * A voicemail left on the emergency line: stored and turned into a high-urgency incident for the
+   * configured service like any alert, under a pseudo-key (id 0) since the caller holds no integration key.
+   */
+  ingestVoicemail(serviceId: string, rawBody: string, voicemail: { callSid: string; from: string; recordingUrl: string; durationSeconds: number; at: string }): Promise<IngestResult> {
+    const key = { id: 0, serviceId, kind: 'alertmanager', keyHash: '', bearerHash: null, hmacSecret: null, hmacHeader: null, hmacTimestampHeader: null, heartbeatIntervalMinutes: null, expiresAt: null, source: 'config', createdAt: 0 } satisfies IntegrationKey;
+    const labels = { alertname: 'EmergencyLine', caller: voicemail.from, severity: 'critical' };
+    return this.ingest(key, rawBody, {
+      source: 'emergency_line',
+      dedupKey: `emergency_line:${voicemail.callSid}`,
+      status: 'firing',
+      title: `Emergency line: voicemail from ${voicemail.from} (${voicemail.durationSeconds} s)`,
+      severity: 'critical',
+      labels,
+      links: { runbook: null, source: voicemail.recordingUrl, externalUrl: null },
+      alerts: [{ fingerprint: voicemail.callSid, status: 'firing', labels, annotations: { recording: voicemail.recordingUrl }, startsAt: voicemail.at, endsAt: null, sourceUrl: voicemail.recordingUrl }],
+      truncatedAlerts: 0,
+    });
+  }
+
+  /**
+   * Stores the raw payload and its effect, then resolves. Payloads arriving together are committed in one
+   * transaction (group commit), each in its own savepoint: the promise resolves only after the commit, and
+   * rejects if storing failed, so the route can answer 5xx and the sender retries.
+   */
+  ingest(key: IntegrationKey, rawBody: string, group: NormalizedGroup, opts: { policy?: EscalationPolicySnapshot } = {}): Promise<IngestResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ key, rawBody, group, ...(opts.policy ? { policy: opts.policy } : {}), resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue.splice(0, MAX_BATCH);
+    if (this.queue.length > 0) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+    const now = this.clock.nowMs();
+    const outcomes: Array<{ ok: true; result: IngestResult } | { ok: false; error: unknown }> = [];
+    try {
+      this.batchTransaction(() => {
+        for (const item of batch) {
+          try {
+            outcomes.push({ ok: true, result: this.savepoint(() => this.apply(item, now)) });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      // The commit itself failed: nothing of the batch is stored.
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) {
+        this.onIngested(item.group.source, outcome.result.outcome);
+        item.resolve(outcome.result);
+      }
+      else item.reject(outcome.error);
+    });
+    // Only these outcomes queue messages; a re-send of an unchanged group must not wake the dispatcher.
+    if (outcomes.some((o) => o.ok && ['opened', 'updated', 'resolved'].includes(o.result.outcome))) this.wakeOutbox();
+  }
+
+  private apply({ key, rawBody, group, policy }: Pending, now: number): IngestResult {
+    const db = this.db;
+    // Routing rules of the key's service may send the group to another service, with its own urgency.
+    const routing = this.statements.serviceRouting.get({ id: key.serviceId })?.routing;
+    const routed = route(routing ? (JSON.parse(routing) as RoutingRule[]) : null, group.labels, group.severity);
+    const serviceId = routed.service ?? key.serviceId;
+    const open = this.statements.openIncident.get({ serviceId, dedupKey: group.dedupKey });
+    const outcome = open ? this.update(db, open, group, now) : this.open(db, serviceId, group, now, routed.urgency, policy);
+    const payloadId = Number(
+      this.statements.insertPayload.run({ keyId: key.id, source: group.source, now, body: rawBody, incidentId: outcome.incidentId }).lastInsertRowid,
+    );
+    return { payloadId, ...outcome };
+  }
+
+  private open(
+    tx: DB,
+    serviceId: string,
+    group: NormalizedGroup,
+    now: number,
+    urgency: IncidentUrgency = urgencyOf(group.severity),
+    policyOverride?: EscalationPolicySnapshot,
+  ): Omit<IngestResult, 'payloadId'> {
+    // A group that arrives already resolved (or resolves a closed incident) has nothing left to page for.
+    if (group.alerts.every((a) => a.status === 'resolved')) return { incidentId: null, outcome: 'ignored' };
+    const service = tx.select().from(services).where(eq(services.id, serviceId)).get();
+    const policy = service && tx.select().from(escalationPolicies).where(eq(escalationPolicies.id, service.escalationPolicyId)).get();
+    if (!service || !policy) throw new Error(`service ${serviceId} or its escalation policy is missing`);
+    const inMaintenance =
+      this.statements.activeMaintenance.get({ serviceId, now }) !== undefined ||
+      (service.recurringMaintenance !== null && activeRecurringWindow(service.recurringMaintenance, now) !== null);
+    const incident = tx
+      .insert(incidents)
+      .values({
+        serviceId,
+        dedupKey: group.dedupKey,
+        status: 'triggered',
+        title: group.title,
+        severity: group.severity,
+        urgency,
+        suppressed: inMaintenance,
+        source: group.source,
+        labels: group.labels,
+        links: group.links,
+        policy: policyOverride ?? { id: policy.id, name: policy.name, repeat: policy.repeat, levels: policy.levels },
+        escalationLevel: 0,
+        escalationLoop: 0,
+        nextEscalationAt: null,
+        openedAt: now,
+        updatedAt: now,
+      })
+      .returning()
+      .get();
+    this.upsertAlerts(incident.id, group, now);
+    recordEvent(tx, incident.id, now, 'opened', group.source, { alerts: group.alerts.length, severity: group.severity });
+    enqueueIncidentWebhooks(tx, incident, 'opened', now);
+    const team = findServiceWithTeam(tx, serviceId)?.team;
+    // Maintenance and info: recorded and visible, nobody disturbed.
+    if (inMaintenance || urgency === 'info') {
+      recordEvent(tx, incident.id, now, 'suppressed', null, { reason: inMaintenance ? 'maintenance window' : 'info urgency' });
+      return { incidentId: incident.id, outcome: 'opened' };
+    }
+    if (team) enqueueTeamPost(tx, incident.id, team.slackChannel, now);
+    // Low urgency outside the team's working hours waits for them to start.
+    const wait = urgency === 'low' && team?.workingHours ? nextWorkingStart(team.workingHours, now) : now;
+    if (wait !== null && wait > now) {
+      tx.update(incidents).set({ deferredUntil: wait, nextEscalationAt: wait }).where(eq(incidents.id, incident.id)).run();
+      recordEvent(tx, incident.id, now, 'deferred', null, { until: wait, reason: 'low urgency outside working hours' });
+      return { incidentId: incident.id, outcome: 'opened' };
+    }
+    pageLevel(tx, incident, { level: 0, loop: 0 }, now, { type: 'new_incident' }, loadPagingContext(tx, now, this.paging));
+    if (service.incidentChannels === 'all' || (service.incidentChannels === 'high' && urgency === 'high')) enqueueIncidentChannel(tx, incident.id, now);
+    return { incidentId: incident.id, outcome: 'opened' };
+  }
+
+  private update(tx: DB, incident: Pick<Incident, 'id'>, group: NormalizedGroup, now: number): Omit<IngestResult, 'payloadId'> {
+    const changed = this.upsertAlerts(incident.id, group, now);
+    if (!changed) return { incidentId: incident.id, outcome: 'unchanged' };
+    if (!this.statements.firingAlert.get({ incidentId: incident.id })) {
+      tx.update(incidents)
+        .set({ status: 'resolved', resolvedAt: now, resolvedBy: null, nextEscalationAt: null, updatedAt: now })
+        .where(eq(incidents.id, incident.id))
+        .run();
+      recordEvent(tx, incident.id, now, 'resolved', group.source, { reason: 'every alert of the group resolved' });
+      enqueueRefresh(tx, incident.id, now);
+      enqueueIncidentWebhooks(tx, { id: incident.id, serviceId: this.statements.serviceOf.get({ id: incident.id })!.serviceId }, 'resolved', now);
+      enqueueChannelWrapUp(tx, incident.id, now);
+      return { incidentId: incident.id, outcome: 'resolved' };
+    }
+    // A re-send of the same group pages nobody again; a changed alert set is worth a (throttled) refresh.
+    recordEvent(tx, incident.id, now, 'alerts_updated', group.source, { alerts: group.alerts.length });
+    enqueueRefresh(tx, incident.id, now, { minIntervalMs: ALERT_REFRESH_INTERVAL_MS });
+    return { incidentId: incident.id, outcome: 'updated' };
+  }
+
+  /** Returns whether any alert was added or changed status. */
+  private upsertAlerts(incidentId: number, group: NormalizedGroup, now: number): boolean {
+    let changed = false;
+    for (const alert of group.alerts) {
+      const existing = this.statements.alertByFingerprint.get({ incidentId, fingerprint: alert.fingerprint });
+      const annotationsJson = JSON.stringify(alert.annotations);
+      // Alertmanager re-sends the whole group every interval; an alert that did not change is not rewritten.
+      // (Its labels cannot differ: the fingerprint is a hash of them.)
+      if (existing && existing.status === alert.status && existing.endsAt === alert.endsAt && existing.annotationsJson === annotationsJson) continue;
+      const values = { status: alert.status, labels: alert.labels, annotations: alert.annotations, endsAt: alert.endsAt, now };
+      if (!existing) {
+        this.statements.insertAlert.run({ ...values, incidentId, fingerprint: alert.fingerprint, startsAt: alert.startsAt, sourceUrl: alert.sourceUrl });
+        changed = true;
+      } else {
+        this.statements.updateAlert.run({
+          status: alert.status,
+          labelsJson: JSON.stringify(alert.labels),
+          annotationsJson,
+          endsAt: alert.endsAt,
+          now,
+          id: existing.id,
+        });
+        changed ||= existing.status !== alert.status;
+      }
+    }
+    return changed;
+  }
+}

@@ -1,0 +1,130 @@
+import { and, asc, eq, gt, inArray } from 'drizzle-orm';
+import type { DB } from '../../db/client.js';
+import { statementsOf } from '../../db/statements.js';
+import { incidents, outbox, users } from '../../db/schema.js';
+import type { Clock } from '../../domain/clock.js';
+import { refusalSentence } from '../../domain/wording.js';
+import type { IncidentAction, IncidentService } from '../incidents/incidents.js';
+import type { Incident } from '../incidents/paging.js';
+import { recordEvent } from '../incidents/timeline.js';
+
+const KEYS: Record<string, IncidentAction> = { '1': 'acknowledge', '2': 'escalate', '3': 'resolve' };
+const CODES: Record<string, IncidentAction> = { A: 'acknowledge', E: 'escalate', R: 'resolve' };
+const STOP_WORDS = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'OPTOUT', 'REVOKE']);
+const START_WORDS = new Set(['START', 'YES', 'UNSTOP', 'OPTIN']);
+/** Call outcomes that mean nobody listened: the person's next step goes out now. */
+const UNANSWERED = new Set(['no-answer', 'busy', 'failed', 'canceled']);
+
+export interface CallTarget {
+  outboxId: number;
+  userId: string;
+  incidents: Incident[];
+}
+
+/**
+ * Makes a person's next pending page steps for an incident due now, instead of at their delay: the earliest
+ * of each of `kinds`, or the earliest of any kind. Used when a call went unanswered and when Slack could
+ * not deliver a page. Returns how many steps moved.
+ */
+export function bringStepsForward(db: DB, step: { incidentId: number; userId: string; now: number; kinds?: string[] }): number {
+  let moved = 0;
+  for (const kind of step.kinds ?? [null]) {
+    const next = db
+      .select({ id: outbox.id })
+      .from(outbox)
+      .where(
+        and(
+          eq(outbox.incidentId, step.incidentId),
+          eq(outbox.status, 'pending'),
+          gt(outbox.nextAttemptAt, step.now),
+          ...(kind ? [eq(outbox.kind, kind)] : []),
+          eq(outbox.userId, step.userId),
+        ),
+      )
+      .orderBy(asc(outbox.nextAttemptAt))
+      .limit(1)
+      .get();
+    if (next) moved += db.update(outbox).set({ nextAttemptAt: step.now }).where(eq(outbox.id, next.id)).run().changes;
+  }
+  return moved;
+}
+
+/** What phone calls and SMS replies do to incidents. Twilio routes only parse, verify and render. */
+export class PhonePagingService {
+  constructor(
+    private readonly db: DB,
+    private readonly clock: Clock,
+    private readonly incidents: IncidentService,
+    private readonly wakeOutbox: () => void = () => {},
+  ) {}
+
+  /** Who a page call (identified by its outbox row) is for, and which incidents it reads out. */
+  callTarget(outboxId: number): CallTarget | null {
+    const row = this.db.select().from(outbox).where(and(eq(outbox.id, outboxId), eq(outbox.kind, 'twilio.voice'))).get();
+    if (!row || row.incidentId === null) return null;
+    const payload = row.payload as { userId: string; bundle?: number[] };
+    const ids = payload.bundle ?? [row.incidentId];
+    const list = this.db.select().from(incidents).where(inArray(incidents.id, ids)).all();
+    return { outboxId, userId: payload.userId, incidents: ids.map((id) => list.find((i) => i.id === id)!).filter(Boolean) };
+  }
+
+  /** A key pressed during a page call: 1 acknowledge, 2 escalate, 3 resolve; null for any other key. */
+  pressKey(target: CallTarget, digits: string): string | null {
+    const action = KEYS[digits.trim()];
+    if (!action || (action === 'resolve' && target.incidents.length > 1)) return null;
+    const results = target.incidents.map((i) => ({ id: i.id, result: this.incidents.act(action, i.id, target.userId) }));
+    const done = results.filter((r) => r.result.outcome === 'done').map((r) => r.id);
+    const verb = { acknowledge: 'acknowledged', escalate: 'escalated', resolve: 'resolved' }[action];
+    if (done.length === 0) return `Nothing changed: ${results.length === 1 ? 'the incident was' : 'they were'} already handled. Goodbye.`;
+    return `${done.length === 1 ? `Incident ${done[0]}` : `${done.length} incidents`} ${verb}. Goodbye.`;
+  }
+
+  /** A page call ended. Unanswered, busy or failed: the person's next pending step goes out now. */
+  callEnded(target: CallTarget, status: string): void {
+    if (!UNANSWERED.has(status)) return;
+    const now = this.clock.nowMs();
+    this.db.transaction(() => {
+      for (const incident of target.incidents) {
+        recordEvent(this.db, incident.id, now, 'call_unanswered', null, { user: target.userId, status });
+        if (incident.status !== 'triggered') continue;
+        bringStepsForward(this.db, { incidentId: incident.id, userId: target.userId, now });
+      }
+    });
+    this.wakeOutbox();
+  }
+
+  /** An SMS to Baton's number: "12A" style codes, STOP and START. Returns the reply, or null for none. */
+  inboundSms(from: string, body: string): string | null {
+    const person = this.db.select().from(users).where(eq(users.phone, from)).get();
+    const text = body.trim().toUpperCase();
+    if (STOP_WORDS.has(text) || START_WORDS.has(text)) {
+      if (person) this.db.update(users).set({ smsOptedOut: STOP_WORDS.has(text) }).where(eq(users.id, person.id)).run();
+      // The carrier and Twilio answer STOP and START themselves; a second reply would be noise.
+      return null;
+    }
+    if (!person) return 'Baton does not know this number. Ask an admin to add it to your user in the config file.';
+    // "A" alone answers the last SMS page: every incident it listed (a bundle sent when pages were held back).
+    if (text === 'A') return this.acknowledgeLastSms(person.id);
+    const code = /^#?(\d{1,12})\s*([AER])$/.exec(text);
+    if (!code) return 'Reply with the incident number and a letter: 12A acknowledges incident 12, 12E escalates, 12R resolves.';
+    const incidentId = Number(code[1]);
+    const action = CODES[code[2]!]!;
+    const result = this.incidents.act(action, incidentId, person.id);
+    if (result.outcome === 'not_found') return `There is no incident ${incidentId}.`;
+    if (result.outcome === 'unchanged') return `Incident ${incidentId}: nothing changed. ${refusalSentence(result.reason, (id) => this.nameOf(id))}`;
+    return `Incident ${incidentId} ${{ acknowledge: 'acknowledged', escalate: 'escalated', resolve: 'resolved' }[action]}.`;
+  }
+
+  private acknowledgeLastSms(userId: string): string {
+    const last = statementsOf(this.db).lastSmsPage.get({ userId });
+    if (!last) return 'There is no page to answer. Reply with the incident number and a letter: 12A acknowledges incident 12.';
+    const ids = (JSON.parse(last.payload) as { bundle?: number[] }).bundle ?? [last.incidentId];
+    const done = ids.filter((id) => this.incidents.act('acknowledge', id, userId).outcome === 'done');
+    if (done.length === 0) return `Nothing changed: ${ids.length === 1 ? `incident ${ids[0]} was` : 'they were'} already handled.`;
+    return `${done.length === 1 ? 'Incident' : 'Incidents'} ${done.join(', ')} acknowledged.`;
+  }
+
+  private nameOf(userId: string): string {
+    return this.db.select({ name: users.name }).from(users).where(eq(users.id, userId)).get()?.name ?? userId;
+  }
+}

@@ -1,0 +1,118 @@
+import { eq } from 'drizzle-orm';
+import { loadActor } from '../admin/people.js';
+import { shiftSchema } from '../../config/file.js';
+import type { DB } from '../../db/client.js';
+import { rotationParticipants, rotations, teams, users } from '../../db/schema.js';
+import type { Clock } from '../../domain/clock.js';
+import { InvalidInput, PermissionDenied, throwIfAny, type FieldErrors } from '../../domain/errors.js';
+import { requireAdmin, requireAdminForForm, type Actor } from '../../domain/permissions.js';
+import { isValidTimeZone, parseHHMM, parseISODate } from '../../domain/zoned-time.js';
+import { writeAudit } from '../admin/audit.js';
+import { freeSlug } from '../slugs.js';
+import { loadRotations, rotationsChanged, type StoredRotation } from '../directory.js';
+
+export interface RotationInput {
+  name: string | null;
+  teamId: string | null;
+  participants: string[];
+  timeZone: string | null;
+  shift: string | null;
+  handoffTime: string | null;
+  startDate: string | null;
+}
+
+const EDIT = 'create or edit rotations';
+
+/** Creating and editing rotations from Slack. Rotations from the config file are read-only here. */
+export class RotationAdminService {
+  constructor(
+    private readonly db: DB,
+    private readonly clock: Clock,
+    private readonly configPath: string | null,
+  ) {}
+
+  /** Why a rotation cannot be edited in Slack, or null when it can. */
+  readOnlyReason(rotation: StoredRotation): string | null {
+    if (rotation.source !== 'config') return null;
+    return `*${rotation.name}* is declared in the config file${this.configPath ? ` (\`${this.configPath}\`)` : ''}; change it there and restart Baton, so the file stays the source of truth.`;
+  }
+
+  find(rotationId: string): StoredRotation | undefined {
+    return loadRotations(this.db).get(rotationId);
+  }
+
+  /** Before the rotation form opens: admins only (PermissionDenied for anyone else). */
+  requireEditor(actorId: string): Actor {
+    return requireAdminForForm(loadActor(this.db, actorId), EDIT);
+  }
+
+  save(actorId: string, input: RotationInput, rotationId?: string): { rotationId: string; created: boolean } {
+    const actor = requireAdmin(loadActor(this.db, actorId), EDIT);
+    const existing = rotationId ? this.find(rotationId) : undefined;
+    if (rotationId && !existing) throw new InvalidInput({ name: 'That rotation no longer exists.' });
+    if (existing) {
+      const reason = this.readOnlyReason(existing);
+      if (reason) throw new PermissionDenied(reason);
+    }
+    const errors: FieldErrors = {};
+    if (!input.name) errors.name = 'Give the rotation a name.';
+    if (!input.teamId || !this.db.select({ id: teams.id }).from(teams).where(eq(teams.id, input.teamId)).get()) errors.team = 'Pick a team.';
+    if (input.participants.length === 0) errors.participants = 'A rotation needs at least one participant.';
+    else {
+      const known = new Set(this.db.select({ id: users.id }).from(users).all().map((u) => u.id));
+      const unknown = input.participants.filter((p) => !known.has(p));
+      if (unknown.length > 0) errors.participants = `${unknown.map((u) => `<@${u}>`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not Baton users yet; add them under users in the config file.`;
+    }
+    if (!input.timeZone || !isValidTimeZone(input.timeZone)) errors.time_zone = 'Expected an IANA time zone such as Europe/Berlin.';
+    const shift = shiftSchema.safeParse(input.shift ?? '');
+    if (!shift.success) errors.shift = 'Expected a shift length such as 12h, 1d or 1w.';
+    if (!input.handoffTime || !safe(() => parseHHMM(input.handoffTime!))) errors.handoff_time = 'Pick a handoff time.';
+    if (!input.startDate || !safe(() => parseISODate(input.startDate!))) errors.start_date = 'Pick the date of the first shift.';
+    throwIfAny(errors);
+
+    const now = this.clock.nowMs();
+    const id = existing?.id ?? freeSlug(input.name!, 'rotation', new Set(this.db.select({ id: rotations.id }).from(rotations).all().map((r) => r.id)));
+    const row = {
+      id,
+      name: input.name!,
+      teamId: input.teamId!,
+      timeZone: input.timeZone!,
+      shiftLength: shift.data!.length,
+      shiftUnit: shift.data!.unit,
+      handoffTime: input.handoffTime!,
+      startDate: input.startDate!,
+      restrictions: existing?.restrictions ?? null,
+      layers: existing?.layers?.length ? existing.layers : null,
+      slackUserGroup: existing?.slackUserGroup ?? null,
+      dailyDigestTime: existing?.dailyDigestTime ?? null,
+      source: 'slack' as const,
+      updatedAt: now,
+    };
+    this.db.transaction(() => {
+      if (existing) this.db.update(rotations).set(row).where(eq(rotations.id, id)).run();
+      else this.db.insert(rotations).values(row).run();
+      this.db.delete(rotationParticipants).where(eq(rotationParticipants.rotationId, id)).run();
+      this.db.insert(rotationParticipants).values(input.participants.map((userId, position) => ({ rotationId: id, position, userId }))).run();
+      writeAudit(this.db, {
+        at: now,
+        actor: actor.id,
+        action: existing ? 'rotation.update' : 'rotation.create',
+        target: `rotation:${id}`,
+        before: existing ?? null,
+        after: { ...row, participants: input.participants },
+      });
+    });
+    rotationsChanged(this.db);
+    return { rotationId: id, created: !existing };
+  }
+
+}
+
+function safe(fn: () => unknown): boolean {
+  try {
+    fn();
+    return true;
+  } catch {
+    return false;
+  }
+}
