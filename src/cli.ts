@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ConfigError, loadConfigFile } from './config/file.js';
 import { configJsonSchema } from './config/json-schema.js';
-import { closeDatabase, openDatabaseReadOnly } from './db/client.js';
+import { closeDatabase, openDatabaseReadOnly, type DB } from './db/client.js';
 import { danglingReferences } from './services/admin/config-references.js';
 
 /**
@@ -32,7 +32,7 @@ function checkConfig(args: string[]): number {
   try {
     const config = loadConfigFile(file);
     if (databasePath) {
-      let db;
+      let db: DB;
       try {
         db = openDatabaseReadOnly(databasePath);
       } catch (err) {

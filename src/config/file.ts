@@ -205,7 +205,12 @@ function safe(fn: () => unknown): boolean {
 
 function duplicates(items: { id: string }[]): { index: number; id: string }[] {
   const seen = new Set<string>();
-  return items.flatMap((item, index) => (seen.has(item.id) ? [{ index, id: item.id }] : (seen.add(item.id), [])));
+  const found: { index: number; id: string }[] = [];
+  items.forEach((item, index) => {
+    if (seen.has(item.id)) found.push({ index, id: item.id });
+    seen.add(item.id);
+  });
+  return found;
 }
 
 export const configFileSchema = z
@@ -251,21 +256,21 @@ export const configFileSchema = z
       r.participants.forEach((p, j) => {
         if (!userIds.has(p)) fail(['rotations', i, 'participants', j], `unknown user "${p}" (declare it under users)`);
       });
-      r.layers.forEach((layer, k) =>
+      r.layers.forEach((layer, k) => {
         layer.participants.forEach((p, j) => {
           if (!userIds.has(p)) fail(['rotations', i, 'layers', k, 'participants', j], `unknown user "${p}" (declare it under users)`);
-        }),
-      );
+        });
+      });
     });
-    cfg.escalation_policies.forEach((p, i) =>
-      p.levels.forEach((level, j) =>
+    cfg.escalation_policies.forEach((p, i) => {
+      p.levels.forEach((level, j) => {
         level.targets.forEach((t, k) => {
           const path = ['escalation_policies', i, 'levels', j, 'targets', k];
           if ('rotation' in t && !rotationIds.has(t.rotation)) fail([...path, 'rotation'], `unknown rotation "${t.rotation}"`);
           if ('user' in t && !userIds.has(t.user)) fail([...path, 'user'], `unknown user "${t.user}" (declare it under users)`);
-        }),
-      ),
-    );
+        });
+      });
+    });
     if (cfg.emergency_line && !cfg.services.some((s) => s.id === cfg.emergency_line!.service)) {
       fail(['emergency_line', 'service'], `unknown service "${cfg.emergency_line.service}"`);
     }

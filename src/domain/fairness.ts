@@ -185,8 +185,8 @@ function primaryStretches(segments: readonly Segment[], from: number, to: number
     const start = Math.max(s.start, from);
     const end = Math.min(s.end, to);
     if (end <= start) continue;
-    let list = pieces.get(s.primary.userId);
-    if (!list) pieces.set(s.primary.userId, (list = []));
+    const list = pieces.get(s.primary.userId) ?? [];
+    pieces.set(s.primary.userId, list);
     list.push({ start, end });
   }
   for (const [userId, list] of pieces) {

@@ -26,7 +26,7 @@ const ANCHOR = new Date(Date.UTC(2024, 0, 1));
 
 /** Why an RRULE cannot describe the days of a window, or null when it can. */
 export function rruleProblem(text: string): string | null {
-  let options;
+  let options: ReturnType<typeof RRule.parseString>;
   try {
     options = RRule.parseString(text);
   } catch (err) {

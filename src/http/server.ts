@@ -80,7 +80,12 @@ function requestHandler(routes: CompiledRoute[], rootLogger: Logger): RequestLis
     res.setHeader('x-request-id', requestId);
     // The per-request logger is made only when something is logged: ingest is a hot path.
     let child: Logger | null = null;
-    const logger = new Proxy(rootLogger, { get: (target, prop) => Reflect.get((child ??= target.child({ requestId })), prop) });
+    const logger = new Proxy(rootLogger, {
+      get: (target, prop) => {
+        child ??= target.child({ requestId });
+        return Reflect.get(child, prop);
+      },
+    });
     const path = (req.url ?? '/').split('?')[0]!;
     if (accessLog) {
       const started = performance.now();

@@ -7,6 +7,7 @@ type Incident = typeof incidents.$inferSelect;
 const MAX_SMS = 1500;
 
 /** Characters XML 1.0 does not allow at all (control characters, lone surrogates, U+FFFE/U+FFFF): dropped. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters XML forbids; the regex removes them.
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
@@ -25,7 +26,8 @@ function spoken(text: string): string {
 export function smsPageText(list: Incident[]): string {
   if (list.length === 1) {
     const i = list[0]!;
-    return `Baton #${i.id} ${i.severity.toUpperCase()}: ${i.title}`.slice(0, MAX_SMS - 80) + `\nReply ${i.id}A to acknowledge, ${i.id}E to escalate, ${i.id}R to resolve.`;
+    const reply = `\nReply ${i.id}A to acknowledge, ${i.id}E to escalate, ${i.id}R to resolve.`;
+    return `${`Baton #${i.id} ${i.severity.toUpperCase()}: ${i.title}`.slice(0, MAX_SMS - 80)}${reply}`;
   }
   const lines = list.slice(0, 10).map((i) => `#${i.id} ${i.severity.toUpperCase()}: ${i.title.slice(0, 80)}`);
   const more = list.length > 10 ? `\n…and ${list.length - 10} more.` : '';

@@ -13,7 +13,10 @@ const CONFIG = TEST_CONFIG.replace(
 ).replace('      - targets: [{ rotation: payments-primary }]\n', '      - delay_minutes: 60\n        targets: [{ rotation: payments-primary }]\n');
 
 let groups = 0;
-const newGroup = () => alertGroup(`Storm${(groups += 1)}`);
+const newGroup = () => {
+  groups += 1;
+  return alertGroup(`Storm${groups}`);
+};
 
 describe('the phone in a storm', () => {
   let h: Harness;

@@ -7,7 +7,7 @@ import { startHarness, type Harness } from '../support/harness.js';
 const DAY = 86_400_000;
 
 /** The test workspace plus a user group on the payments rotation and a business-hours desk with gaps. */
-export const SCHEDULE_CONFIG = TEST_CONFIG.replace(
+const SCHEDULE_CONFIG = TEST_CONFIG.replace(
   `    participants: [${ADA}, ${BOB}]`,
   `    participants: [${ADA}, ${BOB}]
     slack_user_group: S0PAYONCALL
@@ -93,7 +93,7 @@ describe('reading the final schedule', () => {
   it('the calendar feed, read by an independent iCalendar parser, agrees with the engine', async () => {
     const answer = await h.slack.command(ADA, 'calendar');
     const personal = /Your shifts: (\S+)/.exec(answer.text)![1]!;
-    const rotationUrl = new RegExp(`Payments primary: (\\S+)`).exec(answer.text)![1]!;
+    const rotationUrl = /Payments primary: (\S+)/.exec(answer.text)![1]!;
 
     for (const [url, who] of [[personal, ADA], [rotationUrl, null]] as const) {
       const res = await fetch(url);

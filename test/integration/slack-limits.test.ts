@@ -5,7 +5,10 @@ import { startHarness, type Harness } from '../support/harness.js';
 
 /** A new alert group each time: each opens an incident that pages Ada. */
 let groups = 0;
-const newGroup = () => alertGroup(`Limits${(groups += 1)}`);
+const newGroup = () => {
+  groups += 1;
+  return alertGroup(`Limits${groups}`);
+};
 
 describe("Slack's limits, kept by Baton itself", () => {
   let h: Harness;

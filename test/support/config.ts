@@ -73,7 +73,7 @@ export const INFRA_CHANNEL = 'C0INFRA0001';
  * holds: a Baton user who belongs to another team than Payments.
  */
 export function withInfraTeam(config: string): string {
-  const withUser = config.replace(/(  - \{ id: U0CLEO0003, [^\n]*\n)/, `$1  - { id: ${ERIN}, name: Erin Infra, time_zone: UTC }\n`);
+  const withUser = config.replace(/( {2}- \{ id: U0CLEO0003, [^\n]*\n)/, `$1  - { id: ${ERIN}, name: Erin Infra, time_zone: UTC }\n`);
   const withTeam = withUser.replace(/(teams:\n[^\n]*\n)/, `$1  - { id: infra, name: Infra, slack_channel: ${INFRA_CHANNEL} }\n`);
   const infraRotation = `  - id: infra-primary
     name: Infra primary

@@ -110,8 +110,8 @@ export class FakeSlack {
 
   /** Internal: what a person has typed into a modal, shared by every handle on it. */
   enteredFor(viewId: string): Map<string, { actionId: string; value: ModalInputValue }> {
-    let map = this.entered.get(viewId);
-    if (!map) this.entered.set(viewId, (map = new Map()));
+    const map = this.entered.get(viewId) ?? new Map<string, { actionId: string; value: ModalInputValue }>();
+    this.entered.set(viewId, map);
     return map;
   }
 

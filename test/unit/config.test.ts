@@ -126,7 +126,7 @@ describe('environment', () => {
 
   describe('layers and restrictions', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const snippet = /```yaml\n(  - id: payments-follow-the-sun[\s\S]*?)```/.exec(readme)![1]!;
+    const snippet = /```yaml\n( {2}- id: payments-follow-the-sun[\s\S]*?)```/.exec(readme)![1]!;
     const withLayers = TEST_CONFIG.replace('escalation_policies:', `${snippet}escalation_policies:`);
 
     it('accepts the README follow-the-sun example and applies it idempotently', () => {

@@ -357,7 +357,7 @@ describe('viewSubmissionBody', () => {
       enterprise: null,
       view: { id: 'V0VIEW0001', hash: '1700000000.abc', type: 'modal', callback_id: 'override', private_metadata: 'rot-1', previous_view_id: null, root_view_id: 'V0VIEW0001', external_id: '', app_id: 'A0BATON', bot_id: 'BBATON', title: plain('Take the pager'), submit: plain('Save'), close: plain('Cancel') },
     });
-    expect(payload.view['state']).toEqual({
+    expect(payload.view.state).toEqual({
       values: {
         rotation: { value: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'Primary', emoji: true }, value: 'p' } } },
         who: { value: { type: 'users_select', selected_user: 'U0ADA00001' } },
@@ -375,7 +375,7 @@ describe('viewSubmissionBody', () => {
   it('passes values already shaped as in state.values through, and refuses what no person could send', () => {
     const shaped = { who: { value: { type: 'users_select', selected_user: null } } };
     const payload = payloadOf(viewSubmissionBody({ userId: 'U0BOB00002', view, values: shaped }));
-    expect((payload.view['state'] as { values: Record<string, unknown> }).values.who).toEqual(shaped.who);
+    expect((payload.view.state as { values: Record<string, unknown> }).values.who).toEqual(shaped.who);
     expect(() => viewSubmissionBody({ userId: 'U0BOB00002', view, values: { rotation: 'tertiary' } })).toThrow(/not an option/);
     expect(() => viewSubmissionBody({ userId: 'U0BOB00002', view, values: { nope: 'x' } })).toThrow(/no input block "nope"/);
   });

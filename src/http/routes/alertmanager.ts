@@ -19,7 +19,7 @@ export function alertmanagerRoute(ingest: IngestService) {
         issues: parsed.error.issues.slice(0, 20).map((i) => ({ path: issuePath(i.path), message: i.message })),
       });
     }
-    let result;
+    let result: Awaited<ReturnType<typeof ingest.ingest>>;
     try {
       result = await ingest.ingest(auth.key, raw, normalizeAlertmanager(parsed.data));
     } catch (err) {

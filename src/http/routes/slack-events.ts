@@ -60,9 +60,9 @@ export function slackEventsRoute(deps: SlackEventsRouteDeps) {
 
 /** 400 unless the body is a slash command, an interaction payload or an Events API body. */
 function checkSlackShape(form: ParsedUrlQuery | null, body: Buffer): void {
-  if (!form) return parseShaped(body.toString('utf8'), eventsApiSchema, 'an Events API body (a JSON object of type url_verification or event_callback)');
-  if (typeof form.payload === 'string') return parseShaped(form.payload, interactivePayloadSchema, 'an interaction (payload= holding a JSON object with a type)');
-  refuseUnlessShaped(slashCommandSchema.safeParse({ ...form }), 'a slash command (form fields command and user_id)');
+  if (!form) parseShaped(body.toString('utf8'), eventsApiSchema, 'an Events API body (a JSON object of type url_verification or event_callback)');
+  else if (typeof form.payload === 'string') parseShaped(form.payload, interactivePayloadSchema, 'an interaction (payload= holding a JSON object with a type)');
+  else refuseUnlessShaped(slashCommandSchema.safeParse({ ...form }), 'a slash command (form fields command and user_id)');
 }
 
 function parseShaped(text: string, schema: z.ZodType, what: string): void {

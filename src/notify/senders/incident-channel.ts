@@ -210,7 +210,7 @@ async function readPinnedText(ctx: SenderContext, message: { incidentId: number;
     const thread = await ctx.slack.conversations.replies({ channel: message.channel, ts: message.ts, limit: 200 });
     return thread.messages?.find((m) => m.ts === message.ts);
   };
-  let hit;
+  let hit: Awaited<ReturnType<typeof found>>;
   try {
     hit = await found();
   } catch (err) {

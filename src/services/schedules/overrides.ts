@@ -148,7 +148,7 @@ export class OverrideService {
     const swaps = swapIds.flatMap((swapId) => {
       const swap = findSwap(this.db, swapId);
       const halves = swapHalves(this.db, swapId);
-      if (!swap || swap.status !== 'accepted') return [];
+      if (swap?.status !== 'accepted') return [];
       return [
         {
           swapId,

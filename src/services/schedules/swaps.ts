@@ -175,7 +175,7 @@ export class SwapService {
     const now = this.now();
     const swap = this.swapRequest(swapId);
     const halves = swapHalves(this.db, swapId);
-    if (!swap || swap.status !== 'accepted' || halves.every((o) => o.cancelledAt !== null || o.endAt <= now)) return false;
+    if (swap?.status !== 'accepted' || halves.every((o) => o.cancelledAt !== null || o.endAt <= now)) return false;
     const actor = requireKnown(loadActor(this.db, actorId));
     if (actor.role !== 'admin' && actor.id !== swap.requesterId && actor.id !== swap.teammateId) {
       throw new PermissionDenied('Only the two people of a swap, or an admin, can cancel it.');

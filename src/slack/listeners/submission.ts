@@ -9,6 +9,7 @@ type Ack = (answer?: never) => Promise<void>;
  * Runs a modal submission and answers Slack: nothing (the modal closes), the next view, or errors on the
  * fields to fix. `fields` are the modal's block ids; an error about anything else goes on the first one.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: most handlers answer nothing (close the modal) and are written as void.
 export async function answerSubmission(ack: unknown, deps: SlackDeps, fields: string[], work: () => Promise<ViewAnswer | void>): Promise<boolean> {
   const reply = ack as (answer?: ViewAnswer) => ReturnType<Ack>;
   try {

@@ -88,7 +88,7 @@ function valueText(key: string, v: unknown): string {
 }
 
 /** Parts joined up to `max` characters; the rest is left off, never cut in the middle of an entity or a mention. */
-function fit(parts: string[], max: number, separator = '; '): string {
+function fitWithin(parts: string[], max: number, separator = '; '): string {
   let out = '';
   for (const part of parts) {
     const next = out ? `${out}${separator}${part}` : part;
@@ -107,7 +107,7 @@ function isPrivate(key: string, ...values: unknown[]): boolean {
 function changeText(before: unknown, after: unknown): string {
   if (isRecord(before) && isRecord(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => !UNSHOWN.has(k) && JSON.stringify(before[k]) !== JSON.stringify(after[k]));
-    return fit(
+    return fitWithin(
       keys.map((k) => (isPrivate(k, before[k], after[k]) ? `${escapeMrkdwn(k)} changed` : `${escapeMrkdwn(k)}: ${valueText(k, before[k])} → ${valueText(k, after[k])}`)),
       MAX_CHANGE,
     );
@@ -129,7 +129,7 @@ function entryLine(e: AuditEntry): string {
 
 /** Whole lines up to Slack's comfortable length for a message's fallback text. */
 function fallbackText(lines: string[]): string {
-  return fit(lines, MAX_TEXT, '\n');
+  return fitWithin(lines, MAX_TEXT, '\n');
 }
 
 /** `/oncall audit [rotation]`: the newest entries, each as words, its target and what changed. */
