@@ -177,17 +177,36 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   const phone = new PhonePagingService(db, clock, incidents, wakeOutbox);
   const heartbeats = new HeartbeatService(db, clock, ingest);
   const retention = new RetentionService(db, opts.retentionDays ?? 180);
-  const adminGroup = new AdminGroupSync(db, clock, slackClient, logger.child({ component: 'admins' }), (err) => classifySlackError(err).message);
+  const adminGroup = new AdminGroupSync(
+    db,
+    clock,
+    slackClient,
+    logger.child({ component: 'admins' }),
+    (err) => classifySlackError(err).message,
+  );
   const configReloader = new ConfigReloader(db, clock, opts.configPath ?? null, logger.child({ component: 'config' }), () => {
     ingest.forgetKeys();
     void adminGroup.refresh({ force: true });
   });
   const sourceDeps = { ingest, incidents, heartbeats, now: () => clock.nowMs() };
-  const twilioDeps = { phone, ingest, emergencyLine: () => readEmergencyLine(db), now: () => clock.nowMs(), authToken: opts.twilio?.authToken ?? null, baseUrl };
+  const twilioDeps = {
+    phone,
+    ingest,
+    emergencyLine: () => readEmergencyLine(db),
+    now: () => clock.nowMs(),
+    authToken: opts.twilio?.authToken ?? null,
+    baseUrl,
+  };
   calendars.secret();
 
   const slackApp = createSlackApp(
-    { botToken: opts.slack.botToken, signingSecret: opts.slack.signingSecret, appToken: opts.slack.appToken, slackApiUrl: opts.slack.apiUrl, logger },
+    {
+      botToken: opts.slack.botToken,
+      signingSecret: opts.slack.signingSecret,
+      appToken: opts.slack.appToken,
+      slackApiUrl: opts.slack.apiUrl,
+      logger,
+    },
     {
       people,
       incidents,
@@ -238,7 +257,13 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   };
   const databaseProbe = new DatabaseWriteProbe(db);
   const slackEvents: Route[] = slackApp.httpListener
-    ? [{ method: 'POST', path: '/slack/events', handler: slackEventsRoute({ signingSecret: opts.slack.signingSecret!, listener: slackApp.httpListener }) }]
+    ? [
+        {
+          method: 'POST',
+          path: '/slack/events',
+          handler: slackEventsRoute({ signingSecret: opts.slack.signingSecret!, listener: slackApp.httpListener }),
+        },
+      ]
     : [];
 
   const server = createHttpServer({
@@ -279,7 +304,13 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
       {
         method: 'GET',
         path: '/readyz',
-        handler: readyzRoute({ database: databaseProbe, slackHealth, slackMode: slackApp.mode, outboxBacklog: backlog, twilioConfigured: phoneSender !== null }),
+        handler: readyzRoute({
+          database: databaseProbe,
+          slackHealth,
+          slackMode: slackApp.mode,
+          outboxBacklog: backlog,
+          twilioConfigured: phoneSender !== null,
+        }),
       },
     ],
   });

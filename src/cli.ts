@@ -45,7 +45,12 @@ function checkConfig(args: string[]): number {
         closeDatabase(db);
       }
     }
-    const counts = [count(config.users.length, 'user'), count(config.rotations.length, 'rotation'), count(config.escalation_policies.length, 'escalation policy'), count(config.services.length, 'service')];
+    const counts = [
+      count(config.users.length, 'user'),
+      count(config.rotations.length, 'rotation'),
+      count(config.escalation_policies.length, 'escalation policy'),
+      count(config.services.length, 'service'),
+    ];
     console.log(`${file}: ok (${counts.join(', ').replace('policys', 'policies')})`);
     return 0;
   } catch (err) {

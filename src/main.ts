@@ -22,7 +22,14 @@ async function main(): Promise<void> {
     publicBaseUrl: env.PUBLIC_BASE_URL,
     retentionDays: env.RETENTION_DAYS,
     ...(env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM_NUMBER
-      ? { twilio: { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, fromNumber: env.TWILIO_FROM_NUMBER, apiUrl: env.TWILIO_API_URL } }
+      ? {
+          twilio: {
+            accountSid: env.TWILIO_ACCOUNT_SID,
+            authToken: env.TWILIO_AUTH_TOKEN,
+            fromNumber: env.TWILIO_FROM_NUMBER,
+            apiUrl: env.TWILIO_API_URL,
+          },
+        }
       : {}),
     slack: {
       botToken: env.SLACK_BOT_TOKEN!,
@@ -84,7 +91,8 @@ async function runDemo(): Promise<void> {
     if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
     throw new DemoUnavailable(`The demo needs the development dependencies: run npm ci; ${realBot}.`);
   }
-  if (!existsSync(demoUrl)) throw new DemoUnavailable(`The demo needs a Baton checkout with devtools/ (not part of this install); ${realBot}.`);
+  if (!existsSync(demoUrl))
+    throw new DemoUnavailable(`The demo needs a Baton checkout with devtools/ (not part of this install); ${realBot}.`);
   const demo = (await tsImport(demoUrl.href, import.meta.url)) as { runDemo(): Promise<void> };
   await demo.runDemo();
 }

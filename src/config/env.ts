@@ -6,8 +6,7 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
-const httpUrl = (expected: string) =>
-  optionalString.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), { message: expected });
+const httpUrl = (expected: string) => optionalString.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), { message: expected });
 
 /** Every variable Baton reads. Documented one by one in .env.example. */
 export const envSchema = z
@@ -33,9 +32,11 @@ export const envSchema = z
       .refine((v) => Number.isInteger(v) && v >= 0, { message: 'expected a whole number of days (0 keeps everything)' }),
     LOG_LEVEL: optionalString
       .transform((v) => v ?? 'info')
-      .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-        message: 'expected one of fatal, error, warn, info, debug, trace, silent',
-      })),
+      .pipe(
+        z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+          message: 'expected one of fatal, error, warn, info, debug, trace, silent',
+        }),
+      ),
     TWILIO_ACCOUNT_SID: optionalString.refine((v) => v === undefined || /^AC[0-9a-f]{32}$/i.test(v), {
       message: 'expected an Account SID: "AC" followed by 32 hex digits',
     }),
@@ -63,7 +64,11 @@ export const envSchema = z
       ctx.addIssue({ code: 'custom', path: [missing], message: `is required when ${set.join(', ')} is set` });
     }
     if (set.length === twilio.length && !env.PUBLIC_BASE_URL) {
-      ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'is required with TWILIO_*: Twilio fetches call scripts from it and signs its callbacks with it' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PUBLIC_BASE_URL'],
+        message: 'is required with TWILIO_*: Twilio fetches call scripts from it and signs its callbacks with it',
+      });
     }
   });
 
@@ -72,13 +77,22 @@ export type Env = z.infer<typeof envSchema>;
 export class EnvError extends Error {}
 
 /** Variables that hold secrets: each may instead be given as a file, NAME_FILE (Docker and Kubernetes secrets). */
-export const SECRET_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'] as const;
+export const SECRET_VARIABLES = [
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+  'TWILIO_ACCOUNT_SID',
+  'TWILIO_AUTH_TOKEN',
+] as const;
 
 /**
  * The environment with every NAME_FILE read into NAME (the file's content, trailing newline dropped).
  * Setting both is refused: which one wins would be a guess.
  */
-export function withSecretFiles(source: Record<string, string | undefined>, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): Record<string, string | undefined> {
+export function withSecretFiles(
+  source: Record<string, string | undefined>,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): Record<string, string | undefined> {
   const env = { ...source };
   for (const name of SECRET_VARIABLES) {
     const path = source[`${name}_FILE`]?.trim();
@@ -87,7 +101,9 @@ export function withSecretFiles(source: Record<string, string | undefined>, read
     try {
       env[name] = readFile(path).replace(/\r?\n$/, '');
     } catch (err) {
-      throw new EnvError(`Invalid environment variable ${name}_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new EnvError(
+        `Invalid environment variable ${name}_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
     }
   }
   return env;

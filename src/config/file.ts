@@ -7,9 +7,7 @@ import type { Layer, Restriction, ShiftUnit } from '../domain/rotation.js';
 import { DEFAULT_NOTIFICATION_RULES, type NotificationRules, type NotificationStep } from '../domain/notification-rules.js';
 import { isValidTimeZone, parseHHMM, parseISODate } from '../domain/zoned-time.js';
 
-const slug = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected an id of lowercase letters, digits, "-" or "_" (at most 63)');
+const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected an id of lowercase letters, digits, "-" or "_" (at most 63)');
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user ID such as U012ABCDEF');
 const slackChannelId = z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'expected a Slack channel ID such as C012ABCDEF');
 const timeZone = z.string().refine(isValidTimeZone, { message: 'expected an IANA time zone such as Europe/Berlin' });
@@ -29,8 +27,18 @@ export const shiftSchema = z
 
 const notificationStepSchema = z.strictObject({
   method: z.enum(['slack', 'sms', 'voice'], { message: 'expected slack, sms or voice' }),
-  after_minutes: z.number().int().min(0).max(24 * 60).default(0),
-  repeat_every_minutes: z.number().int().min(1).max(24 * 60).optional(),
+  after_minutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60)
+    .default(0),
+  repeat_every_minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .optional(),
 });
 
 const notificationRulesSchema = z.strictObject({
@@ -44,7 +52,10 @@ const userSchema = z.strictObject({
   role: z.enum(['admin', 'member']).default('member'),
   name: z.string().min(1).max(120),
   time_zone: timeZone,
-  phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'expected an E.164 phone number such as +15551234567').optional(),
+  phone: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$/, 'expected an E.164 phone number such as +15551234567')
+    .optional(),
 });
 
 const teamSchema = z.strictObject({
@@ -67,7 +78,10 @@ const weekdays = z
   .array(
     z
       .string()
-      .regex(/^(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?$/, 'expected a weekday such as mon, or a range such as mon-fri'),
+      .regex(
+        /^(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?$/,
+        'expected a weekday such as mon, or a range such as mon-fri',
+      ),
   )
   .min(1, 'expected at least one weekday')
   .transform((items) => {
@@ -101,7 +115,10 @@ const rotationSchema = z.strictObject({
   time_zone: timeZone,
   ...layerFields,
   layers: z.array(layerSchema).max(10).default([]),
-  slack_user_group: z.string().regex(/^S[A-Z0-9]{2,}$/, 'expected a Slack user group ID such as S012ABCDEF').optional(),
+  slack_user_group: z
+    .string()
+    .regex(/^S[A-Z0-9]{2,}$/, 'expected a Slack user group ID such as S012ABCDEF')
+    .optional(),
   daily_digest_time: localTime.optional(),
 });
 
@@ -119,7 +136,12 @@ const policySchema = z.strictObject({
   levels: z
     .array(
       z.strictObject({
-        delay_minutes: z.number().int().min(1).max(24 * 60).default(DEFAULT_LEVEL_DELAY_MINUTES),
+        delay_minutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 60)
+          .default(DEFAULT_LEVEL_DELAY_MINUTES),
         targets: z.array(targetSchema).min(1, 'a level needs at least one target'),
       }),
     )
@@ -133,7 +155,9 @@ const httpHeaderName = z
 
 const integrationSchema = z
   .strictObject({
-    type: z.enum(['alertmanager', 'grafana', 'pagerduty', 'generic', 'heartbeat'], { message: 'expected alertmanager, grafana, pagerduty, generic or heartbeat' }),
+    type: z.enum(['alertmanager', 'grafana', 'pagerduty', 'generic', 'heartbeat'], {
+      message: 'expected alertmanager, grafana, pagerduty, generic or heartbeat',
+    }),
     /** Grafana: the contact point's HMAC secret (X-Grafana-Alerting-Signature). */
     hmac_secret: z.string().min(8, 'expected an HMAC secret of at least 8 characters').optional(),
     /** Grafana: the contact point's signature header, when not X-Grafana-Alerting-Signature. */
@@ -141,7 +165,12 @@ const integrationSchema = z
     /** Grafana: the contact point's timestamp header; the signed string is then `<timestamp>:<body>`. */
     hmac_timestamp_header: httpHeaderName.optional(),
     /** Heartbeat: a ping is expected at least this often. */
-    interval_minutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
+    interval_minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .optional(),
     key: z.string().min(8, 'expected a key of at least 8 characters').optional(),
     key_sha256: sha256Hex.optional(),
     bearer_token: z.string().min(1).optional(),
@@ -162,19 +191,29 @@ const integrationSchema = z
   });
 
 const routingRuleSchema = z.strictObject({
-  match: z.record(z.string().min(1), z.string()).refine((m) => Object.keys(m).length > 0, { message: 'expected at least one label to match' }),
+  match: z
+    .record(z.string().min(1), z.string())
+    .refine((m) => Object.keys(m).length > 0, { message: 'expected at least one label to match' }),
   urgency: z.enum(['high', 'low', 'info']).optional(),
   service: slug.optional(),
 });
 
 /** A maintenance window that comes back on a schedule: which days (RRULE), from when, for how long, where. */
 const recurringMaintenanceSchema = z.strictObject({
-  rrule: z.string().min(1).max(500).superRefine((text, ctx) => {
-    const problem = rruleProblem(text);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  }),
+  rrule: z
+    .string()
+    .min(1)
+    .max(500)
+    .superRefine((text, ctx) => {
+      const problem = rruleProblem(text);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   start: localTime,
-  duration_minutes: z.number().int().min(1).max(7 * 24 * 60),
+  duration_minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60),
   time_zone: timeZone,
 });
 
@@ -187,7 +226,12 @@ const serviceSchema = z.strictObject({
   /** Which incidents get their own Slack channel. */
   incident_channels: z.enum(['high', 'all', 'none']).default('high'),
   /** Hours after resolution before an incident channel is archived (0: right after the summary). */
-  incident_channel_archive_after_hours: z.number().int().min(0).max(90 * 24).default(24),
+  incident_channel_archive_after_hours: z
+    .number()
+    .int()
+    .min(0)
+    .max(90 * 24)
+    .default(24),
   /** Recurring maintenance: paging is suppressed in every occurrence, as with `/oncall maintenance`. */
   maintenance_windows: z.array(recurringMaintenanceSchema).max(20).default([]),
   /** First match wins: the urgency, and optionally another service, for an alert group by its labels. */
@@ -225,20 +269,35 @@ export const configFileSchema = z
       .array(
         z.strictObject({
           id: slug,
-          url: z.string().url().refine((u) => /^https?:\/\//.test(u), { message: 'expected an http(s) URL' }),
+          url: z
+            .string()
+            .url()
+            .refine((u) => /^https?:\/\//.test(u), { message: 'expected an http(s) URL' }),
           secret: z.string().min(16, 'expected a signing secret of at least 16 characters'),
-          events: z.array(z.enum(['opened', 'acknowledged', 'resolved'])).min(1).default(['opened', 'acknowledged', 'resolved']),
+          events: z
+            .array(z.enum(['opened', 'acknowledged', 'resolved']))
+            .min(1)
+            .default(['opened', 'acknowledged', 'resolved']),
           services: z.array(slug).optional(),
         }),
       )
       .default([]),
     /** Members of this Slack user group are admins, as well as users with `role: admin`. */
-    admin_user_group: z.string().regex(/^S[A-Z0-9]{2,}$/, 'expected a Slack user group ID such as S012ABCDEF').optional(),
+    admin_user_group: z
+      .string()
+      .regex(/^S[A-Z0-9]{2,}$/, 'expected a Slack user group ID such as S012ABCDEF')
+      .optional(),
     /** Inbound calls to the Twilio number leave a voicemail that opens a high-urgency incident here. */
     emergency_line: z
       .strictObject({
         service: slug,
-        greeting: z.string().min(1).max(500).default('You have reached the on-call emergency line. Describe the problem after the tone; the on-call engineer is paged at once.'),
+        greeting: z
+          .string()
+          .min(1)
+          .max(500)
+          .default(
+            'You have reached the on-call emergency line. Describe the problem after the tone; the on-call engineer is paged at once.',
+          ),
       })
       .optional(),
   })
@@ -367,6 +426,8 @@ export function toBaseRestrictions(rotation: RotationConfig): Restriction[] | nu
 export function toNotificationRules(rules: ConfigFile['users'][number]['notification_rules']): NotificationRules | null {
   if (!rules) return null;
   const steps = (list: z.infer<typeof notificationStepSchema>[] | undefined, fallback: NotificationStep[]): NotificationStep[] =>
-    list ? list.map((s) => ({ method: s.method, afterMinutes: s.after_minutes, repeatEveryMinutes: s.repeat_every_minutes ?? null })) : fallback;
+    list
+      ? list.map((s) => ({ method: s.method, afterMinutes: s.after_minutes, repeatEveryMinutes: s.repeat_every_minutes ?? null }))
+      : fallback;
   return { high: steps(rules.high, DEFAULT_NOTIFICATION_RULES.high), low: steps(rules.low, DEFAULT_NOTIFICATION_RULES.low) };
 }

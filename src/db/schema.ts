@@ -47,7 +47,9 @@ export const teams = sqliteTable('teams', {
 export const rotations = sqliteTable('rotations', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
-  teamId: text('team_id').notNull().references(() => teams.id),
+  teamId: text('team_id')
+    .notNull()
+    .references(() => teams.id),
   timeZone: text('time_zone').notNull(),
   shiftLength: integer('shift_length').notNull(),
   shiftUnit: text('shift_unit').$type<'hours' | 'days' | 'weeks'>().notNull(),
@@ -167,9 +169,7 @@ export const incidents = sqliteTable(
     urgency: text('urgency').$type<IncidentUrgency>().notNull().default('high'),
     source: text('source').notNull(),
     labels: text('labels', { mode: 'json' }).$type<Record<string, string>>().notNull(),
-    links: text('links', { mode: 'json' })
-      .$type<{ runbook: string | null; source: string | null; externalUrl: string | null }>()
-      .notNull(),
+    links: text('links', { mode: 'json' }).$type<{ runbook: string | null; source: string | null; externalUrl: string | null }>().notNull(),
     policy: text('policy', { mode: 'json' }).$type<EscalationPolicySnapshot>().notNull(),
     escalationLevel: integer('escalation_level').notNull(),
     escalationLoop: integer('escalation_loop').notNull(),

@@ -70,8 +70,14 @@ function prepare(db: DB) {
       .orderBy(desc(outbox.id))
       .limit(1)
       .prepare(),
-    makeDue: db.update(outbox).set({ nextAttemptAt: sql`${p('now')}` }).where(eq(outbox.id, p('id'))).prepare(),
-    outboxStatusByKey: db.$client.prepare<{ dedupeKey: string }, { status: string }>('select status from outbox where dedupe_key = @dedupeKey'),
+    makeDue: db
+      .update(outbox)
+      .set({ nextAttemptAt: sql`${p('now')}` })
+      .where(eq(outbox.id, p('id')))
+      .prepare(),
+    outboxStatusByKey: db.$client.prepare<{ dedupeKey: string }, { status: string }>(
+      'select status from outbox where dedupe_key = @dedupeKey',
+    ),
     pendingOfKind: db.$client.prepare<{ incidentId: number; kind: string }, { found: 1 }>(
       "select 1 as found from outbox where incident_id = @incidentId and kind = @kind and status in ('pending', 'sending') limit 1",
     ),
@@ -139,12 +145,20 @@ function prepare(db: DB) {
       })
       .where(eq(incidents.id, p('id')))
       .prepare(),
-    nextEscalationDue: db.$client.prepare<[], { at: number | null }>("select min(next_escalation_at) as at from incidents where status = 'triggered'"),
-    urgencyAndStatus: db.$client.prepare<{ id: number }, { urgency: string; status: string }>('select urgency, status from incidents where id = @id'),
+    nextEscalationDue: db.$client.prepare<[], { at: number | null }>(
+      "select min(next_escalation_at) as at from incidents where status = 'triggered'",
+    ),
+    urgencyAndStatus: db.$client.prepare<{ id: number }, { urgency: string; status: string }>(
+      'select urgency, status from incidents where id = @id',
+    ),
     incidentsByState: db.$client.prepare<[], { status: string; n: number }>('select status, count(*) as n from incidents group by status'),
 
     // ── Ingest: run for every payload (services/incidents/ingest.ts) ──
-    keyByHash: db.select().from(integrationKeys).where(eq(integrationKeys.keyHash, p('hash'))).prepare(),
+    keyByHash: db
+      .select()
+      .from(integrationKeys)
+      .where(eq(integrationKeys.keyHash, p('hash')))
+      .prepare(),
     // Only the id: the full row would parse three JSON columns on every re-send of a group.
     serviceOf: db.$client.prepare<{ id: number }, { serviceId: string }>('select service_id as serviceId from incidents where id = @id'),
     serviceRouting: db.$client.prepare<{ id: string }, { routing: string | null }>('select routing from services where id = @id'),
@@ -179,7 +193,13 @@ function prepare(db: DB) {
     // drizzle's update builder takes placeholders only as raw SQL, so JSON columns arrive already encoded.
     updateAlert: db
       .update(alerts)
-      .set({ status: sql`${p('status')}`, labels: sql`${p('labelsJson')}`, annotations: sql`${p('annotationsJson')}`, endsAt: sql`${p('endsAt')}`, lastSeenAt: sql`${p('now')}` })
+      .set({
+        status: sql`${p('status')}`,
+        labels: sql`${p('labelsJson')}`,
+        annotations: sql`${p('annotationsJson')}`,
+        endsAt: sql`${p('endsAt')}`,
+        lastSeenAt: sql`${p('now')}`,
+      })
       .where(eq(alerts.id, p('id')))
       .prepare(),
     firingAlert: db
@@ -235,5 +255,9 @@ export function outboxBacklog(db: DB): { pending: number; failed: number } {
 
 /** How many incidents are in each state (states with none are absent): for metrics. */
 export function incidentsByState(db: DB): Record<string, number> {
-  return Object.fromEntries(statementsOf(db).incidentsByState.all().map((r) => [r.status, r.n]));
+  return Object.fromEntries(
+    statementsOf(db)
+      .incidentsByState.all()
+      .map((r) => [r.status, r.n]),
+  );
 }

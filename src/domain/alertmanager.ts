@@ -87,8 +87,7 @@ function nonEmpty(s: string | undefined | null): string | null {
 export function normalizeAlertmanager(payload: AlertmanagerWebhook): NormalizedGroup {
   const first = payload.alerts[0]!;
   const labels = Object.keys(payload.commonLabels).length > 0 ? payload.commonLabels : first.labels;
-  const annotations =
-    Object.keys(payload.commonAnnotations).length > 0 ? payload.commonAnnotations : first.annotations;
+  const annotations = Object.keys(payload.commonAnnotations).length > 0 ? payload.commonAnnotations : first.annotations;
   const title =
     nonEmpty(annotations.summary) ??
     nonEmpty(annotations.title) ??

@@ -159,14 +159,28 @@ export function fairnessReport(input: FairnessInput): FairnessReport {
 
   people.sort((a, b) => heldMs.get(b.userId)! - heldMs.get(a.userId)! || compareIds(a.userId, b.userId));
   warnings.sort((a, b) => a.start - b.start || compareIds(a.userId, b.userId) || compareIds(a.kind, b.kind));
-  return { people, warnings, tooFewPeople: turns !== null && overOneInFour ? { people: turns, nominalShiftMs: input.nominalShiftMs } : null };
+  return {
+    people,
+    warnings,
+    tooFewPeople: turns !== null && overOneInFour ? { people: turns, nominalShiftMs: input.nominalShiftMs } : null,
+  };
 }
 
-function heavyWarning(userId: string, heavy: { start: number; end: number; held: number }, kind: 'more_than_one_week_in_four' | 'more_than_their_turns'): FairnessWarning {
+function heavyWarning(
+  userId: string,
+  heavy: { start: number; end: number; held: number },
+  kind: 'more_than_one_week_in_four' | 'more_than_their_turns',
+): FairnessWarning {
   const days = (heavy.held / DAY).toFixed(1);
   const span = heavy.end - heavy.start === FOUR_WEEKS ? 'the 4 weeks' : `the ${formatLength(heavy.end - heavy.start)}`;
   const why = kind === 'more_than_one_week_in_four' ? 'more than one week in four' : 'more than their turns';
-  return { userId, kind, start: heavy.start, end: heavy.end, message: `<@${userId}> is on call ${days} days in ${span} from ${isoDay(heavy.start)} (${why})` };
+  return {
+    userId,
+    kind,
+    start: heavy.start,
+    end: heavy.end,
+    message: `<@${userId}> is on call ${days} days in ${span} from ${isoDay(heavy.start)} (${why})`,
+  };
 }
 
 /** The most a window of `windowMs` can hold of one person's turns, when `people` take turns at `shiftMs` each. */

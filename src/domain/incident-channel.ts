@@ -48,7 +48,7 @@ export function resolutionSummary(
   problemStartedAt: number | null = null,
 ): ResolutionSummary {
   const resolvedAt = incident.resolvedAt ?? incident.openedAt;
-  let alertCount: unknown ;
+  let alertCount: unknown;
   const startedBefore = problemStartedAt !== null && Number.isFinite(problemStartedAt) && problemStartedAt < incident.openedAt;
   const responders = new Set<string>();
   for (const e of events) {

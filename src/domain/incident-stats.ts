@@ -51,7 +51,13 @@ export function isSleepHour(at: number, zone: string): boolean {
   return minutes >= 22 * 60 || minutes < 8 * 60;
 }
 
-export function incidentStats(input: { from: number; to: number; incidents: StatIncident[]; pages: StatPage[]; zoneOf: (userId: string) => string }): IncidentStats {
+export function incidentStats(input: {
+  from: number;
+  to: number;
+  incidents: StatIncident[];
+  pages: StatPage[];
+  zoneOf: (userId: string) => string;
+}): IncidentStats {
   const list = input.incidents.filter((i) => i.openedAt >= input.from && i.openedAt < input.to);
   const byPerson = new Map<string, { pages: number; sleepPages: number }>();
   for (const p of input.pages) {
@@ -69,14 +75,19 @@ export function incidentStats(input: { from: number; to: number; incidents: Stat
     timeToAcknowledgeMs: spread(list.flatMap((i) => (i.acknowledgedAt !== null ? [i.acknowledgedAt - i.openedAt] : []))),
     timeToResolveMs: spread(list.flatMap((i) => (i.resolvedAt !== null ? [i.resolvedAt - i.openedAt] : []))),
     escalationRate: list.length > 0 ? list.filter((i) => i.escalated).length / list.length : null,
-    pages: [...byPerson.entries()].map(([userId, v]) => ({ userId, ...v })).sort((a, b) => b.pages - a.pages || a.userId.localeCompare(b.userId)),
+    pages: [...byPerson.entries()]
+      .map(([userId, v]) => ({ userId, ...v }))
+      .sort((a, b) => b.pages - a.pages || a.userId.localeCompare(b.userId)),
     noisiest: noisiestAlerts(list, 5),
     perDay,
   };
 }
 
 /** The alert names that fired most (alerts, then incidents, then name), with their counts. */
-export function noisiestAlerts(incidents: { alertName: string; alertCount: number }[], top: number): { alertName: string; alerts: number; incidents: number }[] {
+export function noisiestAlerts(
+  incidents: { alertName: string; alertCount: number }[],
+  top: number,
+): { alertName: string; alerts: number; incidents: number }[] {
   const byName = new Map<string, { alerts: number; incidents: number }>();
   for (const i of incidents) {
     const entry = byName.get(i.alertName) ?? { alerts: 0, incidents: 0 };

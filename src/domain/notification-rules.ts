@@ -80,16 +80,26 @@ export function planSends(
  */
 export function parseRuleLines(text: string): { steps: NotificationStep[] } | { error: string } {
   const steps: NotificationStep[] = [];
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (lines.length === 0) return { error: 'Add at least one step, such as "slack 0".' };
   if (lines.length > 10) return { error: 'At most 10 steps.' };
   for (const line of lines) {
-    const m = /^(slack|sms|voice|call|phone)\s+(?:after\s+)?(\d{1,4})(?:\s*m(?:in(?:utes?)?)?)?(?:\s+(?:every|repeat(?: every)?)\s+(\d{1,4})(?:\s*m(?:in(?:utes?)?)?)?)?$/i.exec(line);
+    const m =
+      /^(slack|sms|voice|call|phone)\s+(?:after\s+)?(\d{1,4})(?:\s*m(?:in(?:utes?)?)?)?(?:\s+(?:every|repeat(?: every)?)\s+(\d{1,4})(?:\s*m(?:in(?:utes?)?)?)?)?$/i.exec(
+        line,
+      );
     if (!m) return { error: `"${line}" is not a step; write e.g. "sms 2" or "voice 2 every 5".` };
     const method = m[1]!.toLowerCase();
     const repeat = m[3] ? Number(m[3]) : null;
     if (repeat !== null && repeat < 1) return { error: `"${line}": repeat every at least 1 minute.` };
-    steps.push({ method: method === 'slack' ? 'slack' : method === 'sms' ? 'sms' : 'voice', afterMinutes: Number(m[2]), repeatEveryMinutes: repeat });
+    steps.push({
+      method: method === 'slack' ? 'slack' : method === 'sms' ? 'sms' : 'voice',
+      afterMinutes: Number(m[2]),
+      repeatEveryMinutes: repeat,
+    });
   }
   return { steps };
 }

@@ -84,7 +84,13 @@ export function requireIncidentResponder(actor: Actor | null, incident: Incident
   if (!actor) throw new PermissionDenied(NOT_A_USER_FOR_INCIDENTS);
   if (actor.role === 'admin') return actor;
   const id = actor.id;
-  if (incident.teamMembers.has(id) || incident.paged.has(id) || incident.openedBy === id || incident.commanderId === id || incident.commsLeadId === id) {
+  if (
+    incident.teamMembers.has(id) ||
+    incident.paged.has(id) ||
+    incident.openedBy === id ||
+    incident.commanderId === id ||
+    incident.commsLeadId === id
+  ) {
     return actor;
   }
   throw new PermissionDenied(
@@ -110,5 +116,8 @@ export interface RotationMembers {
 export function requireRotationMember(actor: Actor | null, rotation: RotationMembers, what: string): Actor {
   const known = requireKnown(actor);
   if (known.role === 'admin' || rotation.teamMembers.has(known.id)) return known;
-  throw new PermissionDenied(`Only people in the ${rotation.teamName} team's rotations and admins can ${what} ${rotation.rotationName}. Ask an admin if you should cover it.`, 'rotation');
+  throw new PermissionDenied(
+    `Only people in the ${rotation.teamName} team's rotations and admins can ${what} ${rotation.rotationName}. Ask an admin if you should cover it.`,
+    'rotation',
+  );
 }

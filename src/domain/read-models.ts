@@ -79,7 +79,12 @@ export interface PagingIncident {
 // Schedules
 
 /** A rotation as stored: the schedule engine's rotation and what Baton keeps beside it. */
-export type StoredRotation = Rotation & { teamId: string; slackUserGroup: string | null; dailyDigestTime: string | null; source: 'config' | 'slack' };
+export type StoredRotation = Rotation & {
+  teamId: string;
+  slackUserGroup: string | null;
+  dailyDigestTime: string | null;
+  source: 'config' | 'slack';
+};
 
 export interface RotationNow {
   rotation: StoredRotation;

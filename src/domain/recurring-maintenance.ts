@@ -3,7 +3,9 @@ import { addDays, localDateOf, localTimeToUtc } from './zoned-time.js';
 import { DAY, MINUTE } from './time-units.js';
 
 // rrule ships a CommonJS bundle to Node's ESM loader (exports under `default`) and ES modules to bundlers.
-const { RRule } = ((rrule as unknown as { default?: typeof rrule }).default?.RRule ? (rrule as unknown as { default: typeof rrule }).default : rrule);
+const { RRule } = (rrule as unknown as { default?: typeof rrule }).default?.RRule
+  ? (rrule as unknown as { default: typeof rrule }).default
+  : rrule;
 
 /**
  * A maintenance window that comes back on a schedule ("every Sunday 02:00–04:00 Europe/Berlin"). The days
@@ -63,7 +65,11 @@ export function activeRecurringWindow(windows: readonly RecurringWindow[], now: 
     // A window that started on an earlier day may still be running: look back as many days as it lasts.
     const back = Math.ceil(w.durationMinutes / (24 * 60)) + 1;
     const from = addDays(today, -back);
-    const days = ruleOf(w.rrule).between(new Date(Date.UTC(from.year, from.month - 1, from.day)), new Date(Date.UTC(today.year, today.month - 1, today.day) + DAY - 1), true);
+    const days = ruleOf(w.rrule).between(
+      new Date(Date.UTC(from.year, from.month - 1, from.day)),
+      new Date(Date.UTC(today.year, today.month - 1, today.day) + DAY - 1),
+      true,
+    );
     for (const d of days) {
       const date = { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
       const start = localTimeToUtc(date, w.start, w.timeZone);

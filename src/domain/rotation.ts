@@ -68,7 +68,12 @@ export function nominalShiftMs(rotation: Layer): number {
   return rotation.shiftLength * unitMs;
 }
 
-function shiftByIndex(rotation: Layer, index: number, start = shiftBoundary(rotation, index), end = shiftBoundary(rotation, index + 1)): Shift {
+function shiftByIndex(
+  rotation: Layer,
+  index: number,
+  start = shiftBoundary(rotation, index),
+  end = shiftBoundary(rotation, index + 1),
+): Shift {
   const n = rotation.participants.length;
   const slot = ((index % n) + n) % n;
   return {

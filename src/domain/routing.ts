@@ -30,7 +30,11 @@ export function matchesRule(rule: RoutingRule, labels: Record<string, string>): 
   });
 }
 
-export function route(rules: readonly RoutingRule[] | null, labels: Record<string, string>, severity: string): { urgency: IncidentUrgency; service: string | null } {
+export function route(
+  rules: readonly RoutingRule[] | null,
+  labels: Record<string, string>,
+  severity: string,
+): { urgency: IncidentUrgency; service: string | null } {
   const rule = (rules ?? []).find((r) => matchesRule(r, labels));
   return { urgency: rule?.urgency ?? urgencyOf(severity), service: rule?.service ?? null };
 }

@@ -184,7 +184,12 @@ export function onCallAt(rotation: Rotation, at: number, adjustments: ScheduleAd
 
 function holder(scheduled: string | null, override: Override | null): RoleHolder | null {
   if (override) {
-    return { userId: override.userId, via: 'override', standsInFor: scheduled !== override.userId ? scheduled : null, overrideId: override.id };
+    return {
+      userId: override.userId,
+      via: 'override',
+      standsInFor: scheduled !== override.userId ? scheduled : null,
+      overrideId: override.id,
+    };
   }
   return scheduled ? { userId: scheduled, via: 'rotation', standsInFor: null, overrideId: null } : null;
 }
@@ -194,7 +199,7 @@ function nextAvailable(participants: readonly string[], after: string, ok: (user
   const n = participants.length;
   const from = participants.indexOf(after);
   for (let step = 1; step <= n; step += 1) {
-    const candidate = participants[(((from < 0 ? -1 : from) + step) % n + n) % n]!;
+    const candidate = participants[((((from < 0 ? -1 : from) + step) % n) + n) % n]!;
     if (ok(candidate)) return candidate;
   }
   return null;
@@ -206,12 +211,7 @@ function nextAvailable(participants: readonly string[], after: string, ok: (user
  * Every stretch of [from, to) with a constant answer, in order and without holes. Adjacent stretches with
  * the same holders are merged, so a segment boundary is a real change of who is on call.
  */
-export function finalSchedule(
-  rotation: Rotation,
-  from: number,
-  to: number,
-  adjustments: ScheduleAdjustments = NO_ADJUSTMENTS,
-): Segment[] {
+export function finalSchedule(rotation: Rotation, from: number, to: number, adjustments: ScheduleAdjustments = NO_ADJUSTMENTS): Segment[] {
   if (to <= from) return [];
   const edges = new Set<number>([from, to]);
   const add = (t: number) => {
@@ -323,7 +323,11 @@ export function pagerStretches(segments: readonly Segment[]): PagerStretch[] {
 }
 
 /** A person's own stretches holding a role, for "my shifts" lists and calendar feeds. */
-export function shiftsOf(segments: readonly Segment[], userId: string, role: Role = 'primary'): { start: number; end: number; segment: Segment }[] {
+export function shiftsOf(
+  segments: readonly Segment[],
+  userId: string,
+  role: Role = 'primary',
+): { start: number; end: number; segment: Segment }[] {
   const out: { start: number; end: number; segment: Segment }[] = [];
   for (const s of segments) {
     if (s[role]?.userId !== userId) continue;

@@ -45,7 +45,9 @@ export const pagerDutyEventSchema = z
       .looseObject({
         summary: z.string().min(1, 'payload.summary is required').max(1024, 'payload.summary is longer than 1024 characters'),
         source: z.string().min(1, 'payload.source is required').max(255),
-        severity: z.enum(['critical', 'error', 'warning', 'info'], { message: 'payload.severity must be critical, error, warning or info' }),
+        severity: z.enum(['critical', 'error', 'warning', 'info'], {
+          message: 'payload.severity must be critical, error, warning or info',
+        }),
         timestamp: z.string().optional(),
         component: z.string().max(255).optional(),
         group: z.string().max(255).optional(),
@@ -59,8 +61,10 @@ export const pagerDutyEventSchema = z
     client_url: z.string().max(2048).optional(),
   })
   .superRefine((e, ctx) => {
-    if (e.event_action === 'trigger' && !e.payload) ctx.addIssue({ code: 'custom', path: ['payload'], message: 'payload is required for trigger events' });
-    if (e.event_action !== 'trigger' && !e.dedup_key) ctx.addIssue({ code: 'custom', path: ['dedup_key'], message: `dedup_key is required for ${e.event_action} events` });
+    if (e.event_action === 'trigger' && !e.payload)
+      ctx.addIssue({ code: 'custom', path: ['payload'], message: 'payload is required for trigger events' });
+    if (e.event_action !== 'trigger' && !e.dedup_key)
+      ctx.addIssue({ code: 'custom', path: ['dedup_key'], message: `dedup_key is required for ${e.event_action} events` });
   });
 
 export type PagerDutyEvent = z.infer<typeof pagerDutyEventSchema>;
@@ -69,7 +73,14 @@ export type PagerDutyEvent = z.infer<typeof pagerDutyEventSchema>;
 export function normalizePagerDuty(event: PagerDutyEvent, dedupKey: string, receivedAt: string): NormalizedGroup {
   const p = event.payload;
   const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ source: p?.source, component: p?.component, group: p?.group, class: p?.class, severity: p?.severity, client: event.client })) {
+  for (const [k, v] of Object.entries({
+    source: p?.source,
+    component: p?.component,
+    group: p?.group,
+    class: p?.class,
+    severity: p?.severity,
+    client: event.client,
+  })) {
     if (typeof v === 'string' && v !== '') labels[k] = v;
   }
   const status = event.event_action === 'resolve' ? 'resolved' : 'firing';
@@ -81,7 +92,11 @@ export function normalizePagerDuty(event: PagerDutyEvent, dedupKey: string, rece
     title: (p?.summary ?? dedupKey).slice(0, 500),
     severity: normalizeSeverity(p?.severity),
     labels,
-    links: { runbook, source: event.links?.find((l) => l.href !== runbook)?.href ?? event.client_url ?? null, externalUrl: event.client_url ?? null },
+    links: {
+      runbook,
+      source: event.links?.find((l) => l.href !== runbook)?.href ?? event.client_url ?? null,
+      externalUrl: event.client_url ?? null,
+    },
     alerts: [
       {
         fingerprint: dedupKey,
@@ -99,20 +114,21 @@ export function normalizePagerDuty(event: PagerDutyEvent, dedupKey: string, rece
 
 // --- Generic webhook --------------------------------------------------------------------------------------
 
-export const genericEventSchema = z.strictObject({
-  summary: z.string().min(1, 'summary is required').max(1024),
-  severity: z.enum(['critical', 'error', 'warning', 'info']).default('critical'),
-  dedup_key: z.string().min(1).max(255).optional(),
-  action: z.enum(['trigger', 'acknowledge', 'resolve']).default('trigger'),
-  source: z.string().max(255).optional(),
-  links: z
-    .strictObject({ runbook: z.string().url().max(2048).optional(), source: z.string().url().max(2048).optional() })
-    .optional(),
-  labels: z.record(z.string(), z.string().max(1024)).optional(),
-  details: z.record(z.string(), z.unknown()).optional(),
-}).superRefine((e, ctx) => {
-  if (e.action !== 'trigger' && !e.dedup_key) ctx.addIssue({ code: 'custom', path: ['dedup_key'], message: `dedup_key is required to ${e.action}` });
-});
+export const genericEventSchema = z
+  .strictObject({
+    summary: z.string().min(1, 'summary is required').max(1024),
+    severity: z.enum(['critical', 'error', 'warning', 'info']).default('critical'),
+    dedup_key: z.string().min(1).max(255).optional(),
+    action: z.enum(['trigger', 'acknowledge', 'resolve']).default('trigger'),
+    source: z.string().max(255).optional(),
+    links: z.strictObject({ runbook: z.string().url().max(2048).optional(), source: z.string().url().max(2048).optional() }).optional(),
+    labels: z.record(z.string(), z.string().max(1024)).optional(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.action !== 'trigger' && !e.dedup_key)
+      ctx.addIssue({ code: 'custom', path: ['dedup_key'], message: `dedup_key is required to ${e.action}` });
+  });
 
 export type GenericEvent = z.infer<typeof genericEventSchema>;
 
@@ -144,7 +160,13 @@ export function normalizeGeneric(event: GenericEvent, dedupKey: string, received
 
 // --- Heartbeats -------------------------------------------------------------------------------------------
 
-export function heartbeatMissedGroup(keyHash: string, serviceName: string, intervalMinutes: number, lastPingAt: number, now: number): NormalizedGroup {
+export function heartbeatMissedGroup(
+  keyHash: string,
+  serviceName: string,
+  intervalMinutes: number,
+  lastPingAt: number,
+  now: number,
+): NormalizedGroup {
   const minutes = Math.round((now - lastPingAt) / MINUTE);
   const labels = { alertname: 'HeartbeatMissed', service: serviceName, severity: 'critical' };
   return {
@@ -155,12 +177,26 @@ export function heartbeatMissedGroup(keyHash: string, serviceName: string, inter
     severity: 'critical',
     labels,
     links: { runbook: null, source: null, externalUrl: null },
-    alerts: [{ fingerprint: `heartbeat:${keyHash.slice(0, 16)}`, status: 'firing', labels, annotations: {}, startsAt: new Date(lastPingAt + intervalMinutes * MINUTE).toISOString(), endsAt: null, sourceUrl: null }],
+    alerts: [
+      {
+        fingerprint: `heartbeat:${keyHash.slice(0, 16)}`,
+        status: 'firing',
+        labels,
+        annotations: {},
+        startsAt: new Date(lastPingAt + intervalMinutes * MINUTE).toISOString(),
+        endsAt: null,
+        sourceUrl: null,
+      },
+    ],
     truncatedAlerts: 0,
   };
 }
 
 export function heartbeatBackGroup(keyHash: string, serviceName: string, now: number): NormalizedGroup {
   const group = heartbeatMissedGroup(keyHash, serviceName, 0, now, now);
-  return { ...group, status: 'resolved', alerts: group.alerts.map((a) => ({ ...a, status: 'resolved', endsAt: new Date(now).toISOString() })) };
+  return {
+    ...group,
+    status: 'resolved',
+    alerts: group.alerts.map((a) => ({ ...a, status: 'resolved', endsAt: new Date(now).toISOString() })),
+  };
 }

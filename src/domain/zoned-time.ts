@@ -98,7 +98,5 @@ export function addDays(date: { year: number; month: number; day: number }, days
 
 /** How a person reads an instant: "Mon 23 Nov 14:00 CET". */
 export function formatInZone(instant: Date | number, zone: string): string {
-  return DateTime.fromMillis(typeof instant === 'number' ? instant : instant.getTime(), { zone }).toFormat(
-    'ccc d LLL HH:mm ZZZZ',
-  );
+  return DateTime.fromMillis(typeof instant === 'number' ? instant : instant.getTime(), { zone }).toFormat('ccc d LLL HH:mm ZZZZ');
 }

@@ -22,7 +22,12 @@ export class HttpError extends Error {
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...closeIfBodyUnread(res), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...closeIfBodyUnread(res),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -124,5 +129,7 @@ export function parseJson(text: string): unknown {
 
 /** "alerts[0].fingerprint": where in the payload a problem is. */
 export function issuePath(path: PropertyKey[]): string {
-  return path.reduce<string>((out, p) => (typeof p === 'number' ? `${out}[${p}]` : out ? `${out}.${String(p)}` : String(p)), '') || '(body)';
+  return (
+    path.reduce<string>((out, p) => (typeof p === 'number' ? `${out}[${p}]` : out ? `${out}.${String(p)}` : String(p)), '') || '(body)'
+  );
 }

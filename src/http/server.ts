@@ -3,7 +3,12 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import type { Logger } from 'pino';
 import { HttpError, sendError, sendJson } from './io.js';
 
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>, logger: Logger) => Promise<void> | void;
+export type RouteHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: Record<string, string>,
+  logger: Logger,
+) => Promise<void> | void;
 
 export interface Route {
   method: 'GET' | 'POST';

@@ -127,10 +127,13 @@ export class OutboxLoop {
     const at = Date.now() + Math.max(0, delayMs);
     if (this.wake && this.wake.at <= at) return;
     if (this.wake) clearTimeout(this.wake.timer);
-    const timer = setTimeout(() => {
-      this.wake = null;
-      this.wakeOutbox();
-    }, Math.max(0, delayMs));
+    const timer = setTimeout(
+      () => {
+        this.wake = null;
+        this.wakeOutbox();
+      },
+      Math.max(0, delayMs),
+    );
     timer.unref();
     this.wake = { at, timer };
   }
@@ -146,7 +149,16 @@ export class OutboxLoop {
         .orderBy(sql.raw(PRIORITY_SQL), asc(outbox.id))
         .limit(limit)
         .all();
-      if (due.length > 0) tx.update(outbox).set({ status: 'sending' }).where(inArray(outbox.id, due.map((r) => r.id))).run();
+      if (due.length > 0)
+        tx.update(outbox)
+          .set({ status: 'sending' })
+          .where(
+            inArray(
+              outbox.id,
+              due.map((r) => r.id),
+            ),
+          )
+          .run();
       return due;
     });
   }
@@ -172,7 +184,12 @@ export class OutboxLoop {
     switch (result.outcome) {
       case 'sent':
       case 'skipped':
-        update({ status: result.outcome, attempts, sentAt: now, lastError: result.outcome === 'skipped' ? `skipped: ${result.reason}` : null });
+        update({
+          status: result.outcome,
+          attempts,
+          sentAt: now,
+          lastError: result.outcome === 'skipped' ? `skipped: ${result.reason}` : null,
+        });
         if (result.outcome === 'sent') {
           this.stats.sent += 1;
           this.observe.sent(row.kind);
@@ -202,7 +219,10 @@ export class OutboxLoop {
         const delay = Math.max(backoff, result.outcome === 'retry' ? (result.afterMs ?? 0) : 0);
         update({ status: 'pending', attempts, nextAttemptAt: now + delay, lastError: result.reason, sentAt: null });
         this.stats.retried += 1;
-        this.logger.warn({ outboxId: row.id, kind: row.kind, attempts, retryInMs: delay, error: result.reason }, 'notification will be retried');
+        this.logger.warn(
+          { outboxId: row.id, kind: row.kind, attempts, retryInMs: delay, error: result.reason },
+          'notification will be retried',
+        );
       }
     }
   }

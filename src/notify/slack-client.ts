@@ -43,7 +43,14 @@ export interface SlackFailure {
   message: string;
 }
 
-const TRANSIENT_PLATFORM_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'team_added_to_org']);
+const TRANSIENT_PLATFORM_ERRORS = new Set([
+  'ratelimited',
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'team_added_to_org',
+]);
 
 /** Sorts a WebClient error into "try again later" or "will never work" (a bad channel, invalid blocks). */
 export function classifySlackError(err: unknown): SlackFailure {

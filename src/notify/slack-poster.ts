@@ -36,13 +36,20 @@ export class SlackPoster {
         return found;
       }
     }
-    const res = await this.slack.chat.postMessage({ ...args, metadata: { event_type: OUTBOX_EVENT, event_payload: { outbox_id: row.id } } } as ChatPostMessageArguments);
+    const res = await this.slack.chat.postMessage({
+      ...args,
+      metadata: { event_type: OUTBOX_EVENT, event_payload: { outbox_id: row.id } },
+    } as ChatPostMessageArguments);
     return { channel: res.channel!, ts: res.ts! };
   }
 
   /** Where a copy of the incident's card is, so every copy can be updated. */
   remember(incidentId: number, posted: Posted, audience: 'dm' | 'team', userId: string | null): void {
-    this.db.insert(incidentMessages).values({ incidentId, channel: posted.channel, ts: posted.ts, audience, userId }).onConflictDoNothing().run();
+    this.db
+      .insert(incidentMessages)
+      .values({ incidentId, channel: posted.channel, ts: posted.ts, audience, userId })
+      .onConflictDoNothing()
+      .run();
   }
 
   /** The incident's card in a shared channel, if it was posted there. */
@@ -56,7 +63,11 @@ export class SlackPoster {
 
   /** Every copy of the incident's card. */
   messagesOf(incidentId: number): Posted[] {
-    return this.db.select({ channel: incidentMessages.channel, ts: incidentMessages.ts }).from(incidentMessages).where(eq(incidentMessages.incidentId, incidentId)).all();
+    return this.db
+      .select({ channel: incidentMessages.channel, ts: incidentMessages.ts })
+      .from(incidentMessages)
+      .where(eq(incidentMessages.incidentId, incidentId))
+      .all();
   }
 
   /**
@@ -70,13 +81,23 @@ export class SlackPoster {
     try {
       const conversation = /^[UW]/.test(channel) ? (await this.slack.conversations.open({ users: channel })).channel!.id! : channel;
       if (threadTs) {
-        const thread = await this.slack.conversations.replies({ channel: conversation, ts: threadTs, include_all_metadata: true, limit: 1000 });
+        const thread = await this.slack.conversations.replies({
+          channel: conversation,
+          ts: threadTs,
+          include_all_metadata: true,
+          limit: 1000,
+        });
         const hit = thread.messages?.find(ours);
         return hit?.ts ? { channel: conversation, ts: hit.ts } : null;
       }
       let latest: string | undefined;
       for (let page = 0; page < FIND_POSTED_PAGES; page += 1) {
-        const history = await this.slack.conversations.history({ channel: conversation, include_all_metadata: true, limit: 200, ...(latest ? { latest } : {}) });
+        const history = await this.slack.conversations.history({
+          channel: conversation,
+          include_all_metadata: true,
+          limit: 200,
+          ...(latest ? { latest } : {}),
+        });
         const messages = history.messages ?? [];
         const hit = messages.find(ours);
         if (hit?.ts) return { channel: conversation, ts: hit.ts };

@@ -53,7 +53,15 @@ export function createTwilioSender(settings: TwilioSettings): PhoneSender {
 function forwardingClient(apiUrl: string) {
   const base = apiUrl.replace(/\/+$/, '');
   return {
-    async request(opts: { method: string; uri: string; username?: string; password?: string; headers?: Record<string, string>; params?: Record<string, unknown>; data?: Record<string, unknown> }) {
+    async request(opts: {
+      method: string;
+      uri: string;
+      username?: string;
+      password?: string;
+      headers?: Record<string, string>;
+      params?: Record<string, unknown>;
+      data?: Record<string, unknown>;
+    }) {
       const url = new URL(opts.uri.replace(TWILIO_API, base));
       for (const [k, v] of Object.entries(opts.params ?? {})) url.searchParams.set(k, String(v));
       const form = new URLSearchParams();
@@ -61,8 +69,14 @@ function forwardingClient(apiUrl: string) {
         for (const item of Array.isArray(v) ? v : [v]) if (item !== undefined) form.append(k, String(item));
       }
       const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-      if (opts.username && opts.password) headers.authorization = `Basic ${Buffer.from(`${opts.username}:${opts.password}`).toString('base64')}`;
-      const res = await fetch(url, { method: opts.method.toUpperCase(), headers, body: opts.method.toUpperCase() === 'GET' ? undefined : form, signal: AbortSignal.timeout(10_000) });
+      if (opts.username && opts.password)
+        headers.authorization = `Basic ${Buffer.from(`${opts.username}:${opts.password}`).toString('base64')}`;
+      const res = await fetch(url, {
+        method: opts.method.toUpperCase(),
+        headers,
+        body: opts.method.toUpperCase() === 'GET' ? undefined : form,
+        signal: AbortSignal.timeout(10_000),
+      });
       return { statusCode: res.status, body: await res.text(), headers: Object.fromEntries(res.headers) };
     },
   };
@@ -73,13 +87,22 @@ export function classifyTwilioError(err: unknown): SlackFailure {
   const e = err as { status?: number; code?: number; message?: string };
   if (typeof e.status === 'number') {
     const retryable = e.status === 429 || e.status >= 500;
-    return { retryable, ...(e.status === 429 ? { retryAfterMs: 10_000 } : {}), message: `Twilio answered ${e.status}${e.code ? ` (code ${e.code})` : ''}: ${e.message ?? ''}`.trim() };
+    return {
+      retryable,
+      ...(e.status === 429 ? { retryAfterMs: 10_000 } : {}),
+      message: `Twilio answered ${e.status}${e.code ? ` (code ${e.code})` : ''}: ${e.message ?? ''}`.trim(),
+    };
   }
   return { retryable: true, message: `cannot reach Twilio: ${e.message ?? String(err)}` };
 }
 
 /** X-Twilio-Signature over the public URL Twilio called and the POSTed form fields. */
-export function validTwilioSignature(authToken: string, signature: string | undefined, url: string, params: Record<string, string>): boolean {
+export function validTwilioSignature(
+  authToken: string,
+  signature: string | undefined,
+  url: string,
+  params: Record<string, string>,
+): boolean {
   if (!signature) return false;
   return twilio.validateRequest(authToken, signature, url, params);
 }

@@ -7,20 +7,31 @@ type Incident = typeof incidents.$inferSelect;
 const MAX_SMS = 1500;
 
 /** Characters XML 1.0 does not allow at all (control characters, lone surrogates, U+FFFE/U+FFFF): dropped. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters XML forbids; the regex removes them.
-const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const NOT_XML =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters XML forbids; the regex removes them.
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
  * Text (an alert title read out, an SMS reply, a URL) as XML character data or an attribute value: escaped,
  * so nothing from outside can add TwiML verbs, and without characters that would make the document invalid.
  */
 function xml(text: string): string {
-  return text.replace(NOT_XML, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return text
+    .replace(NOT_XML, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 function spoken(text: string): string {
   // Text-to-speech reads symbols badly and long titles forever.
-  return text.replace(/[_*`#>|{}[\]]/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
+  return text
+    .replace(/[_*`#>|{}[\]]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 200);
 }
 
 export function smsPageText(list: Incident[]): string {
@@ -41,7 +52,10 @@ export function voiceMenu(list: Incident[], keyUrl: string, againUrl: string | n
     list.length === 1
       ? `This is Baton. Incident ${list[0]!.id}, ${spoken(list[0]!.severity)}: ${spoken(list[0]!.title)}.`
       : `This is Baton. You have ${list.length} unacknowledged incidents. The first: ${spoken(list[0]!.title)}.`;
-  const menu = list.length === 1 ? 'Press 1 to acknowledge, 2 to escalate, 3 to resolve.' : 'Press 1 to acknowledge all of them, 2 to escalate all of them.';
+  const menu =
+    list.length === 1
+      ? 'Press 1 to acknowledge, 2 to escalate, 3 to resolve.'
+      : 'Press 1 to acknowledge all of them, 2 to escalate all of them.';
   const retry = againUrl ? `<Redirect method="POST">${xml(againUrl)}</Redirect>` : '<Say>Goodbye.</Say><Hangup/>';
   return `<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf" numDigits="1" timeout="8" action="${xml(keyUrl)}" method="POST"><Say>${xml(intro)} ${menu}</Say></Gather>${retry}</Response>`;
 }

@@ -11,10 +11,29 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 export class BatonMetrics {
   readonly registry = new Registry();
 
-  readonly alertsReceived = new Counter({ name: 'baton_alerts_received_total', help: 'Alert groups received, by source and outcome', labelNames: ['source', 'outcome'], registers: [this.registry] });
-  readonly notificationsSent = new Counter({ name: 'baton_notifications_sent_total', help: 'Notifications delivered, by kind (slack.page, twilio.voice, ...)', labelNames: ['kind'], registers: [this.registry] });
-  readonly notificationErrors = new Counter({ name: 'baton_notification_errors_total', help: 'Failed notification attempts, by provider and whether they will be retried', labelNames: ['provider', 'retryable'], registers: [this.registry] });
-  readonly escalations = new Counter({ name: 'baton_escalations_total', help: 'Incidents moved to a next escalation level by timeout', registers: [this.registry] });
+  readonly alertsReceived = new Counter({
+    name: 'baton_alerts_received_total',
+    help: 'Alert groups received, by source and outcome',
+    labelNames: ['source', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly notificationsSent = new Counter({
+    name: 'baton_notifications_sent_total',
+    help: 'Notifications delivered, by kind (slack.page, twilio.voice, ...)',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly notificationErrors = new Counter({
+    name: 'baton_notification_errors_total',
+    help: 'Failed notification attempts, by provider and whether they will be retried',
+    labelNames: ['provider', 'retryable'],
+    registers: [this.registry],
+  });
+  readonly escalations = new Counter({
+    name: 'baton_escalations_total',
+    help: 'Incidents moved to a next escalation level by timeout',
+    registers: [this.registry],
+  });
   readonly timeToAcknowledge = new Histogram({
     name: 'baton_time_to_acknowledge_seconds',
     help: 'Time from an incident opening to its acknowledgement',

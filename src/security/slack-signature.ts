@@ -28,9 +28,14 @@ export function checkSlackSignature(args: {
   if (typeof timestamp !== 'string' || typeof signature !== 'string') {
     return { ok: false, code: 'invalid_signature', message: 'X-Slack-Request-Timestamp and X-Slack-Signature are required' };
   }
-  if (!TIMESTAMP.test(timestamp)) return { ok: false, code: 'invalid_signature', message: 'X-Slack-Request-Timestamp must be Unix seconds' };
+  if (!TIMESTAMP.test(timestamp))
+    return { ok: false, code: 'invalid_signature', message: 'X-Slack-Request-Timestamp must be Unix seconds' };
   if (Math.abs(args.nowMs / 1000 - Number(timestamp)) > SLACK_TIMESTAMP_TOLERANCE_SECONDS) {
-    return { ok: false, code: 'stale_signature', message: "X-Slack-Request-Timestamp is more than 5 minutes from now; check the sender's clock" };
+    return {
+      ok: false,
+      code: 'stale_signature',
+      message: "X-Slack-Request-Timestamp is more than 5 minutes from now; check the sender's clock",
+    };
   }
   const expected = createHmac('sha256', args.signingSecret).update(`v0:${timestamp}:`).update(args.body).digest();
   const given = SIGNATURE.test(signature) ? Buffer.from(signature.slice(3), 'hex') : null;

@@ -62,7 +62,13 @@ export function enqueuePage(
   opts: { sendAt?: number; ruleStep?: string } = {},
 ): void {
   const suffix = opts.ruleStep ? `:${opts.ruleStep}` : '';
-  insert(db, { kind: 'slack.page', ...page }, `page:${page.incidentId}:${page.loop}:${page.level}:${page.userId}:slack${suffix}`, now, opts.sendAt ?? now);
+  insert(
+    db,
+    { kind: 'slack.page', ...page },
+    `page:${page.incidentId}:${page.loop}:${page.level}:${page.userId}:slack${suffix}`,
+    now,
+    opts.sendAt ?? now,
+  );
 }
 
 export function enqueuePhonePage(
@@ -72,12 +78,23 @@ export function enqueuePhonePage(
   now: number,
   opts: { sendAt: number; ruleStep: string },
 ): void {
-  insert(db, { kind: `twilio.${method}`, ...page, scheduledFor: opts.sendAt }, `page:${page.incidentId}:${page.loop}:${page.level}:${page.userId}:${method}:${opts.ruleStep}`, now, opts.sendAt);
+  insert(
+    db,
+    { kind: `twilio.${method}`, ...page, scheduledFor: opts.sendAt },
+    `page:${page.incidentId}:${page.loop}:${page.level}:${page.userId}:${method}:${opts.ruleStep}`,
+    now,
+    opts.sendAt,
+  );
 }
 
 /** The incident's card in a channel; with `broadcast`, the post notifies the channel's members (@channel). */
 export function enqueueTeamPost(db: DB, incidentId: number, channel: string, now: number, opts: { broadcast?: boolean } = {}): void {
-  insert(db, { kind: 'slack.team_post', incidentId, channel, ...(opts.broadcast ? { broadcast: true } : {}) }, `team:${incidentId}:${channel}`, now);
+  insert(
+    db,
+    { kind: 'slack.team_post', incidentId, channel, ...(opts.broadcast ? { broadcast: true } : {}) },
+    `team:${incidentId}:${channel}`,
+    now,
+  );
 }
 
 /**
@@ -124,10 +141,20 @@ export function enqueueNotice(db: DB, message: ScheduleNotice, dedupeKey: string
 }
 
 /** Tells every outbound webhook that wants this event about the incident, once per incident and event. */
-export function enqueueIncidentWebhooks(db: DB, incident: { id: number; serviceId: string }, event: 'opened' | 'acknowledged' | 'resolved', now: number): void {
+export function enqueueIncidentWebhooks(
+  db: DB,
+  incident: { id: number; serviceId: string },
+  event: 'opened' | 'acknowledged' | 'resolved',
+  now: number,
+): void {
   for (const hook of readWebhooks(db)) {
     if (!hook.events.includes(event) || (hook.services && !hook.services.includes(incident.serviceId))) continue;
-    insert(db, { kind: 'webhook.post', incidentId: incident.id, webhookId: hook.id, event, at: now }, `webhook:${hook.id}:${incident.id}:${event}`, now);
+    insert(
+      db,
+      { kind: 'webhook.post', incidentId: incident.id, webhookId: hook.id, event, at: now },
+      `webhook:${hook.id}:${incident.id}:${event}`,
+      now,
+    );
   }
 }
 

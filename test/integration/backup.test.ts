@@ -65,6 +65,9 @@ describe('baton backup', () => {
     expect(backupStarted!.filter((f) => !inCopy.has(f))).toEqual([]);
 
     // A backup never overwrites a file.
-    expect(await backup(target, '--database', h.dbPath)).toMatchObject({ code: 1, err: `${target}: already exists; a backup never overwrites a file\n` });
+    expect(await backup(target, '--database', h.dbPath)).toMatchObject({
+      code: 1,
+      err: `${target}: already exists; a backup never overwrites a file\n`,
+    });
   });
 });

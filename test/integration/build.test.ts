@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const DEV_ONLY_LINE = 'The demo needs the development dependencies: run npm ci; to run the real bot set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README).';
+const DEV_ONLY_LINE =
+  'The demo needs the development dependencies: run npm ci; to run the real bot set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README).';
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -36,7 +37,11 @@ describe('the production build', () => {
     dir = mkdtempSync(join(tmpdir(), 'baton-build-'));
     dist = join(dir, 'dist');
     const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
-    const built = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', dist], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    const built = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', dist], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(built.status, built.stdout + built.stderr).toBe(0);
   }, 130_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,8 +68,16 @@ describe('the production build', () => {
       expect(result.code, out).toBe(0);
       const lines = out.split('\n');
       const index = (pattern: RegExp) => lines.findIndex((l) => pattern.test(l));
-      const story = [/DM to (Ada|Bob).*5xx ratio/, /#payments \(thread\): :arrow_up: Escalated to level 2/, /message updated: .*Acknowledged/, /message updated: .*Resolved/].map(index);
-      expect(story.every((i, k) => i > 0 && (k === 0 || i > story[k - 1]!)), out).toBe(true);
+      const story = [
+        /DM to (Ada|Bob).*5xx ratio/,
+        /#payments \(thread\): :arrow_up: Escalated to level 2/,
+        /message updated: .*Acknowledged/,
+        /message updated: .*Resolved/,
+      ].map(index);
+      expect(
+        story.every((i, k) => i > 0 && (k === 0 || i > story[k - 1]!)),
+        out,
+      ).toBe(true);
       expect(out).toContain('Contract violations seen by the stand-in: none');
     } finally {
       rmSync(join(dir, 'node_modules'));

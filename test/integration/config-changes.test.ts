@@ -11,7 +11,10 @@ import { startHarness, type Harness } from '../support/harness.js';
 
 /** `baton check-config`, as the config repository's CI runs it. */
 function checkConfig(...args: string[]) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'check-config', ...args], { encoding: 'utf8', timeout: 30_000 });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'check-config', ...args], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { code: run.status, out: run.stdout, err: run.stderr };
 }
 
@@ -52,7 +55,9 @@ describe('a config change never silently pages nobody', () => {
     writeFileSync(configPath, ADMIN_CONFIG);
     await h.restart();
     expect(h.baton.db.select().from(rotations).where(eq(rotations.id, 'payments-primary')).get()).toBeDefined();
-    expect(h.baton.db.select().from(escalationPolicies).where(eq(escalationPolicies.id, 'search-on-call')).get()).toMatchObject({ source: 'slack' });
+    expect(h.baton.db.select().from(escalationPolicies).where(eq(escalationPolicies.id, 'search-on-call')).get()).toMatchObject({
+      source: 'slack',
+    });
     expect(h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'rotation.delete')).all()).toEqual([]);
   });
 
@@ -64,7 +69,13 @@ describe('a config change never silently pages nobody', () => {
     await h.restart();
 
     expect(h.baton.configSummary?.kept).toEqual(['service checkout']);
-    expect(h.baton.db.select().from(auditLog).where(and(eq(auditLog.action, 'service.keep'), eq(auditLog.target, 'service:checkout'))).all()).toHaveLength(1);
+    expect(
+      h.baton.db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.action, 'service.keep'), eq(auditLog.target, 'service:checkout')))
+        .all(),
+    ).toHaveLength(1);
     expect(h.baton.db.select().from(integrationKeys).where(eq(integrationKeys.serviceId, 'checkout')).all()).toEqual([]);
     const refused = await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body);
     expect(refused.status).toBe(401);
@@ -105,7 +116,9 @@ describe('/oncall reload: an admin applies the config file from Slack, whole or 
     expect(reply.text).toContain('Config file reloaded');
     expect(reply.text).toContain('Created: `rotation search-primary`');
     expect(reply.text).not.toMatch(/Updated|Deleted|Kept/);
-    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.target, 'rotation:search-primary')).all()).toMatchObject([{ action: 'rotation.create' }]);
+    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.target, 'rotation:search-primary')).all()).toMatchObject([
+      { action: 'rotation.create' },
+    ]);
     expect((await h.slack.command(BOB, 'who')).text).toContain(`Search primary: <@${CLEO}>`);
 
     // The same file again changes nothing, and says so.
@@ -114,7 +127,13 @@ describe('/oncall reload: an admin applies the config file from Slack, whole or 
 
   it('a bad file: the admin is told every problem and that nothing changed, and nothing did', async () => {
     const configPath = join(h.dir, 'baton.yml');
-    writeFileSync(configPath, WITH_SEARCH.replace(`participants: [${CLEO}]`, 'participants: [U0NOBODY99]').replace('time_zone: Asia/Kolkata', 'time_zone: Mars/Olympus'));
+    writeFileSync(
+      configPath,
+      WITH_SEARCH.replace(`participants: [${CLEO}]`, 'participants: [U0NOBODY99]').replace(
+        'time_zone: Asia/Kolkata',
+        'time_zone: Mars/Olympus',
+      ),
+    );
     const reply = await h.slack.command(ADA, 'reload');
     expect(reply.text).toContain('nothing changed');
     expect(reply.text).toContain(`${configPath}: users[2].time_zone: expected an IANA time zone such as Europe/Berlin`);
@@ -134,11 +153,20 @@ describe('/oncall reload: an admin applies the config file from Slack, whole or 
 
 describe('baton check-config', () => {
   it('says ok for a good file, and lists every problem of a bad one as file: where: problem', () => {
-    expect(checkConfig('examples/baton.yml')).toMatchObject({ code: 0, out: 'examples/baton.yml: ok (3 users, 1 rotation, 1 escalation policy, 1 service)\n' });
+    expect(checkConfig('examples/baton.yml')).toMatchObject({
+      code: 0,
+      out: 'examples/baton.yml: ok (3 users, 1 rotation, 1 escalation policy, 1 service)\n',
+    });
 
     const dir = mkdtempSync(join(tmpdir(), 'baton-check-'));
     const bad = join(dir, 'bad.yml');
-    writeFileSync(bad, TEST_CONFIG.replace(`participants: [${ADA}, ${BOB}]`, 'participants: [U0NOBODY99]').replace('time_zone: Asia/Kolkata', 'time_zone: Mars/Olympus'));
+    writeFileSync(
+      bad,
+      TEST_CONFIG.replace(`participants: [${ADA}, ${BOB}]`, 'participants: [U0NOBODY99]').replace(
+        'time_zone: Asia/Kolkata',
+        'time_zone: Mars/Olympus',
+      ),
+    );
     const result = checkConfig(bad);
     expect(result.code).toBe(1);
     expect(result.err.trim().split('\n')).toEqual([
@@ -152,9 +180,14 @@ describe('baton check-config', () => {
     ]);
 
     writeFileSync(bad, 'users:\n  - id: U0ADA00001\n    name: [Ada\nteams: []\n');
-    expect(checkConfig(bad)).toMatchObject({ code: 1, err: `${bad}: 4:1: Flow sequence in block collection must be sufficiently indented and end with a ]\n` });
-    expect(checkConfig(join(dir, 'missing.yml'))).toMatchObject({ code: 1, err: `${join(dir, 'missing.yml')}: cannot read the config file (ENOENT)\n` });
+    expect(checkConfig(bad)).toMatchObject({
+      code: 1,
+      err: `${bad}: 4:1: Flow sequence in block collection must be sufficiently indented and end with a ]\n`,
+    });
+    expect(checkConfig(join(dir, 'missing.yml'))).toMatchObject({
+      code: 1,
+      err: `${join(dir, 'missing.yml')}: cannot read the config file (ENOENT)\n`,
+    });
     expect(checkConfig()).toMatchObject({ code: 2 });
   });
 });
-

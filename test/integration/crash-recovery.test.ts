@@ -104,7 +104,11 @@ describe('recovery after a crash', () => {
     const posts = h.slack.standin.messages(channel);
     expect(posts.filter((m) => m.text.includes('#1 ') && m.text.includes('Triggered'))).toHaveLength(1);
     expect(posts.filter((m) => m.text.startsWith('This channel coordinates incident #1'))).toHaveLength(1);
-    expect(calls('pins.add').filter((c) => c.status === 200 && (c.response as { ok: boolean }).ok).map((c) => c.args.channel)).toEqual([channel]);
+    expect(
+      calls('pins.add')
+        .filter((c) => c.status === 200 && (c.response as { ok: boolean }).ok)
+        .map((c) => c.args.channel),
+    ).toEqual([channel]);
     expect(h.slack.standin.messages(TEAM_CHANNEL).filter((m) => m.text.includes(`<#${channel}>`))).toHaveLength(1);
     // One name asked for (perhaps more than once), so one channel: never a second with a suffix.
     expect(new Set(calls('conversations.create').map((c) => c.args.name)).size).toBe(1);

@@ -21,7 +21,10 @@ describe('npm start without Slack credentials', () => {
     const escalated = index(/#payments \(thread\): :arrow_up: Escalated to level 2/);
     const acked = index(/message updated: .*Acknowledged/);
     const resolved = index(/message updated: .*Resolved/);
-    expect([firstDm, escalated, acked, resolved].every((i) => i > 0), out).toBe(true);
+    expect(
+      [firstDm, escalated, acked, resolved].every((i) => i > 0),
+      out,
+    ).toBe(true);
     expect(firstDm < escalated && escalated < acked && acked < resolved, out).toBe(true);
     // The phone rings where the demo says it does, and the call is shown.
     const rings = index(/the phone \(Twilio stand-in\) rings/);

@@ -16,7 +16,10 @@ const FORBIDDEN = ['<!channel>', '<!here>', '<@U123', '<https://evil.example'];
 
 const STAKEHOLDERS = 'C0STAKEHOLD1';
 const withStakeholders = (config: string) =>
-  config.replace('  - { id: payments, name: Payments, slack_channel: C0PAYMENTS1 }', `  - { id: payments, name: Payments, slack_channel: C0PAYMENTS1, stakeholders_channel: ${STAKEHOLDERS} }`);
+  config.replace(
+    '  - { id: payments, name: Payments, slack_channel: C0PAYMENTS1 }',
+    `  - { id: payments, name: Payments, slack_channel: C0PAYMENTS1, stakeholders_channel: ${STAKEHOLDERS} }`,
+  );
 
 /** An Alertmanager group whose summary, description, alertname and labels all carry EVIL. */
 function evilAlertmanager() {
@@ -27,7 +30,11 @@ function evilAlertmanager() {
     groupLabels: Record<string, string>;
   };
   const labels = { alertname: `Checkout down ${EVIL}`, service: 'checkout', severity: 'critical', team: EVIL };
-  const annotations = { summary: `Checkout down ${EVIL}`, description: `Customers see errors ${EVIL}`, runbook_url: 'https://runbooks.example.com/checkout-5xx' };
+  const annotations = {
+    summary: `Checkout down ${EVIL}`,
+    description: `Customers see errors ${EVIL}`,
+    runbook_url: 'https://runbooks.example.com/checkout-5xx',
+  };
   body.alerts[0]!.labels = labels;
   body.alerts[0]!.annotations = annotations;
   body.commonLabels = labels;
@@ -75,7 +82,8 @@ function everythingShown(h: Harness): { where: string; text: string }[] {
   }
   for (const post of h.slack.standin.responseUrlPosts) for (const text of textsOf(post.body)) shown.push({ where: 'response_url', text });
   for (const m of h.slack.standin.messages().filter((m) => !m.user)) {
-    for (const version of [...m.history, m]) for (const text of textsOf({ text: version.text, blocks: version.blocks })) shown.push({ where: `stored ${m.channel}`, text });
+    for (const version of [...m.history, m])
+      for (const text of textsOf({ text: version.text, blocks: version.blocks })) shown.push({ where: `stored ${m.channel}`, text });
   }
   return shown;
 }
@@ -97,7 +105,8 @@ describe('text from outside is shown, never interpreted as Slack markup', () => 
     await h.stop();
   });
 
-  const calls = (method: string) => h.slack.standin.calls.filter((c) => c.method === method && c.status === 200 && (c.response as { ok: boolean }).ok);
+  const calls = (method: string) =>
+    h.slack.standin.calls.filter((c) => c.method === method && c.status === 200 && (c.response as { ok: boolean }).ok);
   /** Posts to one channel are paced a second apart: let virtual time pass and send what is due. */
   const settle = async () => {
     h.clock.advanceSeconds(3);
@@ -113,7 +122,10 @@ describe('text from outside is shown, never interpreted as Slack markup', () => 
     expect(dm.text).toContain(`Checkout down ${ESCAPED}`);
     expect(allTexts(dm.current)).toContain(`team=${ESCAPED}`);
     // The header is plain_text: Slack shows it as written and makes no mention or link in it, so it is not escaped.
-    expect(dm.current.blocks?.[0]).toMatchObject({ type: 'header', text: { type: 'plain_text', text: expect.stringContaining(`#1 Checkout down ${EVIL}`) } });
+    expect(dm.current.blocks?.[0]).toMatchObject({
+      type: 'header',
+      text: { type: 'plain_text', text: expect.stringContaining(`#1 Checkout down ${EVIL}`) },
+    });
     const post = await h.slack.expectChannelMessage(TEAM_CHANNEL, /CRITICAL/);
     // The team post's own mention of the channel is Baton's, and not there for a plain team post.
     expect(post.text).toContain(`Checkout down ${ESCAPED}`);
@@ -121,7 +133,9 @@ describe('text from outside is shown, never interpreted as Slack markup', () => 
     // High urgency: an incident channel, its card pinned.
     await h.slack.standin.waitFor(() => calls('pins.add').length === 1);
     const channel = (calls('conversations.create')[0]!.response as { channel: { id: string } }).channel.id;
-    expect(String(calls('conversations.create')[0]!.args.name)).toMatch(/^inc-20261118-1-checkout-down-channel-u123-https-evil-example-click-here$/);
+    expect(String(calls('conversations.create')[0]!.args.name)).toMatch(
+      /^inc-20261118-1-checkout-down-channel-u123-https-evil-example-click-here$/,
+    );
     const card = await h.slack.expectChannelMessage(channel, /CRITICAL/);
     expect(card.text).toContain(ESCAPED);
     await settle();
@@ -138,8 +152,22 @@ describe('text from outside is shown, never interpreted as Slack markup', () => 
     const help = await h.slack.expectDM(BOB);
     expect(allTexts(help.current)).toContain(`<@${ADA}> asks for help: ${TYPED_SHOWN}`);
     const finding = h.slack.standin.postAsUser(channel, BOB, `Found it ${TYPED}`);
-    expect(await h.slack.event({ type: 'reaction_added', user: BOB, reaction: 'pushpin', item: { type: 'message', channel, ts: finding }, item_user: BOB })).toBe(200);
-    await h.slack.standin.waitFor(() => h.baton.db.select().from(incidentEvents).all().some((e) => e.kind === 'pinned' && typeof e.detail.text === 'string'));
+    expect(
+      await h.slack.event({
+        type: 'reaction_added',
+        user: BOB,
+        reaction: 'pushpin',
+        item: { type: 'message', channel, ts: finding },
+        item_user: BOB,
+      }),
+    ).toBe(200);
+    await h.slack.standin.waitFor(() =>
+      h.baton.db
+        .select()
+        .from(incidentEvents)
+        .all()
+        .some((e) => e.kind === 'pinned' && typeof e.detail.text === 'string'),
+    );
 
     // The App Home lists the incident.
     const home = await h.slack.openHome(ADA);

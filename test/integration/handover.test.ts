@@ -3,7 +3,13 @@ import { ADA, BOB, TEAM_CHANNEL, TEST_CONFIG } from '../support/config.js';
 import { fixture } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
-type Body = { groupKey: string; status: string; commonLabels: Record<string, string>; groupLabels: Record<string, string>; alerts: { fingerprint: string; status: string; labels: Record<string, string> }[] };
+type Body = {
+  groupKey: string;
+  status: string;
+  commonLabels: Record<string, string>;
+  groupLabels: Record<string, string>;
+  alerts: { fingerprint: string; status: string; labels: Record<string, string> }[];
+};
 
 /** An alert group named `name`, with `count` alerts in it. */
 function group(name: string, count = 1, status: 'firing' | 'resolved' = 'firing'): Body {
@@ -13,7 +19,12 @@ function group(name: string, count = 1, status: 'firing' | 'resolved' = 'firing'
   body.commonLabels.alertname = name;
   body.groupLabels = { alertname: name };
   const template = body.alerts[0]!;
-  body.alerts = Array.from({ length: count }, (_, i) => ({ ...structuredClone(template), status, fingerprint: `${name}-${i}`, labels: { ...template.labels, alertname: name, instance: `host-${i}` } }));
+  body.alerts = Array.from({ length: count }, (_, i) => ({
+    ...structuredClone(template),
+    status,
+    fingerprint: `${name}-${i}`,
+    labels: { ...template.labels, alertname: name, instance: `host-${i}` },
+  }));
   return body;
 }
 
@@ -44,7 +55,12 @@ describe('handover', () => {
     expect(note.text).toContain('Noted for the *Payments primary* handover');
     expect((await h.slack.command('U0STRANGER', 'note hello')).text).toContain('not in any rotation');
     // Bob covers Ada next week for an afternoon.
-    h.baton.overrides.createOverride(BOB, { rotationId: 'payments-primary', userId: BOB, start: Date.parse('2026-11-24T12:00:00Z'), end: Date.parse('2026-11-24T16:00:00Z') });
+    h.baton.overrides.createOverride(BOB, {
+      rotationId: 'payments-primary',
+      userId: BOB,
+      start: Date.parse('2026-11-24T12:00:00Z'),
+      end: Date.parse('2026-11-24T16:00:00Z'),
+    });
 
     // Monday 23 November 07:00 UTC: an hour before Bob's week starts at 09:00 in Berlin.
     h.clock.set('2026-11-23T07:00:30Z');
@@ -76,7 +92,12 @@ describe('handover', () => {
 
   it('with daily_digest_time, a digest of the last 24 hours goes out once a day at that local time', async () => {
     await h.stop();
-    h = await startHarness({ config: TEST_CONFIG.replace('    participants: [U0ADA00001, U0BOB00002]', '    participants: [U0ADA00001, U0BOB00002]\n    daily_digest_time: "18:00"') });
+    h = await startHarness({
+      config: TEST_CONFIG.replace(
+        '    participants: [U0ADA00001, U0BOB00002]',
+        '    participants: [U0ADA00001, U0BOB00002]\n    daily_digest_time: "18:00"',
+      ),
+    });
     const digests = () => h.slack.standin.messages(TEAM_CHANNEL).filter((m) => m.text.includes('Handover for'));
     await h.postAlertmanager(group('DiskFull'));
     h.clock.set('2026-11-18T16:59:00Z'); // 17:59 in Berlin
@@ -95,7 +116,7 @@ describe('handover', () => {
     expect(digests()).toHaveLength(2);
   });
 
-  it("the digest covers the shift from its real start, not from when Baton first looked, and counts a note as one", async () => {
+  it('the digest covers the shift from its real start, not from when Baton first looked, and counts a note as one', async () => {
     // During Ada's week (from Mon 16 Nov 09:00 Berlin), before Baton's loop has looked at the rotation:
     await h.postAlertmanager(group('DiskFull'));
     const dm = await h.slack.expectDM(ADA, '5xx ratio');

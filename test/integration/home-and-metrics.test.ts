@@ -84,12 +84,16 @@ describe('App Home, help and metrics', () => {
     expect(value(after, 'baton_time_to_acknowledge_seconds_count')).toBe(1);
     expect(value(after, 'baton_time_to_acknowledge_seconds_sum')).toBe(180);
     // Every line is a comment or "name{labels} value".
-    for (const line of after.split('\n').filter(Boolean)) expect(line).toMatch(/^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? -?[\d.e+-]+|\w+(\{[^}]*\})? (NaN|[+-]Inf))$/);
+    for (const line of after.split('\n').filter(Boolean))
+      expect(line).toMatch(/^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? -?[\d.e+-]+|\w+(\{[^}]*\})? (NaN|[+-]Inf))$/);
   });
 
   it('/oncall stats on a seeded history', async () => {
     const group = (name: string) => {
-      const body = structuredClone(fixture('alertmanager/v0.25-firing.json').body) as { groupKey: string; alerts: { fingerprint: string }[] };
+      const body = structuredClone(fixture('alertmanager/v0.25-firing.json').body) as {
+        groupKey: string;
+        alerts: { fingerprint: string }[];
+      };
       body.groupKey = `{}:{alertname="${name}"}`;
       body.alerts[0]!.fingerprint = name;
       return body;
@@ -122,7 +126,14 @@ describe('App Home, help and metrics', () => {
     await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body);
     const dm = await h.slack.expectDM(ADA, '5xx ratio');
     const home = await h.slack.openHome(ADA);
-    expect(home.buttonsByBlock.home_quick).toEqual(['Take the pager', 'Request cover', 'Time off', 'My changes', 'Page someone', 'Declare incident']);
+    expect(home.buttonsByBlock.home_quick).toEqual([
+      'Take the pager',
+      'Request cover',
+      'Time off',
+      'My changes',
+      'Page someone',
+      'Declare incident',
+    ]);
     expect(home.buttonsByBlock.home_incident_1).toEqual(['Acknowledge', 'Escalate', 'Resolve']);
 
     // Ada's Home still shows "Acknowledge" after she acknowledged from the DM: pressing it says why nothing happens.
@@ -157,7 +168,11 @@ describe('App Home, help and metrics', () => {
     expect(modal.fields).toEqual(['who', 'rotation', 'message', 'service']);
     const empty = await modal.submit();
     expect(empty.errors).toMatchObject({ who: 'Pick a person or a rotation.', message: expect.stringContaining('Say what you need') });
-    const both = await modal.set('who', CLEO).set('rotation', 'payments-primary').set('message', 'Can you look at the ledger job?').submit();
+    const both = await modal
+      .set('who', CLEO)
+      .set('rotation', 'payments-primary')
+      .set('message', 'Can you look at the ledger job?')
+      .submit();
     expect(both.errors).toMatchObject({ who: 'Pick a person or a rotation, not both.' });
     expect((await modal.set('rotation', null).submit()).closed).toBe(true);
     await h.slack.expectDM(CLEO, 'Can you look at the ledger job?');
@@ -185,7 +200,11 @@ describe('App Home, help and metrics', () => {
 
   it('long lists are searched: beyond 100 rotations the picker asks Baton, 100 options at a time', async () => {
     await h.stop();
-    const many = Array.from({ length: 120 }, (_, i) => `  - { id: rot-${String(i).padStart(3, '0')}, name: Rotation ${String(i).padStart(3, '0')}, team: payments, time_zone: UTC, shift: 1d, handoff_time: "09:00", start_date: "2026-11-02", participants: [${BOB}] }`).join('\n');
+    const many = Array.from(
+      { length: 120 },
+      (_, i) =>
+        `  - { id: rot-${String(i).padStart(3, '0')}, name: Rotation ${String(i).padStart(3, '0')}, team: payments, time_zone: UTC, shift: 1d, handoff_time: "09:00", start_date: "2026-11-02", participants: [${BOB}] }`,
+    ).join('\n');
     h = await startHarness({ config: TEST_CONFIG.replace('rotations:\n', `rotations:\n${many}\n`) });
     const modal = await h.slack.openModal(BOB, 'override');
     expect(modal.inputs.find((i) => i.blockId === 'rotation')!.type).toBe('external_select');
@@ -198,7 +217,15 @@ describe('App Home, help and metrics', () => {
     expect(() => modal.set('rotation', 'rot-005')).not.toThrow();
     expect(() => modal.set('rotation', 'no-such-rotation')).toThrow(/never offered/);
     const now = h.clock.now().getTime();
-    expect((await modal.set('rotation', 'rot-117').set('from', now).set('to', now + 3_600_000).submit()).closed).toBe(true);
+    expect(
+      (
+        await modal
+          .set('rotation', 'rot-117')
+          .set('from', now)
+          .set('to', now + 3_600_000)
+          .submit()
+      ).closed,
+    ).toBe(true);
     expect(h.baton.db.select().from(overrides).all()).toMatchObject([{ rotationId: 'rot-117', userId: BOB }]);
     // A short list stays a plain select.
     await h.stop();

@@ -52,7 +52,14 @@ interface UploadOutcome {
  */
 async function chunkedUpload(baseUrl: string, path: string, headers: Record<string, string>, totalBytes: number): Promise<UploadOutcome> {
   const { socket, answer, closed } = await openSocket(baseUrl);
-  const head = [`POST ${path} HTTP/1.1`, `host: ${new URL(baseUrl).host}`, 'transfer-encoding: chunked', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''];
+  const head = [
+    `POST ${path} HTTP/1.1`,
+    `host: ${new URL(baseUrl).host}`,
+    'transfer-encoding: chunked',
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    '',
+    '',
+  ];
   socket.write(head.join('\r\n'));
   const chunk = Buffer.alloc(64 * 1024, 'a');
   let sent = 0;
@@ -60,7 +67,17 @@ async function chunkedUpload(baseUrl: string, path: string, headers: Record<stri
     const flushed = socket.write(Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]));
     sent += chunk.length;
     if (!flushed) {
-      const drained = await Promise.race([once(socket, 'drain').then(() => true, () => false), once(socket, 'close').then(() => false, () => false), sleep(1000).then(() => false)]);
+      const drained = await Promise.race([
+        once(socket, 'drain').then(
+          () => true,
+          () => false,
+        ),
+        once(socket, 'close').then(
+          () => false,
+          () => false,
+        ),
+        sleep(1000).then(() => false),
+      ]);
       if (!drained) break;
     }
   }
@@ -108,7 +125,11 @@ describe('/slack/events refuses what Slack never sends, before Bolt sees it', ()
   });
 
   it('known shapes still reach Bolt: URL verification, the unsigned SSL check and a slash command', async () => {
-    const challenge = await signedSlack(h, JSON.stringify({ type: 'url_verification', token: 't', challenge: 'c-123' }), 'application/json');
+    const challenge = await signedSlack(
+      h,
+      JSON.stringify({ type: 'url_verification', token: 't', challenge: 'c-123' }),
+      'application/json',
+    );
     expect(challenge.status).toBe(200);
     expect(await challenge.json()).toEqual({ challenge: 'c-123' });
     const sslCheck = await postToSlackEndpoint(slackUrl(h), 'ssl_check=1&token=t', { signingSecret: SIGNING_SECRET, unsigned: true });
@@ -122,7 +143,11 @@ describe('/slack/events refuses what Slack never sends, before Bolt sees it', ()
     const event = await signedSlack(h, `{"type":"event_callback","event":{"type":"app_mention","x":${deep}}}`, 'application/json');
     expect(event.status).toBe(400);
     expect(await event.json()).toMatchObject({ error: 'too_deeply_nested' });
-    const payload = await signedSlack(h, new URLSearchParams({ payload: `{"type":"block_actions","x":${deep}}` }).toString(), 'application/x-www-form-urlencoded');
+    const payload = await signedSlack(
+      h,
+      new URLSearchParams({ payload: `{"type":"block_actions","x":${deep}}` }).toString(),
+      'application/x-www-form-urlencoded',
+    );
     expect(payload.status).toBe(400);
     expect((await fetch(`${h.baton.url}/livez`)).status).toBe(200);
   });
@@ -193,14 +218,24 @@ describe('body limits count the bytes that arrive, and stop reading at the limit
   });
 
   it('a chunked upload to an alert route over the limit → 413, connection closed', async () => {
-    const outcome = await chunkedUpload(h.baton.url, `/integrations/alertmanager/${KEY}`, { authorization: `Bearer ${BEARER}`, 'content-type': 'application/json' }, UPLOAD_BYTES);
+    const outcome = await chunkedUpload(
+      h.baton.url,
+      `/integrations/alertmanager/${KEY}`,
+      { authorization: `Bearer ${BEARER}`, 'content-type': 'application/json' },
+      UPLOAD_BYTES,
+    );
     expect(outcome.status).toBe(413);
     expect(outcome.sentEverything).toBe(false);
     expect(outcome.closedByServer).toBe(true);
   });
 
   it('an upload refused before its body is read (wrong key, unknown path) is not drained for ever', async () => {
-    const wrongKey = await chunkedUpload(h.baton.url, '/integrations/alertmanager/not-a-key', { 'content-type': 'application/json' }, UPLOAD_BYTES);
+    const wrongKey = await chunkedUpload(
+      h.baton.url,
+      '/integrations/alertmanager/not-a-key',
+      { 'content-type': 'application/json' },
+      UPLOAD_BYTES,
+    );
     expect(wrongKey.status).toBe(401);
     expect(wrongKey.sentEverything).toBe(false);
     expect(wrongKey.closedByServer).toBe(true);
@@ -222,7 +257,8 @@ describe('JSON nesting is bounded on every ingest route', () => {
 
   // 100,000 levels in 200 KB: the body that overflowed the stack.
   const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
-  const post = (path: string, body: string) => fetch(`${h.baton.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const post = (path: string, body: string) =>
+    fetch(`${h.baton.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
   it('generic webhook details 100,000 levels deep → 400 too_deeply_nested; 20 levels are fine', async () => {
     const res = await post(`/integrations/generic/${GENERIC_KEY}`, `{"summary":"deep","details":{"x":${deep}}}`);
@@ -286,7 +322,9 @@ describe('server timeouts: slow and idle sockets are closed', () => {
 
   it('a body that trickles in is cut off once the request takes too long', async () => {
     const { socket, closed } = await openSocket(baton.url);
-    socket.write(`POST /integrations/alertmanager/${KEY} HTTP/1.1\r\nhost: baton\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n`);
+    socket.write(
+      `POST /integrations/alertmanager/${KEY} HTTP/1.1\r\nhost: baton\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n`,
+    );
     const started = Date.now();
     while (!closed() && Date.now() - started < 3000) {
       socket.write('{');
@@ -327,13 +365,18 @@ describe('/livez and /readyz: readiness means the database takes writes', () => 
 
     h.baton.db.$client.pragma('query_only = ON');
     const readOnly = await get('/readyz');
-    expect(readOnly).toMatchObject({ status: 503, body: { status: 'not_ready', database: { ok: false, error: expect.stringMatching(/readonly/i) } } });
+    expect(readOnly).toMatchObject({
+      status: 503,
+      body: { status: 'not_ready', database: { ok: false, error: expect.stringMatching(/readonly/i) } },
+    });
     expect(await get('/healthz')).toMatchObject({ status: 503, body: { database: { ok: false } } });
     expect(await get('/livez')).toEqual({ status: 200, body: { status: 'ok' } });
     h.baton.db.$client.pragma('query_only = OFF');
 
     // As outage.test.ts simulates a full disk: every write fails as SQLite fails it then.
-    h.baton.db.$client.exec("CREATE TRIGGER disk_full BEFORE UPDATE ON settings BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+    h.baton.db.$client.exec(
+      "CREATE TRIGGER disk_full BEFORE UPDATE ON settings BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+    );
     const full = await get('/readyz');
     expect(full).toMatchObject({ status: 503, body: { database: { ok: false, error: 'database or disk is full' } } });
     h.baton.db.$client.exec('DROP TRIGGER disk_full');
@@ -348,7 +391,12 @@ describe('/livez and /readyz: readiness means the database takes writes', () => 
     const ready = await get('/readyz');
     expect(ready).toMatchObject({
       status: 200,
-      body: { status: 'ready', database: { ok: true }, slack: { ok: false, mode: 'http', error: expect.any(String) }, twilio: { configured: false } },
+      body: {
+        status: 'ready',
+        database: { ok: true },
+        slack: { ok: false, mode: 'http', error: expect.any(String) },
+        twilio: { configured: false },
+      },
     });
     expect((await get('/healthz')).status).toBe(503);
     h.slack.standin.setDown(false);

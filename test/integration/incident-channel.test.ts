@@ -24,9 +24,13 @@ describe('incident channels', () => {
     await h.stop();
   });
 
-  const calls = (method: string) => h.slack.standin.calls.filter((c) => c.method === method && c.status === 200 && (c.response as { ok: boolean }).ok);
+  const calls = (method: string) =>
+    h.slack.standin.calls.filter((c) => c.method === method && c.status === 200 && (c.response as { ok: boolean }).ok);
   /** Everyone asked into `channel`, over every conversations.invite. */
-  const invitedTo = (channel: string) => calls('conversations.invite').filter((c) => c.args.channel === channel).flatMap((c) => String(c.args.users).split(','));
+  const invitedTo = (channel: string) =>
+    calls('conversations.invite')
+      .filter((c) => c.args.channel === channel)
+      .flatMap((c) => String(c.args.users).split(','));
   /** Lets paced and waiting messages go out: a few seconds of virtual time, then a drain. */
   const settleOutbox = async () => {
     for (let i = 0; i < 3; i += 1) {
@@ -83,16 +87,47 @@ describe('incident channels', () => {
     // A person's message marked with :pushpin: goes on the timeline with its text; a second pin adds nothing.
     const finding = h.slack.standin.postAsUser(channel, BOB, 'Found it: the 14:02 deploy doubled the pool size');
     for (let i = 0; i < 2; i += 1) {
-      expect(await h.slack.event({ type: 'reaction_added', user: BOB, reaction: 'pushpin', item: { type: 'message', channel, ts: finding }, item_user: BOB })).toBe(200);
+      expect(
+        await h.slack.event({
+          type: 'reaction_added',
+          user: BOB,
+          reaction: 'pushpin',
+          item: { type: 'message', channel, ts: finding },
+          item_user: BOB,
+        }),
+      ).toBe(200);
     }
     // A thumbs-up is not a pin.
-    expect(await h.slack.event({ type: 'reaction_added', user: ADA, reaction: '+1', item: { type: 'message', channel, ts: finding }, item_user: BOB })).toBe(200);
-    const pins = () => h.baton.db.select().from(incidentEvents).all().filter((e) => e.kind === 'pinned');
+    expect(
+      await h.slack.event({
+        type: 'reaction_added',
+        user: ADA,
+        reaction: '+1',
+        item: { type: 'message', channel, ts: finding },
+        item_user: BOB,
+      }),
+    ).toBe(200);
+    const pins = () =>
+      h.baton.db
+        .select()
+        .from(incidentEvents)
+        .all()
+        .filter((e) => e.kind === 'pinned');
     await h.slack.standin.waitFor(() => pins().some((p) => typeof p.detail.text === 'string'));
     expect(pins()).toHaveLength(1);
     expect(pins()[0]!.detail).toMatchObject({ ts: finding, text: 'Found it: the 14:02 deploy doubled the pool size', author: BOB });
-    expect(calls('conversations.history').at(-1)!.args).toMatchObject({ channel, latest: finding, inclusive: expect.toSatisfy((v) => String(v) === 'true'), limit: expect.toSatisfy((v) => String(v) === '1') });
-    const kinds = () => h.baton.db.select().from(incidentEvents).all().map((e) => e.kind);
+    expect(calls('conversations.history').at(-1)!.args).toMatchObject({
+      channel,
+      latest: finding,
+      inclusive: expect.toSatisfy((v) => String(v) === 'true'),
+      limit: expect.toSatisfy((v) => String(v) === '1'),
+    });
+    const kinds = () =>
+      h.baton.db
+        .select()
+        .from(incidentEvents)
+        .all()
+        .map((e) => e.kind);
     expect(kinds()).toEqual(expect.arrayContaining(['role', 'status_update', 'responder_paged', 'pinned', 'channel_created']));
 
     await card.click('Resolve', { as: ADA });
@@ -122,7 +157,11 @@ describe('incident channels', () => {
     await h.slack.expectDM(ADA, 'Payments are failing');
     await h.slack.standin.waitFor(() => calls('pins.add').length === 1);
     expect(calls('conversations.create').map((c) => c.args.name)).toEqual(['inc-20261118-1-payments-are-failing-2']);
-    expect(h.baton.db.select().from(incidents).get()).toMatchObject({ source: 'declared', severity: 'error', title: 'Payments are failing' });
+    expect(h.baton.db.select().from(incidents).get()).toMatchObject({
+      source: 'declared',
+      severity: 'error',
+      title: 'Payments are failing',
+    });
     expect(h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'incident.declare')).all()).toMatchObject([{ actor: ADA }]);
     // Anyone may declare, even someone Baton does not know.
     h.slack.standin.addUser('U0VISITOR01', { name: 'Visitor', tz: 'UTC' });

@@ -32,7 +32,12 @@ describe('who may act on an incident', () => {
   });
 
   const incident = (id = 1) => h.baton.db.select().from(incidents).where(eq(incidents.id, id)).get()!;
-  const incidentAudit = (id = 1) => h.baton.db.select().from(auditLog).where(eq(auditLog.target, `incident:${id}`)).all();
+  const incidentAudit = (id = 1) =>
+    h.baton.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.target, `incident:${id}`))
+      .all();
   const outboxRows = () => h.baton.db.select().from(outbox).all().length;
   const lastReply = () => h.slack.standin.responseUrlPosts.at(-1)!.body;
 
@@ -73,7 +78,7 @@ describe('who may act on an incident', () => {
     expect(dm.text).not.toMatch(/Acknowledged/);
   });
 
-  it('another team\'s member is refused and told who can act; the team, the people paged and admins may act', async () => {
+  it("another team's member is refused and told who can act; the team, the people paged and admins may act", async () => {
     await fire();
     const card = await h.slack.expectChannelMessage(TEAM_CHANNEL, '5xx ratio');
 
@@ -123,7 +128,11 @@ describe('who may act on an incident', () => {
     // Erin presses a button of Ada's Home (a forged request: her own Home does not list it).
     const erinHome = await h.slack.openHome(ERIN);
     const before = erinHome.publishes;
-    await h.slack.clickOnView({ userId: ERIN, viewId: h.slack.standin.homes.get(ADA)!.id, view: home.view, where: "on Ada's Home" }, 'Acknowledge', 'home_incident_1');
+    await h.slack.clickOnView(
+      { userId: ERIN, viewId: h.slack.standin.homes.get(ADA)!.id, view: home.view, where: "on Ada's Home" },
+      'Acknowledge',
+      'home_incident_1',
+    );
     expect((await h.slack.expectModal(ERIN, 'Baton')).rendered).toContain('Only the Payments team, the people paged for incident #1');
     await erinHome.waitForPublish(before);
     expect(h.slack.dmsTo(ERIN)).toEqual([]);
@@ -142,14 +151,22 @@ describe('who may act on an incident', () => {
     const { channel } = await fire();
 
     const role = await h.slack.commandIn(channel, ERIN, 'role commander');
-    expect(role.text).toContain('Only the Payments team, the people paged for incident #1, whoever declared it, its commander and comms lead, and admins can set roles on it.');
+    expect(role.text).toContain(
+      'Only the Payments team, the people paged for incident #1, whoever declared it, its commander and comms lead, and admins can set roles on it.',
+    );
     expect(role.body.response_type ?? 'ephemeral').toBe('ephemeral');
     expect((await h.slack.commandIn(channel, VISITOR, 'update All good now')).text).toContain('Baton does not know you');
     expect((await h.slack.commandIn(channel, CLEO, 'update Looking into it')).text).toContain('can post status updates on it');
     const welcome = await h.slack.expectChannelMessage(channel, 'Take a role');
     expect(await (await welcome.click("I'm incident commander", { as: ERIN })).reply()).toContain('Only the Payments team');
     expect(incident()).toMatchObject({ commanderId: null, commsLeadId: null });
-    expect(h.baton.db.select().from(incidentEvents).where(and(eq(incidentEvents.incidentId, 1), eq(incidentEvents.kind, 'status_update'))).all()).toEqual([]);
+    expect(
+      h.baton.db
+        .select()
+        .from(incidentEvents)
+        .where(and(eq(incidentEvents.incidentId, 1), eq(incidentEvents.kind, 'status_update')))
+        .all(),
+    ).toEqual([]);
     expect(h.baton.db.select().from(auditLog).where(like(auditLog.action, 'incident.role.%')).all()).toEqual([]);
 
     // Paging oneself is open to anyone, but grants nothing.

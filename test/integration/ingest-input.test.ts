@@ -97,8 +97,13 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
   it('unsigned, wrongly signed and stale Slack requests → 401', async () => {
     const command = slashCommandBody({ userId: ADA, text: 'who', responseUrl: h.slack.standin.newResponseUrl() });
     const action = blockActionBody({
-      userId: ADA, actionId: 'incident_acknowledge', value: '1', buttonText: 'Acknowledge',
-      responseUrl: h.slack.standin.newResponseUrl(), channelId: 'D0ADA', messageTs: '1.000100',
+      userId: ADA,
+      actionId: 'incident_acknowledge',
+      value: '1',
+      buttonText: 'Acknowledge',
+      responseUrl: h.slack.standin.newResponseUrl(),
+      channelId: 'D0ADA',
+      messageTs: '1.000100',
     });
     for (const body of [command, action]) {
       expect((await h.slack.signedPost('/slack/events', body, { unsigned: true })).status).toBe(401);

@@ -24,7 +24,12 @@ describe('logs', () => {
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
     const requests = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request');
     expect(requests).toContainEqual(
-      expect.objectContaining({ method: 'POST', path: '/integrations/alertmanager/[redacted]', status: 401, requestId: expect.any(String) }),
+      expect.objectContaining({
+        method: 'POST',
+        path: '/integrations/alertmanager/[redacted]',
+        status: 401,
+        requestId: expect.any(String),
+      }),
     );
     expect(requests).toContainEqual(expect.objectContaining({ path: '/integrations/alertmanager/[redacted]', status: 200 }));
     for (const secret of ['xoxb-test-token', SIGNING_SECRET, BEARER, KEY, 'wrong-bearer-token']) {

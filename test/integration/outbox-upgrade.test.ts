@@ -28,7 +28,15 @@ describe('rows queued by an older version', () => {
     const queued = (kind: string, payload: Record<string, unknown>) =>
       h.baton.db
         .insert(outbox)
-        .values({ kind, dedupeKey: `legacy:${kind}`, incidentId: typeof payload.incidentId === 'number' ? payload.incidentId : null, payload, status: 'pending', nextAttemptAt: now, createdAt: now })
+        .values({
+          kind,
+          dedupeKey: `legacy:${kind}`,
+          incidentId: typeof payload.incidentId === 'number' ? payload.incidentId : null,
+          payload,
+          status: 'pending',
+          nextAttemptAt: now,
+          createdAt: now,
+        })
         .run();
     queued('slack.incident_note', { incidentId: 1, channel: TEAM_CHANNEL, text: ':warning: A note an older Baton wrote.' });
     queued('slack.page', { incidentId: 1, userId: BOB, level: 1, loop: 0, reason: `Escalated by <@${ADA}>.` });
@@ -41,6 +49,13 @@ describe('rows queued by an older version', () => {
     expect((await h.slack.expectDM(BOB, '5xx ratio')).rendered).toContain(`You are paged. Escalated by <@${ADA}>.`);
     expect((await h.slack.expectChannelMessage(other, '5xx ratio')).text).toMatch(/^<!channel> \[CRITICAL\] #1 /);
     await h.slack.expectDM(BOB, ':bell: A notice an older Baton wrote.');
-    expect(h.baton.db.select().from(outbox).all().filter((r) => r.dedupeKey?.startsWith('legacy:')).map((r) => r.status)).toEqual(['sent', 'sent', 'sent', 'sent']);
+    expect(
+      h.baton.db
+        .select()
+        .from(outbox)
+        .all()
+        .filter((r) => r.dedupeKey?.startsWith('legacy:'))
+        .map((r) => r.status),
+    ).toEqual(['sent', 'sent', 'sent', 'sent']);
   });
 });

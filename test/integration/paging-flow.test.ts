@@ -103,7 +103,10 @@ describe('an Alertmanager alert pages the on-call in Slack', () => {
 
   it('a level of one minute escalates "within 1 minute", in words that fit the number', async () => {
     await h.stop();
-    const oneMinute = TEST_CONFIG.replace('      - targets: [{ rotation: payments-primary }]\n', '      - { delay_minutes: 1, targets: [{ rotation: payments-primary }] }\n');
+    const oneMinute = TEST_CONFIG.replace(
+      '      - targets: [{ rotation: payments-primary }]\n',
+      '      - { delay_minutes: 1, targets: [{ rotation: payments-primary }] }\n',
+    );
     expect(oneMinute).toContain('delay_minutes: 1');
     h = await startHarness({ config: oneMinute });
     await h.postAlertmanager(firing());
@@ -138,7 +141,11 @@ describe('an Alertmanager alert pages the on-call in Slack', () => {
     await h.baton.drain();
     expect(dm.buttons).toEqual([]);
     expect(h.baton.db.select().from(incidents).get()).toMatchObject({ status: 'resolved', resolvedBy: null, nextEscalationAt: null });
-    const kinds = h.baton.db.select({ kind: incidentEvents.kind }).from(incidentEvents).all().map((e) => e.kind);
+    const kinds = h.baton.db
+      .select({ kind: incidentEvents.kind })
+      .from(incidentEvents)
+      .all()
+      .map((e) => e.kind);
     // High urgency gets its own channel by default.
     expect(kinds).toEqual(['opened', 'paged', 'channel_created', 'resolved']);
 

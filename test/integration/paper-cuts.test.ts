@@ -12,7 +12,10 @@ import { startHarness, type Harness } from '../support/harness.js';
 
 /** Issue 13, point 13 ("paper cuts"): wording, help, confirmations, the audit log, the App Home, the manifest. */
 const CONFIG = TEST_CONFIG.replace('name: Ada Lovelace, time_zone', 'name: Ada Lovelace, role: admin, time_zone');
-const NO_CHANNELS = CONFIG.replace('    escalation_policy: payments-default\n', '    escalation_policy: payments-default\n    incident_channels: none\n');
+const NO_CHANNELS = CONFIG.replace(
+  '    escalation_policy: payments-default\n',
+  '    escalation_policy: payments-default\n    incident_channels: none\n',
+);
 
 describe('paper cuts', () => {
   let h: Harness;
@@ -25,7 +28,8 @@ describe('paper cuts', () => {
     await h.stop();
   });
 
-  const sectionTexts = (body: Record<string, unknown>) => ((body.blocks ?? []) as { text?: { text?: string } }[]).map((b) => b.text?.text ?? '');
+  const sectionTexts = (body: Record<string, unknown>) =>
+    ((body.blocks ?? []) as { text?: { text?: string } }[]).map((b) => b.text?.text ?? '');
 
   it('a: a count of one reads in the singular (stats, fairness, the handover digest)', async () => {
     await h.baton.tick(); // Baton learns who holds the pager now.
@@ -71,7 +75,13 @@ describe('paper cuts', () => {
     const policy = await h.slack.openModal(ADA, 'policy');
     const dmsBefore = h.slack.dmsTo(ADA).length;
     expect((await policy.submit()).errors).toMatchObject({ name: 'Give the policy a name.' });
-    const saved = await policy.set('name', 'Search on-call').set('level1_rotations', ['payments-primary']).set('level1_delay', '10').set('level2_users', [CLEO]).set('repeat', '1').submit();
+    const saved = await policy
+      .set('name', 'Search on-call')
+      .set('level1_rotations', ['payments-primary'])
+      .set('level1_delay', '10')
+      .set('level2_users', [CLEO])
+      .set('repeat', '1')
+      .submit();
     expect(saved.closed).toBe(true);
     const created = await h.slack.expectDM(ADA, 'Created escalation policy');
     // Nothing was said about the refused attempt.
@@ -87,9 +97,20 @@ describe('paper cuts', () => {
     await h.slack.expectDM(ADA, 'Saved changes to escalation policy *Search primary* (`search-on-call`)');
 
     const service = await h.slack.openModal(ADA, 'service');
-    expect((await service.set('name', 'Search').set('team', 'payments').set('policy', 'search-on-call').set('incident_channels', 'none').submit()).closed).toBe(true);
+    expect(
+      (
+        await service
+          .set('name', 'Search')
+          .set('team', 'payments')
+          .set('policy', 'search-on-call')
+          .set('incident_channels', 'none')
+          .submit()
+      ).closed,
+    ).toBe(true);
     const made = await h.slack.expectDM(ADA, 'Created service');
-    expect(made.text).toContain('Created service *Search* (`search`): team *Payments*, escalation policy *Search primary*, no incident channels.');
+    expect(made.text).toContain(
+      'Created service *Search* (`search`): team *Payments*, escalation policy *Search primary*, no incident channels.',
+    );
     expect(made.text).toContain('`/oncall integration search &lt;type&gt;`');
     // Only Ada hears of it: nothing in the team channel.
     expect(h.slack.standin.messages(TEAM_CHANNEL).filter((m) => m.text.includes('Search'))).toEqual([]);
@@ -104,15 +125,45 @@ describe('paper cuts', () => {
     expect((await long.set('name', `Search ${'x'.repeat(110)}`).submit()).closed).toBe(true);
     const now = h.clock.now().getTime();
     const override = await h.slack.openModal(BOB, 'override');
-    expect((await override.set('from', now).set('to', now + 3_600_000).submit()).closed).toBe(true);
-    writeAudit(h.baton.db, { at: now, actor: ADA, action: 'widget.frobnicate', target: 'widget:w1', before: { size: 1 }, after: { size: 2 } });
+    expect(
+      (
+        await override
+          .set('from', now)
+          .set('to', now + 3_600_000)
+          .submit()
+      ).closed,
+    ).toBe(true);
+    writeAudit(h.baton.db, {
+      at: now,
+      actor: ADA,
+      action: 'widget.frobnicate',
+      target: 'widget:w1',
+      before: { size: 1 },
+      after: { size: 2 },
+    });
     // Secrets and phone numbers are only said to have changed, even nested in a value.
-    writeAudit(h.baton.db, { at: now, actor: 'config:baton.yml', action: 'service.update', target: 'service:checkout', before: { keys: [{ kind: 'grafana', hmacSecret: 'old-s3cret' }] }, after: { keys: [{ kind: 'grafana', hmacSecret: 'new-s3cret' }] } });
-    writeAudit(h.baton.db, { at: now, actor: BOB, action: 'phone.verify', target: `user:${BOB}`, before: { phone: null }, after: { phone: '+15550001111' } });
+    writeAudit(h.baton.db, {
+      at: now,
+      actor: 'config:baton.yml',
+      action: 'service.update',
+      target: 'service:checkout',
+      before: { keys: [{ kind: 'grafana', hmacSecret: 'old-s3cret' }] },
+      after: { keys: [{ kind: 'grafana', hmacSecret: 'new-s3cret' }] },
+    });
+    writeAudit(h.baton.db, {
+      at: now,
+      actor: BOB,
+      action: 'phone.verify',
+      target: `user:${BOB}`,
+      before: { phone: null },
+      after: { phone: '+15550001111' },
+    });
 
     const audit = await h.slack.command(CLEO, 'audit');
     expect(audit.text).toContain(`<@${ADA}> *created escalation policy* \`search-on-call\``);
-    expect(audit.text).toContain(`<@${ADA}> *changed escalation policy* \`search-on-call\`: name: Search on-call → Search &lt;!channel&gt; &amp; co`);
+    expect(audit.text).toContain(
+      `<@${ADA}> *changed escalation policy* \`search-on-call\`: name: Search on-call → Search &lt;!channel&gt; &amp; co`,
+    );
     expect(audit.text).not.toContain('<!channel>');
     // A long value is cut, not shown whole.
     expect(audit.text).toContain('→ Search xxxx');
@@ -139,7 +190,9 @@ describe('paper cuts', () => {
     const summary = await h.slack.command(ADA, '');
     expect(summary.text).toContain('You are on call now: *Payments primary* until Mon 23 Nov 09:00 GMT+1.');
     // Bob's next shift is still to come.
-    expect((await h.slack.command(BOB, '')).text).toContain('Your next shift: *Payments primary* Mon 23 Nov 02:00 CST → Mon 30 Nov 02:00 CST.');
+    expect((await h.slack.command(BOB, '')).text).toContain(
+      'Your next shift: *Payments primary* Mon 23 Nov 02:00 CST → Mon 30 Nov 02:00 CST.',
+    );
   });
 
   it('f: App Home incidents show their age and a link to their channel', async () => {
@@ -163,7 +216,7 @@ describe('paper cuts', () => {
     expect(teamOnly.rendered).toContain(`<#${TEAM_CHANNEL}>`);
   });
 
-  it('g: the manifest\'s usage hint lists every subcommand the router accepts, within Slack\'s limit', async () => {
+  it("g: the manifest's usage hint lists every subcommand the router accepts, within Slack's limit", async () => {
     const manifest = parse(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8')) as {
       features: { slash_commands: { command: string; usage_hint: string }[] };
       oauth_config: { scopes: { bot: string[] } };

@@ -40,7 +40,9 @@ describe('permissions', () => {
     expect(byGroup.title).toBe('New rotation');
     const saved = await byGroup.set('name', 'Search').set('team', 'payments').set('participants', [BOB, CLEO]).submit();
     expect(saved.closed).toBe(true);
-    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.target, 'rotation:search')).all()).toMatchObject([{ actor: DAN, action: 'rotation.create' }]);
+    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.target, 'rotation:search')).all()).toMatchObject([
+      { actor: DAN, action: 'rotation.create' },
+    ]);
 
     // Integration keys.
     const keys = count(integrationKeys);
@@ -57,7 +59,9 @@ describe('permissions', () => {
     await h.baton.tick();
     expect((await h.slack.command(DAN, 'rotation')).text).toBe('Only an admin can create or edit rotations.');
     expect((await h.slack.openModal(CLEO, 'rotation')).title).toBe('New rotation');
-    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'admin_user_group.update')).all()).toMatchObject([{ after: ADMINS }]);
+    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'admin_user_group.update')).all()).toMatchObject([
+      { after: ADMINS },
+    ]);
   });
 
   it('members manage their own overrides and time off; only admins act for someone else', async () => {
@@ -66,8 +70,27 @@ describe('permissions', () => {
     const forCleo = await (await h.slack.openModal(BOB, 'override')).set('who', CLEO).submit();
     expect(forCleo.errors).toEqual({ who: 'Only an admin can set an override for someone else.' });
     expect(count(overrides)).toBe(0);
-    expect((await (await h.slack.openModal(BOB, 'override')).set('from', now).set('to', now + 3_600_000).submit()).closed).toBe(true);
-    expect((await (await h.slack.openModal(DAN, 'override')).set('who', CLEO).set('from', now + 3_600_000).set('to', now + 7_200_000).submit()).closed).toBe(true);
+    expect(
+      (
+        await (
+          await h.slack.openModal(BOB, 'override')
+        )
+          .set('from', now)
+          .set('to', now + 3_600_000)
+          .submit()
+      ).closed,
+    ).toBe(true);
+    expect(
+      (
+        await (
+          await h.slack.openModal(DAN, 'override')
+        )
+          .set('who', CLEO)
+          .set('from', now + 3_600_000)
+          .set('to', now + 7_200_000)
+          .submit()
+      ).closed,
+    ).toBe(true);
     expect(h.baton.db.select().from(overrides).all()).toMatchObject([
       { userId: BOB, createdBy: BOB },
       { userId: CLEO, createdBy: DAN },
@@ -75,9 +98,17 @@ describe('permissions', () => {
     expect((await h.slack.command(VISITOR, 'override')).text).toContain('Baton does not know you');
 
     // Time off: the modal names who is away; members may only name themselves.
-    const bobForAda = await (await h.slack.openModal(BOB, 'timeoff')).set('who', ADA).set('from', '2026-11-25').set('to', '2026-11-26').submit();
+    const bobForAda = await (await h.slack.openModal(BOB, 'timeoff'))
+      .set('who', ADA)
+      .set('from', '2026-11-25')
+      .set('to', '2026-11-26')
+      .submit();
     expect(bobForAda.errors).toEqual({ who: 'Only an admin can book time off for someone else.' });
-    const adaForBob = await (await h.slack.openModal(ADA, 'timeoff')).set('who', BOB).set('from', '2026-11-25').set('to', '2026-11-26').submit();
+    const adaForBob = await (await h.slack.openModal(ADA, 'timeoff'))
+      .set('who', BOB)
+      .set('from', '2026-11-25')
+      .set('to', '2026-11-26')
+      .submit();
     expect(adaForBob.next?.title).toBe('Confirm time off');
     expect(adaForBob.next?.rendered).toContain(`<@${BOB}> is away`);
     expect((await adaForBob.next!.submit()).closed).toBe(true);
@@ -90,7 +121,7 @@ describe('permissions', () => {
     expect((await h.slack.command(VISITOR, 'timeoff')).text).toContain('Baton does not know you');
   });
 
-  it('swaps and cover: only one\'s own shifts, only the asked teammate answers, nobody takes their own request', async () => {
+  it("swaps and cover: only one's own shifts, only the asked teammate answers, nobody takes their own request", async () => {
     expect((await h.slack.command(CLEO, 'swap')).text).toBe('You have no shifts in the next 4 weeks to swap.');
     expect((await h.slack.command(VISITOR, 'swap')).text).toContain('Baton does not know you');
     const swap = await h.slack.openModal(ADA, 'swap');
@@ -138,8 +169,22 @@ describe('permissions', () => {
 
   it('overrides and time off are cancelled from "My changes": by the person, whoever set them, or an admin', async () => {
     const now = h.clock.now().getTime();
-    expect((await (await h.slack.openModal(BOB, 'override')).set('from', now).set('to', now + 3 * 3_600_000).set('reason', 'Ada at the dentist').submit()).closed).toBe(true);
-    const adaForBob = await (await h.slack.openModal(ADA, 'timeoff')).set('who', BOB).set('from', '2026-11-25').set('to', '2026-11-26').submit();
+    expect(
+      (
+        await (
+          await h.slack.openModal(BOB, 'override')
+        )
+          .set('from', now)
+          .set('to', now + 3 * 3_600_000)
+          .set('reason', 'Ada at the dentist')
+          .submit()
+      ).closed,
+    ).toBe(true);
+    const adaForBob = await (await h.slack.openModal(ADA, 'timeoff'))
+      .set('who', BOB)
+      .set('from', '2026-11-25')
+      .set('to', '2026-11-26')
+      .submit();
     expect((await adaForBob.next!.submit()).closed).toBe(true);
     expect(h.baton.oncall.whoIsOnCall()[0]!.now.primary!.userId).toBe(BOB);
 
@@ -174,7 +219,13 @@ describe('permissions', () => {
     expect(() => h.baton.timeOff.cancelTimeOff(CLEO, 1)).toThrow('Only an admin can cancel time off for someone else.');
     await after.click('Cancel', { block: 'time_off_1' });
     await h.slack.standin.waitFor(() => h.baton.db.select().from(timeOff).get()!.cancelledAt !== null);
-    expect(h.baton.db.select().from(auditLog).all().filter((a) => a.action.endsWith('.cancel'))).toMatchObject([
+    expect(
+      h.baton.db
+        .select()
+        .from(auditLog)
+        .all()
+        .filter((a) => a.action.endsWith('.cancel')),
+    ).toMatchObject([
       { action: 'override.cancel', actor: BOB },
       { action: 'time_off.cancel', actor: BOB },
     ]);
@@ -189,8 +240,16 @@ describe('permissions', () => {
 
     const policy = await h.slack.openModal(DAN, 'policy');
     expect(policy.title).toBe('New escalation policy');
-    expect((await policy.submit()).errors).toEqual({ name: 'Give the policy a name.', level1_rotations: 'Level 1 needs at least one rotation or person to page.' });
-    const saved = await policy.set('name', 'Search on-call').set('level1_rotations', ['payments-primary']).set('level1_delay', '10').set('level2_users', [CLEO]).submit();
+    expect((await policy.submit()).errors).toEqual({
+      name: 'Give the policy a name.',
+      level1_rotations: 'Level 1 needs at least one rotation or person to page.',
+    });
+    const saved = await policy
+      .set('name', 'Search on-call')
+      .set('level1_rotations', ['payments-primary'])
+      .set('level1_delay', '10')
+      .set('level2_users', [CLEO])
+      .submit();
     expect(saved.closed).toBe(true);
     expect(h.baton.db.select().from(escalationPolicies).where(eq(escalationPolicies.id, 'search-on-call')).get()).toMatchObject({
       source: 'slack',
@@ -209,12 +268,23 @@ describe('permissions', () => {
     const service = await h.slack.openModal(DAN, 'service');
     expect((await service.set('name', 'Search').submit()).errors).toMatchObject({ policy: 'Pick an escalation policy.' });
     expect((await service.set('policy', 'search-on-call').set('incident_channels', 'none').submit()).closed).toBe(true);
-    expect(h.baton.db.select().from(auditLog).all().filter((a) => a.actor === DAN).map((a) => a.action)).toEqual(['escalation_policy.create', 'service.create']);
+    expect(
+      h.baton.db
+        .select()
+        .from(auditLog)
+        .all()
+        .filter((a) => a.actor === DAN)
+        .map((a) => a.action),
+    ).toEqual(['escalation_policy.create', 'service.create']);
 
     // The new service takes alerts at once: a key, an alert, a page through the new policy.
     const made = await h.slack.command(ADA, 'integration search generic');
     const url = /`(http[^`]+)`/.exec(made.text)![1]!;
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ summary: 'Search index stale', severity: 'critical', dedup_key: 'idx' }) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ summary: 'Search index stale', severity: 'critical', dedup_key: 'idx' }),
+    });
     expect(res.status).toBe(202);
     await h.slack.expectDM(ADA, 'Search index stale');
     expect(h.baton.db.select().from(incidents).get()).toMatchObject({ serviceId: 'search', policy: { id: 'search-on-call' } });
@@ -227,7 +297,7 @@ describe('permissions', () => {
  * Who may take a rotation's pager (issue 12, point 2): its team and admins. Erin is on the Infra team;
  * Cleo is in Infra's database rotation, so she is on the Infra team without being in Infra primary.
  */
-describe('who may take a rotation\'s pager', () => {
+describe("who may take a rotation's pager", () => {
   const TEAMS_CONFIG = withInfraTeam(CONFIG).replace(
     '\nescalation_policies:\n',
     `\n  - { id: infra-db, name: Infra database, team: infra, time_zone: UTC, shift: 1w, handoff_time: "09:00", start_date: "2026-11-02", participants: [${CLEO}] }\nescalation_policies:\n`,
@@ -250,13 +320,17 @@ describe('who may take a rotation\'s pager', () => {
   const onCall = (rotationId: string) => h.baton.oncall.whoIsOnCall().find((r) => r.rotation.id === rotationId)!.now.primary?.userId;
   const overrideAudit = () => h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'override.create')).all();
 
-  it('an override is for the rotation\'s team and admins; another team\'s member is refused on the rotation field', async () => {
+  it("an override is for the rotation's team and admins; another team's member is refused on the rotation field", async () => {
     const now = h.clock.now().getTime();
     expect(onCall('payments-primary')).toBe(ADA);
-    const refusal = "Only people in the Payments team's rotations and admins can take the pager of Payments primary. Ask an admin if you should cover it.";
+    const refusal =
+      "Only people in the Payments team's rotations and admins can take the pager of Payments primary. Ask an admin if you should cover it.";
 
     // Erin (Infra) cannot divert Payments' pages, from the command or the App Home's "Take the pager".
-    const typed = await (await h.slack.openModal(ERIN, 'override payments-primary')).set('from', now).set('to', now + HOUR).submit();
+    const typed = await (await h.slack.openModal(ERIN, 'override payments-primary'))
+      .set('from', now)
+      .set('to', now + HOUR)
+      .submit();
     expect(typed.errors).toEqual({ rotation: refusal });
     const home = await h.slack.openHome(ERIN);
     await home.click('Take the pager');
@@ -267,12 +341,49 @@ describe('who may take a rotation\'s pager', () => {
     expect(onCall('payments-primary')).toBe(ADA);
 
     // Her own rotation, and another rotation of her team (Cleo, from Infra database), are fine.
-    expect((await (await h.slack.openModal(ERIN, 'override infra-primary')).set('from', now).set('to', now + HOUR).submit()).closed).toBe(true);
-    expect((await (await h.slack.openModal(CLEO, 'override infra-primary')).set('from', now + HOUR).set('to', now + 2 * HOUR).submit()).closed).toBe(true);
+    expect(
+      (
+        await (
+          await h.slack.openModal(ERIN, 'override infra-primary')
+        )
+          .set('from', now)
+          .set('to', now + HOUR)
+          .submit()
+      ).closed,
+    ).toBe(true);
+    expect(
+      (
+        await (
+          await h.slack.openModal(CLEO, 'override infra-primary')
+        )
+          .set('from', now + HOUR)
+          .set('to', now + 2 * HOUR)
+          .submit()
+      ).closed,
+    ).toBe(true);
     expect((await (await h.slack.openModal(CLEO, 'override payments-primary')).submit()).errors).toEqual({ rotation: refusal });
     // Payments' own people, and admins (who may put anyone Baton knows on it).
-    expect((await (await h.slack.openModal(BOB, 'override payments-primary')).set('from', now).set('to', now + HOUR).submit()).closed).toBe(true);
-    expect((await (await h.slack.openModal(DAN, 'override payments-primary')).set('who', ERIN).set('from', now + HOUR).set('to', now + 2 * HOUR).submit()).closed).toBe(true);
+    expect(
+      (
+        await (
+          await h.slack.openModal(BOB, 'override payments-primary')
+        )
+          .set('from', now)
+          .set('to', now + HOUR)
+          .submit()
+      ).closed,
+    ).toBe(true);
+    expect(
+      (
+        await (
+          await h.slack.openModal(DAN, 'override payments-primary')
+        )
+          .set('who', ERIN)
+          .set('from', now + HOUR)
+          .set('to', now + 2 * HOUR)
+          .submit()
+      ).closed,
+    ).toBe(true);
     expect(overrideAudit().map((a) => [a.actor, a.target])).toEqual([
       [ERIN, 'rotation:infra-primary'],
       [CLEO, 'rotation:infra-primary'],
@@ -282,7 +393,7 @@ describe('who may take a rotation\'s pager', () => {
     expect(onCall('payments-primary')).toBe(BOB);
   });
 
-  it('a cover request is taken only by someone of the rotation\'s team (or an admin)', async () => {
+  it("a cover request is taken only by someone of the rotation's team (or an admin)", async () => {
     expect((await (await h.slack.openModal(ADA, 'cover')).submit()).closed).toBe(true);
     const post = await h.slack.expectChannelMessage(TEAM_CHANNEL, 'needs someone to cover');
     expect(await post.click('Take it', { as: ERIN }).then((c) => c.reply())).toBe(

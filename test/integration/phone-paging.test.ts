@@ -10,7 +10,10 @@ import { startHarness, type Harness } from '../support/harness.js';
 const ADA_PHONE = '+4915112345678';
 const BOB_PHONE = '+13125550100';
 const ADMIN = 'U0ADMIN0009';
-const CONFIG = TEST_CONFIG.replace('{ id: U0BOB00002, name: Bob Kahn, time_zone: America/Chicago }', `{ id: U0BOB00002, name: Bob Kahn, time_zone: America/Chicago, phone: "${BOB_PHONE}" }\n  - { id: ${ADMIN}, name: Admin, role: admin, time_zone: UTC }`);
+const CONFIG = TEST_CONFIG.replace(
+  '{ id: U0BOB00002, name: Bob Kahn, time_zone: America/Chicago }',
+  `{ id: U0BOB00002, name: Bob Kahn, time_zone: America/Chicago, phone: "${BOB_PHONE}" }\n  - { id: ${ADMIN}, name: Admin, role: admin, time_zone: UTC }`,
+);
 
 let groups = 0;
 function newAlert(severity = 'critical') {
@@ -96,7 +99,10 @@ describe('pages that reach a phone', () => {
     await h.postAlertmanager(newAlert());
     await h.advance(2);
     await h.twilio.expectSms(ADA_PHONE);
-    expect(await h.twilio.reply(ADA_PHONE, 'what?')).toEqual({ status: 200, reply: expect.stringContaining('12A acknowledges incident 12') });
+    expect(await h.twilio.reply(ADA_PHONE, 'what?')).toEqual({
+      status: 200,
+      reply: expect.stringContaining('12A acknowledges incident 12'),
+    });
     expect((await h.twilio.reply('+15559999999', '1A')).reply).toContain('does not know this number');
     expect(await h.twilio.reply(ADA_PHONE, ' 1a ')).toEqual({ status: 200, reply: 'Incident 1 acknowledged.' });
     expect(incident(1)).toMatchObject({ status: 'acknowledged', acknowledgedBy: ADA });
@@ -131,11 +137,21 @@ describe('pages that reach a phone', () => {
     }
     // Signed for another URL, or with a changed body after signing.
     const { getExpectedTwilioSignature } = (await import('twilio')).default;
-    const other = await h.twilio.standin.signedPost(`${h.baton.url}/twilio/sms?x=1`, form, { signature: getExpectedTwilioSignature(h.twilio.standin.authToken, sms, form) });
+    const other = await h.twilio.standin.signedPost(`${h.baton.url}/twilio/sms?x=1`, form, {
+      signature: getExpectedTwilioSignature(h.twilio.standin.authToken, sms, form),
+    });
     expect(other.status).toBe(403);
-    const tampered = await h.twilio.standin.signedPost(sms, { ...form, Body: '1R' }, { signature: getExpectedTwilioSignature(h.twilio.standin.authToken, sms, form) });
+    const tampered = await h.twilio.standin.signedPost(
+      sms,
+      { ...form, Body: '1R' },
+      { signature: getExpectedTwilioSignature(h.twilio.standin.authToken, sms, form) },
+    );
     expect(tampered.status).toBe(403);
-    const key = await h.twilio.standin.signedPost(`${call.call.url.replace('/twilio/voice?', '/twilio/voice/key?')}`, { Digits: '1' }, { signature: 'forged' });
+    const key = await h.twilio.standin.signedPost(
+      `${call.call.url.replace('/twilio/voice?', '/twilio/voice/key?')}`,
+      { Digits: '1' },
+      { signature: 'forged' },
+    );
     expect(key.status).toBe(403);
     expect(incident(1).status).toBe('triggered');
     expect(JSON.stringify(rowCounts(h.baton.db))).toBe(before);
@@ -165,7 +181,10 @@ describe('pages that reach a phone', () => {
 
   it('repeat_every_minutes: 1 rings every minute, also when the loop runs a few seconds late', async () => {
     await h.stop();
-    const everyMinute = CONFIG.replace(`phone: "${ADA_PHONE}" }`, `phone: "${ADA_PHONE}", notification_rules: { high: [{ method: slack }, { method: voice, repeat_every_minutes: 1 }] } }`);
+    const everyMinute = CONFIG.replace(
+      `phone: "${ADA_PHONE}" }`,
+      `phone: "${ADA_PHONE}", notification_rules: { high: [{ method: slack }, { method: voice, repeat_every_minutes: 1 }] } }`,
+    );
     expect(everyMinute).toContain('repeat_every_minutes: 1');
     h = await startHarness({ config: everyMinute, twilio: true });
     await h.postAlertmanager(newAlert());
@@ -215,7 +234,10 @@ describe('pages that reach a phone', () => {
     expect(h.twilio.smsTo(ADA_PHONE).length).toBeLessThanOrEqual(10);
     expect(h.twilio.callsTo(BOB_PHONE).length).toBeLessThanOrEqual(6);
     // The throttle holds in every 15-minute window of virtual time, by the outbox's own send times.
-    for (const [kind, limit] of [['twilio.voice', 3], ['twilio.sms', 5]] as const) {
+    for (const [kind, limit] of [
+      ['twilio.voice', 3],
+      ['twilio.sms', 5],
+    ] as const) {
       const times = h.baton.db
         .select()
         .from(outbox)
@@ -238,7 +260,12 @@ describe('pages that reach a phone', () => {
     expect(call.greeting.says[0]).toContain('on-call emergency line');
     expect(call.afterRecording?.says).toEqual(['Thank you. The on-call engineer is being paged now. Goodbye.']);
     const opened = incident(1);
-    expect(opened).toMatchObject({ title: 'Emergency line: voicemail from +15557654321 (21 s)', urgency: 'high', serviceId: 'checkout', status: 'triggered' });
+    expect(opened).toMatchObject({
+      title: 'Emergency line: voicemail from +15557654321 (21 s)',
+      urgency: 'high',
+      serviceId: 'checkout',
+      status: 'triggered',
+    });
     expect(opened.links.source).toBe(call.recordingUrl);
     const dm = await h.slack.expectDM(ADA, 'Emergency line');
     expect(dm.rendered).toContain(call.recordingUrl);
@@ -263,9 +290,24 @@ describe('pages that reach a phone', () => {
     expect(saved.next?.rendered).not.toContain('We texted');
     expect(saved.next?.fields).toEqual([]);
     await h.baton.drain();
-    expect(h.baton.db.select().from(outbox).all().filter((r) => r.kind === 'twilio.verify')).toEqual([]);
-    expect(h.baton.db.select().from(settings).where(eq(settings.key, `verify:${CLEO}`)).get()).toBeUndefined();
-    expect(h.baton.db.select().from(users).where(eq(users.id, CLEO)).get()).toMatchObject({ phone: null, notificationRules: { high: [{ method: 'slack' }, { method: 'voice', afterMinutes: 1 }] } });
+    expect(
+      h.baton.db
+        .select()
+        .from(outbox)
+        .all()
+        .filter((r) => r.kind === 'twilio.verify'),
+    ).toEqual([]);
+    expect(
+      h.baton.db
+        .select()
+        .from(settings)
+        .where(eq(settings.key, `verify:${CLEO}`))
+        .get(),
+    ).toBeUndefined();
+    expect(h.baton.db.select().from(users).where(eq(users.id, CLEO)).get()).toMatchObject({
+      phone: null,
+      notificationRules: { high: [{ method: 'slack' }, { method: 'voice', afterMinutes: 1 }] },
+    });
   });
 
   it('/oncall me: rules per urgency, and a new number is used only after its SMS code comes back', async () => {
@@ -279,13 +321,23 @@ describe('pages that reach a phone', () => {
     expect(next.next?.title).toBe('Verify your phone');
     const sms = await h.twilio.expectSms(CLEO_PHONE, 'Baton verification code');
     const code = /(\d{6})/.exec(sms.body)![1]!;
-    expect((await next.next!.set('code', code === '000000' ? '111111' : '000000').submit()).errors).toEqual({ code: 'That is not the code we sent.' });
+    expect((await next.next!.set('code', code === '000000' ? '111111' : '000000').submit()).errors).toEqual({
+      code: 'That is not the code we sent.',
+    });
     expect(h.baton.db.select().from(users).where(eq(users.id, CLEO)).get()!.phoneVerifiedAt).toBeNull();
     expect((await next.next!.set('code', code).submit()).closed).toBe(true);
-    expect(h.baton.db.select().from(users).where(eq(users.id, CLEO)).get()).toMatchObject({ phone: CLEO_PHONE, notificationRules: { high: [{ method: 'slack' }, { method: 'voice', afterMinutes: 1 }] } });
+    expect(h.baton.db.select().from(users).where(eq(users.id, CLEO)).get()).toMatchObject({
+      phone: CLEO_PHONE,
+      notificationRules: { high: [{ method: 'slack' }, { method: 'voice', afterMinutes: 1 }] },
+    });
 
     // Cleo takes the pager (she is in no Payments rotation, so an admin puts her on it); her rules say: a call after one minute, no SMS.
-    h.baton.overrides.createOverride(ADMIN, { rotationId: 'payments-primary', userId: CLEO, start: h.clock.now().getTime(), end: h.clock.now().getTime() + 3_600_000 });
+    h.baton.overrides.createOverride(ADMIN, {
+      rotationId: 'payments-primary',
+      userId: CLEO,
+      start: h.clock.now().getTime(),
+      end: h.clock.now().getTime() + 3_600_000,
+    });
     await h.postAlertmanager(newAlert());
     await h.slack.expectDM(CLEO, '5xx ratio');
     await h.advance(1);
@@ -294,4 +346,3 @@ describe('pages that reach a phone', () => {
     expect(h.twilio.smsTo(CLEO_PHONE)).toHaveLength(1); // only the code
   });
 });
-

@@ -10,7 +10,10 @@ const ADA_PHONE = '+4915112345678';
 const CONFIG = TEST_CONFIG.replace(
   `phone: "${ADA_PHONE}" }`,
   `phone: "${ADA_PHONE}", notification_rules: { high: [{ method: slack }, { method: sms }, { method: voice }] } }`,
-).replace('      - targets: [{ rotation: payments-primary }]\n', '      - delay_minutes: 60\n        targets: [{ rotation: payments-primary }]\n');
+).replace(
+  '      - targets: [{ rotation: payments-primary }]\n',
+  '      - delay_minutes: 60\n        targets: [{ rotation: payments-primary }]\n',
+);
 
 let groups = 0;
 const newGroup = () => {
@@ -59,7 +62,12 @@ describe('the phone in a storm', () => {
     for (let seen = 1; seen < 4; seen += 1) call = await h.twilio.expectCall(ADA_PHONE);
     expect((await call.answer()).says.join(' ')).toContain('You have 5 unacknowledged incidents');
     expect((await call.press('1')).says).toEqual(['2 incidents acknowledged. Goodbye.']);
-    const open = h.baton.db.select().from(incidents).where(eq(incidents.status, 'triggered')).all().map((i) => i.id);
+    const open = h.baton.db
+      .select()
+      .from(incidents)
+      .where(eq(incidents.status, 'triggered'))
+      .all()
+      .map((i) => i.id);
     expect(open).toEqual([1, 2, 3]);
 
     // Nothing more reaches the phone for the five held pages.

@@ -78,7 +78,13 @@ describe.skipIf(!available)('a real Prometheus Alertmanager sends to Baton', () 
     );
     am = spawn(
       BINARY,
-      [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${dir}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=debug'],
+      [
+        `--config.file=${join(dir, 'alertmanager.yml')}`,
+        `--storage.path=${dir}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--cluster.listen-address=',
+        '--log.level=debug',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     am.stdout!.on('data', (d) => (amLog += d));
@@ -121,7 +127,11 @@ describe.skipIf(!available)('a real Prometheus Alertmanager sends to Baton', () 
   }, 60_000);
 
   it('its Watchdog alert keeps a heartbeat alive; when Alertmanager stops, the missed heartbeat pages', async () => {
-    const watchdog = { labels: { alertname: 'Watchdog', severity: 'none' }, annotations: { summary: 'Alertmanager is alive' }, endsAt: new Date(Date.now() + 3_600_000).toISOString() };
+    const watchdog = {
+      labels: { alertname: 'Watchdog', severity: 'none' },
+      annotations: { summary: 'Alertmanager is alive' },
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+    };
     expect((await postAlerts([watchdog])).status).toBe(200);
     const first = await until('a Watchdog ping', () => h.baton.db.select().from(heartbeats).get(), 15_000).catch((err) => {
       throw new Error(`${(err as Error).message}\nAlertmanager log:\n${amLog.slice(-3000)}`);

@@ -30,7 +30,12 @@ describe('retention', () => {
     const rows = (id: number) => ({
       raw: h.baton.db.select().from(rawPayloads).where(eq(rawPayloads.incidentId, id)).all().length,
       alerts: h.baton.db.select().from(alerts).where(eq(alerts.incidentId, id)).all().length,
-      sent: h.baton.db.select().from(outbox).where(eq(outbox.incidentId, id)).all().filter((r) => r.status !== 'pending').length,
+      sent: h.baton.db
+        .select()
+        .from(outbox)
+        .where(eq(outbox.incidentId, id))
+        .all()
+        .filter((r) => r.status !== 'pending').length,
       events: h.baton.db.select().from(incidentEvents).where(eq(incidentEvents.incidentId, id)).all().length,
     });
     const before = { resolved: rows(resolved!.id), open: rows(open!.id) };
@@ -43,7 +48,13 @@ describe('retention', () => {
     expect(rows(resolved!.id)).toEqual(before.resolved);
     // Past 180 days: the resolved incident's bulk goes, its timeline and the incident itself stay.
     await h.advance(2 * 24 * 60);
-    expect(h.baton.db.select().from(outbox).all().filter((r) => r.status === 'pending')).toEqual([]);
+    expect(
+      h.baton.db
+        .select()
+        .from(outbox)
+        .all()
+        .filter((r) => r.status === 'pending'),
+    ).toEqual([]);
     const after = rows(resolved!.id);
     expect(after).toEqual({ raw: 0, alerts: 0, sent: 0, events: before.resolved.events });
     expect(h.baton.db.select().from(incidents).all()).toHaveLength(2);

@@ -35,10 +35,17 @@ describe('changing the schedule from Slack', () => {
 
   /** Fires an alert and returns who got the page DM. */
   async function whoIsPaged(): Promise<string> {
-    const before = new Set(h.slack.standin.messages().filter((m) => m.dmUser).map((m) => m.ts));
+    const before = new Set(
+      h.slack.standin
+        .messages()
+        .filter((m) => m.dmUser)
+        .map((m) => m.ts),
+    );
     const res = await h.postAlertmanager(newAlert());
     expect(res.status).toBe(200);
-    const page = await h.slack.standin.waitFor(() => h.slack.standin.messages().find((m) => m.dmUser && !before.has(m.ts) && m.text.includes('5xx')));
+    const page = await h.slack.standin.waitFor(() =>
+      h.slack.standin.messages().find((m) => m.dmUser && !before.has(m.ts) && m.text.includes('5xx')),
+    );
     return page.dmUser!;
   }
 
@@ -61,14 +68,22 @@ describe('changing the schedule from Slack', () => {
     expect(who.text).toContain(`<@${BOB}> (covering for <@${ADA}>)`);
     await h.advance(61);
     expect(await whoIsPaged()).toBe(ADA);
-    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'override.create')).all()).toMatchObject([{ actor: BOB, target: 'rotation:payments-primary' }]);
+    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'override.create')).all()).toMatchObject([
+      { actor: BOB, target: 'rotation:payments-primary' },
+    ]);
   });
 
   it('override: a window that ends before it starts, or lies in the past, is refused on the field; nothing is saved', async () => {
     const now = h.clock.now().getTime();
-    const backwards = await (await h.slack.openModal(BOB, 'override')).set('from', now + 2 * HOUR).set('to', now + HOUR).submit();
+    const backwards = await (await h.slack.openModal(BOB, 'override'))
+      .set('from', now + 2 * HOUR)
+      .set('to', now + HOUR)
+      .submit();
     expect(backwards.errors).toEqual({ to: 'The end must be after the start.' });
-    const past = await (await h.slack.openModal(BOB, 'override')).set('from', now - 3 * HOUR).set('to', now - HOUR).submit();
+    const past = await (await h.slack.openModal(BOB, 'override'))
+      .set('from', now - 3 * HOUR)
+      .set('to', now - HOUR)
+      .submit();
     expect(past.errors).toEqual({ to: 'That window is wholly in the past.' });
     // A member can take the pager only for themselves.
     const forAda = await (await h.slack.openModal(BOB, 'override')).set('who', CLEO).submit();
@@ -93,7 +108,11 @@ describe('changing the schedule from Slack', () => {
 
     const sent = await modal.set('their_shift', bobsWeek!.value).submit();
     expect(sent.closed).toBe(true);
-    expect(h.baton.db.select().from(swapRequests).get()).toMatchObject({ giveEnd: ADA_WEEK_END, takeStart: ADA_WEEK_END, takeEnd: BOB_WEEK_END });
+    expect(h.baton.db.select().from(swapRequests).get()).toMatchObject({
+      giveEnd: ADA_WEEK_END,
+      takeStart: ADA_WEEK_END,
+      takeEnd: BOB_WEEK_END,
+    });
     expect(countOf(overrides)).toBe(0);
 
     const ask = await h.slack.expectDM(BOB, 'asks you to take their');
@@ -165,7 +184,10 @@ describe('changing the schedule from Slack', () => {
     const empty = await modal.set('name', 'Search').submit();
     expect(empty.errors).toMatchObject({ participants: 'A rotation needs at least one participant.' });
     const bad = await modal.set('participants', [BOB, CLEO]).set('time_zone', 'Mars/Olympus').set('shift', '3x').submit();
-    expect(bad.errors).toEqual({ time_zone: 'Expected an IANA time zone such as Europe/Berlin.', shift: 'Expected a shift length such as 12h, 1d or 1w.' });
+    expect(bad.errors).toEqual({
+      time_zone: 'Expected an IANA time zone such as Europe/Berlin.',
+      shift: 'Expected a shift length such as 12h, 1d or 1w.',
+    });
     const saved = await modal.set('time_zone', 'America/Chicago').set('shift', '1d').set('start_date', '2026-11-18').submit();
     expect(saved.closed).toBe(true);
 
@@ -180,7 +202,12 @@ describe('changing the schedule from Slack', () => {
     const history = h.baton.db.select().from(auditLog).where(eq(auditLog.target, 'rotation:search')).all();
     expect(history).toMatchObject([
       { actor: ADA, action: 'rotation.create', before: null },
-      { actor: ADA, action: 'rotation.update', before: { participants: [BOB, CLEO], shiftUnit: 'days' }, after: { participants: [CLEO, BOB], shiftLength: 12, shiftUnit: 'hours' } },
+      {
+        actor: ADA,
+        action: 'rotation.update',
+        before: { participants: [BOB, CLEO], shiftUnit: 'days' },
+        after: { participants: [CLEO, BOB], shiftLength: 12, shiftUnit: 'hours' },
+      },
     ]);
     // Members cannot save a rotation even with a modal in hand.
     const sneaky = await h.slack.openModal(ADA, 'rotation search');
@@ -221,7 +248,12 @@ describe('changing the schedule from Slack', () => {
     await h.advance(5);
     const sent = await modal.set('teammate', ADA).set('their_shift', last!.value).submit();
     expect(sent.errors).toBeNull();
-    expect(h.baton.db.select().from(swapRequests).get()).toMatchObject({ requesterId: BOB, teammateId: ADA, takeStart: DEC_14, takeEnd: DEC_21 });
+    expect(h.baton.db.select().from(swapRequests).get()).toMatchObject({
+      requesterId: BOB,
+      teammateId: ADA,
+      takeStart: DEC_14,
+      takeEnd: DEC_21,
+    });
   });
 
   it('a swap is cancelled from My changes as a whole: both overrides, both people and the team told', async () => {
@@ -233,7 +265,10 @@ describe('changing the schedule from Slack', () => {
     expect(countOf(overrides)).toBe(2);
 
     // Each of the two sees the swap once, as one change with one Cancel.
-    const cancels = (m: { buttonsByBlock: Record<string, string[]> }) => Object.values(m.buttonsByBlock).flat().filter((b) => b === 'Cancel');
+    const cancels = (m: { buttonsByBlock: Record<string, string[]> }) =>
+      Object.values(m.buttonsByBlock)
+        .flat()
+        .filter((b) => b === 'Cancel');
     const bobs = await h.slack.openModal(BOB, 'changes');
     expect(cancels(bobs)).toHaveLength(1);
     const adas = await h.slack.openModal(ADA, 'changes');

@@ -61,7 +61,11 @@ ${Array.from({ length: count }, (_, i) => {
 }
 
 /** 35 rotations with long names: Ada takes part in the payments one and in two of the others. */
-const MANY_ROTATIONS = withRotations(34, (n) => `Storage fleet ${n} on-call for the object store and its replication`, (n) => n === '017' || n === '033');
+const MANY_ROTATIONS = withRotations(
+  34,
+  (n) => `Storage fleet ${n} on-call for the object store and its replication`,
+  (n) => n === '017' || n === '033',
+);
 
 describe('reading the final schedule', () => {
   let h: Harness;
@@ -74,7 +78,7 @@ describe('reading the final schedule', () => {
     await h.stop();
   });
 
-  it('/oncall schedule lists the next 14 days in the viewer\'s zone, with gaps called out', async () => {
+  it("/oncall schedule lists the next 14 days in the viewer's zone, with gaps called out", async () => {
     const asBob = await h.slack.command(BOB, 'schedule payments-primary');
     // Ada's week ends Monday 23 November 09:00 in Berlin, which Bob reads in Chicago as 02:00.
     expect(asBob.text).toContain('Payments primary');
@@ -95,7 +99,10 @@ describe('reading the final schedule', () => {
     const personal = /Your shifts: (\S+)/.exec(answer.text)![1]!;
     const rotationUrl = /Payments primary: (\S+)/.exec(answer.text)![1]!;
 
-    for (const [url, who] of [[personal, ADA], [rotationUrl, null]] as const) {
+    for (const [url, who] of [
+      [personal, ADA],
+      [rotationUrl, null],
+    ] as const) {
       const res = await fetch(url);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/calendar');
@@ -110,8 +117,16 @@ describe('reading the final schedule', () => {
       const [payments] = h.baton.oncall.schedules(now - 30 * DAY, now + 180 * DAY, 'payments-primary');
       const expected = who
         ? shiftsOf(payments!.segments, who).map((s) => ({ summary: 'On call: Payments primary', start: s.start, end: s.end }))
-        : payments!.segments.filter((s) => s.primary).map((s) => ({ summary: `${s.primary!.userId === ADA ? 'Ada Lovelace' : 'Bob Kahn'} on call (Payments primary)`, start: s.start, end: s.end }));
-      const fromFeed = events.filter((e) => e.summary.includes('Payments primary') && !e.summary.startsWith('Secondary')).sort((a, b) => a.start - b.start);
+        : payments!.segments
+            .filter((s) => s.primary)
+            .map((s) => ({
+              summary: `${s.primary!.userId === ADA ? 'Ada Lovelace' : 'Bob Kahn'} on call (Payments primary)`,
+              start: s.start,
+              end: s.end,
+            }));
+      const fromFeed = events
+        .filter((e) => e.summary.includes('Payments primary') && !e.summary.startsWith('Secondary'))
+        .sort((a, b) => a.start - b.start);
       expect(fromFeed).toEqual(expected);
     }
 
@@ -174,7 +189,9 @@ describe('reading the final schedule', () => {
 
   it('/oncall fairness: a rotation of three gets one warning that says what to do, not one per person', async () => {
     await h.stop();
-    h = await startHarness({ config: TEST_CONFIG.replace(`    participants: [${ADA}, ${BOB}]`, `    participants: [${ADA}, ${BOB}, ${CLEO}]`) });
+    h = await startHarness({
+      config: TEST_CONFIG.replace(`    participants: [${ADA}, ${BOB}]`, `    participants: [${ADA}, ${BOB}, ${CLEO}]`),
+    });
     const answer = await h.slack.command(BOB, 'fairness payments-primary 4');
     expect(answer.text.match(/3 people: each is on call one week in three; a fourth keeps it to one in four/g)).toHaveLength(1);
     expect(answer.text).not.toContain('more than one week in four');
@@ -182,10 +199,17 @@ describe('reading the final schedule', () => {
 
   it('/oncall calendar too long for one message goes on in further private messages, every link whole', async () => {
     await h.stop();
-    h = await startHarness({ config: withRotations(200, (n) => `Storage fleet ${n} ${'on-call for the object store and its replication '.repeat(3)}`.slice(0, 120).trim(), () => false) });
+    h = await startHarness({
+      config: withRotations(
+        200,
+        (n) => `Storage fleet ${n} ${'on-call for the object store and its replication '.repeat(3)}`.slice(0, 120).trim(),
+        () => false,
+      ),
+    });
     const answer = await h.slack.command(ADA, 'calendar');
     const posts = h.slack.standin.responseUrlPosts;
-    const urls = () => posts.flatMap((p) => [...String(p.body.text).matchAll(/ (http:\/\/\S+\/calendars\/rotation\/\S+\.ics)$/gm)].map((m) => m[1]));
+    const urls = () =>
+      posts.flatMap((p) => [...String(p.body.text).matchAll(/ (http:\/\/\S+\/calendars\/rotation\/\S+\.ics)$/gm)].map((m) => m[1]));
     await h.slack.standin.waitFor(() => urls().length >= 201 || undefined);
     expect(posts.length).toBeGreaterThan(1);
     expect(posts[0]!.body).toBe(answer.body);
@@ -198,16 +222,24 @@ describe('reading the final schedule', () => {
     await h.stop();
     h = await startHarness({ config: MANY_ROTATIONS });
     const answer = await h.slack.command(ADA, 'calendar');
-    const posts = await h.slack.standin.waitFor(() => (h.slack.standin.responseUrlPosts.length > 0 ? h.slack.standin.responseUrlPosts : undefined));
+    const posts = await h.slack.standin.waitFor(() =>
+      h.slack.standin.responseUrlPosts.length > 0 ? h.slack.standin.responseUrlPosts : undefined,
+    );
     await new Promise((r) => setTimeout(r, 200)); // any further parts of the answer
     expect(posts[0]!.body).toBe(answer.body);
     const lines = posts
-      .flatMap((p) => (p.body.blocks as { type: string; text?: { text: string } }[]).filter((b) => b.type === 'section').map((b) => b.text!.text))
+      .flatMap((p) =>
+        (p.body.blocks as { type: string; text?: { text: string } }[]).filter((b) => b.type === 'section').map((b) => b.text!.text),
+      )
       .flatMap((t) => t.split('\n'));
     const feedLines = lines.filter((l) => l.includes('/calendars/rotation/'));
     expect(feedLines).toHaveLength(35);
     const ids = ['payments-primary', ...Array.from({ length: 34 }, (_, i) => `storage-fleet-${String(i + 1).padStart(3, '0')}`)];
-    for (const id of ids) expect(feedLines.some((l) => l.endsWith(` ${h.baton.calendars.url('rotation', id)}`)), id).toBe(true);
+    for (const id of ids)
+      expect(
+        feedLines.some((l) => l.endsWith(` ${h.baton.calendars.url('rotation', id)}`)),
+        id,
+      ).toBe(true);
     // Ada's own rotations come first, then the rest.
     const order = feedLines.map((l) => /\/calendars\/rotation\/([^/]+)\//.exec(l)![1]);
     expect(order.slice(0, 3).sort()).toEqual(['payments-primary', 'storage-fleet-017', 'storage-fleet-033']);

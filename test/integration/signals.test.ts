@@ -104,7 +104,11 @@ describe('signals: a process run as users run it', () => {
   it('SIGHUP applies a changed config file; a bad file changes nothing and is reported', async () => {
     const who = async () => {
       const responseUrl = standin.newResponseUrl();
-      const res = await postToSlackEndpoint(`http://127.0.0.1:${baton!.port}/slack/events`, slashCommandBody({ userId: ADA, text: 'who', responseUrl }), { signingSecret: SIGNING_SECRET });
+      const res = await postToSlackEndpoint(
+        `http://127.0.0.1:${baton!.port}/slack/events`,
+        slashCommandBody({ userId: ADA, text: 'who', responseUrl }),
+        { signingSecret: SIGNING_SECRET },
+      );
       expect(res.status).toBe(200);
       const posted = await standin.waitFor(() => standin.responseUrlPosts.find((p) => responseUrl.endsWith(p.id)), 10_000);
       return JSON.stringify(posted.body);

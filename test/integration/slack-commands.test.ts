@@ -12,7 +12,7 @@ describe('/oncall over signed Slack requests', () => {
     await h.stop();
   });
 
-  it('who answers privately with the on-call and the shift end in the asker\'s zone (from the config)', async () => {
+  it("who answers privately with the on-call and the shift end in the asker's zone (from the config)", async () => {
     // Ada's shift: Mon 16 Nov 09:00 Berlin until Mon 23 Nov 09:00 Berlin (08:00 UTC).
     const answer = await h.slack.command(BOB, 'who');
     expect(answer.body.response_type).toBe('ephemeral');

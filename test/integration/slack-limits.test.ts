@@ -35,7 +35,7 @@ describe("Slack's limits, kept by Baton itself", () => {
     expect(h.slack.standin.calls.filter((c) => c.status === 429)).toEqual([]);
   });
 
-  it("a 429 stops every caller of that method until its Retry-After, then all go", async () => {
+  it('a 429 stops every caller of that method until its Retry-After, then all go', async () => {
     await h.postAlertmanager(newGroup());
     await h.postAlertmanager(newGroup());
     await h.baton.drain();
@@ -48,7 +48,11 @@ describe("Slack's limits, kept by Baton itself", () => {
     const second = await h.slack.expectDM(ADA, /#2 /);
     await first.click('Acknowledge', { as: ADA });
     await h.baton.drain();
-    expect(calls('chat.update').slice(updatesBefore).map((c) => c.status)).toEqual([429]);
+    expect(
+      calls('chat.update')
+        .slice(updatesBefore)
+        .map((c) => c.status),
+    ).toEqual([429]);
     // The other incident's card waits too, without asking Slack.
     await second.click('Acknowledge', { as: ADA });
     await h.baton.drain();

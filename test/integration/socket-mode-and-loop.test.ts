@@ -31,7 +31,14 @@ describe('Socket Mode: with an app token, Slack reaches Baton over a WebSocket',
     // Option searches for long lists (block_suggestion) are answered over the socket too.
     const search = await h.slack.deliver(
       'interactive',
-      blockSuggestionBody({ userId: BOB, actionId: 'value', blockId: 'service', value: 'check', viewId: 'V0SEARCH01', view: { type: 'modal', callback_id: 'modal_declare', blocks: [] } }),
+      blockSuggestionBody({
+        userId: BOB,
+        actionId: 'value',
+        blockId: 'service',
+        value: 'check',
+        viewId: 'V0SEARCH01',
+        view: { type: 'modal', callback_id: 'modal_declare', blocks: [] },
+      }),
     );
     expect(search.body).toEqual({ options: [{ text: { type: 'plain_text', text: 'Checkout' }, value: 'checkout' }] });
   });

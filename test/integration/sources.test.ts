@@ -2,7 +2,17 @@ import { createHmac } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog, incidents, integrationKeys, rawPayloads } from '../../src/db/schema.js';
-import { ADA, BEARER, BOB, GENERIC_KEY, GRAFANA_HMAC, GRAFANA_KEY, HEARTBEAT_KEY, PD_ROUTING_KEY, SOURCES_CONFIG } from '../support/config.js';
+import {
+  ADA,
+  BEARER,
+  BOB,
+  GENERIC_KEY,
+  GRAFANA_HMAC,
+  GRAFANA_KEY,
+  HEARTBEAT_KEY,
+  PD_ROUTING_KEY,
+  SOURCES_CONFIG,
+} from '../support/config.js';
 import { fixture } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -18,7 +28,11 @@ describe('every alert source', () => {
   });
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${h.baton.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    fetch(`${h.baton.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
   const incident = (id: number) => h.baton.db.select().from(incidents).where(eq(incidents.id, id)).get()!;
   const sign = (body: string) => createHmac('sha256', GRAFANA_HMAC).update(body).digest('hex');
 
@@ -28,18 +42,27 @@ describe('every alert source', () => {
     const unsigned = await post(`/integrations/grafana/${GRAFANA_KEY}`, firing, auth);
     expect(unsigned.status).toBe(401);
     expect(await unsigned.json()).toMatchObject({ error: 'invalid_signature' });
-    expect((await post(`/integrations/grafana/${GRAFANA_KEY}`, firing, { ...auth, 'x-grafana-alerting-signature': sign(`${firing} `) })).status).toBe(401);
+    expect(
+      (await post(`/integrations/grafana/${GRAFANA_KEY}`, firing, { ...auth, 'x-grafana-alerting-signature': sign(`${firing} `) })).status,
+    ).toBe(401);
     expect(h.baton.db.select().from(rawPayloads).all()).toEqual([]);
 
     const res = await post(`/integrations/grafana/${GRAFANA_KEY}`, firing, { ...auth, 'x-grafana-alerting-signature': sign(firing) });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ outcome: 'opened', incident_id: 1 });
     expect(incident(1)).toMatchObject({ source: 'grafana', title: 'Disk 95% full on db-1', severity: 'critical', urgency: 'high' });
-    expect(incident(1).links).toMatchObject({ runbook: 'https://runbooks.example.com/disk', source: 'https://grafana.example.com/alerting/grafana/abc123/view' });
+    expect(incident(1).links).toMatchObject({
+      runbook: 'https://runbooks.example.com/disk',
+      source: 'https://grafana.example.com/alerting/grafana/abc123/view',
+    });
     await h.slack.expectDM(ADA, 'Disk 95% full on db-1');
 
     const resolved = JSON.stringify(fixture('grafana/unified-resolved.json').body);
-    expect((await (await post(`/integrations/grafana/${GRAFANA_KEY}`, resolved, { ...auth, 'x-grafana-alerting-signature': sign(resolved) })).json())).toMatchObject({ outcome: 'resolved' });
+    expect(
+      await (
+        await post(`/integrations/grafana/${GRAFANA_KEY}`, resolved, { ...auth, 'x-grafana-alerting-signature': sign(resolved) })
+      ).json(),
+    ).toMatchObject({ outcome: 'resolved' });
     expect(incident(1).status).toBe('resolved');
   });
 
@@ -57,7 +80,10 @@ describe('every alert source', () => {
     const signed = (ts: number, body = firing) => ({ 'x-signature-timestamp': String(ts), 'x-signature': sign(`${ts}:${body}`) });
 
     // The body alone signed (the untimestamped variant) is not enough once a timestamp header is configured.
-    const bodyOnly = await post(`/integrations/grafana/${TS_KEY}`, firing, { 'x-signature-timestamp': String(now), 'x-signature': sign(firing) });
+    const bodyOnly = await post(`/integrations/grafana/${TS_KEY}`, firing, {
+      'x-signature-timestamp': String(now),
+      'x-signature': sign(firing),
+    });
     expect(bodyOnly.status).toBe(401);
     expect(await bodyOnly.json()).toMatchObject({ error: 'invalid_signature', message: expect.stringContaining('x-signature') });
     // A correctly signed but old timestamp could be a replay.
@@ -67,7 +93,14 @@ describe('every alert source', () => {
     const missing = await post(`/integrations/grafana/${TS_KEY}`, firing, { 'x-signature': sign(`${now}:${firing}`) });
     expect(missing.status).toBe(401);
     // The signature in Grafana's default header is ignored when the contact point names another.
-    expect((await post(`/integrations/grafana/${TS_KEY}`, firing, { 'x-grafana-alerting-signature': sign(`${now}:${firing}`), 'x-signature-timestamp': String(now) })).status).toBe(401);
+    expect(
+      (
+        await post(`/integrations/grafana/${TS_KEY}`, firing, {
+          'x-grafana-alerting-signature': sign(`${now}:${firing}`),
+          'x-signature-timestamp': String(now),
+        })
+      ).status,
+    ).toBe(401);
     expect(h.baton.db.select().from(rawPayloads).all()).toEqual([]);
 
     const ok = await post(`/integrations/grafana/${TS_KEY}`, firing, signed(now - 60));
@@ -76,11 +109,16 @@ describe('every alert source', () => {
     await h.slack.expectDM(ADA, 'Disk 95% full on db-1');
   });
 
-  it('PagerDuty Events v2: trigger, acknowledge and resolve with PagerDuty\'s answers', async () => {
+  it("PagerDuty Events v2: trigger, acknowledge and resolve with PagerDuty's answers", async () => {
     const trigger = await post('/v2/enqueue', fixture('pagerduty/events-v2-trigger.json').body);
     expect(trigger.status).toBe(202);
     expect(await trigger.json()).toEqual({ status: 'success', message: 'Event processed', dedup_key: 'checkout/5xx' });
-    expect(incident(1)).toMatchObject({ source: 'pagerduty', title: '5xx ratio > 5% on checkout', dedupKey: 'checkout/5xx', status: 'triggered' });
+    expect(incident(1)).toMatchObject({
+      source: 'pagerduty',
+      title: '5xx ratio > 5% on checkout',
+      dedupKey: 'checkout/5xx',
+      status: 'triggered',
+    });
     expect(incident(1).links.runbook).toBe('https://runbooks.example.com/checkout-5xx');
     await h.slack.expectDM(ADA, '5xx ratio &gt; 5% on checkout');
 
@@ -104,14 +142,17 @@ describe('every alert source', () => {
     expect(h.baton.db.select().from(incidents).all()).toHaveLength(3);
   });
 
-  it('PagerDuty Events v2: bad events get PagerDuty\'s 400 and store nothing', async () => {
+  it("PagerDuty Events v2: bad events get PagerDuty's 400 and store nothing", async () => {
     const before = h.baton.db.select().from(rawPayloads).all().length;
     const cases: [unknown, string][] = [
       ['{not json', 'Request body is not valid JSON'],
       [{ ...fixture('pagerduty/events-v2-trigger.json').body, routing_key: 'nope' }, 'Invalid routing key'],
       [{ routing_key: PD_ROUTING_KEY, event_action: 'trigger' }, 'payload: payload is required for trigger events'],
       [{ routing_key: PD_ROUTING_KEY, event_action: 'resolve' }, 'dedup_key: dedup_key is required for resolve events'],
-      [{ ...fixture('pagerduty/events-v2-trigger.json').body, event_action: 'explode' }, 'event_action: event_action must be trigger, acknowledge or resolve'],
+      [
+        { ...fixture('pagerduty/events-v2-trigger.json').body, event_action: 'explode' },
+        'event_action: event_action must be trigger, acknowledge or resolve',
+      ],
     ];
     for (const [body, error] of cases) {
       const res = await post('/v2/enqueue', body);
@@ -123,15 +164,26 @@ describe('every alert source', () => {
 
   it('generic webhook: trigger, acknowledge, resolve; bad input says what is wrong', async () => {
     const path = `/integrations/generic/${GENERIC_KEY}`;
-    const res = await post(path, { summary: 'Queue depth over 10k', severity: 'error', dedup_key: 'queue', links: { runbook: 'https://runbooks.example.com/queue' }, details: { depth: 12001 } });
+    const res = await post(path, {
+      summary: 'Queue depth over 10k',
+      severity: 'error',
+      dedup_key: 'queue',
+      links: { runbook: 'https://runbooks.example.com/queue' },
+      details: { depth: 12001 },
+    });
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ outcome: 'opened', incident_id: 1, dedup_key: 'queue' });
     expect(incident(1)).toMatchObject({ source: 'generic', severity: 'error', urgency: 'high' });
-    expect(await (await post(path, { summary: 'x', action: 'acknowledge', dedup_key: 'queue' })).json()).toMatchObject({ outcome: 'acknowledged' });
+    expect(await (await post(path, { summary: 'x', action: 'acknowledge', dedup_key: 'queue' })).json()).toMatchObject({
+      outcome: 'acknowledged',
+    });
     expect(await (await post(path, { summary: 'x', action: 'resolve', dedup_key: 'queue' })).json()).toMatchObject({ outcome: 'resolved' });
     const bad = await post(path, { severity: 'loud' });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ error: 'invalid_payload', issues: expect.arrayContaining([expect.objectContaining({ path: 'summary' })]) });
+    expect(await bad.json()).toMatchObject({
+      error: 'invalid_payload',
+      issues: expect.arrayContaining([expect.objectContaining({ path: 'summary' })]),
+    });
     expect((await post('/integrations/generic/wrong-key', { summary: 'x' })).status).toBe(401);
   });
 
@@ -144,7 +196,11 @@ describe('every alert source', () => {
     await h.advance(4);
     expect(h.baton.db.select().from(incidents).all()).toEqual([]);
     await h.advance(2);
-    expect(incident(1)).toMatchObject({ title: expect.stringMatching(/^Heartbeat missed: Checkout has not pinged for 6 minutes/), status: 'triggered', urgency: 'high' });
+    expect(incident(1)).toMatchObject({
+      title: expect.stringMatching(/^Heartbeat missed: Checkout has not pinged for 6 minutes/),
+      status: 'triggered',
+      urgency: 'high',
+    });
     await h.slack.expectDM(ADA, 'Heartbeat missed');
     await h.advance(1);
     expect(h.baton.db.select().from(incidents).all()).toHaveLength(1);
@@ -162,7 +218,12 @@ describe('every alert source', () => {
     const key = url.split('/').pop()!;
     expect(JSON.stringify(h.baton.db.select().from(integrationKeys).all())).not.toContain(key);
     expect(JSON.stringify(h.baton.db.select().from(auditLog).all())).not.toContain(key);
-    const send = (u: string) => fetch(u, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ summary: 'From a Slack-made key' }) });
+    const send = (u: string) =>
+      fetch(u, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ summary: 'From a Slack-made key' }),
+      });
     expect((await send(url)).status).toBe(202);
 
     const rotated = await h.slack.command(ADA, 'integration rotate checkout generic');

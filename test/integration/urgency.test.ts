@@ -36,7 +36,13 @@ describe('urgency, working hours and maintenance', () => {
     return ((await res.json()) as { incident_id: number }).incident_id;
   };
   const incident = (id: number) => h.baton.db.select().from(incidents).where(eq(incidents.id, id)).get()!;
-  const events = (id: number) => h.baton.db.select().from(incidentEvents).where(eq(incidentEvents.incidentId, id)).all().map((e) => e.kind);
+  const events = (id: number) =>
+    h.baton.db
+      .select()
+      .from(incidentEvents)
+      .where(eq(incidentEvents.incidentId, id))
+      .all()
+      .map((e) => e.kind);
 
   it('low urgency in working hours: a channel post and a Slack DM, no phone; outside them it waits for 09:00', async () => {
     const day = await send('Cache hit rate low', 'warning');

@@ -21,7 +21,12 @@ async function receiver() {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, got, statuses, stop: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    got,
+    statuses,
+    stop: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 describe('outbound webhooks for ticketing', () => {
@@ -61,6 +66,12 @@ describe('outbound webhooks for ticketing', () => {
       expect(delivery.headers['x-baton-signature']).toBe(`sha256=${expected}`);
     }
     const last = JSON.parse(hook.got.at(-1)!.body) as { incident: Record<string, unknown> };
-    expect(last.incident).toMatchObject({ id: 1, service: 'checkout', status: 'resolved', acknowledged_by: ADA, title: '5xx ratio > 5% on checkout' });
+    expect(last.incident).toMatchObject({
+      id: 1,
+      service: 'checkout',
+      status: 'resolved',
+      acknowledged_by: ADA,
+      title: '5xx ratio > 5% on checkout',
+    });
   });
 });

@@ -23,7 +23,12 @@ describe('the outbox: a failed Slack call is retried, not lost', () => {
     await h.baton.drain();
     expect(h.slack.dmsTo(ADA)).toHaveLength(0);
     // Without Twilio configured, the phone steps brought forward by the failure are skipped; Slack carries the page.
-    const slackRows = () => h.baton.db.select().from(outbox).all().filter((r) => r.kind.startsWith('slack.'));
+    const slackRows = () =>
+      h.baton.db
+        .select()
+        .from(outbox)
+        .all()
+        .filter((r) => r.kind.startsWith('slack.'));
     const queued = slackRows();
     // The DM, the team post and the incident's own channel.
     expect(queued.map((r) => r.kind).sort()).toEqual(['slack.incident_channel', 'slack.page', 'slack.team_post']);
@@ -65,7 +70,10 @@ describe('the outbox: a failed Slack call is retried, not lost', () => {
   });
 
   it('a permanent Slack error is recorded as failed and not retried forever', async () => {
-    const config = (await import('../support/config.js')).TEST_CONFIG.replace(`slack_channel: ${TEAM_CHANNEL}`, 'slack_channel: C0GONE00000');
+    const config = (await import('../support/config.js')).TEST_CONFIG.replace(
+      `slack_channel: ${TEAM_CHANNEL}`,
+      'slack_channel: C0GONE00000',
+    );
     await h.stop();
     h = await startHarness({ config });
     await h.postAlertmanager(firing());
@@ -92,7 +100,11 @@ describe('the outbox: a failed Slack call is retried, not lost', () => {
     h.clock.advanceSeconds(120);
     await h.baton.drain();
     expect(h.slack.dmsTo(BOB)).toHaveLength(0);
-    const page = h.baton.db.select().from(outbox).where(eq(outbox.dedupeKey, `page:1:0:1:${BOB}:slack`)).get()!;
+    const page = h.baton.db
+      .select()
+      .from(outbox)
+      .where(eq(outbox.dedupeKey, `page:1:0:1:${BOB}:slack`))
+      .get()!;
     expect(page).toMatchObject({ status: 'skipped', lastError: 'skipped: incident already acknowledged' });
   });
 
@@ -146,7 +158,11 @@ describe('Twilio down for 10 minutes', () => {
       h.clock.advanceSeconds(5);
       await h.baton.tick();
     }
-    const failing = h.baton.db.select().from(outbox).all().filter((r) => r.kind.startsWith('twilio.'));
+    const failing = h.baton.db
+      .select()
+      .from(outbox)
+      .all()
+      .filter((r) => r.kind.startsWith('twilio.'));
     expect(failing.filter((r) => r.status === 'pending' && /Twilio answered 503/.test(r.lastError ?? '')).length).toBeGreaterThanOrEqual(2);
     expect(h.twilio.standin.calls).toHaveLength(0);
     expect(h.twilio.standin.requests.filter((r) => r.status === 503).length).toBeLessThan(60);
@@ -164,7 +180,13 @@ describe('Twilio down for 10 minutes', () => {
     expect((await call.press('1')).says).toEqual(['Incident 1 acknowledged. Goodbye.']);
     for (let minute = 0; minute < 10; minute += 1) await h.advance(1);
     // Everything queued was sent or, once acknowledged, skipped: nothing waits and nothing failed.
-    expect(h.baton.db.select().from(outbox).all().filter((r) => r.status === 'pending' || r.status === 'failed')).toEqual([]);
+    expect(
+      h.baton.db
+        .select()
+        .from(outbox)
+        .all()
+        .filter((r) => r.status === 'pending' || r.status === 'failed'),
+    ).toEqual([]);
     expect(h.twilio.callsTo(ADA_PHONE)).toHaveLength(1);
   });
 });

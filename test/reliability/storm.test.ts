@@ -27,7 +27,14 @@ describe('an alert storm', () => {
           labels: { alertname: `Storm${group}`, severity: 'critical', instance: `host-${round}-${i}` },
           fingerprint: `g${group}-r${round}-a${i}`,
         }));
-        payloads.push(JSON.stringify({ ...template, groupKey: `{}:{alertname="Storm${group}"}`, commonLabels: { alertname: `Storm${group}`, severity: 'critical' }, alerts: groupAlerts }));
+        payloads.push(
+          JSON.stringify({
+            ...template,
+            groupKey: `{}:{alertname="Storm${group}"}`,
+            commonLabels: { alertname: `Storm${group}`, severity: 'critical' },
+            alerts: groupAlerts,
+          }),
+        );
       }
     }
     const statuses: number[] = [];
@@ -53,7 +60,11 @@ describe('an alert storm', () => {
         .select()
         .from(outbox)
         .all()
-        .filter((r) => (r.kind === 'slack.team_post' || r.kind === 'slack.incident_note') && (r.payload as { channel?: string }).channel === TEAM_CHANNEL);
+        .filter(
+          (r) =>
+            (r.kind === 'slack.team_post' || r.kind === 'slack.incident_note') &&
+            (r.payload as { channel?: string }).channel === TEAM_CHANNEL,
+        );
     // The 20 pages are all Ada's: her DM is paced like any channel, a burst of 3, then one a second (virtual time).
     // (The team channel's posts, checked below, are paced the same way meanwhile.)
     const teamPostsSentAtOnce = teamPosts().filter((r) => r.status === 'sent').length;
@@ -74,7 +85,9 @@ describe('an alert storm', () => {
       h.clock.advanceSeconds(1);
       await h.baton.drain();
     }
-    const sentAt = teamPosts().map((r) => r.sentAt!).sort((a, b) => a - b);
+    const sentAt = teamPosts()
+      .map((r) => r.sentAt!)
+      .sort((a, b) => a - b);
     expect(sentAt).toHaveLength(40);
     for (const start of sentAt) {
       const inTenSeconds = sentAt.filter((t) => t >= start && t < start + 10_000).length;
@@ -94,9 +107,13 @@ describe('card updates in a busy channel', () => {
     await h.stop();
   });
 
-  it('are spaced a second apart across incidents, so Slack\'s per-channel limit is not hit', async () => {
+  it("are spaced a second apart across incidents, so Slack's per-channel limit is not hit", async () => {
     const group = (name: string) => {
-      const body = structuredClone(fixture('alertmanager/v0.25-firing.json').body) as { groupKey: string; alerts: { fingerprint: string }[]; commonAnnotations: Record<string, string> };
+      const body = structuredClone(fixture('alertmanager/v0.25-firing.json').body) as {
+        groupKey: string;
+        alerts: { fingerprint: string }[];
+        commonAnnotations: Record<string, string>;
+      };
       body.groupKey = `{}:{alertname="${name}"}`;
       body.alerts[0]!.fingerprint = name;
       body.commonAnnotations = { ...body.commonAnnotations, summary: `${name} is failing` };
@@ -114,7 +131,13 @@ describe('card updates in a busy channel', () => {
     await alpha.waitForUpdate(/Acknowledged/);
     await beta.click('Acknowledge', { as: ADA });
     // The click is acknowledged to Slack before it is acted on: wait for the act, then let the outbox run.
-    await h.slack.standin.waitFor(() => h.baton.db.select().from(incidents).all().every((i) => i.status === 'acknowledged'));
+    await h.slack.standin.waitFor(() =>
+      h.baton.db
+        .select()
+        .from(incidents)
+        .all()
+        .every((i) => i.status === 'acknowledged'),
+    );
     await h.baton.drain();
     // Alpha's card in the team channel was just updated: Beta's waits its turn (still correct once sent).
     expect(betaCard.text).toContain('Triggered');

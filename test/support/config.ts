@@ -85,6 +85,7 @@ export function withInfraTeam(config: string): string {
     participants: [${ERIN}]
 `;
   const out = withTeam.replace(/\nescalation_policies:\n/, `\n${infraRotation}escalation_policies:\n`);
-  if (!out.includes(ERIN) || !out.includes('id: infra,') || !out.includes('infra-primary')) throw new Error('withInfraTeam: the config does not have the shape of TEST_CONFIG');
+  if (!out.includes(ERIN) || !out.includes('id: infra,') || !out.includes('infra-primary'))
+    throw new Error('withInfraTeam: the config does not have the shape of TEST_CONFIG');
   return out;
 }

@@ -123,7 +123,14 @@ export class FakeSlack {
     const mark = this.standin.viewChanges;
     const { status, body } = await this.deliver(
       'slash_commands',
-      slashCommandBody({ userId, text, responseUrl, command: opts.command ?? '/oncall', triggerId, ...(opts.channelId ? { channelId: opts.channelId } : {}) }),
+      slashCommandBody({
+        userId,
+        text,
+        responseUrl,
+        command: opts.command ?? '/oncall',
+        triggerId,
+        ...(opts.channelId ? { channelId: opts.channelId } : {}),
+      }),
     );
     expect(status).toBe(200);
     return { status, ack: body, responseId: responseUrl.split('/').pop()!, triggerId, mark };
@@ -134,19 +141,30 @@ export class FakeSlack {
    * the ack). With `{ expectReply: false }` resolves once the app has acknowledged, for commands that open a
    * modal (see expectModal). The older form `command(user, text, '/oncall', channelId)` still works.
    */
-  async command(userId: string, text: string, commandOrOpts: string | CommandOptions = '/oncall', channelId?: string): Promise<CommandResult> {
-    const opts: CommandOptions = typeof commandOrOpts === 'string' ? { command: commandOrOpts, ...(channelId ? { channelId } : {}) } : commandOrOpts;
+  async command(
+    userId: string,
+    text: string,
+    commandOrOpts: string | CommandOptions = '/oncall',
+    channelId?: string,
+  ): Promise<CommandResult> {
+    const opts: CommandOptions =
+      typeof commandOrOpts === 'string' ? { command: commandOrOpts, ...(channelId ? { channelId } : {}) } : commandOrOpts;
     const sent = await this.sendCommand(userId, text, opts);
     const base = { status: sent.status, ack: sent.ack, triggerId: sent.triggerId };
     if (opts.expectReply === false) return { ...base, text: typeof sent.ack.text === 'string' ? sent.ack.text : '', body: sent.ack };
     // An ack with text or blocks is the reply, shown privately, as Slack shows it.
-    if (typeof sent.ack.text === 'string' || sent.ack.blocks !== undefined) return { ...base, text: String(sent.ack.text ?? ''), body: sent.ack };
+    if (typeof sent.ack.text === 'string' || sent.ack.blocks !== undefined)
+      return { ...base, text: String(sent.ack.text ?? ''), body: sent.ack };
     const timeoutMs = opts.timeoutMs ?? 3000;
-    const reply = await this.standin.waitFor(() => this.standin.responseUrlPosts.find((p) => p.id === sent.responseId), timeoutMs).catch(() => {
-      const modal = this.standin.openedViews.find((v) => v.userId === userId && v.seq > sent.mark);
-      const hint = modal ? `; the app opened the "${titleOf(modal.view)}" modal instead (use commandNoReply and expectModal, or openModal)` : '';
-      throw new Error(`no reply to ${opts.command ?? '/oncall'} ${text} from ${userId} within ${timeoutMs} ms${hint}`);
-    });
+    const reply = await this.standin
+      .waitFor(() => this.standin.responseUrlPosts.find((p) => p.id === sent.responseId), timeoutMs)
+      .catch(() => {
+        const modal = this.standin.openedViews.find((v) => v.userId === userId && v.seq > sent.mark);
+        const hint = modal
+          ? `; the app opened the "${titleOf(modal.view)}" modal instead (use commandNoReply and expectModal, or openModal)`
+          : '';
+        throw new Error(`no reply to ${opts.command ?? '/oncall'} ${text} from ${userId} within ${timeoutMs} ms${hint}`);
+      });
     return { ...base, text: String(reply.body.text ?? ''), body: reply.body };
   }
 
@@ -182,10 +200,14 @@ export class FakeSlack {
    */
   async expectModal(userId: string, titleMatch?: string | RegExp, timeoutMs = 3000): Promise<ModalHandle> {
     const since = this.viewMarks.get(userId) ?? 0;
-    const opened = await this.standin.waitFor(() => this.latestView(userId, since, titleMatch), timeoutMs).catch(() => {
-      const seen = this.standin.openedViews.filter((v) => v.userId === userId).map((v) => `${titleOf(v.view)}${v.closed ? ' (closed)' : ''}`);
-      throw new Error(`expected a modal for ${userId}${titleMatch ? ` titled ${titleMatch}` : ''}; their views: ${JSON.stringify(seen)}`);
-    });
+    const opened = await this.standin
+      .waitFor(() => this.latestView(userId, since, titleMatch), timeoutMs)
+      .catch(() => {
+        const seen = this.standin.openedViews
+          .filter((v) => v.userId === userId)
+          .map((v) => `${titleOf(v.view)}${v.closed ? ' (closed)' : ''}`);
+        throw new Error(`expected a modal for ${userId}${titleMatch ? ` titled ${titleMatch}` : ''}; their views: ${JSON.stringify(seen)}`);
+      });
     return new ModalHandle(this, opened);
   }
 
@@ -201,7 +223,10 @@ export class FakeSlack {
       await this.standin.sendEnvelope('events_api', JSON.parse(eventCallbackBody(event)) as Record<string, unknown>);
       return 200;
     }
-    const res = await postToSlackEndpoint(`${this.appUrl}/slack/events`, eventCallbackBody(event), { signingSecret: this.signingSecret, contentType: 'application/json' });
+    const res = await postToSlackEndpoint(`${this.appUrl}/slack/events`, eventCallbackBody(event), {
+      signingSecret: this.signingSecret,
+      contentType: 'application/json',
+    });
     return res.status;
   }
 
@@ -213,9 +238,13 @@ export class FakeSlack {
   /** Waits for an ephemeral message to `userId` (optionally whose text or blocks match). */
   async expectEphemeral(userId: string, match?: string | RegExp, timeoutMs = 3000): Promise<EphemeralMessage> {
     const rendered = (e: EphemeralMessage) => `${e.text}\n${JSON.stringify(e.blocks ?? [])}`;
-    return this.standin.waitFor(() => this.ephemeralsTo(userId).find((e) => matches(rendered(e), match)), timeoutMs).catch(() => {
-      throw new Error(`expected an ephemeral message to ${userId}${match ? ` matching ${match}` : ''}; seen: ${JSON.stringify(this.ephemeralsTo(userId).map((e) => e.text))}`);
-    });
+    return this.standin
+      .waitFor(() => this.ephemeralsTo(userId).find((e) => matches(rendered(e), match)), timeoutMs)
+      .catch(() => {
+        throw new Error(
+          `expected an ephemeral message to ${userId}${match ? ` matching ${match}` : ''}; seen: ${JSON.stringify(this.ephemeralsTo(userId).map((e) => e.text))}`,
+        );
+      });
   }
 
   /** Members of a Slack user group, as set by usergroups.users.update. */
@@ -225,19 +254,29 @@ export class FakeSlack {
 
   /** Waits for a DM to `userId` (optionally whose text matches) and returns a handle on it. */
   async expectDM(userId: string, match?: string | RegExp, timeoutMs = 3000): Promise<MessageHandle> {
-    const message = await this.standin.waitFor(
-      () => this.standin.dmsTo(userId).find((m) => matches(m.text, match)),
-      timeoutMs,
-    ).catch(() => {
-      throw new Error(`expected a DM to ${userId}${match ? ` matching ${match}` : ''}; DMs seen: ${JSON.stringify(this.standin.messages().filter((m) => m.dmUser).map((m) => [m.dmUser, m.text]))}`);
-    });
+    const message = await this.standin
+      .waitFor(() => this.standin.dmsTo(userId).find((m) => matches(m.text, match)), timeoutMs)
+      .catch(() => {
+        throw new Error(
+          `expected a DM to ${userId}${match ? ` matching ${match}` : ''}; DMs seen: ${JSON.stringify(
+            this.standin
+              .messages()
+              .filter((m) => m.dmUser)
+              .map((m) => [m.dmUser, m.text]),
+          )}`,
+        );
+      });
     return new MessageHandle(this, message);
   }
 
   async expectChannelMessage(channel: string, match?: string | RegExp, timeoutMs = 3000): Promise<MessageHandle> {
-    const message = await this.standin.waitFor(() => this.standin.messages(channel).find((m) => matches(m.text, match)), timeoutMs).catch(() => {
-      throw new Error(`expected a message in ${channel}${match ? ` matching ${match}` : ''}; seen: ${JSON.stringify(this.standin.messages(channel).map((m) => m.text))}`);
-    });
+    const message = await this.standin
+      .waitFor(() => this.standin.messages(channel).find((m) => matches(m.text, match)), timeoutMs)
+      .catch(() => {
+        throw new Error(
+          `expected a message in ${channel}${match ? ` matching ${match}` : ''}; seen: ${JSON.stringify(this.standin.messages(channel).map((m) => m.text))}`,
+        );
+      });
     return new MessageHandle(this, message);
   }
 
@@ -268,7 +307,10 @@ export class FakeSlack {
     // A stale click comes from a client still showing the first version of the message.
     const current = stale ? { ...latest, ...(latest.history[0] ?? {}) } : latest;
     const button = buttonsOf(current.blocks).find((b) => b.text?.text === label);
-    if (!button?.action_id) throw new Error(`no "${label}" button on the message "${current.text}"; it has ${JSON.stringify(buttonsOf(current.blocks).map((b) => b.text?.text))}`);
+    if (!button?.action_id)
+      throw new Error(
+        `no "${label}" button on the message "${current.text}"; it has ${JSON.stringify(buttonsOf(current.blocks).map((b) => b.text?.text))}`,
+      );
     const responseUrl = this.standin.newResponseUrl({ channel: message.channel, ts: message.ts });
     const triggerId = newTriggerId();
     this.standin.registerTrigger(triggerId, asUser);
@@ -295,9 +337,11 @@ export class FakeSlack {
   async openHome(userId: string, timeoutMs = 3000): Promise<HomeHandle> {
     const before = this.standin.homes.get(userId)?.publishes ?? 0;
     expect(await this.event({ type: 'app_home_opened', user: userId, channel: this.standin.dmChannelOf(userId), tab: 'home' })).toBe(200);
-    await this.standin.waitFor(() => (this.standin.homes.get(userId)?.publishes ?? 0) > before, timeoutMs).catch(() => {
-      throw new Error(`expected the app to publish ${userId}'s App Home`);
-    });
+    await this.standin
+      .waitFor(() => (this.standin.homes.get(userId)?.publishes ?? 0) > before, timeoutMs)
+      .catch(() => {
+        throw new Error(`expected the app to publish ${userId}'s App Home`);
+      });
     return new HomeHandle(this, userId);
   }
 
@@ -308,13 +352,25 @@ export class FakeSlack {
     block?: string,
   ): Promise<{ status: number; triggerId: string }> {
     const button = buttonsOf(on.view.blocks as unknown[]).find((b) => b.text?.text === label && (!block || b.blockId === block));
-    if (!button?.action_id) throw new Error(`no "${label}" button${block ? ` in ${block}` : ''} ${on.where}; it has ${JSON.stringify(buttonsByBlockOf(on.view.blocks as unknown[]))}`);
+    if (!button?.action_id)
+      throw new Error(
+        `no "${label}" button${block ? ` in ${block}` : ''} ${on.where}; it has ${JSON.stringify(buttonsByBlockOf(on.view.blocks as unknown[]))}`,
+      );
     const triggerId = newTriggerId();
     this.standin.registerTrigger(triggerId, on.userId, on.stackedOn ? { viewId: on.stackedOn } : {});
     this.markInteraction(on.userId);
     const { status } = await this.deliver(
       'interactive',
-      viewBlockActionBody({ userId: on.userId, actionId: button.action_id, value: button.value ?? '', buttonText: label, ...(button.blockId ? { blockId: button.blockId } : {}), viewId: on.viewId, view: on.view, triggerId }),
+      viewBlockActionBody({
+        userId: on.userId,
+        actionId: button.action_id,
+        value: button.value ?? '',
+        buttonText: label,
+        ...(button.blockId ? { blockId: button.blockId } : {}),
+        viewId: on.viewId,
+        view: on.view,
+        triggerId,
+      }),
     );
     return { status, triggerId };
   }
@@ -386,9 +442,11 @@ export class MessageHandle {
 
   /** Waits until the message has been updated to match. */
   async waitForUpdate(match: string | RegExp, timeoutMs = 3000): Promise<MessageHandle> {
-    await this.slack.standin.waitFor(() => matches(this.current.text, match), timeoutMs).catch(() => {
-      throw new Error(`expected the message to be updated to match ${match}; it reads "${this.current.text}"`);
-    });
+    await this.slack.standin
+      .waitFor(() => matches(this.current.text, match), timeoutMs)
+      .catch(() => {
+        throw new Error(`expected the message to be updated to match ${match}; it reads "${this.current.text}"`);
+      });
     return this;
   }
 }
@@ -425,14 +483,20 @@ export class HomeHandle {
 
   /** Presses a button on the Home (in `block` when labels repeat); resolves with the app's ack and the trigger. */
   async click(label: string, opts: { block?: string } = {}): Promise<{ status: number; triggerId: string }> {
-    return this.slack.clickOnView({ userId: this.userId, viewId: this.home.id, view: this.view, where: `on ${this.userId}'s Home` }, label, opts.block);
+    return this.slack.clickOnView(
+      { userId: this.userId, viewId: this.home.id, view: this.view, where: `on ${this.userId}'s Home` },
+      label,
+      opts.block,
+    );
   }
 
   /** Waits for the app to publish the Home again (after a click, say). */
   async waitForPublish(after: number, timeoutMs = 3000): Promise<HomeHandle> {
-    await this.slack.standin.waitFor(() => this.publishes > after, timeoutMs).catch(() => {
-      throw new Error(`expected ${this.userId}'s Home to be published again`);
-    });
+    await this.slack.standin
+      .waitFor(() => this.publishes > after, timeoutMs)
+      .catch(() => {
+        throw new Error(`expected ${this.userId}'s Home to be published again`);
+      });
     return this;
   }
 }
@@ -450,7 +514,10 @@ export class ClickResult {
 
   /** The private reply the app sent to the click's response URL. */
   async reply(timeoutMs = 3000): Promise<string> {
-    const post = await this.slack.standin.waitFor(() => this.slack.standin.responseUrlPosts.find((p) => p.id === this.responseId), timeoutMs);
+    const post = await this.slack.standin.waitFor(
+      () => this.slack.standin.responseUrlPosts.find((p) => p.id === this.responseId),
+      timeoutMs,
+    );
     return String(post.body.text ?? '');
   }
 }
@@ -535,21 +602,33 @@ export class ModalHandle {
    */
   async search(blockId: string, query: string): Promise<{ text: string; value: string }[]> {
     const input = this.input(blockId);
-    if (input.type !== 'external_select' && input.type !== 'multi_external_select') throw new Error(`field ${blockId} is a ${input.type}, not an external select`);
+    if (input.type !== 'external_select' && input.type !== 'multi_external_select')
+      throw new Error(`field ${blockId} is a ${input.type}, not an external select`);
     const minLength = typeof input.element.min_query_length === 'number' ? input.element.min_query_length : 3;
     if (query.length < minLength) throw new Error(`field ${blockId} asks the app only after ${minLength} characters`);
     const { status, body } = await this.slack.deliver(
       'interactive',
-      blockSuggestionBody({ userId: this.opened.userId, actionId: input.actionId, blockId, value: query, viewId: this.id, view: this.view }),
+      blockSuggestionBody({
+        userId: this.opened.userId,
+        actionId: input.actionId,
+        blockId,
+        value: query,
+        viewId: this.id,
+        view: this.view,
+      }),
     );
     if (status !== 200) throw new Error(`the app answered the option search for ${blockId} with HTTP ${status}`);
     const groups = Array.isArray(body.option_groups) ? (body.option_groups as { options: unknown[] }[]) : null;
-    const raw = (groups ? groups.flatMap((g) => g.options) : body.options) as { text?: { type?: string; text?: string }; value?: string }[] | undefined;
+    const raw = (groups ? groups.flatMap((g) => g.options) : body.options) as
+      | { text?: { type?: string; text?: string }; value?: string }[]
+      | undefined;
     if (!Array.isArray(raw)) throw new Error(`the option search for ${blockId} answered without options: ${JSON.stringify(body)}`);
     if (raw.length > 100) throw new Error(`the option search for ${blockId} answered ${raw.length} options; Slack shows at most 100`);
     const options = raw.map((o) => {
-      if (o.text?.type !== 'plain_text' || typeof o.text.text !== 'string' || o.text.text.length > 75) throw new Error(`option text must be plain_text of at most 75 characters: ${JSON.stringify(o)}`);
-      if (typeof o.value !== 'string' || o.value.length > 150) throw new Error(`option value must be a string of at most 150 characters: ${JSON.stringify(o)}`);
+      if (o.text?.type !== 'plain_text' || typeof o.text.text !== 'string' || o.text.text.length > 75)
+        throw new Error(`option text must be plain_text of at most 75 characters: ${JSON.stringify(o)}`);
+      if (typeof o.value !== 'string' || o.value.length > 150)
+        throw new Error(`option value must be a string of at most 150 characters: ${JSON.stringify(o)}`);
       return { text: o.text.text, value: o.value };
     });
     const key = `${this.id}:${blockId}`;
@@ -568,7 +647,11 @@ export class ModalHandle {
   async click(label: string, opts: { block?: string; as?: string } = {}): Promise<{ status: number; triggerId: string }> {
     if (this.closed) throw new Error(`the "${this.title}" modal is closed`);
     const view = { ...this.view, type: 'modal', hash: this.opened.hash };
-    return this.slack.clickOnView({ userId: opts.as ?? this.opened.userId, viewId: this.id, view, where: `in the "${this.title}" modal`, stackedOn: this.id }, label, opts.block);
+    return this.slack.clickOnView(
+      { userId: opts.as ?? this.opened.userId, viewId: this.id, view, where: `in the "${this.title}" modal`, stackedOn: this.id },
+      label,
+      opts.block,
+    );
   }
 
   /** The options of a select, radio or checkbox field (option groups flattened). */
@@ -608,7 +691,8 @@ export class ModalHandle {
   async choose(blockId: string, value: string, timeoutMs = 3000): Promise<this> {
     const input = this.input(blockId);
     const block = ((this.view.blocks ?? []) as { block_id?: string; dispatch_action?: boolean }[]).find((b) => b.block_id === blockId);
-    if (block?.dispatch_action !== true) throw new Error(`field ${blockId} of the "${this.title}" modal does not dispatch its actions; use set`);
+    if (block?.dispatch_action !== true)
+      throw new Error(`field ${blockId} of the "${this.title}" modal does not dispatch its actions; use set`);
     if (input.type !== 'static_select') throw new Error(`field ${blockId} is a ${input.type}; choose picks in a static_select`);
     this.set(blockId, value);
     const selected = elementOptions(input.element).find((o) => o.value === value)!;
@@ -623,12 +707,23 @@ export class ModalHandle {
     this.slack.markInteraction(this.opened.userId);
     const { status } = await this.slack.deliver(
       'interactive',
-      viewSelectActionBody({ userId: this.opened.userId, actionId: input.actionId, blockId, selected, viewId: this.id, view: { ...this.view, hash }, values, triggerId }),
+      viewSelectActionBody({
+        userId: this.opened.userId,
+        actionId: input.actionId,
+        blockId,
+        selected,
+        viewId: this.id,
+        view: { ...this.view, hash },
+        values,
+        triggerId,
+      }),
     );
     if (status !== 200) throw new Error(`the app answered the pick in ${blockId} with HTTP ${status}`);
-    await this.slack.standin.waitFor(() => this.opened.hash !== hash, timeoutMs).catch(() => {
-      throw new Error(`expected the app to update the "${this.title}" modal after the pick in ${blockId}`);
-    });
+    await this.slack.standin
+      .waitFor(() => this.opened.hash !== hash, timeoutMs)
+      .catch(() => {
+        throw new Error(`expected the app to update the "${this.title}" modal after the pick in ${blockId}`);
+      });
     return this;
   }
 
@@ -644,7 +739,8 @@ export class ModalHandle {
       if (!options().includes(v)) fail(`"${v}" is not one of its options: ${options().join(', ')}`);
     };
     const atMost = (items: string[]) => {
-      if (typeof el.max_selected_items === 'number' && items.length > el.max_selected_items) fail(`at most ${el.max_selected_items} can be picked`);
+      if (typeof el.max_selected_items === 'number' && items.length > el.max_selected_items)
+        fail(`at most ${el.max_selected_items} can be picked`);
     };
     switch (input.type) {
       case 'plain_text_input':
@@ -652,7 +748,8 @@ export class ModalHandle {
       case 'url_text_input':
       case 'rich_text_input': {
         const text = str();
-        if (typeof el.max_length === 'number' && text.length > el.max_length) fail(`takes at most ${el.max_length} characters, not ${text.length}`);
+        if (typeof el.max_length === 'number' && text.length > el.max_length)
+          fail(`takes at most ${el.max_length} characters, not ${text.length}`);
         if (el.multiline !== true && input.type === 'plain_text_input' && text.includes('\n')) fail('is a single line');
         break;
       }
@@ -744,6 +841,11 @@ export class ModalHandle {
     if (answer.status !== 200) return { ...answer, errors: null, closed: false, next: null };
     const outcome = this.slack.standin.answerSubmission(opened.id, answer.body);
     if (outcome.refused) throw new Error(`the app answered the "${this.title}" submission in a way Slack would refuse: ${outcome.refused}`);
-    return { ...answer, errors: outcome.errors, closed: outcome.closed, next: outcome.view ? new ModalHandle(this.slack, outcome.view) : null };
+    return {
+      ...answer,
+      errors: outcome.errors,
+      closed: outcome.closed,
+      next: outcome.view ? new ModalHandle(this.slack, outcome.view) : null,
+    };
   }
 }

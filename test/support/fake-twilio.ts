@@ -35,14 +35,23 @@ export class FakeTwilio {
 
   /** Waits for the next call to `phone` not yet handed out by this method. */
   async expectCall(phone: string, timeoutMs = 3000): Promise<CallHandle> {
-    const call = await poll(() => this.callsTo(phone).find((c) => !this.seenCalls.has(c.sid)), timeoutMs, () => `expected a call to ${phone}; calls: ${JSON.stringify(this.standin.calls.map((c) => c.to))}`);
+    const call = await poll(
+      () => this.callsTo(phone).find((c) => !this.seenCalls.has(c.sid)),
+      timeoutMs,
+      () => `expected a call to ${phone}; calls: ${JSON.stringify(this.standin.calls.map((c) => c.to))}`,
+    );
     this.seenCalls.add(call.sid);
     return new CallHandle(this.standin, call);
   }
 
   async expectSms(phone: string, match?: string | RegExp, timeoutMs = 3000): Promise<SentSms> {
     const test = (body: string) => match === undefined || (typeof match === 'string' ? body.includes(match) : match.test(body));
-    const sms = await poll(() => this.smsTo(phone).find((m) => !this.seenSms.has(m.sid) && test(m.body)), timeoutMs, () => `expected an SMS to ${phone}${match ? ` matching ${match}` : ''}; SMS: ${JSON.stringify(this.standin.messages.map((m) => [m.to, m.body]))}`);
+    const sms = await poll(
+      () => this.smsTo(phone).find((m) => !this.seenSms.has(m.sid) && test(m.body)),
+      timeoutMs,
+      () =>
+        `expected an SMS to ${phone}${match ? ` matching ${match}` : ''}; SMS: ${JSON.stringify(this.standin.messages.map((m) => [m.to, m.body]))}`,
+    );
     this.seenSms.add(sms.sid);
     return sms;
   }

@@ -17,7 +17,10 @@ export interface Harness {
   dir: string;
   dbPath: string;
   /** POSTs an Alertmanager webhook body to the running app. */
-  postAlertmanager(body: unknown, opts?: { key?: string; bearer?: string | null; rawBody?: string; headers?: Record<string, string> }): Promise<Response>;
+  postAlertmanager(
+    body: unknown,
+    opts?: { key?: string; bearer?: string | null; rawBody?: string; headers?: Record<string, string> },
+  ): Promise<Response>;
   /** Moves virtual time forward and runs the escalation loop once, as the cron would. */
   advance(minutes: number): Promise<void>;
   /** Stops the app (as a crash or deploy would) and starts a new one on the same database file. */

@@ -10,7 +10,11 @@ describe('Alertmanager normalisation', () => {
       status: 'firing',
       title: '5xx ratio > 5% on checkout',
       severity: 'critical',
-      links: { runbook: 'https://runbooks.example.com/checkout-5xx', source: 'http://prometheus.example:9090/graph?g0.expr=x', externalUrl: 'http://vm:19093' },
+      links: {
+        runbook: 'https://runbooks.example.com/checkout-5xx',
+        source: 'http://prometheus.example:9090/graph?g0.expr=x',
+        externalUrl: 'http://vm:19093',
+      },
     });
     expect(group.alerts).toEqual([expect.objectContaining({ fingerprint: 'beb69e792e2dfd2e', status: 'firing', endsAt: null })]);
   });
@@ -28,7 +32,15 @@ describe('Alertmanager normalisation', () => {
 
   it('maps severity words to four levels, defaulting to warning', () => {
     expect(['critical', 'P1', 'error', 'high', 'info', 'none', 'warning', '', 'weird'].map(normalizeSeverity)).toEqual([
-      'critical', 'critical', 'error', 'error', 'info', 'info', 'warning', 'warning', 'warning',
+      'critical',
+      'critical',
+      'error',
+      'error',
+      'info',
+      'info',
+      'warning',
+      'warning',
+      'warning',
     ]);
   });
 });

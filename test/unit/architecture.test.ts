@@ -89,7 +89,8 @@ const KNOWN = new Set([
 
 describe('architecture', () => {
   const all = imports();
-  const breaks = (found: Import[]) => [...new Set(found.flatMap((i) => RULES.filter((r) => r.applies(i.from) && r.forbids(i.to)).map(() => `${i.from} -> ${i.to}`)))].sort();
+  const breaks = (found: Import[]) =>
+    [...new Set(found.flatMap((i) => RULES.filter((r) => r.applies(i.from) && r.forbids(i.to)).map(() => `${i.from} -> ${i.to}`)))].sort();
   const broken = breaks(all);
 
   it('reads the imports of src/ (the scan itself works)', () => {

@@ -10,9 +10,19 @@ describe('the config file JSON Schema', () => {
   });
 
   it('describes every top-level section and refuses unknown keys, as start-up does', () => {
-    expect(Object.keys(committed.properties as object)).toEqual(['users', 'teams', 'rotations', 'escalation_policies', 'services', 'webhooks', 'admin_user_group', 'emergency_line']);
+    expect(Object.keys(committed.properties as object)).toEqual([
+      'users',
+      'teams',
+      'rotations',
+      'escalation_policies',
+      'services',
+      'webhooks',
+      'admin_user_group',
+      'emergency_line',
+    ]);
     expect(committed.additionalProperties).toBe(false);
-    const rotation = (committed.properties as Record<string, { items: { properties: Record<string, { pattern?: string }> } }>).rotations!.items;
+    const rotation = (committed.properties as Record<string, { items: { properties: Record<string, { pattern?: string }> } }>).rotations!
+      .items;
     expect(rotation.properties.shift!.pattern).toBe('^(\\d+)\\s*(h|d|w)$');
   });
 });

@@ -35,17 +35,30 @@ describe('config file', () => {
     expect(errorOf(TEST_CONFIG.replace('participants: [U0ADA00001, U0BOB00002]', 'participants: [U0ADA00001, U0NOBODY99]'))).toBe(
       'baton.yml: rotations[0].participants[1]: unknown user "U0NOBODY99" (declare it under users)',
     );
-    expect(errorOf(TEST_CONFIG.replace('shift: 1w', 'shift: weekly'))).toContain('rotations[0].shift: expected a shift length such as 12h, 1d or 1w');
+    expect(errorOf(TEST_CONFIG.replace('shift: 1w', 'shift: weekly'))).toContain(
+      'rotations[0].shift: expected a shift length such as 12h, 1d or 1w',
+    );
     expect(errorOf(TEST_CONFIG.replace('escalation_policy: payments-default', 'escalation_policy: nope'))).toContain(
       'services[0].escalation_policy: unknown escalation policy "nope"',
     );
     expect(errorOf(`${TEST_CONFIG}\nsurprise: 1\n`)).toContain('baton.yml: (top level): Unrecognized key: "surprise"');
-    const withWindow = (w: string) => TEST_CONFIG.replace('escalation_policy: payments-default\n', `escalation_policy: payments-default\n    maintenance_windows:\n      - ${w}\n`);
+    const withWindow = (w: string) =>
+      TEST_CONFIG.replace(
+        'escalation_policy: payments-default\n',
+        `escalation_policy: payments-default\n    maintenance_windows:\n      - ${w}\n`,
+      );
     expect(errorOf(withWindow('{ rrule: "FREQ=HOURLY", start: "02:00", duration_minutes: 60, time_zone: UTC }'))).toContain(
       'services[0].maintenance_windows[0].rrule: FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY',
     );
-    expect(errorOf(withWindow('{ rrule: "FREQ=DAILY", start: "25:00", duration_minutes: 60, time_zone: UTC }'))).toContain('services[0].maintenance_windows[0].start: expected a local time as HH:MM');
-    expect(parseConfigText(withWindow('{ rrule: "FREQ=WEEKLY;BYDAY=SU", start: "02:00", duration_minutes: 120, time_zone: Europe/Berlin }'), 'baton.yml').services[0]!.maintenance_windows).toHaveLength(1);
+    expect(errorOf(withWindow('{ rrule: "FREQ=DAILY", start: "25:00", duration_minutes: 60, time_zone: UTC }'))).toContain(
+      'services[0].maintenance_windows[0].start: expected a local time as HH:MM',
+    );
+    expect(
+      parseConfigText(
+        withWindow('{ rrule: "FREQ=WEEKLY;BYDAY=SU", start: "02:00", duration_minutes: 120, time_zone: Europe/Berlin }'),
+        'baton.yml',
+      ).services[0]!.maintenance_windows,
+    ).toHaveLength(1);
     expect(errorOf('users: [\n')).toMatch(/^baton\.yml: /);
   });
 
@@ -66,15 +79,31 @@ describe('config file', () => {
     expect(keys[0]!.keyHash).toBe(sha256Hex('KEY123-checkout-alertmanager'));
     expect(JSON.stringify(db.$client.prepare('select * from integration_keys').all())).not.toContain('KEY123');
 
-    const edited = parseConfigText(TEST_CONFIG.replace('participants: [U0ADA00001, U0BOB00002]', 'participants: [U0BOB00002, U0ADA00001]'), 'test.yml');
+    const edited = parseConfigText(
+      TEST_CONFIG.replace('participants: [U0ADA00001, U0BOB00002]', 'participants: [U0BOB00002, U0ADA00001]'),
+      'test.yml',
+    );
     const third = applyConfig(db, edited, { actor: 'config:test.yml', now: 3 });
     expect(third.updated).toEqual(['rotation payments-primary']);
-    expect(db.select().from(rotationParticipants).orderBy(rotationParticipants.position).all().map((p) => p.userId)).toEqual(['U0BOB00002', 'U0ADA00001']);
+    expect(
+      db
+        .select()
+        .from(rotationParticipants)
+        .orderBy(rotationParticipants.position)
+        .all()
+        .map((p) => p.userId),
+    ).toEqual(['U0BOB00002', 'U0ADA00001']);
     const audit = db.select().from(auditLog).all().at(-1)!;
     expect(audit).toMatchObject({ actor: 'config:test.yml', action: 'rotation.update', target: 'rotation:payments-primary', at: 3 });
     expect((audit.before as { participants: string[] }).participants).toEqual(['U0ADA00001', 'U0BOB00002']);
 
-    const removed = parseConfigText(TEST_CONFIG.replace(/rotations:[\s\S]*?escalation_policies:/, 'escalation_policies:').replace(/levels:[\s\S]*?services:/, 'levels:\n      - targets: [{ user: U0CLEO0003 }]\nservices:'), 'test.yml');
+    const removed = parseConfigText(
+      TEST_CONFIG.replace(/rotations:[\s\S]*?escalation_policies:/, 'escalation_policies:').replace(
+        /levels:[\s\S]*?services:/,
+        'levels:\n      - targets: [{ user: U0CLEO0003 }]\nservices:',
+      ),
+      'test.yml',
+    );
     applyConfig(db, removed, { actor: 'config:test.yml', now: 4 });
     expect(db.select().from(rotations).all()).toEqual([]);
   });
@@ -87,9 +116,13 @@ describe('environment', () => {
 
   it('stops with one line naming a malformed or missing variable', () => {
     expect(() => parseEnv({ PORT: 'eighty' })).toThrow('Invalid environment variable PORT: expected a port number 0-65535');
-    expect(() => parseEnv({ SLACK_BOT_TOKEN: 'xoxp-user' })).toThrow('Invalid environment variable SLACK_BOT_TOKEN: expected a bot token starting with "xoxb-"');
+    expect(() => parseEnv({ SLACK_BOT_TOKEN: 'xoxp-user' })).toThrow(
+      'Invalid environment variable SLACK_BOT_TOKEN: expected a bot token starting with "xoxb-"',
+    );
     expect(() => parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(/^Invalid environment variable SLACK_SIGNING_SECRET: is required/);
-    expect(() => parseEnv({ TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}` })).toThrow('Invalid environment variable TWILIO_AUTH_TOKEN: is required when TWILIO_ACCOUNT_SID is set');
+    expect(() => parseEnv({ TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}` })).toThrow(
+      'Invalid environment variable TWILIO_AUTH_TOKEN: is required when TWILIO_ACCOUNT_SID is set',
+    );
     expect(() => parseEnv({ SLACK_API_URL: 'slack.com/api' })).toThrow(/^Invalid environment variable SLACK_API_URL/);
     expect(() => parseEnv({ LOG_LEVEL: 'loud' })).toThrow(/^Invalid environment variable LOG_LEVEL: expected one of/);
   });
@@ -112,13 +145,21 @@ describe('environment', () => {
         TWILIO_FROM_NUMBER: '+15551234567',
         PUBLIC_BASE_URL: 'https://baton.example.com',
       });
-      expect(env).toMatchObject({ SLACK_BOT_TOKEN: 'xoxb-from-a-file', SLACK_SIGNING_SECRET: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', TWILIO_AUTH_TOKEN: 'twilio-token' });
+      expect(env).toMatchObject({
+        SLACK_BOT_TOKEN: 'xoxb-from-a-file',
+        SLACK_SIGNING_SECRET: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
+        TWILIO_AUTH_TOKEN: 'twilio-token',
+      });
       expect(() => parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_BOT_TOKEN_FILE: join(dir, 'token') })).toThrow(
         'Invalid environment variable SLACK_BOT_TOKEN_FILE: SLACK_BOT_TOKEN is set too; set one of them',
       );
-      expect(() => parseEnv({ SLACK_APP_TOKEN_FILE: join(dir, 'missing') })).toThrow(/^Invalid environment variable SLACK_APP_TOKEN_FILE: cannot read .*missing \(ENOENT\)$/);
+      expect(() => parseEnv({ SLACK_APP_TOKEN_FILE: join(dir, 'missing') })).toThrow(
+        /^Invalid environment variable SLACK_APP_TOKEN_FILE: cannot read .*missing \(ENOENT\)$/,
+      );
       // A file's content is checked like the variable itself.
-      expect(() => parseEnv({ SLACK_BOT_TOKEN_FILE: join(dir, 'secret') })).toThrow(/^Invalid environment variable SLACK_BOT_TOKEN: expected a bot token/);
+      expect(() => parseEnv({ SLACK_BOT_TOKEN_FILE: join(dir, 'secret') })).toThrow(
+        /^Invalid environment variable SLACK_BOT_TOKEN: expected a bot token/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -137,8 +178,14 @@ describe('environment', () => {
       applyConfig(db, cfg, { actor: 'config:test.yml', now: 1 });
       const second = applyConfig(db, cfg, { actor: 'config:test.yml', now: 2 });
       expect(second).toEqual({ created: [], updated: [], deleted: [], kept: [] });
-      const stored = db.select().from(rotations).all().find((r) => r.id === 'payments-follow-the-sun')!;
-      expect(stored.layers).toMatchObject([{ timeZone: 'Asia/Kolkata', participants: ['U0CLEO0003'], restrictions: [{ days: [1, 2, 3, 4, 5] }] }]);
+      const stored = db
+        .select()
+        .from(rotations)
+        .all()
+        .find((r) => r.id === 'payments-follow-the-sun')!;
+      expect(stored.layers).toMatchObject([
+        { timeZone: 'Asia/Kolkata', participants: ['U0CLEO0003'], restrictions: [{ days: [1, 2, 3, 4, 5] }] },
+      ]);
     });
 
     it('reads weekday ranges, including ones that wrap past Sunday', () => {
@@ -147,8 +194,12 @@ describe('environment', () => {
     });
 
     it('names bad weekdays, times and layer participants', () => {
-      expect(errorOf(withLayers.replace('[mon-fri]', '[monday]'))).toContain('rotations[1].layers[0].restrictions[0].days[0]: expected a weekday such as mon');
-      expect(errorOf(withLayers.replace('end: "17:00"', 'end: "25:00"'))).toContain('rotations[1].layers[0].restrictions[0].end: expected a local time as HH:MM');
+      expect(errorOf(withLayers.replace('[mon-fri]', '[monday]'))).toContain(
+        'rotations[1].layers[0].restrictions[0].days[0]: expected a weekday such as mon',
+      );
+      expect(errorOf(withLayers.replace('end: "17:00"', 'end: "25:00"'))).toContain(
+        'rotations[1].layers[0].restrictions[0].end: expected a local time as HH:MM',
+      );
       expect(errorOf(withLayers.replace('participants: [U0CLEO0003]', 'participants: [U0NOBODY99]'))).toContain(
         'rotations[1].layers[0].participants[0]: unknown user "U0NOBODY99"',
       );

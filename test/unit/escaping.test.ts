@@ -28,11 +28,13 @@ describe('slackMarkupToPlain', () => {
     expect(slackMarkupToPlain('ask <@U0ADA00001|ada> in <#C0OPS0001|ops> or <!subteam^S0TEAM|@payments-oncall>, <!everyone>')).toBe(
       'ask @ada in #ops or @payments-oncall, @everyone',
     );
-    expect(slackMarkupToPlain('see <https://example.com/a?b=1&amp;c=2> or <mailto:ops@example.com|ops@example.com>')).toBe('see https://example.com/a?b=1&c=2 or ops@example.com');
+    expect(slackMarkupToPlain('see <https://example.com/a?b=1&amp;c=2> or <mailto:ops@example.com|ops@example.com>')).toBe(
+      'see https://example.com/a?b=1&c=2 or ops@example.com',
+    );
     expect(slackMarkupToPlain('at <!date^1794996000^{time}|10:00 UTC>')).toBe('at 10:00 UTC');
   });
 
-  it('decodes Slack\'s three entities once', () => {
+  it("decodes Slack's three entities once", () => {
     expect(slackMarkupToPlain('a &lt; b &gt; c &amp; d')).toBe('a < b > c & d');
     // A person who typed "&lt;" literally: Slack sent "&amp;lt;".
     expect(slackMarkupToPlain('&amp;lt;!channel&amp;gt;')).toBe('&lt;!channel&gt;');
@@ -128,8 +130,10 @@ describe('the incident card', () => {
     expect(mrkdwnOf(card.blocks).join('\n')).toContain(`*Service*\nPay ${ESCAPED}`);
   });
 
-  it('keeps Baton\'s own mentions and dates real', () => {
-    const card = incidentCard(view({ status: 'acknowledged', acknowledgedBy: 'U0ADA00001', acknowledgedAt: Date.parse('2026-11-18T10:05:00Z') }));
+  it("keeps Baton's own mentions and dates real", () => {
+    const card = incidentCard(
+      view({ status: 'acknowledged', acknowledgedBy: 'U0ADA00001', acknowledgedAt: Date.parse('2026-11-18T10:05:00Z') }),
+    );
     expect(card.text).toContain('Acknowledged by <@U0ADA00001>');
     expect(mrkdwnOf(card.blocks).join('\n')).toMatch(/Acknowledged\* by <@U0ADA00001> <!date\^\d+\^/);
   });
@@ -143,17 +147,27 @@ describe('incident channel messages', () => {
   });
 
   it('a call for help: the message shown as text', () => {
-    expect(helpRequestReason('U0ADA00001', `  need you ${TYPED} `)).toBe('<@U0ADA00001> asks for help: need you @channel @U123 click (https://evil.example) &amp; @here');
+    expect(helpRequestReason('U0ADA00001', `  need you ${TYPED} `)).toBe(
+      '<@U0ADA00001> asks for help: need you @channel @U123 click (https://evil.example) &amp; @here',
+    );
     expect(helpRequestReason('U0ADA00001', ' ')).toBe('<@U0ADA00001> asks for help.');
   });
 
   it('timeline lines: typed and pinned text as text, recorded people as mentions, anything else escaped', () => {
     const at = 0;
-    expect(timelineLine({ at, kind: 'status_update', actor: 'U0ADA00001', detail: { text: TYPED } })).toBe('Status update by <@U0ADA00001>: @channel @U123 click (https://evil.example) &amp; @here');
-    expect(timelineLine({ at, kind: 'pinned', actor: 'U0BOB00002', detail: { text: `Found it ${TYPED}` } })).toBe('<@U0BOB00002> pinned: Found it @channel @U123 click (https://evil.example) &amp; @here');
+    expect(timelineLine({ at, kind: 'status_update', actor: 'U0ADA00001', detail: { text: TYPED } })).toBe(
+      'Status update by <@U0ADA00001>: @channel @U123 click (https://evil.example) &amp; @here',
+    );
+    expect(timelineLine({ at, kind: 'pinned', actor: 'U0BOB00002', detail: { text: `Found it ${TYPED}` } })).toBe(
+      '<@U0BOB00002> pinned: Found it @channel @U123 click (https://evil.example) &amp; @here',
+    );
     expect(timelineLine({ at, kind: 'resolved', actor: EVIL, detail: {} })).toBe(`Resolved by ${ESCAPED}`);
-    expect(timelineLine({ at, kind: 'role', actor: 'U0ADA00001', detail: { role: 'incident commander', user: EVIL } })).toBe(`<@U0ADA00001> set incident commander: ${ESCAPED}`);
-    expect(timelineLine({ at, kind: 'paged', actor: null, detail: { level: 1, users: ['U0ADA00001', '<!channel>'] } })).toBe('Paged level 1: <@U0ADA00001>, &lt;!channel&gt;');
+    expect(timelineLine({ at, kind: 'role', actor: 'U0ADA00001', detail: { role: 'incident commander', user: EVIL } })).toBe(
+      `<@U0ADA00001> set incident commander: ${ESCAPED}`,
+    );
+    expect(timelineLine({ at, kind: 'paged', actor: null, detail: { level: 1, users: ['U0ADA00001', '<!channel>'] } })).toBe(
+      'Paged level 1: <@U0ADA00001>, &lt;!channel&gt;',
+    );
     expect(timelineLine({ at, kind: 'something_new', actor: null, detail: {} })).toBeNull();
   });
 
@@ -200,7 +214,9 @@ describe('the handover digest', () => {
 });
 
 describe('TwiML', () => {
-  const incident = { id: 6, severity: 'critical', title: `</Say><Dial>+15550000000</Dial><Say> "x" & 'y' \u0007` } as Parameters<typeof voiceMenu>[0][number];
+  const incident = { id: 6, severity: 'critical', title: `</Say><Dial>+15550000000</Dial><Say> "x" & 'y' \u0007` } as Parameters<
+    typeof voiceMenu
+  >[0][number];
 
   it('reads an alert title out as text: it cannot add verbs or break the document', () => {
     const twiml = voiceMenu([incident], 'https://baton.example/twilio/key?o=1&x="', null);
@@ -214,7 +230,11 @@ describe('TwiML', () => {
   });
 
   it('escapes spoken and texted replies', () => {
-    expect(voiceSay('a <Hangup/> & b')).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Say>a &lt;Hangup/&gt; &amp; b</Say><Hangup/></Response>');
-    expect(messagingResponse('<Redirect>x</Redirect>')).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Message>&lt;Redirect&gt;x&lt;/Redirect&gt;</Message></Response>');
+    expect(voiceSay('a <Hangup/> & b')).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Say>a &lt;Hangup/&gt; &amp; b</Say><Hangup/></Response>',
+    );
+    expect(messagingResponse('<Redirect>x</Redirect>')).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Message>&lt;Redirect&gt;x&lt;/Redirect&gt;</Message></Response>',
+    );
   });
 });

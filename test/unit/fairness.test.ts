@@ -97,7 +97,7 @@ describe('fairness: hours', () => {
     expect(after.upcoming.total).toBe(0);
   });
 
-  it('reads night hours in the person\'s own zone, not the rotation\'s', () => {
+  it("reads night hours in the person's own zone, not the rotation's", () => {
     // A 12-hour UTC rotation: A holds 09:00-21:00 UTC on Monday 12 January.
     const day = daily(['A', 'B'], 'UTC', { shiftUnit: 'hours', shiftLength: 12, startDate: '2026-01-12' });
     const range = [t('2026-01-12T09:00:00Z'), t('2026-01-12T21:00:00Z')] as const;
@@ -112,7 +112,7 @@ describe('fairness: hours', () => {
     expect(kolkata.upcoming).toEqual({ total: 168, night: 70, weekend: 48 });
   });
 
-  it('reads weekends in the person\'s own zone', () => {
+  it("reads weekends in the person's own zone", () => {
     // Saturday 17 and Sunday 18 January 2026, UTC, held by one person.
     const range = [t('2026-01-17T00:00:00Z'), t('2026-01-19T00:00:00Z')] as const;
     const weekendOf = (zone: string) => person(report(daily(['A'], 'UTC'), range[0], range[1], 0, { A: zone }), 'A').upcoming.weekend;
@@ -123,14 +123,24 @@ describe('fairness: hours', () => {
 
   it('a day with a daylight-saving change counts its real hours (23 in spring, 25 in autumn)', () => {
     // Daily Berlin rotation, one person per day: F holds Friday, S Saturday, U Sunday (from 09:00 local).
-    const spring = report(daily(['F', 'S', 'U'], 'Europe/Berlin', { startDate: '2026-03-27' }), t('2026-03-27T08:00:00Z'), t('2026-03-30T07:00:00Z'), 0);
+    const spring = report(
+      daily(['F', 'S', 'U'], 'Europe/Berlin', { startDate: '2026-03-27' }),
+      t('2026-03-27T08:00:00Z'),
+      t('2026-03-30T07:00:00Z'),
+      0,
+    );
     expect(person(spring, 'F').upcoming).toEqual({ total: 24, night: 10, weekend: 9 });
     // Saturday 09:00 CET to Sunday 09:00 CEST; the night 22:00-08:00 loses the hour too.
     expect(person(spring, 'S').upcoming).toEqual({ total: 23, night: 9, weekend: 23 });
     expect(person(spring, 'U').upcoming).toEqual({ total: 24, night: 10, weekend: 15 });
     expect(spring.people.map((p) => p.userId)).toEqual(['F', 'U', 'S']);
 
-    const autumn = report(daily(['F', 'S', 'U'], 'Europe/Berlin', { startDate: '2026-10-23' }), t('2026-10-23T07:00:00Z'), t('2026-10-26T08:00:00Z'), 0);
+    const autumn = report(
+      daily(['F', 'S', 'U'], 'Europe/Berlin', { startDate: '2026-10-23' }),
+      t('2026-10-23T07:00:00Z'),
+      t('2026-10-26T08:00:00Z'),
+      0,
+    );
     expect(person(autumn, 'S').upcoming).toEqual({ total: 25, night: 11, weekend: 25 });
     expect(person(autumn, 'U').upcoming).toEqual({ total: 24, night: 10, weekend: 15 });
 
@@ -153,9 +163,26 @@ describe('fairness: hours', () => {
     ]);
     expect(r.people.reduce((s, p) => s + p.shareOfTotal, 0)).toBeCloseTo(1, 12);
 
-    expect(fairnessReport({ segments: [], from, to, now: from, zoneOf: () => 'UTC', nominalShiftMs: DAY })).toEqual({ people: [], warnings: [], tooFewPeople: null });
+    expect(fairnessReport({ segments: [], from, to, now: from, zoneOf: () => 'UTC', nominalShiftMs: DAY })).toEqual({
+      people: [],
+      warnings: [],
+      tooFewPeople: null,
+    });
     // Gaps count for nobody, and shares are of the hours someone held.
-    const withGap = report(weekly(['A', 'B']), from, to, from, {}, { overrides: [], timeOff: [{ id: 1, userId: 'A', start: from, end: from + DAY }, { id: 2, userId: 'B', start: from, end: from + DAY }] });
+    const withGap = report(
+      weekly(['A', 'B']),
+      from,
+      to,
+      from,
+      {},
+      {
+        overrides: [],
+        timeOff: [
+          { id: 1, userId: 'A', start: from, end: from + DAY },
+          { id: 2, userId: 'B', start: from, end: from + DAY },
+        ],
+      },
+    );
     expect(totalOf(withGap, 'A').total).toBe(3 * 168 - 24);
     expect(withGap.people.reduce((s, p) => s + p.shareOfTotal, 0)).toBeCloseTo(1, 12);
   });
@@ -205,7 +232,10 @@ describe('fairness: warnings', () => {
     expect([days.tooFewPeople, days.warnings]).toEqual([{ people: 3, nominalShiftMs: DAY }, []]);
 
     // A takes B's week on top of his own turns: more than the turns give anyone.
-    const taken = withTurns(weekly(['A', 'B', 'C']), { overrides: [override({ userId: 'A', start: from + 7 * DAY, end: from + 14 * DAY })], timeOff: [] });
+    const taken = withTurns(weekly(['A', 'B', 'C']), {
+      overrides: [override({ userId: 'A', start: from + 7 * DAY, end: from + 14 * DAY })],
+      timeOff: [],
+    });
     expect(kinds(taken, 'more_than_their_turns').map((w) => [w.userId, w.message])).toEqual([
       ['A', '<@A> is on call 20.3 days in the 4 weeks from 2026-01-13 (more than their turns)'],
     ]);
@@ -219,10 +249,20 @@ describe('fairness: warnings', () => {
 
   it('tolerates an hour of daylight saving in a four-week window', () => {
     // Four people over the spring change: a 4-week window holds 671 hours, someone holds 168 of them.
-    const r = report(weekly(['A', 'B', 'C', 'D'], 'Europe/Berlin', { startDate: '2026-03-02' }), t('2026-03-02T08:00:00Z'), t('2026-04-27T07:00:00Z'), 0);
+    const r = report(
+      weekly(['A', 'B', 'C', 'D'], 'Europe/Berlin', { startDate: '2026-03-02' }),
+      t('2026-03-02T08:00:00Z'),
+      t('2026-04-27T07:00:00Z'),
+      0,
+    );
     expect(r.warnings).toEqual([]);
     // The same with a range of exactly those four weeks, judged as a whole.
-    const whole = report(weekly(['A', 'B', 'C', 'D'], 'Europe/Berlin', { startDate: '2026-03-16' }), t('2026-03-16T08:00:00Z'), t('2026-04-13T07:00:00Z'), 0);
+    const whole = report(
+      weekly(['A', 'B', 'C', 'D'], 'Europe/Berlin', { startDate: '2026-03-16' }),
+      t('2026-03-16T08:00:00Z'),
+      t('2026-04-13T07:00:00Z'),
+      0,
+    );
     expect(whole.warnings).toEqual([]);
   });
 
@@ -264,20 +304,39 @@ describe('fairness: warnings', () => {
 
     // A time-off cover just before the cover's own shift is back to back too. Days from 12 January
     // go B, C, A, B, C; B is away on the 15th, C covers it and then holds the 16th.
-    const cover = report(daily(['A', 'B', 'C']), t('2026-01-12T09:00:00Z'), t('2026-01-19T09:00:00Z'), 0, {}, {
-      overrides: [],
-      timeOff: [{ id: 1, userId: 'B', start: t('2026-01-15T09:00:00Z'), end: t('2026-01-16T09:00:00Z') }],
-    });
+    const cover = report(
+      daily(['A', 'B', 'C']),
+      t('2026-01-12T09:00:00Z'),
+      t('2026-01-19T09:00:00Z'),
+      0,
+      {},
+      {
+        overrides: [],
+        timeOff: [{ id: 1, userId: 'B', start: t('2026-01-15T09:00:00Z'), end: t('2026-01-16T09:00:00Z') }],
+      },
+    );
     expect(kinds(cover, 'back_to_back').map((w) => [w.userId, w.start, w.end, w.message])).toEqual([
-      ['C', t('2026-01-15T09:00:00Z'), t('2026-01-17T09:00:00Z'), '<@C> is on call for 2.0 days in a row, from 2026-01-15 to 2026-01-17 (back to back shifts)'],
+      [
+        'C',
+        t('2026-01-15T09:00:00Z'),
+        t('2026-01-17T09:00:00Z'),
+        '<@C> is on call for 2.0 days in a row, from 2026-01-15 to 2026-01-17 (back to back shifts)',
+      ],
     ]);
 
     // Hour rotations report hours.
     const hours = daily(['A', 'B'], 'UTC', { shiftUnit: 'hours', shiftLength: 12, startDate: '2026-01-12' });
-    const twice = report(hours, t('2026-01-12T09:00:00Z'), t('2026-01-14T09:00:00Z'), 0, {}, {
-      overrides: [override({ userId: 'A', start: t('2026-01-12T21:00:00Z'), end: t('2026-01-13T09:00:00Z') })],
-      timeOff: [],
-    });
+    const twice = report(
+      hours,
+      t('2026-01-12T09:00:00Z'),
+      t('2026-01-14T09:00:00Z'),
+      0,
+      {},
+      {
+        overrides: [override({ userId: 'A', start: t('2026-01-12T21:00:00Z'), end: t('2026-01-13T09:00:00Z') })],
+        timeOff: [],
+      },
+    );
     expect(kinds(twice, 'back_to_back').map((w) => w.message)).toEqual([
       '<@A> is on call for 36.0 hours in a row, from 2026-01-12 to 2026-01-13 (back to back shifts)',
     ]);
@@ -334,24 +393,48 @@ describe('fairness: properties', () => {
           { shiftUnit: 'hours' as const, shiftLength: 12 },
         ),
         fc.constantFrom(...ZONES),
-        fc.record({ A: fc.constantFrom(...ZONES), B: fc.constantFrom(...ZONES), C: fc.constantFrom(...ZONES), D: fc.constantFrom(...ZONES) }),
+        fc.record({
+          A: fc.constantFrom(...ZONES),
+          B: fc.constantFrom(...ZONES),
+          C: fc.constantFrom(...ZONES),
+          D: fc.constantFrom(...ZONES),
+        }),
         fc.integer({ min: 0, max: 300 * 24 }), // range start, hours after 1 January 2026
         fc.integer({ min: 1, max: 60 * 24 }), // range length in hours
         fc.double({ min: -0.2, max: 1.2, noNaN: true }), // now, as a fraction of the range
-        fc.option(fc.record({ who: fc.constantFrom('A', 'B', 'C', 'D'), at: fc.double({ min: 0, max: 1, noNaN: true }), hours: fc.integer({ min: 1, max: 24 * 10 }) })),
+        fc.option(
+          fc.record({
+            who: fc.constantFrom('A', 'B', 'C', 'D'),
+            at: fc.double({ min: 0, max: 1, noNaN: true }),
+            hours: fc.integer({ min: 1, max: 24 * 10 }),
+          }),
+        ),
         (participants, shape, zone, zones, startHours, lengthHours, nowAt, extra) => {
           const rotation = weekly(participants, zone, { ...shape, startDate: '2026-01-01' });
           const start = t('2026-01-01T00:00:00Z') + startHours * HOUR;
           const end = start + lengthHours * HOUR;
           const adjustments: ScheduleAdjustments = extra
             ? {
-                overrides: [override({ userId: extra.who, start: start + Math.floor(extra.at * (end - start)), end: start + Math.floor(extra.at * (end - start)) + extra.hours * HOUR })],
+                overrides: [
+                  override({
+                    userId: extra.who,
+                    start: start + Math.floor(extra.at * (end - start)),
+                    end: start + Math.floor(extra.at * (end - start)) + extra.hours * HOUR,
+                  }),
+                ],
                 timeOff: [],
               }
             : NO_ADJUSTMENTS;
           const segments = finalSchedule(rotation, start, end, adjustments);
           const now = start + Math.round(nowAt * (end - start));
-          const r = fairnessReport({ segments, from: start, to: end, now, zoneOf: (u) => zones[u as keyof typeof zones], nominalShiftMs: nominalShiftMs(rotation) });
+          const r = fairnessReport({
+            segments,
+            from: start,
+            to: end,
+            now,
+            zoneOf: (u) => zones[u as keyof typeof zones],
+            nominalShiftMs: nominalShiftMs(rotation),
+          });
 
           const held = new Map<string, number>();
           for (const s of segments) if (s.primary) held.set(s.primary.userId, (held.get(s.primary.userId) ?? 0) + (s.end - s.start) / HOUR);

@@ -47,8 +47,12 @@ describe('Slack signature check', () => {
     expect(check(seconds, slackSignature('another-secret', seconds, body))).toMatchObject({ ok: false, code: 'invalid_signature' });
     expect(check(seconds, 'v0=abc')).toMatchObject({ ok: false, code: 'invalid_signature' });
     expect(check(seconds, `v1=${'0'.repeat(64)}`)).toMatchObject({ ok: false, code: 'invalid_signature' });
-    expect(checkSlackSignature({ signingSecret: secret, timestamp: undefined, signature: undefined, body: Buffer.from(body), nowMs: now })).toMatchObject({ ok: false });
-    expect(checkSlackSignature({ signingSecret: secret, timestamp: ['1', '2'], signature: 'v0=x', body: Buffer.from(body), nowMs: now })).toMatchObject({ ok: false });
+    expect(
+      checkSlackSignature({ signingSecret: secret, timestamp: undefined, signature: undefined, body: Buffer.from(body), nowMs: now }),
+    ).toMatchObject({ ok: false });
+    expect(
+      checkSlackSignature({ signingSecret: secret, timestamp: ['1', '2'], signature: 'v0=x', body: Buffer.from(body), nowMs: now }),
+    ).toMatchObject({ ok: false });
   });
 });
 
@@ -76,7 +80,13 @@ describe('the HTTP server', () => {
   const ok: Route = { method: 'GET', path: '/ok', handler: (_req, res) => void res.end('ok') };
 
   it('a route that throws anything, even synchronously, gets a JSON 500 and the server keeps serving', async () => {
-    const throwing: Route = { method: 'GET', path: '/throws', handler: () => { throw null; } };
+    const throwing: Route = {
+      method: 'GET',
+      path: '/throws',
+      handler: () => {
+        throw null;
+      },
+    };
     await serve([throwing, ok], async (base) => {
       const res = await fetch(`${base}/throws`);
       expect(res.status).toBe(500);
@@ -90,7 +100,12 @@ describe('the HTTP server', () => {
     const slack: Route = {
       method: 'POST',
       path: '/slack/events',
-      handler: slackEventsRoute({ signingSecret, listener: () => { throw new TypeError("Cannot read properties of null (reading 'ssl_check')"); } }),
+      handler: slackEventsRoute({
+        signingSecret,
+        listener: () => {
+          throw new TypeError("Cannot read properties of null (reading 'ssl_check')");
+        },
+      }),
     };
     await serve([slack, ok], async (base) => {
       const body = slashCommandBody({ userId: 'U0ADA00001', text: 'who', responseUrl: 'http://127.0.0.1:1/r' });

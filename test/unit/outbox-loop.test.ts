@@ -25,7 +25,9 @@ describe('the outbox loop', () => {
     const now = clock.now().getTime();
     const insert = (kind: OutboxKind, n: number) =>
       db.$client
-        .prepare("insert into outbox (kind, dedupe_key, incident_id, payload, status, attempts, next_attempt_at, created_at) values (?, ?, 1, '{}', 'pending', 0, ?, ?)")
+        .prepare(
+          "insert into outbox (kind, dedupe_key, incident_id, payload, status, attempts, next_attempt_at, created_at) values (?, ?, 1, '{}', 'pending', 0, ?, ?)",
+        )
         .run(kind, `${kind}:${n}`, now, now);
     // Queued in the worst order: what can wait first.
     for (let n = 0; n < 20; n += 1) insert('slack.refresh', n);

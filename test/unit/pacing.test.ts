@@ -24,7 +24,8 @@ function simulate(pacing: SlackPacing, clock: ManualClock, rows: number, method:
 }
 
 /** The most calls in any window of `windowMs`. */
-const busiest = (times: number[], windowMs: number) => Math.max(0, ...times.map((t) => times.filter((u) => u >= t && u < t + windowMs).length));
+const busiest = (times: number[], windowMs: number) =>
+  Math.max(0, ...times.map((t) => times.filter((u) => u >= t && u < t + windowMs).length));
 
 describe('Slack pacing', () => {
   it('posts to one channel (a DM too): a burst of 3, then one a second, each row once in its own slot', () => {

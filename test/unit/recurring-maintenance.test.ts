@@ -2,7 +2,12 @@ import { propertyRuns } from '../support/lanes.js';
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { activeRecurringWindow, describeRecurringWindow, rruleProblem, type RecurringWindow } from '../../src/domain/recurring-maintenance.js';
+import {
+  activeRecurringWindow,
+  describeRecurringWindow,
+  rruleProblem,
+  type RecurringWindow,
+} from '../../src/domain/recurring-maintenance.js';
 
 const MINUTE = 60_000;
 
@@ -19,7 +24,12 @@ function expectedStart(date: DateTime, start: { hour: number; minute: number }):
 }
 
 describe('recurring maintenance windows', () => {
-  const sunday: RecurringWindow = { rrule: 'FREQ=WEEKLY;BYDAY=SU', start: { hour: 2, minute: 30 }, durationMinutes: 60, timeZone: 'Europe/Berlin' };
+  const sunday: RecurringWindow = {
+    rrule: 'FREQ=WEEKLY;BYDAY=SU',
+    start: { hour: 2, minute: 30 },
+    durationMinutes: 60,
+    timeZone: 'Europe/Berlin',
+  };
 
   it('every Sunday 02:30–03:30 Berlin, walked every 15 minutes through 2026 against a brute-force expectation, DST days included', () => {
     const windows: { start: number; end: number }[] = [];
@@ -40,19 +50,38 @@ describe('recurring maintenance windows', () => {
   it('keeps the wall clock across DST: the spring-forward Sunday starts at the jump, the fall-back one at the first 02:30', () => {
     // 29 March 2026: 02:00 CET jumps to 03:00 CEST (01:00 UTC). 02:30 does not exist; the window opens at 03:00.
     expect(activeRecurringWindow([sunday], Date.parse('2026-03-29T00:59:00Z'))).toBeNull();
-    expect(activeRecurringWindow([sunday], Date.parse('2026-03-29T01:00:00Z'))).toEqual({ start: Date.parse('2026-03-29T01:00:00Z'), end: Date.parse('2026-03-29T02:00:00Z') });
+    expect(activeRecurringWindow([sunday], Date.parse('2026-03-29T01:00:00Z'))).toEqual({
+      start: Date.parse('2026-03-29T01:00:00Z'),
+      end: Date.parse('2026-03-29T02:00:00Z'),
+    });
     // 25 October 2026: 02:30 happens twice; the first (CEST, 00:30 UTC) opens it.
-    expect(activeRecurringWindow([sunday], Date.parse('2026-10-25T00:30:00Z'))).toEqual({ start: Date.parse('2026-10-25T00:30:00Z'), end: Date.parse('2026-10-25T01:30:00Z') });
+    expect(activeRecurringWindow([sunday], Date.parse('2026-10-25T00:30:00Z'))).toEqual({
+      start: Date.parse('2026-10-25T00:30:00Z'),
+      end: Date.parse('2026-10-25T01:30:00Z'),
+    });
     // An ordinary winter Sunday: 02:30 CET is 01:30 UTC.
     expect(activeRecurringWindow([sunday], Date.parse('2026-11-22T01:30:00Z'))!.start).toBe(Date.parse('2026-11-22T01:30:00Z'));
   });
 
   it('a window longer than a day is found on the days after it started; INTERVAL and DTSTART are honoured', () => {
-    const monthEnd: RecurringWindow = { rrule: 'FREQ=MONTHLY;BYMONTHDAY=1', start: { hour: 22, minute: 0 }, durationMinutes: 3 * 24 * 60, timeZone: 'America/New_York' };
-    expect(activeRecurringWindow([monthEnd], Date.parse('2026-12-03T12:00:00Z'))).toEqual({ start: Date.parse('2026-12-02T03:00:00Z'), end: Date.parse('2026-12-05T03:00:00Z') });
+    const monthEnd: RecurringWindow = {
+      rrule: 'FREQ=MONTHLY;BYMONTHDAY=1',
+      start: { hour: 22, minute: 0 },
+      durationMinutes: 3 * 24 * 60,
+      timeZone: 'America/New_York',
+    };
+    expect(activeRecurringWindow([monthEnd], Date.parse('2026-12-03T12:00:00Z'))).toEqual({
+      start: Date.parse('2026-12-02T03:00:00Z'),
+      end: Date.parse('2026-12-05T03:00:00Z'),
+    });
     expect(activeRecurringWindow([monthEnd], Date.parse('2026-12-05T03:00:00Z'))).toBeNull();
     // Every other Tuesday from 1 December 2026.
-    const fortnightly: RecurringWindow = { rrule: 'DTSTART:20261201T000000Z\nRRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=TU', start: { hour: 12, minute: 0 }, durationMinutes: 30, timeZone: 'UTC' };
+    const fortnightly: RecurringWindow = {
+      rrule: 'DTSTART:20261201T000000Z\nRRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=TU',
+      start: { hour: 12, minute: 0 },
+      durationMinutes: 30,
+      timeZone: 'UTC',
+    };
     expect(activeRecurringWindow([fortnightly], Date.parse('2026-12-01T12:10:00Z'))).not.toBeNull();
     expect(activeRecurringWindow([fortnightly], Date.parse('2026-12-08T12:10:00Z'))).toBeNull();
     expect(activeRecurringWindow([fortnightly], Date.parse('2026-12-15T12:10:00Z'))).not.toBeNull();

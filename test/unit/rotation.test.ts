@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { shiftAt, shiftBoundary, shiftsBetween, type Rotation } from '../../src/domain/rotation.js';
 
 const weekly = (zone: string, handoff = '09:00'): Rotation => ({
-  id: 'r', name: 'R', timeZone: zone, participants: ['A', 'B', 'C'], shiftLength: 1, shiftUnit: 'weeks', handoffTime: handoff, startDate: '2026-01-05',
+  id: 'r',
+  name: 'R',
+  timeZone: zone,
+  participants: ['A', 'B', 'C'],
+  shiftLength: 1,
+  shiftUnit: 'weeks',
+  handoffTime: handoff,
+  startDate: '2026-01-05',
 });
 
 describe('rotation shifts', () => {
@@ -18,7 +25,10 @@ describe('rotation shifts', () => {
   });
 
   it('a rotation of one has no secondary; an empty one has nobody', () => {
-    expect(shiftAt({ ...weekly('UTC'), participants: ['A'] }, Date.parse('2026-03-01T00:00:00Z'))).toMatchObject({ primary: 'A', secondary: null });
+    expect(shiftAt({ ...weekly('UTC'), participants: ['A'] }, Date.parse('2026-03-01T00:00:00Z'))).toMatchObject({
+      primary: 'A',
+      secondary: null,
+    });
     expect(shiftAt({ ...weekly('UTC'), participants: [] }, Date.parse('2026-03-01T00:00:00Z'))).toBeNull();
   });
 

@@ -73,7 +73,12 @@ describe('final schedule', () => {
 
   it('a restriction that ends before it starts runs past midnight', () => {
     const nights: Layer = {
-      timeZone: 'UTC', participants: ['N'], shiftLength: 1, shiftUnit: 'weeks', handoffTime: '00:00', startDate: '2026-01-05',
+      timeZone: 'UTC',
+      participants: ['N'],
+      shiftLength: 1,
+      shiftUnit: 'weeks',
+      handoffTime: '00:00',
+      startDate: '2026-01-05',
       restrictions: [{ days: [1], start: '22:00', end: '06:00' }],
     };
     expect(layerActiveAt(nights, t('2026-01-12T23:00:00Z'))).toBe(true);
@@ -106,7 +111,11 @@ describe('final schedule', () => {
     const away: TimeOff = { id: 1, userId: 'A', start: t('2026-01-05T00:00:00Z'), end: t('2026-01-07T00:00:00Z') };
     const adjustments = { overrides: [], timeOff: [away] };
     // 5 Jan 09:00 is A's shift (B backs up): B takes the pager, C backs up.
-    expect(onCallAt(r, t('2026-01-05T10:00:00Z'), adjustments).primary).toMatchObject({ userId: 'B', via: 'time_off_cover', standsInFor: 'A' });
+    expect(onCallAt(r, t('2026-01-05T10:00:00Z'), adjustments).primary).toMatchObject({
+      userId: 'B',
+      via: 'time_off_cover',
+      standsInFor: 'A',
+    });
     expect(onCallAt(r, t('2026-01-05T10:00:00Z'), adjustments).secondary?.userId).toBe('C');
     // 6 Jan is B's shift with C as backup; A was not involved as... 7 Jan is C's shift with A as secondary.
     expect(timeOffCoverage(r, away).map((c) => [new Date(c.start).toISOString(), c.role, c.coveredBy])).toEqual([
@@ -168,31 +177,44 @@ describe('final schedule', () => {
 // --- properties ---------------------------------------------------------------------------------------
 
 const ZONES = [
-  'UTC', 'America/Chicago', 'Europe/Berlin', 'Australia/Sydney', 'America/St_Johns', 'Asia/Kolkata',
-  'Pacific/Chatham', 'America/Los_Angeles', 'Asia/Tokyo', 'Europe/London',
+  'UTC',
+  'America/Chicago',
+  'Europe/Berlin',
+  'Australia/Sydney',
+  'America/St_Johns',
+  'Asia/Kolkata',
+  'Pacific/Chatham',
+  'America/Los_Angeles',
+  'Asia/Tokyo',
+  'Europe/London',
 ];
 const PEOPLE = ['A', 'B', 'C', 'D', 'E', 'F'];
 const FROM = t('2026-02-20T00:00:00Z');
 const TO = FROM + 60 * DAY; // spans the spring changes in the north and the autumn change in the south
 
-const hhmm = fc.tuple(fc.integer({ min: 0, max: 23 }), fc.constantFrom(0, 15, 30, 45)).map(
-  ([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`,
-);
-const layerArb: fc.Arbitrary<Layer> = fc.record({
-  timeZone: fc.constantFrom(...ZONES),
-  participants: fc.uniqueArray(fc.constantFrom(...PEOPLE), { minLength: 1, maxLength: 4 }),
-  shiftLength: fc.integer({ min: 1, max: 3 }),
-  shiftUnit: fc.constantFrom('hours' as const, 'days' as const, 'weeks' as const),
-  handoffTime: hhmm,
-  startDate: fc.integer({ min: 0, max: 40 }).map((d) => new Date(t('2026-01-01T00:00:00Z') + d * DAY).toISOString().slice(0, 10)),
-  restrictions: fc.option(
-    fc.array(fc.record({ days: fc.uniqueArray(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 7 }), start: hhmm, end: hhmm }), {
-      minLength: 1,
-      maxLength: 2,
-    }),
-    { nil: null },
-  ),
-}).map((l) => (l.shiftUnit === 'hours' ? { ...l, shiftLength: l.shiftLength * 6 } : l));
+const hhmm = fc
+  .tuple(fc.integer({ min: 0, max: 23 }), fc.constantFrom(0, 15, 30, 45))
+  .map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`);
+const layerArb: fc.Arbitrary<Layer> = fc
+  .record({
+    timeZone: fc.constantFrom(...ZONES),
+    participants: fc.uniqueArray(fc.constantFrom(...PEOPLE), { minLength: 1, maxLength: 4 }),
+    shiftLength: fc.integer({ min: 1, max: 3 }),
+    shiftUnit: fc.constantFrom('hours' as const, 'days' as const, 'weeks' as const),
+    handoffTime: hhmm,
+    startDate: fc.integer({ min: 0, max: 40 }).map((d) => new Date(t('2026-01-01T00:00:00Z') + d * DAY).toISOString().slice(0, 10)),
+    restrictions: fc.option(
+      fc.array(
+        fc.record({ days: fc.uniqueArray(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 7 }), start: hhmm, end: hhmm }),
+        {
+          minLength: 1,
+          maxLength: 2,
+        },
+      ),
+      { nil: null },
+    ),
+  })
+  .map((l) => (l.shiftUnit === 'hours' ? { ...l, shiftLength: l.shiftLength * 6 } : l));
 
 const window = fc.tuple(fc.integer({ min: -2 * 24, max: 62 * 24 }), fc.integer({ min: 1, max: 72 })).map(([startH, lenH]) => ({
   start: FROM + startH * HOUR + 30 * 60_000,
@@ -218,7 +240,8 @@ const caseArb = fc
     return { rotation, adjustments };
   });
 
-const away = (a: ScheduleAdjustments, userId: string, at: number) => a.timeOff.some((x) => x.userId === userId && x.start <= at && at < x.end);
+const away = (a: ScheduleAdjustments, userId: string, at: number) =>
+  a.timeOff.some((x) => x.userId === userId && x.start <= at && at < x.end);
 
 describe('final schedule properties', () => {
   it('segments tile the range; each is constant; holders are distinct, eligible and present, or it is a gap', () => {
@@ -327,7 +350,9 @@ describe.each(['America/Chicago', 'Europe/Berlin', 'Australia/Sydney', 'America/
       const rotation = daily(['A', 'B'], zone, {
         shiftUnit: 'weeks',
         startDate: '2025-12-29',
-        layers: [{ ...daily(['D', 'E'], zone), startDate: '2025-12-29', restrictions: [{ days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }] }],
+        layers: [
+          { ...daily(['D', 'E'], zone), startDate: '2025-12-29', restrictions: [{ days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }] },
+        ],
       });
       const segments = finalSchedule(rotation, from, to);
       for (const [i, s] of segments.entries()) {

@@ -18,10 +18,14 @@ describe('Slack stand-in contract checks', () => {
   beforeEach(() => standin.reset());
   afterAll(() => standin.stop());
 
-  const errorOf = (p: Promise<unknown>) => p.then(() => 'ok', (err: { data?: { error?: string }; code?: string }) => err.data?.error ?? err.code);
+  const errorOf = (p: Promise<unknown>) =>
+    p.then(
+      () => 'ok',
+      (err: { data?: { error?: string }; code?: string }) => err.data?.error ?? err.code,
+    );
   const button = (text: string, action_id: string) => ({ type: 'button', text: { type: 'plain_text', text }, action_id, value: '1' });
 
-  it('a DM to a user ID lands in that user\'s D channel and can be updated there', async () => {
+  it("a DM to a user ID lands in that user's D channel and can be updated there", async () => {
     const posted = await client.chat.postMessage({ channel: 'U0ADA00001', text: 'paged' });
     expect(posted.channel).toBe(standin.dmChannelOf('U0ADA00001'));
     await client.chat.update({ channel: posted.channel!, ts: posted.ts!, text: 'acknowledged' });
@@ -38,13 +42,22 @@ describe('Slack stand-in contract checks', () => {
     const tooMany = Array.from({ length: 51 }, () => ({ type: 'divider' }));
     expect(await errorOf(client.chat.postMessage({ channel: 'U0ADA00001', text: 'x', blocks: tooMany as never }))).toBe('invalid_blocks');
     const dupActions = [{ type: 'actions', elements: [button('A', 'same'), button('B', 'same')] }];
-    expect(await errorOf(client.chat.postMessage({ channel: 'U0ADA00001', text: 'x', blocks: dupActions as never }))).toBe('invalid_blocks');
+    expect(await errorOf(client.chat.postMessage({ channel: 'U0ADA00001', text: 'x', blocks: dupActions as never }))).toBe(
+      'invalid_blocks',
+    );
     const longButton = [{ type: 'actions', elements: [button('x'.repeat(76), 'a')] }];
-    expect(await errorOf(client.chat.postMessage({ channel: 'U0ADA00001', text: 'x', blocks: longButton as never }))).toBe('invalid_blocks');
+    expect(await errorOf(client.chat.postMessage({ channel: 'U0ADA00001', text: 'x', blocks: longButton as never }))).toBe(
+      'invalid_blocks',
+    );
     const longSection = [{ type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(3001) } }];
-    expect(await errorOf(client.chat.postMessage({ channel: 'U0ADA00001', text: 'x', blocks: longSection as never }))).toBe('invalid_blocks');
+    expect(await errorOf(client.chat.postMessage({ channel: 'U0ADA00001', text: 'x', blocks: longSection as never }))).toBe(
+      'invalid_blocks',
+    );
     expect(standin.violations).toHaveLength(4);
-    const fine = [{ type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(3000) } }, { type: 'actions', elements: [button('x'.repeat(75), 'a')] }];
+    const fine = [
+      { type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(3000) } },
+      { type: 'actions', elements: [button('x'.repeat(75), 'a')] },
+    ];
     expect(await errorOf(client.chat.postMessage({ channel: 'U0ADA00001', text: 'x', blocks: fine as never }))).toBe('ok');
   });
 
@@ -74,7 +87,11 @@ describe('Slack stand-in contract checks', () => {
   it('records response_url posts and applies replace_original to the message', async () => {
     const posted = await client.chat.postMessage({ channel: 'U0ADA00001', text: 'card' });
     const url = standin.newResponseUrl({ channel: posted.channel!, ts: posted.ts! });
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ replace_original: true, text: 'replaced' }) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ replace_original: true, text: 'replaced' }),
+    });
     expect(res.status).toBe(200);
     expect(standin.responseUrlPosts).toHaveLength(1);
     expect(standin.messages(posted.channel!)[0]!.text).toBe('replaced');
@@ -122,8 +139,12 @@ describe('Slack stand-in contract checks', () => {
     it('views.update checks the hash', async () => {
       standin.registerTrigger('t6', 'U0ADA00001');
       const opened = await client.views.open({ trigger_id: 't6', view: modal([select(2)]) });
-      expect(await errorOf(client.views.update({ view_id: opened.view!.id!, hash: 'stale', view: modal([select(3)]) }))).toBe('hash_conflict');
-      expect(await errorOf(client.views.update({ view_id: opened.view!.id!, hash: opened.view!.hash!, view: modal([select(3)]) }))).toBe('ok');
+      expect(await errorOf(client.views.update({ view_id: opened.view!.id!, hash: 'stale', view: modal([select(3)]) }))).toBe(
+        'hash_conflict',
+      );
+      expect(await errorOf(client.views.update({ view_id: opened.view!.id!, hash: opened.view!.hash!, view: modal([select(3)]) }))).toBe(
+        'ok',
+      );
       expect(await errorOf(client.views.update({ view_id: 'V0NOPE', view: modal([select(3)]) }))).toBe('not_found');
     });
   });
@@ -149,7 +170,9 @@ describe('Slack stand-in contract checks', () => {
       expect(await errorOf(c.usergroups.users.update({ usergroup: 'S0NOPE', users: 'U0ADA00001' }))).toBe('no_such_subteam');
       await c.usergroups.users.update({ usergroup: 'S0PAY', users: 'U0ADA00001' });
       const listed = await c.usergroups.list({ include_users: true });
-      expect(listed.usergroups).toEqual([expect.objectContaining({ id: 'S0PAY', handle: 'payments-oncall', users: ['U0ADA00001'], user_count: 1 })]);
+      expect(listed.usergroups).toEqual([
+        expect.objectContaining({ id: 'S0PAY', handle: 'payments-oncall', users: ['U0ADA00001'], user_count: 1 }),
+      ]);
       expect((await c.usergroups.list()).usergroups![0]).not.toHaveProperty('users');
       local.reset();
       expect(local.usergroupMembers('S0PAY')).toEqual([]);
@@ -160,7 +183,9 @@ describe('Slack stand-in contract checks', () => {
 
   it('chat.postEphemeral keeps what it showed, to whom', async () => {
     const answer = await client.chat.postEphemeral({ channel: 'C0GENERAL', user: 'U0ADA00001', text: 'only you' });
-    expect(standin.ephemerals).toEqual([expect.objectContaining({ channel: 'C0GENERAL', user: 'U0ADA00001', text: 'only you', ts: answer.message_ts })]);
+    expect(standin.ephemerals).toEqual([
+      expect.objectContaining({ channel: 'C0GENERAL', user: 'U0ADA00001', text: 'only you', ts: answer.message_ts }),
+    ]);
     expect(await errorOf(client.chat.postEphemeral({ channel: 'C0GENERAL', text: 'x' } as never))).toBe('invalid_arguments');
   });
 
@@ -172,7 +197,13 @@ describe('Slack stand-in contract checks', () => {
       element: { action_id: 'value', ...element },
       ...extra,
     });
-    const view = (blocks: unknown[], extra: Record<string, unknown> = {}) => ({ type: 'modal', title: { type: 'plain_text', text: 'T' }, submit: { type: 'plain_text', text: 'Save' }, blocks, ...extra });
+    const view = (blocks: unknown[], extra: Record<string, unknown> = {}) => ({
+      type: 'modal',
+      title: { type: 'plain_text', text: 'T' },
+      submit: { type: 'plain_text', text: 'Save' },
+      blocks,
+      ...extra,
+    });
     const open = async (v: unknown) => {
       const trigger = `t-${Math.random()}`;
       standin.registerTrigger(trigger, 'U0ADA00001');
@@ -184,7 +215,14 @@ describe('Slack stand-in contract checks', () => {
       const blocks = [
         input({ type: 'plain_text_input', initial_value: 'x', max_length: 10 }, { block_id: 'a' }),
         input({ type: 'static_select', options: options(3), initial_option: options(3)[1] }, { block_id: 'b' }),
-        input({ type: 'static_select', option_groups: [{ label: { type: 'plain_text', text: 'G' }, options: options(2) }], initial_option: options(2)[0] }, { block_id: 'c' }),
+        input(
+          {
+            type: 'static_select',
+            option_groups: [{ label: { type: 'plain_text', text: 'G' }, options: options(2) }],
+            initial_option: options(2)[0],
+          },
+          { block_id: 'c' },
+        ),
         input({ type: 'multi_static_select', options: options(3), initial_options: options(2) }, { block_id: 'd' }),
         input({ type: 'users_select', initial_user: 'U0ADA00001' }, { block_id: 'e', optional: true }),
         input({ type: 'multi_users_select', initial_users: ['U0ADA00001'] }, { block_id: 'f' }),
@@ -194,7 +232,9 @@ describe('Slack stand-in contract checks', () => {
         input({ type: 'checkboxes', options: options(2), initial_options: options(1) }, { block_id: 'j' }),
         input({ type: 'radio_buttons', options: options(2), initial_option: options(2)[1] }, { block_id: 'k' }),
       ];
-      expect(await open(view(blocks, { callback_id: 'cb', private_metadata: 'x'.repeat(3000), close: { type: 'plain_text', text: 'Cancel' } }))).toBe('ok');
+      expect(
+        await open(view(blocks, { callback_id: 'cb', private_metadata: 'x'.repeat(3000), close: { type: 'plain_text', text: 'Cancel' } })),
+      ).toBe('ok');
       expect(standin.violations).toEqual([]);
     });
 
@@ -212,7 +252,11 @@ describe('Slack stand-in contract checks', () => {
         input({ type: 'static_select', options: [{ text: { type: 'mrkdwn', text: 'x' }, value: 'v' }] }),
         input({ type: 'static_select', options: [{ text: { type: 'plain_text', text: 'x' }, value: 'v'.repeat(151) }] }),
         input({ type: 'multi_static_select', options: options(101) }),
-        input({ type: 'multi_static_select', options: options(2), initial_options: [{ text: { type: 'plain_text', text: 'x' }, value: 'nope' }] }),
+        input({
+          type: 'multi_static_select',
+          options: options(2),
+          initial_options: [{ text: { type: 'plain_text', text: 'x' }, value: 'nope' }],
+        }),
         input({ type: 'users_select', initial_user: 42 }),
         input({ type: 'datepicker', initial_date: '18/11/2026' }),
         input({ type: 'timepicker', initial_time: '9:30' }),
@@ -220,7 +264,8 @@ describe('Slack stand-in contract checks', () => {
         input({ type: 'datetimepicker', initial_date_time: 1_790_000_000_000 }),
         input({ type: 'checkboxes', options: options(11) }),
       ];
-      for (const block of refused) expect([JSON.stringify(block), await open(view([block]))]).toEqual([JSON.stringify(block), 'invalid_blocks']);
+      for (const block of refused)
+        expect([JSON.stringify(block), await open(view([block]))]).toEqual([JSON.stringify(block), 'invalid_blocks']);
     });
 
     it('refuses modal-level problems: long submit or close, long callback_id or private_metadata, missing title', async () => {
@@ -230,28 +275,63 @@ describe('Slack stand-in contract checks', () => {
       expect(await open(view(ok, { callback_id: 'x'.repeat(256) }))).toBe('invalid_blocks');
       expect(await open(view(ok, { private_metadata: 'x'.repeat(3001) }))).toBe('invalid_blocks');
       expect(await open(view(ok, { title: undefined }))).toBe('invalid_blocks');
-      expect(await open(view([{ type: 'divider', block_id: 'd' }, { type: 'divider', block_id: 'd' }]))).toBe('invalid_blocks');
+      expect(
+        await open(
+          view([
+            { type: 'divider', block_id: 'd' },
+            { type: 'divider', block_id: 'd' },
+          ]),
+        ),
+      ).toBe('invalid_blocks');
       expect(await open({ ...view(ok), type: 'home' })).toBe('invalid_arguments');
     });
 
     it('applies the element checks in actions blocks and section accessories of messages', async () => {
-      const select = { type: 'static_select', action_id: 's', options: options(2), initial_option: { text: { type: 'plain_text', text: 'x' }, value: 'nope' } };
+      const select = {
+        type: 'static_select',
+        action_id: 's',
+        options: options(2),
+        initial_option: { text: { type: 'plain_text', text: 'x' }, value: 'nope' },
+      };
       const post = (blocks: unknown[]) => errorOf(client.chat.postMessage({ channel: 'U0ADA00001', text: 'x', blocks: blocks as never }));
       expect(await post([{ type: 'actions', elements: [select] }])).toBe('invalid_blocks');
       expect(await post([{ type: 'section', text: { type: 'mrkdwn', text: 'x' }, accessory: select }])).toBe('invalid_blocks');
-      expect(await post([{ type: 'section', text: { type: 'mrkdwn', text: 'x' }, accessory: { type: 'datepicker', action_id: 'd', initial_date: '2026-13-01' } }])).toBe('invalid_blocks');
-      expect(await post([{ type: 'section', text: { type: 'mrkdwn', text: 'x' }, accessory: { ...select, initial_option: options(2)[0] } }])).toBe('ok');
+      expect(
+        await post([
+          {
+            type: 'section',
+            text: { type: 'mrkdwn', text: 'x' },
+            accessory: { type: 'datepicker', action_id: 'd', initial_date: '2026-13-01' },
+          },
+        ]),
+      ).toBe('invalid_blocks');
+      expect(
+        await post([{ type: 'section', text: { type: 'mrkdwn', text: 'x' }, accessory: { ...select, initial_option: options(2)[0] } }]),
+      ).toBe('ok');
     });
   });
 
   describe('views.update and views.push', () => {
-    const modal = (title: string, extra: Record<string, unknown> = {}) => ({ type: 'modal' as const, title: { type: 'plain_text' as const, text: title }, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: title } }] as never, ...extra });
+    const modal = (title: string, extra: Record<string, unknown> = {}) => ({
+      type: 'modal' as const,
+      title: { type: 'plain_text' as const, text: title },
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: title } }] as never,
+      ...extra,
+    });
 
     it('views.open answers the view with its id, hash and empty state, and remembers who it is for', async () => {
       standin.registerTrigger('o1', 'U0ADA00001');
       const opened = await client.views.open({ trigger_id: 'o1', view: modal('First') });
-      expect(opened.view).toMatchObject({ id: expect.stringMatching(/^V/), hash: expect.any(String), state: { values: {} }, title: { text: 'First' }, previous_view_id: null });
-      expect(standin.openedViews).toEqual([expect.objectContaining({ id: opened.view!.id, userId: 'U0ADA00001', hash: opened.view!.hash, openedAt: expect.any(Number) })]);
+      expect(opened.view).toMatchObject({
+        id: expect.stringMatching(/^V/),
+        hash: expect.any(String),
+        state: { values: {} },
+        title: { text: 'First' },
+        previous_view_id: null,
+      });
+      expect(standin.openedViews).toEqual([
+        expect.objectContaining({ id: opened.view!.id, userId: 'U0ADA00001', hash: opened.view!.hash, openedAt: expect.any(Number) }),
+      ]);
       // Slack gives blocks without a block_id a generated one.
       expect((standin.openedViews[0]!.view.blocks as { block_id?: string }[])[0]!.block_id).toEqual(expect.any(String));
       expect(await errorOf(client.views.open({ view: modal('x') } as never))).toBe('invalid_arguments');
@@ -275,7 +355,9 @@ describe('Slack stand-in contract checks', () => {
       const updated = await client.views.update({ view_id: opened.view!.id!, hash: opened.view!.hash!, view: modal('Second') });
       expect(updated.view).toMatchObject({ id: opened.view!.id, title: { text: 'Second' } });
       expect(updated.view!.hash).not.toBe(opened.view!.hash);
-      expect(await errorOf(client.views.update({ view_id: opened.view!.id!, hash: opened.view!.hash!, view: modal('Third') }))).toBe('hash_conflict');
+      expect(await errorOf(client.views.update({ view_id: opened.view!.id!, hash: opened.view!.hash!, view: modal('Third') }))).toBe(
+        'hash_conflict',
+      );
       expect(await errorOf(client.views.update({ external_id: 'ext-1', view: modal('Third') }))).toBe('ok');
       expect(await errorOf(client.views.update({ external_id: 'ext-nope', view: modal('Third') }))).toBe('not_found');
       expect(await errorOf(client.views.update({ view: modal('Third') } as never))).toBe('invalid_arguments');
@@ -300,12 +382,28 @@ describe('Slack stand-in contract checks', () => {
     });
 
     it('answers to a submission: errors must name input blocks; update, push and clear act on the stack', async () => {
-      const form = { ...modal('Form'), submit: { type: 'plain_text' as const, text: 'Go' }, blocks: [{ type: 'input', block_id: 'name', label: { type: 'plain_text', text: 'Name' }, element: { type: 'plain_text_input', action_id: 'value' } }] as never };
+      const form = {
+        ...modal('Form'),
+        submit: { type: 'plain_text' as const, text: 'Go' },
+        blocks: [
+          {
+            type: 'input',
+            block_id: 'name',
+            label: { type: 'plain_text', text: 'Name' },
+            element: { type: 'plain_text_input', action_id: 'value' },
+          },
+        ] as never,
+      };
       standin.registerTrigger('s1', 'U0ADA00001');
       const { view } = await client.views.open({ trigger_id: 's1', view: form });
-      expect(standin.answerSubmission(view!.id!, { response_action: 'errors', errors: { name: 'Too short' } })).toMatchObject({ errors: { name: 'Too short' }, closed: false });
+      expect(standin.answerSubmission(view!.id!, { response_action: 'errors', errors: { name: 'Too short' } })).toMatchObject({
+        errors: { name: 'Too short' },
+        closed: false,
+      });
       expect(standin.violations).toEqual([]);
-      expect(standin.answerSubmission(view!.id!, { response_action: 'errors', errors: { title: 'x' } }).refused).toMatch(/"title", which is not an input block/);
+      expect(standin.answerSubmission(view!.id!, { response_action: 'errors', errors: { title: 'x' } }).refused).toMatch(
+        /"title", which is not an input block/,
+      );
       expect(standin.violations).toHaveLength(1);
       const pushed = standin.answerSubmission(view!.id!, { response_action: 'push', view: modal('Pushed') });
       expect(pushed.view).toMatchObject({ previousViewId: view!.id, rootViewId: view!.id });
@@ -331,21 +429,68 @@ describe('viewSubmissionBody', () => {
     submit: plain('Save'),
     close: plain('Cancel'),
     blocks: [
-      { type: 'input', block_id: 'rotation', label: plain('Rotation'), element: { type: 'static_select', action_id: 'value', options: [option('Primary', 'p'), option('Secondary', 's')], initial_option: option('Primary', 'p') } },
-      { type: 'input', block_id: 'who', label: plain('Who'), element: { type: 'users_select', action_id: 'value', initial_user: 'U0ADA00001' } },
-      { type: 'input', block_id: 'from', label: plain('From'), element: { type: 'datetimepicker', action_id: 'value', initial_date_time: 1_790_000_000 } },
+      {
+        type: 'input',
+        block_id: 'rotation',
+        label: plain('Rotation'),
+        element: {
+          type: 'static_select',
+          action_id: 'value',
+          options: [option('Primary', 'p'), option('Secondary', 's')],
+          initial_option: option('Primary', 'p'),
+        },
+      },
+      {
+        type: 'input',
+        block_id: 'who',
+        label: plain('Who'),
+        element: { type: 'users_select', action_id: 'value', initial_user: 'U0ADA00001' },
+      },
+      {
+        type: 'input',
+        block_id: 'from',
+        label: plain('From'),
+        element: { type: 'datetimepicker', action_id: 'value', initial_date_time: 1_790_000_000 },
+      },
       { type: 'input', block_id: 'day', label: plain('Day'), element: { type: 'datepicker', action_id: 'value' }, optional: true },
       { type: 'input', block_id: 'at', label: plain('At'), element: { type: 'timepicker', action_id: 'value' }, optional: true },
-      { type: 'input', block_id: 'team', label: plain('Team'), element: { type: 'multi_users_select', action_id: 'value' }, optional: true },
-      { type: 'input', block_id: 'kinds', label: plain('Kinds'), element: { type: 'checkboxes', action_id: 'value', options: [option('A', 'a'), option('B', 'b')] }, optional: true },
-      { type: 'input', block_id: 'pick', label: plain('Pick'), element: { type: 'radio_buttons', action_id: 'value', options: [option('A', 'a'), option('B', 'b')] }, optional: true },
-      { type: 'input', block_id: 'reason', label: plain('Reason'), element: { type: 'plain_text_input', action_id: 'value' }, optional: true },
+      {
+        type: 'input',
+        block_id: 'team',
+        label: plain('Team'),
+        element: { type: 'multi_users_select', action_id: 'value' },
+        optional: true,
+      },
+      {
+        type: 'input',
+        block_id: 'kinds',
+        label: plain('Kinds'),
+        element: { type: 'checkboxes', action_id: 'value', options: [option('A', 'a'), option('B', 'b')] },
+        optional: true,
+      },
+      {
+        type: 'input',
+        block_id: 'pick',
+        label: plain('Pick'),
+        element: { type: 'radio_buttons', action_id: 'value', options: [option('A', 'a'), option('B', 'b')] },
+        optional: true,
+      },
+      {
+        type: 'input',
+        block_id: 'reason',
+        label: plain('Reason'),
+        element: { type: 'plain_text_input', action_id: 'value' },
+        optional: true,
+      },
     ],
   };
-  const payloadOf = (body: string) => JSON.parse(new URLSearchParams(body).get('payload')!) as { view: Record<string, unknown> } & Record<string, unknown>;
+  const payloadOf = (body: string) =>
+    JSON.parse(new URLSearchParams(body).get('payload')!) as { view: Record<string, unknown> } & Record<string, unknown>;
 
   it('builds the payload as Slack sends it, initial values included and empty optional fields null', () => {
-    const payload = payloadOf(viewSubmissionBody({ userId: 'U0BOB00002', view, values: { from: 1_790_000_600_000, kinds: ['b'] }, triggerId: 'trig-1' }));
+    const payload = payloadOf(
+      viewSubmissionBody({ userId: 'U0BOB00002', view, values: { from: 1_790_000_600_000, kinds: ['b'] }, triggerId: 'trig-1' }),
+    );
     expect(payload).toMatchObject({
       type: 'view_submission',
       team: { id: 'T0BATON' },
@@ -355,11 +500,27 @@ describe('viewSubmissionBody', () => {
       response_urls: [],
       is_enterprise_install: false,
       enterprise: null,
-      view: { id: 'V0VIEW0001', hash: '1700000000.abc', type: 'modal', callback_id: 'override', private_metadata: 'rot-1', previous_view_id: null, root_view_id: 'V0VIEW0001', external_id: '', app_id: 'A0BATON', bot_id: 'BBATON', title: plain('Take the pager'), submit: plain('Save'), close: plain('Cancel') },
+      view: {
+        id: 'V0VIEW0001',
+        hash: '1700000000.abc',
+        type: 'modal',
+        callback_id: 'override',
+        private_metadata: 'rot-1',
+        previous_view_id: null,
+        root_view_id: 'V0VIEW0001',
+        external_id: '',
+        app_id: 'A0BATON',
+        bot_id: 'BBATON',
+        title: plain('Take the pager'),
+        submit: plain('Save'),
+        close: plain('Cancel'),
+      },
     });
     expect(payload.view.state).toEqual({
       values: {
-        rotation: { value: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'Primary', emoji: true }, value: 'p' } } },
+        rotation: {
+          value: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'Primary', emoji: true }, value: 'p' } },
+        },
         who: { value: { type: 'users_select', selected_user: 'U0ADA00001' } },
         from: { value: { type: 'datetimepicker', selected_date_time: 1_790_000_600 } },
         day: { value: { type: 'datepicker', selected_date: null } },
@@ -387,7 +548,13 @@ describe('FakeSlack with a Bolt app', () => {
   const SECRET = 'test-signing-secret';
   const plain = (text: string) => ({ type: 'plain_text' as const, text });
   const option = (text: string, value: string) => ({ text: plain(text), value });
-  const input = (blockId: string, element: Record<string, unknown>, optional = false) => ({ type: 'input', block_id: blockId, label: plain(blockId), element: { action_id: 'value', ...element }, ...(optional ? { optional } : {}) });
+  const input = (blockId: string, element: Record<string, unknown>, optional = false) => ({
+    type: 'input',
+    block_id: blockId,
+    label: plain(blockId),
+    element: { action_id: 'value', ...element },
+    ...(optional ? { optional } : {}),
+  });
   const planModal = () => ({
     type: 'modal' as const,
     callback_id: 'plan',
@@ -397,7 +564,11 @@ describe('FakeSlack with a Bolt app', () => {
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: 'Fill this in.' } },
       input('title', { type: 'plain_text_input', max_length: 10 }),
-      input('kind', { type: 'static_select', options: [option('Day', 'day'), option('Night', 'night')], initial_option: option('Day', 'day') }),
+      input('kind', {
+        type: 'static_select',
+        options: [option('Day', 'day'), option('Night', 'night')],
+        initial_option: option('Day', 'day'),
+      }),
       input('who', { type: 'users_select', initial_user: ADA }),
       input('team', { type: 'multi_users_select' }, true),
       input('day', { type: 'datepicker', initial_date: '2026-11-18' }),
@@ -405,7 +576,13 @@ describe('FakeSlack with a Bolt app', () => {
       input('from', { type: 'datetimepicker', initial_date_time: 1_790_000_000 }),
     ] as never,
   });
-  const nextModal = (title: string) => ({ type: 'modal' as const, callback_id: 'confirm', title: plain(title), submit: plain('Confirm'), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: title } }] as never });
+  const nextModal = (title: string) => ({
+    type: 'modal' as const,
+    callback_id: 'confirm',
+    title: plain(title),
+    submit: plain('Confirm'),
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: title } }] as never,
+  });
 
   let slack: FakeSlack;
   let server: Server;
@@ -413,11 +590,22 @@ describe('FakeSlack with a Bolt app', () => {
 
   beforeAll(async () => {
     slack = await FakeSlack.start({ [ADA]: { name: 'Ada', tz: 'Europe/Berlin' } });
-    const receiver = new HTTPReceiver({ signingSecret: SECRET, endpoints: '/slack/events', processBeforeResponse: false, logLevel: LogLevel.ERROR });
-    const app = new App({ token: 'xoxb-test', receiver, logLevel: LogLevel.ERROR, clientOptions: { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } } });
+    const receiver = new HTTPReceiver({
+      signingSecret: SECRET,
+      endpoints: '/slack/events',
+      processBeforeResponse: false,
+      logLevel: LogLevel.ERROR,
+    });
+    const app = new App({
+      token: 'xoxb-test',
+      receiver,
+      logLevel: LogLevel.ERROR,
+      clientOptions: { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } },
+    });
     app.command('/plan', async ({ ack, command, client }) => {
       await ack();
-      if (command.text === 'note') await client.chat.postEphemeral({ channel: command.channel_id, user: command.user_id, text: 'Only you see this' });
+      if (command.text === 'note')
+        await client.chat.postEphemeral({ channel: command.channel_id, user: command.user_id, text: 'Only you see this' });
       else await client.views.open({ trigger_id: command.trigger_id, view: planModal() });
     });
     app.action('open_plan', async ({ ack, body, client }) => {
@@ -459,7 +647,10 @@ describe('FakeSlack with a Bolt app', () => {
       { blockId: 'at', actionId: 'value', type: 'timepicker', label: 'at', optional: true, initial: undefined },
       { blockId: 'from', actionId: 'value', type: 'datetimepicker', label: 'from', optional: false, initial: 1_790_000_000_000 },
     ]);
-    expect(modal.options('kind')).toEqual([{ text: 'Day', value: 'day' }, { text: 'Night', value: 'night' }]);
+    expect(modal.options('kind')).toEqual([
+      { text: 'Day', value: 'day' },
+      { text: 'Night', value: 'night' },
+    ]);
     expect(() => modal.set('nope', 'x')).toThrow(/no field "nope"/);
     expect(() => modal.set('kind', 'evening')).toThrow(/not one of its options/);
     expect(() => modal.set('title', 'x'.repeat(11))).toThrow(/at most 10 characters/);
@@ -472,7 +663,9 @@ describe('FakeSlack with a Bolt app', () => {
     const confirm = await modal.set('title', 'Ship').set('kind', 'night').set('team', [ADA]).set('from', 1_790_000_600_000).submit();
     expect(received[1]).toEqual({
       title: { value: { type: 'plain_text_input', value: 'Ship' } },
-      kind: { value: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'Night', emoji: true }, value: 'night' } } },
+      kind: {
+        value: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'Night', emoji: true }, value: 'night' } },
+      },
       who: { value: { type: 'users_select', selected_user: ADA } },
       team: { value: { type: 'multi_users_select', selected_users: [ADA] } },
       day: { value: { type: 'datepicker', selected_date: '2026-11-18' } },
@@ -512,7 +705,18 @@ describe('FakeSlack with a Bolt app', () => {
 
   it('a button in a section accessory can be clicked, and its trigger opens a modal', async () => {
     const bot = new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl });
-    await bot.chat.postMessage({ channel: ADA, text: 'Plan?', blocks: [{ type: 'section', block_id: 'ask', text: { type: 'mrkdwn', text: 'Plan?' }, accessory: { type: 'button', action_id: 'open_plan', text: plain('Open') } }] });
+    await bot.chat.postMessage({
+      channel: ADA,
+      text: 'Plan?',
+      blocks: [
+        {
+          type: 'section',
+          block_id: 'ask',
+          text: { type: 'mrkdwn', text: 'Plan?' },
+          accessory: { type: 'button', action_id: 'open_plan', text: plain('Open') },
+        },
+      ],
+    });
     const dm = await slack.expectDM(ADA, 'Plan?');
     expect(dm.buttons).toEqual(['Open']);
     expect(dm.buttonsByBlock).toEqual({ ask: ['Open'] });

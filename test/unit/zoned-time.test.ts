@@ -9,20 +9,37 @@ const iso = (ms: number) => new Date(ms).toISOString();
 describe('local time to UTC, with the daylight-saving rule', () => {
   it('an ambiguous local time takes its first occurrence', () => {
     // Berlin 25 Oct 2026: 02:30 happens at 00:30 UTC (CEST) and again at 01:30 UTC (CET).
-    expect(iso(localTimeToUtc({ year: 2026, month: 10, day: 25 }, { hour: 2, minute: 30 }, 'Europe/Berlin'))).toBe('2026-10-25T00:30:00.000Z');
+    expect(iso(localTimeToUtc({ year: 2026, month: 10, day: 25 }, { hour: 2, minute: 30 }, 'Europe/Berlin'))).toBe(
+      '2026-10-25T00:30:00.000Z',
+    );
     // Chicago 1 Nov 2026: 01:30 CDT (06:30 UTC) comes before 01:30 CST (07:30 UTC).
-    expect(iso(localTimeToUtc({ year: 2026, month: 11, day: 1 }, { hour: 1, minute: 30 }, 'America/Chicago'))).toBe('2026-11-01T06:30:00.000Z');
+    expect(iso(localTimeToUtc({ year: 2026, month: 11, day: 1 }, { hour: 1, minute: 30 }, 'America/Chicago'))).toBe(
+      '2026-11-01T06:30:00.000Z',
+    );
   });
 
   it('a missing local time takes the next valid instant, the moment of the jump', () => {
     // Berlin 29 Mar 2026: 02:00 CET jumps to 03:00 CEST at 01:00 UTC; 02:30 does not exist.
-    expect(iso(localTimeToUtc({ year: 2026, month: 3, day: 29 }, { hour: 2, minute: 30 }, 'Europe/Berlin'))).toBe('2026-03-29T01:00:00.000Z');
+    expect(iso(localTimeToUtc({ year: 2026, month: 3, day: 29 }, { hour: 2, minute: 30 }, 'Europe/Berlin'))).toBe(
+      '2026-03-29T01:00:00.000Z',
+    );
     // St John's 8 Mar 2026: 02:00 NST jumps to 03:00 NDT at 05:30 UTC.
-    expect(iso(localTimeToUtc({ year: 2026, month: 3, day: 8 }, { hour: 2, minute: 15 }, 'America/St_Johns'))).toBe('2026-03-08T05:30:00.000Z');
+    expect(iso(localTimeToUtc({ year: 2026, month: 3, day: 8 }, { hour: 2, minute: 15 }, 'America/St_Johns'))).toBe(
+      '2026-03-08T05:30:00.000Z',
+    );
   });
 
   it('gives the earliest instant showing the wall time, or the jump when there is none (property)', () => {
-    const zones = ['America/Chicago', 'Europe/Berlin', 'Australia/Sydney', 'America/St_Johns', 'Asia/Kolkata', 'UTC', 'Pacific/Chatham', 'Australia/Lord_Howe'];
+    const zones = [
+      'America/Chicago',
+      'Europe/Berlin',
+      'Australia/Sydney',
+      'America/St_Johns',
+      'Asia/Kolkata',
+      'UTC',
+      'Pacific/Chatham',
+      'Australia/Lord_Howe',
+    ];
     const wall = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).toFormat('yyyy-MM-dd HH:mm');
     fc.assert(
       fc.property(

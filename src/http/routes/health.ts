@@ -108,7 +108,11 @@ async function slackHealthWithin(slackHealth: () => Promise<SlackHealth>, mode: 
  * GET /healthz, kept for existing monitors: 200 when the database takes writes and Slack is usable, 503
  * otherwise, with the reason. Prefer /livez and /readyz for orchestrators.
  */
-export function healthRoute(deps: { database: DatabaseWriteProbe; slackHealth: () => Promise<SlackHealth>; outboxBacklog: () => { pending: number; failed: number } }) {
+export function healthRoute(deps: {
+  database: DatabaseWriteProbe;
+  slackHealth: () => Promise<SlackHealth>;
+  outboxBacklog: () => { pending: number; failed: number };
+}) {
   return async (_req: IncomingMessage, res: ServerResponse) => {
     const database = deps.database.check();
     const slack = await deps.slackHealth();

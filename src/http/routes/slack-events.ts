@@ -60,8 +60,10 @@ export function slackEventsRoute(deps: SlackEventsRouteDeps) {
 
 /** 400 unless the body is a slash command, an interaction payload or an Events API body. */
 function checkSlackShape(form: ParsedUrlQuery | null, body: Buffer): void {
-  if (!form) parseShaped(body.toString('utf8'), eventsApiSchema, 'an Events API body (a JSON object of type url_verification or event_callback)');
-  else if (typeof form.payload === 'string') parseShaped(form.payload, interactivePayloadSchema, 'an interaction (payload= holding a JSON object with a type)');
+  if (!form)
+    parseShaped(body.toString('utf8'), eventsApiSchema, 'an Events API body (a JSON object of type url_verification or event_callback)');
+  else if (typeof form.payload === 'string')
+    parseShaped(form.payload, interactivePayloadSchema, 'an interaction (payload= holding a JSON object with a type)');
   else refuseUnlessShaped(slashCommandSchema.safeParse({ ...form }), 'a slash command (form fields command and user_id)');
 }
 

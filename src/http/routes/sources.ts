@@ -2,7 +2,14 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { NormalizedGroup } from '../../domain/alertmanager.js';
-import { genericEventSchema, grafanaWebhookSchema, normalizeGeneric, normalizeGrafana, normalizePagerDuty, pagerDutyEventSchema } from '../../domain/sources.js';
+import {
+  genericEventSchema,
+  grafanaWebhookSchema,
+  normalizeGeneric,
+  normalizeGrafana,
+  normalizePagerDuty,
+  pagerDutyEventSchema,
+} from '../../domain/sources.js';
 import { MINUTE } from '../../domain/time-units.js';
 import type { HeartbeatService } from '../../services/incidents/heartbeats.js';
 import type { IncidentService } from '../../services/incidents/incidents.js';
@@ -42,7 +49,9 @@ function acknowledge(deps: SourceRouteDeps, key: Key, raw: string, source: strin
 }
 
 function invalid(message: string, issues: { path: PropertyKey[]; message: string }[]): HttpError {
-  return new HttpError(400, 'invalid_payload', message, { issues: issues.slice(0, 20).map((i) => ({ path: issuePath(i.path), message: i.message })) });
+  return new HttpError(400, 'invalid_payload', message, {
+    issues: issues.slice(0, 20).map((i) => ({ path: issuePath(i.path), message: i.message })),
+  });
 }
 
 /** A signed Grafana timestamp may be this far from Baton's clock; older ones could be replays. */
@@ -58,7 +67,8 @@ function checkGrafanaSignature(key: Key, req: IncomingMessage, raw: string, now:
   let signed = raw;
   if (key.hmacTimestampHeader) {
     const timestamp = String(req.headers[key.hmacTimestampHeader] ?? '');
-    if (!/^\d{1,12}$/.test(timestamp)) throw new HttpError(401, 'invalid_signature', `${key.hmacTimestampHeader} must carry the Unix time the body was signed at`);
+    if (!/^\d{1,12}$/.test(timestamp))
+      throw new HttpError(401, 'invalid_signature', `${key.hmacTimestampHeader} must carry the Unix time the body was signed at`);
     if (Math.abs(now - Number(timestamp) * 1000) > GRAFANA_TIMESTAMP_TOLERANCE_MS) {
       throw new HttpError(401, 'stale_signature', `${key.hmacTimestampHeader} is more than 5 minutes from now; check the sender's clock`);
     }
@@ -66,7 +76,11 @@ function checkGrafanaSignature(key: Key, req: IncomingMessage, raw: string, now:
   }
   const expected = createHmac('sha256', key.hmacSecret!).update(signed).digest('hex');
   if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {
-    throw new HttpError(401, 'invalid_signature', `${header} does not match the ${key.hmacTimestampHeader ? 'timestamp and body' : 'body'}`);
+    throw new HttpError(
+      401,
+      'invalid_signature',
+      `${header} does not match the ${key.hmacTimestampHeader ? 'timestamp and body' : 'body'}`,
+    );
   }
 }
 
@@ -124,7 +138,12 @@ export function genericRoute(deps: SourceRouteDeps) {
     const dedupKey = event.dedup_key ?? randomBytes(16).toString('hex');
     if (event.action === 'acknowledge') {
       const incidentId = acknowledge(deps, auth.key, raw, 'generic', dedupKey, logger);
-      return sendJson(res, 202, { status: 'ok', outcome: incidentId === null ? 'unchanged' : 'acknowledged', incident_id: incidentId, dedup_key: dedupKey });
+      return sendJson(res, 202, {
+        status: 'ok',
+        outcome: incidentId === null ? 'unchanged' : 'acknowledged',
+        incident_id: incidentId,
+        dedup_key: dedupKey,
+      });
     }
     const result = await ingestOr503(deps, auth.key, raw, normalizeGeneric(event, dedupKey, new Date(deps.now()).toISOString()), logger);
     sendJson(res, 202, { status: 'ok', outcome: result.outcome, incident_id: result.incidentId, dedup_key: dedupKey });

@@ -58,7 +58,10 @@ export function voiceRoute(deps: TwilioRouteDeps) {
     const { q, target } = targetOf(deps, req);
     const base = deps.baseUrl();
     const again = (q.again ?? 0) + 1;
-    sendXml(res, voiceMenu(target.incidents, `${base}/twilio/voice/key?o=${q.o}`, again <= 2 ? `${base}/twilio/voice?o=${q.o}&again=${again}` : null));
+    sendXml(
+      res,
+      voiceMenu(target.incidents, `${base}/twilio/voice/key?o=${q.o}`, again <= 2 ? `${base}/twilio/voice?o=${q.o}&again=${again}` : null),
+    );
   };
 }
 
@@ -116,7 +119,8 @@ export function recordedRoute(deps: TwilioRouteDeps) {
     const line = deps.emergencyLine();
     if (!line) throw new HttpError(404, 'not_found', 'no emergency line is configured');
     const parsed = recording.safeParse(params);
-    if (!parsed.success) throw new HttpError(400, 'invalid_payload', `expected CallSid, From and RecordingUrl: ${parsed.error.issues[0]!.message}`);
+    if (!parsed.success)
+      throw new HttpError(400, 'invalid_payload', `expected CallSid, From and RecordingUrl: ${parsed.error.issues[0]!.message}`);
     try {
       await deps.ingest.ingestVoicemail(line.service, JSON.stringify(params), {
         callSid: parsed.data.CallSid,

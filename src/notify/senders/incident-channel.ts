@@ -34,7 +34,9 @@ type ChannelKinds =
 export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, ChannelKinds> {
   const noChannel = skipped('the incident has no channel');
   return {
-    'slack.incident_channel': { send: (message, row) => withIncident(ctx, message.incidentId, (view) => createChannel(ctx, view.incident, row)) },
+    'slack.incident_channel': {
+      send: (message, row) => withIncident(ctx, message.incidentId, (view) => createChannel(ctx, view.incident, row)),
+    },
     'slack.channel_card': { send: (message, row) => withIncident(ctx, message.incidentId, (view) => postCard(ctx, view, row)) },
     'slack.channel_welcome': {
       send: (message, row) =>
@@ -45,7 +47,12 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
           const wait = paced(ctx, row, 'chat.postMessage', { channel: incident.channelId });
           if (wait) return wait;
           const welcome = channelWelcome(incident.id);
-          await ctx.poster.postOnce(row, { channel: incident.channelId, text: welcome.text, blocks: welcome.blocks as KnownBlock[], unfurl_links: false });
+          await ctx.poster.postOnce(row, {
+            channel: incident.channelId,
+            text: welcome.text,
+            blocks: welcome.blocks as KnownBlock[],
+            unfurl_links: false,
+          });
           return SENT;
         }),
     },
@@ -60,10 +67,26 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
           if (wait) return wait;
           const events = ctx.db.select().from(incidentEvents).where(eq(incidentEvents.incidentId, incident.id)).all();
           const archiveAfterHours = findServiceWithTeam(ctx.db, incident.serviceId)?.service.channelArchiveAfterHours ?? 24;
-          const starts = ctx.db.select({ startsAt: alerts.startsAt }).from(alerts).where(eq(alerts.incidentId, incident.id)).all().map((a) => Date.parse(a.startsAt)).filter(Number.isFinite);
+          const starts = ctx.db
+            .select({ startsAt: alerts.startsAt })
+            .from(alerts)
+            .where(eq(alerts.incidentId, incident.id))
+            .all()
+            .map((a) => Date.parse(a.startsAt))
+            .filter(Number.isFinite);
           const problemStartedAt = starts.length > 0 ? Math.min(...starts) : null;
-          const rendered = wrapUpMessage(incident, resolutionSummary(incident, events, problemStartedAt), incident.commanderId, archiveAfterHours);
-          await ctx.poster.postOnce(row, { channel: incident.channelId, text: rendered.text, blocks: rendered.blocks as KnownBlock[], unfurl_links: false });
+          const rendered = wrapUpMessage(
+            incident,
+            resolutionSummary(incident, events, problemStartedAt),
+            incident.commanderId,
+            archiveAfterHours,
+          );
+          await ctx.poster.postOnce(row, {
+            channel: incident.channelId,
+            text: rendered.text,
+            blocks: rendered.blocks as KnownBlock[],
+            unfurl_links: false,
+          });
           return SENT;
         }),
     },
@@ -92,7 +115,12 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
           // copy found in Slack may be an older one without it; then the link is sent anyway (a duplicate at worst).
           const wait = paced(ctx, row, 'chat.postMessage', { channel: message.userId });
           if (wait) return wait;
-          if (view.incident.channelId && !row.interrupted) ctx.db.update(outbox).set({ payload: { ...row.payload, linked: true } }).where(eq(outbox.id, row.id)).run();
+          if (view.incident.channelId && !row.interrupted)
+            ctx.db
+              .update(outbox)
+              .set({ payload: { ...row.payload, linked: true } })
+              .where(eq(outbox.id, row.id))
+              .run();
           await ctx.poster.postOnce(row, { channel: message.userId, text: openerConfirmation(view), unfurl_links: false });
           return SENT;
         }),
@@ -102,12 +130,20 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
         withIncident(ctx, message.incidentId, async ({ incident }) => {
           if (!incident.channelId) return noChannel;
           // Sent only when the confirmation went out without the link.
-          const confirmation = ctx.db.select().from(outbox).where(eq(outbox.dedupeKey, openerConfirmKey(incident.id))).get();
+          const confirmation = ctx.db
+            .select()
+            .from(outbox)
+            .where(eq(outbox.dedupeKey, openerConfirmKey(incident.id)))
+            .get();
           if (confirmation && (confirmation.status === 'pending' || confirmation.status === 'sending')) return WAIT_FOR_EARLIER;
           if ((confirmation?.payload as { linked?: boolean } | undefined)?.linked) return skipped('the confirmation carried the link');
           const wait = paced(ctx, row, 'chat.postMessage', { channel: message.userId });
           if (wait) return wait;
-          await ctx.poster.postOnce(row, { channel: message.userId, text: openerChannelLink(incident.id, incident.channelId), unfurl_links: false });
+          await ctx.poster.postOnce(row, {
+            channel: message.userId,
+            text: openerChannelLink(incident.id, incident.channelId),
+            unfurl_links: false,
+          });
           return SENT;
         }),
     },
@@ -144,7 +180,11 @@ async function createChannel(ctx: SenderContext, incident: Incident, row: Outbox
     const name = incidentChannelName(incident.openedAt, incident.id, incident.title, attempt);
     if (!asked.has(name)) {
       asked.add(name);
-      ctx.db.update(outbox).set({ payload: { ...row.payload, asked: [...asked] } }).where(eq(outbox.id, row.id)).run();
+      ctx.db
+        .update(outbox)
+        .set({ payload: { ...row.payload, asked: [...asked] } })
+        .where(eq(outbox.id, row.id))
+        .run();
     }
     // In a storm, channels are made at Slack's pace (Tier 2); pages go first (see the outbox's priorities).
     const wait = paced(ctx, row, 'conversations.create');
@@ -166,7 +206,12 @@ async function createChannel(ctx: SenderContext, incident: Incident, row: Outbox
 async function findChannelByName(ctx: SenderContext, name: string): Promise<string | null> {
   let cursor: string | undefined;
   for (let page = 0; page < 50; page += 1) {
-    const res = await ctx.slack.conversations.list({ types: 'public_channel', exclude_archived: true, limit: 1000, ...(cursor ? { cursor } : {}) });
+    const res = await ctx.slack.conversations.list({
+      types: 'public_channel',
+      exclude_archived: true,
+      limit: 1000,
+      ...(cursor ? { cursor } : {}),
+    });
     const hit = res.channels?.find((c) => c.name === name);
     if (hit?.id) return hit.id;
     cursor = res.response_metadata?.next_cursor || undefined;
@@ -196,7 +241,15 @@ async function postCard(ctx: SenderContext, view: IncidentView, row: OutboxRow):
     if (!classifySlackError(err).message.includes('already_pinned')) throw err;
   }
   const team = findServiceWithTeam(ctx.db, incident.serviceId)?.team;
-  if (team) enqueueIncidentNote(ctx.db, incident.id, team.slackChannel, { type: 'channel_link', channelId: incident.channelId }, `channel-note:${incident.id}`, ctx.clock.nowMs());
+  if (team)
+    enqueueIncidentNote(
+      ctx.db,
+      incident.id,
+      team.slackChannel,
+      { type: 'channel_link', channelId: incident.channelId },
+      `channel-note:${incident.id}`,
+      ctx.clock.nowMs(),
+    );
   return SENT;
 }
 

@@ -22,7 +22,12 @@ export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, In
           const wait = paced(ctx, row, 'chat.postMessage', { channel: message.userId });
           if (wait) return wait;
           const card = incidentCard(view, { reason: pageReasonText(message.reason) });
-          const posted = await ctx.poster.postOnce(row, { channel: message.userId, text: card.text, blocks: card.blocks, unfurl_links: false });
+          const posted = await ctx.poster.postOnce(row, {
+            channel: message.userId,
+            text: card.text,
+            blocks: card.blocks,
+            unfurl_links: false,
+          });
           ctx.poster.remember(message.incidentId, posted, 'dm', message.userId);
           return SENT;
         }),
@@ -58,7 +63,12 @@ export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, In
         if (wait) return wait;
         // A note is worded when sent; one queued by an older version carries its text.
         const text = 'note' in message ? incidentNoteText(message.note) : message.text;
-        await ctx.poster.postOnce(row, { channel: message.channel, text, ...(thread ? { thread_ts: thread.ts } : {}), unfurl_links: false });
+        await ctx.poster.postOnce(row, {
+          channel: message.channel,
+          text,
+          ...(thread ? { thread_ts: thread.ts } : {}),
+          unfurl_links: false,
+        });
         return SENT;
       },
     },
@@ -66,7 +76,10 @@ export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, In
       send: (message, row) =>
         withIncident(ctx, message.incidentId, async (view) => {
           const copies = ctx.poster.messagesOf(message.incidentId);
-          const slot = ctx.pacing.cardUpdateSlot(copies.map((m) => m.channel), message.incidentId);
+          const slot = ctx.pacing.cardUpdateSlot(
+            copies.map((m) => m.channel),
+            message.incidentId,
+          );
           if (slot) return deferUntil(slot, 'spacing updates in a busy channel');
           const wait = copies.length > 0 ? paced(ctx, row, 'chat.update', { calls: copies.length }) : null;
           if (wait) return wait;
@@ -77,7 +90,10 @@ export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, In
             } catch (err) {
               // A deleted message cannot be updated; the others still should be.
               if (classifySlackError(err).retryable) throw err;
-              ctx.logger.warn({ incidentId: message.incidentId, channel: copy.channel, err: classifySlackError(err).message }, 'message not updated');
+              ctx.logger.warn(
+                { incidentId: message.incidentId, channel: copy.channel, err: classifySlackError(err).message },
+                'message not updated',
+              );
             }
           }
           return SENT;

@@ -6,7 +6,11 @@ import type { SenderContext } from '../sender-context.js';
  * Messages about an incident render it as it is when they are sent (render at send time): a page held up
  * by an outage shows the incident as it is now, not as it was when the page was queued.
  */
-export async function withIncident(ctx: SenderContext, incidentId: number, send: (view: IncidentView) => Promise<SendResult>): Promise<SendResult> {
+export async function withIncident(
+  ctx: SenderContext,
+  incidentId: number,
+  send: (view: IncidentView) => Promise<SendResult>,
+): Promise<SendResult> {
   const view = loadIncidentView(ctx.db, incidentId);
   if (!view) return failed(`incident ${incidentId} no longer exists`);
   return send(view);

@@ -19,7 +19,8 @@ export function phoneSenders(ctx: SenderContext): Pick<SenderTable, 'twilio.sms'
     send: (message: PhonePage, row: OutboxRow) =>
       withIncident(ctx, message.incidentId, async ({ incident }) => {
         // A step of a level the incident has already left is stale: the next level's people are paged now.
-        if (incident.escalationLevel !== message.level || incident.escalationLoop !== message.loop) return skipped(`escalated past level ${message.level + 1}`);
+        if (incident.escalationLevel !== message.level || incident.escalationLoop !== message.loop)
+          return skipped(`escalated past level ${message.level + 1}`);
         return sendPhonePage(ctx, message, row, incident.status);
       }),
   };
@@ -32,7 +33,11 @@ export function phoneSenders(ctx: SenderContext): Pick<SenderTable, 'twilio.sms'
         if (!ctx.phone.sender) return skipped('phone paging is not configured (TWILIO_* not set)');
         await ctx.phone.sender.sms(message.phone, `Your Baton verification code is ${message.code}. It expires in 10 minutes.`);
         // A verification code has done its job once sent; it is not kept.
-        ctx.db.update(outbox).set({ payload: { ...row.payload, code: 'sent' } }).where(eq(outbox.id, row.id)).run();
+        ctx.db
+          .update(outbox)
+          .set({ payload: { ...row.payload, code: 'sent' } })
+          .where(eq(outbox.id, row.id))
+          .run();
         return SENT;
       },
     },
@@ -93,15 +98,30 @@ async function sendPhonePage(ctx: SenderContext, message: PhonePage, row: Outbox
   const open = new Set(
     otherIncidents.length === 0
       ? []
-      : ctx.db.select({ id: incidents.id }).from(incidents).where(and(inArray(incidents.id, otherIncidents), eq(incidents.status, 'triggered'))).all().map((r) => r.id),
+      : ctx.db
+          .select({ id: incidents.id })
+          .from(incidents)
+          .where(and(inArray(incidents.id, otherIncidents), eq(incidents.status, 'triggered')))
+          .all()
+          .map((r) => r.id),
   );
   const incidentIds = [message.incidentId, ...otherIncidents.filter((id) => open.has(id))];
-  if (incidentIds.length > 1) ctx.db.update(outbox).set({ payload: { ...row.payload, bundle: incidentIds } }).where(eq(outbox.id, row.id)).run();
+  if (incidentIds.length > 1)
+    ctx.db
+      .update(outbox)
+      .set({ payload: { ...row.payload, bundle: incidentIds } })
+      .where(eq(outbox.id, row.id))
+      .run();
   if (others.length > 0) {
     ctx.db
       .update(outbox)
       .set({ status: 'skipped', lastError: `covered by outbox ${row.id}`, sentAt: now })
-      .where(inArray(outbox.id, others.map((o) => o.id)))
+      .where(
+        inArray(
+          outbox.id,
+          others.map((o) => o.id),
+        ),
+      )
       .run();
   }
 
@@ -132,7 +152,11 @@ async function sendPhonePage(ctx: SenderContext, message: PhonePage, row: Outbox
   ctx.db.update(outbox).set({ sentAt: now }).where(eq(outbox.id, row.id)).run();
   const base = ctx.phone.baseUrl();
   if (message.kind === 'twilio.voice') {
-    await sender.call(person.phone, { twimlUrl: `${base}/twilio/voice?o=${row.id}`, statusCallback: `${base}/twilio/voice/status?o=${row.id}`, timeoutSeconds: 30 });
+    await sender.call(person.phone, {
+      twimlUrl: `${base}/twilio/voice?o=${row.id}`,
+      statusCallback: `${base}/twilio/voice/status?o=${row.id}`,
+      timeoutSeconds: 30,
+    });
   } else {
     const list = ctx.db.select().from(incidents).where(inArray(incidents.id, incidentIds)).all();
     await sender.sms(person.phone, smsPageText(list));

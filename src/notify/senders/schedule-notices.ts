@@ -8,7 +8,13 @@ import { failed, SENT, skipped, WAIT_FOR_EARLIER, type SenderTable } from '../se
 import type { SenderContext } from '../sender-context.js';
 import { paced } from './gate.js';
 
-type NoticeKinds = 'slack.message' | 'slack.swap_ask' | 'slack.cover_post' | 'slack.cover_refresh' | 'slack.cover_thread' | 'slack.usergroup';
+type NoticeKinds =
+  | 'slack.message'
+  | 'slack.swap_ask'
+  | 'slack.cover_post'
+  | 'slack.cover_refresh'
+  | 'slack.cover_thread'
+  | 'slack.usergroup';
 
 /**
  * Schedule notices: DMs and posts about swaps, cover requests and time off, and user group updates. Their
@@ -22,7 +28,8 @@ export function scheduleNoticeSenders(ctx: SenderContext): Pick<SenderTable, Not
         const wait = paced(ctx, row, 'chat.postMessage', { channel: message.channel });
         if (wait) return wait;
         // A notice is worded when sent; schedule changes (and rows queued by older versions) carry their text.
-        const { text, blocks } = 'notice' in message ? noticeMessage(message.notice) : { text: message.text, blocks: message.blocks as KnownBlock[] | undefined };
+        const { text, blocks } =
+          'notice' in message ? noticeMessage(message.notice) : { text: message.text, blocks: message.blocks as KnownBlock[] | undefined };
         await ctx.poster.postOnce(row, { channel: message.channel, text, ...(blocks ? { blocks } : {}), unfurl_links: false });
         return SENT;
       },
@@ -48,7 +55,12 @@ export function scheduleNoticeSenders(ctx: SenderContext): Pick<SenderTable, Not
         const wait = paced(ctx, row, 'chat.postMessage', { channel: message.channel });
         if (wait) return wait;
         const rendered = coverRequestMessage(request.row, request.rotationName);
-        const posted = await ctx.poster.postOnce(row, { channel: message.channel, text: rendered.text, blocks: rendered.blocks, unfurl_links: false });
+        const posted = await ctx.poster.postOnce(row, {
+          channel: message.channel,
+          text: rendered.text,
+          blocks: rendered.blocks,
+          unfurl_links: false,
+        });
         recordCoverRequestPost(ctx.db, request.row.id, posted);
         return SENT;
       },
@@ -73,7 +85,12 @@ export function scheduleNoticeSenders(ctx: SenderContext): Pick<SenderTable, Not
         if (!request.row.ts || !request.row.channel) return WAIT_FOR_EARLIER;
         const wait = paced(ctx, row, 'chat.postMessage', { channel: request.row.channel });
         if (wait) return wait;
-        await ctx.poster.postOnce(row, { channel: request.row.channel, thread_ts: request.row.ts, text: message.text, unfurl_links: false });
+        await ctx.poster.postOnce(row, {
+          channel: request.row.channel,
+          thread_ts: request.row.ts,
+          text: message.text,
+          unfurl_links: false,
+        });
         return SENT;
       },
     },

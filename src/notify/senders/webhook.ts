@@ -43,7 +43,13 @@ export function webhookSenders(ctx: SenderContext): Pick<SenderTable, 'webhook.p
           try {
             res = await fetch(hook.url, {
               method: 'POST',
-              headers: { 'content-type': 'application/json', 'user-agent': 'Baton-Webhooks/1', 'x-baton-event': `incident.${message.event}`, 'x-baton-timestamp': timestamp, 'x-baton-signature': `sha256=${signature}` },
+              headers: {
+                'content-type': 'application/json',
+                'user-agent': 'Baton-Webhooks/1',
+                'x-baton-event': `incident.${message.event}`,
+                'x-baton-timestamp': timestamp,
+                'x-baton-signature': `sha256=${signature}`,
+              },
               body,
               signal: AbortSignal.timeout(10_000),
             });
@@ -53,7 +59,10 @@ export function webhookSenders(ctx: SenderContext): Pick<SenderTable, 'webhook.p
           if (res.ok) return SENT;
           if (res.status === 429 || res.status === 408 || res.status >= 500) {
             const retryAfter = Number(res.headers.get('retry-after'));
-            return retry(`webhook ${hook.id} answered ${res.status}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+            return retry(
+              `webhook ${hook.id} answered ${res.status}`,
+              Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+            );
           }
           return failed(`webhook ${hook.id} answered ${res.status}`);
         }),

@@ -32,7 +32,11 @@ export function adminUserGroup(db: Tx): string | null {
 /** Written by config apply, in its transaction. */
 export function setAdminUserGroup(db: Tx, group: string | null): boolean {
   if (adminUserGroup(db) === group) return false;
-  if (group) db.insert(settings).values({ key: GROUP_KEY, value: JSON.stringify(group) }).onConflictDoUpdate({ target: settings.key, set: { value: JSON.stringify(group) } }).run();
+  if (group)
+    db.insert(settings)
+      .values({ key: GROUP_KEY, value: JSON.stringify(group) })
+      .onConflictDoUpdate({ target: settings.key, set: { value: JSON.stringify(group) } })
+      .run();
   else db.delete(settings).where(eq(settings.key, GROUP_KEY)).run();
   db.delete(settings).where(eq(settings.key, MEMBERS_KEY)).run();
   return true;

@@ -94,7 +94,9 @@ export class CatalogAdminService {
   }
 
   /** A service with the names of its team and policy: what an admin is told after saving it. */
-  serviceSummary(id: string): { id: string; name: string; teamName: string; policyName: string; incidentChannels: ServiceRow['incidentChannels'] } | undefined {
+  serviceSummary(
+    id: string,
+  ): { id: string; name: string; teamName: string; policyName: string; incidentChannels: ServiceRow['incidentChannels'] } | undefined {
     const row = this.service(id);
     if (!row) return undefined;
     const teamName = this.db.select({ name: teams.name }).from(teams).where(eq(teams.id, row.teamId)).get()?.name ?? row.teamId;
@@ -111,7 +113,11 @@ export class CatalogAdminService {
   }
 
   /** What the policy form shows for a stored policy: its levels as rotations, people and a wait. */
-  policyFormValues(row: PolicyRow): { name: string; repeat: number; levels: { rotations: string[]; users: string[]; delayMinutes: number }[] } {
+  policyFormValues(row: PolicyRow): {
+    name: string;
+    repeat: number;
+    levels: { rotations: string[]; users: string[]; delayMinutes: number }[];
+  } {
     return {
       name: row.name,
       repeat: row.repeat,
@@ -146,8 +152,15 @@ export class CatalogAdminService {
 
     const errors: FieldErrors = {};
     if (!input.name?.trim()) errors.name = 'Give the policy a name.';
-    if (input.repeat !== null && (!Number.isInteger(input.repeat) || input.repeat < 0 || input.repeat > 10)) errors.repeat = 'Repeat 0 to 10 times.';
-    const known = new Set(this.db.select({ id: users.id }).from(users).all().map((u) => u.id));
+    if (input.repeat !== null && (!Number.isInteger(input.repeat) || input.repeat < 0 || input.repeat > 10))
+      errors.repeat = 'Repeat 0 to 10 times.';
+    const known = new Set(
+      this.db
+        .select({ id: users.id })
+        .from(users)
+        .all()
+        .map((u) => u.id),
+    );
     const rotations = loadRotations(this.db);
     const levels: EscalationLevel[] = [];
     input.levels.forEach((level, i) => {
@@ -158,7 +171,8 @@ export class CatalogAdminService {
       const missing = level.rotations.filter((r) => !rotations.has(r));
       if (missing.length > 0) errors[`level${n}_rotations`] = `No rotation ${missing.map((r) => `\`${r}\``).join(', ')}.`;
       const delay = level.delayMinutes ?? DEFAULT_LEVEL_DELAY_MINUTES;
-      if (!Number.isInteger(delay) || delay < 1 || delay > 24 * 60) errors[`level${n}_delay`] = 'Wait 1 to 1440 minutes before the next level.';
+      if (!Number.isInteger(delay) || delay < 1 || delay > 24 * 60)
+        errors[`level${n}_delay`] = 'Wait 1 to 1440 minutes before the next level.';
       const targets: EscalationTarget[] = [
         ...level.rotations.map((rotationId): EscalationTarget => ({ kind: 'rotation', rotationId, role: 'primary' })),
         ...level.users.map((userId): EscalationTarget => ({ kind: 'user', userId })),
@@ -169,13 +183,26 @@ export class CatalogAdminService {
     throwIfAny(errors);
 
     const now = this.clock.nowMs();
-    const taken = new Set(this.db.select({ id: escalationPolicies.id }).from(escalationPolicies).all().map((p) => p.id));
+    const taken = new Set(
+      this.db
+        .select({ id: escalationPolicies.id })
+        .from(escalationPolicies)
+        .all()
+        .map((p) => p.id),
+    );
     const id = existing?.id ?? freeSlug(input.name!, 'policy', taken);
     const row = { id, name: input.name!.trim(), repeat: input.repeat ?? 0, levels, source: 'slack' as const, updatedAt: now };
     this.db.transaction(() => {
       if (existing) this.db.update(escalationPolicies).set(row).where(eq(escalationPolicies.id, id)).run();
       else this.db.insert(escalationPolicies).values(row).run();
-      writeAudit(this.db, { at: now, actor: actor.id, action: existing ? 'escalation_policy.update' : 'escalation_policy.create', target: `escalation_policy:${id}`, before: existing ?? null, after: row });
+      writeAudit(this.db, {
+        at: now,
+        actor: actor.id,
+        action: existing ? 'escalation_policy.update' : 'escalation_policy.create',
+        target: `escalation_policy:${id}`,
+        before: existing ?? null,
+        after: row,
+      });
     });
     return { policyId: id, created: !existing };
   }
@@ -185,14 +212,21 @@ export class CatalogAdminService {
 
     const errors: FieldErrors = {};
     if (!input.name?.trim()) errors.name = 'Give the service a name.';
-    if (!input.teamId || !this.db.select({ id: teams.id }).from(teams).where(eq(teams.id, input.teamId)).get()) errors.team = 'Pick a team.';
+    if (!input.teamId || !this.db.select({ id: teams.id }).from(teams).where(eq(teams.id, input.teamId)).get())
+      errors.team = 'Pick a team.';
     if (!input.policyId || !this.policy(input.policyId)) errors.policy = 'Pick an escalation policy.';
     const channels = input.incidentChannels ?? 'high';
     if (!['high', 'all', 'none'].includes(channels)) errors.incident_channels = 'Pick high, all or none.';
     throwIfAny(errors);
 
     const now = this.clock.nowMs();
-    const taken = new Set(this.db.select({ id: services.id }).from(services).all().map((s) => s.id));
+    const taken = new Set(
+      this.db
+        .select({ id: services.id })
+        .from(services)
+        .all()
+        .map((s) => s.id),
+    );
     const id = existing?.id ?? freeSlug(input.name!, 'service', taken);
     const row = {
       id,
@@ -209,7 +243,14 @@ export class CatalogAdminService {
     this.db.transaction(() => {
       if (existing) this.db.update(services).set(row).where(eq(services.id, id)).run();
       else this.db.insert(services).values(row).run();
-      writeAudit(this.db, { at: now, actor: actor.id, action: existing ? 'service.update' : 'service.create', target: `service:${id}`, before: existing ?? null, after: row });
+      writeAudit(this.db, {
+        at: now,
+        actor: actor.id,
+        action: existing ? 'service.update' : 'service.create',
+        target: `service:${id}`,
+        before: existing ?? null,
+        after: row,
+      });
     });
     return { serviceId: id, created: !existing };
   }

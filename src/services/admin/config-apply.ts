@@ -31,7 +31,6 @@ export interface ApplySummary {
   kept: string[];
 }
 
-
 interface EntityKind<Row extends { id: string }> {
   name: string;
   list(tx: Tx): Row[];
@@ -68,7 +67,14 @@ function sync<Row extends { id: string }>(
     } else if (comparable(before) !== comparable(row)) {
       kind.update(tx, row);
       ctx.summary.updated.push(`${kind.name} ${row.id}`);
-      writeAudit(tx, { at: ctx.now, actor: ctx.actor, action: `${kind.name}.update`, target: `${kind.name}:${row.id}`, before, after: row });
+      writeAudit(tx, {
+        at: ctx.now,
+        actor: ctx.actor,
+        action: `${kind.name}.update`,
+        target: `${kind.name}:${row.id}`,
+        before,
+        after: row,
+      });
     }
   }
 }
@@ -89,13 +95,28 @@ function prune<Row extends { id: string; source: string }>(
       // SQLite aborts only the failing statement: incidents or Slack-made rotations still reference it.
       if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_FOREIGNKEY') throw err;
       ctx.summary.kept.push(`${kind.name} ${row.id}`);
-      writeAudit(tx, { at: ctx.now, actor: ctx.actor, action: `${kind.name}.keep`, target: `${kind.name}:${row.id}`, before: row, after: { kept: 'removed from the file, but history still refers to it' } });
+      writeAudit(tx, {
+        at: ctx.now,
+        actor: ctx.actor,
+        action: `${kind.name}.keep`,
+        target: `${kind.name}:${row.id}`,
+        before: row,
+        after: { kept: 'removed from the file, but history still refers to it' },
+      });
     }
   }
 }
 
 type RotationRow = typeof rotations.$inferSelect & { participants: string[] };
-type KeyRow = { kind: IntegrationKind; keyHash: string; bearerHash: string | null; hmacSecret: string | null; hmacHeader: string | null; hmacTimestampHeader: string | null; heartbeatIntervalMinutes: number | null };
+type KeyRow = {
+  kind: IntegrationKind;
+  keyHash: string;
+  bearerHash: string | null;
+  hmacSecret: string | null;
+  hmacHeader: string | null;
+  hmacTimestampHeader: string | null;
+  heartbeatIntervalMinutes: number | null;
+};
 type ServiceRow = typeof services.$inferSelect & { keys: KeyRow[] };
 
 // Only what the file declares: opt-outs and verifications happen at run time and survive a re-apply.
@@ -167,7 +188,9 @@ const policyKind: EntityKind<typeof escalationPolicies.$inferSelect> = {
 
 function writeKeys(tx: Tx, serviceId: string, keys: ServiceRow['keys'], now: number): void {
   // Keys made in Slack (/oncall integration) are not the file's to remove.
-  tx.delete(integrationKeys).where(and(eq(integrationKeys.serviceId, serviceId), eq(integrationKeys.source, 'config'))).run();
+  tx.delete(integrationKeys)
+    .where(and(eq(integrationKeys.serviceId, serviceId), eq(integrationKeys.source, 'config')))
+    .run();
   for (const key of keys) {
     tx.insert(integrationKeys)
       .values({ serviceId, ...key, source: 'config', createdAt: now })
@@ -188,7 +211,15 @@ function serviceKind(db: DB, now: number, file: string): EntityKind<ServiceRow> 
           ...s,
           keys: keys
             .filter((k) => k.serviceId === s.id)
-            .map((k) => ({ kind: k.kind, keyHash: k.keyHash, bearerHash: k.bearerHash, hmacSecret: k.hmacSecret, hmacHeader: k.hmacHeader, hmacTimestampHeader: k.hmacTimestampHeader, heartbeatIntervalMinutes: k.heartbeatIntervalMinutes })),
+            .map((k) => ({
+              kind: k.kind,
+              keyHash: k.keyHash,
+              bearerHash: k.bearerHash,
+              hmacSecret: k.hmacSecret,
+              hmacHeader: k.hmacHeader,
+              hmacTimestampHeader: k.hmacTimestampHeader,
+              heartbeatIntervalMinutes: k.heartbeatIntervalMinutes,
+            })),
         }));
     },
     insert: (tx, { keys, ...row }) => {
@@ -204,10 +235,23 @@ function serviceKind(db: DB, now: number, file: string): EntityKind<ServiceRow> 
       if (used.length > 0) {
         // Kept for its incidents' history, but the file took its keys away: it accepts no more alerts. Its team
         // is told once, in its channel, so nobody wonders why alerts to it are refused.
-        tx.delete(integrationKeys).where(and(eq(integrationKeys.serviceId, id), eq(integrationKeys.source, 'config'))).run();
-        const kept = tx.select({ name: services.name, channel: teams.slackChannel }).from(services).innerJoin(teams, eq(teams.id, services.teamId)).where(eq(services.id, id)).get();
+        tx.delete(integrationKeys)
+          .where(and(eq(integrationKeys.serviceId, id), eq(integrationKeys.source, 'config')))
+          .run();
+        const kept = tx
+          .select({ name: services.name, channel: teams.slackChannel })
+          .from(services)
+          .innerJoin(teams, eq(teams.id, services.teamId))
+          .where(eq(services.id, id))
+          .get();
         // Through the database itself: the same connection, so inside this transaction.
-        if (kept) enqueueNotice(db, { kind: 'slack.message', channel: kept.channel, notice: { type: 'service_kept', serviceName: kept.name, file } }, `service-kept:${id}`, now);
+        if (kept)
+          enqueueNotice(
+            db,
+            { kind: 'slack.message', channel: kept.channel, notice: { type: 'service_kept', serviceName: kept.name, file } },
+            `service-kept:${id}`,
+            now,
+          );
         throw Object.assign(new Error('service has incidents'), { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
       }
       tx.delete(services).where(eq(services.id, id)).run();
@@ -231,7 +275,13 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
   const services_ = serviceKind(db, opts.now, opts.actor.replace(/^config:/, ''));
 
   // A phone number or rules the file leaves out may have been set in Slack (/oncall me): keep them.
-  const stored = new Map(db.select({ id: users.id, phone: users.phone, rules: users.notificationRules }).from(users).all().map((u) => [u.id, u]));
+  const stored = new Map(
+    db
+      .select({ id: users.id, phone: users.phone, rules: users.notificationRules })
+      .from(users)
+      .all()
+      .map((u) => [u.id, u]),
+  );
   const desiredUsers = cfg.users.map((u) => ({
     id: u.id,
     name: u.name,
@@ -246,7 +296,9 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
     name: t.name,
     slackChannel: t.slack_channel,
     stakeholdersChannel: t.stakeholders_channel ?? null,
-    workingHours: t.working_hours ? { timeZone: t.working_hours.time_zone, days: t.working_hours.days, start: t.working_hours.start, end: t.working_hours.end } : null,
+    workingHours: t.working_hours
+      ? { timeZone: t.working_hours.time_zone, days: t.working_hours.days, start: t.working_hours.start, end: t.working_hours.end }
+      : null,
     ...base,
   }));
   const desiredRotations = cfg.rotations.map((r) => ({
@@ -281,9 +333,21 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
     channelArchiveAfterHours: s.incident_channel_archive_after_hours,
     recurringMaintenance:
       s.maintenance_windows.length > 0
-        ? s.maintenance_windows.map((w) => ({ rrule: w.rrule, start: parseHHMM(w.start), durationMinutes: w.duration_minutes, timeZone: w.time_zone }))
+        ? s.maintenance_windows.map((w) => ({
+            rrule: w.rrule,
+            start: parseHHMM(w.start),
+            durationMinutes: w.duration_minutes,
+            timeZone: w.time_zone,
+          }))
         : null,
-    routing: s.routing.length > 0 ? s.routing.map((r) => ({ match: r.match, ...(r.urgency ? { urgency: r.urgency } : {}), ...(r.service ? { service: r.service } : {}) })) : null,
+    routing:
+      s.routing.length > 0
+        ? s.routing.map((r) => ({
+            match: r.match,
+            ...(r.urgency ? { urgency: r.urgency } : {}),
+            ...(r.service ? { service: r.service } : {}),
+          }))
+        : null,
     ...base,
     keys: s.integrations.map((i) => ({
       kind: i.type,
@@ -312,7 +376,14 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
     const before = adminUserGroup(tx);
     if (setAdminUserGroup(tx, cfg.admin_user_group ?? null)) {
       ctx.summary[before ? (cfg.admin_user_group ? 'updated' : 'deleted') : 'created'].push('admin_user_group');
-      writeAudit(tx, { at: ctx.now, actor: ctx.actor, action: 'admin_user_group.update', target: 'admin_user_group', before, after: cfg.admin_user_group ?? null });
+      writeAudit(tx, {
+        at: ctx.now,
+        actor: ctx.actor,
+        action: 'admin_user_group.update',
+        target: 'admin_user_group',
+        before,
+        after: cfg.admin_user_group ?? null,
+      });
     }
     syncWebhooks(tx, cfg.webhooks, ctx);
     // A number written in the file is vouched for by its author; numbers set in Slack are verified by SMS code.
@@ -334,7 +405,11 @@ function syncEmergencyLine(tx: Tx, desired: EmergencyLine | null, ctx: { actor: 
   const row = tx.select().from(settings).where(eq(settings.key, 'emergency_line')).get();
   const before = row ? (JSON.parse(row.value) as EmergencyLine) : null;
   if (JSON.stringify(before) === JSON.stringify(desired)) return;
-  if (desired) tx.insert(settings).values({ key: 'emergency_line', value: JSON.stringify(desired) }).onConflictDoUpdate({ target: settings.key, set: { value: JSON.stringify(desired) } }).run();
+  if (desired)
+    tx.insert(settings)
+      .values({ key: 'emergency_line', value: JSON.stringify(desired) })
+      .onConflictDoUpdate({ target: settings.key, set: { value: JSON.stringify(desired) } })
+      .run();
   else tx.delete(settings).where(eq(settings.key, 'emergency_line')).run();
   ctx.summary[before ? (desired ? 'updated' : 'deleted') : 'created'].push('emergency_line');
   writeAudit(tx, { at: ctx.now, actor: ctx.actor, action: 'emergency_line.update', target: 'emergency_line', before, after: desired });
@@ -349,5 +424,12 @@ function syncWebhooks(tx: Tx, desired: OutboundWebhook[], ctx: { actor: string; 
   tx.insert(settings).values({ key: 'webhooks', value }).onConflictDoUpdate({ target: settings.key, set: { value } }).run();
   ctx.summary.updated.push('webhooks');
   const redact = (hooks: OutboundWebhook[]) => hooks.map(({ secret: _secret, ...rest }) => rest);
-  writeAudit(tx, { at: ctx.now, actor: ctx.actor, action: 'webhooks.update', target: 'webhooks', before: redact(before), after: redact(desired) });
+  writeAudit(tx, {
+    at: ctx.now,
+    actor: ctx.actor,
+    action: 'webhooks.update',
+    target: 'webhooks',
+    before: redact(before),
+    after: redact(desired),
+  });
 }

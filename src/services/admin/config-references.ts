@@ -26,16 +26,31 @@ export function danglingReferences(tx: Tx, cfg: ConfigFile): { path: string; mes
   for (const policy of slackPolicies) {
     for (const target of policy.levels.flatMap((l) => l.targets)) {
       if (target.kind === 'rotation' && !rotationIds.has(target.rotationId)) {
-        removed('rotations', target.rotationId, `escalation policy "${policy.id}"`, 'keep the rotation, or change the policy in Slack (/oncall policy) first');
+        removed(
+          'rotations',
+          target.rotationId,
+          `escalation policy "${policy.id}"`,
+          'keep the rotation, or change the policy in Slack (/oncall policy) first',
+        );
       }
       if (target.kind === 'user' && !userIds.has(target.userId)) {
-        removed('users', target.userId, `escalation policy "${policy.id}"`, 'keep the user, or change the policy in Slack (/oncall policy) first');
+        removed(
+          'users',
+          target.userId,
+          `escalation policy "${policy.id}"`,
+          'keep the user, or change the policy in Slack (/oncall policy) first',
+        );
       }
     }
   }
   for (const service of slackServices) {
     if (!policyIds.has(service.escalationPolicyId)) {
-      removed('escalation_policies', service.escalationPolicyId, `service "${service.id}"`, 'keep the policy, or change the service in Slack (/oncall service) first');
+      removed(
+        'escalation_policies',
+        service.escalationPolicyId,
+        `service "${service.id}"`,
+        'keep the policy, or change the service in Slack (/oncall service) first',
+      );
     }
     if (!teamIds.has(service.teamId)) removed('teams', service.teamId, `service "${service.id}"`, 'keep the team');
   }
@@ -45,7 +60,12 @@ export function danglingReferences(tx: Tx, cfg: ConfigFile): { path: string; mes
   const slackRotationIds = new Set(slackRotations.map((r) => r.id));
   for (const member of tx.select().from(rotationParticipants).all()) {
     if (slackRotationIds.has(member.rotationId) && !userIds.has(member.userId)) {
-      removed('users', member.userId, `rotation "${member.rotationId}"`, 'keep the user, or take them out of the rotation in Slack (/oncall rotation) first');
+      removed(
+        'users',
+        member.userId,
+        `rotation "${member.rotationId}"`,
+        'keep the user, or take them out of the rotation in Slack (/oncall rotation) first',
+      );
     }
   }
   // One line per thing and referrer, however many levels name it.

@@ -52,6 +52,9 @@ export class ConfigReloader {
 export function reportApplied(logger: Logger, summary: ApplySummary, context: Record<string, unknown> = {}): void {
   logger.info({ ...context, ...summary }, context.reload ? 'config reloaded' : 'config applied');
   if (summary.kept.length > 0) {
-    logger.warn({ kept: summary.kept }, 'removed from the config file but kept, since incidents refer to them; a kept service accepts no more alerts');
+    logger.warn(
+      { kept: summary.kept },
+      'removed from the config file but kept, since incidents refer to them; a kept service accepts no more alerts',
+    );
   }
 }

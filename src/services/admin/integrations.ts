@@ -37,7 +37,11 @@ export class IntegrationService {
 
   private prepare(actorId: string, serviceRef: string, kind: string, intervalMinutes?: number) {
     const actor = requireAdmin(loadActor(this.db, actorId), 'create or rotate integration keys');
-    const service = this.db.select().from(services).all().find((s) => s.id === serviceRef.toLowerCase() || s.name.toLowerCase() === serviceRef.toLowerCase());
+    const service = this.db
+      .select()
+      .from(services)
+      .all()
+      .find((s) => s.id === serviceRef.toLowerCase() || s.name.toLowerCase() === serviceRef.toLowerCase());
     if (!service) throw new InvalidInput({ service: `No service \`${serviceRef}\`.` });
     if (!KINDS.includes(kind as IntegrationKind)) throw new InvalidInput({ kind: `Expected one of ${KINDS.join(', ')}.` });
     if (kind === 'heartbeat' && !(intervalMinutes && intervalMinutes > 0 && intervalMinutes <= 7 * 24 * 60)) {
@@ -63,9 +67,19 @@ export class IntegrationService {
     const current = this.db
       .select()
       .from(integrationKeys)
-      .where(and(eq(integrationKeys.serviceId, service.id), eq(integrationKeys.kind, k), eq(integrationKeys.source, 'slack'), isNull(integrationKeys.expiresAt)))
+      .where(
+        and(
+          eq(integrationKeys.serviceId, service.id),
+          eq(integrationKeys.kind, k),
+          eq(integrationKeys.source, 'slack'),
+          isNull(integrationKeys.expiresAt),
+        ),
+      )
       .all();
-    if (current.length === 0) throw new InvalidInput({ kind: `*${service.name}* has no ${k} key made in Slack to rotate (keys from the config file are rotated there).` });
+    if (current.length === 0)
+      throw new InvalidInput({
+        kind: `*${service.name}* has no ${k} key made in Slack to rotate (keys from the config file are rotated there).`,
+      });
     const now = this.clock.nowMs();
     const expiresAt = now + ROTATION_GRACE_MS;
     const interval = current[0]!.heartbeatIntervalMinutes;
@@ -77,17 +91,40 @@ export class IntegrationService {
     return created;
   }
 
-  private insert(actorId: string, service: typeof services.$inferSelect, kind: IntegrationKind, interval: number | null, expiring: number): CreatedKey {
+  private insert(
+    actorId: string,
+    service: typeof services.$inferSelect,
+    kind: IntegrationKind,
+    interval: number | null,
+    expiring: number,
+  ): CreatedKey {
     const key = randomBytes(16).toString('hex');
     const now = this.clock.nowMs();
     this.db.transaction(() => {
       const row = this.db
         .insert(integrationKeys)
-        .values({ serviceId: service.id, kind, keyHash: sha256Hex(key), bearerHash: null, hmacSecret: null, hmacHeader: null, hmacTimestampHeader: null, heartbeatIntervalMinutes: interval, source: 'slack', createdAt: now })
+        .values({
+          serviceId: service.id,
+          kind,
+          keyHash: sha256Hex(key),
+          bearerHash: null,
+          hmacSecret: null,
+          hmacHeader: null,
+          hmacTimestampHeader: null,
+          heartbeatIntervalMinutes: interval,
+          source: 'slack',
+          createdAt: now,
+        })
         .returning({ id: integrationKeys.id })
         .get();
       // The audit records that a key exists, never the key.
-      writeAudit(this.db, { at: now, actor: actorId, action: expiring > 0 ? 'integration.rotate' : 'integration.create', target: `service:${service.id}`, after: { keyId: row.id, kind, rotatedOut: expiring } });
+      writeAudit(this.db, {
+        at: now,
+        actor: actorId,
+        action: expiring > 0 ? 'integration.rotate' : 'integration.create',
+        target: `service:${service.id}`,
+        after: { keyId: row.id, kind, rotatedOut: expiring },
+      });
     });
     this.keysChanged();
     return { serviceName: service.name, kind, key, url: this.url(kind, key), expiring };

@@ -9,7 +9,9 @@ import type { Incident } from './paging.js';
 
 /** People in any rotation (any layer) of the team: its members, for incident and pager permissions. */
 function teamMembers(db: DB, teamId: string): Set<string> {
-  return new Set([...loadRotations(db).values()].filter((r) => r.teamId === teamId).flatMap((r) => layersOf(r).flatMap((l) => l.participants)));
+  return new Set(
+    [...loadRotations(db).values()].filter((r) => r.teamId === teamId).flatMap((r) => layersOf(r).flatMap((l) => l.participants)),
+  );
 }
 
 /** Who is involved in the incident, read from the service's team, its timeline and who opened it. */
@@ -27,7 +29,8 @@ export function loadIncidentResponders(db: DB, incident: Incident): IncidentResp
     for (const u of users) if (!(e.kind === 'responder_paged' && u === e.actor)) paged.add(u);
   }
   // Labels of alerts are written by whoever sends them: trust these two only on incidents Baton opened by hand.
-  const openedBy = incident.source === 'declared' ? incident.labels.declared_by : incident.source === 'slack_page' ? incident.labels.paged_by : undefined;
+  const openedBy =
+    incident.source === 'declared' ? incident.labels.declared_by : incident.source === 'slack_page' ? incident.labels.paged_by : undefined;
   return {
     incidentId: incident.id,
     teamName: owner?.team.name ?? incident.serviceId,

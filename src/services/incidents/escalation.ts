@@ -65,6 +65,14 @@ export class EscalationService {
     db.update(incidents).set({ nextEscalationAt: null, updatedAt: now }).where(eq(incidents.id, incident.id)).run();
     recordEvent(db, incident.id, now, 'escalation_exhausted', null, { levels: incident.policy.levels.length });
     const channel = context.teamChannelOf(incident.serviceId);
-    if (channel) enqueueIncidentNote(db, incident.id, channel, { type: 'exhausted', policyName: incident.policy.name }, `exhausted:${incident.id}`, now);
+    if (channel)
+      enqueueIncidentNote(
+        db,
+        incident.id,
+        channel,
+        { type: 'exhausted', policyName: incident.policy.name },
+        `exhausted:${incident.id}`,
+        now,
+      );
   }
 }

@@ -26,7 +26,11 @@ export class HeartbeatService {
   /** Records a ping; resolves the heartbeat's incident if one is open. */
   async ping(key: Key): Promise<'recorded' | 'recovered'> {
     const now = this.clock.nowMs();
-    this.db.insert(heartbeats).values({ keyHash: key.keyHash, lastPingAt: now }).onConflictDoUpdate({ target: heartbeats.keyHash, set: { lastPingAt: now } }).run();
+    this.db
+      .insert(heartbeats)
+      .values({ keyHash: key.keyHash, lastPingAt: now })
+      .onConflictDoUpdate({ target: heartbeats.keyHash, set: { lastPingAt: now } })
+      .run();
     const back = heartbeatBackGroup(key.keyHash, this.serviceName(key.serviceId), now);
     if (this.ingest.openIncidentId(key.serviceId, back.dedupKey) === null) return 'recorded';
     await this.ingest.ingest(key, JSON.stringify({ heartbeat: 'ping', at: new Date(now).toISOString() }), back);

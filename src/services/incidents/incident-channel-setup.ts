@@ -25,7 +25,8 @@ export function attachIncidentChannel(db: DB, incidentId: number, channelId: str
     const opener = openedByHand(db.select().from(incidents).where(eq(incidents.id, incidentId)).get()!);
     const invited = new Set(pagedUsers(db, incidentId));
     if (opener) invited.add(opener.userId);
-    if (invited.size > 0) enqueueNotice(db, { kind: 'slack.invite', channel: channelId, users: [...invited] }, `channel-invite:${incidentId}`, now);
+    if (invited.size > 0)
+      enqueueNotice(db, { kind: 'slack.invite', channel: channelId, users: [...invited] }, `channel-invite:${incidentId}`, now);
     enqueueChannelStep(db, 'slack.channel_card', incidentId, now);
     enqueueChannelStep(db, 'slack.channel_welcome', incidentId, now);
     if (opener) enqueueOpenerLink(db, incidentId, opener.userId, now);
@@ -34,6 +35,10 @@ export function attachIncidentChannel(db: DB, incidentId: number, channelId: str
 
 /** Everyone any level of the incident has paged so far. */
 function pagedUsers(db: DB, incidentId: number): string[] {
-  const events = db.select().from(incidentEvents).where(and(eq(incidentEvents.incidentId, incidentId), eq(incidentEvents.kind, 'paged'))).all();
+  const events = db
+    .select()
+    .from(incidentEvents)
+    .where(and(eq(incidentEvents.incidentId, incidentId), eq(incidentEvents.kind, 'paged')))
+    .all();
   return events.flatMap((e) => (e.detail.users as string[] | undefined) ?? []);
 }

@@ -44,7 +44,10 @@ export class IncidentChannelService {
 
   private requireIncident(channelId: string): Incident {
     const incident = this.inChannel(channelId);
-    if (!incident) throw new InvalidInput({ channel: 'Run this in an incident channel (Baton creates one per serious incident, or use /oncall declare).' });
+    if (!incident)
+      throw new InvalidInput({
+        channel: 'Run this in an incident channel (Baton creates one per serious incident, or use /oncall declare).',
+      });
     return incident;
   }
 
@@ -53,11 +56,14 @@ export class IncidentChannelService {
    * message. If they do not acknowledge, the service's own escalation policy follows, so it is never lost.
    * Whoever paged is told who is paged by a confirmation rendered when it is sent (see enqueueOpenerConfirm).
    */
-  async pageSomeone(actorId: string, input: { userId?: string | null; rotation?: string | null; message: string; serviceId: string }): Promise<{ incidentId: number }> {
+  async pageSomeone(
+    actorId: string,
+    input: { userId?: string | null; rotation?: string | null; message: string; serviceId: string },
+  ): Promise<{ incidentId: number }> {
     const service = this.db.select().from(services).where(eq(services.id, input.serviceId)).get();
     const errors: Record<string, string> = {};
     if (!service) errors.service = 'Pick a service.';
-    if (!input.message.trim()) errors.message = 'Say what you need: it is the page\'s title.';
+    if (!input.message.trim()) errors.message = "Say what you need: it is the page's title.";
     if (!input.userId && !input.rotation) errors.who = 'Pick a person or a rotation.';
     if (input.userId && input.rotation) errors.who = 'Pick a person or a rotation, not both.';
     let target: EscalationTarget | null = null;
@@ -92,14 +98,34 @@ export class IncidentChannelService {
     return this.openByHand(actorId, 'declare', input);
   }
 
-  private async openByHand(actorId: string, how: 'declare' | 'page', input: { title: string; severity: Severity; serviceId: string }, policy?: EscalationPolicySnapshot): Promise<number> {
+  private async openByHand(
+    actorId: string,
+    how: 'declare' | 'page',
+    input: { title: string; severity: Severity; serviceId: string },
+    policy?: EscalationPolicySnapshot,
+  ): Promise<number> {
     const actor = { id: actorId };
     const now = this.now();
     const dedupKey = `${how === 'page' ? 'paged' : 'declared'}:${randomBytes(8).toString('hex')}`;
     const labels: Record<string, string> =
-      how === 'page' ? { alertname: 'DirectPage', severity: input.severity, paged_by: actor.id } : { alertname: 'Declared', severity: input.severity, declared_by: actor.id };
+      how === 'page'
+        ? { alertname: 'DirectPage', severity: input.severity, paged_by: actor.id }
+        : { alertname: 'Declared', severity: input.severity, declared_by: actor.id };
     const result = await this.ingest.ingest(
-      { id: 0, serviceId: input.serviceId, kind: 'generic', keyHash: '', bearerHash: null, hmacSecret: null, hmacHeader: null, hmacTimestampHeader: null, heartbeatIntervalMinutes: null, expiresAt: null, source: 'slack', createdAt: 0 },
+      {
+        id: 0,
+        serviceId: input.serviceId,
+        kind: 'generic',
+        keyHash: '',
+        bearerHash: null,
+        hmacSecret: null,
+        hmacHeader: null,
+        hmacTimestampHeader: null,
+        heartbeatIntervalMinutes: null,
+        expiresAt: null,
+        source: 'slack',
+        createdAt: 0,
+      },
       JSON.stringify({ declared_by: actor.id, ...input }),
       {
         source: how === 'page' ? 'slack_page' : 'declared',
@@ -109,7 +135,17 @@ export class IncidentChannelService {
         severity: normalizeSeverity(input.severity),
         labels,
         links: { runbook: null, source: null, externalUrl: null },
-        alerts: [{ fingerprint: dedupKey, status: 'firing', labels, annotations: {}, startsAt: new Date(now).toISOString(), endsAt: null, sourceUrl: null }],
+        alerts: [
+          {
+            fingerprint: dedupKey,
+            status: 'firing',
+            labels,
+            annotations: {},
+            startsAt: new Date(now).toISOString(),
+            endsAt: null,
+            sourceUrl: null,
+          },
+        ],
         truncatedAlerts: 0,
       },
       policy ? { policy } : {},
@@ -120,7 +156,13 @@ export class IncidentChannelService {
       if (how === 'declare') enqueueIncidentChannel(this.db, id, now);
       // The person who opened it is told privately what happened, and where the channel is.
       enqueueOpenerConfirm(this.db, id, actor.id, now);
-      writeAudit(this.db, { at: now, actor: actor.id, action: how === 'declare' ? 'incident.declare' : 'incident.page', target: `incident:${id}`, after: input });
+      writeAudit(this.db, {
+        at: now,
+        actor: actor.id,
+        action: how === 'declare' ? 'incident.declare' : 'incident.page',
+        target: `incident:${id}`,
+        after: input,
+      });
     });
     this.wakeOutbox();
     return id;
@@ -132,9 +174,23 @@ export class IncidentChannelService {
     const actor = requireResponder(this.db, actorId, incident, 'set roles on');
     const now = this.now();
     this.db.transaction(() => {
-      this.db.update(incidents).set(role === 'commander' ? { commanderId: userId, updatedAt: now } : { commsLeadId: userId, updatedAt: now }).where(eq(incidents.id, incident.id)).run();
-      recordEvent(this.db, incident.id, now, 'role', actor.id, { role: role === 'commander' ? 'incident commander' : 'communications lead', user: userId });
-      writeAudit(this.db, { at: now, actor: actor.id, action: `incident.role.${role}`, target: `incident:${incident.id}`, before: { commanderId: incident.commanderId, commsLeadId: incident.commsLeadId }, after: { [role]: userId } });
+      this.db
+        .update(incidents)
+        .set(role === 'commander' ? { commanderId: userId, updatedAt: now } : { commsLeadId: userId, updatedAt: now })
+        .where(eq(incidents.id, incident.id))
+        .run();
+      recordEvent(this.db, incident.id, now, 'role', actor.id, {
+        role: role === 'commander' ? 'incident commander' : 'communications lead',
+        user: userId,
+      });
+      writeAudit(this.db, {
+        at: now,
+        actor: actor.id,
+        action: `incident.role.${role}`,
+        target: `incident:${incident.id}`,
+        before: { commanderId: incident.commanderId, commsLeadId: incident.commsLeadId },
+        after: { [role]: userId },
+      });
       const notice = { type: 'role_set', role, userId, setBy: actor.id } as const;
       enqueueNotice(this.db, { kind: 'slack.message', channel: channelId, notice }, `role:${incident.id}:${role}:${userId}:${now}`, now);
     });
@@ -150,14 +206,20 @@ export class IncidentChannelService {
     const clean = text.trim().slice(0, 2000);
     if (!clean) throw new InvalidInput({ text: 'Write the update after the command: /oncall update <text>.' });
     const now = this.now();
-    const team = this.db.select({ stakeholders: teams.stakeholdersChannel }).from(services).innerJoin(teams, eq(teams.id, services.teamId)).where(eq(services.id, incident.serviceId)).get();
+    const team = this.db
+      .select({ stakeholders: teams.stakeholdersChannel })
+      .from(services)
+      .innerJoin(teams, eq(teams.id, services.teamId))
+      .where(eq(services.id, incident.serviceId))
+      .get();
     const stakeholders = team?.stakeholders ?? null;
     this.db.transaction(() => {
       recordEvent(this.db, incident.id, now, 'status_update', actor.id, { text: clean });
       const notice = { type: 'status_update', incidentId: incident.id, title: incident.title, authorId: actor.id, text: clean } as const;
       // The key says 'room', the old word for the incident channel: dedupe keys are stored, so it stays as it was.
       enqueueNotice(this.db, { kind: 'slack.message', channel: channelId, notice }, `update:${incident.id}:${now}:room`, now);
-      if (stakeholders) enqueueNotice(this.db, { kind: 'slack.message', channel: stakeholders, notice }, `update:${incident.id}:${now}:stakeholders`, now);
+      if (stakeholders)
+        enqueueNotice(this.db, { kind: 'slack.message', channel: stakeholders, notice }, `update:${incident.id}:${now}:stakeholders`, now);
     });
     this.wakeOutbox();
     return { stakeholders };
@@ -173,7 +235,9 @@ export class IncidentChannelService {
     if (target.userId) userIds = [target.userId];
     else if (target.rotation) {
       const rotations = [...loadRotations(this.db).values()];
-      const rotation = rotations.find((r) => r.id === target.rotation!.toLowerCase() || r.name.toLowerCase() === target.rotation!.toLowerCase());
+      const rotation = rotations.find(
+        (r) => r.id === target.rotation!.toLowerCase() || r.name.toLowerCase() === target.rotation!.toLowerCase(),
+      );
       if (!rotation) throw new InvalidInput({ target: `No rotation or person \`${target.rotation}\`.` });
       const holder = onCallAt(rotation, now, loadAdjustments(this.db, now, now + 1)).primary?.userId;
       if (!holder) throw new InvalidInput({ target: `Nobody is on call for ${rotation.name} right now.` });
@@ -183,10 +247,20 @@ export class IncidentChannelService {
     const reason = { type: 'help', actor: actor.id, message: message.trim().slice(0, 300) } as const;
     this.db.transaction(() => {
       for (const userId of userIds) {
-        enqueuePage(this.db, { incidentId: incident.id, userId, level: incident.escalationLevel, loop: incident.escalationLoop, reason }, now, { ruleStep: `responder:${now}` });
+        enqueuePage(
+          this.db,
+          { incidentId: incident.id, userId, level: incident.escalationLevel, loop: incident.escalationLoop, reason },
+          now,
+          { ruleStep: `responder:${now}` },
+        );
       }
       recordEvent(this.db, incident.id, now, 'responder_paged', actor.id, { users: userIds, message: message.slice(0, 300) });
-      enqueueNotice(this.db, { kind: 'slack.invite', channel: channelId, users: userIds }, `invite:${incident.id}:${userIds.join(',')}:${now}`, now);
+      enqueueNotice(
+        this.db,
+        { kind: 'slack.invite', channel: channelId, users: userIds },
+        `invite:${incident.id}:${userIds.join(',')}:${now}`,
+        now,
+      );
     });
     this.wakeOutbox();
     return userIds;

@@ -27,7 +27,11 @@ export function openedByHand(incident: Pick<Incident, 'source' | 'labels'>): Han
 
 /** The people the latest page of the incident's current level went to. */
 function pagedAtCurrentLevel(db: DB, incident: Incident): string[] {
-  const row = statementsOf(db).pagedUsers.get({ incidentId: incident.id, level: incident.escalationLevel + 1, loop: incident.escalationLoop });
+  const row = statementsOf(db).pagedUsers.get({
+    incidentId: incident.id,
+    level: incident.escalationLevel + 1,
+    loop: incident.escalationLoop,
+  });
   const users: unknown = row?.users ? JSON.parse(row.users) : [];
   return Array.isArray(users) ? users.filter((u): u is string => typeof u === 'string' && USER_ID.test(u)) : [];
 }
@@ -42,7 +46,11 @@ export function loadIncidentView(db: DB, incidentId: number): IncidentView | nul
   if (!row) return null;
   const total = db.select({ n: count() }).from(alerts).where(eq(alerts.incidentId, incidentId)).get()?.n ?? 0;
   const firing =
-    db.select({ n: count() }).from(alerts).where(and(eq(alerts.incidentId, incidentId), eq(alerts.status, 'firing'))).get()?.n ?? 0;
+    db
+      .select({ n: count() })
+      .from(alerts)
+      .where(and(eq(alerts.incidentId, incidentId), eq(alerts.status, 'firing')))
+      .get()?.n ?? 0;
   return {
     incident: row.incident,
     serviceName: row.serviceName,

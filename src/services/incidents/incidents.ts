@@ -65,12 +65,19 @@ export class IncidentService {
         const reason = escalate(db, incident, actor, now, this.paging);
         if (reason) return { outcome: 'unchanged', incident, reason };
       }
-      writeAudit(db, { at: now, actor, action: `incident.${action}`, target: `incident:${incident.id}`, before: { status: incident.status, level: incident.escalationLevel + 1 } });
+      writeAudit(db, {
+        at: now,
+        actor,
+        action: `incident.${action}`,
+        target: `incident:${incident.id}`,
+        before: { status: incident.status, level: incident.escalationLevel + 1 },
+      });
       return { outcome: 'done', incident: db.select().from(incidents).where(eq(incidents.id, incidentId)).get()! };
     });
     if (result.outcome === 'done') {
       this.wakeOutbox();
-      if (action === 'acknowledge' && result.incident.acknowledgedAt !== null) this.onAcknowledged((result.incident.acknowledgedAt - result.incident.openedAt) / 1000);
+      if (action === 'acknowledge' && result.incident.acknowledgedAt !== null)
+        this.onAcknowledged((result.incident.acknowledgedAt - result.incident.openedAt) / 1000);
     }
     return result;
   }

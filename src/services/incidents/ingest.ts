@@ -74,7 +74,8 @@ export class IngestService {
     if (!key || key.kind !== kind || !sameDigest(presentedHash, key.keyHash)) {
       return { ok: false, message: 'unknown integration key' };
     }
-    if (key.expiresAt !== null && key.expiresAt <= this.clock.nowMs()) return { ok: false, message: 'this integration key was rotated out and has expired' };
+    if (key.expiresAt !== null && key.expiresAt <= this.clock.nowMs())
+      return { ok: false, message: 'this integration key was rotated out and has expired' };
     if (key.bearerHash) {
       const bearer = /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1];
       if (!bearer) return { ok: false, message: 'this integration requires Authorization: Bearer <token>' };
@@ -115,8 +116,25 @@ export class IngestService {
    * A voicemail left on the emergency line: stored and turned into a high-urgency incident for the
    * configured service like any alert, under a pseudo-key (id 0) since the caller holds no integration key.
    */
-  ingestVoicemail(serviceId: string, rawBody: string, voicemail: { callSid: string; from: string; recordingUrl: string; durationSeconds: number; at: string }): Promise<IngestResult> {
-    const key = { id: 0, serviceId, kind: 'alertmanager', keyHash: '', bearerHash: null, hmacSecret: null, hmacHeader: null, hmacTimestampHeader: null, heartbeatIntervalMinutes: null, expiresAt: null, source: 'config', createdAt: 0 } satisfies IntegrationKey;
+  ingestVoicemail(
+    serviceId: string,
+    rawBody: string,
+    voicemail: { callSid: string; from: string; recordingUrl: string; durationSeconds: number; at: string },
+  ): Promise<IngestResult> {
+    const key = {
+      id: 0,
+      serviceId,
+      kind: 'alertmanager',
+      keyHash: '',
+      bearerHash: null,
+      hmacSecret: null,
+      hmacHeader: null,
+      hmacTimestampHeader: null,
+      heartbeatIntervalMinutes: null,
+      expiresAt: null,
+      source: 'config',
+      createdAt: 0,
+    } satisfies IntegrationKey;
     const labels = { alertname: 'EmergencyLine', caller: voicemail.from, severity: 'critical' };
     return this.ingest(key, rawBody, {
       source: 'emergency_line',
@@ -126,7 +144,17 @@ export class IngestService {
       severity: 'critical',
       labels,
       links: { runbook: null, source: voicemail.recordingUrl, externalUrl: null },
-      alerts: [{ fingerprint: voicemail.callSid, status: 'firing', labels, annotations: { recording: voicemail.recordingUrl }, startsAt: voicemail.at, endsAt: null, sourceUrl: voicemail.recordingUrl }],
+      alerts: [
+        {
+          fingerprint: voicemail.callSid,
+          status: 'firing',
+          labels,
+          annotations: { recording: voicemail.recordingUrl },
+          startsAt: voicemail.at,
+          endsAt: null,
+          sourceUrl: voicemail.recordingUrl,
+        },
+      ],
       truncatedAlerts: 0,
     });
   }
@@ -136,7 +164,12 @@ export class IngestService {
    * transaction (group commit), each in its own savepoint: the promise resolves only after the commit, and
    * rejects if storing failed, so the route can answer 5xx and the sender retries.
    */
-  ingest(key: IntegrationKey, rawBody: string, group: NormalizedGroup, opts: { policy?: EscalationPolicySnapshot } = {}): Promise<IngestResult> {
+  ingest(
+    key: IntegrationKey,
+    rawBody: string,
+    group: NormalizedGroup,
+    opts: { policy?: EscalationPolicySnapshot } = {},
+  ): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ key, rawBody, group, ...(opts.policy ? { policy: opts.policy } : {}), resolve, reject });
       if (!this.flushScheduled) {
@@ -175,8 +208,7 @@ export class IngestService {
       if (outcome.ok) {
         this.onIngested(item.group.source, outcome.result.outcome);
         item.resolve(outcome.result);
-      }
-      else item.reject(outcome.error);
+      } else item.reject(outcome.error);
     });
     // Only these outcomes queue messages; a re-send of an unchanged group must not wake the dispatcher.
     if (outcomes.some((o) => o.ok && ['opened', 'updated', 'resolved'].includes(o.result.outcome))) this.wakeOutbox();
@@ -191,7 +223,8 @@ export class IngestService {
     const open = this.statements.openIncident.get({ serviceId, dedupKey: group.dedupKey });
     const outcome = open ? this.update(db, open, group, now) : this.open(db, serviceId, group, now, routed.urgency, policy);
     const payloadId = Number(
-      this.statements.insertPayload.run({ keyId: key.id, source: group.source, now, body: rawBody, incidentId: outcome.incidentId }).lastInsertRowid,
+      this.statements.insertPayload.run({ keyId: key.id, source: group.source, now, body: rawBody, incidentId: outcome.incidentId })
+        .lastInsertRowid,
     );
     return { payloadId, ...outcome };
   }
@@ -252,7 +285,8 @@ export class IngestService {
       return { incidentId: incident.id, outcome: 'opened' };
     }
     pageLevel(tx, incident, { level: 0, loop: 0 }, now, { type: 'new_incident' }, loadPagingContext(tx, now, this.paging));
-    if (service.incidentChannels === 'all' || (service.incidentChannels === 'high' && urgency === 'high')) enqueueIncidentChannel(tx, incident.id, now);
+    if (service.incidentChannels === 'all' || (service.incidentChannels === 'high' && urgency === 'high'))
+      enqueueIncidentChannel(tx, incident.id, now);
     return { incidentId: incident.id, outcome: 'opened' };
   }
 
@@ -266,7 +300,12 @@ export class IngestService {
         .run();
       recordEvent(tx, incident.id, now, 'resolved', group.source, { reason: 'every alert of the group resolved' });
       enqueueRefresh(tx, incident.id, now);
-      enqueueIncidentWebhooks(tx, { id: incident.id, serviceId: this.statements.serviceOf.get({ id: incident.id })!.serviceId }, 'resolved', now);
+      enqueueIncidentWebhooks(
+        tx,
+        { id: incident.id, serviceId: this.statements.serviceOf.get({ id: incident.id })!.serviceId },
+        'resolved',
+        now,
+      );
       enqueueChannelWrapUp(tx, incident.id, now);
       return { incidentId: incident.id, outcome: 'resolved' };
     }
@@ -284,10 +323,17 @@ export class IngestService {
       const annotationsJson = JSON.stringify(alert.annotations);
       // Alertmanager re-sends the whole group every interval; an alert that did not change is not rewritten.
       // (Its labels cannot differ: the fingerprint is a hash of them.)
-      if (existing && existing.status === alert.status && existing.endsAt === alert.endsAt && existing.annotationsJson === annotationsJson) continue;
+      if (existing && existing.status === alert.status && existing.endsAt === alert.endsAt && existing.annotationsJson === annotationsJson)
+        continue;
       const values = { status: alert.status, labels: alert.labels, annotations: alert.annotations, endsAt: alert.endsAt, now };
       if (!existing) {
-        this.statements.insertAlert.run({ ...values, incidentId, fingerprint: alert.fingerprint, startsAt: alert.startsAt, sourceUrl: alert.sourceUrl });
+        this.statements.insertAlert.run({
+          ...values,
+          incidentId,
+          fingerprint: alert.fingerprint,
+          startsAt: alert.startsAt,
+          sourceUrl: alert.sourceUrl,
+        });
         changed = true;
       } else {
         this.statements.updateAlert.run({

@@ -130,7 +130,14 @@ export function pageLevel(
       enqueueTeamPost(db, incident.id, target.channelId, now, { broadcast: true });
     } else if (teamChannel) {
       const note = { type: 'group_paged', level: position.level + 1, groupId: target.groupId } as const;
-      enqueueIncidentNote(db, incident.id, teamChannel, note, `group:${incident.id}:${position.loop}:${position.level}:${target.groupId}`, now);
+      enqueueIncidentNote(
+        db,
+        incident.id,
+        teamChannel,
+        note,
+        `group:${incident.id}:${position.loop}:${position.level}:${target.groupId}`,
+        now,
+      );
     }
   }
   recordEvent(db, incident.id, now, 'paged', null, {

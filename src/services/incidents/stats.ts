@@ -26,7 +26,13 @@ export class StatsService {
     const now = this.clock.nowMs();
     const from = now - opts.weeks * WEEK;
     const to = now + opts.weeks * WEEK;
-    const zones = new Map(this.db.select({ id: users.id, tz: users.timeZone }).from(users).all().map((u) => [u.id, u.tz]));
+    const zones = new Map(
+      this.db
+        .select({ id: users.id, tz: users.timeZone })
+        .from(users)
+        .all()
+        .map((u) => [u.id, u.tz]),
+    );
     const adjustments = loadAdjustments(this.db, from, to);
     return [...loadRotations(this.db).values()]
       .filter((r) => !opts.rotationId || r.id === opts.rotationId)
@@ -60,11 +66,29 @@ export class StatsService {
       else return null;
     }
     const ids = chosen.map((s) => s.id);
-    const rows = ids.length === 0 ? [] : this.db.select().from(incidents).where(and(inArray(incidents.serviceId, ids), gte(incidents.openedAt, from), lt(incidents.openedAt, now))).all();
+    const rows =
+      ids.length === 0
+        ? []
+        : this.db
+            .select()
+            .from(incidents)
+            .where(and(inArray(incidents.serviceId, ids), gte(incidents.openedAt, from), lt(incidents.openedAt, now)))
+            .all();
     const alertCounts = new Map(
       rows.length === 0
         ? []
-        : this.db.select({ id: alerts.incidentId, n: count() }).from(alerts).where(inArray(alerts.incidentId, rows.map((r) => r.id))).groupBy(alerts.incidentId).all().map((r) => [r.id, r.n]),
+        : this.db
+            .select({ id: alerts.incidentId, n: count() })
+            .from(alerts)
+            .where(
+              inArray(
+                alerts.incidentId,
+                rows.map((r) => r.id),
+              ),
+            )
+            .groupBy(alerts.incidentId)
+            .all()
+            .map((r) => [r.id, r.n]),
     );
     const pages =
       rows.length === 0
@@ -72,11 +96,25 @@ export class StatsService {
         : this.db
             .select({ payload: outbox.payload, sentAt: outbox.sentAt, status: outbox.status })
             .from(outbox)
-            .where(and(inArray(outbox.kind, ['slack.page', 'twilio.sms', 'twilio.voice']), inArray(outbox.incidentId, rows.map((r) => r.id))))
+            .where(
+              and(
+                inArray(outbox.kind, ['slack.page', 'twilio.sms', 'twilio.voice']),
+                inArray(
+                  outbox.incidentId,
+                  rows.map((r) => r.id),
+                ),
+              ),
+            )
             .all()
             .filter((p) => p.status === 'sent' && p.sentAt !== null)
             .map((p) => ({ userId: String((p.payload as { userId?: string }).userId), at: p.sentAt! }));
-    const zones = new Map(this.db.select({ id: users.id, tz: users.timeZone }).from(users).all().map((u) => [u.id, u.tz]));
+    const zones = new Map(
+      this.db
+        .select({ id: users.id, tz: users.timeZone })
+        .from(users)
+        .all()
+        .map((u) => [u.id, u.tz]),
+    );
     const stats = incidentStats({
       from,
       // Up to and including this instant: a page sent this very moment counts.

@@ -59,20 +59,32 @@ export class ContactService {
     const now = this.clock.nowMs();
     this.db.transaction(() => {
       this.db.update(users).set({ notificationRules: rules, updatedAt: now }).where(eq(users.id, userId)).run();
-      writeAudit(this.db, { at: now, actor: userId, action: 'notification_rules.update', target: `user:${userId}`, before: row.notificationRules, after: rules });
+      writeAudit(this.db, {
+        at: now,
+        actor: userId,
+        action: 'notification_rules.update',
+        target: `user:${userId}`,
+        before: row.notificationRules,
+        after: rules,
+      });
     });
   }
 
   /** Texts a 6-digit code to the new number; nothing changes until it is typed back. */
   startPhoneVerification(userId: string, phone: string): void {
     this.person(userId);
-    if (!/^\+[1-9]\d{6,14}$/.test(phone)) throw new InvalidInput({ phone: 'Expected a number in international form, such as +15551234567.' });
+    if (!/^\+[1-9]\d{6,14}$/.test(phone))
+      throw new InvalidInput({ phone: 'Expected a number in international form, such as +15551234567.' });
     const now = this.clock.nowMs();
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const pending: PendingVerification = { phone, codeHash: sha256Hex(`${userId}:${code}`), expiresAt: now + CODE_TTL_MS, attempts: 0 };
     this.db.transaction(() => {
       const value = JSON.stringify(pending);
-      this.db.insert(settings).values({ key: `verify:${userId}`, value }).onConflictDoUpdate({ target: settings.key, set: { value } }).run();
+      this.db
+        .insert(settings)
+        .values({ key: `verify:${userId}`, value })
+        .onConflictDoUpdate({ target: settings.key, set: { value } })
+        .run();
       enqueueNotice(this.db, { kind: 'twilio.verify', userId, phone, code }, `verify:${userId}:${now}`, now);
     });
     this.wakeOutbox();
@@ -93,9 +105,20 @@ export class ContactService {
       throw new InvalidInput({ code: 'That is not the code we sent.' });
     }
     this.db.transaction(() => {
-      this.db.update(users).set({ phone: pending.phone, phoneVerifiedAt: now, smsOptedOut: false, updatedAt: now }).where(eq(users.id, userId)).run();
+      this.db
+        .update(users)
+        .set({ phone: pending.phone, phoneVerifiedAt: now, smsOptedOut: false, updatedAt: now })
+        .where(eq(users.id, userId))
+        .run();
       this.db.delete(settings).where(eq(settings.key, key)).run();
-      writeAudit(this.db, { at: now, actor: userId, action: 'phone.verify', target: `user:${userId}`, before: { phone: row.phone }, after: { phone: pending.phone } });
+      writeAudit(this.db, {
+        at: now,
+        actor: userId,
+        action: 'phone.verify',
+        target: `user:${userId}`,
+        before: { phone: row.phone },
+        after: { phone: pending.phone },
+      });
     });
     return { phone: pending.phone };
   }

@@ -60,7 +60,11 @@ export class PhonePagingService {
 
   /** Who a page call (identified by its outbox row) is for, and which incidents it reads out. */
   callTarget(outboxId: number): CallTarget | null {
-    const row = this.db.select().from(outbox).where(and(eq(outbox.id, outboxId), eq(outbox.kind, 'twilio.voice'))).get();
+    const row = this.db
+      .select()
+      .from(outbox)
+      .where(and(eq(outbox.id, outboxId), eq(outbox.kind, 'twilio.voice')))
+      .get();
     if (!row || row.incidentId === null) return null;
     const payload = row.payload as { userId: string; bundle?: number[] };
     const ids = payload.bundle ?? [row.incidentId];
@@ -98,7 +102,12 @@ export class PhonePagingService {
     const person = this.db.select().from(users).where(eq(users.phone, from)).get();
     const text = body.trim().toUpperCase();
     if (STOP_WORDS.has(text) || START_WORDS.has(text)) {
-      if (person) this.db.update(users).set({ smsOptedOut: STOP_WORDS.has(text) }).where(eq(users.id, person.id)).run();
+      if (person)
+        this.db
+          .update(users)
+          .set({ smsOptedOut: STOP_WORDS.has(text) })
+          .where(eq(users.id, person.id))
+          .run();
       // The carrier and Twilio answer STOP and START themselves; a second reply would be noise.
       return null;
     }
@@ -111,7 +120,8 @@ export class PhonePagingService {
     const action = CODES[code[2]!]!;
     const result = this.incidents.act(action, incidentId, person.id);
     if (result.outcome === 'not_found') return `There is no incident ${incidentId}.`;
-    if (result.outcome === 'unchanged') return `Incident ${incidentId}: nothing changed. ${refusalSentence(result.reason, (id) => this.nameOf(id))}`;
+    if (result.outcome === 'unchanged')
+      return `Incident ${incidentId}: nothing changed. ${refusalSentence(result.reason, (id) => this.nameOf(id))}`;
     return `Incident ${incidentId} ${{ acknowledge: 'acknowledged', escalate: 'escalated', resolve: 'resolved' }[action]}.`;
   }
 

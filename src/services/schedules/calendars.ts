@@ -59,7 +59,11 @@ export class CalendarService {
     const feed = (r: Rotation) => ({ name: r.name, url: this.url('rotation', r.id) });
     const all = [...rotations];
     const takesPart = (r: Rotation) => layersOf(r).some((l) => l.participants.includes(userId));
-    return { personal: this.url('user', userId), mine: all.filter(takesPart).map(feed), others: all.filter((r) => !takesPart(r)).map(feed) };
+    return {
+      personal: this.url('user', userId),
+      mine: all.filter(takesPart).map(feed),
+      others: all.filter((r) => !takesPart(r)).map(feed),
+    };
   }
 
   /** The feed's iCalendar text, or null when there is no such rotation or person. */
@@ -68,7 +72,13 @@ export class CalendarService {
     const from = now - FEED_PAST_DAYS * DAY;
     const to = now + FEED_FUTURE_DAYS * DAY;
     const rotations = loadRotations(this.db);
-    const names = new Map(this.db.select({ id: users.id, name: users.name }).from(users).all().map((u) => [u.id, u.name]));
+    const names = new Map(
+      this.db
+        .select({ id: users.id, name: users.name })
+        .from(users)
+        .all()
+        .map((u) => [u.id, u.name]),
+    );
     const nameOf = (userId: string) => names.get(userId) ?? userId;
     const adjustments = loadAdjustments(this.db, from, to);
     const stamp = new Date(now);
@@ -114,7 +124,8 @@ export class CalendarService {
 
 function describe(s: Segment, nameOf: (id: string) => string): string {
   const lines: string[] = [];
-  if (s.primary?.via === 'override') lines.push(s.primary.standsInFor ? `Override, covering for ${nameOf(s.primary.standsInFor)}.` : 'Override.');
+  if (s.primary?.via === 'override')
+    lines.push(s.primary.standsInFor ? `Override, covering for ${nameOf(s.primary.standsInFor)}.` : 'Override.');
   if (s.primary?.via === 'time_off_cover' && s.primary.standsInFor) lines.push(`Covering ${nameOf(s.primary.standsInFor)}'s time off.`);
   if (s.secondary) lines.push(`Secondary: ${nameOf(s.secondary.userId)}.`);
   return lines.join('\n');

@@ -8,7 +8,8 @@ export type CoverRequestRow = typeof coverRequests.$inferSelect;
 export function coverRequestForMessage(db: DB, id: number): { row: CoverRequestRow; rotationName: string } | undefined {
   const row = db.select().from(coverRequests).where(eq(coverRequests.id, id)).get();
   if (!row) return undefined;
-  const rotationName = db.select({ name: rotations.name }).from(rotations).where(eq(rotations.id, row.rotationId)).get()?.name ?? row.rotationId;
+  const rotationName =
+    db.select({ name: rotations.name }).from(rotations).where(eq(rotations.id, row.rotationId)).get()?.name ?? row.rotationId;
   return { row, rotationName };
 }
 

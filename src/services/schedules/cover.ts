@@ -117,11 +117,28 @@ export class CoverService {
         })
         .returning()
         .get();
-      writeAudit(db, { at: now, actor: actor.id, action: 'cover.take', target: `rotation:${request.rotationId}`, before: request, after: { ...request, status: 'taken', takenBy: actor.id, takenAt: now } });
+      writeAudit(db, {
+        at: now,
+        actor: actor.id,
+        action: 'cover.take',
+        target: `rotation:${request.rotationId}`,
+        before: request,
+        after: { ...request, status: 'taken', takenBy: actor.id, takenAt: now },
+      });
       writeAudit(db, { at: now, actor: actor.id, action: 'override.create', target: `rotation:${request.rotationId}`, after: override });
       enqueueNotice(db, { kind: 'slack.cover_refresh', coverRequestId: request.id }, `cover:${request.id}:taken:refresh`, now);
-      const reply = this.notices.coverTakenReply({ requesterId: request.requesterId, takerId: actor.id, start: request.startAt, end: request.endAt });
-      enqueueNotice(db, { kind: 'slack.cover_thread', coverRequestId: request.id, text: reply.text }, `cover:${request.id}:taken:thread`, now);
+      const reply = this.notices.coverTakenReply({
+        requesterId: request.requesterId,
+        takerId: actor.id,
+        start: request.startAt,
+        end: request.endAt,
+      });
+      enqueueNotice(
+        db,
+        { kind: 'slack.cover_thread', coverRequestId: request.id, text: reply.text },
+        `cover:${request.id}:taken:thread`,
+        now,
+      );
       return { outcome: 'taken', coverRequestId: request.id, overrideId: override.id };
     });
     if (result.outcome === 'taken' || result.outcome === 'expired') this.wakeOutbox();

@@ -39,7 +39,11 @@ export class HandoverService {
 
   private setSetting(key: string, value: unknown): void {
     const text = JSON.stringify(value);
-    this.db.insert(settings).values({ key, value: text }).onConflictDoUpdate({ target: settings.key, set: { value: text } }).run();
+    this.db
+      .insert(settings)
+      .values({ key, value: text })
+      .onConflictDoUpdate({ target: settings.key, set: { value: text } })
+      .run();
   }
 
   /** `/oncall note`: kept for the handover of the rotation the author holds now (or takes part in). */
@@ -54,7 +58,11 @@ export class HandoverService {
     const clean = text.trim().slice(0, 1000);
     if (!clean) throw new InvalidInput({ text: 'Write the note after the command: /oncall note <text>.' });
     this.db.transaction(() => {
-      const row = this.db.insert(handoverNotes).values({ rotationId: rotation.id, authorId, text: clean, createdAt: now }).returning().get();
+      const row = this.db
+        .insert(handoverNotes)
+        .values({ rotationId: rotation.id, authorId, text: clean, createdAt: now })
+        .returning()
+        .get();
       writeAudit(this.db, { at: now, actor: authorId, action: 'handover_note.create', target: `rotation:${rotation.id}`, after: row });
     });
     return { rotationName: rotation.name };
@@ -66,7 +74,8 @@ export class HandoverService {
     let queued = 0;
     const adjustments = loadAdjustments(this.db, now - DAY, now + 8 * DAY);
     for (const rotation of loadRotations(this.db).values()) {
-      const channel = this.db.select({ channel: teams.slackChannel }).from(teams).where(eq(teams.id, rotation.teamId)).get()?.channel ?? null;
+      const channel =
+        this.db.select({ channel: teams.slackChannel }).from(teams).where(eq(teams.id, rotation.teamId)).get()?.channel ?? null;
       const current = onCallAt(rotation, now, adjustments).primary?.userId ?? null;
       const key = `handoff:${rotation.id}`;
       const state = this.setting<HandoffState>(key);
@@ -77,7 +86,8 @@ export class HandoverService {
           const digest = this.digest(rotation, this.shiftStart(rotation, state, now), now, state.primary, current);
           const notice = { type: 'handover', digest } as const;
           if (channel) enqueueNotice(this.db, { kind: 'slack.message', channel, notice }, `handover:${rotation.id}:${now}:team`, now);
-          if (current) enqueueNotice(this.db, { kind: 'slack.message', channel: current, notice }, `handover:${rotation.id}:${now}:dm`, now);
+          if (current)
+            enqueueNotice(this.db, { kind: 'slack.message', channel: current, notice }, `handover:${rotation.id}:${now}:dm`, now);
           this.setSetting(key, { primary: current, since: now });
         });
         queued += 1;
@@ -133,14 +143,25 @@ export class HandoverService {
   }
 
   digest(rotation: StoredRotation, from: number, to: number, outgoing: string | null, incoming: string | null): HandoverDigest {
-    const serviceIds = this.db.select({ id: services.id }).from(services).where(eq(services.teamId, rotation.teamId)).all().map((s) => s.id);
+    const serviceIds = this.db
+      .select({ id: services.id })
+      .from(services)
+      .where(eq(services.teamId, rotation.teamId))
+      .all()
+      .map((s) => s.id);
     const rows =
       serviceIds.length === 0
         ? []
         : this.db
             .select()
             .from(incidents)
-            .where(and(inArray(incidents.serviceId, serviceIds), lt(incidents.openedAt, to), or(isNull(incidents.resolvedAt), gte(incidents.resolvedAt, from))))
+            .where(
+              and(
+                inArray(incidents.serviceId, serviceIds),
+                lt(incidents.openedAt, to),
+                or(isNull(incidents.resolvedAt), gte(incidents.resolvedAt, from)),
+              ),
+            )
             .all();
     const counts = new Map(
       rows.length === 0
@@ -148,7 +169,12 @@ export class HandoverService {
         : this.db
             .select({ incidentId: alerts.incidentId, n: count() })
             .from(alerts)
-            .where(inArray(alerts.incidentId, rows.map((r) => r.id)))
+            .where(
+              inArray(
+                alerts.incidentId,
+                rows.map((r) => r.id),
+              ),
+            )
             .groupBy(alerts.incidentId)
             .all()
             .map((r) => [r.incidentId, r.n]),
@@ -180,8 +206,12 @@ export class HandoverService {
       })),
       notes: notes.map((n) => ({ authorId: n.authorId, text: n.text, createdAt: n.createdAt })),
       coming: [
-        ...week.overrides.filter((o) => o.rotationId === rotation.id).map((o) => ({ kind: 'override' as const, userId: o.userId, start: o.start, end: o.end })),
-        ...week.timeOff.filter((t) => people.has(t.userId)).map((t) => ({ kind: 'time_off' as const, userId: t.userId, start: t.start, end: t.end })),
+        ...week.overrides
+          .filter((o) => o.rotationId === rotation.id)
+          .map((o) => ({ kind: 'override' as const, userId: o.userId, start: o.start, end: o.end })),
+        ...week.timeOff
+          .filter((t) => people.has(t.userId))
+          .map((t) => ({ kind: 'time_off' as const, userId: t.userId, start: t.start, end: t.end })),
       ],
     });
   }

@@ -21,7 +21,15 @@ export function incidentsPaging(db: DB, userId: string): PagingIncident[] {
   ];
   if (ids.length === 0) return [];
   const rows = db
-    .select({ id: incidents.id, title: incidents.title, severity: incidents.severity, status: incidents.status, level: incidents.escalationLevel, openedAt: incidents.openedAt, channelId: incidents.channelId })
+    .select({
+      id: incidents.id,
+      title: incidents.title,
+      severity: incidents.severity,
+      status: incidents.status,
+      level: incidents.escalationLevel,
+      openedAt: incidents.openedAt,
+      channelId: incidents.channelId,
+    })
     .from(incidents)
     .where(and(inArray(incidents.id, ids), ne(incidents.status, 'resolved')))
     .all();

@@ -33,19 +33,32 @@ export class MaintenanceService {
   }
 
   services(): string[] {
-    return this.db.select({ id: services.id }).from(services).all().map((s) => s.id);
+    return this.db
+      .select({ id: services.id })
+      .from(services)
+      .all()
+      .map((s) => s.id);
   }
 
   start(actor: Actor | null, serviceRef: string, duration: string): { serviceName: string; until: number } {
     const who = requireKnown(actor);
     const service = this.service(serviceRef);
-    if (!service) throw new InvalidInput({ service: `No service \`${serviceRef}\`. Services: ${this.services().map((s) => `\`${s}\``).join(', ')}.` });
+    if (!service)
+      throw new InvalidInput({
+        service: `No service \`${serviceRef}\`. Services: ${this.services()
+          .map((s) => `\`${s}\``)
+          .join(', ')}.`,
+      });
     const ms = parseDuration(duration);
     if (ms === null) throw new InvalidInput({ duration: 'Give a duration such as 30m, 2h or 1d (at most 7d).' });
     const now = this.clock.nowMs();
     const until = now + ms;
     this.db.transaction(() => {
-      const row = this.db.insert(maintenanceWindows).values({ serviceId: service.id, startAt: now, endAt: until, createdBy: who.id, createdAt: now }).returning().get();
+      const row = this.db
+        .insert(maintenanceWindows)
+        .values({ serviceId: service.id, startAt: now, endAt: until, createdBy: who.id, createdAt: now })
+        .returning()
+        .get();
       writeAudit(this.db, { at: now, actor: who.id, action: 'maintenance.start', target: `service:${service.id}`, after: row });
       const channel = this.db.select({ channel: teams.slackChannel }).from(teams).where(eq(teams.id, service.teamId)).get()?.channel;
       if (channel) {
@@ -74,7 +87,12 @@ export class MaintenanceService {
         const recurring = s.recurringMaintenance ?? [];
         const running = activeRecurringWindow(recurring, now);
         const ends = [...oneOff, ...(running ? [running.end] : [])];
-        return { serviceId: s.id, serviceName: s.name, runningUntil: ends.length > 0 ? Math.max(...ends) : null, recurring: recurring.map(describeRecurringWindow) };
+        return {
+          serviceId: s.id,
+          serviceName: s.name,
+          runningUntil: ends.length > 0 ? Math.max(...ends) : null,
+          recurring: recurring.map(describeRecurringWindow),
+        };
       });
   }
 
@@ -92,7 +110,14 @@ export class MaintenanceService {
     this.db.transaction(() => {
       for (const w of running) {
         this.db.update(maintenanceWindows).set({ endAt: now }).where(eq(maintenanceWindows.id, w.id)).run();
-        writeAudit(this.db, { at: now, actor: who.id, action: 'maintenance.end', target: `service:${service.id}`, before: w, after: { ...w, endAt: now } });
+        writeAudit(this.db, {
+          at: now,
+          actor: who.id,
+          action: 'maintenance.end',
+          target: `service:${service.id}`,
+          before: w,
+          after: { ...w, endAt: now },
+        });
       }
     });
     const suppressed = this.db

@@ -54,7 +54,8 @@ export class OverrideService {
     if (!rotation) errors.rotation = 'Pick a rotation.';
     // Members only act for themselves (above), so this keeps people of other teams off this rotation's pager.
     else requireRotationMember(actor, loadRotationMembers(this.db, rotation), 'take the pager of');
-    if (loadActor(this.db, input.userId) === null) errors.who = `${input.userId} is not a Baton user; add them under users in the config file.`;
+    if (loadActor(this.db, input.userId) === null)
+      errors.who = `${input.userId} is not a Baton user; add them under users in the config file.`;
     throwIfAny(errors);
     const overrideId = this.db.transaction(() => {
       // Statements run on the one connection, so inside this transaction.
@@ -77,7 +78,12 @@ export class OverrideService {
       writeAudit(db, { at: now, actor: actor.id, action: 'override.create', target: `rotation:${input.rotationId}`, after: row });
       const channel = teamChannel(db, rotation!.teamId);
       if (channel) {
-        const notice = this.notices.overrideMade({ ...input, role: input.role ?? 'primary', rotationName: rotation!.name, setBy: actor.id });
+        const notice = this.notices.overrideMade({
+          ...input,
+          role: input.role ?? 'primary',
+          rotationName: rotation!.name,
+          setBy: actor.id,
+        });
         enqueueNotice(db, { kind: 'slack.message', channel, ...notice }, `override:${row.id}:team`, now);
       }
       return row.id;
@@ -93,11 +99,18 @@ export class OverrideService {
    */
   cancelOverride(actorId: string, overrideId: number): CancelledChange | null {
     const now = this.now();
-    const row = this.db.select().from(overrides).where(and(eq(overrides.id, overrideId), isNull(overrides.cancelledAt))).get();
+    const row = this.db
+      .select()
+      .from(overrides)
+      .where(and(eq(overrides.id, overrideId), isNull(overrides.cancelledAt)))
+      .get();
     if (!row || row.endAt <= now) return null;
     const swapId = row.kind === 'swap' ? swapIdOf(row.reason) : null;
     if (swapId !== null) return this.swaps.cancelSwap(actorId, swapId) ? 'swap' : null;
-    const actor = row.createdBy === actorId ? requireKnown(loadActor(this.db, actorId)) : requireSelfOrAdmin(loadActor(this.db, actorId), row.userId, 'cancel an override');
+    const actor =
+      row.createdBy === actorId
+        ? requireKnown(loadActor(this.db, actorId))
+        : requireSelfOrAdmin(loadActor(this.db, actorId), row.userId, 'cancel an override');
     this.db.transaction(() => {
       // Statements run on the one connection, so inside this transaction.
       const db = this.db;
@@ -106,7 +119,14 @@ export class OverrideService {
       const rotation = loadRotations(db).get(row.rotationId);
       const channel = rotation ? teamChannel(db, rotation.teamId) : null;
       if (channel) {
-        const notice = this.notices.overrideCancelled({ actorId: actor.id, userId: row.userId, kind: row.kind, rotationName: rotation!.name, start: row.startAt, end: row.endAt });
+        const notice = this.notices.overrideCancelled({
+          actorId: actor.id,
+          userId: row.userId,
+          kind: row.kind,
+          rotationName: rotation!.name,
+          start: row.startAt,
+          end: row.endAt,
+        });
         enqueueNotice(db, { kind: 'slack.message', channel, ...notice }, `override:${row.id}:cancel`, now);
       }
     });
@@ -139,12 +159,18 @@ export class OverrideService {
         and(
           isNull(overrides.cancelledAt),
           gt(overrides.endAt, now),
-          or(eq(overrides.userId, userId), eq(overrides.createdBy, userId), and(eq(overrides.kind, 'swap'), eq(overrides.replacesUserId, userId))),
+          or(
+            eq(overrides.userId, userId),
+            eq(overrides.createdBy, userId),
+            and(eq(overrides.kind, 'swap'), eq(overrides.replacesUserId, userId)),
+          ),
         ),
       )
       .orderBy(asc(overrides.startAt))
       .all();
-    const swapIds = [...new Set(mine.flatMap((o) => (o.kind === 'swap' ? [swapIdOf(o.reason)] : [])).filter((id): id is number => id !== null))];
+    const swapIds = [
+      ...new Set(mine.flatMap((o) => (o.kind === 'swap' ? [swapIdOf(o.reason)] : [])).filter((id): id is number => id !== null)),
+    ];
     const swaps = swapIds.flatMap((swapId) => {
       const swap = findSwap(this.db, swapId);
       const halves = swapHalves(this.db, swapId);
@@ -166,7 +192,9 @@ export class OverrideService {
       .where(and(isNull(timeOff.cancelledAt), gt(timeOff.endAt, now), or(eq(timeOff.userId, userId), eq(timeOff.createdBy, userId))))
       .orderBy(asc(timeOff.startAt))
       .all();
-    const single = mine.filter((o) => o.kind !== 'swap' || swapIdOf(o.reason) === null).map((o) => ({ ...o, rotationName: nameOf(o.rotationId) }));
+    const single = mine
+      .filter((o) => o.kind !== 'swap' || swapIdOf(o.reason) === null)
+      .map((o) => ({ ...o, rotationName: nameOf(o.rotationId) }));
     return { overrides: single, swaps, timeOff: away };
   }
 }

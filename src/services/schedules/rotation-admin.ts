@@ -56,12 +56,20 @@ export class RotationAdminService {
     }
     const errors: FieldErrors = {};
     if (!input.name) errors.name = 'Give the rotation a name.';
-    if (!input.teamId || !this.db.select({ id: teams.id }).from(teams).where(eq(teams.id, input.teamId)).get()) errors.team = 'Pick a team.';
+    if (!input.teamId || !this.db.select({ id: teams.id }).from(teams).where(eq(teams.id, input.teamId)).get())
+      errors.team = 'Pick a team.';
     if (input.participants.length === 0) errors.participants = 'A rotation needs at least one participant.';
     else {
-      const known = new Set(this.db.select({ id: users.id }).from(users).all().map((u) => u.id));
+      const known = new Set(
+        this.db
+          .select({ id: users.id })
+          .from(users)
+          .all()
+          .map((u) => u.id),
+      );
       const unknown = input.participants.filter((p) => !known.has(p));
-      if (unknown.length > 0) errors.participants = `${unknown.map((u) => `<@${u}>`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not Baton users yet; add them under users in the config file.`;
+      if (unknown.length > 0)
+        errors.participants = `${unknown.map((u) => `<@${u}>`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not Baton users yet; add them under users in the config file.`;
     }
     if (!input.timeZone || !isValidTimeZone(input.timeZone)) errors.time_zone = 'Expected an IANA time zone such as Europe/Berlin.';
     const shift = shiftSchema.safeParse(input.shift ?? '');
@@ -71,7 +79,19 @@ export class RotationAdminService {
     throwIfAny(errors);
 
     const now = this.clock.nowMs();
-    const id = existing?.id ?? freeSlug(input.name!, 'rotation', new Set(this.db.select({ id: rotations.id }).from(rotations).all().map((r) => r.id)));
+    const id =
+      existing?.id ??
+      freeSlug(
+        input.name!,
+        'rotation',
+        new Set(
+          this.db
+            .select({ id: rotations.id })
+            .from(rotations)
+            .all()
+            .map((r) => r.id),
+        ),
+      );
     const row = {
       id,
       name: input.name!,
@@ -92,7 +112,10 @@ export class RotationAdminService {
       if (existing) this.db.update(rotations).set(row).where(eq(rotations.id, id)).run();
       else this.db.insert(rotations).values(row).run();
       this.db.delete(rotationParticipants).where(eq(rotationParticipants.rotationId, id)).run();
-      this.db.insert(rotationParticipants).values(input.participants.map((userId, position) => ({ rotationId: id, position, userId }))).run();
+      this.db
+        .insert(rotationParticipants)
+        .values(input.participants.map((userId, position) => ({ rotationId: id, position, userId })))
+        .run();
       writeAudit(this.db, {
         at: now,
         actor: actor.id,
@@ -105,7 +128,6 @@ export class RotationAdminService {
     rotationsChanged(this.db);
     return { rotationId: id, created: !existing };
   }
-
 }
 
 function safe(fn: () => unknown): boolean {

@@ -57,11 +57,14 @@ export class SwapService {
     if (!rotation) throw new InvalidInput({ my_shift: 'Pick one of your shifts.' });
     const participants = new Set(layersOf(rotation).flatMap((l) => l.participants));
     if (input.teammateId === actor.id) errors.teammate = 'You cannot swap with yourself; pick a teammate.';
-    else if (!participants.has(input.teammateId)) errors.teammate = `${nameOf(this.db, input.teammateId)} is not in the ${rotation.name} rotation.`;
+    else if (!participants.has(input.teammateId))
+      errors.teammate = `${nameOf(this.db, input.teammateId)} is not in the ${rotation.name} rotation.`;
     const give = this.shifts.shiftStartingAt(actor.id, rotation.id, input.give.scheduledStart);
     if (!give) errors.my_shift = 'That is not one of your upcoming shifts any more.';
-    const take = input.take && !errors.teammate ? this.shifts.shiftStartingAt(input.teammateId, rotation.id, input.take.scheduledStart) : null;
-    if (input.take && !errors.teammate && !take) errors.their_shift = `That is not one of ${nameOf(this.db, input.teammateId)}'s upcoming shifts in ${rotation.name}.`;
+    const take =
+      input.take && !errors.teammate ? this.shifts.shiftStartingAt(input.teammateId, rotation.id, input.take.scheduledStart) : null;
+    if (input.take && !errors.teammate && !take)
+      errors.their_shift = `That is not one of ${nameOf(this.db, input.teammateId)}'s upcoming shifts in ${rotation.name}.`;
     throwIfAny(errors);
     const swapId = this.db.transaction(() => {
       // Statements run on the one connection, so inside this transaction.
@@ -109,7 +112,10 @@ export class SwapService {
       }
       const rotation = loadRotations(db).get(swap.rotationId);
       if (!rotation) return { outcome: 'not_found' };
-      db.update(swapRequests).set({ status: accept ? 'accepted' : 'declined', decidedAt: now }).where(eq(swapRequests.id, swapId)).run();
+      db.update(swapRequests)
+        .set({ status: accept ? 'accepted' : 'declined', decidedAt: now })
+        .where(eq(swapRequests.id, swapId))
+        .run();
       writeAudit(db, {
         at: now,
         actor: actorId,
@@ -159,7 +165,13 @@ export class SwapService {
       const toTeammate = this.notices.swapDoneDM(decided, zoneOf(db, swap.teammateId));
       enqueueNotice(db, { kind: 'slack.message', channel: swap.teammateId, ...toTeammate }, `swap:${swap.id}:accepted:teammate`, now);
       const channel = teamChannel(db, rotation.teamId);
-      if (channel) enqueueNotice(db, { kind: 'slack.message', channel, ...this.notices.swapAcceptedPost(decided) }, `swap:${swap.id}:accepted:team`, now);
+      if (channel)
+        enqueueNotice(
+          db,
+          { kind: 'slack.message', channel, ...this.notices.swapAcceptedPost(decided) },
+          `swap:${swap.id}:accepted:team`,
+          now,
+        );
       return { outcome: 'accepted', swapId };
     });
     if (result.outcome === 'accepted' || result.outcome === 'declined') this.wakeOutbox();
@@ -192,7 +204,14 @@ export class SwapService {
         writeAudit(db, { at: now, actor: actor.id, action: 'override.cancel', target: `rotation:${swap.rotationId}`, before: half });
       }
       db.update(swapRequests).set({ status: 'cancelled' }).where(eq(swapRequests.id, swapId)).run();
-      writeAudit(db, { at: now, actor: actor.id, action: 'swap.cancel', target: `rotation:${swap.rotationId}`, before: swap, after: { ...swap, status: 'cancelled' } });
+      writeAudit(db, {
+        at: now,
+        actor: actor.id,
+        action: 'swap.cancel',
+        target: `rotation:${swap.rotationId}`,
+        before: swap,
+        after: { ...swap, status: 'cancelled' },
+      });
       const change: SwapCancelled = {
         actorId: actor.id,
         requesterId: swap.requesterId,
@@ -205,7 +224,8 @@ export class SwapService {
         enqueueNotice(db, { kind: 'slack.message', channel: person, ...dm }, `swap:${swapId}:cancel:${person}`, now);
       }
       const channel = rotation ? teamChannel(db, rotation.teamId) : null;
-      if (channel) enqueueNotice(db, { kind: 'slack.message', channel, ...this.notices.swapCancelledPost(change) }, `swap:${swapId}:cancel:team`, now);
+      if (channel)
+        enqueueNotice(db, { kind: 'slack.message', channel, ...this.notices.swapCancelledPost(change) }, `swap:${swapId}:cancel:team`, now);
     });
     this.wakeOutbox();
     return true;

@@ -65,7 +65,10 @@ export class TimeOffService {
     return { ...input, coverage };
   }
 
-  createTimeOff(actorId: string, input: { userId: string; start: number; end: number; reason?: string | null }): { timeOffId: number; preview: TimeOffPreview } {
+  createTimeOff(
+    actorId: string,
+    input: { userId: string; start: number; end: number; reason?: string | null },
+  ): { timeOffId: number; preview: TimeOffPreview } {
     const preview = this.previewTimeOff(actorId, input);
     const now = this.now();
     const timeOffId = this.db.transaction(() => {
@@ -73,7 +76,14 @@ export class TimeOffService {
       const db = this.db;
       const row = db
         .insert(timeOff)
-        .values({ userId: input.userId, startAt: input.start, endAt: input.end, reason: input.reason ?? null, createdBy: actorId, createdAt: now })
+        .values({
+          userId: input.userId,
+          startAt: input.start,
+          endAt: input.end,
+          reason: input.reason ?? null,
+          createdBy: actorId,
+          createdAt: now,
+        })
         .returning()
         .get();
       writeAudit(db, { at: now, actor: actorId, action: 'time_off.create', target: `user:${input.userId}`, after: row });
@@ -93,7 +103,11 @@ export class TimeOffService {
   /** Time off that has not ended: the person or an admin may cancel it; their shifts come back to them. */
   cancelTimeOff(actorId: string, timeOffId: number): boolean {
     const now = this.now();
-    const row = this.db.select().from(timeOff).where(and(eq(timeOff.id, timeOffId), isNull(timeOff.cancelledAt))).get();
+    const row = this.db
+      .select()
+      .from(timeOff)
+      .where(and(eq(timeOff.id, timeOffId), isNull(timeOff.cancelledAt)))
+      .get();
     if (!row || row.endAt <= now) return false;
     const actor = requireSelfOrAdmin(loadActor(this.db, actorId), row.userId, 'cancel time off');
     this.db.transaction(() => {

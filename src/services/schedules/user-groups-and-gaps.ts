@@ -51,7 +51,12 @@ export class UserGroupsAndGaps {
       const wanted = `${rotation.slackUserGroup}:${primary}`;
       if (this.setting(key) === wanted) continue;
       this.db.transaction(() => {
-        enqueueNotice(this.db, { kind: 'slack.usergroup', usergroup: rotation.slackUserGroup!, users: [primary], rotationId: rotation.id }, `${key}:${now}`, now);
+        enqueueNotice(
+          this.db,
+          { kind: 'slack.usergroup', usergroup: rotation.slackUserGroup!, users: [primary], rotationId: rotation.id },
+          `${key}:${now}`,
+          now,
+        );
         this.setSetting(key, wanted);
       });
       queued += 1;

@@ -36,7 +36,14 @@ export function homeQuickActionListener(deps: SlackDeps) {
     await ack();
     const handler = QUICK[action.action_id];
     if (!handler) return;
-    const message = await runSubcommand(handler, { deps, userId: body.user.id, channelId: '', args: [], triggerId: body.trigger_id, client });
+    const message = await runSubcommand(handler, {
+      deps,
+      userId: body.user.id,
+      channelId: '',
+      args: [],
+      triggerId: body.trigger_id,
+      client,
+    });
     if (message) await tellPrivately(deps, client, body.trigger_id, body.user.id, message);
   };
 }

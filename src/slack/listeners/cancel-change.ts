@@ -21,7 +21,14 @@ function cancel(deps: SlackDeps, kind: 'override' | 'time_off', actorId: string,
 /** Renders "My changes" of `ownerId` (their changes as read for them), with an optional line on what just happened. */
 export async function myChangesView(deps: SlackDeps, ownerId: string, changes: UpcomingChanges, notice?: string) {
   const { overrides, swaps, timeOff } = changes;
-  return myChangesModal({ overrides, swaps, timeOff, zone: await viewerZone(deps, ownerId), viewerId: ownerId, ...(notice ? { notice } : {}) });
+  return myChangesModal({
+    overrides,
+    swaps,
+    timeOff,
+    zone: await viewerZone(deps, ownerId),
+    viewerId: ownerId,
+    ...(notice ? { notice } : {}),
+  });
 }
 
 /** "Cancel" on an override or time off in the "My changes" modal: cancelled, and the list shown again. */

@@ -7,7 +7,11 @@ import { policySavedMessage, serviceSavedMessage } from '../views/catalog.js';
 import type { RenderedMessage } from '../views/incident-card.js';
 import { answerSubmission } from './submission.js';
 
-const levelFields = Array.from({ length: FORM_LEVELS }, (_, i) => [`level${i + 1}_rotations`, `level${i + 1}_users`, `level${i + 1}_delay`]).flat();
+const levelFields = Array.from({ length: FORM_LEVELS }, (_, i) => [
+  `level${i + 1}_rotations`,
+  `level${i + 1}_users`,
+  `level${i + 1}_delay`,
+]).flat();
 
 type Saved = { id: string; created: boolean };
 
@@ -43,10 +47,18 @@ export function policySubmission(deps: SlackDeps) {
     await answerSubmission(ack, deps, ['name', ...levelFields, 'repeat'], async () => {
       const levels = Array.from({ length: FORM_LEVELS }, (_, i) => {
         const delay = text(v[`level${i + 1}_delay`]);
-        return { rotations: list(v[`level${i + 1}_rotations`]), users: list(v[`level${i + 1}_users`]), delayMinutes: delay === null ? null : Number(delay) };
+        return {
+          rotations: list(v[`level${i + 1}_rotations`]),
+          users: list(v[`level${i + 1}_users`]),
+          delayMinutes: delay === null ? null : Number(delay),
+        };
       });
       const repeat = text(v.repeat);
-      const result = deps.catalog.savePolicy(body.user.id, { name: text(v.name), repeat: repeat === null ? null : Number(repeat), levels }, view.private_metadata || undefined);
+      const result = deps.catalog.savePolicy(
+        body.user.id,
+        { name: text(v.name), repeat: repeat === null ? null : Number(repeat), levels },
+        view.private_metadata || undefined,
+      );
       saved = { id: result.policyId, created: result.created };
     });
     const confirmation = saved && policyConfirmation(deps, saved);

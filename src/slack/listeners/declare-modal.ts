@@ -9,7 +9,11 @@ export function declareSubmission(deps: SlackDeps) {
   return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => {
     const v = readModal(view.state.values);
     await answerSubmission(ack, deps, ['title', 'severity', 'service'], async () => {
-      await deps.channels.declare(body.user.id, { title: text(v.title) ?? '', severity: normalizeSeverity(text(v.severity) ?? 'critical'), serviceId: text(v.service) ?? '' });
+      await deps.channels.declare(body.user.id, {
+        title: text(v.title) ?? '',
+        severity: normalizeSeverity(text(v.severity) ?? 'critical'),
+        serviceId: text(v.service) ?? '',
+      });
     });
   };
 }

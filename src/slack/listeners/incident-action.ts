@@ -27,7 +27,16 @@ export function incidentActionListener(action: IncidentAction, deps: SlackDeps) 
       if (!(err instanceof PermissionDenied)) throw err;
       denied = err.message;
     }
-    deps.logger.info({ incidentId, action, user: body.user.id, outcome: denied ? 'refused' : (result?.outcome ?? 'invalid'), ...(fromHome ? { from: 'home' } : {}) }, 'incident action');
+    deps.logger.info(
+      {
+        incidentId,
+        action,
+        user: body.user.id,
+        outcome: denied ? 'refused' : (result?.outcome ?? 'invalid'),
+        ...(fromHome ? { from: 'home' } : {}),
+      },
+      'incident action',
+    );
     // On success every copy of the card is updated through the outbox; only a refusal needs an answer.
     const refusal = denied ?? unchangedText(action, incidentId, result);
     if (fromHome) {
@@ -43,6 +52,7 @@ export function incidentActionListener(action: IncidentAction, deps: SlackDeps) 
 function unchangedText(action: IncidentAction, incidentId: number, result: ActionOutcome | null): string | null {
   if (result === null) return 'That button does not name an incident.';
   if (result.outcome === 'not_found') return `Incident #${incidentId} does not exist.`;
-  if (result.outcome === 'unchanged') return `Nothing to do: incident #${incidentId} was not ${DONE[action]} again. ${refusalText(result.reason)}`;
+  if (result.outcome === 'unchanged')
+    return `Nothing to do: incident #${incidentId} was not ${DONE[action]} again. ${refusalText(result.reason)}`;
   return null;
 }

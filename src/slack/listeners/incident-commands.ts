@@ -22,11 +22,18 @@ export const INCIDENT_SUBCOMMANDS: Record<string, Subcommand> = {
   integration: async (ctx) => {
     const rotate = ctx.args[0] === 'rotate';
     const [serviceRef, kind, interval] = rotate ? ctx.args.slice(1) : ctx.args;
-    if (!serviceRef || !kind) return say('Usage: `/oncall integration <service> <alertmanager|grafana|pagerduty|generic|heartbeat> [minutes]`, or `/oncall integration rotate <service> <type>`.');
+    if (!serviceRef || !kind)
+      return say(
+        'Usage: `/oncall integration <service> <alertmanager|grafana|pagerduty|generic|heartbeat> [minutes]`, or `/oncall integration rotate <service> <type>`.',
+      );
     try {
-      const made = rotate ? ctx.deps.integrations.rotate(ctx.userId, serviceRef, kind) : ctx.deps.integrations.create(ctx.userId, serviceRef, kind, interval ? Number(interval) : undefined);
+      const made = rotate
+        ? ctx.deps.integrations.rotate(ctx.userId, serviceRef, kind)
+        : ctx.deps.integrations.create(ctx.userId, serviceRef, kind, interval ? Number(interval) : undefined);
       const rotated = made.expiring > 0 ? `\nThe previous key keeps working for 24 hours: move the sender to the new one before then.` : '';
-      return say(`:key: New *${made.kind}* key for *${made.serviceName}*. Point the sender at:\n\`${made.url}\`\nThis is the only time Baton shows the key; it keeps only a hash.${rotated}`);
+      return say(
+        `:key: New *${made.kind}* key for *${made.serviceName}*. Point the sender at:\n\`${made.url}\`\nThis is the only time Baton shows the key; it keeps only a hash.${rotated}`,
+      );
     } catch (err) {
       if (err instanceof PermissionDenied) return say(err.message);
       return refusal(err);

@@ -51,7 +51,14 @@ export function oncallCommandListener(deps: SlackDeps) {
       await respond({ response_type: 'ephemeral', ...helpMessage(`Unknown subcommand \`${name.replace(/`/g, '')}\`.${hint}`) });
       return;
     }
-    const message = await runSubcommand(handler, { deps, userId: command.user_id, channelId: command.channel_id, args, triggerId: command.trigger_id, client });
+    const message = await runSubcommand(handler, {
+      deps,
+      userId: command.user_id,
+      channelId: command.channel_id,
+      args,
+      triggerId: command.trigger_id,
+      client,
+    });
     if (!message) return;
     const { more = [], ...first } = message;
     await respond({ response_type: 'ephemeral', ...first });

@@ -8,7 +8,12 @@ export function pageSubmission(deps: SlackDeps) {
   return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => {
     const v = readModal(view.state.values);
     await answerSubmission(ack, deps, ['who', 'rotation', 'message', 'service'], async () => {
-      await deps.channels.pageSomeone(body.user.id, { userId: text(v.who), rotation: text(v.rotation), message: text(v.message) ?? '', serviceId: text(v.service) ?? '' });
+      await deps.channels.pageSomeone(body.user.id, {
+        userId: text(v.who),
+        rotation: text(v.rotation),
+        message: text(v.message) ?? '',
+        serviceId: text(v.service) ?? '',
+      });
     });
   };
 }

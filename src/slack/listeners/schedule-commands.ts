@@ -49,7 +49,10 @@ function findRotation(ctx: CommandContext, arg: string | undefined) {
   const rotation = rotations.find((r) => r.id === arg.toLowerCase()) ?? rotations.find((r) => r.name.toLowerCase() === arg.toLowerCase());
   return rotation
     ? { rotation, error: null }
-    : { rotation: undefined, error: say(`No rotation \`${arg.replace(/`/g, '')}\`. Rotations: ${rotations.map((r) => `\`${r.id}\``).join(', ') || 'none yet'}.`) };
+    : {
+        rotation: undefined,
+        error: say(`No rotation \`${arg.replace(/`/g, '')}\`. Rotations: ${rotations.map((r) => `\`${r.id}\``).join(', ') || 'none yet'}.`),
+      };
 }
 
 export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
@@ -146,7 +149,9 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
     const policies = ctx.deps.catalog.policies();
     if (teamList.length === 0) return say('Declare a team (with its Slack channel) in the config file first.');
     if (policies.length === 0) return say('Create an escalation policy first: `/oncall policy`.');
-    const values = service ? { name: service.name, teamId: service.teamId, policyId: service.escalationPolicyId, incidentChannels: service.incidentChannels } : {};
+    const values = service
+      ? { name: service.name, teamId: service.teamId, policyId: service.escalationPolicyId, incidentChannels: service.incidentChannels }
+      : {};
     return open(ctx, serviceModal({ teams: teamList, policies, values, ...(service ? { serviceId: service.id } : {}) }));
   },
 
@@ -167,17 +172,25 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
         const every = s.recurring.length > 0 ? `\n    recurring: ${s.recurring.join('; ')}` : '';
         return `• *${s.serviceName}* (\`${s.serviceId}\`): ${now}${every}`;
       });
-      return say(`*Maintenance*\n${lines.join('\n') || 'No services yet.'}\nStart one with \`/oncall maintenance <service> <duration>\` (30m, 2h, 1d); end it with \`/oncall maintenance <service> end\`.`);
+      return say(
+        `*Maintenance*\n${lines.join('\n') || 'No services yet.'}\nStart one with \`/oncall maintenance <service> <duration>\` (30m, 2h, 1d); end it with \`/oncall maintenance <service> end\`.`,
+      );
     }
     if (!duration) return say('Usage: `/oncall maintenance <service> <duration>` (30m, 2h, 1d), or `/oncall maintenance <service> end`.');
     const actor = ctx.deps.people.actor(ctx.userId);
     try {
       if (duration.toLowerCase() === 'end') {
         const r = ctx.deps.maintenance.end(actor, serviceRef);
-        return say(r.ended > 0 ? `:white_check_mark: Maintenance on *${r.serviceName}* ended; it pages again.` : `*${r.serviceName}* was not in maintenance.`);
+        return say(
+          r.ended > 0
+            ? `:white_check_mark: Maintenance on *${r.serviceName}* ended; it pages again.`
+            : `*${r.serviceName}* was not in maintenance.`,
+        );
       }
       const r = ctx.deps.maintenance.start(actor, serviceRef, duration);
-      return say(`:construction: *${r.serviceName}* is in maintenance until ${slackDate(r.until)}: alerts are recorded and shown as suppressed, and page nobody.`);
+      return say(
+        `:construction: *${r.serviceName}* is in maintenance until ${slackDate(r.until)}: alerts are recorded and shown as suppressed, and page nobody.`,
+      );
     } catch (err) {
       if (err instanceof InvalidInput) return say(Object.values(err.fields).join(' '));
       throw err;
@@ -189,7 +202,13 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
     const mine = ctx.deps.contact.mine(ctx.userId);
     return open(
       ctx,
-      meModal({ phone: mine.phone, phoneVerified: mine.phoneVerified, high: formatRuleLines(mine.rules.high), low: formatRuleLines(mine.rules.low), phonePaging: ctx.deps.phonePaging }),
+      meModal({
+        phone: mine.phone,
+        phoneVerified: mine.phoneVerified,
+        high: formatRuleLines(mine.rules.high),
+        low: formatRuleLines(mine.rules.low),
+        phonePaging: ctx.deps.phonePaging,
+      }),
     );
   },
 

@@ -23,7 +23,10 @@ const PAGE = 100;
 export function searchChoices(items: Choice[], query: string): Choice[] {
   const q = query.trim().toLowerCase();
   return items
-    .map((item) => ({ item, at: q ? Math.min(...[item.name.toLowerCase().indexOf(q), item.id.toLowerCase().indexOf(q)].map((i) => (i < 0 ? Infinity : i))) : 0 }))
+    .map((item) => ({
+      item,
+      at: q ? Math.min(...[item.name.toLowerCase().indexOf(q), item.id.toLowerCase().indexOf(q)].map((i) => (i < 0 ? Infinity : i))) : 0,
+    }))
     .filter((x) => x.at !== Infinity)
     .sort((a, b) => a.at - b.at || a.item.name.localeCompare(b.item.name, 'en'))
     .slice(0, PAGE)

@@ -2,15 +2,23 @@ import { InvalidInput, PermissionDenied } from '../../domain/errors.js';
 import type { SlackDeps } from '../deps.js';
 import { withNames } from './viewer.js';
 
-export type ViewAnswer = { response_action: 'errors'; errors: Record<string, string> } | { response_action: 'update' | 'push'; view: unknown } | { response_action: 'clear' };
+export type ViewAnswer =
+  | { response_action: 'errors'; errors: Record<string, string> }
+  | { response_action: 'update' | 'push'; view: unknown }
+  | { response_action: 'clear' };
 type Ack = (answer?: never) => Promise<void>;
 
 /**
  * Runs a modal submission and answers Slack: nothing (the modal closes), the next view, or errors on the
  * fields to fix. `fields` are the modal's block ids; an error about anything else goes on the first one.
  */
-// biome-ignore lint/suspicious/noConfusingVoidType: most handlers answer nothing (close the modal) and are written as void.
-export async function answerSubmission(ack: unknown, deps: SlackDeps, fields: string[], work: () => Promise<ViewAnswer | void>): Promise<boolean> {
+export async function answerSubmission(
+  ack: unknown,
+  deps: SlackDeps,
+  fields: string[],
+  // biome-ignore lint/suspicious/noConfusingVoidType: most handlers answer nothing (close the modal) and are written as void.
+  work: () => Promise<ViewAnswer | void>,
+): Promise<boolean> {
   const reply = ack as (answer?: ViewAnswer) => ReturnType<Ack>;
   try {
     const answer = await work();

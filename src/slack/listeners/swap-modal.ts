@@ -1,4 +1,10 @@
-import type { AllMiddlewareArgs, BlockStaticSelectAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type {
+  AllMiddlewareArgs,
+  BlockStaticSelectAction,
+  SlackActionMiddlewareArgs,
+  SlackViewMiddlewareArgs,
+  ViewSubmitAction,
+} from '@slack/bolt';
 import type { ModalView } from '@slack/types';
 import { InvalidInput } from '../../domain/errors.js';
 import type { SlackDeps } from '../deps.js';
@@ -14,7 +20,8 @@ import { viewerZone } from './viewer.js';
 export function parseShiftValue(value: string | null, field: string): { rotationId: string; userId?: string; scheduledStart: number } {
   const parts = (value ?? '').split('|');
   const scheduledStart = Number(parts[parts.length - 1]);
-  if ((parts.length !== 2 && parts.length !== 3) || !Number.isSafeInteger(scheduledStart)) throw new InvalidInput({ [field]: 'Pick a shift.' });
+  if ((parts.length !== 2 && parts.length !== 3) || !Number.isSafeInteger(scheduledStart))
+    throw new InvalidInput({ [field]: 'Pick a shift.' });
   return { rotationId: parts[0]!, ...(parts.length === 3 ? { userId: parts[1]! } : {}), scheduledStart };
 }
 
@@ -22,7 +29,11 @@ export function parseShiftValue(value: string | null, field: string): { rotation
  * The swap form for a person: their shifts, the other participants of those shifts' rotations, and, once a
  * teammate is picked, the teammate's shifts in those rotations. A string when there is nothing to swap.
  */
-export async function swapView(deps: SlackDeps, userId: string, picked: { myShift?: string | null; teammateId?: string | null } = {}): Promise<ModalView | string> {
+export async function swapView(
+  deps: SlackDeps,
+  userId: string,
+  picked: { myShift?: string | null; teammateId?: string | null } = {},
+): Promise<ModalView | string> {
   const mine = deps.shifts.upcomingShifts(userId);
   if (mine.length === 0) return 'You have no shifts in the next 4 weeks to swap.';
   const teammates = deps.shifts.swapTeammates(userId).map((id) => ({ id, name: deps.people.name(id) ?? id }));
@@ -54,8 +65,10 @@ export function swapSubmission(deps: SlackDeps) {
       const teammateId = text(v.teammate);
       if (!teammateId) throw new InvalidInput({ teammate: 'Pick a teammate.' });
       const theirs = text(v.their_shift) ? parseShiftValue(text(v.their_shift), 'their_shift') : null;
-      if (theirs && theirs.userId !== teammateId) throw new InvalidInput({ their_shift: 'Pick one of the chosen teammate’s shifts, or leave it empty.' });
-      if (theirs && theirs.rotationId !== give.rotationId) throw new InvalidInput({ their_shift: 'Pick a shift in the same rotation as yours.' });
+      if (theirs && theirs.userId !== teammateId)
+        throw new InvalidInput({ their_shift: 'Pick one of the chosen teammate’s shifts, or leave it empty.' });
+      if (theirs && theirs.rotationId !== give.rotationId)
+        throw new InvalidInput({ their_shift: 'Pick a shift in the same rotation as yours.' });
       deps.swaps.requestSwap(body.user.id, { rotationId: give.rotationId, teammateId, give, take: theirs });
     });
   };

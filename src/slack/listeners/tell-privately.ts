@@ -7,7 +7,13 @@ import { noticeModal } from '../views/notice.js';
  * Answers a click on the App Home privately: in a small modal opened with the click's trigger, or, if the
  * trigger has expired, in a DM from the app.
  */
-export async function tellPrivately(deps: SlackDeps, client: WebClient, triggerId: string, userId: string, message: Pick<RenderedMessage, 'text'> & Partial<RenderedMessage>): Promise<void> {
+export async function tellPrivately(
+  deps: SlackDeps,
+  client: WebClient,
+  triggerId: string,
+  userId: string,
+  message: Pick<RenderedMessage, 'text'> & Partial<RenderedMessage>,
+): Promise<void> {
   try {
     await client.views.open({ trigger_id: triggerId, view: noticeModal(message.text) });
   } catch (err) {

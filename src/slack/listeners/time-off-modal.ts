@@ -8,7 +8,12 @@ import { timeOffConfirmModal, timeOffRefusedModal } from '../views/schedule-moda
 import { answerSubmission } from './submission.js';
 import { viewerZone } from './viewer.js';
 
-const pending = z.object({ userId: z.string().regex(/^[UW][A-Z0-9]+$/), start: z.number().int(), end: z.number().int(), reason: z.string().nullable() });
+const pending = z.object({
+  userId: z.string().regex(/^[UW][A-Z0-9]+$/),
+  start: z.number().int(),
+  end: z.number().int(),
+  reason: z.string().nullable(),
+});
 
 function startOfDay(date: string | null, zone: string, field: string, plusDays = 0): number {
   if (!date) throw new InvalidInput({ [field]: 'Pick a date.' });

@@ -41,7 +41,15 @@ const ACTION_WORDS: Record<string, string> = {
 };
 
 /** The fallback, `<kind>.<verb>`: "created rotation", "deleted team"; an unknown verb is kept as it is. */
-const VERBS: Record<string, string> = { create: 'created', update: 'changed', delete: 'deleted', keep: 'kept', cancel: 'cancelled', start: 'started', end: 'ended' };
+const VERBS: Record<string, string> = {
+  create: 'created',
+  update: 'changed',
+  delete: 'deleted',
+  keep: 'kept',
+  cancel: 'cancelled',
+  start: 'started',
+  end: 'ended',
+};
 
 /** Bookkeeping that changes on every save and says nothing to a reader. */
 const UNSHOWN = new Set(['updatedAt', 'createdAt']);
@@ -60,7 +68,8 @@ const USER_ID = /^[UW][A-Z0-9]{8,}$/;
 
 function words(e: AuditEntry): string {
   // An admin's override puts someone else on call: say who.
-  if (e.action === 'override.create' && isRecord(e.after) && typeof e.after.userId === 'string' && e.after.userId !== e.actor) return `gave <@${e.after.userId}> the pager for`;
+  if (e.action === 'override.create' && isRecord(e.after) && typeof e.after.userId === 'string' && e.after.userId !== e.actor)
+    return `gave <@${e.after.userId}> the pager for`;
   const known = ACTION_WORDS[e.action];
   if (known) return known;
   const parts = e.action.split('.');
@@ -106,9 +115,15 @@ function isPrivate(key: string, ...values: unknown[]): boolean {
 /** What changed, compactly: `key: before → after` per changed field, or `before → after` for a plain value. */
 function changeText(before: unknown, after: unknown): string {
   if (isRecord(before) && isRecord(after)) {
-    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => !UNSHOWN.has(k) && JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+      (k) => !UNSHOWN.has(k) && JSON.stringify(before[k]) !== JSON.stringify(after[k]),
+    );
     return fitWithin(
-      keys.map((k) => (isPrivate(k, before[k], after[k]) ? `${escapeMrkdwn(k)} changed` : `${escapeMrkdwn(k)}: ${valueText(k, before[k])} → ${valueText(k, after[k])}`)),
+      keys.map((k) =>
+        isPrivate(k, before[k], after[k])
+          ? `${escapeMrkdwn(k)} changed`
+          : `${escapeMrkdwn(k)}: ${valueText(k, before[k])} → ${valueText(k, after[k])}`,
+      ),
       MAX_CHANGE,
     );
   }

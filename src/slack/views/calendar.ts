@@ -31,7 +31,8 @@ export function calendarMessages(feeds: Feeds): RenderedMessage[] {
   for (let i = 0; i < sections.length; i += SECTIONS_PER_MESSAGE) pages.push(sections.slice(i, i + SECTIONS_PER_MESSAGE));
   return pages.map((page, i) => {
     const text = page.map((s) => s.text.text).join('\n');
-    const part: KnownBlock[] = i === 0 ? [] : [{ type: 'context', elements: [{ type: 'mrkdwn', text: `Calendar feeds, part ${i + 1} of ${pages.length}` }] }];
+    const part: KnownBlock[] =
+      i === 0 ? [] : [{ type: 'context', elements: [{ type: 'mrkdwn', text: `Calendar feeds, part ${i + 1} of ${pages.length}` }] }];
     return { text, blocks: [...part, ...page] };
   });
 }

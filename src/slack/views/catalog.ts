@@ -56,7 +56,9 @@ function afterLastLevel(repeat: number): string {
 
 /** The DM to an admin who saved an escalation policy in Slack: what it now pages, level by level. */
 export function policySavedMessage(p: SavedPolicy, rotationNames: ReadonlyMap<string, string>): RenderedMessage {
-  const levels = p.levels.map((l, i) => `• Level ${i + 1} (${l.delayMinutes} min): ${l.targets.map((t) => targetText(t, rotationNames)).join(', ')}`);
+  const levels = p.levels.map(
+    (l, i) => `• Level ${i + 1} (${l.delayMinutes} min): ${l.targets.map((t) => targetText(t, rotationNames)).join(', ')}`,
+  );
   return message([
     `:white_check_mark: ${p.created ? 'Created' : 'Saved changes to'} escalation policy *${escapeMrkdwn(p.name)}* (\`${p.id}\`). Each level waits the minutes shown before the next:`,
     ...levels,

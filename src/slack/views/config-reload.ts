@@ -32,7 +32,9 @@ export function reloadMessage(outcome: ReloadOutcome): RenderedMessage {
     ...(created.length > 0 ? [`• Created: ${names(created)}`] : []),
     ...(updated.length > 0 ? [`• Updated: ${names(updated)}`] : []),
     ...(deleted.length > 0 ? [`• Deleted: ${names(deleted)}`] : []),
-    ...(kept.length > 0 ? [`• Kept, though no longer in the file, since incidents refer to them (a kept service takes no more alerts): ${names(kept)}`] : []),
+    ...(kept.length > 0
+      ? [`• Kept, though no longer in the file, since incidents refer to them (a kept service takes no more alerts): ${names(kept)}`]
+      : []),
   ];
   return { text: lines.join('\n'), blocks: mrkdwnSections(lines) };
 }

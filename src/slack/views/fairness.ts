@@ -20,7 +20,9 @@ export function tooFewPeopleWarning(t: TooFewPeople): string {
 
 /** `/oncall fairness`: hours, night hours and weekend hours per person, past and upcoming, with warnings. */
 export function fairnessMessage(rows: RotationFairness[], weeks: number): RenderedMessage {
-  const blocks: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: `On-call load, ${plural(weeks, 'week')} back and ahead` } }];
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: `On-call load, ${plural(weeks, 'week')} back and ahead` } },
+  ];
   const plain: string[] = [];
   for (const row of rows.slice(0, 20)) {
     const lines = row.people.map(
@@ -29,11 +31,18 @@ export function fairnessMessage(rows: RotationFairness[], weeks: number): Render
     );
     const rotationWide = row.tooFewPeople ? [`:warning: ${tooFewPeopleWarning(row.tooFewPeople)}`] : [];
     const warnings = [...rotationWide, ...row.warnings.slice(0, 10).map((w) => `:warning: ${w.message}`)];
-    const body = [`*${escapeMrkdwn(row.rotationName)}*`, ...(lines.length ? lines : ['nobody on call in this period']), ...warnings].join('\n');
+    const body = [`*${escapeMrkdwn(row.rotationName)}*`, ...(lines.length ? lines : ['nobody on call in this period']), ...warnings].join(
+      '\n',
+    );
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: body.slice(0, 2990) } });
     plain.push(body.replace(/\*/g, ''));
   }
   if (rows.length === 0) plain.push('No such rotation.');
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Nights are 22:00–08:00 and weekends Saturday–Sunday, in each person\'s own time zone. Primary role only.' }] });
+  blocks.push({
+    type: 'context',
+    elements: [
+      { type: 'mrkdwn', text: "Nights are 22:00–08:00 and weekends Saturday–Sunday, in each person's own time zone. Primary role only." },
+    ],
+  });
   return { text: plain.join('\n').slice(0, 3000) || 'No rotations.', blocks };
 }

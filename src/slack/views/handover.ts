@@ -26,7 +26,10 @@ export function handoverMessage(d: HandoverDigest): RenderedMessage {
     { type: 'header', text: { type: 'plain_text', text: truncate(`Handover: ${d.rotationName}`, 150) } },
     {
       type: 'section',
-      text: { type: 'mrkdwn', text: `${person(d.outgoing)} hands over to ${person(d.incoming)}. Shift ${slackDate(d.shiftStart)} → ${slackDate(d.shiftEnd)}.` },
+      text: {
+        type: 'mrkdwn',
+        text: `${person(d.outgoing)} hands over to ${person(d.incoming)}. Shift ${slackDate(d.shiftStart)} → ${slackDate(d.shiftEnd)}.`,
+      },
     },
     section(
       `Still open (${d.stillOpen.length})`,
@@ -47,26 +50,35 @@ export function handoverMessage(d: HandoverDigest): RenderedMessage {
     ),
     section(
       'Noisiest alerts',
-      d.noisiest.map((n) => `• ${escapeMrkdwn(n.alertName)}: ${n.alerts} alert${n.alerts === 1 ? '' : 's'} in ${n.incidents} incident${n.incidents === 1 ? '' : 's'}`),
+      d.noisiest.map(
+        (n) =>
+          `• ${escapeMrkdwn(n.alertName)}: ${n.alerts} alert${n.alerts === 1 ? '' : 's'} in ${n.incidents} incident${n.incidents === 1 ? '' : 's'}`,
+      ),
       'none',
     ),
     section(
       'Handover notes',
       // Notes are typed with `/oncall note`, so they arrive in Slack's markup.
-      d.notes.slice(0, 15).map((n) => `• <@${n.authorId}> ${slackDate(n.createdAt, '{time}')}: ${escapeSlackMarkup(truncate(n.text, 300))}`),
+      d.notes
+        .slice(0, 15)
+        .map((n) => `• <@${n.authorId}> ${slackDate(n.createdAt, '{time}')}: ${escapeSlackMarkup(truncate(n.text, 300))}`),
       'none: add one during a shift with /oncall note <text>',
     ),
     section(
       'Coming week',
-      d.coming.slice(0, 15).map((c) =>
-        c.kind === 'override'
-          ? `• :arrows_counterclockwise: <@${c.userId}> covers${c.standsInFor ? ` <@${c.standsInFor}>` : ''} ${slackDate(c.start)} → ${slackDate(c.end)}`
-          : `• :palm_tree: <@${c.userId}> away ${slackDate(c.start)} → ${slackDate(c.end)}`,
-      ),
+      d.coming
+        .slice(0, 15)
+        .map((c) =>
+          c.kind === 'override'
+            ? `• :arrows_counterclockwise: <@${c.userId}> covers${c.standsInFor ? ` <@${c.standsInFor}>` : ''} ${slackDate(c.start)} → ${slackDate(c.end)}`
+            : `• :palm_tree: <@${c.userId}> away ${slackDate(c.start)} → ${slackDate(c.end)}`,
+        ),
       'no overrides or time off',
     ),
   ];
-  const text = [headline, `${d.stillOpen.length} still open, ${d.duringShift.length} this shift, ${plural(d.notes.length, 'note')}.`].join('\n');
+  const text = [headline, `${d.stillOpen.length} still open, ${d.duringShift.length} this shift, ${plural(d.notes.length, 'note')}.`].join(
+    '\n',
+  );
   return { text, blocks };
 }
 

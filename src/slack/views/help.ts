@@ -19,7 +19,10 @@ export const SUBCOMMANDS: CommandHelp[] = [
     usage: '/oncall',
     summary: 'who is on call now and your next shift (also /oncall with nothing after it)',
     options: [],
-    examples: [['/oncall', 'the summary, privately'], ['/oncall summary', 'the same']],
+    examples: [
+      ['/oncall', 'the summary, privately'],
+      ['/oncall summary', 'the same'],
+    ],
   },
   {
     name: 'who',
@@ -33,22 +36,37 @@ export const SUBCOMMANDS: CommandHelp[] = [
     usage: '/oncall schedule [rotation]',
     summary: 'the next 14 days, with overrides, time off and gaps marked',
     options: [['[rotation]', 'a rotation id or name; without it, every rotation']],
-    examples: [['/oncall schedule', 'every rotation'], ['/oncall schedule payments-primary', 'one rotation']],
+    examples: [
+      ['/oncall schedule', 'every rotation'],
+      ['/oncall schedule payments-primary', 'one rotation'],
+    ],
   },
   {
     name: 'override',
     usage: '/oncall override [rotation]',
     summary: 'take the pager (or give it to someone) for a while',
     options: [['[rotation]', 'a rotation id or name, picked in the form for you']],
-    form: ['the rotation', 'who holds the pager (you by default; admins may pick anyone)', 'from (default now) and to (default in an hour)', 'a reason (optional)'],
-    examples: [['/oncall override', 'take the pager from now for an hour'], ['/oncall override payments-primary', 'the same, rotation already picked']],
+    form: [
+      'the rotation',
+      'who holds the pager (you by default; admins may pick anyone)',
+      'from (default now) and to (default in an hour)',
+      'a reason (optional)',
+    ],
+    examples: [
+      ['/oncall override', 'take the pager from now for an hour'],
+      ['/oncall override payments-primary', 'the same, rotation already picked'],
+    ],
   },
   {
     name: 'swap',
     usage: '/oncall swap',
     summary: 'ask a teammate to swap one of your shifts',
     options: [],
-    form: ['one of your shifts in the next 4 weeks', 'the teammate who takes it', 'one of their shifts you take in return (optional: leave it empty to hand yours over)'],
+    form: [
+      'one of your shifts in the next 4 weeks',
+      'the teammate who takes it',
+      'one of their shifts you take in return (optional: leave it empty to hand yours over)',
+    ],
     examples: [['/oncall swap', 'the teammate gets Accept / Decline by DM']],
   },
   {
@@ -64,7 +82,12 @@ export const SUBCOMMANDS: CommandHelp[] = [
     usage: '/oncall timeoff',
     summary: 'book time off and see who covers your shifts',
     options: [],
-    form: ['who is away (you; admins may pick anyone)', 'first and last day off, whole days in their zone', 'a note (optional)', 'then a preview of who covers which shift, to confirm'],
+    form: [
+      'who is away (you; admins may pick anyone)',
+      'first and last day off, whole days in their zone',
+      'a note (optional)',
+      'then a preview of who covers which shift, to confirm',
+    ],
     examples: [['/oncall timeoff', 'each person covering is told by DM']],
   },
   {
@@ -73,7 +96,10 @@ export const SUBCOMMANDS: CommandHelp[] = [
     summary: 'create a rotation, or edit one made in Slack (admins)',
     options: [['[rotation]', 'the id or name of a rotation made in Slack, to edit it; without it, a new rotation']],
     form: ['name, team and participants in turn order', 'time zone, shift length (12h, 1d, 1w…), handoff time and start date'],
-    examples: [['/oncall rotation', 'a new rotation'], ['/oncall rotation search', 'edit the rotation `search`']],
+    examples: [
+      ['/oncall rotation', 'a new rotation'],
+      ['/oncall rotation search', 'edit the rotation `search`'],
+    ],
   },
   {
     name: 'fairness',
@@ -83,7 +109,10 @@ export const SUBCOMMANDS: CommandHelp[] = [
       ['[rotation]', 'a rotation id or name; without it, every rotation'],
       ['[weeks]', 'how many weeks back and ahead, 1 to 26 (default 4)'],
     ],
-    examples: [['/oncall fairness', 'every rotation, 4 weeks each way'], ['/oncall fairness payments-primary 8', 'one rotation, 8 weeks each way']],
+    examples: [
+      ['/oncall fairness', 'every rotation, 4 weeks each way'],
+      ['/oncall fairness payments-primary 8', 'one rotation, 8 weeks each way'],
+    ],
   },
   {
     name: 'maintenance',
@@ -105,7 +134,10 @@ export const SUBCOMMANDS: CommandHelp[] = [
     usage: '/oncall me',
     summary: 'your phone number and how pages reach you (Slack, SMS, voice, per urgency)',
     options: [],
-    form: ['your phone number (a new one is verified by a code sent by SMS)', 'for high and low urgency, one step per line: `slack 0`, `sms 2`, `voice 2 every 5` (minutes after the page)'],
+    form: [
+      'your phone number (a new one is verified by a code sent by SMS)',
+      'for high and low urgency, one step per line: `slack 0`, `sms 2`, `voice 2 every 5` (minutes after the page)',
+    ],
     examples: [['/oncall me', 'see and change how pages reach you']],
   },
   {
@@ -146,29 +178,45 @@ export const SUBCOMMANDS: CommandHelp[] = [
       ['[team|service]', 'a team id, or a service id or name; without it, every service'],
       ['7d, 30d, 90d', 'the period (default 30d)'],
     ],
-    examples: [['/oncall stats', 'every service, last 30 days'], ['/oncall stats checkout 7d', 'one service, last week']],
+    examples: [
+      ['/oncall stats', 'every service, last 30 days'],
+      ['/oncall stats checkout 7d', 'one service, last week'],
+    ],
   },
   {
     name: 'audit',
     usage: '/oncall audit [rotation]',
     summary: 'the last 20 changes, who made them and when',
     options: [['[rotation]', 'a rotation id: only its changes (overrides, swaps, cover, edits)']],
-    examples: [['/oncall audit', 'the last 20 changes of any kind, with what changed'], ['/oncall audit payments-primary', 'one rotation only']],
+    examples: [
+      ['/oncall audit', 'the last 20 changes of any kind, with what changed'],
+      ['/oncall audit payments-primary', 'one rotation only'],
+    ],
   },
   {
     name: 'changes',
     usage: '/oncall changes [@someone]',
     summary: "your upcoming overrides and time off, each with a Cancel button (admins: anyone's)",
     options: [['[@someone]', "admins: that person's changes instead of yours"]],
-    examples: [['/oncall changes', 'yours, and those you set for others'], ['/oncall changes @ada', "admins: Ada's"]],
+    examples: [
+      ['/oncall changes', 'yours, and those you set for others'],
+      ['/oncall changes @ada', "admins: Ada's"],
+    ],
   },
   {
     name: 'policy',
     usage: '/oncall policy [policy]',
     summary: 'admins: create an escalation policy in a form, or edit one made in Slack',
     options: [['[policy]', 'the id of a policy made in Slack, to edit it; without it, a new policy']],
-    form: ['a name', 'up to three levels: rotations whose on-call is paged, people, and the minutes before the next level', 'how many times to walk the levels again'],
-    examples: [['/oncall policy', 'a new policy; you get a DM saying what was saved'], ['/oncall policy search-on-call', 'edit it']],
+    form: [
+      'a name',
+      'up to three levels: rotations whose on-call is paged, people, and the minutes before the next level',
+      'how many times to walk the levels again',
+    ],
+    examples: [
+      ['/oncall policy', 'a new policy; you get a DM saying what was saved'],
+      ['/oncall policy search-on-call', 'edit it'],
+    ],
   },
   {
     name: 'service',
@@ -176,16 +224,17 @@ export const SUBCOMMANDS: CommandHelp[] = [
     summary: 'admins: create a service (team, escalation policy, incident channels), or edit one made in Slack',
     options: [['[service]', 'the id of a service made in Slack, to edit it; without it, a new service']],
     form: ['a name, its team and escalation policy', 'which incidents get their own channel: high urgency, all paged, or none'],
-    examples: [['/oncall service', 'a new service; then `/oncall integration <service> <type>` gives it a key'], ['/oncall service search', 'edit it']],
+    examples: [
+      ['/oncall service', 'a new service; then `/oncall integration <service> <type>` gives it a key'],
+      ['/oncall service search', 'edit it'],
+    ],
   },
   {
     name: 'reload',
     usage: '/oncall reload',
     summary: 'admins: read the config file again and apply it, whole or not at all, and see what changed',
     options: [],
-    examples: [
-      ['/oncall reload', 'what was created, updated, deleted or kept; for a bad file, every problem, and nothing is changed'],
-    ],
+    examples: [['/oncall reload', 'what was created, updated, deleted or kept; for a bad file, every problem, and nothing is changed']],
   },
   {
     name: 'declare',
@@ -193,7 +242,7 @@ export const SUBCOMMANDS: CommandHelp[] = [
     summary: 'open an incident by hand, with its own channel',
     options: [],
     form: ['what is happening', 'severity', 'the service whose policy pages'],
-    examples: [['/oncall declare', 'pages the service\'s on-call and opens an incident channel']],
+    examples: [['/oncall declare', "pages the service's on-call and opens an incident channel"]],
   },
   {
     name: 'role',
@@ -204,14 +253,17 @@ export const SUBCOMMANDS: CommandHelp[] = [
       ['comms', 'the communications lead (also `communications`)'],
       ['[@someone]', 'who takes the role; without it, you'],
     ],
-    examples: [['/oncall role commander', 'you lead the incident'], ['/oncall role comms @bob', 'Bob handles communications']],
+    examples: [
+      ['/oncall role commander', 'you lead the incident'],
+      ['/oncall role comms @bob', 'Bob handles communications'],
+    ],
   },
   {
     name: 'update',
     usage: '/oncall update <text>',
     summary: 'in an incident channel: post a status update here and to the stakeholders channel',
     options: [['<text>', 'the update, posted as you wrote it']],
-    examples: [['/oncall update Rolled back the deploy; error rate falling', 'posted here and to the team\'s stakeholders channel']],
+    examples: [['/oncall update Rolled back the deploy; error rate falling', "posted here and to the team's stakeholders channel"]],
   },
   {
     name: 'page',
@@ -219,10 +271,12 @@ export const SUBCOMMANDS: CommandHelp[] = [
     summary: 'in an incident channel: page more responders; anywhere else: page someone (opens a form)',
     options: [
       ['@someone', 'a person to page'],
-      ['<rotation>', "a rotation id: its current on-call is paged"],
+      ['<rotation>', 'a rotation id: its current on-call is paged'],
       ['<message>', 'what you need from them'],
     ],
-    form: ['outside an incident channel: a person or a rotation, a message, and the service whose policy takes over if nobody acknowledges'],
+    form: [
+      'outside an incident channel: a person or a rotation, a message, and the service whose policy takes over if nobody acknowledges',
+    ],
     examples: [
       ['/oncall page @cleo Can you check the ledger job?', 'in an incident channel: Cleo is paged and invited'],
       ['/oncall page payments-primary Need a second pair of eyes', "in an incident channel: the rotation's on-call is paged"],
@@ -234,7 +288,10 @@ export const SUBCOMMANDS: CommandHelp[] = [
     usage: '/oncall help [command]',
     summary: 'this list, or one command in detail',
     options: [['[command]', 'a command name: its options and examples']],
-    examples: [['/oncall help', 'every command'], ['/oncall help maintenance', 'one command in detail']],
+    examples: [
+      ['/oncall help', 'every command'],
+      ['/oncall help maintenance', 'one command in detail'],
+    ],
   },
 ];
 
@@ -248,9 +305,15 @@ function commandHelp(c: CommandHelp): RenderedMessage {
   const lines = [
     code(c.usage),
     sentence(c.summary),
-    ...bullets('Options', c.options.map(([option, meaning]) => `${code(option)}: ${escapeMrkdwn(meaning)}`)),
+    ...bullets(
+      'Options',
+      c.options.map(([option, meaning]) => `${code(option)}: ${escapeMrkdwn(meaning)}`),
+    ),
     ...bullets('In the form', (c.form ?? []).map(escapeMrkdwn)),
-    ...bullets('Examples', c.examples.map(([command, meaning]) => `${code(command)}: ${escapeMrkdwn(meaning)}`)),
+    ...bullets(
+      'Examples',
+      c.examples.map(([command, meaning]) => `${code(command)}: ${escapeMrkdwn(meaning)}`),
+    ),
   ];
   return { text: lines.join('\n'), blocks: mrkdwnSections(lines) };
 }

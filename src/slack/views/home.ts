@@ -18,7 +18,9 @@ function ago(ms: number): string {
 
 /** A shift of mine: the one I hold now says so, rather than seeming to start this minute. */
 export function myShiftText(s: ShiftChoice, now: number, zone: string): string {
-  return s.start <= now ? `on call now, until ${formatInZone(s.end, zone)}` : `${formatInZone(s.start, zone)} → ${formatInZone(s.end, zone)}`;
+  return s.start <= now
+    ? `on call now, until ${formatInZone(s.end, zone)}`
+    : `${formatInZone(s.start, zone)} → ${formatInZone(s.end, zone)}`;
 }
 
 function incidentText(i: PagingIncident, now: number): string {
@@ -35,7 +37,13 @@ const button = (text: string, actionId: string, value = 'home', style?: 'primary
 });
 
 /** The App Home: who is on call for my teams, my next shifts, the incidents I am paged for, quick actions. */
-export function homeView(input: { now: number; zone: string; onCall: RotationNow[]; myShifts: ShiftChoice[]; incidents: PagingIncident[] }): HomeView {
+export function homeView(input: {
+  now: number;
+  zone: string;
+  onCall: RotationNow[];
+  myShifts: ShiftChoice[];
+  incidents: PagingIncident[];
+}): HomeView {
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'On call' } },
     {
@@ -51,11 +59,13 @@ export function homeView(input: { now: number; zone: string; onCall: RotationNow
       ],
     },
   ];
-  const who = input.onCall.slice(0, 20).map(({ rotation, now }) =>
-    now.primary
-      ? `*${escapeMrkdwn(rotation.name)}*: <@${now.primary.userId}>${standsIn(now.primary)}${now.end > now.start ? ` until ${formatInZone(now.end, input.zone)}` : ''}`
-      : `*${escapeMrkdwn(rotation.name)}*: :warning: nobody on call`,
-  );
+  const who = input.onCall
+    .slice(0, 20)
+    .map(({ rotation, now }) =>
+      now.primary
+        ? `*${escapeMrkdwn(rotation.name)}*: <@${now.primary.userId}>${standsIn(now.primary)}${now.end > now.start ? ` until ${formatInZone(now.end, input.zone)}` : ''}`
+        : `*${escapeMrkdwn(rotation.name)}*: :warning: nobody on call`,
+    );
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(who.join('\n') || 'No rotations for your teams yet.', 2900) } });
   blocks.push({ type: 'header', text: { type: 'plain_text', text: 'My next shifts' } });
   const shifts = input.myShifts.slice(0, 10).map((s) => `• *${escapeMrkdwn(s.rotationName)}*: ${myShiftText(s, input.now, input.zone)}`);
@@ -75,7 +85,10 @@ export function homeView(input: { now: number; zone: string; onCall: RotationNow
       ],
     });
   }
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Times in ${escapeMrkdwn(input.zone)}. \`/oncall help\` lists every command.` }] });
+  blocks.push({
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: `Times in ${escapeMrkdwn(input.zone)}. \`/oncall help\` lists every command.` }],
+  });
   return { type: 'home', blocks: blocks.slice(0, 100) };
 }
 
@@ -87,5 +100,8 @@ export function summaryMessage(who: RenderedMessage, next: ShiftChoice | undefin
     : next.start <= now
       ? `You are on call now: ${name} until ${formatInZone(next.end, zone)}.`
       : `Your next shift: ${name} ${myShiftText(next, now, zone)}.`;
-  return { text: `${who.text}\n${line}`, blocks: [...who.blocks, { type: 'section', text: { type: 'mrkdwn', text: `${line} \`/oncall help\` lists every command.` } }] };
+  return {
+    text: `${who.text}\n${line}`,
+    blocks: [...who.blocks, { type: 'section', text: { type: 'mrkdwn', text: `${line} \`/oncall help\` lists every command.` } }],
+  };
 }

@@ -5,7 +5,12 @@ import { INCIDENT_ACTIONS } from '../action-ids.js';
 import { escapeMrkdwn, safeLink, slackDate, truncate } from './format.js';
 import type { RenderedMessage } from './message.js';
 
-const SEVERITY_EMOJI: Record<string, string> = { critical: ':red_circle:', error: ':large_orange_circle:', warning: ':large_yellow_circle:', info: ':white_circle:' };
+const SEVERITY_EMOJI: Record<string, string> = {
+  critical: ':red_circle:',
+  error: ':large_orange_circle:',
+  warning: ':large_yellow_circle:',
+  info: ':white_circle:',
+};
 const URGENCY_EMOJI: Record<string, string> = { high: ':red_circle:', low: ':large_yellow_circle:', info: ':white_circle:' };
 
 export type { RenderedMessage } from './message.js';
@@ -84,7 +89,13 @@ function labelText(view: IncidentView): string {
 }
 
 function button(text: string, actionId: string, incidentId: number, style?: 'primary' | 'danger'): Button {
-  return { type: 'button', text: { type: 'plain_text', text }, action_id: actionId, value: String(incidentId), ...(style ? { style } : {}) };
+  return {
+    type: 'button',
+    text: { type: 'plain_text', text },
+    action_id: actionId,
+    value: String(incidentId),
+    ...(style ? { style } : {}),
+  };
 }
 
 /**
@@ -102,7 +113,8 @@ export function incidentCard(view: IncidentView, opts: { reason?: string } = {})
     { type: 'mrkdwn' as const, text: `*Alerts*\n${view.firingAlerts} firing of ${view.totalAlerts}` },
     { type: 'mrkdwn' as const, text: `*Opened*\n${slackDate(incident.openedAt)}` },
   ];
-  if (view.openedBy) fields.push({ type: 'mrkdwn', text: `*${view.openedBy.how === 'declared' ? 'Declared' : 'Paged'} by*\n<@${view.openedBy.userId}>` });
+  if (view.openedBy)
+    fields.push({ type: 'mrkdwn', text: `*${view.openedBy.how === 'declared' ? 'Declared' : 'Paged'} by*\n<@${view.openedBy.userId}>` });
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(`${emoji(incident)} ${title}`, 150), emoji: true } },
     { type: 'section', text: { type: 'mrkdwn', text: truncate(statusLine(view), 3000) }, fields },
@@ -127,7 +139,10 @@ export function incidentCard(view: IncidentView, opts: { reason?: string } = {})
     blocks.push({ type: 'actions', block_id: `incident-${incident.id}`, elements });
   }
   return {
-    text: truncate(`[${escapeMrkdwn(tag(incident))}] #${incident.id} ${escapeMrkdwn(incident.title)} (${escapeMrkdwn(view.serviceName)}): ${stateText(incident)}`, 3000),
+    text: truncate(
+      `[${escapeMrkdwn(tag(incident))}] #${incident.id} ${escapeMrkdwn(incident.title)} (${escapeMrkdwn(view.serviceName)}): ${stateText(incident)}`,
+      3000,
+    ),
     blocks,
   };
 }

@@ -87,8 +87,18 @@ export function channelWelcome(incidentId: number): RenderedMessage {
         type: 'actions',
         block_id: 'incident_roles',
         elements: [
-          { type: 'button', action_id: CHANNEL_ACTIONS.commander, value: String(incidentId), text: { type: 'plain_text', text: "I'm incident commander" } },
-          { type: 'button', action_id: CHANNEL_ACTIONS.comms, value: String(incidentId), text: { type: 'plain_text', text: "I'll handle comms" } },
+          {
+            type: 'button',
+            action_id: CHANNEL_ACTIONS.commander,
+            value: String(incidentId),
+            text: { type: 'plain_text', text: "I'm incident commander" },
+          },
+          {
+            type: 'button',
+            action_id: CHANNEL_ACTIONS.comms,
+            value: String(incidentId),
+            text: { type: 'plain_text', text: "I'll handle comms" },
+          },
         ],
       },
     ],
@@ -96,7 +106,12 @@ export function channelWelcome(incidentId: number): RenderedMessage {
 }
 
 /** Posted in the channel when the incident resolves: the numbers, the timeline, a postmortem template. */
-export function wrapUpMessage(incident: { id: number; title: string }, summary: ResolutionSummary, commander: string | null, archiveAfterHours: number): RenderedMessage {
+export function wrapUpMessage(
+  incident: { id: number; title: string },
+  summary: ResolutionSummary,
+  commander: string | null,
+  archiveAfterHours: number,
+): RenderedMessage {
   const numbers = [
     `*Duration* ${duration(summary.durationMs)}, from when Baton opened it to its resolution`,
     ...(summary.problemStartedAt !== null ? [`*Problem started* ${slackDate(summary.problemStartedAt)}, by the alert's own start`] : []),

@@ -38,7 +38,10 @@ function swapBlock(swap: SwapChange, viewerId: string, when: (start: number, end
   const text = truncate(`*${escapeMrkdwn(swap.rotationName)}*: ${title}: ${halves}${stands}`, 2900);
   const first = swap.halves[0];
   const consequence = `Both halves are cancelled and the schedule applies again; ${other ? `<@${other}>` : 'both of them'} and the team are told.`;
-  const accessory = swap.cancellable && first ? { accessory: cancelButton(SCHEDULE_ACTIONS.cancelOverride, first.overrideId, 'this swap', consequence) } : {};
+  const accessory =
+    swap.cancellable && first
+      ? { accessory: cancelButton(SCHEDULE_ACTIONS.cancelOverride, first.overrideId, 'this swap', consequence) }
+      : {};
   return { type: 'section', block_id: `swap_${swap.swapId}`, text: { type: 'mrkdwn', text }, ...accessory };
 }
 
@@ -56,21 +59,41 @@ export function myChangesModal(input: {
   const blocks: KnownBlock[] = [];
   if (input.notice) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(input.notice, 2900) }] });
   blocks.push({ type: 'header', text: { type: 'plain_text', text: 'Overrides' } });
-  if (input.overrides.length === 0 && input.swaps.length === 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'None coming up.' } });
+  if (input.overrides.length === 0 && input.swaps.length === 0)
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'None coming up.' } });
   const swaps = input.swaps.slice(0, MAX_ITEMS);
-  for (const swap of swaps) blocks.push(swapBlock(swap, input.viewerId, (start, end) => `${formatInZone(start, input.zone)} → ${formatInZone(end, input.zone)}`));
+  for (const swap of swaps)
+    blocks.push(swapBlock(swap, input.viewerId, (start, end) => `${formatInZone(start, input.zone)} → ${formatInZone(end, input.zone)}`));
   for (const o of input.overrides.slice(0, MAX_ITEMS - swaps.length)) {
     const text = `*${escapeMrkdwn(o.rotationName)}*${who(o)} (${o.kind}): ${when(o)}${o.reason ? `\n_${escapeMrkdwn(o.reason)}_` : ''}`;
-    blocks.push({ type: 'section', block_id: `override_${o.id}`, text: { type: 'mrkdwn', text: truncate(text, 2900) }, accessory: cancelButton(SCHEDULE_ACTIONS.cancelOverride, o.id, 'this override') });
+    blocks.push({
+      type: 'section',
+      block_id: `override_${o.id}`,
+      text: { type: 'mrkdwn', text: truncate(text, 2900) },
+      accessory: cancelButton(SCHEDULE_ACTIONS.cancelOverride, o.id, 'this override'),
+    });
   }
   blocks.push({ type: 'header', text: { type: 'plain_text', text: 'Time off' } });
   if (input.timeOff.length === 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'None coming up.' } });
   for (const t of input.timeOff.slice(0, MAX_ITEMS)) {
     const text = `Away${who(t)}: ${when(t)}${t.reason ? `\n_${escapeMrkdwn(t.reason)}_` : ''}`;
-    blocks.push({ type: 'section', block_id: `time_off_${t.id}`, text: { type: 'mrkdwn', text: truncate(text, 2900) }, accessory: cancelButton(SCHEDULE_ACTIONS.cancelTimeOff, t.id, 'this time off') });
+    blocks.push({
+      type: 'section',
+      block_id: `time_off_${t.id}`,
+      text: { type: 'mrkdwn', text: truncate(text, 2900) },
+      accessory: cancelButton(SCHEDULE_ACTIONS.cancelTimeOff, t.id, 'this time off'),
+    });
   }
   const hidden = Math.max(0, input.overrides.length + input.swaps.length - MAX_ITEMS) + Math.max(0, input.timeOff.length - MAX_ITEMS);
-  if (hidden > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${hidden} more, shown once these are over or cancelled.` }] });
+  if (hidden > 0)
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${hidden} more, shown once these are over or cancelled.` }] });
   // private_metadata names whose list this is, so a refresh after any click shows the same person's list.
-  return { type: 'modal', callback_id: MODALS.myChanges, private_metadata: input.viewerId, title: { type: 'plain_text', text: 'My changes' }, close: { type: 'plain_text', text: 'Done' }, blocks };
+  return {
+    type: 'modal',
+    callback_id: MODALS.myChanges,
+    private_metadata: input.viewerId,
+    title: { type: 'plain_text', text: 'My changes' },
+    close: { type: 'plain_text', text: 'Done' },
+    blocks,
+  };
 }

@@ -16,7 +16,12 @@ function option(text: string, value: string): PlainTextOption {
   return { text: plain(truncate(text, 75)), value };
 }
 
-function input(blockId: string, label: string, element: Record<string, unknown>, opts: { optional?: boolean; hint?: string; dispatch?: boolean } = {}): KnownBlock {
+function input(
+  blockId: string,
+  label: string,
+  element: Record<string, unknown>,
+  opts: { optional?: boolean; hint?: string; dispatch?: boolean } = {},
+): KnownBlock {
   return {
     type: 'input',
     block_id: blockId,
@@ -55,13 +60,23 @@ export interface Choice {
  * options, an external_select beyond that, whose options Baton answers page by page as the person types
  * (`block_suggestion`, see listeners/select-search.ts). The block_id says which list it is.
  */
-function pickOne(blockId: 'rotation' | 'service' | 'team' | 'policy', label: string, items: Choice[], opts: { initialId?: string; optional?: boolean; hint?: string } = {}): KnownBlock {
+function pickOne(
+  blockId: 'rotation' | 'service' | 'team' | 'policy',
+  label: string,
+  items: Choice[],
+  opts: { initialId?: string; optional?: boolean; hint?: string } = {},
+): KnownBlock {
   const initial = items.find((i) => i.id === opts.initialId) ?? (items.length === 1 && !opts.optional ? items[0] : undefined);
   const initialOption = initial ? { initial_option: option(initial.name, initial.id) } : {};
   if (items.length <= MAX_STATIC_OPTIONS) {
     return input(blockId, label, { type: 'static_select', options: items.map((i) => option(i.name, i.id)), ...initialOption }, opts);
   }
-  return input(blockId, label, { type: 'external_select', min_query_length: 0, placeholder: plain('Type to search'), ...initialOption }, { ...opts, hint: opts.hint ?? `${items.length} to choose from: type part of a name.` });
+  return input(
+    blockId,
+    label,
+    { type: 'external_select', min_query_length: 0, placeholder: plain('Type to search'), ...initialOption },
+    { ...opts, hint: opts.hint ?? `${items.length} to choose from: type part of a name.` },
+  );
 }
 
 /** Slack's limit on an option's text. */
@@ -103,9 +118,19 @@ export function overrideModal(opts: { rotations: Choice[]; rotationId?: string; 
  */
 export function timeOffModal(opts: { today: string; zone: string; userId: string }): ModalView {
   return modal(MODALS.timeOff, 'Time off', 'Next', [
-    input('who', 'Who is away', { type: 'users_select', initial_user: opts.userId }, { hint: 'Admins may book time off for someone else.' }),
+    input(
+      'who',
+      'Who is away',
+      { type: 'users_select', initial_user: opts.userId },
+      { hint: 'Admins may book time off for someone else.' },
+    ),
     input('from', 'First day off', { type: 'datepicker', initial_date: opts.today }),
-    input('to', 'Last day off', { type: 'datepicker', initial_date: opts.today }, { hint: `Whole days in the away person's time zone (yours: ${opts.zone}).` }),
+    input(
+      'to',
+      'Last day off',
+      { type: 'datepicker', initial_date: opts.today },
+      { hint: `Whole days in the away person's time zone (yours: ${opts.zone}).` },
+    ),
     input('reason', 'Note', { type: 'plain_text_input', max_length: 200 }, { optional: true }),
   ]);
 }
@@ -143,14 +168,22 @@ export function timeOffConfirmModal(preview: TimeOffPreview & { actorId: string 
 /** The time off could not be saved after all (it overlaps time off booked meanwhile, say): why, and nothing to submit. */
 export function timeOffRefusedModal(reason: string): ModalView {
   const text = `:warning: Nothing was booked. ${escapeMrkdwn(truncate(reason, 2500))}\nStart again with \`/oncall timeoff\`.`;
-  return { type: 'modal', callback_id: MODALS.timeOffConfirm, title: plain('Time off'), close: plain('Close'), blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  return {
+    type: 'modal',
+    callback_id: MODALS.timeOffConfirm,
+    title: plain('Time off'),
+    close: plain('Close'),
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+  };
 }
 
 /**
  * A list for a static select: plain options up to Slack's 100; beyond that, option groups (one per rotation or
  * teammate, split into pages of 100), so nothing is cut off while staying within Block Kit limits.
  */
-export function shiftOptions(items: { label: string; value: string; group: string }[]): { options: PlainTextOption[] } | { option_groups: { label: { type: 'plain_text'; text: string }; options: PlainTextOption[] }[] } {
+export function shiftOptions(
+  items: { label: string; value: string; group: string }[],
+): { options: PlainTextOption[] } | { option_groups: { label: { type: 'plain_text'; text: string }; options: PlainTextOption[] }[] } {
   if (items.length <= MAX_STATIC_OPTIONS) return { options: items.map((i) => option(i.label, i.value)) };
   const groups: { label: { type: 'plain_text'; text: string }; options: PlainTextOption[] }[] = [];
   const byGroup = new Map<string, typeof items>();
@@ -158,7 +191,10 @@ export function shiftOptions(items: { label: string; value: string; group: strin
   for (const [name, list] of byGroup) {
     for (let page = 0; page * MAX_STATIC_OPTIONS < list.length; page += 1) {
       const label = page === 0 ? name : `${name} (${page + 1})`;
-      groups.push({ label: plain(truncate(label, 75)), options: list.slice(page * MAX_STATIC_OPTIONS, (page + 1) * MAX_STATIC_OPTIONS).map((i) => option(i.label, i.value)) });
+      groups.push({
+        label: plain(truncate(label, 75)),
+        options: list.slice(page * MAX_STATIC_OPTIONS, (page + 1) * MAX_STATIC_OPTIONS).map((i) => option(i.label, i.value)),
+      });
     }
   }
   return { option_groups: groups.slice(0, 100) };
@@ -177,7 +213,14 @@ function optionOf(list: ReturnType<typeof shiftOptions>, value: string | null | 
  * A swap: one of my shifts, a teammate of its rotations (picking one updates the form, see
  * listeners/swap-modal.ts), and optionally one of the teammate's shifts in return.
  */
-export function swapModal(opts: { mine: ShiftChoice[]; myShift?: string | null; teammates: Choice[]; teammateId: string | null; theirs: ShiftChoice[]; zone: string }): ModalView {
+export function swapModal(opts: {
+  mine: ShiftChoice[];
+  myShift?: string | null;
+  teammates: Choice[];
+  teammateId: string | null;
+  theirs: ShiftChoice[];
+  zone: string;
+}): ModalView {
   const mine = shiftOptions(opts.mine.map((s) => ({ label: shiftLabel(s, opts.zone), value: shiftValue(s), group: s.rotationName })));
   const teammates = shiftOptions(opts.teammates.map((t) => ({ label: t.name, value: t.id, group: 'Teammates' })));
   const teammate = opts.teammates.find((t) => t.id === opts.teammateId);
@@ -186,17 +229,27 @@ export function swapModal(opts: { mine: ShiftChoice[]; myShift?: string | null; 
     input(
       'teammate',
       'Teammate who takes it',
-      { type: 'static_select', action_id: SCHEDULE_ACTIONS.swapTeammate, ...teammates, ...(teammate ? { initial_option: optionOf(teammates, teammate.id) } : {}) },
+      {
+        type: 'static_select',
+        action_id: SCHEDULE_ACTIONS.swapTeammate,
+        ...teammates,
+        ...(teammate ? { initial_option: optionOf(teammates, teammate.id) } : {}),
+      },
       { dispatch: true },
     ),
   ];
   if (!teammate) blocks.push(context('Pick a teammate to see their shifts.'));
-  else if (opts.theirs.length === 0) blocks.push(context(`${teammate.name} has no shifts in the next 4 weeks; you can still hand yours over.`));
+  else if (opts.theirs.length === 0)
+    blocks.push(context(`${teammate.name} has no shifts in the next 4 weeks; you can still hand yours over.`));
   else {
-    const theirs = shiftOptions(opts.theirs.map((s) => ({ label: shiftLabel(s, opts.zone), value: teammateShiftValue(s), group: s.rotationName })));
+    const theirs = shiftOptions(
+      opts.theirs.map((s) => ({ label: shiftLabel(s, opts.zone), value: teammateShiftValue(s), group: s.rotationName })),
+    );
     // An action_id per teammate, so a shift picked from someone else's list is not kept when the teammate changes.
     const element = { type: 'static_select', action_id: `their_shift_${teammate.id}`, ...theirs };
-    blocks.push(input('their_shift', 'Their shift I take in return', element, { optional: true, hint: 'Leave empty to just hand your shift over.' }));
+    blocks.push(
+      input('their_shift', 'Their shift I take in return', element, { optional: true, hint: 'Leave empty to just hand your shift over.' }),
+    );
   }
   return modal(MODALS.swap, 'Swap a shift', 'Ask them', blocks);
 }
@@ -233,8 +286,16 @@ export function rotationModal(opts: { teams: Choice[]; values: Partial<RotationF
     [
       input('name', 'Name', { type: 'plain_text_input', max_length: 120, ...(v.name ? { initial_value: v.name } : {}) }),
       pickOne('team', 'Team', opts.teams, v.teamId ? { initialId: v.teamId } : {}),
-      input('participants', 'Participants, in order', { type: 'multi_users_select', ...(v.participants?.length ? { initial_users: v.participants } : {}) }),
-      input('time_zone', 'Time zone', { type: 'plain_text_input', initial_value: v.timeZone ?? 'UTC' }, { hint: 'An IANA zone such as Europe/Berlin.' }),
+      input('participants', 'Participants, in order', {
+        type: 'multi_users_select',
+        ...(v.participants?.length ? { initial_users: v.participants } : {}),
+      }),
+      input(
+        'time_zone',
+        'Time zone',
+        { type: 'plain_text_input', initial_value: v.timeZone ?? 'UTC' },
+        { hint: 'An IANA zone such as Europe/Berlin.' },
+      ),
       input('shift', 'Shift length', { type: 'plain_text_input', initial_value: v.shift ?? '1w' }, { hint: 'Such as 12h, 1d or 1w.' }),
       input('handoff_time', 'Handoff time', { type: 'timepicker', initial_time: v.handoffTime ?? '09:00' }),
       input('start_date', 'First shift starts on', { type: 'datepicker', ...(v.startDate ? { initial_date: v.startDate } : {}) }),
@@ -244,7 +305,13 @@ export function rotationModal(opts: { teams: Choice[]; values: Partial<RotationF
 }
 
 /** `/oncall me`: phone number and notification rules, one step per line. */
-export function meModal(opts: { phone: string | null; phoneVerified: boolean; high: string; low: string; phonePaging: boolean }): ModalView {
+export function meModal(opts: {
+  phone: string | null;
+  phoneVerified: boolean;
+  high: string;
+  low: string;
+  phonePaging: boolean;
+}): ModalView {
   const status = opts.phone ? (opts.phoneVerified ? 'verified' : 'not verified yet') : 'none';
   return modal(MODALS.me, 'My notifications', 'Save', [
     {
@@ -254,7 +321,12 @@ export function meModal(opts: { phone: string | null; phoneVerified: boolean; hi
         text: `How pages reach you. One step per line: \`slack 0\`, \`sms 2\`, \`voice 2 every 5\` (minutes after the page).${opts.phonePaging ? '' : '\n:warning: Phone paging is not configured on this Baton, so SMS and voice steps are skipped.'}`,
       },
     },
-    input('phone', `Phone number (${status})`, { type: 'plain_text_input', ...(opts.phone ? { initial_value: opts.phone } : {}), placeholder: plain('+15551234567') }, { optional: true, hint: 'A new number gets a 6-digit code by SMS before Baton uses it.' }),
+    input(
+      'phone',
+      `Phone number (${status})`,
+      { type: 'plain_text_input', ...(opts.phone ? { initial_value: opts.phone } : {}), placeholder: plain('+15551234567') },
+      { optional: true, hint: 'A new number gets a 6-digit code by SMS before Baton uses it.' },
+    ),
     input('high', 'High urgency', { type: 'plain_text_input', multiline: true, initial_value: opts.high }),
     input('low', 'Low urgency', { type: 'plain_text_input', multiline: true, initial_value: opts.low }),
   ]);
@@ -262,7 +334,13 @@ export function meModal(opts: { phone: string | null; phoneVerified: boolean; hi
 
 export function phoneCodeModal(phone: string): ModalView {
   return modal(MODALS.phoneCode, 'Verify your phone', 'Verify', [
-    { type: 'section', text: { type: 'mrkdwn', text: `We texted a 6-digit code to ${phone}. Your rules are saved; the number is used once you type the code.` } },
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `We texted a 6-digit code to ${phone}. Your rules are saved; the number is used once you type the code.`,
+      },
+    },
     input('code', 'Code', { type: 'plain_text_input', min_length: 6, max_length: 6 }),
   ]);
 }
@@ -298,7 +376,12 @@ function pickRotations(blockId: string, label: string, items: Choice[], initial:
   const chosen = items.filter((i) => initial.includes(i.id)).map((i) => option(i.name, i.id));
   const initialOptions = chosen.length > 0 ? { initial_options: chosen } : {};
   if (items.length <= MAX_STATIC_OPTIONS) {
-    return input(blockId, label, { type: 'multi_static_select', options: items.map((i) => option(i.name, i.id)), ...initialOptions }, { optional: true });
+    return input(
+      blockId,
+      label,
+      { type: 'multi_static_select', options: items.map((i) => option(i.name, i.id)), ...initialOptions },
+      { optional: true },
+    );
   }
   return input(blockId, label, { type: 'multi_external_select', min_query_length: 0, ...initialOptions }, { optional: true });
 }
@@ -310,7 +393,12 @@ export interface PolicyFormValues {
 }
 
 /** An escalation policy in up to three levels: rotations and people to page, then how long to wait. */
-export function policyModal(opts: { rotations: Choice[]; values: Partial<PolicyFormValues>; policyId?: string; levels: number }): ModalView {
+export function policyModal(opts: {
+  rotations: Choice[];
+  values: Partial<PolicyFormValues>;
+  policyId?: string;
+  levels: number;
+}): ModalView {
   const v = opts.values;
   const repeats = [0, 1, 2, 3].map((n) => option(n === 0 ? 'No repeat' : `Repeat ${n}×`, String(n)));
   const blocks: KnownBlock[] = [
@@ -321,12 +409,36 @@ export function policyModal(opts: { rotations: Choice[]; values: Partial<PolicyF
     const n = i + 1;
     blocks.push({ type: 'header', text: plain(`Level ${n}${n > 1 ? ' (optional)' : ''}`) });
     blocks.push(pickRotations(`level${n}_rotations`, 'Whoever is on call for', opts.rotations, level?.rotations ?? []));
-    blocks.push(input(`level${n}_users`, 'And these people', { type: 'multi_users_select', ...(level?.users.length ? { initial_users: level.users } : {}) }, { optional: true }));
     blocks.push(
-      input(`level${n}_delay`, 'Minutes before the next level', { type: 'number_input', is_decimal_allowed: false, min_value: '1', max_value: '1440', initial_value: String(level?.delayMinutes ?? 15) }, { optional: true }),
+      input(
+        `level${n}_users`,
+        'And these people',
+        { type: 'multi_users_select', ...(level?.users.length ? { initial_users: level.users } : {}) },
+        { optional: true },
+      ),
+    );
+    blocks.push(
+      input(
+        `level${n}_delay`,
+        'Minutes before the next level',
+        {
+          type: 'number_input',
+          is_decimal_allowed: false,
+          min_value: '1',
+          max_value: '1440',
+          initial_value: String(level?.delayMinutes ?? 15),
+        },
+        { optional: true },
+      ),
     );
   }
-  blocks.push(input('repeat', 'When every level was paged', { type: 'static_select', options: repeats, initial_option: repeats[Math.min(3, v.repeat ?? 0)] }));
+  blocks.push(
+    input('repeat', 'When every level was paged', {
+      type: 'static_select',
+      options: repeats,
+      initial_option: repeats[Math.min(3, v.repeat ?? 0)],
+    }),
+  );
   return modal(MODALS.policy, opts.policyId ? 'Edit policy' : 'New escalation policy', 'Save', blocks, opts.policyId ?? '');
 }
 
@@ -338,7 +450,12 @@ export interface ServiceFormValues {
 }
 
 /** A service: its team, the escalation policy that pages for it, and which incidents get a channel. */
-export function serviceModal(opts: { teams: Choice[]; policies: Choice[]; values: Partial<ServiceFormValues>; serviceId?: string }): ModalView {
+export function serviceModal(opts: {
+  teams: Choice[];
+  policies: Choice[];
+  values: Partial<ServiceFormValues>;
+  serviceId?: string;
+}): ModalView {
   const v = opts.values;
   const channels = [option('High urgency', 'high'), option('All paged incidents', 'all'), option('None', 'none')];
   return modal(
@@ -349,7 +466,11 @@ export function serviceModal(opts: { teams: Choice[]; policies: Choice[]; values
       input('name', 'Name', { type: 'plain_text_input', max_length: 120, ...(v.name ? { initial_value: v.name } : {}) }),
       pickOne('team', 'Team', opts.teams, v.teamId ? { initialId: v.teamId } : {}),
       pickOne('policy', 'Escalation policy', opts.policies, v.policyId ? { initialId: v.policyId } : {}),
-      input('incident_channels', 'Own Slack channel for', { type: 'static_select', options: channels, initial_option: channels.find((c) => c.value === v.incidentChannels) ?? channels[0] }),
+      input('incident_channels', 'Own Slack channel for', {
+        type: 'static_select',
+        options: channels,
+        initial_option: channels.find((c) => c.value === v.incidentChannels) ?? channels[0],
+      }),
     ],
     opts.serviceId ?? '',
   );

@@ -32,8 +32,7 @@ export function swapAskMessage(swap: SwapRequest, rotationName: string, zone: st
       ? ` In return they take yours: ${formatInZone(swap.takeStart, zone)} → ${formatInZone(swap.takeEnd, zone)}.`
       : '';
   const ask = `<@${swap.requesterId}> asks you to take their *${escapeMrkdwn(rotationName)}* shift ${give}.${back}`;
-  const state =
-    swap.status === 'pending' ? null : swap.status === 'accepted' ? ':white_check_mark: You accepted.' : `Swap ${swap.status}.`;
+  const state = swap.status === 'pending' ? null : swap.status === 'accepted' ? ':white_check_mark: You accepted.' : `Swap ${swap.status}.`;
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: `:arrows_counterclockwise: ${ask}` } }];
   if (state) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: state }] });
   else {
@@ -58,7 +57,11 @@ export function coverRequestMessage(request: CoverRequest, rotationName: string)
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: `${ask}${note}` } }];
   let text = ask;
   if (request.status === 'open') {
-    blocks.push({ type: 'actions', block_id: `cover_${request.id}`, elements: [button(SCHEDULE_ACTIONS.coverTake, 'Take it', String(request.id), 'primary')] });
+    blocks.push({
+      type: 'actions',
+      block_id: `cover_${request.id}`,
+      elements: [button(SCHEDULE_ACTIONS.coverTake, 'Take it', String(request.id), 'primary')],
+    });
   } else {
     const state = request.status === 'taken' ? `:white_check_mark: Taken by <@${request.takenBy}>.` : `This request is ${request.status}.`;
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: state }] });
@@ -75,11 +78,15 @@ const inChannel = (start: number, end: number) => `${slackDate(start)} → ${sla
 function overrideMade(n: OverrideMade): NoticeText {
   const what = n.role === 'secondary' ? 'secondary role' : 'pager';
   const setBy = n.setBy !== n.userId ? ` (set by <@${n.setBy}>)` : '';
-  return noticeOf(`:arrows_counterclockwise: <@${n.userId}> takes the ${what} for *${escapeMrkdwn(n.rotationName)}* ${inChannel(n.start, n.end)}${setBy}.`);
+  return noticeOf(
+    `:arrows_counterclockwise: <@${n.userId}> takes the ${what} for *${escapeMrkdwn(n.rotationName)}* ${inChannel(n.start, n.end)}${setBy}.`,
+  );
 }
 
 function overrideCancelled(n: OverrideCancelled): NoticeText {
-  return noticeOf(`:x: <@${n.actorId}> cancelled <@${n.userId}>'s ${n.kind} on *${escapeMrkdwn(n.rotationName)}* (${inChannel(n.start, n.end)}); the schedule applies again.`);
+  return noticeOf(
+    `:x: <@${n.actorId}> cancelled <@${n.userId}>'s ${n.kind} on *${escapeMrkdwn(n.rotationName)}* (${inChannel(n.start, n.end)}); the schedule applies again.`,
+  );
 }
 
 function swapHalves(n: SwapCancelled, when: (start: number, end: number) => string): string {
@@ -88,13 +95,18 @@ function swapHalves(n: SwapCancelled, when: (start: number, end: number) => stri
 
 function swapCancelledDM(n: SwapCancelled, recipientId: string, zone: string): NoticeText {
   const other = recipientId === n.requesterId ? n.teammateId : n.requesterId;
-  const who = n.actorId === recipientId ? `You cancelled your swap with <@${other}>` : `<@${n.actorId}> cancelled your swap${n.actorId === other ? '' : ` with <@${other}>`}`;
+  const who =
+    n.actorId === recipientId
+      ? `You cancelled your swap with <@${other}>`
+      : `<@${n.actorId}> cancelled your swap${n.actorId === other ? '' : ` with <@${other}>`}`;
   const when = (start: number, end: number) => `${formatInZone(start, zone)} → ${formatInZone(end, zone)}`;
   return noticeOf(`:x: ${who} on *${escapeMrkdwn(n.rotationName)}* (${swapHalves(n, when)}): each of you holds your own shifts again.`);
 }
 
 function swapCancelledPost(n: SwapCancelled): NoticeText {
-  return noticeOf(`:x: <@${n.actorId}> cancelled the swap of <@${n.requesterId}> and <@${n.teammateId}> on *${escapeMrkdwn(n.rotationName)}* (${swapHalves(n, inChannel)}); the schedule applies again.`);
+  return noticeOf(
+    `:x: <@${n.actorId}> cancelled the swap of <@${n.requesterId}> and <@${n.teammateId}> on *${escapeMrkdwn(n.rotationName)}* (${swapHalves(n, inChannel)}); the schedule applies again.`,
+  );
 }
 
 /** A window in one reader's zone (a DM). */
@@ -104,13 +116,17 @@ const inZone = (zone: string) => (start: number, end: number) => `${formatInZone
 const textOnly = (text: string): NoticeText => ({ text });
 
 function swapDeclinedDM(n: SwapDecided, zone: string): NoticeText {
-  return textOnly(`<@${n.teammateId}> declined to swap your *${escapeMrkdwn(n.rotationName)}* shift ${inZone(zone)(n.give.start, n.give.end)}.`);
+  return textOnly(
+    `<@${n.teammateId}> declined to swap your *${escapeMrkdwn(n.rotationName)}* shift ${inZone(zone)(n.give.start, n.give.end)}.`,
+  );
 }
 
 function swapAcceptedDM(n: SwapDecided, zone: string): NoticeText {
   const when = inZone(zone);
   const back = n.take ? `, and you take theirs ${when(n.take.start, n.take.end)}` : '';
-  return textOnly(`:white_check_mark: <@${n.teammateId}> accepted: they take your *${escapeMrkdwn(n.rotationName)}* shift ${when(n.give.start, n.give.end)}${back}.`);
+  return textOnly(
+    `:white_check_mark: <@${n.teammateId}> accepted: they take your *${escapeMrkdwn(n.rotationName)}* shift ${when(n.give.start, n.give.end)}${back}.`,
+  );
 }
 
 function swapDoneDM(n: SwapDecided, zone: string): NoticeText {
@@ -120,9 +136,12 @@ function swapDoneDM(n: SwapDecided, zone: string): NoticeText {
 }
 
 function swapAcceptedPost(n: SwapDecided): NoticeText {
-  const covers = (who: string, whom: string, w: { start: number; end: number }) => `<@${who}> covers <@${whom}> from ${slackDate(w.start)} to ${slackDate(w.end)}`;
+  const covers = (who: string, whom: string, w: { start: number; end: number }) =>
+    `<@${who}> covers <@${whom}> from ${slackDate(w.start)} to ${slackDate(w.end)}`;
   const back = n.take ? `; ${covers(n.requesterId, n.teammateId, n.take)}` : '';
-  return textOnly(`:arrows_counterclockwise: Swap in *${escapeMrkdwn(n.rotationName)}*: ${covers(n.teammateId, n.requesterId, n.give)}${back}.`);
+  return textOnly(
+    `:arrows_counterclockwise: Swap in *${escapeMrkdwn(n.rotationName)}*: ${covers(n.teammateId, n.requesterId, n.give)}${back}.`,
+  );
 }
 
 function timeOffCoverDM(n: TimeOffCover, zone: string): NoticeText {

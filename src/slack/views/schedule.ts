@@ -34,7 +34,11 @@ export function scheduleMessage(rows: RotationSchedule[], zone: string, days: nu
   }
   const legend = `Times in ${escapeMrkdwn(zone)}. :arrows_counterclockwise: override or swap · :palm_tree: covering time off · :warning: gap`;
   const shown = blocks.slice(0, 49);
-  if (blocks.length > 49) shown[48] = { type: 'section', text: { type: 'mrkdwn', text: 'More than fits here: ask for one rotation with `/oncall schedule <rotation>`.' } };
+  if (blocks.length > 49)
+    shown[48] = {
+      type: 'section',
+      text: { type: 'mrkdwn', text: 'More than fits here: ask for one rotation with `/oncall schedule <rotation>`.' },
+    };
   shown.push({ type: 'context', elements: [{ type: 'mrkdwn', text: legend }] });
   return { text: textLines.join('\n').slice(0, 3000), blocks: shown };
 }

@@ -18,7 +18,9 @@ export function statsMessage(scopeName: string, days: number, s: IncidentStats):
     `Time to resolve: median ${minutes(s.timeToResolveMs.median)}, 90th percentile ${minutes(s.timeToResolveMs.p90)}`,
     `Escalation rate: ${s.escalationRate === null ? 'n/a' : `${Math.round(s.escalationRate * 100)}%`}`,
   ];
-  const pages = s.pages.slice(0, 15).map((p) => `• <@${p.userId}>: ${plural(p.pages, 'page')}, ${p.sleepPages} in sleep hours (22:00–08:00 their time)`);
+  const pages = s.pages
+    .slice(0, 15)
+    .map((p) => `• <@${p.userId}>: ${plural(p.pages, 'page')}, ${p.sleepPages} in sleep hours (22:00–08:00 their time)`);
   const noisy = s.noisiest.map((n) => `• ${escapeMrkdwn(n.alertName)}: ${plural(n.alerts, 'alert')} in ${plural(n.incidents, 'incident')}`);
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Incident statistics' } },

@@ -80,7 +80,9 @@ export function incidentNotice(notice: IncidentNotice): NoticeMessage {
   switch (notice.type) {
     case 'page_answered': {
       const by = USER_ID.test(notice.by) ? mention(notice.by) : 'its source';
-      return { text: `:white_check_mark: Your page "${escapeMrkdwn(notice.title.slice(0, 200))}" (incident #${notice.incidentId}) was ${notice.status} by ${by}.` };
+      return {
+        text: `:white_check_mark: Your page "${escapeMrkdwn(notice.title.slice(0, 200))}" (incident #${notice.incidentId}) was ${notice.status} by ${by}.`,
+      };
     }
     case 'role_set':
       return {
