@@ -24,6 +24,8 @@ export interface IngestResult {
   outcome: 'opened' | 'updated' | 'unchanged' | 'resolved' | 'ignored';
 }
 
+type Outcome = { ok: true; result: IngestResult } | { ok: false; error: unknown };
+
 interface Pending {
   key: IntegrationKey;
   rawBody: string;
@@ -179,6 +181,39 @@ export class IngestService {
     });
   }
 
+  /**
+   * The fast path: the whole batch in one transaction, with no savepoint per payload. Null when a payload
+   * threw: the batch was rolled back whole, to be applied again one savepoint each (applyEach).
+   */
+  private applyAll(batch: Pending[], now: number): Outcome[] | null {
+    const results: IngestResult[] = [];
+    let failed = false;
+    try {
+      this.batchTransaction(() => {
+        for (const item of batch) results.push(this.apply(item, now));
+      });
+    } catch (error) {
+      if (results.length === batch.length) throw error; // every payload applied: it was the commit that failed
+      failed = true;
+    }
+    return failed ? null : results.map((result) => ({ ok: true, result }));
+  }
+
+  /** Each payload in its own savepoint, so one that throws is refused alone and the others are stored. */
+  private applyEach(batch: Pending[], now: number): Outcome[] {
+    const outcomes: Outcome[] = [];
+    this.batchTransaction(() => {
+      for (const item of batch) {
+        try {
+          outcomes.push({ ok: true, result: this.savepoint(() => this.apply(item, now)) });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+    });
+    return outcomes;
+  }
+
   private flush(): void {
     this.flushScheduled = false;
     const batch = this.queue.splice(0, MAX_BATCH);
@@ -187,17 +222,9 @@ export class IngestService {
       setImmediate(() => this.flush());
     }
     const now = this.clock.nowMs();
-    const outcomes: Array<{ ok: true; result: IngestResult } | { ok: false; error: unknown }> = [];
+    let outcomes: Outcome[];
     try {
-      this.batchTransaction(() => {
-        for (const item of batch) {
-          try {
-            outcomes.push({ ok: true, result: this.savepoint(() => this.apply(item, now)) });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
-      });
+      outcomes = this.applyAll(batch, now) ?? this.applyEach(batch, now);
     } catch (error) {
       // The commit itself failed: nothing of the batch is stored.
       for (const item of batch) item.reject(error);

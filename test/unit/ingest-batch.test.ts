@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../src/config/file.js';
+import { incidents, integrationKeys, rawPayloads } from '../../src/db/schema.js';
+import { normalizeAlertmanager } from '../../src/domain/alertmanager.js';
+import { ManualClock } from '../../src/domain/clock.js';
+import { applyConfig } from '../../src/services/admin/config-apply.js';
+import { IngestService } from '../../src/services/incidents/ingest.js';
+import { TEST_CONFIG } from '../support/config.js';
+import { freshDb } from '../support/db.js';
+import { alertGroup } from '../support/fixtures.js';
+
+describe('ingest group commit', () => {
+  it('requests that arrive together commit together; one that fails is refused alone and the others are stored', async () => {
+    const db = freshDb();
+    const clock = new ManualClock('2026-11-18T10:00:00Z');
+    applyConfig(db, parseConfigText(TEST_CONFIG, 'baton.yml'), { actor: 'config:test', now: clock.nowMs() });
+    const ingest = new IngestService(db, clock, () => {}, { phone: false });
+    const key = db.select().from(integrationKeys).get()!;
+    // A key whose service is gone (removed meanwhile): storing its incident breaks a foreign key.
+    const orphan = { ...key, id: 999, serviceId: 'no-such-service' };
+    const request = (name: string, k = key) => {
+      const body = alertGroup(name);
+      return ingest.ingest(k, JSON.stringify(body), normalizeAlertmanager(body as never));
+    };
+
+    // All in the same turn of the event loop: one batch.
+    const results = await Promise.allSettled([request('One'), request('Two'), request('Broken', orphan), request('Three')]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(db.select().from(incidents).all()).toHaveLength(3);
+    expect(db.select().from(rawPayloads).all()).toHaveLength(3);
+
+    // A batch with nothing wrong takes the fast path and stores everything.
+    const again = await Promise.allSettled([request('Four'), request('Five')]);
+    expect(again.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect(db.select().from(incidents).all()).toHaveLength(5);
+  });
+});
