@@ -69,7 +69,8 @@ export class RotationAdminService {
       );
       const unknown = input.participants.filter((p) => !known.has(p));
       if (unknown.length > 0)
-        errors.participants = `${unknown.map((u) => `<@${u}>`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not Baton users yet; add them under users in the config file.`;
+        // A modal's error is plain text (no mentions): the IDs are shown as they are, to add under users.
+        errors.participants = `${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not Baton users yet; add them under users in the config file.`;
     }
     if (!input.timeZone || !isValidTimeZone(input.timeZone)) errors.time_zone = 'Expected an IANA time zone such as Europe/Berlin.';
     const shift = shiftSchema.safeParse(input.shift ?? '');
