@@ -10,10 +10,22 @@ import { loadRotations } from '../src/services/directory.js';
 import { loadAdjustments, OnCallService } from '../src/services/schedules/oncall.js';
 import { percentile } from './lib/load.js';
 
-const ZONES = ['America/Chicago', 'Europe/Berlin', 'Australia/Sydney', 'America/St_Johns', 'Asia/Kolkata', 'UTC', 'America/Los_Angeles', 'Asia/Tokyo'];
+const ZONES = [
+  'America/Chicago',
+  'Europe/Berlin',
+  'Australia/Sydney',
+  'America/St_Johns',
+  'Asia/Kolkata',
+  'UTC',
+  'America/Los_Angeles',
+  'Asia/Tokyo',
+];
 
 function workspace(rotations: number): string {
-  const users = Array.from({ length: 20 }, (_, i) => `  - { id: U0BENCH${String(i).padStart(4, '0')}, name: Person ${i}, time_zone: ${ZONES[i % ZONES.length]} }`);
+  const users = Array.from(
+    { length: 20 },
+    (_, i) => `  - { id: U0BENCH${String(i).padStart(4, '0')}, name: Person ${i}, time_zone: ${ZONES[i % ZONES.length]} }`,
+  );
   const rots = Array.from({ length: rotations }, (_, i) => {
     const members = [0, 1, 2, 3].map((k) => `U0BENCH${String((i + k) % 20).padStart(4, '0')}`).join(', ');
     return `  - { id: rot-${i}, name: Rotation ${i}, team: t, time_zone: ${ZONES[i % ZONES.length]}, shift: ${['1d', '1w', '12h'][i % 3]}, handoff_time: "09:00", start_date: "2026-01-05", participants: [${members}] }`;
@@ -29,7 +41,10 @@ function timeIt(runs: number, fn: () => void): number {
     fn();
     times.push(performance.now() - started);
   }
-  return percentile(times.sort((a, b) => a - b), 50);
+  return percentile(
+    times.sort((a, b) => a - b),
+    50,
+  );
 }
 
 /** Who is on call now across `rotations` rotations, and a 90-day schedule, each beside a baseline. */
@@ -47,11 +62,28 @@ export async function benchSchedule(rotations = 200) {
   for (let i = 0; i < 60; i += 1) {
     const start = now + ((i * 37) % 2100) * hour;
     db.insert(overrides)
-      .values({ rotationId: i < 50 ? dailyBerlin.id : all[i]!.id, userId: `U0BENCH${String(i % 20).padStart(4, '0')}`, role: 'primary', startAt: start, endAt: start + (2 + (i % 29)) * hour, kind: 'override', createdBy: 'bench', createdAt: now + i })
+      .values({
+        rotationId: i < 50 ? dailyBerlin.id : all[i]!.id,
+        userId: `U0BENCH${String(i % 20).padStart(4, '0')}`,
+        role: 'primary',
+        startAt: start,
+        endAt: start + (2 + (i % 29)) * hour,
+        kind: 'override',
+        createdBy: 'bench',
+        createdAt: now + i,
+      })
       .run();
   }
   for (let i = 0; i < 5; i += 1) {
-    db.insert(timeOff).values({ userId: `U0BENCH${String(i * 3).padStart(4, '0')}`, startAt: now + i * 200 * hour, endAt: now + (i * 200 + 72) * hour, createdBy: 'bench', createdAt: now }).run();
+    db.insert(timeOff)
+      .values({
+        userId: `U0BENCH${String(i * 3).padStart(4, '0')}`,
+        startAt: now + i * 200 * hour,
+        endAt: now + (i * 200 + 72) * hour,
+        createdBy: 'bench',
+        createdAt: now,
+      })
+      .run();
   }
   const whoMs = timeIt(200, () => oncall.whoIsOnCall());
   const loadMs = timeIt(200, () => {
@@ -66,7 +98,9 @@ export async function benchSchedule(rotations = 200) {
   // Baseline: just reading the local wall-clock time in each rotation's zone.
   const baselineMs = timeIt(200, () => all.map((r) => DateTime.fromMillis(now, { zone: r.timeZone }).hour));
   const oneRotationMs = timeIt(200, () => shiftsBetween(dailyBerlin, now, now + ninetyDays));
-  const allRotationsMs = timeIt(10, () => all.forEach((r) => shiftsBetween(r, now, now + ninetyDays)));
+  const allRotationsMs = timeIt(10, () => {
+    for (const r of all) shiftsBetween(r, now, now + ninetyDays);
+  });
   // Baseline: stepping luxon day by day for 90 days, the naive way to find the same handoffs.
   const luxonDaysMs = timeIt(200, () => {
     let d = DateTime.fromMillis(now, { zone: 'Europe/Berlin' }).set({ hour: 9, minute: 0 });

@@ -19,7 +19,10 @@ export async function benchTick(open = 10_000, ticks = 30) {
   const base = clock.now().getTime();
   applyConfig(db, loadConfigFile(EXAMPLE_CONFIG), { actor: 'bench', now: base });
   const policy = db.$client.prepare("select id, name, repeat, levels from escalation_policies where id = 'payments-default'").get() as {
-    id: string; name: string; repeat: number; levels: string;
+    id: string;
+    name: string;
+    repeat: number;
+    levels: string;
   };
   const snapshot = JSON.stringify({ id: policy.id, name: policy.name, repeat: policy.repeat, levels: JSON.parse(policy.levels) });
   const insert = db.$client.prepare(
@@ -39,7 +42,10 @@ export async function benchTick(open = 10_000, ticks = 30) {
     const now = clock.now().getTime();
     // Baseline: only finding the due incidents, the least any tick must do.
     let started = performance.now();
-    db.select({ id: incidents.id }).from(incidents).where(and(sql`${incidents.status} = 'triggered'`, lte(incidents.nextEscalationAt, now))).all();
+    db.select({ id: incidents.id })
+      .from(incidents)
+      .where(and(sql`${incidents.status} = 'triggered'`, lte(incidents.nextEscalationAt, now)))
+      .all();
     queryOnlyMs.push(performance.now() - started);
     started = performance.now();
     moved += escalation.tick();
@@ -51,5 +57,11 @@ export async function benchTick(open = 10_000, ticks = 30) {
   rmSync(dir, { recursive: true, force: true });
   tickMs.sort((a, b) => a - b);
   queryOnlyMs.sort((a, b) => a - b);
-  return { openIncidents: open, duePerTick: moved / ticks, medianTickMs: percentile(tickMs, 50), p95TickMs: percentile(tickMs, 95), baselineQueryOnlyMs: percentile(queryOnlyMs, 50) };
+  return {
+    openIncidents: open,
+    duePerTick: moved / ticks,
+    medianTickMs: percentile(tickMs, 50),
+    p95TickMs: percentile(tickMs, 95),
+    baselineQueryOnlyMs: percentile(queryOnlyMs, 50),
+  };
 }

@@ -6,11 +6,50 @@ export interface LoadResult {
   statuses: Record<number, number>;
   seconds: number;
   perSecond: number;
+  /** Each request's time from sending to the end of its answer, sorted, in ms. */
+  latenciesMs: number[];
+}
+
+export interface Answer {
+  status: number;
+  body: string;
+}
+
+/** One POST over `agent`; status 0 when the connection failed. */
+export function post(agent: Agent, url: URL, payload: string, headers: Record<string, string> = {}): Promise<Answer> {
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', () => resolve({ status: 0, body: '' }));
+      },
+    );
+    req.on('error', () => resolve({ status: 0, body: '' }));
+    req.end(payload);
+  });
+}
+
+/** One GET; its status, body and time in ms. */
+export async function get(url: string): Promise<Answer & { ms: number }> {
+  const started = performance.now();
+  const res = await fetch(url);
+  const body = await res.text();
+  return { status: res.status, body, ms: performance.now() - started };
 }
 
 /**
  * Sends `total` POSTs from `concurrency` senders over keep-alive connections, as fast as the server
- * answers. `body(i)` gives the i-th request body, so every sender can vary its payload.
+ * answers (closed loop). `body(i)` gives the i-th request body, so every request can differ.
  */
 export async function blast(opts: {
   url: string;
@@ -22,43 +61,42 @@ export async function blast(opts: {
   const target = new URL(opts.url);
   const agent = new Agent({ keepAlive: true, maxSockets: opts.concurrency });
   const statuses: Record<number, number> = {};
+  const latenciesMs: number[] = [];
   let next = 0;
   const started = performance.now();
-  const one = (payload: string) =>
-    new Promise<number>((resolve, reject) => {
-      const req = request(
-        {
-          agent,
-          host: target.hostname,
-          port: target.port,
-          path: target.pathname,
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...(opts.headers ?? {}) },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
   const sender = async () => {
     while (next < opts.total) {
       const i = next++;
-      const status = await one(opts.body(i)).catch(() => 0);
+      const payload = opts.body(i);
+      const sentAt = performance.now();
+      const { status } = await post(agent, target, payload, opts.headers);
+      latenciesMs.push(performance.now() - sentAt);
       statuses[status] = (statuses[status] ?? 0) + 1;
     }
   };
   await Promise.all(Array.from({ length: opts.concurrency }, sender));
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
-  const ok = Object.entries(statuses).filter(([s]) => Number(s) >= 200 && Number(s) < 300).reduce((n, [, c]) => n + c, 0);
-  return { requests: opts.total, ok, statuses, seconds, perSecond: opts.total / seconds };
+  latenciesMs.sort((a, b) => a - b);
+  const ok = Object.entries(statuses)
+    .filter(([s]) => Number(s) >= 200 && Number(s) < 300)
+    .reduce((n, [, c]) => n + c, 0);
+  return { requests: opts.total, ok, statuses, seconds, perSecond: opts.total / seconds, latenciesMs };
 }
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
   return sorted[Math.max(0, index)]!;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A whole-number environment variable, or the default. */
+export function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got ${raw}`);
+  return n;
 }

@@ -23,7 +23,10 @@ export interface BatonUnderTest {
   stop(): Promise<void>;
 }
 
-/** Baton in its own process on a fresh database file, with the Slack stand-in in this process. */
+/**
+ * Baton in its own process (bench/servers/baton.ts) on a fresh database file, with the Slack stand-in in this
+ * process: for the crash tests. The bench starts `node dist/main.js` instead (baton-main.ts).
+ */
 export async function startBatonProcess(env: Record<string, string> = {}): Promise<BatonUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), 'baton-bench-'));
   const dbPath = join(dir, 'baton.sqlite');

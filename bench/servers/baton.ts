@@ -2,8 +2,9 @@ import { startBaton } from '../../src/app.js';
 import { createLogger } from '../../src/logger.js';
 
 /**
- * Baton as its own process for benchmarks and crash tests, configured by the parent over argv/env:
- * BENCH_DB, BENCH_CONFIG, BENCH_SLACK_API_URL, BENCH_PORT.
+ * Baton as its own process for the crash tests (test/reliability), through tsx and with logging off unless
+ * LOG_LEVEL is set, configured by the parent over env: BENCH_DB, BENCH_CONFIG, BENCH_SLACK_API_URL,
+ * BENCH_PORT. The bench does not use it: it starts Baton as users do (bench/lib/baton-main.ts).
  */
 const baton = await startBaton({
   port: Number(process.env.BENCH_PORT ?? 0),

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Directory, type Usergroup } from './directory.js';
 import { Messages, type EphemeralMessage, type StoredMessage } from './messages.js';
+import { SlackRateLimits, type RateLimitOptions } from './rate-limits.js';
 import { SocketMode } from './socket-mode.js';
 import { Views, type OpenedView, type ResponseUrlPost, type SubmissionOutcome } from './views.js';
 import type { Answer, Args, Method, Shared } from './web-api.js';
@@ -17,7 +18,7 @@ import type { Answer, Args, Method, Shared } from './web-api.js';
  * response_url), directory.ts (users, user groups), socket-mode.ts, and block-kit-rules.ts.
  */
 
-export type { EphemeralMessage, OpenedView, ResponseUrlPost, StoredMessage, SubmissionOutcome, Usergroup };
+export type { EphemeralMessage, OpenedView, RateLimitOptions, ResponseUrlPost, StoredMessage, SubmissionOutcome, Usergroup };
 
 export interface SlackCall {
   method: string;
@@ -37,6 +38,15 @@ interface Failure {
 
 const MAX_BODY = 1024 * 1024;
 
+interface StartOptions {
+  port?: number;
+  token?: string;
+  users?: Record<string, { name: string; tz: string }>;
+  strictUsers?: boolean;
+  triggerTtlMs?: number;
+  rateLimits?: RateLimitOptions;
+}
+
 export class SlackStandIn {
   readonly calls: SlackCall[] = [];
   readonly violations: string[] = [];
@@ -55,13 +65,16 @@ export class SlackStandIn {
   private readonly socketMode: SocketMode;
   /** Every Web API method the stand-in knows, by name; any other answers unknown_method. */
   private readonly methods: Map<string, Method>;
+  /** Slack's rate limits, enforced only when started with `rateLimits` (see rate-limits.ts). */
+  readonly rateLimits: SlackRateLimits | null;
 
   private constructor(
     private readonly server: Server,
     readonly url: string,
-    private readonly opts: { token?: string; strictUsers?: boolean; triggerTtlMs?: number },
+    private readonly opts: { token?: string; strictUsers?: boolean; triggerTtlMs?: number; rateLimits?: RateLimitOptions },
   ) {
     this.events.setMaxListeners(0);
+    this.rateLimits = opts.rateLimits ? new SlackRateLimits(opts.rateLimits, (userId) => this.directory.dmChannelOf(userId)) : null;
     const shared: Shared = { violations: this.violations, events: this.events };
     this.directory = new Directory({ strictUsers: opts.strictUsers });
     this.conversations = new Messages(this.directory, shared);
@@ -84,8 +97,11 @@ export class SlackStandIn {
     return `${this.url}/api/`;
   }
 
-  /** `triggerTtlMs`: how long a trigger_id stays usable (Slack: 3 s). */
-  static async start(opts: { port?: number; token?: string; users?: Record<string, { name: string; tz: string }>; strictUsers?: boolean; triggerTtlMs?: number } = {}): Promise<SlackStandIn> {
+  /**
+   * `triggerTtlMs`: how long a trigger_id stays usable (Slack: 3 s). `rateLimits`: answer 429 to calls over
+   * Slack's limits (method tiers, a message a second per channel), as Slack does; off unless given.
+   */
+  static async start(opts: StartOptions = {}): Promise<SlackStandIn> {
     let standin: SlackStandIn | null = null;
     const server = createServer((req, res) => {
       standin!.handle(req, res).catch((err: unknown) => {
@@ -98,7 +114,8 @@ export class SlackStandIn {
       server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
     });
     const { port } = server.address() as AddressInfo;
-    standin = new SlackStandIn(server, `http://127.0.0.1:${port}`, { token: opts.token, strictUsers: opts.strictUsers, triggerTtlMs: opts.triggerTtlMs });
+    const { token, strictUsers, triggerTtlMs, rateLimits } = opts;
+    standin = new SlackStandIn(server, `http://127.0.0.1:${port}`, { token, strictUsers, triggerTtlMs, rateLimits });
     server.on('upgrade', (req, socket, head) => standin!.socketMode.upgrade(req, socket, head));
     for (const [id, user] of Object.entries(opts.users ?? {})) standin.addUser(id, user);
     return standin;
@@ -246,6 +263,7 @@ export class SlackStandIn {
     this.directory.reset();
     this.failures.clear();
     this.down = false;
+    this.rateLimits?.reset();
   }
 
   /** Socket Mode: whether an app is connected over the WebSocket that apps.connections.open handed out. */
@@ -311,6 +329,16 @@ export class SlackStandIn {
       if (status === 429) headers['retry-after'] = String(failure?.retryAfter ?? 1);
       record(status, body);
       res.writeHead(status, headers).end(JSON.stringify(body));
+      return;
+    }
+
+    const limited = this.rateLimits?.check(method, args, Date.now());
+    if (limited) {
+      const body = { ok: false, error: 'ratelimited' };
+      record(429, body);
+      res
+        .writeHead(429, { 'content-type': 'application/json', 'retry-after': String(limited.retryAfterSeconds) })
+        .end(JSON.stringify(body));
       return;
     }
 
