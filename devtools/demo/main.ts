@@ -87,7 +87,10 @@ export async function runDemo(): Promise<void> {
   const phoneLines = () => {
     const at = clock.now().toISOString().slice(11, 16);
     const byPhone = (phone: string) => (phone === '+4915112345678' ? 'Ada Lovelace' : phone);
-    const events = [...twilio.messages.map((m) => ({ t: m.at, line: `  ${at} UTC  SMS to ${byPhone(m.to)}: ${m.body.replace(/\n/g, ' ')}` })), ...twilio.calls.map((c) => ({ t: c.at, line: `  ${at} UTC  Call to ${byPhone(c.to)}` }))].sort((a, b) => a.t - b.t);
+    const events = [
+      ...twilio.messages.map((m) => ({ t: m.at, line: `  ${at} UTC  SMS to ${byPhone(m.to)}: ${m.body.replace(/\n/g, ' ')}` })),
+      ...twilio.calls.map((c) => ({ t: c.at, line: `  ${at} UTC  Call to ${byPhone(c.to)}` })),
+    ].sort((a, b) => a.t - b.t);
     for (const e of events.slice(phoneSeen)) console.log(e.line);
     phoneSeen = events.length;
   };
@@ -155,7 +158,11 @@ export async function runDemo(): Promise<void> {
 
     say('The fix is deployed; Alertmanager sends the resolution.');
     clock.advanceMinutes(20);
-    const resolved = { ...fixture, status: 'resolved', alerts: fixture.alerts.map((a: object) => ({ ...a, status: 'resolved', endsAt: clock.now().toISOString() })) };
+    const resolved = {
+      ...fixture,
+      status: 'resolved',
+      alerts: fixture.alerts.map((a: object) => ({ ...a, status: 'resolved', endsAt: clock.now().toISOString() })),
+    };
     const res2 = await send(resolved);
     console.log(`  Baton answered ${res2.status}: ${((await res2.json()) as { outcome: string }).outcome}`);
     await baton.drain();
@@ -170,7 +177,9 @@ export async function runDemo(): Promise<void> {
     // Shift reminders and handovers may fall in this hour of real time; only incident messages count here.
     const aboutIncident = standin.calls.slice(before).filter((c) => JSON.stringify(c.args).includes('5xx ratio'));
     console.log(`  ${aboutIncident.length} Slack calls about the incident.`);
-    console.log(`\nDemo finished. Contract violations seen by the stand-in: ${standin.violations.length === 0 ? 'none' : standin.violations.join('; ')}`);
+    console.log(
+      `\nDemo finished. Contract violations seen by the stand-in: ${standin.violations.length === 0 ? 'none' : standin.violations.join('; ')}`,
+    );
     console.log('Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README) to run the real bot.');
   } finally {
     unsubscribe();

@@ -5,7 +5,13 @@
 
 const BLOCK_TYPES = new Set(['section', 'actions', 'context', 'divider', 'header', 'image', 'input', 'rich_text', 'file', 'video']);
 const SELECTS = ['static_select', 'external_select', 'users_select', 'conversations_select', 'channels_select'];
-const MULTI_SELECTS = ['multi_static_select', 'multi_external_select', 'multi_users_select', 'multi_conversations_select', 'multi_channels_select'];
+const MULTI_SELECTS = [
+  'multi_static_select',
+  'multi_external_select',
+  'multi_users_select',
+  'multi_conversations_select',
+  'multi_channels_select',
+];
 const TEXT_INPUTS = ['plain_text_input', 'email_text_input', 'url_text_input', 'number_input', 'rich_text_input'];
 const PICKERS = ['datepicker', 'timepicker', 'datetimepicker', 'checkboxes', 'radio_buttons'];
 /** Elements that send interactions and carry an action_id. */
@@ -50,12 +56,18 @@ export function checkBlocks(blocks: unknown, opts: { maxBlocks: number }): strin
     }
     if (hasOptions && hasGroups) problems.push(`${where}: give options or option_groups, not both`);
     const checkList = (list: unknown, at: string): { value?: unknown }[] => {
-      if (!Array.isArray(list)) return void problems.push(`${at}: options must be an array`), [];
+      if (!Array.isArray(list)) {
+        problems.push(`${at}: options must be an array`);
+        return [];
+      }
       if (list.length === 0) problems.push(`${at}: needs at least one option`);
       if (list.length > max) problems.push(`${at}: more than ${max} options`);
       return list.map((o: unknown, j) => {
         const w = `${at}.options[${j}]`;
-        if (!isObject(o)) return void problems.push(`${w}: not an object`), {};
+        if (!isObject(o)) {
+          problems.push(`${w}: not an object`);
+          return {};
+        }
         const text = o.text as TextObject | undefined;
         if (!isObject(text) || (isSelect ? text.type !== 'plain_text' : text.type !== 'plain_text' && text.type !== 'mrkdwn')) {
           problems.push(`${w}: option text must be ${isSelect ? 'plain_text' : 'plain_text or mrkdwn'}`);
@@ -74,7 +86,10 @@ export function checkBlocks(blocks: unknown, opts: { maxBlocks: number }): strin
         if (groups.length > 100) problems.push(`${where}: more than 100 option_groups`);
         groups.forEach((g: unknown, j) => {
           const w = `${where}.option_groups[${j}]`;
-          if (!isObject(g)) return void problems.push(`${w}: not an object`);
+          if (!isObject(g)) {
+            problems.push(`${w}: not an object`);
+            return;
+          }
           add(plainTextProblem(g.label, 75, `${w}: label`));
           all.push(...checkList(g.options, w));
         });
@@ -84,7 +99,10 @@ export function checkBlocks(blocks: unknown, opts: { maxBlocks: number }): strin
   };
 
   const checkElement = (el: Record<string, unknown>, where: string) => {
-    if (!isObject(el)) return void problems.push(`${where}: not an object`);
+    if (!isObject(el)) {
+      problems.push(`${where}: not an object`);
+      return;
+    }
     const type = String(el.type);
     const actionId = el.action_id;
     if (INTERACTIVE.has(type) && actionId !== undefined) {
@@ -100,50 +118,70 @@ export function checkBlocks(blocks: unknown, opts: { maxBlocks: number }): strin
       const options = checkOptions(el, where);
       const values = new Set(options.map((o) => o.value));
       const initial = el.initial_option;
-      if (initial !== undefined && (type === 'multi_static_select' || type === 'checkboxes')) problems.push(`${where}: ${type} takes initial_options, not initial_option`);
-      else if (initial !== undefined && (!isObject(initial) || !values.has(initial.value))) problems.push(`${where}: initial_option is not one of the options`);
+      if (initial !== undefined && (type === 'multi_static_select' || type === 'checkboxes'))
+        problems.push(`${where}: ${type} takes initial_options, not initial_option`);
+      else if (initial !== undefined && (!isObject(initial) || !values.has(initial.value)))
+        problems.push(`${where}: initial_option is not one of the options`);
       const initials = el.initial_options;
-      if (initials !== undefined && (type === 'static_select' || type === 'radio_buttons')) problems.push(`${where}: ${type} takes initial_option, not initial_options`);
-      else if (initials !== undefined && (!Array.isArray(initials) || initials.some((o: unknown) => !isObject(o) || !values.has(o.value)))) {
+      if (initials !== undefined && (type === 'static_select' || type === 'radio_buttons'))
+        problems.push(`${where}: ${type} takes initial_option, not initial_options`);
+      else if (
+        initials !== undefined &&
+        (!Array.isArray(initials) || initials.some((o: unknown) => !isObject(o) || !values.has(o.value)))
+      ) {
         problems.push(`${where}: initial_options must all be among the options`);
       }
     }
-    if (MULTI_SELECTS.includes(type) && el.max_selected_items !== undefined && !(Number.isInteger(el.max_selected_items) && Number(el.max_selected_items) >= 1)) {
+    if (
+      MULTI_SELECTS.includes(type) &&
+      el.max_selected_items !== undefined &&
+      !(Number.isInteger(el.max_selected_items) && Number(el.max_selected_items) >= 1)
+    ) {
       problems.push(`${where}: max_selected_items must be a whole number of at least 1`);
     }
     for (const key of ['initial_user', 'initial_conversation', 'initial_channel'] as const) {
       if (el[key] !== undefined && (typeof el[key] !== 'string' || el[key] === '')) problems.push(`${where}: ${key} must be an ID string`);
     }
     for (const key of ['initial_users', 'initial_conversations', 'initial_channels'] as const) {
-      if (el[key] !== undefined && (!Array.isArray(el[key]) || (el[key] as unknown[]).some((u) => typeof u !== 'string'))) problems.push(`${where}: ${key} must be a list of IDs`);
+      if (el[key] !== undefined && (!Array.isArray(el[key]) || (el[key] as unknown[]).some((u) => typeof u !== 'string')))
+        problems.push(`${where}: ${key} must be a list of IDs`);
     }
-    if (type === 'datepicker' && el.initial_date !== undefined && !DATE.test(String(el.initial_date))) problems.push(`${where}: initial_date must be YYYY-MM-DD`);
-    if (type === 'timepicker' && el.initial_time !== undefined && !TIME.test(String(el.initial_time))) problems.push(`${where}: initial_time must be HH:mm`);
+    if (type === 'datepicker' && el.initial_date !== undefined && !DATE.test(String(el.initial_date)))
+      problems.push(`${where}: initial_date must be YYYY-MM-DD`);
+    if (type === 'timepicker' && el.initial_time !== undefined && !TIME.test(String(el.initial_time)))
+      problems.push(`${where}: initial_time must be HH:mm`);
     if (type === 'datetimepicker' && el.initial_date_time !== undefined) {
       const t = el.initial_date_time;
-      if (typeof t !== 'number' || !Number.isInteger(t) || t < 0) problems.push(`${where}: initial_date_time must be whole seconds since the epoch`);
+      if (typeof t !== 'number' || !Number.isInteger(t) || t < 0)
+        problems.push(`${where}: initial_date_time must be whole seconds since the epoch`);
       else if (t > 9_999_999_999) problems.push(`${where}: initial_date_time must be in seconds, not milliseconds`);
     }
     if (type === 'plain_text_input') {
       if (el.initial_value !== undefined && typeof el.initial_value !== 'string') problems.push(`${where}: initial_value must be a string`);
       const min = el.min_length;
       const max = el.max_length;
-      if (min !== undefined && !(Number.isInteger(min) && Number(min) >= 0 && Number(min) <= 3000)) problems.push(`${where}: min_length must be 0..3000`);
-      if (max !== undefined && !(Number.isInteger(max) && Number(max) >= 1 && Number(max) <= 3000)) problems.push(`${where}: max_length must be 1..3000`);
+      if (min !== undefined && !(Number.isInteger(min) && Number(min) >= 0 && Number(min) <= 3000))
+        problems.push(`${where}: min_length must be 0..3000`);
+      if (max !== undefined && !(Number.isInteger(max) && Number(max) >= 1 && Number(max) <= 3000))
+        problems.push(`${where}: max_length must be 1..3000`);
       if (typeof min === 'number' && typeof max === 'number' && min > max) problems.push(`${where}: min_length is more than max_length`);
     }
     if (type === 'button') {
       const text = el.text as { type?: string; text?: string } | undefined;
-      if (!text || text.type !== 'plain_text') problems.push(`${where}: button text must be plain_text`);
+      if (text?.type !== 'plain_text') problems.push(`${where}: button text must be plain_text`);
       else if ((text.text ?? '').length > 75) problems.push(`${where}: button text longer than 75`);
       if (typeof el.value === 'string' && el.value.length > 2000) problems.push(`${where}: button value longer than 2000`);
       if (typeof el.url === 'string' && el.url.length > 3000) problems.push(`${where}: button url longer than 3000`);
-      if (el.style !== undefined && el.style !== 'primary' && el.style !== 'danger') problems.push(`${where}: button style must be primary or danger`);
+      if (el.style !== undefined && el.style !== 'primary' && el.style !== 'danger')
+        problems.push(`${where}: button style must be primary or danger`);
     }
   };
   blocks.forEach((raw, i) => {
     const where = `blocks[${i}]`;
-    if (!raw || typeof raw !== 'object') return void problems.push(`${where}: not an object`);
+    if (!raw || typeof raw !== 'object') {
+      problems.push(`${where}: not an object`);
+      return;
+    }
     const block = raw as Record<string, unknown>;
     actionIds = new Set<string>();
     if (!BLOCK_TYPES.has(String(block.type))) problems.push(`${where}: unknown block type "${String(block.type)}"`);
@@ -170,7 +208,7 @@ export function checkBlocks(blocks: unknown, opts: { maxBlocks: number }): strin
       }
       case 'header': {
         const text = block.text as { type?: string; text?: string } | undefined;
-        if (!text || text.type !== 'plain_text') problems.push(`${where}: header text must be plain_text`);
+        if (text?.type !== 'plain_text') problems.push(`${where}: header text must be plain_text`);
         else if ((text.text ?? '').length > 150) problems.push(`${where}: header text longer than 150`);
         break;
       }
@@ -184,14 +222,16 @@ export function checkBlocks(blocks: unknown, opts: { maxBlocks: number }): strin
         add(plainTextProblem(block.label, 2000, `${where}: input label`));
         const element = block.element as Record<string, unknown> | undefined;
         if (!isObject(element)) problems.push(`${where}: input needs an element`);
-        else if (!INPUT_ELEMENTS.has(String(element.type))) problems.push(`${where}: "${String(element.type)}" cannot be used in an input block`);
+        else if (!INPUT_ELEMENTS.has(String(element.type)))
+          problems.push(`${where}: "${String(element.type)}" cannot be used in an input block`);
         else {
           if (typeof element.action_id !== 'string') problems.push(`${where}: input element needs an action_id`);
           checkElement(element, `${where}.element`);
         }
         if (block.hint !== undefined) add(plainTextProblem(block.hint, 2000, `${where}: hint`));
         if (block.optional !== undefined && typeof block.optional !== 'boolean') problems.push(`${where}: optional must be a boolean`);
-        if (block.dispatch_action !== undefined && typeof block.dispatch_action !== 'boolean') problems.push(`${where}: dispatch_action must be a boolean`);
+        if (block.dispatch_action !== undefined && typeof block.dispatch_action !== 'boolean')
+          problems.push(`${where}: dispatch_action must be a boolean`);
         break;
       }
       case 'actions': {
@@ -199,7 +239,9 @@ export function checkBlocks(blocks: unknown, opts: { maxBlocks: number }): strin
         if (!Array.isArray(elements) || elements.length === 0) problems.push(`${where}: actions needs elements`);
         else {
           if (elements.length > 25) problems.push(`${where}: more than 25 elements`);
-          elements.forEach((el, j) => checkElement(el, `${where}.elements[${j}]`));
+          elements.forEach((el, j) => {
+            checkElement(el, `${where}.elements[${j}]`);
+          });
         }
         break;
       }
@@ -209,7 +251,6 @@ export function checkBlocks(blocks: unknown, opts: { maxBlocks: number }): strin
   });
   return problems;
 }
-
 
 /**
  * Block Kit limits plus the modal's own: title (required), submit and close plain_text of at most 24
@@ -229,7 +270,11 @@ export function modalProblems(view: Record<string, unknown>): string[] {
   if (Array.isArray(view.blocks) && view.blocks.some((b: unknown) => isObject(b) && b.type === 'input') && view.submit === undefined) {
     problems.push('a modal with input blocks needs a submit button');
   }
-  for (const [key, max] of [['callback_id', 255], ['private_metadata', 3000], ['external_id', 255]] as const) {
+  for (const [key, max] of [
+    ['callback_id', 255],
+    ['private_metadata', 3000],
+    ['external_id', 255],
+  ] as const) {
     const value = view[key];
     if (value !== undefined && typeof value !== 'string') problems.push(`${key} must be a string`);
     else if (typeof value === 'string' && value.length > max) problems.push(`${key} longer than ${max}`);

@@ -68,11 +68,22 @@ export class Directory {
         const id = String(args.user);
         const user = this.users.get(id);
         if (!user) return { ok: false, error: 'user_not_found' };
-        return { ok: true, user: { id, name: user.name.toLowerCase().replace(/\s+/g, '.'), real_name: user.name, tz: user.tz, tz_offset: tzOffsetSeconds(user.tz) } };
+        return {
+          ok: true,
+          user: {
+            id,
+            name: user.name.toLowerCase().replace(/\s+/g, '.'),
+            real_name: user.name,
+            tz: user.tz,
+            tz_offset: tzOffsetSeconds(user.tz),
+          },
+        };
       },
       'usergroups.list': (args) => ({
         ok: true,
-        usergroups: [...this.usergroups.values()].map((g) => usergroupJson(g, args.include_users === true || args.include_users === 'true' || args.include_users === '1')),
+        usergroups: [...this.usergroups.values()].map((g) =>
+          usergroupJson(g, args.include_users === true || args.include_users === 'true' || args.include_users === '1'),
+        ),
       }),
       'usergroups.users.list': (args) => {
         const missing = required(args, ['usergroup']);
@@ -85,9 +96,13 @@ export class Directory {
         const missing = required(args, ['usergroup']) ?? (args.users === undefined ? required(args, ['users']) : null);
         if (missing) return missing;
         // Slack will not empty a group this way: users is required and must name someone.
-        const members = String(args.users ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+        const members = String(args.users ?? '')
+          .split(',')
+          .map((u) => u.trim())
+          .filter(Boolean);
         if (members.length === 0) return { ok: false, error: 'no_users_provided' };
-        if (members.some((u) => !/^[UW][A-Z0-9]+$/.test(u) || (this.opts.strictUsers && !this.users.has(u)))) return { ok: false, error: 'invalid_users' };
+        if (members.some((u) => !/^[UW][A-Z0-9]+$/.test(u) || (this.opts.strictUsers && !this.users.has(u))))
+          return { ok: false, error: 'invalid_users' };
         const id = String(args.usergroup);
         if (!this.usergroups.has(id) && this.presetUsergroups.size > 0) return { ok: false, error: 'no_such_subteam' };
         const group = this.usergroups.get(id) ?? { id, handle: id.toLowerCase(), users: [] };

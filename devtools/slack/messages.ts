@@ -100,11 +100,20 @@ export class Messages {
         const unknown = this.directory.unknownUser(String(args.user));
         if (unknown) return unknown;
         const ts = this.nextTs();
-        this.ephemerals.push({ channel: String(args.channel), user: String(args.user), text: String(args.text ?? ''), blocks: args.blocks as unknown[] | undefined, ts, at: Date.now() });
+        this.ephemerals.push({
+          channel: String(args.channel),
+          user: String(args.user),
+          text: String(args.text ?? ''),
+          blocks: args.blocks as unknown[] | undefined,
+          ts,
+          at: Date.now(),
+        });
         return { ok: true, message_ts: ts };
       },
       'conversations.open': (args) => {
-        const users = String(args.users ?? '').split(',').filter(Boolean);
+        const users = String(args.users ?? '')
+          .split(',')
+          .filter(Boolean);
         if (users.length !== 1) return { ok: false, error: users.length === 0 ? 'users_list_not_supplied' : 'not_implemented' };
         const unknown = this.directory.unknownUser(users[0]!);
         if (unknown) return unknown;
@@ -119,7 +128,8 @@ export class Messages {
         this.channels.set(id, name);
         return { ok: true, channel: { id, name, is_private: args.is_private === true || args.is_private === 'true' } };
       },
-      'conversations.invite': (args) => required(args, ['channel', 'users']) ?? this.knownChannel(String(args.channel)) ?? { ok: true, channel: { id: args.channel } },
+      'conversations.invite': (args) =>
+        required(args, ['channel', 'users']) ?? this.knownChannel(String(args.channel)) ?? { ok: true, channel: { id: args.channel } },
       'conversations.history': (args) => this.history(args),
       'conversations.list': (args) => this.listChannels(args),
       'conversations.replies': (args) => {
@@ -169,7 +179,16 @@ export class Messages {
     const ts = this.nextTs();
     const text = String(args.text ?? '').slice(0, 40_000);
     const blocks = args.blocks as unknown[] | undefined;
-    this.stored.push({ channel, ts, text, blocks, ...(args.thread_ts ? { threadTs: String(args.thread_ts) } : {}), ...(dmUser ? { dmUser } : {}), ...(metadata ? { metadata } : {}), history: [] });
+    this.stored.push({
+      channel,
+      ts,
+      text,
+      blocks,
+      ...(args.thread_ts ? { threadTs: String(args.thread_ts) } : {}),
+      ...(dmUser ? { dmUser } : {}),
+      ...(metadata ? { metadata } : {}),
+      history: [],
+    });
     return { ok: true, channel, ts, message: { text, blocks, ts, bot_id: 'BBATON', type: 'message' } };
   }
 
@@ -195,10 +214,18 @@ export class Messages {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return { ok: false, error: 'invalid_limit' };
     const types = String(args.types ?? 'public_channel').split(',');
     if (types.some((t) => !['public_channel', 'private_channel', 'mpim', 'im'].includes(t))) return { ok: false, error: 'invalid_types' };
-    const start = args.cursor ? Number(Buffer.from(String(args.cursor), 'base64').toString('utf8').replace(/^next:/, '')) : 0;
+    const start = args.cursor
+      ? Number(
+          Buffer.from(String(args.cursor), 'base64')
+            .toString('utf8')
+            .replace(/^next:/, ''),
+        )
+      : 0;
     if (!Number.isInteger(start) || start < 0) return { ok: false, error: 'invalid_cursor' };
     const all = types.includes('public_channel') ? [...this.channels.entries()] : [];
-    const page = all.slice(start, start + limit).map(([id, name]) => ({ id, name, is_channel: true, is_archived: false, is_private: false }));
+    const page = all
+      .slice(start, start + limit)
+      .map(([id, name]) => ({ id, name, is_channel: true, is_archived: false, is_private: false }));
     const next = start + limit < all.length ? Buffer.from(`next:${start + limit}`).toString('base64') : '';
     return { ok: true, channels: page, response_metadata: { next_cursor: next } };
   }
@@ -220,7 +247,8 @@ export class Messages {
     if (!hasText && args.blocks === undefined && args.attachments === undefined) return { ok: false, error: 'no_text' };
     if (args.blocks !== undefined) {
       const problems = checkBlocks(args.blocks, { maxBlocks });
-      if (problems.length > 0) return { ok: false, error: 'invalid_blocks', response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } };
+      if (problems.length > 0)
+        return { ok: false, error: 'invalid_blocks', response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } };
       if (!hasText) this.shared.violations.push(`blocks sent without a text fallback (channel ${String(args.channel)})`);
     }
     return null;
@@ -257,4 +285,5 @@ function messageMetadata(value: unknown): { event_type: string; event_payload: R
   return { event_type: type, event_payload: payload as Record<string, unknown> };
 }
 
-const withMetadata = (args: Args) => args.include_all_metadata === true || args.include_all_metadata === 'true' || args.include_all_metadata === '1';
+const withMetadata = (args: Args) =>
+  args.include_all_metadata === true || args.include_all_metadata === 'true' || args.include_all_metadata === '1';

@@ -20,17 +20,29 @@ export interface SignedRequestOptions {
 
 export async function postToSlackEndpoint(url: string, body: string, opts: SignedRequestOptions): Promise<Response> {
   const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
-  const headers: Record<string, string> = { 'content-type': opts.contentType ?? 'application/x-www-form-urlencoded', 'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)' };
+  const headers: Record<string, string> = {
+    'content-type': opts.contentType ?? 'application/x-www-form-urlencoded',
+    'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+  };
   if (!opts.unsigned) {
     headers['x-slack-request-timestamp'] = String(timestamp);
-    headers['x-slack-signature'] = opts.tamper ? slackSignature('wrong-secret', timestamp, body) : slackSignature(opts.signingSecret, timestamp, body);
+    headers['x-slack-signature'] = opts.tamper
+      ? slackSignature('wrong-secret', timestamp, body)
+      : slackSignature(opts.signingSecret, timestamp, body);
   }
   return fetch(url, { method: 'POST', headers, body });
 }
 
 const TEAM = { id: 'T0BATON', domain: 'baton-demo' };
 
-export function slashCommandBody(args: { userId: string; text: string; responseUrl: string; command?: string; channelId?: string; triggerId?: string }): string {
+export function slashCommandBody(args: {
+  userId: string;
+  text: string;
+  responseUrl: string;
+  command?: string;
+  channelId?: string;
+  triggerId?: string;
+}): string {
   return new URLSearchParams({
     token: 'deprecated-verification-token',
     team_id: TEAM.id,
@@ -84,7 +96,9 @@ function buttonPayload(args: ButtonPress, where: Record<string, unknown>): strin
 }
 
 /** A button clicked on a message: the message is the container, and the app may answer at response_url. */
-export function blockActionBody(args: ButtonPress & { responseUrl: string; channelId: string; messageTs: string; message?: Record<string, unknown> }): string {
+export function blockActionBody(
+  args: ButtonPress & { responseUrl: string; channelId: string; messageTs: string; message?: Record<string, unknown> },
+): string {
   return buttonPayload(args, {
     container: { type: 'message', message_ts: args.messageTs, channel_id: args.channelId, is_ephemeral: false },
     channel: { id: args.channelId, name: args.channelId.startsWith('D') ? 'directmessage' : 'channel' },
@@ -126,7 +140,15 @@ export function viewSelectActionBody(args: {
     enterprise: null,
     is_enterprise_install: false,
     container: { type: 'view', view_id: args.viewId },
-    view: { id: args.viewId, team_id: TEAM.id, app_id: 'A0BATON', bot_id: 'BBATON', ...view, type: 'modal', state: { values: viewStateValues(view, args.values) } },
+    view: {
+      id: args.viewId,
+      team_id: TEAM.id,
+      app_id: 'A0BATON',
+      bot_id: 'BBATON',
+      ...view,
+      type: 'modal',
+      state: { values: viewStateValues(view, args.values) },
+    },
     actions: [
       {
         type: 'static_select',
@@ -141,7 +163,14 @@ export function viewSelectActionBody(args: {
 }
 
 /** What Slack sends to the options load URL while a person types into an external_select in a modal. */
-export function blockSuggestionBody(args: { userId: string; actionId: string; blockId: string; value: string; viewId: string; view: Record<string, unknown> }): string {
+export function blockSuggestionBody(args: {
+  userId: string;
+  actionId: string;
+  blockId: string;
+  value: string;
+  viewId: string;
+  view: Record<string, unknown>;
+}): string {
   const payload = {
     type: 'block_suggestion',
     user: { id: args.userId, username: args.userId.toLowerCase(), name: args.userId.toLowerCase(), team_id: TEAM.id },
@@ -189,10 +218,29 @@ type OptionObject = { text: { type: string; text: string; emoji?: boolean }; val
 
 const isObj = (x: unknown): x is Obj => !!x && typeof x === 'object' && !Array.isArray(x);
 const ACTIONABLE = new Set([
-  'button', 'overflow', 'static_select', 'external_select', 'users_select', 'conversations_select', 'channels_select',
-  'multi_static_select', 'multi_external_select', 'multi_users_select', 'multi_conversations_select', 'multi_channels_select',
-  'datepicker', 'timepicker', 'datetimepicker', 'checkboxes', 'radio_buttons', 'plain_text_input', 'email_text_input',
-  'url_text_input', 'number_input', 'rich_text_input', 'file_input',
+  'button',
+  'overflow',
+  'static_select',
+  'external_select',
+  'users_select',
+  'conversations_select',
+  'channels_select',
+  'multi_static_select',
+  'multi_external_select',
+  'multi_users_select',
+  'multi_conversations_select',
+  'multi_channels_select',
+  'datepicker',
+  'timepicker',
+  'datetimepicker',
+  'checkboxes',
+  'radio_buttons',
+  'plain_text_input',
+  'email_text_input',
+  'url_text_input',
+  'number_input',
+  'rich_text_input',
+  'file_input',
 ]);
 
 /** Slack gives every block without a block_id, and every interactive element without an action_id, a generated one. */
@@ -206,7 +254,10 @@ export function withGeneratedIds<T extends Obj>(view: T): T {
     taken.add(id);
     return id;
   };
-  const withAction = (el: unknown) => (isObj(el) && ACTIONABLE.has(String(el.type)) && el.action_id === undefined ? { ...el, action_id: randomBytes(3).toString('base64url') } : el);
+  const withAction = (el: unknown) =>
+    isObj(el) && ACTIONABLE.has(String(el.type)) && el.action_id === undefined
+      ? { ...el, action_id: randomBytes(3).toString('base64url') }
+      : el;
   const blocks = view.blocks.map((raw) => {
     if (!isObj(raw)) return raw;
     const b: Obj = { ...raw };
@@ -222,7 +273,9 @@ export function withGeneratedIds<T extends Obj>(view: T): T {
 /** The options of a select, radio or checkbox element, option groups flattened. */
 export function elementOptions(element: Obj): OptionObject[] {
   const own = Array.isArray(element.options) ? element.options : [];
-  const grouped = Array.isArray(element.option_groups) ? element.option_groups.flatMap((g) => (isObj(g) && Array.isArray(g.options) ? g.options : [])) : [];
+  const grouped = Array.isArray(element.option_groups)
+    ? element.option_groups.flatMap((g) => (isObj(g) && Array.isArray(g.options) ? g.options : []))
+    : [];
   return [...own, ...grouped].filter((o): o is OptionObject => isObj(o) && typeof o.value === 'string' && isObj(o.text));
 }
 
@@ -245,25 +298,33 @@ export function initialValue(element: Obj): ModalInputValue | undefined {
 /** The input blocks of a view, in order. */
 export function modalInputs(view: Obj): ModalInput[] {
   const blocks = Array.isArray(view.blocks) ? view.blocks : [];
-  return blocks.filter((b): b is Obj => isObj(b) && b.type === 'input' && isObj(b.element)).map((b) => {
-    const element = b.element as Obj;
-    return {
-      blockId: String(b.block_id ?? ''),
-      actionId: String(element.action_id ?? ''),
-      type: String(element.type),
-      label: isObj(b.label) ? String(b.label.text ?? '') : '',
-      optional: b.optional === true,
-      initial: initialValue(element),
-      element,
-    };
-  });
+  return blocks
+    .filter((b): b is Obj => isObj(b) && b.type === 'input' && isObj(b.element))
+    .map((b) => {
+      const element = b.element as Obj;
+      return {
+        blockId: String(b.block_id ?? ''),
+        actionId: String(element.action_id ?? ''),
+        type: String(element.type),
+        label: isObj(b.label) ? String(b.label.text ?? '') : '',
+        optional: b.optional === true,
+        initial: initialValue(element),
+        element,
+      };
+    });
 }
 
 function selectedOption(element: Obj, value: string, blockId: string): OptionObject {
   const type = String(element.type);
-  if (type === 'external_select' || type === 'multi_external_select') return { text: { type: 'plain_text', text: value, emoji: true }, value };
+  if (type === 'external_select' || type === 'multi_external_select')
+    return { text: { type: 'plain_text', text: value, emoji: true }, value };
   const option = elementOptions(element).find((o) => o.value === value);
-  if (!option) throw new Error(`"${value}" is not an option of ${blockId}: ${elementOptions(element).map((o) => o.value).join(', ')}`);
+  if (!option)
+    throw new Error(
+      `"${value}" is not an option of ${blockId}: ${elementOptions(element)
+        .map((o) => o.value)
+        .join(', ')}`,
+    );
   const text = option.text.type === 'plain_text' ? { type: 'plain_text', text: option.text.text, emoji: true } : { ...option.text };
   return { text, value: option.value, ...(option.description !== undefined ? { description: option.description } : {}) };
 }
@@ -305,7 +366,12 @@ export function inputState(element: Obj, value: ModalInputValue | undefined, blo
     case 'datetimepicker':
       return { type, selected_date_time: empty ? null : Math.floor(Number(value) / 1000) };
     case 'rich_text_input':
-      return { type, rich_text_value: empty ? null : { type: 'rich_text', elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text: one() }] }] } };
+      return {
+        type,
+        rich_text_value: empty
+          ? null
+          : { type: 'rich_text', elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text: one() }] }] },
+      };
     case 'file_input':
       return { type, files: [] };
     default:
@@ -319,20 +385,25 @@ export function inputState(element: Obj, value: ModalInputValue | undefined, blo
  * form, by block_id) or else the field's initial value, as Slack includes it. Throws on a block_id the view
  * does not have, or a select value that is not one of its options: no person could send those.
  */
-export function viewStateValues(view: Obj, entered: Record<string, ModalInputValue | undefined> = {}): Record<string, Record<string, InputState>> {
+export function viewStateValues(
+  view: Obj,
+  entered: Record<string, ModalInputValue | undefined> = {},
+): Record<string, Record<string, InputState>> {
   const inputs = modalInputs(view);
   for (const blockId of Object.keys(entered)) {
-    if (!inputs.some((i) => i.blockId === blockId)) throw new Error(`the view has no input block "${blockId}"; it has ${inputs.map((i) => i.blockId).join(', ')}`);
+    if (!inputs.some((i) => i.blockId === blockId))
+      throw new Error(`the view has no input block "${blockId}"; it has ${inputs.map((i) => i.blockId).join(', ')}`);
   }
   const values: Record<string, Record<string, InputState>> = {};
   for (const input of inputs) {
-    const value = Object.prototype.hasOwnProperty.call(entered, input.blockId) ? entered[input.blockId] : input.initial;
+    const value = Object.hasOwn(entered, input.blockId) ? entered[input.blockId] : input.initial;
     values[input.blockId] = { [input.actionId]: inputState(input.element, value, input.blockId) };
   }
   return values;
 }
 
-const isShaped = (x: unknown): x is Record<string, InputState> => isObj(x) && Object.values(x).every((s) => isObj(s) && typeof s.type === 'string');
+const isShaped = (x: unknown): x is Record<string, InputState> =>
+  isObj(x) && Object.values(x).every((s) => isObj(s) && typeof s.type === 'string');
 
 export interface ViewSubmissionArgs {
   userId: string;
@@ -357,7 +428,8 @@ export interface ViewSubmissionArgs {
 export function viewSubmissionBody(args: ViewSubmissionArgs): string {
   const view = withGeneratedIds(args.view);
   const viewId = args.viewId ?? (typeof view.id === 'string' ? view.id : `V${randomBytes(5).toString('hex').toUpperCase()}`);
-  const hash = args.hash ?? (typeof view.hash === 'string' ? view.hash : `${Math.floor(Date.now() / 1000)}.${randomBytes(4).toString('hex')}`);
+  const hash =
+    args.hash ?? (typeof view.hash === 'string' ? view.hash : `${Math.floor(Date.now() / 1000)}.${randomBytes(4).toString('hex')}`);
   const shaped: Record<string, Record<string, InputState>> = {};
   const plain: Record<string, ModalInputValue> = {};
   for (const [blockId, value] of Object.entries(args.values ?? {})) {

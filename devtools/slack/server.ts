@@ -85,7 +85,15 @@ export class SlackStandIn {
     this.homes = this.views.homes;
     this.ephemerals = this.conversations.ephemerals;
     const table: Record<string, Method> = {
-      'auth.test': () => ({ ok: true, url: `${this.url}/`, team: 'Baton Demo', team_id: 'T0BATON', user: 'baton', user_id: 'UBATONBOT', bot_id: 'BBATON' }),
+      'auth.test': () => ({
+        ok: true,
+        url: `${this.url}/`,
+        team: 'Baton Demo',
+        team_id: 'T0BATON',
+        user: 'baton',
+        user_id: 'UBATONBOT',
+        bot_id: 'BBATON',
+      }),
       ...this.conversations.methods(),
       ...this.directory.methods(),
       ...this.views.methods(),
@@ -215,7 +223,12 @@ export class SlackStandIn {
 
   /** `applied`: the call takes effect in Slack, yet the app is answered with the error (its answer was lost). */
   failNext(method: string, opts: { status: 429 | 500 | 503; retryAfter?: number; times?: number; applied?: boolean }): void {
-    this.failures.set(method, { status: opts.status, retryAfter: opts.retryAfter, times: opts.times ?? 1, ...(opts.applied ? { applied: true } : {}) });
+    this.failures.set(method, {
+      status: opts.status,
+      retryAfter: opts.retryAfter,
+      times: opts.times ?? 1,
+      ...(opts.applied ? { applied: true } : {}),
+    });
   }
 
   setDown(down: boolean): void {
@@ -275,7 +288,11 @@ export class SlackStandIn {
    * Socket Mode: delivers an envelope (type 'slash_commands', 'interactive' or 'events_api') to the connected
    * app and resolves with the app's acknowledgement, as Slack's Socket Mode server does.
    */
-  sendEnvelope(type: 'slash_commands' | 'interactive' | 'events_api', payload: Record<string, unknown>, timeoutMs = 3000): Promise<Record<string, unknown>> {
+  sendEnvelope(
+    type: 'slash_commands' | 'interactive' | 'events_api',
+    payload: Record<string, unknown>,
+    timeoutMs = 3000,
+  ): Promise<Record<string, unknown>> {
     return this.socketMode.sendEnvelope(type, payload, timeoutMs);
   }
 
@@ -322,7 +339,10 @@ export class SlackStandIn {
     const failure = this.failures.get(method) ?? this.failures.get('*');
     if (this.down || failure) {
       const status = this.down ? 500 : failure!.status;
-      if (failure && !this.down && (failure.times -= 1) <= 0) this.failures.delete(this.failures.has(method) ? method : '*');
+      if (failure && !this.down) {
+        failure.times -= 1;
+        if (failure.times <= 0) this.failures.delete(this.failures.has(method) ? method : '*');
+      }
       if (failure?.applied && !this.down) this.authError(req, args) ?? this.dispatch(method, args);
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       const body = status === 429 ? { ok: false, error: 'ratelimited' } : { ok: false, error: 'internal_error' };
@@ -342,7 +362,8 @@ export class SlackStandIn {
       return;
     }
 
-    const answer = method === 'apps.connections.open' ? this.socketMode.open(req) : (this.authError(req, args) ?? this.dispatch(method, args));
+    const answer =
+      method === 'apps.connections.open' ? this.socketMode.open(req) : (this.authError(req, args) ?? this.dispatch(method, args));
     if (!answer.ok && answer.error === 'invalid_blocks') {
       this.violations.push(`${method}: ${(answer.response_metadata as { messages: string[] }).messages.join('; ')}`);
     }

@@ -33,12 +33,23 @@ export class SocketMode {
     this.socketServer.handleUpgrade(req, socket, head, (ws) => {
       this.sockets.add(ws);
       ws.on('close', () => this.sockets.delete(ws));
-      ws.send(JSON.stringify({ type: 'hello', num_connections: this.sockets.size, connection_info: { app_id: 'A0BATON' }, debug_info: { host: 'standin', approximate_connection_time: 3600 } }));
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          num_connections: this.sockets.size,
+          connection_info: { app_id: 'A0BATON' },
+          debug_info: { host: 'standin', approximate_connection_time: 3600 },
+        }),
+      );
     });
   }
 
   /** Delivers an envelope to the connected app and resolves with its acknowledgement's payload. */
-  sendEnvelope(type: 'slash_commands' | 'interactive' | 'events_api', payload: Record<string, unknown>, timeoutMs = 3000): Promise<Record<string, unknown>> {
+  sendEnvelope(
+    type: 'slash_commands' | 'interactive' | 'events_api',
+    payload: Record<string, unknown>,
+    timeoutMs = 3000,
+  ): Promise<Record<string, unknown>> {
     const socket = [...this.sockets][0];
     if (!socket) return Promise.reject(new Error('no app is connected in Socket Mode'));
     this.envelopeCounter += 1;
@@ -56,7 +67,16 @@ export class SocketMode {
         resolve(ack.payload ?? {});
       };
       socket.on('message', onMessage);
-      socket.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: 0, retry_reason: '' }));
+      socket.send(
+        JSON.stringify({
+          envelope_id: envelopeId,
+          type,
+          payload,
+          accepts_response_payload: type !== 'events_api',
+          retry_attempt: 0,
+          retry_reason: '',
+        }),
+      );
     });
   }
 

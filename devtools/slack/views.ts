@@ -149,9 +149,14 @@ export class Views {
       case 'errors': {
         const errors = answer.errors;
         if (!isObject(errors) || Object.keys(errors).length === 0) return refuse('response_action errors needs a non-empty errors object');
-        const inputIds = new Set(((opened.view.blocks ?? []) as { type?: string; block_id?: string }[]).filter((b) => b?.type === 'input').map((b) => b.block_id));
+        const inputIds = new Set(
+          ((opened.view.blocks ?? []) as { type?: string; block_id?: string }[]).filter((b) => b?.type === 'input').map((b) => b.block_id),
+        );
         const stray = Object.keys(errors).filter((k) => !inputIds.has(k));
-        if (stray.length > 0) return refuse(`errors name ${stray.map((k) => `"${k}"`).join(', ')}, which ${stray.length === 1 ? 'is not an input block' : 'are not input blocks'} of the view`);
+        if (stray.length > 0)
+          return refuse(
+            `errors name ${stray.map((k) => `"${k}"`).join(', ')}, which ${stray.length === 1 ? 'is not an input block' : 'are not input blocks'} of the view`,
+          );
         const bad = Object.entries(errors).find(([, m]) => typeof m !== 'string' || m.length === 0);
         if (bad) return refuse(`the error for "${bad[0]}" must be a non-empty string`);
         return { closed: false, errors: errors as Record<string, string>, view: null, refused: null };
@@ -161,7 +166,13 @@ export class Views {
         const view = answer.view;
         if (!isObject(view) || view.type !== 'modal') return refuse(`response_action ${action} needs a modal view`);
         const next = action === 'update' ? this.replaceView(viewId, view) : this.pushView(viewId, view);
-        if (!next) return { closed: false, errors: null, view: null, refused: this.shared.violations[this.shared.violations.length - 1] ?? 'refused' };
+        if (!next)
+          return {
+            closed: false,
+            errors: null,
+            view: null,
+            refused: this.shared.violations[this.shared.violations.length - 1] ?? 'refused',
+          };
         return { closed: false, errors: null, view: next, refused: null };
       }
       default:
@@ -190,7 +201,8 @@ export class Views {
       this.shared.violations.push(`response_url: ${problems.join('; ')}`);
       return { status: 400, body: 'invalid_blocks' };
     }
-    if (typeof body.text !== 'string' && body.blocks === undefined && !body.delete_original) this.shared.violations.push('response_url: no text');
+    if (typeof body.text !== 'string' && body.blocks === undefined && !body.delete_original)
+      this.shared.violations.push('response_url: no text');
     const target = this.responseTargets.get(id);
     if (target && (body.replace_original === true || body.delete_original === true)) {
       const message = this.messages.find(target.channel, target.ts);
@@ -241,7 +253,11 @@ export class Views {
     const invalid = checkView(args.view, 'modal');
     if (invalid) return invalid;
     const view = args.view as Record<string, unknown>;
-    if (typeof view.external_id === 'string' && view.external_id !== '' && this.openedViews.some((v) => v.externalId === view.external_id)) {
+    if (
+      typeof view.external_id === 'string' &&
+      view.external_id !== '' &&
+      this.openedViews.some((v) => v.externalId === view.external_id)
+    ) {
       return { ok: false, error: 'duplicate_external_id' };
     }
     let under: OpenedView | undefined;
@@ -259,7 +275,11 @@ export class Views {
     const missing = required(args, ['view']);
     if (missing) return missing;
     if ((args.view_id === undefined || args.view_id === '') && (args.external_id === undefined || args.external_id === '')) {
-      return { ok: false, error: 'invalid_arguments', response_metadata: { messages: ['[ERROR] either view_id or external_id is required'] } };
+      return {
+        ok: false,
+        error: 'invalid_arguments',
+        response_metadata: { messages: ['[ERROR] either view_id or external_id is required'] },
+      };
     }
     const opened = args.view_id ? this.view(String(args.view_id)) : this.openedViews.find((v) => v.externalId === String(args.external_id));
     if (!opened) return { ok: false, error: 'not_found' };
@@ -323,9 +343,11 @@ function viewJson(opened: OpenedView): Record<string, unknown> {
 
 /** Null when the view is fine; otherwise Slack's error answer. */
 function checkView(view: unknown, type: 'home' | 'modal'): Answer | null {
-  if (!isObject(view) || view.type !== type) return { ok: false, error: 'invalid_arguments', response_metadata: { messages: [`[ERROR] view.type must be ${type}`] } };
+  if (!isObject(view) || view.type !== type)
+    return { ok: false, error: 'invalid_arguments', response_metadata: { messages: [`[ERROR] view.type must be ${type}`] } };
   const problems = type === 'modal' ? modalProblems(view) : checkBlocks(view.blocks, { maxBlocks: 100 });
-  if (problems.length > 0) return { ok: false, error: 'invalid_blocks', response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } };
+  if (problems.length > 0)
+    return { ok: false, error: 'invalid_blocks', response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } };
   return null;
 }
 

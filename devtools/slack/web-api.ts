@@ -17,5 +17,11 @@ export interface Shared {
 
 export function required(args: Args, names: string[]): Answer | null {
   const missing = names.find((n) => args[n] === undefined || args[n] === '');
-  return missing ? { ok: false, error: missing === 'channel' ? 'channel_not_found' : 'invalid_arguments', response_metadata: { messages: [`[ERROR] missing required field: ${missing}`] } } : null;
+  return missing
+    ? {
+        ok: false,
+        error: missing === 'channel' ? 'channel_not_found' : 'invalid_arguments',
+        response_metadata: { messages: [`[ERROR] missing required field: ${missing}`] },
+      }
+    : null;
 }

@@ -99,23 +99,40 @@ export class TwilioStandIn {
     if (this.down) return answer(503, { code: 20503, message: 'Service unavailable', status: 503 });
     if (this.failures) {
       const { status } = this.failures;
-      if ((this.failures.times -= 1) <= 0) this.failures = null;
+      this.failures.times -= 1;
+      if (this.failures.times <= 0) this.failures = null;
       return answer(status, { code: status === 429 ? 20429 : 20500, message: 'Too many requests', status });
     }
     const match = /^\/2010-04-01\/Accounts\/([^/]+)\/(Calls|Messages)\.json$/.exec(path);
     if (!match || req.method !== 'POST') return answer(404, { code: 20404, message: 'not found', status: 404 });
     if (match[1] !== this.accountSid) return answer(403, { code: 20003, message: 'account mismatch', status: 403 });
-    if (!params.To || !E164.test(params.To)) return answer(400, { code: 21211, message: `The 'To' number ${params.To ?? ''} is not a valid phone number.`, status: 400 });
+    if (!params.To || !E164.test(params.To))
+      return answer(400, { code: 21211, message: `The 'To' number ${params.To ?? ''} is not a valid phone number.`, status: 400 });
     if (!params.From) return answer(400, { code: 21603, message: "A 'From' phone number is required.", status: 400 });
     const now = Date.now();
     if (match[2] === 'Calls') {
       if (!params.Url && !params.Twiml) return answer(400, { code: 21205, message: 'Url parameter is required.', status: 400 });
-      const call: PlacedCall = { sid: `CA${randomBytes(16).toString('hex')}`, to: params.To, from: params.From, url: params.Url ?? '', statusCallback: params.StatusCallback ?? null, at: now };
+      const call: PlacedCall = {
+        sid: `CA${randomBytes(16).toString('hex')}`,
+        to: params.To,
+        from: params.From,
+        url: params.Url ?? '',
+        statusCallback: params.StatusCallback ?? null,
+        at: now,
+      };
       this.calls.push(call);
-      return answer(201, { sid: call.sid, account_sid: this.accountSid, to: call.to, from: call.from, status: 'queued', direction: 'outbound-api' });
+      return answer(201, {
+        sid: call.sid,
+        account_sid: this.accountSid,
+        to: call.to,
+        from: call.from,
+        status: 'queued',
+        direction: 'outbound-api',
+      });
     }
     if (!params.Body) return answer(400, { code: 21602, message: 'Message body is required.', status: 400 });
-    if (params.Body.length > 1600) return answer(400, { code: 21617, message: 'The concatenated message body exceeds the 1600 character limit.', status: 400 });
+    if (params.Body.length > 1600)
+      return answer(400, { code: 21617, message: 'The concatenated message body exceeds the 1600 character limit.', status: 400 });
     const sms: SentSms = { sid: `SM${randomBytes(16).toString('hex')}`, to: params.To, from: params.From, body: params.Body, at: now };
     this.messages.push(sms);
     return answer(201, { sid: sms.sid, account_sid: this.accountSid, to: sms.to, from: sms.from, body: sms.body, status: 'queued' });
@@ -131,13 +148,21 @@ export class TwilioStandIn {
 
   /** What a TwiML document tells the phone to do. */
   static parseTwiml(status: number, xml: string): TwimlResult {
-    const decode = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+    const decode = (s: string) =>
+      s
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&apos;/g, "'")
+        .replace(/&amp;/g, '&');
     return {
       status,
       xml,
       says: [...xml.matchAll(/<Say[^>]*>([\s\S]*?)<\/Say>/g)].map((m) => decode(m[1]!)),
       gatherAction: /<Gather[^>]*\saction="([^"]*)"/.exec(xml)?.[1] ? decode(/<Gather[^>]*\saction="([^"]*)"/.exec(xml)![1]!) : null,
-      redirect: /<Redirect[^>]*>([\s\S]*?)<\/Redirect>/.exec(xml)?.[1] ? decode(/<Redirect[^>]*>([\s\S]*?)<\/Redirect>/.exec(xml)![1]!) : null,
+      redirect: /<Redirect[^>]*>([\s\S]*?)<\/Redirect>/.exec(xml)?.[1]
+        ? decode(/<Redirect[^>]*>([\s\S]*?)<\/Redirect>/.exec(xml)![1]!)
+        : null,
       hangup: /<Hangup\s*\/>/.test(xml),
       message: /<Message[^>]*>([\s\S]*?)<\/Message>/.exec(xml)?.[1] ? decode(/<Message[^>]*>([\s\S]*?)<\/Message>/.exec(xml)![1]!) : null,
       recordAction: /<Record[^>]*\saction="([^"]*)"/.exec(xml)?.[1] ? decode(/<Record[^>]*\saction="([^"]*)"/.exec(xml)![1]!) : null,
@@ -145,7 +170,15 @@ export class TwilioStandIn {
   }
 
   private callParams(call: PlacedCall, status: string): Record<string, string> {
-    return { AccountSid: this.accountSid, CallSid: call.sid, From: call.from, To: call.to, CallStatus: status, Direction: 'outbound-api', ApiVersion: '2010-04-01' };
+    return {
+      AccountSid: this.accountSid,
+      CallSid: call.sid,
+      From: call.from,
+      To: call.to,
+      CallStatus: status,
+      Direction: 'outbound-api',
+      ApiVersion: '2010-04-01',
+    };
   }
 
   /** The callee picks up: Twilio fetches the call's TwiML. */
@@ -168,14 +201,21 @@ export class TwilioStandIn {
   /** The call ends with a status (completed, no-answer, busy, failed): Twilio posts the status callback. */
   async end(call: PlacedCall, status: string): Promise<number> {
     if (!call.statusCallback) return 0;
-    return (await this.signedPost(call.statusCallback, { ...this.callParams(call, status), CallDuration: status === 'completed' ? '12' : '0' })).status;
+    return (
+      await this.signedPost(call.statusCallback, { ...this.callParams(call, status), CallDuration: status === 'completed' ? '12' : '0' })
+    ).status;
   }
 
   /**
    * Someone calls Baton's number and, if the app asks for a recording, leaves one: resolves with the
    * greeting and the app's answer to the finished recording.
    */
-  async inboundCall(appVoiceUrl: string, from: string, to: string, opts: { durationSeconds?: number } = {}): Promise<{ greeting: TwimlResult; afterRecording: TwimlResult | null; recordingUrl: string }> {
+  async inboundCall(
+    appVoiceUrl: string,
+    from: string,
+    to: string,
+    opts: { durationSeconds?: number } = {},
+  ): Promise<{ greeting: TwimlResult; afterRecording: TwimlResult | null; recordingUrl: string }> {
     const callSid = `CA${randomBytes(16).toString('hex')}`;
     const base = { AccountSid: this.accountSid, CallSid: callSid, From: from, To: to, CallStatus: 'ringing', Direction: 'inbound' };
     const res = await this.signedPost(appVoiceUrl, base);
@@ -196,7 +236,14 @@ export class TwilioStandIn {
 
   /** Someone texts Baton's number: Twilio posts the inbound message to the app's webhook. */
   async inboundSms(appSmsUrl: string, from: string, to: string, body: string): Promise<TwimlResult> {
-    const res = await this.signedPost(appSmsUrl, { AccountSid: this.accountSid, MessageSid: `SM${randomBytes(16).toString('hex')}`, From: from, To: to, Body: body, NumMedia: '0' });
+    const res = await this.signedPost(appSmsUrl, {
+      AccountSid: this.accountSid,
+      MessageSid: `SM${randomBytes(16).toString('hex')}`,
+      From: from,
+      To: to,
+      Body: body,
+      NumMedia: '0',
+    });
     return TwilioStandIn.parseTwiml(res.status, await res.text());
   }
 }
