@@ -144,7 +144,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
     failed: (kind, retryable) => metrics.notificationErrors.inc({ provider: provider(kind), retryable: String(retryable) }),
     thrown: (err) => {
       const limited = rateLimitOf(err);
-      if (limited) pacing.block(limited.method, limited.retryAfterMs);
+      if (limited) pacing.block(limited.method, limited.retryAfterMs, limited.channel);
     },
   });
   const recovered = outboxLoop.recoverInFlight();

@@ -54,10 +54,12 @@ class Gcra {
     const tat = Math.max(this.tat.get(key) ?? now, now);
     this.tat.set(key, tat + cost * rate.intervalMs);
     if (this.tat.size > MAX_ENTRIES) this.tat.clear();
-    if (tat <= now + tolerance) return null;
-    this.slots.set(slotKey, tat - tolerance);
+    // Every one of the `cost` calls must fit, the last included: they go out together.
+    const fitsAt = tat + (cost - 1) * rate.intervalMs - tolerance;
+    if (fitsAt <= now) return null;
+    this.slots.set(slotKey, fitsAt);
     if (this.slots.size > 10 * MAX_ENTRIES) this.slots.clear();
-    return tat - tolerance;
+    return fitsAt;
   }
 }
 
@@ -83,10 +85,12 @@ export class SlackPacing {
    */
   gate(rowId: number, method: string, opts: { channel?: string; calls?: number } = {}): number | null {
     const now = this.clock.nowMs();
-    const blocked = this.blockedUntil.get(method);
-    if (blocked !== undefined) {
+    // A 429 of chat.postMessage is about one channel; of any other method, about the method.
+    for (const key of opts.channel ? [method, `${method}:${opts.channel}`] : [method]) {
+      const blocked = this.blockedUntil.get(key);
+      if (blocked === undefined) continue;
       if (blocked > now) return blocked;
-      this.blockedUntil.delete(method);
+      this.blockedUntil.delete(key);
     }
     if (method === 'chat.postMessage' && opts.channel) return this.gcra.take(`post:${opts.channel}`, rowId, CHANNEL_POST_PACE, now);
     const perMinute = METHOD_PER_MINUTE[method];
@@ -95,10 +99,14 @@ export class SlackPacing {
     return this.gcra.take(`method:${method}`, rowId, { burst: Math.ceil(perMinute / 6), intervalMs }, now, opts.calls ?? 1);
   }
 
-  /** Slack answered 429 for `method`: every caller of it waits until the Retry-After has passed. */
-  block(method: string, retryAfterMs: number): void {
+  /**
+   * Slack answered 429: every caller waits until the Retry-After has passed, of the method, or for
+   * chat.postMessage (limited per channel), of that channel only, so pages to other people go on.
+   */
+  block(method: string, retryAfterMs: number, channel?: string): void {
+    const key = method === 'chat.postMessage' && channel ? `${method}:${channel}` : method;
     const until = this.clock.nowMs() + retryAfterMs;
-    if ((this.blockedUntil.get(method) ?? 0) < until) this.blockedUntil.set(method, until);
+    if ((this.blockedUntil.get(key) ?? 0) < until) this.blockedUntil.set(key, until);
   }
 
   /**

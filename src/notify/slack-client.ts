@@ -10,7 +10,8 @@ class MethodMarkingWebClient extends WebClient {
     try {
       return await super.apiCall(method, options);
     } catch (err) {
-      if (err && typeof err === 'object') (err as { slackMethod?: string }).slackMethod = method;
+      if (err && typeof err === 'object')
+        Object.assign(err, { slackMethod: method, slackChannel: typeof options?.channel === 'string' ? options.channel : undefined });
       throw err;
     }
   }
@@ -31,10 +32,10 @@ export function createSlackClient(token: string, slackApiUrl: string | undefined
 }
 
 /** A 429 from Slack: which method, and for how long Slack asked every caller of it to wait. */
-export function rateLimitOf(err: unknown): { method: string; retryAfterMs: number } | null {
-  const e = err as { code?: string; retryAfter?: number; slackMethod?: string };
+export function rateLimitOf(err: unknown): { method: string; channel?: string; retryAfterMs: number } | null {
+  const e = err as { code?: string; retryAfter?: number; slackMethod?: string; slackChannel?: string };
   if (e?.code !== 'slack_webapi_rate_limited_error' || !e.slackMethod) return null;
-  return { method: e.slackMethod, retryAfterMs: (e.retryAfter ?? 1) * 1000 };
+  return { method: e.slackMethod, ...(e.slackChannel ? { channel: e.slackChannel } : {}), retryAfterMs: (e.retryAfter ?? 1) * 1000 };
 }
 
 export interface SlackFailure {

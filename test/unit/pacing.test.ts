@@ -68,3 +68,23 @@ describe('Slack pacing', () => {
     expect(pacing.gate(1, 'chat.update')).toBeNull();
   });
 });
+
+describe('Slack pacing, at the edges', () => {
+  it('several calls made together (a card in three places) go only when the last of them fits the tier', () => {
+    const clock = new ManualClock('2026-11-29T10:00:00Z');
+    const pacing = new SlackPacing(clock);
+    const burst = Math.ceil(METHOD_PER_MINUTE['chat.update']! / 6);
+    // Use up all but one of the burst, then ask for three at once: they wait until all three fit.
+    for (let row = 0; row < burst - 1; row += 1) expect(pacing.gate(row, 'chat.update')).toBeNull();
+    const wait = pacing.gate(100, 'chat.update', { calls: 3 });
+    expect(wait).toBe(clock.nowMs() + 2 * (60_000 / METHOD_PER_MINUTE['chat.update']!));
+  });
+
+  it("a 429 on one channel's posts holds that channel only; pages to other people go on", () => {
+    const clock = new ManualClock('2026-11-29T10:00:00Z');
+    const pacing = new SlackPacing(clock);
+    pacing.block('chat.postMessage', 30_000, 'U0ADA00001');
+    expect(pacing.gate(1, 'chat.postMessage', { channel: 'U0ADA00001' })).toBe(clock.nowMs() + 30_000);
+    expect(pacing.gate(2, 'chat.postMessage', { channel: 'U0BOB00002' })).toBeNull();
+  });
+});
