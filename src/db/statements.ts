@@ -1,4 +1,4 @@
-import { and, desc, eq, ne, sql } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { ShiftUnit } from '../domain/rotation.js';
 import type { Override, TimeOff } from '../domain/schedule.js';
 import type { DB } from './client.js';
@@ -260,4 +260,16 @@ export function incidentsByState(db: DB): Record<string, number> {
       .incidentsByState.all()
       .map((r) => [r.status, r.n]),
   );
+}
+
+/** How many alerts each of these incidents has (incidents with none are absent). */
+export function alertCountsByIncident(db: DB, incidentIds: number[]): Map<number, number> {
+  if (incidentIds.length === 0) return new Map();
+  const rows = db
+    .select({ incidentId: alerts.incidentId, n: count() })
+    .from(alerts)
+    .where(inArray(alerts.incidentId, incidentIds))
+    .groupBy(alerts.incidentId)
+    .all();
+  return new Map(rows.map((r) => [r.incidentId, r.n]));
 }

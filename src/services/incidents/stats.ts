@@ -1,7 +1,8 @@
-import { and, count, gte, inArray, lt } from 'drizzle-orm';
+import { and, gte, inArray, lt } from 'drizzle-orm';
 import type { DB } from '../../db/client.js';
 import { incidentStats, type IncidentStats } from '../../domain/incident-stats.js';
-import { alerts, incidents, outbox, services, users } from '../../db/schema.js';
+import { incidents, outbox, services, users } from '../../db/schema.js';
+import { alertCountsByIncident } from '../../db/statements.js';
 import type { Clock } from '../../domain/clock.js';
 import { fairnessReport } from '../../domain/fairness.js';
 import type { RotationFairness } from '../../domain/read-models.js';
@@ -74,21 +75,9 @@ export class StatsService {
             .from(incidents)
             .where(and(inArray(incidents.serviceId, ids), gte(incidents.openedAt, from), lt(incidents.openedAt, now)))
             .all();
-    const alertCounts = new Map(
-      rows.length === 0
-        ? []
-        : this.db
-            .select({ id: alerts.incidentId, n: count() })
-            .from(alerts)
-            .where(
-              inArray(
-                alerts.incidentId,
-                rows.map((r) => r.id),
-              ),
-            )
-            .groupBy(alerts.incidentId)
-            .all()
-            .map((r) => [r.id, r.n]),
+    const alertCounts = alertCountsByIncident(
+      this.db,
+      rows.map((r) => r.id),
     );
     const pages =
       rows.length === 0

@@ -1,6 +1,7 @@
-import { and, count, eq, gte, inArray, isNull, lt, or } from 'drizzle-orm';
+import { and, eq, gte, inArray, isNull, lt, or } from 'drizzle-orm';
 import type { DB } from '../../db/client.js';
-import { alerts, handoverNotes, incidents, services, settings, teams } from '../../db/schema.js';
+import { handoverNotes, incidents, services, settings, teams } from '../../db/schema.js';
+import { alertCountsByIncident } from '../../db/statements.js';
 import type { Clock } from '../../domain/clock.js';
 import { buildHandover, type HandoverDigest } from '../../domain/handover.js';
 import { InvalidInput } from '../../domain/errors.js';
@@ -163,21 +164,9 @@ export class HandoverService {
               ),
             )
             .all();
-    const counts = new Map(
-      rows.length === 0
-        ? []
-        : this.db
-            .select({ incidentId: alerts.incidentId, n: count() })
-            .from(alerts)
-            .where(
-              inArray(
-                alerts.incidentId,
-                rows.map((r) => r.id),
-              ),
-            )
-            .groupBy(alerts.incidentId)
-            .all()
-            .map((r) => [r.incidentId, r.n]),
+    const counts = alertCountsByIncident(
+      this.db,
+      rows.map((r) => r.id),
     );
     const notes = this.db
       .select()
