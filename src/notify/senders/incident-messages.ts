@@ -15,12 +15,14 @@ type IncidentMessageKinds = 'slack.page' | 'slack.team_post' | 'slack.incident_n
 export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, IncidentMessageKinds> {
   return {
     'slack.page': {
-      send: (message, row) =>
-        withIncident(ctx, message.incidentId, async (view) => {
-          // A page held up by an outage is pointless once someone acknowledged or it resolved.
-          if (view.incident.status !== 'triggered') return skipped(`incident already ${view.incident.status}`);
-          const wait = paced(ctx, row, 'chat.postMessage', { channel: message.userId });
-          if (wait) return wait;
+      // Checked before the incident is loaded whole: in a storm most attempts are only told to wait.
+      send: (message, row) => {
+        // A page held up by an outage is pointless once someone acknowledged or it resolved.
+        const status = statementsOf(ctx.db).urgencyAndStatus.get({ id: message.incidentId })?.status;
+        if (status && status !== 'triggered') return Promise.resolve(skipped(`incident already ${status}`));
+        const wait = paced(ctx, row, 'chat.postMessage', { channel: message.userId });
+        if (wait) return Promise.resolve(wait);
+        return withIncident(ctx, message.incidentId, async (view) => {
           const card = incidentCard(view, { reason: pageReasonText(message.reason) });
           const posted = await ctx.poster.postOnce(row, {
             channel: message.userId,
@@ -30,7 +32,8 @@ export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, In
           });
           ctx.poster.remember(message.incidentId, posted, 'dm', message.userId);
           return SENT;
-        }),
+        });
+      },
       // Slack could not deliver a page of a high-urgency incident: the person's phone steps go out now.
       afterFailure: (row) => {
         const { incidentId, userId } = row.payload as { incidentId: number; userId: string };
@@ -41,10 +44,10 @@ export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, In
       },
     },
     'slack.team_post': {
-      send: (message, row) =>
-        withIncident(ctx, message.incidentId, async (view) => {
-          const wait = paced(ctx, row, 'chat.postMessage', { channel: message.channel });
-          if (wait) return wait;
+      send: (message, row) => {
+        const wait = paced(ctx, row, 'chat.postMessage', { channel: message.channel });
+        if (wait) return Promise.resolve(wait);
+        return withIncident(ctx, message.incidentId, async (view) => {
           const card = incidentCard(view);
           // `mention`: a row queued by an older version, with the mention already written.
           const mention = message.broadcast ? CHANNEL_MENTION : message.mention;
@@ -52,7 +55,8 @@ export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, In
           const posted = await ctx.poster.postOnce(row, { channel: message.channel, text, blocks: card.blocks, unfurl_links: false });
           ctx.poster.remember(message.incidentId, posted, 'team', null);
           return SENT;
-        }),
+        });
+      },
     },
     'slack.incident_note': {
       send: async (message, row) => {
@@ -73,16 +77,16 @@ export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, In
       },
     },
     'slack.refresh': {
-      send: (message, row) =>
-        withIncident(ctx, message.incidentId, async (view) => {
-          const copies = ctx.poster.messagesOf(message.incidentId);
-          const slot = ctx.pacing.cardUpdateSlot(
-            copies.map((m) => m.channel),
-            message.incidentId,
-          );
-          if (slot) return deferUntil(slot, 'spacing updates in a busy channel');
-          const wait = copies.length > 0 ? paced(ctx, row, 'chat.update', { calls: copies.length }) : null;
-          if (wait) return wait;
+      send: (message, row) => {
+        const copies = ctx.poster.messagesOf(message.incidentId);
+        const slot = ctx.pacing.cardUpdateSlot(
+          copies.map((m) => m.channel),
+          message.incidentId,
+        );
+        if (slot) return Promise.resolve(deferUntil(slot, 'spacing updates in a busy channel'));
+        const wait = copies.length > 0 ? paced(ctx, row, 'chat.update', { calls: copies.length }) : null;
+        if (wait) return Promise.resolve(wait);
+        return withIncident(ctx, message.incidentId, async (view) => {
           const card = incidentCard(view);
           for (const copy of copies) {
             try {
@@ -97,7 +101,8 @@ export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, In
             }
           }
           return SENT;
-        }),
+        });
+      },
     },
   };
 }
