@@ -1,12 +1,12 @@
 import { eq } from 'drizzle-orm';
 import type { DB } from '../../db/client.js';
-import { escalationPolicies, services, teams, users } from '../../db/schema.js';
+import { escalationPolicies, services, teams } from '../../db/schema.js';
 import type { Clock } from '../../domain/clock.js';
 import { DEFAULT_LEVEL_DELAY_MINUTES, type EscalationLevel, type EscalationTarget } from '../../domain/escalation.js';
 import type { CatalogCopy } from '../../domain/notices.js';
 import { InvalidInput, PermissionDenied, throwIfAny, type FieldErrors } from '../../domain/errors.js';
 import { requireAdmin, requireAdminForForm, type Actor } from '../../domain/permissions.js';
-import { loadActor } from './people.js';
+import { knownUserIds, loadActor } from './people.js';
 import { writeAudit } from './audit.js';
 import { loadRotations } from '../directory.js';
 import { freeSlug } from '../slugs.js';
@@ -154,13 +154,7 @@ export class CatalogAdminService {
     if (!input.name?.trim()) errors.name = 'Give the policy a name.';
     if (input.repeat !== null && (!Number.isInteger(input.repeat) || input.repeat < 0 || input.repeat > 10))
       errors.repeat = 'Repeat 0 to 10 times.';
-    const known = new Set(
-      this.db
-        .select({ id: users.id })
-        .from(users)
-        .all()
-        .map((u) => u.id),
-    );
+    const known = knownUserIds(this.db);
     const rotations = loadRotations(this.db);
     const levels: EscalationLevel[] = [];
     input.levels.forEach((level, i) => {

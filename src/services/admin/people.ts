@@ -16,6 +16,17 @@ export function loadActor(db: Tx, userId: string): Actor | null {
   return row ?? null;
 }
 
+/** Everyone Baton knows (the config file's users): forms check the people picked in them against it. */
+export function knownUserIds(db: Tx): Set<string> {
+  return new Set(
+    db
+      .select({ id: users.id })
+      .from(users)
+      .all()
+      .map((u) => u.id),
+  );
+}
+
 /** Who someone is, as Baton knows them: their role, time zone and name. */
 export class PeopleService {
   constructor(private readonly db: DB) {}

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
-import { loadActor } from '../admin/people.js';
+import { knownUserIds, loadActor } from '../admin/people.js';
 import { shiftSchema } from '../../config/file.js';
 import type { DB } from '../../db/client.js';
-import { rotationParticipants, rotations, teams, users } from '../../db/schema.js';
+import { rotationParticipants, rotations, teams } from '../../db/schema.js';
 import type { Clock } from '../../domain/clock.js';
 import { InvalidInput, PermissionDenied, throwIfAny, type FieldErrors } from '../../domain/errors.js';
 import { requireAdmin, requireAdminForForm, type Actor } from '../../domain/permissions.js';
@@ -60,13 +60,7 @@ export class RotationAdminService {
       errors.team = 'Pick a team.';
     if (input.participants.length === 0) errors.participants = 'A rotation needs at least one participant.';
     else {
-      const known = new Set(
-        this.db
-          .select({ id: users.id })
-          .from(users)
-          .all()
-          .map((u) => u.id),
-      );
+      const known = knownUserIds(this.db);
       const unknown = input.participants.filter((p) => !known.has(p));
       if (unknown.length > 0)
         // A modal's error is plain text (no mentions): the IDs are shown as they are, to add under users.
