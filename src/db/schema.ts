@@ -274,6 +274,11 @@ export const outbox = sqliteTable(
     interrupted: integer('interrupted', { mode: 'boolean' }).notNull().default(false),
     /** Who the message is for, when it is one person's (pages, phone steps): throttles and bundles look it up. */
     userId: text('user_id'),
+    /**
+     * While `sending`: when the claim lapses. A node that dies mid-send leaves the row to the others after
+     * this (it is then `interrupted`, and looked for in Slack before it is sent again).
+     */
+    leaseUntil: integer('lease_until'),
   },
   (t) => [
     uniqueIndex('outbox_dedupe_key').on(t.dedupeKey),
@@ -281,6 +286,8 @@ export const outbox = sqliteTable(
     index('outbox_incident_kind').on(t.incidentId, t.kind),
     index('outbox_user_kind').on(t.userId, t.kind),
     index('outbox_due').on(t.nextAttemptAt).where(sql`status = 'pending'`),
+    // Claims whose node died are found without reading the table.
+    index('outbox_leases').on(t.leaseUntil).where(sql`status = 'sending'`),
     // Retention finds messages long sent without reading the table.
     index('outbox_created_at').on(t.createdAt).where(sql`status in ('sent', 'skipped', 'failed')`),
   ],
@@ -377,6 +384,17 @@ export const coverRequests = sqliteTable('cover_requests', {
   channel: text('channel'),
   ts: text('ts'),
   createdAt: integer('created_at').notNull(),
+});
+
+/**
+ * What Slack pacing needs to remember (notify/pacing.ts), shared by every node: per key, a time (the next
+ * free slot of a channel or method, when a 429 ends, when a channel's card was last updated) and, for card
+ * updates, which incident it was.
+ */
+export const pacing = sqliteTable('pacing', {
+  key: text('key').primaryKey(),
+  at: integer('at').notNull(),
+  incidentId: integer('incident_id'),
 });
 
 /** Small pieces of state Baton generates once, such as the secret that signs calendar feed URLs. */
