@@ -97,7 +97,7 @@ export interface Baton {
   /** Waits until the outbox has nothing due. */
   drain(): Promise<void>;
   /** Re-reads and applies the config file, whole or not at all (SIGHUP). */
-  reloadConfig(by: string): ReloadOutcome;
+  reloadConfig(by: string): Promise<ReloadOutcome>;
   /**
    * Stops taking connections, lets requests in flight finish for up to `graceMs` (0: cut them now, as
    * tests and a crash do), lets sends under way finish, then closes the database.
@@ -113,8 +113,8 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   const logger = opts.logger ?? createLogger('info');
   const config = opts.configPath ? loadConfigFile(opts.configPath) : null;
 
-  const db = openDatabase(opts.databasePath);
-  const configSummary = config ? applyConfig(db, config, { actor: `config:${opts.configPath}`, now: clock.nowMs() }) : null;
+  const db: DB = openDatabase(opts.databasePath);
+  const configSummary = config ? await applyConfig(db, config, { actor: `config:${opts.configPath}`, now: clock.nowMs() }) : null;
   if (configSummary) reportApplied(logger, configSummary);
 
   const slackClient = createSlackClient(opts.slack.botToken, opts.slack.apiUrl);
@@ -147,7 +147,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
       if (limited) pacing.block(limited.method, limited.retryAfterMs, limited.channel);
     },
   });
-  const recovered = outboxLoop.recoverInFlight();
+  const recovered = await outboxLoop.recoverInFlight();
   if (recovered > 0) logger.warn({ recovered }, 'notifications interrupted by a restart will be looked up in Slack, and sent if missing');
   const wakeOutbox = () => outboxLoop.wakeOutbox();
 
@@ -197,7 +197,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
     authToken: opts.twilio?.authToken ?? null,
     baseUrl,
   };
-  calendars.secret();
+  await calendars.secret();
 
   const slackApp = createSlackApp(
     {
@@ -256,6 +256,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
     return slackHealthInFlight;
   };
   const databaseProbe = new DatabaseWriteProbe(db);
+  await databaseProbe.init();
   const slackEvents: Route[] = slackApp.httpListener
     ? [
         {
@@ -321,17 +322,17 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   await slackApp.start();
   port = (server.address() as AddressInfo).port;
 
-  const escalate = () => {
-    const moved = escalation.tick();
+  const escalate = async () => {
+    const moved = await escalation.tick();
     metrics.escalations.inc(moved);
     if (moved > 0) outboxLoop.wakeOutbox();
   };
   const periodic = async () => {
-    escalate();
+    await escalate();
     await heartbeats.check();
-    userGroupsAndGaps.run();
-    handover.run();
-    retention.prune(clock.nowMs());
+    await userGroupsAndGaps.run();
+    await handover.run();
+    await retention.prune(clock.nowMs());
     await adminGroup.refresh();
     outboxLoop.wakeOutbox();
   };
@@ -362,7 +363,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
     outbox: outboxLoop,
     tick,
     drain: () => outboxLoop.drain(),
-    reloadConfig: (by) => configReloader.reload(by),
+    reloadConfig: async (by) => await configReloader.reload(by),
     stop: async ({ graceMs = 0 } = {}) => {
       await jobs?.stop();
       // No new connections; requests in flight finish (an alert half sent is still read, stored and
@@ -375,7 +376,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
       await slackApp.stop();
       // A send under way finishes and is recorded; what is not claimed yet stays in the outbox.
       await outboxLoop.close();
-      closeDatabase(db);
+      await closeDatabase(db);
     },
   };
 }

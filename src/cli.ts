@@ -21,7 +21,7 @@ const USAGE = `usage: baton check-config FILE [--database PATH]
 
 const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-function checkConfig(args: string[]): number {
+async function checkConfig(args: string[]): Promise<number> {
   const file = args[0];
   const dbAt = args.indexOf('--database');
   const databasePath = dbAt >= 0 ? args[dbAt + 1] : undefined;
@@ -39,10 +39,10 @@ function checkConfig(args: string[]): number {
         throw new ConfigError(`${databasePath}: cannot open the database (${(err as Error).message})`);
       }
       try {
-        const problems = danglingReferences(db, config);
+        const problems = await db.query((q) => danglingReferences(q, config));
         if (problems.length > 0) throw new ConfigError(problems.map((p) => `${file}: ${p.path}: ${p.message}`).join('\n'));
       } finally {
-        closeDatabase(db);
+        await closeDatabase(db);
       }
     }
     const counts = [
@@ -90,11 +90,11 @@ function backup(args: string[]): number {
   }
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
     case 'check-config':
-      return checkConfig(args);
+      return await checkConfig(args);
     case 'backup':
       return backup(args);
     case 'config-schema':
@@ -106,4 +106,4 @@ function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

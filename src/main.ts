@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   // SIGHUP re-reads the config file: applied whole, or not at all and reported.
   process.on('SIGHUP', () => {
-    baton.reloadConfig('SIGHUP');
+    void baton.reloadConfig('SIGHUP');
   });
 }
 

@@ -1,20 +1,169 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import * as schema from './schema.js';
 
-export type DB = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
-/** Anything queries can run on: the database itself (inside a native transaction) or a drizzle transaction. */
-export type Tx = BaseSQLiteDatabase<'sync', Database.RunResult, typeof schema>;
+/**
+ * What queries are written on: drizzle's builders over the tables of `schema.ts`, executed with `await` and
+ * nothing else (never `.all()`, `.get()` or `.run()`, which only the embedded engine has). The same builder code
+ * runs on either engine: see docs/adr/0006-two-engines.md.
+ */
+export type Tx = BaseSQLiteDatabase<'async', unknown, typeof schema>;
+
+/**
+ * The database, whichever engine holds it. Every query runs inside a unit of work:
+ * - `query(fn)`: each statement commits on its own (reads, or one write);
+ * - `transaction(fn)`: all of fn's statements commit together or not at all.
+ * A unit must only await the database: awaiting Slack, Twilio or a timer inside one holds every other unit
+ * up on the embedded engine. A unit started inside another joins it (a transaction inside one becomes a
+ * savepoint), so a helper may open a unit without knowing whether its caller has one.
+ */
+export interface DB {
+  readonly engine: 'sqlite' | 'postgres';
+  query<T>(fn: (q: Tx) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
 
-/** Opens (creating if needed) and migrates the database. ':memory:' gives a private in-memory one. */
-export function openDatabase(path: string): DB {
+/** How many rows an insert, update or delete touched, on either engine. */
+export function changedRows(result: unknown): number {
+  const r = result as { changes?: number; rowCount?: number | null };
+  return r.changes ?? r.rowCount ?? 0;
+}
+
+/** What raw SQL runs on with PostgreSQL: the pool, or the connection a transaction holds. */
+export interface PgRunner {
+  query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[]; rowCount: number | null }>;
+}
+
+const pgRunners = new WeakMap<object, PgRunner>();
+
+/** Marks a PostgreSQL unit's handle with the connection its raw SQL must run on. */
+export function registerPgRunner(q: object, runner: PgRunner): void {
+  pgRunners.set(q, runner);
+}
+
+/** The connection a PostgreSQL handle runs on; undefined for the embedded engine. */
+export function pgRunnerOf(q: Tx): PgRunner | undefined {
+  return pgRunners.get(q);
+}
+
+/**
+ * Inside a transaction: true when this node may run `job` now. Every node runs the periodic jobs; on PostgreSQL
+ * one at a time takes each (an advisory lock held until the transaction ends), on SQLite there is one node.
+ */
+export async function takeJobLock(tx: Tx, job: string): Promise<boolean> {
+  const runner = pgRunnerOf(tx);
+  if (!runner) return true;
+  const { rows } = await runner.query({
+    text: 'select pg_try_advisory_xact_lock($1, hashtext($2)) as ok',
+    values: [JOB_LOCK_SPACE, job],
+  });
+  return (rows[0] as { ok: boolean }).ok;
+}
+
+/** Any fixed number: the first half of the advisory lock keys Baton's jobs take (the second is the job's name). */
+const JOB_LOCK_SPACE = 7_310_002;
+
+interface Unit {
+  /** False once the unit has ended: work it started that runs later (a timer, a wake-up) must open its own. */
+  open: boolean;
+  savepoints: number;
+}
+
+/**
+ * The embedded engine: one better-sqlite3 connection, so one unit at a time holds it. Without the lock, a
+ * statement of another request could run between two awaits of an open transaction and join it (and be rolled
+ * back with it). Statements themselves run synchronously, so a unit holds the lock only for its own queries.
+ */
+export class SqliteDB implements DB {
+  readonly engine = 'sqlite' as const;
+  readonly orm: BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+  private readonly tx: Tx;
+  private readonly units = new AsyncLocalStorage<Unit>();
+  private held = false;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly sqlite: Database.Database) {
+    this.orm = drizzle(sqlite, { schema });
+    // The synchronous driver answers `await` like an asynchronous one; only the type differs.
+    this.tx = this.orm as unknown as Tx;
+  }
+
+  async query<T>(fn: (q: Tx) => Promise<T>): Promise<T> {
+    if (this.units.getStore()?.open) return fn(this.tx);
+    await this.lock();
+    const unit: Unit = { open: true, savepoints: 0 };
+    try {
+      return await this.units.run(unit, () => fn(this.tx));
+    } finally {
+      unit.open = false;
+      this.unlock();
+    }
+  }
+
+  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const outer = this.units.getStore();
+    if (outer?.open) return this.savepoint(outer, fn);
+    await this.lock();
+    const unit: Unit = { open: true, savepoints: 0 };
+    try {
+      // IMMEDIATE: take the write lock now, so another process's writer cannot make this one fail mid-way.
+      this.sqlite.exec('begin immediate');
+      const result = await this.units.run(unit, () => fn(this.tx));
+      this.sqlite.exec('commit');
+      return result;
+    } catch (err) {
+      if (this.sqlite.inTransaction) this.sqlite.exec('rollback');
+      throw err;
+    } finally {
+      unit.open = false;
+      this.unlock();
+    }
+  }
+
+  private async savepoint<T>(unit: Unit, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    unit.savepoints += 1;
+    const name = `sp${unit.savepoints}`;
+    this.sqlite.exec(`savepoint ${name}`);
+    try {
+      const result = await fn(this.tx);
+      this.sqlite.exec(`release ${name}`);
+      return result;
+    } catch (err) {
+      if (this.sqlite.inTransaction) this.sqlite.exec(`rollback to ${name}; release ${name}`);
+      throw err;
+    }
+  }
+
+  private lock(): Promise<void> {
+    if (!this.held) {
+      this.held = true;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private unlock(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.held = false;
+  }
+
+  async close(): Promise<void> {
+    if (this.sqlite.open) this.sqlite.close();
+  }
+}
+
+/** Opens (creating if needed) and migrates the embedded database. ':memory:' gives a private in-memory one. */
+export function openDatabase(path: string): SqliteDB {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Database(path);
   sqlite.pragma('journal_mode = WAL');
@@ -22,18 +171,18 @@ export function openDatabase(path: string): DB {
   // FULL: an alert we answered 2xx for must survive a power cut, not just a process crash.
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
-  const db = drizzle(sqlite, { schema });
-  migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-  return db as DB;
+  const db = new SqliteDB(sqlite);
+  migrate(db.orm, { migrationsFolder: MIGRATIONS_FOLDER });
+  return db;
 }
 
 /** Opens an existing database to read only, as it is (not migrated): for checks made beside a running Baton. */
-export function openDatabaseReadOnly(path: string): DB {
+export function openDatabaseReadOnly(path: string): SqliteDB {
   const sqlite = new Database(path, { readonly: true, fileMustExist: true });
   sqlite.pragma('busy_timeout = 5000');
-  return drizzle(sqlite, { schema }) as DB;
+  return new SqliteDB(sqlite);
 }
 
-export function closeDatabase(db: DB): void {
-  if (db.$client.open) db.$client.close();
+export async function closeDatabase(db: DB): Promise<void> {
+  await db.close();
 }

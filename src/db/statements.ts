@@ -1,7 +1,7 @@
 import { and, count, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { ShiftUnit } from '../domain/rotation.js';
 import type { Override, TimeOff } from '../domain/schedule.js';
-import type { DB } from './client.js';
+import { changedRows, pgRunnerOf, type DB, type PgRunner, type SqliteDB, type Tx } from './client.js';
 import { alerts, incidentEvents, incidents, integrationKeys, outbox, rawPayloads } from './schema.js';
 
 /**
@@ -38,11 +38,39 @@ interface ContactRow {
   notificationRules: string | null;
 }
 
-function prepare(db: DB) {
-  const p = sql.placeholder;
-  return {
-    // ── Outbox: queueing and coalescing (services/outbox.ts) ──
-    insertOutbox: db
+const p = sql.placeholder;
+
+/**
+ * Which messages go first when Slack is the bottleneck: pages (DM and phone) before posts and notes, and
+ * those before card refreshes, channel set-up and the rest. Within a priority, oldest first.
+ */
+const OUTBOX_PRIORITY = `case when kind in ('slack.page', 'twilio.sms', 'twilio.voice', 'twilio.verify') then 0
+  when kind in ('slack.team_post', 'slack.incident_note', 'slack.message', 'slack.opener_confirm', 'slack.opener_link', 'slack.swap_ask', 'slack.cover_post') then 1
+  else 2 end`;
+
+const OUTBOX_COLUMNS = `id, dedupe_key as dedupeKey, kind, incident_id as incidentId, payload, status, attempts,
+  next_attempt_at as nextAttemptAt, last_error as lastError, created_at as createdAt, sent_at as sentAt, interrupted,
+  user_id as userId, lease_until as leaseUntil, pacing_slot as pacingSlot`;
+
+/** Due rows become `sending` under a lease. On PostgreSQL, rows another node is claiming are skipped, not waited for. */
+const claimSql = (lock: string) => `update outbox set status = 'sending', lease_until = @leaseUntil
+  where id in (select id from outbox where status = 'pending' and next_attempt_at <= @now
+               order by ${OUTBOX_PRIORITY}, id limit @limit${lock})
+  returning ${OUTBOX_COLUMNS}, ${OUTBOX_PRIORITY} as priority`;
+
+type OutboxRow = typeof outbox.$inferSelect;
+type RawOutboxRow = Omit<OutboxRow, 'payload' | 'interrupted'> & { payload: string; interrupted: number; priority: number };
+
+const definitions = {
+  // ── The outbox engine (notify/outbox-loop.ts), shared by every node ──
+  claimDue: raw<{ now: number; limit: number; leaseUntil: number }, RawOutboxRow>(claimSql(''), claimSql(' for update skip locked')),
+  /** Claims whose lease lapsed (their node died mid-send) go back to the queue, to be looked for before a resend. */
+  reclaimLapsed: raw<{ now: number }>(
+    "update outbox set status = 'pending', interrupted = 1, lease_until = null where status = 'sending' and (lease_until is null or lease_until <= @now)",
+  ),
+  // ── Outbox: queueing and coalescing (services/outbox.ts) ──
+  insertOutbox: built((q) =>
+    q
       .insert(outbox)
       .values({
         kind: p('kind'),
@@ -55,84 +83,95 @@ function prepare(db: DB) {
         nextAttemptAt: p('dueAt'),
         createdAt: p('now'),
       })
-      .onConflictDoNothing()
-      .prepare(),
-    pendingRefresh: db
+      .onConflictDoNothing(),
+  ),
+  pendingRefresh: built((q) =>
+    q
       .select({ id: outbox.id, nextAttemptAt: outbox.nextAttemptAt })
       .from(outbox)
       .where(and(eq(outbox.incidentId, p('incidentId')), eq(outbox.kind, 'slack.refresh'), eq(outbox.status, 'pending')))
-      .limit(1)
-      .prepare(),
-    lastRefresh: db
+      .limit(1),
+  ),
+  lastRefresh: built((q) =>
+    q
       .select({ createdAt: outbox.createdAt })
       .from(outbox)
       .where(and(eq(outbox.incidentId, p('incidentId')), eq(outbox.kind, 'slack.refresh')))
       .orderBy(desc(outbox.id))
-      .limit(1)
-      .prepare(),
-    makeDue: db
+      .limit(1),
+  ),
+  makeDue: built((q) =>
+    q
       .update(outbox)
       .set({ nextAttemptAt: sql`${p('now')}` })
-      .where(eq(outbox.id, p('id')))
-      .prepare(),
-    outboxStatusByKey: db.$client.prepare<{ dedupeKey: string }, { status: string }>(
-      'select status from outbox where dedupe_key = @dedupeKey',
-    ),
-    pendingOfKind: db.$client.prepare<{ incidentId: number; kind: string }, { found: 1 }>(
-      "select 1 as found from outbox where incident_id = @incidentId and kind = @kind and status in ('pending', 'sending') limit 1",
-    ),
-    channelArchiveAfterHours: db.$client.prepare<{ incidentId: number }, { hours: number }>(
-      'select s.channel_archive_after_hours as hours from incidents i join services s on s.id = i.service_id where i.id = @incidentId',
-    ),
-    // Counted, never loaded: health checks and metrics scrapes read these.
-    outboxPendingCount: db.$client.prepare<[], { n: number }>("select count(*) as n from outbox where status in ('pending', 'sending')"),
-    outboxFailedCount: db.$client.prepare<[], { n: number }>("select count(*) as n from outbox where status = 'failed'"),
-    /** The last SMS page sent to a person (services/phone/phone.ts): a reply of "A" answers all it listed. */
-    lastSmsPage: db.$client.prepare<{ userId: string }, { incidentId: number; payload: string }>(
-      "select incident_id as incidentId, payload from outbox where user_id = @userId and kind = 'twilio.sms' and status = 'sent' order by sent_at desc, id desc limit 1",
-    ),
+      .where(eq(outbox.id, p('id'))),
+  ),
+  outboxStatusByKey: raw<{ dedupeKey: string }, { status: string }>('select status from outbox where dedupe_key = @dedupeKey'),
+  pendingOfKind: raw<{ incidentId: number; kind: string }, { found: 1 }>(
+    "select 1 as found from outbox where incident_id = @incidentId and kind = @kind and status in ('pending', 'sending') limit 1",
+  ),
+  channelArchiveAfterHours: raw<{ incidentId: number }, { hours: number }>(
+    'select s.channel_archive_after_hours as hours from incidents i join services s on s.id = i.service_id where i.id = @incidentId',
+  ),
+  // Counted, never loaded: health checks and metrics scrapes read these.
+  outboxPendingCount: raw<[], { n: number }>("select count(*) as n from outbox where status in ('pending', 'sending')"),
+  outboxFailedCount: raw<[], { n: number }>("select count(*) as n from outbox where status = 'failed'"),
+  /** The last SMS page sent to a person (services/phone/phone.ts): a reply of "A" answers all it listed. */
+  lastSmsPage: raw<{ userId: string }, { incidentId: number; payload: string }>(
+    "select incident_id as incidentId, payload from outbox where user_id = @userId and kind = 'twilio.sms' and status = 'sent' order by sent_at desc, id desc limit 1",
+  ),
 
-    // ── Timeline (services/incidents/timeline.ts, incident-channel.ts, incident-view.ts) ──
-    insertEvent: db
-      .insert(incidentEvents)
-      .values({ incidentId: p('incidentId'), at: p('at'), kind: p('kind'), actor: p('actor'), detail: p('detail') })
-      .prepare(),
-    pinnedEventExists: db.$client.prepare<{ incidentId: number; ts: string }, { found: 1 }>(
-      "select 1 as found from incident_events where incident_id = @incidentId and kind = 'pinned' and json_extract(detail, '$.ts') = @ts",
-    ),
-    setPinnedText: db.$client.prepare<{ incidentId: number; ts: string; text: string; author: string | null }>(
-      "update incident_events set detail = json_set(detail, '$.text', @text, '$.author', @author) where incident_id = @incidentId and kind = 'pinned' and json_extract(detail, '$.ts') = @ts",
-    ),
-    pagedUsers: db.$client.prepare<{ incidentId: number; level: number; loop: number }, { users: string | null }>(
-      "select json_extract(detail, '$.users') as users from incident_events where incident_id = @incidentId and kind = 'paged' and json_extract(detail, '$.level') = @level and json_extract(detail, '$.loop') = @loop order by id desc limit 1",
-    ),
+  // ── Timeline (services/incidents/timeline.ts, incident-channel.ts, incident-view.ts) ──
+  insertEvent: built((q) =>
+    q.insert(incidentEvents).values({ incidentId: p('incidentId'), at: p('at'), kind: p('kind'), actor: p('actor'), detail: p('detail') }),
+  ),
+  pinnedEventExists: raw<{ incidentId: number; ts: string }, { found: 1 }>(
+    "select 1 as found from incident_events where incident_id = @incidentId and kind = 'pinned' and json_extract(detail, '$.ts') = @ts",
+    "select 1 as found from incident_events where incident_id = @incidentId and kind = 'pinned' and detail::jsonb ->> 'ts' = @ts",
+  ),
+  setPinnedText: raw<{ incidentId: number; ts: string; text: string; author: string | null }>(
+    "update incident_events set detail = json_set(detail, '$.text', @text, '$.author', @author) where incident_id = @incidentId and kind = 'pinned' and json_extract(detail, '$.ts') = @ts",
+    `update incident_events set detail = (detail::jsonb || jsonb_build_object('text', @text::text, 'author', @author::text))::text
+      where incident_id = @incidentId and kind = 'pinned' and detail::jsonb ->> 'ts' = @ts`,
+  ),
+  pagedUsers: raw<{ incidentId: number; level: number; loop: number }, { users: string | null }>(
+    "select json_extract(detail, '$.users') as users from incident_events where incident_id = @incidentId and kind = 'paged' and json_extract(detail, '$.level') = @level and json_extract(detail, '$.loop') = @loop order by id desc limit 1",
+    `select (detail::json -> 'users')::text as users from incident_events where incident_id = @incidentId and kind = 'paged'
+        and (detail::jsonb ->> 'level')::bigint = @level and (detail::jsonb ->> 'loop')::bigint = @loop order by id desc limit 1`,
+  ),
 
-    // ── Schedules: read on every page and every who-is-on-call (services/directory.ts, schedules/oncall.ts) ──
-    // Raw SQL on purpose: who-is-on-call reads every rotation, and row mapping cost more than the query.
-    // Participants are Slack user IDs ([A-Z0-9]), so a comma list is unambiguous.
-    rotationsWithParticipants: db.$client.prepare<[], RotationRow>(
-      `select r.id, r.name, r.team_id as teamId, r.time_zone as timeZone, r.shift_length as shiftLength, r.shift_unit as shiftUnit,
+  // ── Schedules: read on every page and every who-is-on-call (services/directory.ts, schedules/oncall.ts) ──
+  // Raw SQL on purpose: who-is-on-call reads every rotation, and row mapping cost more than the query.
+  // Participants are Slack user IDs ([A-Z0-9]), so a comma list is unambiguous.
+  rotationsWithParticipants: raw<[], RotationRow>(
+    `select r.id, r.name, r.team_id as teamId, r.time_zone as timeZone, r.shift_length as shiftLength, r.shift_unit as shiftUnit,
               r.handoff_time as handoffTime, r.start_date as startDate, r.restrictions, r.layers,
               r.slack_user_group as slackUserGroup, r.daily_digest_time as dailyDigestTime, r.source,
               (select group_concat(p.user_id, ',' order by p.position) from rotation_participants p where p.rotation_id = r.id) as participants
          from rotations r order by r.name`,
-    ),
-    // The schedule's adjustments overlapping [from, to): read on every page and every who-is-on-call.
-    overridesBetween: db.$client.prepare<{ from: number; to: number }, Override>(
-      `select id, rotation_id as rotationId, user_id as userId, role, start_at as start, end_at as end, id as seq
+    `select r.id, r.name, r.team_id as teamId, r.time_zone as timeZone, r.shift_length as shiftLength, r.shift_unit as shiftUnit,
+              r.handoff_time as handoffTime, r.start_date as startDate, r.restrictions, r.layers,
+              r.slack_user_group as slackUserGroup, r.daily_digest_time as dailyDigestTime, r.source,
+              (select string_agg(p.user_id, ',' order by p.position) from rotation_participants p where p.rotation_id = r.id) as participants
+         from rotations r order by r.name`,
+  ),
+  // The schedule's adjustments overlapping [from, to): read on every page and every who-is-on-call.
+  overridesBetween: raw<{ from: number; to: number }, Override>(
+    `select id, rotation_id as rotationId, user_id as userId, role, start_at as "start", end_at as "end", id as seq
          from overrides where cancelled_at is null and end_at > @from and start_at < @to order by id`,
-    ),
-    timeOffBetween: db.$client.prepare<{ from: number; to: number }, TimeOff>(
-      `select id, user_id as userId, start_at as start, end_at as end
+  ),
+  timeOffBetween: raw<{ from: number; to: number }, TimeOff>(
+    `select id, user_id as userId, start_at as "start", end_at as "end"
          from time_off where cancelled_at is null and end_at > @from and start_at < @to order by id`,
-    ),
+  ),
 
-    // ── Paging and escalation (services/incidents/paging.ts, escalation.ts, notify/senders) ──
-    contactOf: db.$client.prepare<{ id: string }, ContactRow>(
-      `select phone, source, phone_verified_at as phoneVerifiedAt, sms_opted_out as smsOptedOut, notification_rules as notificationRules
+  // ── Paging and escalation (services/incidents/paging.ts, escalation.ts, notify/senders) ──
+  contactOf: raw<{ id: string }, ContactRow>(
+    `select phone, source, phone_verified_at as phoneVerifiedAt, sms_opted_out as smsOptedOut, notification_rules as notificationRules
          from users where id = @id`,
-    ),
-    moveToLevel: db
+  ),
+  moveToLevel: built((q) =>
+    q
       .update(incidents)
       .set({
         status: 'triggered',
@@ -143,55 +182,54 @@ function prepare(db: DB) {
         deferredUntil: null,
         updatedAt: sql`${p('now')}`,
       })
-      .where(eq(incidents.id, p('id')))
-      .prepare(),
-    nextEscalationDue: db.$client.prepare<[], { at: number | null }>(
-      "select min(next_escalation_at) as at from incidents where status = 'triggered'",
-    ),
-    urgencyAndStatus: db.$client.prepare<{ id: number }, { urgency: string; status: string }>(
-      'select urgency, status from incidents where id = @id',
-    ),
-    incidentsByState: db.$client.prepare<[], { status: string; n: number }>('select status, count(*) as n from incidents group by status'),
+      .where(eq(incidents.id, p('id'))),
+  ),
+  nextEscalationDue: raw<[], { at: number | null }>("select min(next_escalation_at) as at from incidents where status = 'triggered'"),
+  urgencyAndStatus: raw<{ id: number }, { urgency: string; status: string }>('select urgency, status from incidents where id = @id'),
+  incidentsByState: raw<[], { status: string; n: number }>('select status, count(*) as n from incidents group by status'),
 
-    // ── Ingest: run for every payload (services/incidents/ingest.ts) ──
-    keyByHash: db
+  // ── Ingest: run for every payload (services/incidents/ingest.ts) ──
+  keyByHash: built((q) =>
+    q
       .select()
       .from(integrationKeys)
-      .where(eq(integrationKeys.keyHash, p('hash')))
-      .prepare(),
-    // Only the id: the full row would parse three JSON columns on every re-send of a group.
-    serviceOf: db.$client.prepare<{ id: number }, { serviceId: string }>('select service_id as serviceId from incidents where id = @id'),
-    serviceRouting: db.$client.prepare<{ id: string }, { routing: string | null }>('select routing from services where id = @id'),
-    activeMaintenance: db.$client.prepare<{ serviceId: string; now: number }, { id: number }>(
-      'select id from maintenance_windows where service_id = @serviceId and start_at <= @now and end_at > @now limit 1',
-    ),
-    openIncident: db
+      .where(eq(integrationKeys.keyHash, p('hash'))),
+  ),
+  // Only the id: the full row would parse three JSON columns on every re-send of a group.
+  serviceOf: raw<{ id: number }, { serviceId: string }>('select service_id as serviceId from incidents where id = @id'),
+  serviceRouting: raw<{ id: string }, { routing: string | null }>('select routing from services where id = @id'),
+  activeMaintenance: raw<{ serviceId: string; now: number }, { id: number }>(
+    'select id from maintenance_windows where service_id = @serviceId and start_at <= @now and end_at > @now limit 1',
+  ),
+  openIncident: built((q) =>
+    q
       .select({ id: incidents.id })
       .from(incidents)
-      .where(and(eq(incidents.serviceId, p('serviceId')), eq(incidents.dedupKey, p('dedupKey')), ne(incidents.status, 'resolved')))
-      .prepare(),
-    alertByFingerprint: db
+      .where(and(eq(incidents.serviceId, p('serviceId')), eq(incidents.dedupKey, p('dedupKey')), ne(incidents.status, 'resolved'))),
+  ),
+  alertByFingerprint: built((q) =>
+    q
       .select({ id: alerts.id, status: alerts.status, endsAt: alerts.endsAt, annotationsJson: sql<string>`${alerts.annotations}` })
       .from(alerts)
-      .where(and(eq(alerts.incidentId, p('incidentId')), eq(alerts.fingerprint, p('fingerprint'))))
-      .prepare(),
-    insertAlert: db
-      .insert(alerts)
-      .values({
-        incidentId: p('incidentId'),
-        fingerprint: p('fingerprint'),
-        status: p('status'),
-        labels: p('labels'),
-        annotations: p('annotations'),
-        startsAt: p('startsAt'),
-        endsAt: p('endsAt'),
-        sourceUrl: p('sourceUrl'),
-        firstSeenAt: p('now'),
-        lastSeenAt: p('now'),
-      })
-      .prepare(),
-    // drizzle's update builder takes placeholders only as raw SQL, so JSON columns arrive already encoded.
-    updateAlert: db
+      .where(and(eq(alerts.incidentId, p('incidentId')), eq(alerts.fingerprint, p('fingerprint')))),
+  ),
+  insertAlert: built((q) =>
+    q.insert(alerts).values({
+      incidentId: p('incidentId'),
+      fingerprint: p('fingerprint'),
+      status: p('status'),
+      labels: p('labels'),
+      annotations: p('annotations'),
+      startsAt: p('startsAt'),
+      endsAt: p('endsAt'),
+      sourceUrl: p('sourceUrl'),
+      firstSeenAt: p('now'),
+      lastSeenAt: p('now'),
+    }),
+  ),
+  // drizzle's update builder takes placeholders only as raw SQL, so JSON columns arrive already encoded.
+  updateAlert: built((q) =>
+    q
       .update(alerts)
       .set({
         status: sql`${p('status')}`,
@@ -200,76 +238,191 @@ function prepare(db: DB) {
         endsAt: sql`${p('endsAt')}`,
         lastSeenAt: sql`${p('now')}`,
       })
-      .where(eq(alerts.id, p('id')))
-      .prepare(),
-    firingAlert: db
+      .where(eq(alerts.id, p('id'))),
+  ),
+  firingAlert: built((q) =>
+    q
       .select({ id: alerts.id })
       .from(alerts)
       .where(and(eq(alerts.incidentId, p('incidentId')), eq(alerts.status, 'firing')))
-      .limit(1)
-      .prepare(),
-    insertPayload: db
+      .limit(1),
+  ),
+  insertPayload: built((q) =>
+    q
       .insert(rawPayloads)
-      .values({ integrationKeyId: p('keyId'), source: p('source'), receivedAt: p('now'), body: p('body'), incidentId: p('incidentId') })
-      .prepare(),
+      .values({ integrationKeyId: p('keyId'), source: p('source'), receivedAt: p('now'), body: p('body'), incidentId: p('incidentId') }),
+  ),
 
-    // ── Retention: a batch of `limit` rows per table per pass (services/retention.ts) ──
-    pruneRawPayloads: db.$client.prepare<{ cutoff: number; limit: number }>(
-      `delete from raw_payloads where id in (
+  // ── Retention: a batch of `limit` rows per table per pass (services/retention.ts) ──
+  pruneRawPayloads: raw<{ cutoff: number; limit: number }>(
+    `delete from raw_payloads where id in (
          select r.id from raw_payloads r left join incidents i on i.id = r.incident_id
          where r.received_at < @cutoff and (r.incident_id is null or i.status = 'resolved') order by r.received_at limit @limit)`,
-    ),
-    pruneAlerts: db.$client.prepare<{ cutoff: number; limit: number }>(
-      `delete from alerts where id in (
+  ),
+  pruneAlerts: raw<{ cutoff: number; limit: number }>(
+    `delete from alerts where id in (
          select a.id from alerts a join incidents i on i.id = a.incident_id
          where i.status = 'resolved' and i.resolved_at < @cutoff limit @limit)`,
-    ),
-    pruneOutbox: db.$client.prepare<{ cutoff: number; limit: number }>(
-      `delete from outbox where id in (
+  ),
+  pruneOutbox: raw<{ cutoff: number; limit: number }>(
+    `delete from outbox where id in (
          select o.id from outbox o left join incidents i on i.id = o.incident_id
          where o.status in ('sent', 'skipped', 'failed') and o.created_at < @cutoff
            and (o.incident_id is null or i.status = 'resolved') order by o.created_at limit @limit)`,
-    ),
-  };
+  ),
+};
+
+type Params = Record<string, unknown>;
+
+/** A statement run with `await`: the same calls on either engine. */
+export interface Statement<R> {
+  get(params?: Params): Promise<R | undefined>;
+  all(params?: Params): Promise<R[]>;
+  run(params?: Params): Promise<{ changes: number }>;
 }
 
-export type Statements = ReturnType<typeof prepare>;
+/** Raw SQL with `@name` parameters; `postgres` only where the dialects differ (JSON paths, aggregates). */
+interface RawDefinition<R> {
+  kind: 'raw';
+  sqlite: string;
+  postgres?: string;
+  /** Phantom: the row type. */
+  row?: R;
+}
 
-const cache = new WeakMap<DB, Statements>();
+/** A drizzle builder over placeholders, made on the unit's handle. */
+interface BuiltDefinition<R> {
+  kind: 'built';
+  make: (q: Tx) => unknown;
+  row?: R;
+}
 
-/** The database's prepared statements, prepared on first use. */
-export function statementsOf(db: DB): Statements {
-  let statements = cache.get(db);
+function raw<_P = Params, R = never>(sqlite: string, postgres?: string): RawDefinition<R> {
+  return { kind: 'raw', sqlite, postgres };
+}
+
+type RowOf<B> = Awaited<B> extends (infer R)[] ? R : never;
+
+function built<B>(make: (q: Tx) => B): BuiltDefinition<RowOf<B>> {
+  return { kind: 'built', make };
+}
+
+type Definitions = typeof definitions;
+export type Statements = { [K in keyof Definitions]: Statement<NonNullable<Definitions[K]['row']>> };
+
+interface SyncStatement {
+  get(params?: Params): unknown;
+  all(params?: Params): unknown[];
+  run(params?: Params): { changes: number };
+}
+
+/** The embedded engine: every statement prepared once on the one connection. */
+function sqliteStatements(orm: SqliteDB['orm']): Statements {
+  const entries = Object.entries(definitions).map(([name, d]) => {
+    const s = (
+      d.kind === 'raw' ? orm.$client.prepare(d.sqlite) : (d.make(orm as unknown as Tx) as { prepare(): unknown }).prepare()
+    ) as SyncStatement;
+    // better-sqlite3 takes no argument for a statement without parameters.
+    const args = (params?: Params) => (params === undefined ? [] : [params]);
+    const statement: Statement<unknown> = {
+      get: async (params) => s.get(...args(params)),
+      all: async (params) => s.all(...args(params)),
+      run: async (params) => ({ changes: s.run(...args(params)).changes }),
+    };
+    return [name, statement];
+  });
+  return Object.fromEntries(entries) as Statements;
+}
+
+/** `@name` parameters become `$n`, and camelCase aliases are quoted (PostgreSQL folds bare names to lower case). */
+function toPostgres(text: string): { text: string; names: string[] } {
+  const names: string[] = [];
+  const converted = text
+    .replace(/@(\w+)/g, (_, name: string) => {
+      let n = names.indexOf(name);
+      if (n < 0) n = names.push(name) - 1;
+      return `$${n + 1}`;
+    })
+    .replace(/\bas ([a-z]+[A-Z]\w*)/g, 'as "$1"');
+  return { text: converted, names };
+}
+
+/**
+ * PostgreSQL: statements run on the unit's connection (a transaction holds one), so they are made per unit;
+ * raw SQL is named, so each connection parses it once.
+ */
+function postgresStatements(q: Tx, runner: PgRunner): Statements {
+  const entries = Object.entries(definitions).map(([name, d]) => {
+    let statement: Statement<unknown>;
+    if (d.kind === 'raw') {
+      const { text, names } = toPostgres(d.postgres ?? d.sqlite);
+      const exec = (params?: Params) => runner.query({ name: `baton_${name}`, text, values: names.map((n) => params?.[n] ?? null) });
+      statement = {
+        get: async (params) => (await exec(params)).rows[0],
+        all: async (params) => (await exec(params)).rows,
+        run: async (params) => ({ changes: (await exec(params)).rowCount ?? 0 }),
+      };
+    } else {
+      const prepared = (params?: Params) =>
+        (d.make(q) as { prepare(name: string): { execute(p?: Params): Promise<unknown> } }).prepare(`baton_${name}`).execute(params);
+      statement = {
+        get: async (params) => ((await prepared(params)) as unknown[])[0],
+        all: async (params) => (await prepared(params)) as unknown[],
+        run: async (params) => ({ changes: changedRows(await prepared(params)) }),
+      };
+    }
+    return [name, statement];
+  });
+  return Object.fromEntries(entries) as Statements;
+}
+
+const cache = new WeakMap<object, Statements>();
+
+/** The statements of the connection `q` runs on: prepared once for the embedded engine, per unit for PostgreSQL. */
+export function statementsOf(q: Tx): Statements {
+  let statements = cache.get(q);
   if (!statements) {
-    statements = prepare(db);
-    cache.set(db, statements);
+    const runner = pgRunnerOf(q);
+    statements = runner ? postgresStatements(q, runner) : sqliteStatements(q as unknown as SqliteDB['orm']);
+    cache.set(q, statements);
   }
   return statements;
 }
-
 /** Messages still to be sent (pending or being sent) and messages given up on: for health checks and metrics. */
-export function outboxBacklog(db: DB): { pending: number; failed: number } {
-  const statements = statementsOf(db);
-  return { pending: statements.outboxPendingCount.get()!.n, failed: statements.outboxFailedCount.get()!.n };
+export function outboxBacklog(db: DB): Promise<{ pending: number; failed: number }> {
+  return db.query(async (q) => {
+    const statements = statementsOf(q);
+    return { pending: (await statements.outboxPendingCount.get())!.n, failed: (await statements.outboxFailedCount.get())!.n };
+  });
 }
 
 /** How many incidents are in each state (states with none are absent): for metrics. */
-export function incidentsByState(db: DB): Record<string, number> {
-  return Object.fromEntries(
-    statementsOf(db)
-      .incidentsByState.all()
-      .map((r) => [r.status, r.n]),
-  );
+export function incidentsByState(db: DB): Promise<Record<string, number>> {
+  return db.query(async (q) => Object.fromEntries((await statementsOf(q).incidentsByState.all()).map((r) => [r.status, r.n])));
 }
 
 /** How many alerts each of these incidents has (incidents with none are absent). */
-export function alertCountsByIncident(db: DB, incidentIds: number[]): Map<number, number> {
+export async function alertCountsByIncident(q: Tx, incidentIds: number[]): Promise<Map<number, number>> {
   if (incidentIds.length === 0) return new Map();
-  const rows = db
+  const rows = await q
     .select({ incidentId: alerts.incidentId, n: count() })
     .from(alerts)
     .where(inArray(alerts.incidentId, incidentIds))
-    .groupBy(alerts.incidentId)
-    .all();
+    .groupBy(alerts.incidentId);
   return new Map(rows.map((r) => [r.incidentId, r.n]));
+}
+
+/**
+ * Claims up to `limit` due messages for this node until `now + leaseMs`, pages first, then oldest first. A row
+ * another node holds is skipped; one whose node died comes back through `reclaimLapsed`.
+ */
+export async function claimOutbox(q: Tx, opts: { now: number; limit: number; leaseMs: number }): Promise<OutboxRow[]> {
+  const rows = await statementsOf(q).claimDue.all({ now: opts.now, limit: opts.limit, leaseUntil: opts.now + opts.leaseMs });
+  // RETURNING gives no order: the claim's own.
+  rows.sort((a, b) => a.priority - b.priority || a.id - b.id);
+  return rows.map(({ priority: _, payload, interrupted, ...row }) => ({
+    ...row,
+    payload: JSON.parse(payload) as OutboxRow['payload'],
+    interrupted: interrupted === 1,
+  }));
 }

@@ -7,10 +7,13 @@ const MAX_ARM_MS = 5_000;
 export interface LoopJobs {
   /** Everything periodic: escalation, heartbeats, upkeep, digests, retention, the admin group. */
   periodic(): Promise<void>;
-  /** Escalates what is due now (and wakes the outbox); synchronous, so two runs never overlap. */
-  escalate(): void;
+  /**
+   * Escalates what is due now (and wakes the outbox). The timer's run and the periodic one's may overlap now
+   * that it is asynchronous: escalation re-checks each incident inside its transaction, so that is safe.
+   */
+  escalate(): Promise<void>;
   /** When the next escalation falls due (epoch ms), or null when none is waiting. */
-  nextEscalationAt(): number | null;
+  nextEscalationAt(): Promise<number | null>;
 }
 
 /**
@@ -22,22 +25,25 @@ export interface LoopJobs {
 export function scheduleJobs(jobs: LoopJobs, logger: Logger): { stop(): Promise<void> } {
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
-  const arm = () => {
+  const arm = async () => {
     if (timer) clearTimeout(timer);
     timer = null;
-    const due = jobs.nextEscalationAt();
+    const due = await jobs.nextEscalationAt();
+    // Another run armed the timer while this one read: the later reading wins.
+    if (timer) clearTimeout(timer);
+    timer = null;
     if (stopped || due === null) return;
     const inMs = due - Date.now();
     if (inMs > MAX_ARM_MS) return;
     timer = setTimeout(
-      () => {
+      async () => {
         timer = null;
         try {
-          jobs.escalate();
+          await jobs.escalate();
         } catch (err) {
           logger.error({ err }, 'escalation failed');
         }
-        arm();
+        await arm();
       },
       Math.max(0, inMs),
     );
@@ -51,11 +57,11 @@ export function scheduleJobs(jobs: LoopJobs, logger: Logger): { stop(): Promise<
       } catch (err) {
         logger.error({ err }, 'periodic jobs failed');
       }
-      arm();
+      await arm();
     },
     { noOverlap: true, name: 'baton-loop' },
   );
-  arm();
+  void arm();
   return {
     stop: async () => {
       stopped = true;

@@ -1,6 +1,7 @@
+import { AsyncResource } from 'node:async_hooks';
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { DB } from '../db/client.js';
+import { changedRows, type DB } from '../db/client.js';
 import { outbox } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { DAY, MINUTE } from '../domain/time-units.js';
@@ -51,6 +52,14 @@ export class OutboxLoop {
   private closed = false;
   readonly stats: OutboxStats = { sent: 0, retried: 0, failed: 0 };
   private wake: { at: number; timer: NodeJS.Timeout } | null = null;
+  /**
+   * Starts a drain in the async context the loop was made in, not in the one of whoever woke it: a unit of
+   * work still open there (a transaction on a server engine outlives a turn of the event loop) would
+   * otherwise take in the drain's queries.
+   */
+  private readonly startDrain = AsyncResource.bind(() => {
+    if (!this.closed) void this.drain().catch((err) => this.logger.error({ err }, 'outbox drain failed'));
+  });
 
   constructor(
     private readonly db: DB,
@@ -61,8 +70,10 @@ export class OutboxLoop {
   ) {}
 
   /** Rows left `sending` by a crash go back to the queue, marked interrupted. Call once at start-up. */
-  recoverInFlight(): number {
-    return this.db.update(outbox).set({ status: 'pending', interrupted: true }).where(eq(outbox.status, 'sending')).run().changes;
+  async recoverInFlight(): Promise<number> {
+    return this.db.query(async (q) =>
+      changedRows(await q.update(outbox).set({ status: 'pending', interrupted: true }).where(eq(outbox.status, 'sending'))),
+    );
   }
 
   /**
@@ -71,9 +82,7 @@ export class OutboxLoop {
    */
   wakeOutbox(): void {
     if (this.closed) return;
-    setImmediate(() => {
-      if (!this.closed) void this.drain().catch((err) => this.logger.error({ err }, 'outbox drain failed'));
-    });
+    setImmediate(this.startDrain);
   }
 
   /** Finishes the drain under way and takes no more work: the database is about to close. */
@@ -97,7 +106,7 @@ export class OutboxLoop {
       try {
         for (;;) {
           this.again = false;
-          const rows = this.closed || active.size >= IN_FLIGHT ? [] : this.claim(IN_FLIGHT - active.size);
+          const rows = this.closed || active.size >= IN_FLIGHT ? [] : await this.claim(IN_FLIGHT - active.size);
           for (const row of rows) {
             const sending: Promise<void> = this.deliver(row)
               .catch((err) => this.logger.error({ err, outboxId: row.id }, 'outbox delivery failed unexpectedly'))
@@ -138,27 +147,26 @@ export class OutboxLoop {
     this.wake = { at, timer };
   }
 
-  /** Marks up to `limit` due rows `sending` and returns them, oldest first. */
-  private claim(limit: number): OutboxRow[] {
+  /** Marks up to `limit` due rows `sending` and returns them, oldest first: one transaction. */
+  private claim(limit: number): Promise<OutboxRow[]> {
     const now = this.clock.nowMs();
-    return this.db.transaction((tx) => {
-      const due = tx
+    return this.db.transaction(async (tx) => {
+      const due = await tx
         .select()
         .from(outbox)
         .where(and(eq(outbox.status, 'pending'), lte(outbox.nextAttemptAt, now)))
         .orderBy(sql.raw(PRIORITY_SQL), asc(outbox.id))
-        .limit(limit)
-        .all();
+        .limit(limit);
       if (due.length > 0)
-        tx.update(outbox)
+        await tx
+          .update(outbox)
           .set({ status: 'sending' })
           .where(
             inArray(
               outbox.id,
               due.map((r) => r.id),
             ),
-          )
-          .run();
+          );
       return due;
     });
   }
@@ -174,50 +182,63 @@ export class OutboxLoop {
       const failure = sender?.provider === 'twilio' ? classifyTwilioError(err) : classifySlackError(err);
       result = failure.retryable ? retry(failure.message, failure.retryAfterMs) : failed(failure.message);
     }
-    this.record(row, result, sender);
+    await this.record(row, result, sender);
   }
 
-  private record(row: OutboxRow, result: SendResult, sender: Sender | undefined): void {
+  /** Records what became of the send, after it (never while a provider's call is under way). */
+  private async record(row: OutboxRow, result: SendResult, sender: Sender | undefined): Promise<void> {
     const now = this.clock.nowMs();
     const attempts = row.attempts + 1;
-    const update = (set: Partial<OutboxRow>) => this.db.update(outbox).set(set).where(eq(outbox.id, row.id)).run();
+    const update = (set: Partial<OutboxRow>) =>
+      this.db.query(async (q) => {
+        await q.update(outbox).set(set).where(eq(outbox.id, row.id));
+      });
     switch (result.outcome) {
       case 'sent':
       case 'skipped':
-        update({
-          status: result.outcome,
-          attempts,
-          sentAt: now,
-          lastError: result.outcome === 'skipped' ? `skipped: ${result.reason}` : null,
+        // The row and the messages it held up, in one unit.
+        await this.db.query(async () => {
+          await update({
+            status: result.outcome,
+            attempts,
+            sentAt: now,
+            lastError: result.outcome === 'skipped' ? `skipped: ${result.reason}` : null,
+          });
+          if (result.outcome === 'sent') {
+            this.stats.sent += 1;
+            this.observe.sent(row.kind);
+          }
+          await this.wakeWaiting(row.incidentId);
         });
-        if (result.outcome === 'sent') {
-          this.stats.sent += 1;
-          this.observe.sent(row.kind);
-        }
-        this.wakeWaiting(row.incidentId);
         return;
       case 'deferred': {
         // Waiting for another message of the incident: woken when one finishes (wakeWaiting), or in a second.
         const until = result.until ?? now + 1000;
-        update({ status: 'pending', nextAttemptAt: until, lastError: result.until === undefined ? WAITING : (result.reason ?? null) });
+        await update({
+          status: 'pending',
+          nextAttemptAt: until,
+          lastError: result.until === undefined ? WAITING : (result.reason ?? null),
+        });
         this.wakeAt(until - now);
         return;
       }
       case 'retry':
       case 'failed': {
-        sender?.afterFailure?.(row);
+        await sender?.afterFailure?.(row);
         const retryable = result.outcome === 'retry';
         this.observe.failed(row.kind, retryable);
         if (!retryable || now - row.createdAt > GIVE_UP_AFTER_MS) {
-          update({ status: 'failed', attempts, lastError: result.reason, sentAt: null });
-          this.wakeWaiting(row.incidentId);
+          await this.db.query(async () => {
+            await update({ status: 'failed', attempts, lastError: result.reason, sentAt: null });
+            await this.wakeWaiting(row.incidentId);
+          });
           this.stats.failed += 1;
           this.logger.error({ outboxId: row.id, kind: row.kind, error: result.reason }, 'notification failed permanently');
           return;
         }
         const backoff = Math.min(MAX_BACKOFF_MS, 2000 * 2 ** (attempts - 1));
         const delay = Math.max(backoff, result.outcome === 'retry' ? (result.afterMs ?? 0) : 0);
-        update({ status: 'pending', attempts, nextAttemptAt: now + delay, lastError: result.reason, sentAt: null });
+        await update({ status: 'pending', attempts, nextAttemptAt: now + delay, lastError: result.reason, sentAt: null });
         this.stats.retried += 1;
         this.logger.warn(
           { outboxId: row.id, kind: row.kind, attempts, retryInMs: delay, error: result.reason },
@@ -228,12 +249,13 @@ export class OutboxLoop {
   }
 
   /** Messages of the incident that wait for an earlier one (a channel's card, a thread's parent) are due now. */
-  private wakeWaiting(incidentId: number | null): void {
+  private async wakeWaiting(incidentId: number | null): Promise<void> {
     if (incidentId === null) return;
-    this.db
-      .update(outbox)
-      .set({ nextAttemptAt: this.clock.nowMs() })
-      .where(and(eq(outbox.incidentId, incidentId), eq(outbox.status, 'pending'), eq(outbox.lastError, WAITING)))
-      .run();
+    await this.db.query(async (q) => {
+      await q
+        .update(outbox)
+        .set({ nextAttemptAt: this.clock.nowMs() })
+        .where(and(eq(outbox.incidentId, incidentId), eq(outbox.status, 'pending'), eq(outbox.lastError, WAITING)));
+    });
   }
 }

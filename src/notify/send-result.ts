@@ -37,7 +37,7 @@ export interface Sender<K extends OutboxKind = OutboxKind> {
   /** How a thrown error of this kind's provider is read (Slack by default). */
   provider?: 'slack' | 'twilio' | 'webhook';
   /** After an attempt failed (an outage, say): a page that could not go out brings its phone steps forward. */
-  afterFailure?(row: OutboxRow): void;
+  afterFailure?(row: OutboxRow): Promise<void>;
 }
 
 /** Every kind of message and its sender: the compiler checks that none is missing. */

@@ -44,30 +44,37 @@ export class SlackPoster {
   }
 
   /** Where a copy of the incident's card is, so every copy can be updated. */
-  remember(incidentId: number, posted: Posted, audience: 'dm' | 'team', userId: string | null): void {
-    this.db
-      .insert(incidentMessages)
-      .values({ incidentId, channel: posted.channel, ts: posted.ts, audience, userId })
-      .onConflictDoNothing()
-      .run();
+  async remember(incidentId: number, posted: Posted, audience: 'dm' | 'team', userId: string | null): Promise<void> {
+    await this.db.query(async (q) => {
+      await q
+        .insert(incidentMessages)
+        .values({ incidentId, channel: posted.channel, ts: posted.ts, audience, userId })
+        .onConflictDoNothing();
+    });
   }
 
   /** The incident's card in a shared channel, if it was posted there. */
-  teamMessage(incidentId: number, channel: string): Posted | undefined {
-    return this.db
-      .select({ channel: incidentMessages.channel, ts: incidentMessages.ts })
-      .from(incidentMessages)
-      .where(and(eq(incidentMessages.incidentId, incidentId), eq(incidentMessages.audience, 'team'), eq(incidentMessages.channel, channel)))
-      .get();
+  teamMessage(incidentId: number, channel: string): Promise<Posted | undefined> {
+    return this.db.query(async (q) => {
+      const [posted] = await q
+        .select({ channel: incidentMessages.channel, ts: incidentMessages.ts })
+        .from(incidentMessages)
+        .where(
+          and(eq(incidentMessages.incidentId, incidentId), eq(incidentMessages.audience, 'team'), eq(incidentMessages.channel, channel)),
+        )
+        .limit(1);
+      return posted;
+    });
   }
 
   /** Every copy of the incident's card. */
-  messagesOf(incidentId: number): Posted[] {
-    return this.db
-      .select({ channel: incidentMessages.channel, ts: incidentMessages.ts })
-      .from(incidentMessages)
-      .where(eq(incidentMessages.incidentId, incidentId))
-      .all();
+  messagesOf(incidentId: number): Promise<Posted[]> {
+    return this.db.query(async (q) =>
+      q
+        .select({ channel: incidentMessages.channel, ts: incidentMessages.ts })
+        .from(incidentMessages)
+        .where(eq(incidentMessages.incidentId, incidentId)),
+    );
   }
 
   /**

@@ -41,7 +41,10 @@ export class BatonMetrics {
     registers: [this.registry],
   });
 
-  constructor(read: { incidentsByState: () => Record<string, number>; outboxDepth: () => { pending: number; failed: number } }) {
+  constructor(read: {
+    incidentsByState: () => Promise<Record<string, number>>;
+    outboxDepth: () => Promise<{ pending: number; failed: number }>;
+  }) {
     // Process and Node.js metrics (CPU, memory, event loop lag, handles), as every Prometheus exporter has.
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
@@ -55,8 +58,8 @@ export class BatonMetrics {
       help: 'Incidents by state',
       labelNames: ['state'],
       registers: [this.registry],
-      collect() {
-        const counts = read.incidentsByState();
+      async collect() {
+        const counts = await read.incidentsByState();
         for (const state of ['triggered', 'acknowledged', 'resolved']) this.set({ state }, counts[state] ?? 0);
       },
     });
@@ -65,8 +68,8 @@ export class BatonMetrics {
       help: 'Notifications waiting in the outbox, and ones that failed for good',
       labelNames: ['status'],
       registers: [this.registry],
-      collect() {
-        const depth = read.outboxDepth();
+      async collect() {
+        const depth = await read.outboxDepth();
         this.set({ status: 'pending' }, depth.pending);
         this.set({ status: 'failed' }, depth.failed);
       },

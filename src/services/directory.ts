@@ -16,19 +16,24 @@ export function rotationsChanged(db: DB): void {
   generations.set(db, (generations.get(db) ?? 0) + 1);
 }
 
-/** Every rotation with its participants in order, as the pure schedule engine wants them. Treat as read-only. */
-export function loadRotations(db: DB): ReadonlyMap<string, StoredRotation> {
+/**
+ * Every rotation with its participants in order, as the pure schedule engine wants them. Treat as read-only.
+ * Takes the database, not a unit's handle, since the copy is kept per database; called inside a unit, the
+ * read joins it.
+ */
+export async function loadRotations(db: DB): Promise<ReadonlyMap<string, StoredRotation>> {
   const generation = generations.get(db) ?? 0;
   const hit = cached.get(db);
   if (hit && hit.generation === generation) return hit.rotations;
-  const rotations = readRotations(db);
+  // Kept under the generation read before the rotations: a change made while they are read is read next time.
+  const rotations = await db.query(readRotations);
   cached.set(db, { generation, rotations });
   return rotations;
 }
 
-function readRotations(db: DB): Map<string, StoredRotation> {
+async function readRotations(q: Tx): Promise<Map<string, StoredRotation>> {
   const out = new Map<string, StoredRotation>();
-  for (const row of statementsOf(db).rotationsWithParticipants.all()) {
+  for (const row of await statementsOf(q).rotationsWithParticipants.all()) {
     out.set(row.id, {
       ...row,
       participants: row.participants ? row.participants.split(',') : [],
@@ -39,15 +44,17 @@ function readRotations(db: DB): Map<string, StoredRotation> {
   return out;
 }
 
-export function findUser(db: Tx, id: string) {
-  return db.select().from(users).where(eq(users.id, id)).get();
+export async function findUser(db: Tx, id: string) {
+  return (await db.select().from(users).where(eq(users.id, id)).limit(1))[0];
 }
 
-export function findServiceWithTeam(db: Tx, serviceId: string) {
-  return db
-    .select({ service: services, team: teams })
-    .from(services)
-    .innerJoin(teams, eq(teams.id, services.teamId))
-    .where(eq(services.id, serviceId))
-    .get();
+export async function findServiceWithTeam(db: Tx, serviceId: string) {
+  return (
+    await db
+      .select({ service: services, team: teams })
+      .from(services)
+      .innerJoin(teams, eq(teams.id, services.teamId))
+      .where(eq(services.id, serviceId))
+      .limit(1)
+  )[0];
 }

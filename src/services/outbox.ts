@@ -1,4 +1,4 @@
-import type { DB } from '../db/client.js';
+import type { DB, Tx } from '../db/client.js';
 import { statementsOf } from '../db/statements.js';
 import type { IncidentNote, Notice, PageReason } from '../domain/notices.js';
 import { HOUR } from '../domain/time-units.js';
@@ -42,27 +42,27 @@ export type OutboxMessage =
   | { kind: 'twilio.verify'; userId: string; phone: string; code: string }
   | { kind: 'slack.invite'; channel: string; users: string[] };
 
-// Every function here writes through the caller's open transaction on `db`.
+// Every enqueue function here writes through the caller's open unit: `db` is its handle.
 
-function insert(db: DB, message: OutboxMessage, dedupeKey: string | null, now: number, dueAt = now): void {
+async function insert(db: Tx, message: OutboxMessage, dedupeKey: string | null, now: number, dueAt = now): Promise<void> {
   const { kind, ...payload } = message;
   const incidentId = 'incidentId' in message ? message.incidentId : null;
   const userId = 'userId' in message ? message.userId : null;
-  statementsOf(db).insertOutbox.run({ kind, dedupeKey, incidentId, userId, payload, dueAt, now });
+  await statementsOf(db).insertOutbox.run({ kind, dedupeKey, incidentId, userId, payload, dueAt, now });
 }
 
 /**
  * A page is sent at most once per incident, escalation step, recipient, contact method and rule step,
  * also across restarts. `sendAt` is when the person's notification rules say it goes out.
  */
-export function enqueuePage(
-  db: DB,
+export async function enqueuePage(
+  db: Tx,
   page: Omit<Extract<OutboxMessage, { kind: 'slack.page' }>, 'kind'>,
   now: number,
   opts: { sendAt?: number; ruleStep?: string } = {},
-): void {
+): Promise<void> {
   const suffix = opts.ruleStep ? `:${opts.ruleStep}` : '';
-  insert(
+  await insert(
     db,
     { kind: 'slack.page', ...page },
     `page:${page.incidentId}:${page.loop}:${page.level}:${page.userId}:slack${suffix}`,
@@ -71,14 +71,14 @@ export function enqueuePage(
   );
 }
 
-export function enqueuePhonePage(
-  db: DB,
+export async function enqueuePhonePage(
+  db: Tx,
   method: 'sms' | 'voice',
   page: { incidentId: number; userId: string; level: number; loop: number },
   now: number,
   opts: { sendAt: number; ruleStep: string },
-): void {
-  insert(
+): Promise<void> {
+  await insert(
     db,
     { kind: `twilio.${method}`, ...page, scheduledFor: opts.sendAt },
     `page:${page.incidentId}:${page.loop}:${page.level}:${page.userId}:${method}:${opts.ruleStep}`,
@@ -88,8 +88,14 @@ export function enqueuePhonePage(
 }
 
 /** The incident's card in a channel; with `broadcast`, the post notifies the channel's members (@channel). */
-export function enqueueTeamPost(db: DB, incidentId: number, channel: string, now: number, opts: { broadcast?: boolean } = {}): void {
-  insert(
+export async function enqueueTeamPost(
+  db: Tx,
+  incidentId: number,
+  channel: string,
+  now: number,
+  opts: { broadcast?: boolean } = {},
+): Promise<void> {
+  await insert(
     db,
     { kind: 'slack.team_post', incidentId, channel, ...(opts.broadcast ? { broadcast: true } : {}) },
     `team:${incidentId}:${channel}`,
@@ -102,54 +108,61 @@ export function enqueueTeamPost(db: DB, incidentId: number, channel: string, now
  * pending refresh waiting out a backoff is made due now: a new change should not wait for an old failure.
  * With `minIntervalMs` (alert-only changes), refreshes are spaced out so a storm cannot flood Slack.
  */
-export function enqueueRefresh(db: DB, incidentId: number, now: number, opts: { minIntervalMs?: number } = {}): void {
+export async function enqueueRefresh(db: Tx, incidentId: number, now: number, opts: { minIntervalMs?: number } = {}): Promise<void> {
   const statements = statementsOf(db);
-  const pending = statements.pendingRefresh.get({ incidentId });
+  const pending = await statements.pendingRefresh.get({ incidentId });
   if (pending) {
-    if (!opts.minIntervalMs && pending.nextAttemptAt > now) statements.makeDue.run({ id: pending.id, now });
+    if (!opts.minIntervalMs && pending.nextAttemptAt > now) await statements.makeDue.run({ id: pending.id, now });
     return;
   }
   let due = now;
   if (opts.minIntervalMs) {
-    const last = statements.lastRefresh.get({ incidentId });
+    const last = await statements.lastRefresh.get({ incidentId });
     if (last) due = Math.max(now, last.createdAt + opts.minIntervalMs);
   }
-  insert(db, { kind: 'slack.refresh', incidentId }, null, now, due);
+  await insert(db, { kind: 'slack.refresh', incidentId }, null, now, due);
 }
 
 /** A line in the incident's thread in the team channel, worded when it is sent. */
-export function enqueueIncidentNote(db: DB, incidentId: number, channel: string, note: IncidentNote, dedupeKey: string, now: number): void {
-  insert(db, { kind: 'slack.incident_note', incidentId, channel, note }, dedupeKey, now);
+export async function enqueueIncidentNote(
+  db: Tx,
+  incidentId: number,
+  channel: string,
+  note: IncidentNote,
+  dedupeKey: string,
+  now: number,
+): Promise<void> {
+  await insert(db, { kind: 'slack.incident_note', incidentId, channel, note }, dedupeKey, now);
 }
 
 export type ScheduleNotice = Exclude<OutboxMessage, { incidentId: number }>;
 
 /** Whether the message with this dedupe key is still to be sent (pending, or being sent). */
-export function isPending(db: DB, dedupeKey: string): boolean {
-  const row = statementsOf(db).outboxStatusByKey.get({ dedupeKey });
+export async function isPending(db: DB, dedupeKey: string): Promise<boolean> {
+  const row = await db.query((q) => statementsOf(q).outboxStatusByKey.get({ dedupeKey }));
   return row !== undefined && (row.status === 'pending' || row.status === 'sending');
 }
 
 /** Whether a message of this kind for the incident is still to be sent. */
-export function hasPending(db: DB, incidentId: number, kind: string): boolean {
-  return statementsOf(db).pendingOfKind.get({ incidentId, kind }) !== undefined;
+export async function hasPending(db: DB, incidentId: number, kind: string): Promise<boolean> {
+  return (await db.query((q) => statementsOf(q).pendingOfKind.get({ incidentId, kind }))) !== undefined;
 }
 
 /** A schedule notice (DM, channel post, user group update); `dedupeKey` makes it at most once. */
-export function enqueueNotice(db: DB, message: ScheduleNotice, dedupeKey: string | null, now: number): void {
-  insert(db, message, dedupeKey, now);
+export async function enqueueNotice(db: Tx, message: ScheduleNotice, dedupeKey: string | null, now: number): Promise<void> {
+  await insert(db, message, dedupeKey, now);
 }
 
 /** Tells every outbound webhook that wants this event about the incident, once per incident and event. */
-export function enqueueIncidentWebhooks(
-  db: DB,
+export async function enqueueIncidentWebhooks(
+  db: Tx,
   incident: { id: number; serviceId: string },
   event: 'opened' | 'acknowledged' | 'resolved',
   now: number,
-): void {
-  for (const hook of readWebhooks(db)) {
+): Promise<void> {
+  for (const hook of await readWebhooks(db)) {
     if (!hook.events.includes(event) || (hook.services && !hook.services.includes(incident.serviceId))) continue;
-    insert(
+    await insert(
       db,
       { kind: 'webhook.post', incidentId: incident.id, webhookId: hook.id, event, at: now },
       `webhook:${hook.id}:${incident.id}:${event}`,
@@ -159,13 +172,13 @@ export function enqueueIncidentWebhooks(
 }
 
 /** A message pinned to the timeline: its text is read from Slack (once per message). */
-export function enqueuePinText(db: DB, incidentId: number, channel: string, ts: string, now: number): void {
-  insert(db, { kind: 'slack.pin_text', incidentId, channel, ts }, `pin:${incidentId}:${channel}:${ts}`, now);
+export async function enqueuePinText(db: Tx, incidentId: number, channel: string, ts: string, now: number): Promise<void> {
+  await insert(db, { kind: 'slack.pin_text', incidentId, channel, ts }, `pin:${incidentId}:${channel}:${ts}`, now);
 }
 
 /** Asks for the incident's own channel (created, joined by the paged people, card pinned), once. */
-export function enqueueIncidentChannel(db: DB, incidentId: number, now: number): void {
-  insert(db, { kind: 'slack.incident_channel', incidentId }, `channel:${incidentId}`, now);
+export async function enqueueIncidentChannel(db: Tx, incidentId: number, now: number): Promise<void> {
+  await insert(db, { kind: 'slack.incident_channel', incidentId }, `channel:${incidentId}`, now);
 }
 
 /** The dedupe key of the confirmation to whoever opened the incident by hand: one per incident. */
@@ -177,13 +190,13 @@ export function openerConfirmKey(incidentId: number): string {
  * The private confirmation to whoever opened the incident by hand, rendered when sent; with the link to the
  * incident's channel if it exists by then, else `enqueueOpenerLink` brings the link once it does.
  */
-export function enqueueOpenerConfirm(db: DB, incidentId: number, userId: string, now: number): void {
-  insert(db, { kind: 'slack.opener_confirm', incidentId, userId }, openerConfirmKey(incidentId), now);
+export async function enqueueOpenerConfirm(db: Tx, incidentId: number, userId: string, now: number): Promise<void> {
+  await insert(db, { kind: 'slack.opener_confirm', incidentId, userId }, openerConfirmKey(incidentId), now);
 }
 
 /** The channel's link for whoever opened the incident, sent only if their confirmation went out without it. */
-export function enqueueOpenerLink(db: DB, incidentId: number, userId: string, now: number): void {
-  insert(db, { kind: 'slack.opener_link', incidentId, userId }, `opener-link:${incidentId}`, now);
+export async function enqueueOpenerLink(db: Tx, incidentId: number, userId: string, now: number): Promise<void> {
+  await insert(db, { kind: 'slack.opener_link', incidentId, userId }, `opener-link:${incidentId}`, now);
 }
 
 export type ChannelStep = 'slack.channel_card' | 'slack.channel_welcome';
@@ -193,19 +206,19 @@ export function channelStepKey(kind: ChannelStep, incidentId: number): string {
   return `${kind === 'slack.channel_card' ? 'channel-card' : 'channel-welcome'}:${incidentId}`;
 }
 
-export function enqueueChannelStep(db: DB, kind: ChannelStep, incidentId: number, now: number): void {
-  insert(db, { kind, incidentId }, channelStepKey(kind, incidentId), now);
+export async function enqueueChannelStep(db: Tx, kind: ChannelStep, incidentId: number, now: number): Promise<void> {
+  await insert(db, { kind, incidentId }, channelStepKey(kind, incidentId), now);
 }
 
 /**
  * On resolve, an incident with a channel gets its summary and, after the service's archive delay
  * (`incident_channel_archive_after_hours`, a day unless set), an archived channel.
  */
-export function enqueueChannelWrapUp(db: DB, incidentId: number, now: number): void {
+export async function enqueueChannelWrapUp(db: Tx, incidentId: number, now: number): Promise<void> {
   const statements = statementsOf(db);
-  const asked = statements.outboxStatusByKey.get({ dedupeKey: `channel:${incidentId}` });
+  const asked = await statements.outboxStatusByKey.get({ dedupeKey: `channel:${incidentId}` });
   if (!asked) return;
-  const hours = statements.channelArchiveAfterHours.get({ incidentId })?.hours ?? 24;
-  insert(db, { kind: 'slack.incident_wrapup', incidentId }, `wrapup:${incidentId}`, now);
-  insert(db, { kind: 'slack.archive', incidentId }, `archive:${incidentId}`, now, now + hours * HOUR);
+  const hours = (await statements.channelArchiveAfterHours.get({ incidentId }))?.hours ?? 24;
+  await insert(db, { kind: 'slack.incident_wrapup', incidentId }, `wrapup:${incidentId}`, now);
+  await insert(db, { kind: 'slack.archive', incidentId }, `archive:${incidentId}`, now, now + hours * HOUR);
 }

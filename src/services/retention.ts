@@ -23,15 +23,17 @@ export class RetentionService {
     private readonly days: number,
   ) {}
 
-  /** One batch per table; returns how many rows went. */
-  prune(now: number): PruneCounts {
+  /** One batch per table, each committed on its own; returns how many rows went. */
+  async prune(now: number): Promise<PruneCounts> {
     if (this.days <= 0) return { rawPayloads: 0, alerts: 0, outbox: 0 };
     const cutoff = now - this.days * DAY;
-    const statements = statementsOf(this.db);
-    return {
-      rawPayloads: statements.pruneRawPayloads.run({ cutoff, limit: BATCH }).changes,
-      alerts: statements.pruneAlerts.run({ cutoff, limit: BATCH }).changes,
-      outbox: statements.pruneOutbox.run({ cutoff, limit: BATCH }).changes,
-    };
+    return this.db.query(async (q) => {
+      const statements = statementsOf(q);
+      return {
+        rawPayloads: (await statements.pruneRawPayloads.run({ cutoff, limit: BATCH })).changes,
+        alerts: (await statements.pruneAlerts.run({ cutoff, limit: BATCH })).changes,
+        outbox: (await statements.pruneOutbox.run({ cutoff, limit: BATCH })).changes,
+      };
+    });
   }
 }

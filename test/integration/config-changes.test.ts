@@ -54,11 +54,15 @@ describe('a config change never silently pages nobody', () => {
     // Nothing was applied: with the old file back, the rotation and the policy page as before.
     writeFileSync(configPath, ADMIN_CONFIG);
     await h.restart();
-    expect(h.baton.db.select().from(rotations).where(eq(rotations.id, 'payments-primary')).get()).toBeDefined();
-    expect(h.baton.db.select().from(escalationPolicies).where(eq(escalationPolicies.id, 'search-on-call')).get()).toMatchObject({
+    expect(
+      (await h.baton.db.query((q) => q.select().from(rotations).where(eq(rotations.id, 'payments-primary')).limit(1)))[0],
+    ).toBeDefined();
+    expect(
+      (await h.baton.db.query((q) => q.select().from(escalationPolicies).where(eq(escalationPolicies.id, 'search-on-call')).limit(1)))[0],
+    ).toMatchObject({
       source: 'slack',
     });
-    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'rotation.delete')).all()).toEqual([]);
+    expect(await h.baton.db.query((q) => q.select().from(auditLog).where(eq(auditLog.action, 'rotation.delete')))).toEqual([]);
   });
 
   it('a service removed from the file but kept for its incidents says so and takes no more alerts', async () => {
@@ -70,13 +74,14 @@ describe('a config change never silently pages nobody', () => {
 
     expect(h.baton.configSummary?.kept).toEqual(['service checkout']);
     expect(
-      h.baton.db
-        .select()
-        .from(auditLog)
-        .where(and(eq(auditLog.action, 'service.keep'), eq(auditLog.target, 'service:checkout')))
-        .all(),
+      await h.baton.db.query((q) =>
+        q
+          .select()
+          .from(auditLog)
+          .where(and(eq(auditLog.action, 'service.keep'), eq(auditLog.target, 'service:checkout'))),
+      ),
     ).toHaveLength(1);
-    expect(h.baton.db.select().from(integrationKeys).where(eq(integrationKeys.serviceId, 'checkout')).all()).toEqual([]);
+    expect(await h.baton.db.query((q) => q.select().from(integrationKeys).where(eq(integrationKeys.serviceId, 'checkout')))).toEqual([]);
     const refused = await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body);
     expect(refused.status).toBe(401);
     // The team is told in its channel, once, why alerts to the service are refused now.
@@ -116,7 +121,7 @@ describe('/oncall reload: an admin applies the config file from Slack, whole or 
     expect(reply.text).toContain('Config file reloaded');
     expect(reply.text).toContain('Created: `rotation search-primary`');
     expect(reply.text).not.toMatch(/Updated|Deleted|Kept/);
-    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.target, 'rotation:search-primary')).all()).toMatchObject([
+    expect(await h.baton.db.query((q) => q.select().from(auditLog).where(eq(auditLog.target, 'rotation:search-primary')))).toMatchObject([
       { action: 'rotation.create' },
     ]);
     expect((await h.slack.command(BOB, 'who')).text).toContain(`Search primary: <@${CLEO}>`);
@@ -139,14 +144,18 @@ describe('/oncall reload: an admin applies the config file from Slack, whole or 
     expect(reply.text).toContain(`${configPath}: users[2].time_zone: expected an IANA time zone such as Europe/Berlin`);
     expect(reply.text).toContain(`${configPath}: rotations[1].participants[0]: unknown user "U0NOBODY99" (declare it under users)`);
     expect(reply.text).not.toContain('Config file reloaded');
-    expect(h.baton.db.select().from(rotations).where(eq(rotations.id, 'search-primary')).get()).toBeUndefined();
+    expect(
+      (await h.baton.db.query((q) => q.select().from(rotations).where(eq(rotations.id, 'search-primary')).limit(1)))[0],
+    ).toBeUndefined();
     expect((await h.slack.command(ADA, 'who')).text).not.toContain('Search primary');
   });
 
   it('a member is refused, and the file is not applied', async () => {
     writeFileSync(join(h.dir, 'baton.yml'), WITH_SEARCH);
     expect((await h.slack.command(BOB, 'reload')).text).toBe('Only an admin can reload the config file.');
-    expect(h.baton.db.select().from(rotations).where(eq(rotations.id, 'search-primary')).get()).toBeUndefined();
+    expect(
+      (await h.baton.db.query((q) => q.select().from(rotations).where(eq(rotations.id, 'search-primary')).limit(1)))[0],
+    ).toBeUndefined();
     expect((await h.slack.command(BOB, 'who')).text).not.toContain('Search primary');
   });
 });

@@ -21,24 +21,24 @@ describe('recovery after a crash', () => {
   });
 
   const calls = (method: string) => h.slack.standin.calls.filter((c) => c.method === method);
-  const pageRow = () => h.baton.db.select().from(outbox).where(eq(outbox.kind, 'slack.page')).get()!;
+  const pageRow = async () => (await h.baton.db.query((q) => q.select().from(outbox).where(eq(outbox.kind, 'slack.page')).limit(1)))[0]!;
   /** As a kill -9 between the Slack call and the database write leaves it: the row still says `sending`. */
-  const leaveInFlight = (id: number) => h.baton.db.update(outbox).set({ status: 'sending' }).where(eq(outbox.id, id)).run();
+  const leaveInFlight = (id: number) => h.baton.db.query((q) => q.update(outbox).set({ status: 'sending' }).where(eq(outbox.id, id)));
 
   it('a page Slack already has when the process died is found by its metadata, not sent again', async () => {
     await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body);
     await h.slack.expectDM(ADA, '5xx');
     await h.baton.drain();
-    const page = pageRow();
+    const page = await pageRow();
     expect(h.slack.standin.dmsTo(ADA)[0]!.metadata).toEqual({ event_type: 'baton_outbox', event_payload: { outbox_id: page.id } });
 
-    leaveInFlight(page.id);
+    await leaveInFlight(page.id);
     await h.restart();
     await h.advance(1);
     await h.baton.drain();
 
     expect(h.slack.standin.dmsTo(ADA)).toHaveLength(1);
-    expect(pageRow()).toMatchObject({ status: 'sent', interrupted: true });
+    expect(await pageRow()).toMatchObject({ status: 'sent', interrupted: true });
     expect(String(calls('conversations.history').at(-1)!.args.include_all_metadata)).toBe('true');
   });
 
@@ -47,13 +47,13 @@ describe('recovery after a crash', () => {
     await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body);
     await h.baton.drain();
     expect(h.slack.standin.dmsTo(ADA)).toHaveLength(0);
-    leaveInFlight(pageRow().id);
+    await leaveInFlight((await pageRow()).id);
     h.slack.standin.setDown(false);
     await h.restart();
     await h.advance(1);
     await h.baton.drain();
     expect(h.slack.standin.dmsTo(ADA)).toHaveLength(1);
-    expect(pageRow().status).toBe('sent');
+    expect((await pageRow()).status).toBe('sent');
   });
 
   it('a channel Slack created before its answer was lost is found by name, not made again with a suffix', async () => {
@@ -70,7 +70,7 @@ describe('recovery after a crash', () => {
     expect(names.some((n) => n.endsWith('-2'))).toBe(false);
     const listed = calls('conversations.list').flatMap((c) => (c.response as { channels: { id: string; name: string }[] }).channels);
     const channel = listed.find((c) => c.name === names[0])!.id;
-    expect(h.baton.db.select().from(incidents).get()!.channelId).toBe(channel);
+    expect((await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]!.channelId).toBe(channel);
     expectCompleteChannel(channel);
   });
 
@@ -81,7 +81,7 @@ describe('recovery after a crash', () => {
     await h.baton.drain();
     await h.advance(1);
     await h.baton.drain();
-    const channel = h.baton.db.select().from(incidents).get()!.channelId!;
+    const channel = (await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]!.channelId!;
     expectCompleteChannel(channel);
   });
 
@@ -89,14 +89,14 @@ describe('recovery after a crash', () => {
     await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body);
     await h.slack.standin.waitFor(() => calls('pins.add').length === 1);
     await h.baton.drain();
-    const card = h.baton.db.select().from(outbox).where(eq(outbox.kind, 'slack.channel_card')).get()!;
-    const welcome = h.baton.db.select().from(outbox).where(eq(outbox.kind, 'slack.channel_welcome')).get()!;
-    leaveInFlight(card.id);
-    leaveInFlight(welcome.id);
+    const card = (await h.baton.db.query((q) => q.select().from(outbox).where(eq(outbox.kind, 'slack.channel_card')).limit(1)))[0]!;
+    const welcome = (await h.baton.db.query((q) => q.select().from(outbox).where(eq(outbox.kind, 'slack.channel_welcome')).limit(1)))[0]!;
+    await leaveInFlight(card.id);
+    await leaveInFlight(welcome.id);
     await h.restart();
     await h.advance(1);
     await h.baton.drain();
-    expectCompleteChannel(h.baton.db.select().from(incidents).get()!.channelId!);
+    expectCompleteChannel((await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]!.channelId!);
   });
 
   /** The card (pinned) and the welcome once each in the channel, and one link to it in the team channel. */
@@ -123,7 +123,7 @@ describe('phone steps', () => {
         await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body);
         await h.slack.expectDM(ADA, '5xx');
         for (let minute = 0; minute < 40; minute += 5) await h.advance(5);
-        return h.baton.db.select().from(outbox).where(like(outbox.kind, 'twilio.%')).all().length;
+        return (await h.baton.db.query((q) => q.select().from(outbox).where(like(outbox.kind, 'twilio.%')))).length;
       } finally {
         await h.stop();
       }

@@ -62,11 +62,7 @@ describe('escalation levels', () => {
     const dm = await h.slack.expectDM(BOB);
     await dm.click('Acknowledge', { as: BOB });
     await ops.waitForUpdate(/Acknowledged/);
-    const events = h.baton.db
-      .select()
-      .from(incidentEvents)
-      .all()
-      .map((e) => e.kind);
+    const events = (await h.baton.db.query((q) => q.select().from(incidentEvents))).map((e) => e.kind);
     expect(events).toEqual(expect.arrayContaining(['escalation_gap', 'paged']));
 
     // 15 minutes of silence would have gone to level 3; acknowledged, nothing more happens.

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { incidentEvents } from '../../src/db/schema.js';
 import { ADA, BOB, CLEO, GENERIC_KEY, SOURCES_CONFIG, TEAM_CHANNEL, TEST_CONFIG } from '../support/config.js';
 import { fixture } from '../support/fixtures.js';
@@ -161,12 +161,12 @@ describe('text from outside is shown, never interpreted as Slack markup', () => 
         item_user: BOB,
       }),
     ).toBe(200);
-    await h.slack.standin.waitFor(() =>
-      h.baton.db
-        .select()
-        .from(incidentEvents)
-        .all()
-        .some((e) => e.kind === 'pinned' && typeof e.detail.text === 'string'),
+    await vi.waitUntil(
+      async () =>
+        (await h.baton.db.query((q) => q.select().from(incidentEvents))).some(
+          (e) => e.kind === 'pinned' && typeof e.detail.text === 'string',
+        ),
+      { timeout: 3000, interval: 25 },
     );
 
     // The App Home lists the incident.

@@ -55,7 +55,7 @@ describe('handover', () => {
     expect(note.text).toContain('Noted for the *Payments primary* handover');
     expect((await h.slack.command('U0STRANGER', 'note hello')).text).toContain('not in any rotation');
     // Bob covers Ada next week for an afternoon.
-    h.baton.overrides.createOverride(BOB, {
+    await h.baton.overrides.createOverride(BOB, {
       rotationId: 'payments-primary',
       userId: BOB,
       start: Date.parse('2026-11-24T12:00:00Z'),

@@ -178,10 +178,12 @@ describe('App Home, help and metrics', () => {
     await h.slack.expectDM(CLEO, 'Can you look at the ledger job?');
     await h.slack.expectDM(BOB, 'Paging <@U0CLEO0003> now');
     expect(h.slack.dmsTo(ADA)).toEqual([]);
-    const incident = h.baton.db.select().from(incidents).get()!;
+    const incident = (await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]!;
     expect(incident).toMatchObject({ source: 'slack_page', urgency: 'high', serviceId: 'checkout' });
     expect(incident.policy.levels[0]!.targets).toEqual([{ kind: 'user', userId: CLEO }]);
-    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'incident.page')).all()).toMatchObject([{ actor: BOB }]);
+    expect(await h.baton.db.query((q) => q.select().from(auditLog).where(eq(auditLog.action, 'incident.page')))).toMatchObject([
+      { actor: BOB },
+    ]);
 
     // Nobody acknowledges: after 15 minutes the service's own policy pages its on-call (Ada).
     await h.advance(14);
@@ -226,7 +228,7 @@ describe('App Home, help and metrics', () => {
           .submit()
       ).closed,
     ).toBe(true);
-    expect(h.baton.db.select().from(overrides).all()).toMatchObject([{ rotationId: 'rot-117', userId: BOB }]);
+    expect(await h.baton.db.query((q) => q.select().from(overrides))).toMatchObject([{ rotationId: 'rot-117', userId: BOB }]);
     // A short list stays a plain select.
     await h.stop();
     h = await startHarness({ config: TEST_CONFIG });

@@ -10,6 +10,7 @@ import { ManualClock } from '../../src/domain/clock.js';
 import { MAX_BODY_BYTES } from '../../src/http/io.js';
 import { createLogger } from '../../src/logger.js';
 import { ADA, GENERIC_KEY, KEY, BEARER, PD_ROUTING_KEY, SIGNING_SECRET, SOURCES_CONFIG, TEST_NOW } from '../support/config.js';
+import { sqliteOf } from '../support/db.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { fixture } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -363,7 +364,7 @@ describe('/livez and /readyz: readiness means the database takes writes', () => 
     // A success is reused for a second; wait it out so the next probe really writes.
     await sleep(1100);
 
-    h.baton.db.$client.pragma('query_only = ON');
+    sqliteOf(h.baton.db).pragma('query_only = ON');
     const readOnly = await get('/readyz');
     expect(readOnly).toMatchObject({
       status: 503,
@@ -371,15 +372,15 @@ describe('/livez and /readyz: readiness means the database takes writes', () => 
     });
     expect(await get('/healthz')).toMatchObject({ status: 503, body: { database: { ok: false } } });
     expect(await get('/livez')).toEqual({ status: 200, body: { status: 'ok' } });
-    h.baton.db.$client.pragma('query_only = OFF');
+    sqliteOf(h.baton.db).pragma('query_only = OFF');
 
     // As outage.test.ts simulates a full disk: every write fails as SQLite fails it then.
-    h.baton.db.$client.exec(
+    sqliteOf(h.baton.db).exec(
       "CREATE TRIGGER disk_full BEFORE UPDATE ON settings BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
     );
     const full = await get('/readyz');
     expect(full).toMatchObject({ status: 503, body: { database: { ok: false, error: 'database or disk is full' } } });
-    h.baton.db.$client.exec('DROP TRIGGER disk_full');
+    sqliteOf(h.baton.db).exec('DROP TRIGGER disk_full');
 
     expect(await get('/readyz')).toMatchObject({ status: 200, body: { status: 'ready', database: { ok: true } } });
   });

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { auditLog, incidentEvents, incidents } from '../../src/db/schema.js';
 import { ADA, BOB, CLEO, TEAM_CHANNEL, TEST_CONFIG } from '../support/config.js';
 import { fixture } from '../support/fixtures.js';
@@ -47,7 +47,7 @@ describe('incident channels', () => {
     const created = calls('conversations.create')[0]!;
     expect(created.args.name).toBe('inc-20261118-1-5xx-ratio-5-on-checkout');
     const channel = (created.response as { channel: { id: string } }).channel.id;
-    expect(h.baton.db.select().from(incidents).get()!.channelId).toBe(channel);
+    expect((await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]!.channelId).toBe(channel);
     expect(calls('conversations.invite')[0]!.args).toMatchObject({ channel, users: ADA });
     const card = await h.slack.expectChannelMessage(channel, '5xx ratio');
     expect(card.buttons).toEqual(['Acknowledge', 'Escalate', 'Resolve']);
@@ -78,11 +78,11 @@ describe('incident channels', () => {
     h.clock.advanceSeconds(3);
     await h.baton.drain();
     await h.slack.expectChannelMessage(channel, `<@${BOB}> is now the communications lead`);
-    expect(h.baton.db.select().from(incidents).get()).toMatchObject({ commanderId: ADA, commsLeadId: BOB });
+    expect((await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]).toMatchObject({ commanderId: ADA, commsLeadId: BOB });
     // Someone Baton does not know is told why, privately, and nothing changes.
     h.slack.standin.addUser('U0VISITOR01', { name: 'Visitor', tz: 'UTC' });
     expect(await (await welcome.click("I'm incident commander", { as: 'U0VISITOR01' })).reply()).toContain('Baton does not know you');
-    expect(h.baton.db.select().from(incidents).get()).toMatchObject({ commanderId: ADA });
+    expect((await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]).toMatchObject({ commanderId: ADA });
 
     // A person's message marked with :pushpin: goes on the timeline with its text; a second pin adds nothing.
     const finding = h.slack.standin.postAsUser(channel, BOB, 'Found it: the 14:02 deploy doubled the pool size');
@@ -107,28 +107,18 @@ describe('incident channels', () => {
         item_user: BOB,
       }),
     ).toBe(200);
-    const pins = () =>
-      h.baton.db
-        .select()
-        .from(incidentEvents)
-        .all()
-        .filter((e) => e.kind === 'pinned');
-    await h.slack.standin.waitFor(() => pins().some((p) => typeof p.detail.text === 'string'));
-    expect(pins()).toHaveLength(1);
-    expect(pins()[0]!.detail).toMatchObject({ ts: finding, text: 'Found it: the 14:02 deploy doubled the pool size', author: BOB });
+    const pins = async () => (await h.baton.db.query((q) => q.select().from(incidentEvents))).filter((e) => e.kind === 'pinned');
+    await vi.waitUntil(async () => (await pins()).some((p) => typeof p.detail.text === 'string'), { timeout: 3000, interval: 25 });
+    expect(await pins()).toHaveLength(1);
+    expect((await pins())[0]!.detail).toMatchObject({ ts: finding, text: 'Found it: the 14:02 deploy doubled the pool size', author: BOB });
     expect(calls('conversations.history').at(-1)!.args).toMatchObject({
       channel,
       latest: finding,
       inclusive: expect.toSatisfy((v) => String(v) === 'true'),
       limit: expect.toSatisfy((v) => String(v) === '1'),
     });
-    const kinds = () =>
-      h.baton.db
-        .select()
-        .from(incidentEvents)
-        .all()
-        .map((e) => e.kind);
-    expect(kinds()).toEqual(expect.arrayContaining(['role', 'status_update', 'responder_paged', 'pinned', 'channel_created']));
+    const kinds = async () => (await h.baton.db.query((q) => q.select().from(incidentEvents))).map((e) => e.kind);
+    expect(await kinds()).toEqual(expect.arrayContaining(['role', 'status_update', 'responder_paged', 'pinned', 'channel_created']));
 
     await card.click('Resolve', { as: ADA });
     const wrapUp = await h.slack.expectChannelMessage(channel, 'Resolved: #1');
@@ -157,12 +147,14 @@ describe('incident channels', () => {
     await h.slack.expectDM(ADA, 'Payments are failing');
     await h.slack.standin.waitFor(() => calls('pins.add').length === 1);
     expect(calls('conversations.create').map((c) => c.args.name)).toEqual(['inc-20261118-1-payments-are-failing-2']);
-    expect(h.baton.db.select().from(incidents).get()).toMatchObject({
+    expect((await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]).toMatchObject({
       source: 'declared',
       severity: 'error',
       title: 'Payments are failing',
     });
-    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'incident.declare')).all()).toMatchObject([{ actor: ADA }]);
+    expect(await h.baton.db.query((q) => q.select().from(auditLog).where(eq(auditLog.action, 'incident.declare')))).toMatchObject([
+      { actor: ADA },
+    ]);
     // Anyone may declare, even someone Baton does not know.
     h.slack.standin.addUser('U0VISITOR01', { name: 'Visitor', tz: 'UTC' });
     const visitor = await h.slack.openModal('U0VISITOR01', 'declare');
@@ -178,7 +170,7 @@ describe('incident channels', () => {
     const modal = await h.slack.openModal(BOB, 'declare');
     expect((await modal.set('title', 'Payments are failing').submit()).closed).toBe(true);
     await h.slack.standin.waitFor(() => calls('pins.add').length === 1);
-    const channel = h.baton.db.select().from(incidents).get()!.channelId!;
+    const channel = (await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]!.channelId!;
     await h.slack.standin.waitFor(() => invitedTo(channel).includes(BOB));
     expect(invitedTo(channel)).toEqual(expect.arrayContaining([ADA, BOB]));
     const link = await h.slack.expectDM(BOB, `<#${channel}>`);
@@ -201,7 +193,7 @@ describe('incident channels', () => {
     expect(page.rendered).not.toContain('paged_by');
     await h.slack.expectDM(BOB, `Paging <@${CLEO}> now`);
     await h.slack.standin.waitFor(() => calls('pins.add').length === 1);
-    const channel = h.baton.db.select().from(incidents).get()!.channelId!;
+    const channel = (await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]!.channelId!;
     await h.slack.standin.waitFor(() => invitedTo(channel).includes(BOB));
     expect(invitedTo(channel)).toEqual(expect.arrayContaining([CLEO, BOB]));
     await h.slack.expectDM(BOB, `<#${channel}>`);
@@ -215,7 +207,7 @@ describe('incident channels', () => {
     for (const alert of body.alerts) alert.startsAt = weekAgo;
     await h.postAlertmanager(body);
     await h.slack.standin.waitFor(() => calls('pins.add').length === 1);
-    const channel = h.baton.db.select().from(incidents).get()!.channelId!;
+    const channel = (await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]!.channelId!;
     h.clock.advanceMinutes(37);
     await h.postAlertmanager(fixture('alertmanager/v0.25-resolved.json').body);
     const wrapUp = await h.slack.expectChannelMessage(channel, 'Resolved: #1');
@@ -231,7 +223,7 @@ describe('incident channels', () => {
     h = await startHarness({ config: withServices('    incident_channel_archive_after_hours: 2\n') });
     await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body);
     await h.slack.standin.waitFor(() => calls('pins.add').length === 1);
-    const channel = h.baton.db.select().from(incidents).get()!.channelId!;
+    const channel = (await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]!.channelId!;
     await h.postAlertmanager(fixture('alertmanager/v0.25-resolved.json').body);
     expect((await h.slack.expectChannelMessage(channel, 'Resolved: #1')).rendered).toContain('archived 2 hours after');
     await h.advance(119);
@@ -253,6 +245,6 @@ describe('incident channels', () => {
     });
     await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body);
     await h.slack.standin.waitFor(() => calls('pins.add').length === 1);
-    expect(h.baton.db.select().from(incidents).get()).toMatchObject({ urgency: 'low' });
+    expect((await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]).toMatchObject({ urgency: 'low' });
   });
 });

@@ -3,7 +3,7 @@ import { fixture, fixtureNames } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { blockActionBody, slashCommandBody } from '../../devtools/slack/requests.js';
 import { ADA } from '../support/config.js';
-import { rowCounts } from '../support/db.js';
+import { rowCounts, sqliteOf } from '../support/db.js';
 
 const snapshot = (h: Harness) => rowCounts(h.baton.db);
 
@@ -22,7 +22,7 @@ describe('Alertmanager ingest accepts what Alertmanager sends', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { status: string };
     expect(body.status).toBe('ok');
-    const stored = h.baton.db.$client.prepare('select body from raw_payloads order by id desc limit 1').get() as { body: string };
+    const stored = sqliteOf(h.baton.db).prepare('select body from raw_payloads order by id desc limit 1').get() as { body: string };
     expect(JSON.parse(stored.body)).toEqual(captured.body);
   });
 });

@@ -26,9 +26,8 @@ describe('rows queued by an older version', () => {
     h.slack.standin.addChannel(other, 'other-team');
     const now = h.clock.now().getTime();
     const queued = (kind: string, payload: Record<string, unknown>) =>
-      h.baton.db
-        .insert(outbox)
-        .values({
+      h.baton.db.query((q) =>
+        q.insert(outbox).values({
           kind,
           dedupeKey: `legacy:${kind}`,
           incidentId: typeof payload.incidentId === 'number' ? payload.incidentId : null,
@@ -36,12 +35,12 @@ describe('rows queued by an older version', () => {
           status: 'pending',
           nextAttemptAt: now,
           createdAt: now,
-        })
-        .run();
-    queued('slack.incident_note', { incidentId: 1, channel: TEAM_CHANNEL, text: ':warning: A note an older Baton wrote.' });
-    queued('slack.page', { incidentId: 1, userId: BOB, level: 1, loop: 0, reason: `Escalated by <@${ADA}>.` });
-    queued('slack.team_post', { incidentId: 1, channel: other, mention: '<!channel>' });
-    queued('slack.message', { channel: BOB, text: ':bell: A notice an older Baton wrote.' });
+        }),
+      );
+    await queued('slack.incident_note', { incidentId: 1, channel: TEAM_CHANNEL, text: ':warning: A note an older Baton wrote.' });
+    await queued('slack.page', { incidentId: 1, userId: BOB, level: 1, loop: 0, reason: `Escalated by <@${ADA}>.` });
+    await queued('slack.team_post', { incidentId: 1, channel: other, mention: '<!channel>' });
+    await queued('slack.message', { channel: BOB, text: ':bell: A notice an older Baton wrote.' });
     await h.advance(1);
     await h.baton.drain();
 
@@ -50,12 +49,7 @@ describe('rows queued by an older version', () => {
     expect((await h.slack.expectChannelMessage(other, '5xx ratio')).text).toMatch(/^<!channel> \[CRITICAL\] #1 /);
     await h.slack.expectDM(BOB, ':bell: A notice an older Baton wrote.');
     expect(
-      h.baton.db
-        .select()
-        .from(outbox)
-        .all()
-        .filter((r) => r.dedupeKey?.startsWith('legacy:'))
-        .map((r) => r.status),
+      (await h.baton.db.query((q) => q.select().from(outbox))).filter((r) => r.dedupeKey?.startsWith('legacy:')).map((r) => r.status),
     ).toEqual(['sent', 'sent', 'sent', 'sent']);
   });
 });

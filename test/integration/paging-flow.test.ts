@@ -39,10 +39,10 @@ describe('an Alertmanager alert pages the on-call in Slack', () => {
     expect(dm.rendered).toContain(`Acknowledged* by <@${ADA}>`);
     expect(dm.buttons).toEqual(['Escalate', 'Resolve']);
 
-    const incident = h.baton.db.select().from(incidents).get()!;
+    const incident = (await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]!;
     expect(incident).toMatchObject({ status: 'acknowledged', acknowledgedBy: ADA, nextEscalationAt: null });
     expect(incident.acknowledgedAt).toBe(h.clock.now().getTime());
-    const audit = h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'incident.acknowledge')).all();
+    const audit = await h.baton.db.query((q) => q.select().from(auditLog).where(eq(auditLog.action, 'incident.acknowledge')));
     expect(audit).toMatchObject([{ actor: ADA, target: `incident:${incident.id}` }]);
 
     await h.baton.drain();
@@ -70,7 +70,7 @@ describe('an Alertmanager alert pages the on-call in Slack', () => {
 
     // Everyone was paged once: escalation never re-sends a level's page.
     expect([h.slack.dmsTo(ADA).length, h.slack.dmsTo(BOB).length, h.slack.dmsTo(CLEO).length]).toEqual([1, 1, 1]);
-    const incident = h.baton.db.select().from(incidents).get()!;
+    const incident = (await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]!;
     expect(incident.escalationLevel).toBe(2);
 
     // Out of levels (repeat 0): the team is told once and nobody else is paged.
@@ -126,7 +126,7 @@ describe('an Alertmanager alert pages the on-call in Slack', () => {
     expect(await again.json()).toMatchObject({ outcome: 'unchanged' });
     await h.baton.drain();
     h.slack.expectNoCallsSince(mark);
-    expect(h.baton.db.select().from(incidents).all()).toHaveLength(1);
+    expect(await h.baton.db.query((q) => q.select().from(incidents))).toHaveLength(1);
   });
 
   it('a resolved payload resolves the incident and updates its messages', async () => {
@@ -140,12 +140,12 @@ describe('an Alertmanager alert pages the on-call in Slack', () => {
     await post.waitForUpdate(/Resolved/);
     await h.baton.drain();
     expect(dm.buttons).toEqual([]);
-    expect(h.baton.db.select().from(incidents).get()).toMatchObject({ status: 'resolved', resolvedBy: null, nextEscalationAt: null });
-    const kinds = h.baton.db
-      .select({ kind: incidentEvents.kind })
-      .from(incidentEvents)
-      .all()
-      .map((e) => e.kind);
+    expect((await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]).toMatchObject({
+      status: 'resolved',
+      resolvedBy: null,
+      nextEscalationAt: null,
+    });
+    const kinds = (await h.baton.db.query((q) => q.select({ kind: incidentEvents.kind }).from(incidentEvents))).map((e) => e.kind);
     // High urgency gets its own channel by default.
     expect(kinds).toEqual(['opened', 'paged', 'channel_created', 'resolved']);
 
@@ -161,17 +161,20 @@ describe('an Alertmanager alert pages the on-call in Slack', () => {
 
     await dm.click('Escalate', { as: ADA });
     const bobDm = await h.slack.expectDM(BOB);
-    expect(h.baton.db.select().from(incidents).get()!.escalationLevel).toBe(1);
+    expect((await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]!.escalationLevel).toBe(1);
 
     await bobDm.click('Resolve', { as: BOB });
     await dm.waitForUpdate(/Resolved/);
     await bobDm.waitForUpdate(/Resolved/);
-    expect(h.baton.db.select().from(incidents).get()).toMatchObject({ status: 'resolved', resolvedBy: BOB });
+    expect((await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]).toMatchObject({ status: 'resolved', resolvedBy: BOB });
 
     const late = await dm.click('Acknowledge', { as: ADA, stale: true });
     expect(late.status).toBe(200);
     expect(await late.reply()).toMatch(/already resolved by <@U0BOB00002>/);
-    expect(h.baton.db.select().from(incidents).get()).toMatchObject({ status: 'resolved', acknowledgedBy: null });
+    expect((await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]).toMatchObject({
+      status: 'resolved',
+      acknowledgedBy: null,
+    });
   });
 
   it('a second Acknowledge is harmless and says who acknowledged', async () => {
@@ -183,8 +186,8 @@ describe('an Alertmanager alert pages the on-call in Slack', () => {
     const late = await post.click('Acknowledge', { as: BOB, stale: true });
     expect(late.status).toBe(200);
     expect(await late.reply()).toMatch(/already acknowledged by <@U0ADA00001>/);
-    expect(h.baton.db.select().from(incidents).get()).toMatchObject({ acknowledgedBy: ADA });
-    const acks = h.baton.db.select().from(incidentEvents).where(eq(incidentEvents.kind, 'acknowledged')).all();
+    expect((await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]).toMatchObject({ acknowledgedBy: ADA });
+    const acks = await h.baton.db.query((q) => q.select().from(incidentEvents).where(eq(incidentEvents.kind, 'acknowledged')));
     expect(acks).toHaveLength(1);
   });
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { incidents } from '../../src/db/schema.js';
 import { writeAudit } from '../../src/services/admin/audit.js';
@@ -133,31 +133,37 @@ describe('paper cuts', () => {
           .submit()
       ).closed,
     ).toBe(true);
-    writeAudit(h.baton.db, {
-      at: now,
-      actor: ADA,
-      action: 'widget.frobnicate',
-      target: 'widget:w1',
-      before: { size: 1 },
-      after: { size: 2 },
-    });
+    await h.baton.db.query((q) =>
+      writeAudit(q, {
+        at: now,
+        actor: ADA,
+        action: 'widget.frobnicate',
+        target: 'widget:w1',
+        before: { size: 1 },
+        after: { size: 2 },
+      }),
+    );
     // Secrets and phone numbers are only said to have changed, even nested in a value.
-    writeAudit(h.baton.db, {
-      at: now,
-      actor: 'config:baton.yml',
-      action: 'service.update',
-      target: 'service:checkout',
-      before: { keys: [{ kind: 'grafana', hmacSecret: 'old-s3cret' }] },
-      after: { keys: [{ kind: 'grafana', hmacSecret: 'new-s3cret' }] },
-    });
-    writeAudit(h.baton.db, {
-      at: now,
-      actor: BOB,
-      action: 'phone.verify',
-      target: `user:${BOB}`,
-      before: { phone: null },
-      after: { phone: '+15550001111' },
-    });
+    await h.baton.db.query((q) =>
+      writeAudit(q, {
+        at: now,
+        actor: 'config:baton.yml',
+        action: 'service.update',
+        target: 'service:checkout',
+        before: { keys: [{ kind: 'grafana', hmacSecret: 'old-s3cret' }] },
+        after: { keys: [{ kind: 'grafana', hmacSecret: 'new-s3cret' }] },
+      }),
+    );
+    await h.baton.db.query((q) =>
+      writeAudit(q, {
+        at: now,
+        actor: BOB,
+        action: 'phone.verify',
+        target: `user:${BOB}`,
+        before: { phone: null },
+        after: { phone: '+15550001111' },
+      }),
+    );
 
     const audit = await h.slack.command(CLEO, 'audit');
     expect(audit.text).toContain(`<@${ADA}> *created escalation policy* \`search-on-call\``);
@@ -198,7 +204,10 @@ describe('paper cuts', () => {
   it('f: App Home incidents show their age and a link to their channel', async () => {
     await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body);
     await h.slack.expectDM(ADA, '5xx ratio');
-    const channel = await h.slack.standin.waitFor(() => h.baton.db.select().from(incidents).get()?.channelId);
+    const channel = await vi.waitUntil(async () => (await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]?.channelId, {
+      timeout: 3000,
+      interval: 25,
+    });
     await h.advance(12);
     const home = await h.slack.openHome(ADA);
     expect(home.rendered).toContain('opened 12 min ago');
@@ -211,7 +220,7 @@ describe('paper cuts', () => {
     await h.slack.expectChannelMessage(TEAM_CHANNEL, '5xx ratio');
     h.clock.advanceMinutes(1);
     const teamOnly = await h.slack.openHome(ADA);
-    expect(h.baton.db.select().from(incidents).get()?.channelId).toBeNull();
+    expect((await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]?.channelId).toBeNull();
     expect(teamOnly.rendered).toContain('opened 1 min ago');
     expect(teamOnly.rendered).toContain(`<#${TEAM_CHANNEL}>`);
   });

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { auditLog, coverRequests, escalationPolicies, incidents, integrationKeys, overrides, timeOff } from '../../src/db/schema.js';
 import { ADA, BOB, CLEO, DAN, ERIN, INFRA_CHANNEL, TEAM_CHANNEL, TEST_CONFIG, withInfraTeam } from '../support/config.js';
 import { fixture } from '../support/fixtures.js';
@@ -30,7 +30,8 @@ describe('permissions', () => {
     await h.stop();
   });
 
-  const count = (table: typeof overrides | typeof timeOff | typeof integrationKeys) => h.baton.db.select().from(table).all().length;
+  const count = async (table: typeof overrides | typeof timeOff | typeof integrationKeys) =>
+    (await h.baton.db.query((q) => q.select().from(table))).length;
 
   it('admins (YAML role or the Slack user group) manage rotations and integrations; members are told why not', async () => {
     // Rotations.
@@ -40,18 +41,18 @@ describe('permissions', () => {
     expect(byGroup.title).toBe('New rotation');
     const saved = await byGroup.set('name', 'Search').set('team', 'payments').set('participants', [BOB, CLEO]).submit();
     expect(saved.closed).toBe(true);
-    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.target, 'rotation:search')).all()).toMatchObject([
+    expect(await h.baton.db.query((q) => q.select().from(auditLog).where(eq(auditLog.target, 'rotation:search')))).toMatchObject([
       { actor: DAN, action: 'rotation.create' },
     ]);
 
     // Integration keys.
-    const keys = count(integrationKeys);
+    const keys = await count(integrationKeys);
     expect((await h.slack.command(CLEO, 'integration checkout generic')).text).toBe('Only an admin can create or rotate integration keys.');
     expect((await h.slack.command(VISITOR, 'integration checkout generic')).text).toContain('Baton does not know you');
-    expect(count(integrationKeys)).toBe(keys);
+    expect(await count(integrationKeys)).toBe(keys);
     expect((await h.slack.command(ADA, 'integration checkout generic')).text).toContain('New *generic* key');
     expect((await h.slack.command(DAN, 'integration checkout heartbeat 5')).text).toContain('New *heartbeat* key');
-    expect(count(integrationKeys)).toBe(keys + 2);
+    expect(await count(integrationKeys)).toBe(keys + 2);
 
     // Leaving the group in Slack takes the rights away at the next refresh.
     h.slack.standin.addUsergroup(ADMINS, 'oncall-admins', [CLEO]);
@@ -59,7 +60,7 @@ describe('permissions', () => {
     await h.baton.tick();
     expect((await h.slack.command(DAN, 'rotation')).text).toBe('Only an admin can create or edit rotations.');
     expect((await h.slack.openModal(CLEO, 'rotation')).title).toBe('New rotation');
-    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'admin_user_group.update')).all()).toMatchObject([
+    expect(await h.baton.db.query((q) => q.select().from(auditLog).where(eq(auditLog.action, 'admin_user_group.update')))).toMatchObject([
       { after: ADMINS },
     ]);
   });
@@ -69,7 +70,7 @@ describe('permissions', () => {
     const now = h.clock.now().getTime();
     const forCleo = await (await h.slack.openModal(BOB, 'override')).set('who', CLEO).submit();
     expect(forCleo.errors).toEqual({ who: 'Only an admin can set an override for someone else.' });
-    expect(count(overrides)).toBe(0);
+    expect(await count(overrides)).toBe(0);
     expect(
       (
         await (
@@ -91,7 +92,7 @@ describe('permissions', () => {
           .submit()
       ).closed,
     ).toBe(true);
-    expect(h.baton.db.select().from(overrides).all()).toMatchObject([
+    expect(await h.baton.db.query((q) => q.select().from(overrides))).toMatchObject([
       { userId: BOB, createdBy: BOB },
       { userId: CLEO, createdBy: DAN },
     ]);
@@ -114,7 +115,7 @@ describe('permissions', () => {
     expect((await adaForBob.next!.submit()).closed).toBe(true);
     const own = await (await h.slack.openModal(CLEO, 'timeoff')).set('from', '2026-12-01').set('to', '2026-12-01').submit();
     expect((await own.next!.submit()).closed).toBe(true);
-    expect(h.baton.db.select().from(timeOff).all()).toMatchObject([
+    expect(await h.baton.db.query((q) => q.select().from(timeOff))).toMatchObject([
       { userId: BOB, createdBy: ADA },
       { userId: CLEO, createdBy: CLEO },
     ]);
@@ -129,7 +130,7 @@ describe('permissions', () => {
     const ask = await h.slack.expectDM(BOB, 'asks you to take their');
     expect(await ask.click('Accept', { as: CLEO }).then((c) => c.reply())).toBe('Only the teammate who was asked can answer this swap.');
     expect(await ask.click('Accept', { as: DAN }).then((c) => c.reply())).toBe('Only the teammate who was asked can answer this swap.');
-    expect(count(overrides)).toBe(0);
+    expect(await count(overrides)).toBe(0);
     await ask.click('Decline', { as: BOB });
     await ask.waitForUpdate(/declined/i);
 
@@ -146,8 +147,11 @@ describe('permissions', () => {
     const declared = await h.slack.openModal(VISITOR, 'declare');
     expect((await declared.set('title', 'Checkout is down').submit()).closed).toBe(true);
     await h.slack.expectDM(ADA, 'Checkout is down');
-    await h.slack.standin.waitFor(() => h.baton.db.select().from(incidents).get()?.channelId);
-    const channel = h.baton.db.select().from(incidents).get()!.channelId!;
+    await vi.waitUntil(async () => (await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]?.channelId, {
+      timeout: 3000,
+      interval: 25,
+    });
+    const channel = (await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]!.channelId!;
     expect((await h.slack.commandIn(channel, VISITOR, `page <@${BOB}|bob> please look`)).text).toContain(`Paging <@${BOB}>`);
     await h.slack.expectDM(BOB, 'Checkout is down');
 
@@ -159,8 +163,11 @@ describe('permissions', () => {
 
   it('members may not change roles or post updates unless Baton knows them; refusals are private', async () => {
     await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body);
-    await h.slack.standin.waitFor(() => h.baton.db.select().from(incidents).get()?.channelId);
-    const channel = h.baton.db.select().from(incidents).get()!.channelId!;
+    await vi.waitUntil(async () => (await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]?.channelId, {
+      timeout: 3000,
+      interval: 25,
+    });
+    const channel = (await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]!.channelId!;
     const refused = await h.slack.commandIn(channel, VISITOR, 'update All good now');
     expect(refused.text).toContain('Baton does not know you');
     expect(refused.body.response_type ?? 'ephemeral').toBe('ephemeral');
@@ -186,7 +193,7 @@ describe('permissions', () => {
       .set('to', '2026-11-26')
       .submit();
     expect((await adaForBob.next!.submit()).closed).toBe(true);
-    expect(h.baton.oncall.whoIsOnCall()[0]!.now.primary!.userId).toBe(BOB);
+    expect((await h.baton.oncall.whoIsOnCall())[0]!.now.primary!.userId).toBe(BOB);
 
     const mine = await h.slack.openModal(BOB, 'changes');
     expect(mine.title).toBe('My changes');
@@ -195,7 +202,7 @@ describe('permissions', () => {
     // A forged click by someone else is refused, says why, and changes nothing.
     await mine.click('Cancel', { block: 'override_1', as: CLEO });
     await h.slack.standin.waitFor(() => mine.rendered.includes('Only an admin can cancel an override for someone else.'));
-    expect(h.baton.db.select().from(overrides).get()!.cancelledAt).toBeNull();
+    expect((await h.baton.db.query((q) => q.select().from(overrides).limit(1)))[0]!.cancelledAt).toBeNull();
     // The modal still shows Bob's own list.
     expect(Object.keys(mine.buttonsByBlock)).toEqual(['override_1', 'time_off_1']);
 
@@ -206,26 +213,26 @@ describe('permissions', () => {
 
     const again = await h.slack.openModal(BOB, 'changes');
     await again.click('Cancel', { block: 'override_1' });
-    await h.slack.standin.waitFor(() => h.baton.db.select().from(overrides).get()!.cancelledAt !== null);
+    await vi.waitUntil(async () => (await h.baton.db.query((q) => q.select().from(overrides).limit(1)))[0]!.cancelledAt !== null, {
+      timeout: 3000,
+      interval: 25,
+    });
     const after = await h.slack.expectModal(BOB, 'My changes');
     await h.slack.standin.waitFor(() => after.rendered.includes('Override cancelled'));
     expect(Object.keys(after.buttonsByBlock)).toEqual(['time_off_1']);
-    expect(h.baton.oncall.whoIsOnCall()[0]!.now.primary!.userId).toBe(ADA);
+    expect((await h.baton.oncall.whoIsOnCall())[0]!.now.primary!.userId).toBe(ADA);
     h.clock.advanceSeconds(2);
     await h.baton.drain();
     await h.slack.expectChannelMessage('C0PAYMENTS1', `<@${BOB}> cancelled <@${BOB}>'s override`);
 
     // Time off booked for Bob by Ada: Bob may cancel it (it is his), Cleo may not.
-    expect(() => h.baton.timeOff.cancelTimeOff(CLEO, 1)).toThrow('Only an admin can cancel time off for someone else.');
+    await expect(h.baton.timeOff.cancelTimeOff(CLEO, 1)).rejects.toThrow('Only an admin can cancel time off for someone else.');
     await after.click('Cancel', { block: 'time_off_1' });
-    await h.slack.standin.waitFor(() => h.baton.db.select().from(timeOff).get()!.cancelledAt !== null);
-    expect(
-      h.baton.db
-        .select()
-        .from(auditLog)
-        .all()
-        .filter((a) => a.action.endsWith('.cancel')),
-    ).toMatchObject([
+    await vi.waitUntil(async () => (await h.baton.db.query((q) => q.select().from(timeOff).limit(1)))[0]!.cancelledAt !== null, {
+      timeout: 3000,
+      interval: 25,
+    });
+    expect((await h.baton.db.query((q) => q.select().from(auditLog))).filter((a) => a.action.endsWith('.cancel'))).toMatchObject([
       { action: 'override.cancel', actor: BOB },
       { action: 'time_off.cancel', actor: BOB },
     ]);
@@ -251,7 +258,9 @@ describe('permissions', () => {
       .set('level2_users', [CLEO])
       .submit();
     expect(saved.closed).toBe(true);
-    expect(h.baton.db.select().from(escalationPolicies).where(eq(escalationPolicies.id, 'search-on-call')).get()).toMatchObject({
+    expect(
+      (await h.baton.db.query((q) => q.select().from(escalationPolicies).where(eq(escalationPolicies.id, 'search-on-call')).limit(1)))[0],
+    ).toMatchObject({
       source: 'slack',
       repeat: 0,
       levels: [
@@ -268,14 +277,10 @@ describe('permissions', () => {
     const service = await h.slack.openModal(DAN, 'service');
     expect((await service.set('name', 'Search').submit()).errors).toMatchObject({ policy: 'Pick an escalation policy.' });
     expect((await service.set('policy', 'search-on-call').set('incident_channels', 'none').submit()).closed).toBe(true);
-    expect(
-      h.baton.db
-        .select()
-        .from(auditLog)
-        .all()
-        .filter((a) => a.actor === DAN)
-        .map((a) => a.action),
-    ).toEqual(['escalation_policy.create', 'service.create']);
+    expect((await h.baton.db.query((q) => q.select().from(auditLog))).filter((a) => a.actor === DAN).map((a) => a.action)).toEqual([
+      'escalation_policy.create',
+      'service.create',
+    ]);
 
     // The new service takes alerts at once: a key, an alert, a page through the new policy.
     const made = await h.slack.command(ADA, 'integration search generic');
@@ -287,7 +292,10 @@ describe('permissions', () => {
     });
     expect(res.status).toBe(202);
     await h.slack.expectDM(ADA, 'Search index stale');
-    expect(h.baton.db.select().from(incidents).get()).toMatchObject({ serviceId: 'search', policy: { id: 'search-on-call' } });
+    expect((await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]).toMatchObject({
+      serviceId: 'search',
+      policy: { id: 'search-on-call' },
+    });
     await h.advance(10);
     await h.slack.expectDM(CLEO, 'Search index stale');
   });
@@ -317,12 +325,13 @@ describe("who may take a rotation's pager", () => {
     await h.stop();
   });
 
-  const onCall = (rotationId: string) => h.baton.oncall.whoIsOnCall().find((r) => r.rotation.id === rotationId)!.now.primary?.userId;
-  const overrideAudit = () => h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'override.create')).all();
+  const onCall = async (rotationId: string) =>
+    (await h.baton.oncall.whoIsOnCall()).find((r) => r.rotation.id === rotationId)!.now.primary?.userId;
+  const overrideAudit = () => h.baton.db.query((q) => q.select().from(auditLog).where(eq(auditLog.action, 'override.create')));
 
   it("an override is for the rotation's team and admins; another team's member is refused on the rotation field", async () => {
     const now = h.clock.now().getTime();
-    expect(onCall('payments-primary')).toBe(ADA);
+    expect(await onCall('payments-primary')).toBe(ADA);
     const refusal =
       "Only people in the Payments team's rotations and admins can take the pager of Payments primary. Ask an admin if you should cover it.";
 
@@ -336,9 +345,9 @@ describe("who may take a rotation's pager", () => {
     await home.click('Take the pager');
     const fromHome = await (await h.slack.expectModal(ERIN, 'Take the pager')).set('rotation', 'payments-primary').submit();
     expect(fromHome.errors).toEqual({ rotation: refusal });
-    expect(h.baton.db.select().from(overrides).all()).toEqual([]);
-    expect(overrideAudit()).toEqual([]);
-    expect(onCall('payments-primary')).toBe(ADA);
+    expect(await h.baton.db.query((q) => q.select().from(overrides))).toEqual([]);
+    expect(await overrideAudit()).toEqual([]);
+    expect(await onCall('payments-primary')).toBe(ADA);
 
     // Her own rotation, and another rotation of her team (Cleo, from Infra database), are fine.
     expect(
@@ -384,13 +393,13 @@ describe("who may take a rotation's pager", () => {
           .submit()
       ).closed,
     ).toBe(true);
-    expect(overrideAudit().map((a) => [a.actor, a.target])).toEqual([
+    expect((await overrideAudit()).map((a) => [a.actor, a.target])).toEqual([
       [ERIN, 'rotation:infra-primary'],
       [CLEO, 'rotation:infra-primary'],
       [BOB, 'rotation:payments-primary'],
       [DAN, 'rotation:payments-primary'],
     ]);
-    expect(onCall('payments-primary')).toBe(BOB);
+    expect(await onCall('payments-primary')).toBe(BOB);
   });
 
   it("a cover request is taken only by someone of the rotation's team (or an admin)", async () => {
@@ -400,10 +409,12 @@ describe("who may take a rotation's pager", () => {
       "Only people in the Payments team's rotations and admins can cover a shift of Payments primary. Ask an admin if you should cover it.",
     );
     expect(await post.click('Take it', { as: CLEO }).then((c) => c.reply())).toContain("Only people in the Payments team's rotations");
-    expect(h.baton.db.select().from(coverRequests).get()).toMatchObject({ status: 'open', takenBy: null });
-    expect(h.baton.db.select().from(overrides).all()).toEqual([]);
-    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'cover.take')).all()).toEqual([]);
+    expect((await h.baton.db.query((q) => q.select().from(coverRequests).limit(1)))[0]).toMatchObject({ status: 'open', takenBy: null });
+    expect(await h.baton.db.query((q) => q.select().from(overrides))).toEqual([]);
+    expect(await h.baton.db.query((q) => q.select().from(auditLog).where(eq(auditLog.action, 'cover.take')))).toEqual([]);
     expect(await post.click('Take it', { as: BOB }).then((c) => c.reply())).toContain('It is yours');
-    expect(h.baton.db.select().from(overrides).all()).toMatchObject([{ userId: BOB, kind: 'cover', rotationId: 'payments-primary' }]);
+    expect(await h.baton.db.query((q) => q.select().from(overrides))).toMatchObject([
+      { userId: BOB, kind: 'cover', rotationId: 'payments-primary' },
+    ]);
   });
 });

@@ -43,7 +43,8 @@ describe('pages that reach a phone', () => {
     await h.stop();
   });
 
-  const incident = (id: number) => h.baton.db.select().from(incidents).where(eq(incidents.id, id)).get()!;
+  const incident = async (id: number) =>
+    (await h.baton.db.query((q) => q.select().from(incidents).where(eq(incidents.id, id)).limit(1)))[0]!;
 
   it('Slack first, then at 2 minutes an SMS and a call; pressing 1 acknowledges everywhere', async () => {
     expect((await h.postAlertmanager(newAlert())).status).toBe(200);
@@ -59,12 +60,14 @@ describe('pages that reach a phone', () => {
 
     const wrongKey = await call.press('9');
     expect(wrongKey.says.join(' ')).toContain('Press 1 to acknowledge');
-    expect(incident(1).status).toBe('triggered');
+    expect((await incident(1)).status).toBe('triggered');
     const pressed = await call.press('1');
     expect(pressed.says).toEqual(['Incident 1 acknowledged. Goodbye.']);
     expect(pressed.hangup).toBe(true);
-    expect(incident(1)).toMatchObject({ status: 'acknowledged', acknowledgedBy: ADA });
-    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'incident.acknowledge')).all()).toMatchObject([{ actor: ADA }]);
+    expect(await incident(1)).toMatchObject({ status: 'acknowledged', acknowledgedBy: ADA });
+    expect(await h.baton.db.query((q) => q.select().from(auditLog).where(eq(auditLog.action, 'incident.acknowledge')))).toMatchObject([
+      { actor: ADA },
+    ]);
     await dm.waitForUpdate(/Acknowledged/);
     expect(await call.end('completed')).toBe(204);
 
@@ -105,12 +108,12 @@ describe('pages that reach a phone', () => {
     });
     expect((await h.twilio.reply('+15559999999', '1A')).reply).toContain('does not know this number');
     expect(await h.twilio.reply(ADA_PHONE, ' 1a ')).toEqual({ status: 200, reply: 'Incident 1 acknowledged.' });
-    expect(incident(1)).toMatchObject({ status: 'acknowledged', acknowledgedBy: ADA });
+    expect(await incident(1)).toMatchObject({ status: 'acknowledged', acknowledgedBy: ADA });
     expect((await h.twilio.reply(BOB_PHONE, '1A')).reply).toMatch(/nothing changed. It was already acknowledged by Ada Lovelace/);
     expect((await h.twilio.reply(ADA_PHONE, '1R')).reply).toBe('Incident 1 resolved.');
 
     expect(await h.twilio.reply(ADA_PHONE, 'STOP')).toEqual({ status: 200, reply: null });
-    expect(h.baton.db.select().from(users).where(eq(users.id, ADA)).get()!.smsOptedOut).toBe(true);
+    expect((await h.baton.db.query((q) => q.select().from(users).where(eq(users.id, ADA)).limit(1)))[0]!.smsOptedOut).toBe(true);
     await h.postAlertmanager(newAlert());
     await h.advance(2);
     await h.twilio.expectCall(ADA_PHONE); // calls still come
@@ -153,7 +156,7 @@ describe('pages that reach a phone', () => {
       { signature: 'forged' },
     );
     expect(key.status).toBe(403);
-    expect(incident(1).status).toBe('triggered');
+    expect((await incident(1)).status).toBe('triggered');
     expect(JSON.stringify(rowCounts(h.baton.db))).toBe(before);
   });
 
@@ -197,10 +200,7 @@ describe('pages that reach a phone', () => {
       h.clock.set(start + k * 5000 + lagMs);
       await h.baton.tick();
     }
-    const sentAfter = h.baton.db
-      .select()
-      .from(outbox)
-      .all()
+    const sentAfter = (await h.baton.db.query((q) => q.select().from(outbox)))
       .filter((r) => r.kind === 'twilio.voice' && r.status === 'sent')
       .map((r) => (r.sentAt! - start) / 1000);
     // A fourth call would be over the throttle (3 per 15 minutes).
@@ -238,10 +238,7 @@ describe('pages that reach a phone', () => {
       ['twilio.voice', 3],
       ['twilio.sms', 5],
     ] as const) {
-      const times = h.baton.db
-        .select()
-        .from(outbox)
-        .all()
+      const times = (await h.baton.db.query((q) => q.select().from(outbox)))
         .filter((r) => r.kind === kind && r.status === 'sent' && (r.payload as { userId: string }).userId === ADA)
         .map((r) => r.sentAt!)
         .sort((a, b) => a - b);
@@ -259,7 +256,7 @@ describe('pages that reach a phone', () => {
     const call = await h.twilio.standin.inboundCall(`${h.baton.url}/twilio/voice/inbound`, '+15557654321', BATON_NUMBER);
     expect(call.greeting.says[0]).toContain('on-call emergency line');
     expect(call.afterRecording?.says).toEqual(['Thank you. The on-call engineer is being paged now. Goodbye.']);
-    const opened = incident(1);
+    const opened = await incident(1);
     expect(opened).toMatchObject({
       title: 'Emergency line: voicemail from +15557654321 (21 s)',
       urgency: 'high',
@@ -277,7 +274,7 @@ describe('pages that reach a phone', () => {
     const call = await h.twilio.standin.inboundCall(`${h.baton.url}/twilio/voice/inbound`, '+15557654321', BATON_NUMBER);
     expect(call.greeting.says).toEqual(['This number only makes calls. Goodbye.']);
     expect(call.afterRecording).toBeNull();
-    expect(h.baton.db.select().from(incidents).all()).toEqual([]);
+    expect(await h.baton.db.query((q) => q.select().from(incidents))).toEqual([]);
   });
 
   it('/oncall me without phone paging set up says so: the rules are saved, no code is sent, the number is not kept', async () => {
@@ -290,21 +287,19 @@ describe('pages that reach a phone', () => {
     expect(saved.next?.rendered).not.toContain('We texted');
     expect(saved.next?.fields).toEqual([]);
     await h.baton.drain();
+    expect((await h.baton.db.query((q) => q.select().from(outbox))).filter((r) => r.kind === 'twilio.verify')).toEqual([]);
     expect(
-      h.baton.db
-        .select()
-        .from(outbox)
-        .all()
-        .filter((r) => r.kind === 'twilio.verify'),
-    ).toEqual([]);
-    expect(
-      h.baton.db
-        .select()
-        .from(settings)
-        .where(eq(settings.key, `verify:${CLEO}`))
-        .get(),
+      (
+        await h.baton.db.query((q) =>
+          q
+            .select()
+            .from(settings)
+            .where(eq(settings.key, `verify:${CLEO}`))
+            .limit(1),
+        )
+      )[0],
     ).toBeUndefined();
-    expect(h.baton.db.select().from(users).where(eq(users.id, CLEO)).get()).toMatchObject({
+    expect((await h.baton.db.query((q) => q.select().from(users).where(eq(users.id, CLEO)).limit(1)))[0]).toMatchObject({
       phone: null,
       notificationRules: { high: [{ method: 'slack' }, { method: 'voice', afterMinutes: 1 }] },
     });
@@ -324,15 +319,15 @@ describe('pages that reach a phone', () => {
     expect((await next.next!.set('code', code === '000000' ? '111111' : '000000').submit()).errors).toEqual({
       code: 'That is not the code we sent.',
     });
-    expect(h.baton.db.select().from(users).where(eq(users.id, CLEO)).get()!.phoneVerifiedAt).toBeNull();
+    expect((await h.baton.db.query((q) => q.select().from(users).where(eq(users.id, CLEO)).limit(1)))[0]!.phoneVerifiedAt).toBeNull();
     expect((await next.next!.set('code', code).submit()).closed).toBe(true);
-    expect(h.baton.db.select().from(users).where(eq(users.id, CLEO)).get()).toMatchObject({
+    expect((await h.baton.db.query((q) => q.select().from(users).where(eq(users.id, CLEO)).limit(1)))[0]).toMatchObject({
       phone: CLEO_PHONE,
       notificationRules: { high: [{ method: 'slack' }, { method: 'voice', afterMinutes: 1 }] },
     });
 
     // Cleo takes the pager (she is in no Payments rotation, so an admin puts her on it); her rules say: a call after one minute, no SMS.
-    h.baton.overrides.createOverride(ADMIN, {
+    await h.baton.overrides.createOverride(ADMIN, {
       rotationId: 'payments-primary',
       userId: CLEO,
       start: h.clock.now().getTime(),

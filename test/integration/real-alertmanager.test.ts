@@ -114,14 +114,18 @@ describe.skipIf(!available)('a real Prometheus Alertmanager sends to Baton', () 
       throw new Error(`${(err as Error).message}\nAlertmanager log:\n${amLog.slice(-3000)}`);
     });
     await h.slack.expectChannelMessage(TEAM_CHANNEL, '5xx ratio');
-    await until('both alerts in one incident', () => h.baton.db.select().from(alerts).all().length === 2 || undefined, 10_000);
-    expect(h.baton.db.select().from(incidents).all()).toHaveLength(1);
+    await until(
+      'both alerts in one incident',
+      async () => (await h.baton.db.query((q) => q.select().from(alerts))).length === 2 || undefined,
+      10_000,
+    );
+    expect(await h.baton.db.query((q) => q.select().from(incidents))).toHaveLength(1);
     expect(dm.rendered).toContain('2 firing of 2');
 
     const past = new Date(Date.now() - 1000).toISOString();
     expect((await postAlerts([alert('checkout-1', past), alert('checkout-2', past)])).status).toBe(200);
     await dm.waitForUpdate(/Resolved/, 20_000);
-    expect(h.baton.db.select().from(incidents).get()).toMatchObject({ status: 'resolved' });
+    expect((await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]).toMatchObject({ status: 'resolved' });
     expect(h.slack.dmsTo(ADA)).toHaveLength(1);
     h.slack.expectNoContractViolations();
   }, 60_000);
@@ -133,18 +137,22 @@ describe.skipIf(!available)('a real Prometheus Alertmanager sends to Baton', () 
       endsAt: new Date(Date.now() + 3_600_000).toISOString(),
     };
     expect((await postAlerts([watchdog])).status).toBe(200);
-    const first = await until('a Watchdog ping', () => h.baton.db.select().from(heartbeats).get(), 15_000).catch((err) => {
+    const first = await until(
+      'a Watchdog ping',
+      async () => (await h.baton.db.query((q) => q.select().from(heartbeats).limit(1)))[0],
+      15_000,
+    ).catch((err) => {
       throw new Error(`${(err as Error).message}\nAlertmanager log:\n${amLog.slice(-3000)}`);
     });
     expect(first.lastPingAt).toBe(h.clock.now().getTime());
-    const before = h.baton.db.select().from(incidents).all().length;
+    const before = (await h.baton.db.query((q) => q.select().from(incidents))).length;
 
     am.kill('SIGTERM');
     await new Promise((resolve) => am.once('exit', resolve));
     await h.advance(4);
-    expect(h.baton.db.select().from(incidents).all()).toHaveLength(before);
+    expect(await h.baton.db.query((q) => q.select().from(incidents))).toHaveLength(before);
     await h.advance(2);
-    const missed = h.baton.db.select().from(incidents).all().at(-1)!;
+    const missed = (await h.baton.db.query((q) => q.select().from(incidents))).at(-1)!;
     expect(missed.title).toMatch(/^Heartbeat missed: Checkout/);
     await h.slack.expectDM(ADA, 'Heartbeat missed');
   }, 60_000);

@@ -49,7 +49,8 @@ describe('changing the schedule from Slack', () => {
     return page.dmUser!;
   }
 
-  const countOf = (table: typeof overrides | typeof timeOff) => h.baton.db.select({ n: count() }).from(table).get()!.n;
+  const countOf = async (table: typeof overrides | typeof timeOff) =>
+    (await h.baton.db.query((q) => q.select({ n: count() }).from(table).limit(1)))[0]!.n;
 
   it('override: take the pager for an hour; the page goes to the taker, then back', async () => {
     expect(await whoIsPaged()).toBe(ADA);
@@ -68,7 +69,7 @@ describe('changing the schedule from Slack', () => {
     expect(who.text).toContain(`<@${BOB}> (covering for <@${ADA}>)`);
     await h.advance(61);
     expect(await whoIsPaged()).toBe(ADA);
-    expect(h.baton.db.select().from(auditLog).where(eq(auditLog.action, 'override.create')).all()).toMatchObject([
+    expect(await h.baton.db.query((q) => q.select().from(auditLog).where(eq(auditLog.action, 'override.create')))).toMatchObject([
       { actor: BOB, target: 'rotation:payments-primary' },
     ]);
   });
@@ -88,7 +89,7 @@ describe('changing the schedule from Slack', () => {
     // A member can take the pager only for themselves.
     const forAda = await (await h.slack.openModal(BOB, 'override')).set('who', CLEO).submit();
     expect(forAda.errors).toEqual({ who: 'Only an admin can set an override for someone else.' });
-    expect(countOf(overrides)).toBe(0);
+    expect(await countOf(overrides)).toBe(0);
     // An admin can give it to someone else.
     expect((await (await h.slack.openModal(ADA, 'override')).set('who', CLEO).submit()).closed).toBe(true);
     expect(await whoIsPaged()).toBe(CLEO);
@@ -108,12 +109,12 @@ describe('changing the schedule from Slack', () => {
 
     const sent = await modal.set('their_shift', bobsWeek!.value).submit();
     expect(sent.closed).toBe(true);
-    expect(h.baton.db.select().from(swapRequests).get()).toMatchObject({
+    expect((await h.baton.db.query((q) => q.select().from(swapRequests).limit(1)))[0]).toMatchObject({
       giveEnd: ADA_WEEK_END,
       takeStart: ADA_WEEK_END,
       takeEnd: BOB_WEEK_END,
     });
-    expect(countOf(overrides)).toBe(0);
+    expect(await countOf(overrides)).toBe(0);
 
     const ask = await h.slack.expectDM(BOB, 'asks you to take their');
     expect(ask.buttons).toEqual(['Accept', 'Decline']);
@@ -122,7 +123,7 @@ describe('changing the schedule from Slack', () => {
     await ask.waitForUpdate(/You accepted/);
     await h.slack.expectDM(ADA, `<@${BOB}> accepted`);
     await h.slack.expectChannelMessage(TEAM_CHANNEL, 'Swap in *Payments primary*');
-    expect(countOf(overrides)).toBe(2);
+    expect(await countOf(overrides)).toBe(2);
     expect(await ask.click('Accept', { as: BOB, stale: true }).then((c) => c.reply())).toContain('already accepted');
 
     expect(await whoIsPaged()).toBe(BOB);
@@ -143,7 +144,7 @@ describe('changing the schedule from Slack', () => {
     const thread = await h.slack.standin.waitFor(() => h.slack.standin.messages(TEAM_CHANNEL).find((m) => m.threadTs === post.message.ts));
     expect(thread.text).toContain(`<@${ADA}>: <@${BOB}> takes your shift`);
     expect(await post.click('Take it', { as: CLEO, stale: true }).then((c) => c.reply())).toContain(`Already taken by <@${BOB}>`);
-    expect(countOf(overrides)).toBe(1);
+    expect(await countOf(overrides)).toBe(1);
 
     expect(await whoIsPaged()).toBe(BOB);
   });
@@ -154,9 +155,9 @@ describe('changing the schedule from Slack', () => {
     const confirm = await modal.set('to', '2026-11-19').submit();
     expect(confirm.next?.title).toBe('Confirm time off');
     expect(confirm.next!.rendered).toContain(`<@${BOB}> covers`);
-    expect(countOf(timeOff)).toBe(0);
+    expect(await countOf(timeOff)).toBe(0);
     expect((await confirm.next!.submit()).closed).toBe(true);
-    expect(countOf(timeOff)).toBe(1);
+    expect(await countOf(timeOff)).toBe(1);
     await h.slack.expectDM(BOB, 'is away, so you cover');
 
     expect(await whoIsPaged()).toBe(BOB);
@@ -168,7 +169,7 @@ describe('changing the schedule from Slack', () => {
     expect(overlap.errors?.from).toMatch(/^Overlaps time off already booked/);
     const backwards = await (await h.slack.openModal(ADA, 'timeoff')).set('from', '2026-11-25').set('to', '2026-11-24').submit();
     expect(backwards.errors).toEqual({ to: 'The end must be after the start.' });
-    expect(countOf(timeOff)).toBe(1);
+    expect(await countOf(timeOff)).toBe(1);
 
     // Midnight after the last day in Ada's zone (Berlin, UTC+1): her shift comes back.
     h.clock.set('2026-11-19T23:00:00Z');
@@ -199,7 +200,7 @@ describe('changing the schedule from Slack', () => {
     expect(edit.initial('participants')).toEqual([BOB, CLEO]);
     expect(edit.initial('shift')).toBe('1d');
     expect((await edit.set('participants', [CLEO, BOB]).set('shift', '12h').submit()).closed).toBe(true);
-    const history = h.baton.db.select().from(auditLog).where(eq(auditLog.target, 'rotation:search')).all();
+    const history = await h.baton.db.query((q) => q.select().from(auditLog).where(eq(auditLog.target, 'rotation:search')));
     expect(history).toMatchObject([
       { actor: ADA, action: 'rotation.create', before: null },
       {
@@ -221,10 +222,16 @@ describe('changing the schedule from Slack', () => {
     expect(sent.errors).toBeNull();
     expect(sent.closed).toBe(true);
     const now = h.clock.now().getTime();
-    expect(h.baton.db.select().from(swapRequests).get()).toMatchObject({ giveStart: now, giveEnd: ADA_WEEK_END, takeStart: null });
+    expect((await h.baton.db.query((q) => q.select().from(swapRequests).limit(1)))[0]).toMatchObject({
+      giveStart: now,
+      giveEnd: ADA_WEEK_END,
+      takeStart: null,
+    });
     await (await h.slack.expectDM(BOB, 'asks you to take their')).click('Accept', { as: BOB });
     await h.slack.expectDM(ADA, `<@${BOB}> accepted`);
-    expect(h.baton.db.select().from(overrides).all()).toMatchObject([{ userId: BOB, startAt: now, endAt: ADA_WEEK_END, kind: 'swap' }]);
+    expect(await h.baton.db.query((q) => q.select().from(overrides))).toMatchObject([
+      { userId: BOB, startAt: now, endAt: ADA_WEEK_END, kind: 'swap' },
+    ]);
     expect(await whoIsPaged()).toBe(BOB);
   });
 
@@ -235,7 +242,10 @@ describe('changing the schedule from Slack', () => {
     expect(sent.errors).toBeNull();
     expect(sent.closed).toBe(true);
     await h.slack.expectChannelMessage(TEAM_CHANNEL, `<@${ADA}> needs someone to cover`);
-    expect(h.baton.db.select().from(coverRequests).get()).toMatchObject({ startAt: h.clock.now().getTime(), endAt: ADA_WEEK_END });
+    expect((await h.baton.db.query((q) => q.select().from(coverRequests).limit(1)))[0]).toMatchObject({
+      startAt: h.clock.now().getTime(),
+      endAt: ADA_WEEK_END,
+    });
   });
 
   it("swap: a teammate's last shift, which runs past the 4-week horizon, is offered and taken whole", async () => {
@@ -248,7 +258,7 @@ describe('changing the schedule from Slack', () => {
     await h.advance(5);
     const sent = await modal.set('teammate', ADA).set('their_shift', last!.value).submit();
     expect(sent.errors).toBeNull();
-    expect(h.baton.db.select().from(swapRequests).get()).toMatchObject({
+    expect((await h.baton.db.query((q) => q.select().from(swapRequests).limit(1)))[0]).toMatchObject({
       requesterId: BOB,
       teammateId: ADA,
       takeStart: DEC_14,
@@ -262,7 +272,7 @@ describe('changing the schedule from Slack', () => {
     expect((await modal.set('teammate', BOB).set('their_shift', bobsWeek.value).submit()).closed).toBe(true);
     await (await h.slack.expectDM(BOB, 'asks you to take their')).click('Accept', { as: BOB });
     await h.slack.expectChannelMessage(TEAM_CHANNEL, 'Swap in *Payments primary*');
-    expect(countOf(overrides)).toBe(2);
+    expect(await countOf(overrides)).toBe(2);
 
     // Each of the two sees the swap once, as one change with one Cancel.
     const cancels = (m: { buttonsByBlock: Record<string, string[]> }) =>
@@ -277,8 +287,8 @@ describe('changing the schedule from Slack', () => {
 
     await adas.click('Cancel');
     await h.slack.standin.waitFor(() => adas.rendered.includes('Swap cancelled'));
-    expect(h.baton.db.select().from(overrides).where(isNull(overrides.cancelledAt)).all()).toEqual([]);
-    expect(h.baton.db.select().from(swapRequests).get()?.status).toBe('cancelled');
+    expect(await h.baton.db.query((q) => q.select().from(overrides).where(isNull(overrides.cancelledAt)))).toEqual([]);
+    expect((await h.baton.db.query((q) => q.select().from(swapRequests).limit(1)))[0]?.status).toBe('cancelled');
     await h.slack.expectDM(BOB, `<@${ADA}> cancelled your swap`);
     await h.slack.expectDM(ADA, `You cancelled your swap with <@${BOB}>`);
     await h.slack.expectChannelMessage(TEAM_CHANNEL, `<@${ADA}> cancelled the swap of <@${ADA}> and <@${BOB}>`);
@@ -297,7 +307,7 @@ describe('changing the schedule from Slack', () => {
     expect(clash.errors).toBeNull();
     expect(clash.next?.rendered).toMatch(/Overlaps time off already booked/);
     expect(clash.next?.view.submit).toBeUndefined();
-    expect(countOf(timeOff)).toBe(1);
+    expect(await countOf(timeOff)).toBe(1);
   });
 
   it("team-channel notices of an override and its cancellation show each reader's own time zone", async () => {

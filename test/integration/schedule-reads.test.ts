@@ -114,7 +114,7 @@ describe('reading the final schedule', () => {
       expect(events.length).toBeGreaterThan(10);
 
       const now = h.clock.now().getTime();
-      const [payments] = h.baton.oncall.schedules(now - 30 * DAY, now + 180 * DAY, 'payments-primary');
+      const [payments] = await h.baton.oncall.schedules(now - 30 * DAY, now + 180 * DAY, 'payments-primary');
       const expected = who
         ? shiftsOf(payments!.segments, who).map((s) => ({ summary: 'On call: Payments primary', start: s.start, end: s.end }))
         : payments!.segments
@@ -214,7 +214,7 @@ describe('reading the final schedule', () => {
     expect(posts.length).toBeGreaterThan(1);
     expect(posts[0]!.body).toBe(answer.body);
     const ids = ['payments-primary', ...Array.from({ length: 200 }, (_, i) => `storage-fleet-${String(i + 1).padStart(3, '0')}`)];
-    expect(urls()).toEqual(ids.map((id) => h.baton.calendars.url('rotation', id)));
+    expect(urls()).toEqual(await Promise.all(ids.map((id) => h.baton.calendars.url('rotation', id))));
     expect(String(posts[1]!.body.text)).not.toContain('Your shifts');
   });
 
@@ -235,14 +235,17 @@ describe('reading the final schedule', () => {
     const feedLines = lines.filter((l) => l.includes('/calendars/rotation/'));
     expect(feedLines).toHaveLength(35);
     const ids = ['payments-primary', ...Array.from({ length: 34 }, (_, i) => `storage-fleet-${String(i + 1).padStart(3, '0')}`)];
-    for (const id of ids)
+    for (const id of ids) {
+      const url = await h.baton.calendars.url('rotation', id);
       expect(
-        feedLines.some((l) => l.endsWith(` ${h.baton.calendars.url('rotation', id)}`)),
+        feedLines.some((l) => l.endsWith(` ${url}`)),
         id,
       ).toBe(true);
+    }
     // Ada's own rotations come first, then the rest.
     const order = feedLines.map((l) => /\/calendars\/rotation\/([^/]+)\//.exec(l)![1]);
     expect(order.slice(0, 3).sort()).toEqual(['payments-primary', 'storage-fleet-017', 'storage-fleet-033']);
-    expect(lines.some((l) => l.endsWith(` ${h.baton.calendars.url('user', ADA)}`))).toBe(true);
+    const personal = await h.baton.calendars.url('user', ADA);
+    expect(lines.some((l) => l.endsWith(` ${personal}`))).toBe(true);
   });
 });

@@ -26,7 +26,10 @@ describe('Socket Mode: with an app token, Slack reaches Baton over a WebSocket',
     const dm = await h.slack.expectDM(ADA);
     await dm.click('Acknowledge', { as: ADA });
     await dm.waitForUpdate(/Acknowledged by <@U0ADA00001>/);
-    expect(h.baton.db.select().from(incidents).get()).toMatchObject({ status: 'acknowledged', acknowledgedBy: ADA });
+    expect((await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]).toMatchObject({
+      status: 'acknowledged',
+      acknowledgedBy: ADA,
+    });
 
     // Option searches for long lists (block_suggestion) are answered over the socket too.
     const search = await h.slack.deliver(

@@ -33,7 +33,8 @@ describe('every alert source', () => {
       headers: { 'content-type': 'application/json', ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
-  const incident = (id: number) => h.baton.db.select().from(incidents).where(eq(incidents.id, id)).get()!;
+  const incident = async (id: number) =>
+    (await h.baton.db.query((q) => q.select().from(incidents).where(eq(incidents.id, id)).limit(1)))[0]!;
   const sign = (body: string) => createHmac('sha256', GRAFANA_HMAC).update(body).digest('hex');
 
   it('Grafana: the fixtures open and resolve an incident; the HMAC is checked', async () => {
@@ -45,13 +46,13 @@ describe('every alert source', () => {
     expect(
       (await post(`/integrations/grafana/${GRAFANA_KEY}`, firing, { ...auth, 'x-grafana-alerting-signature': sign(`${firing} `) })).status,
     ).toBe(401);
-    expect(h.baton.db.select().from(rawPayloads).all()).toEqual([]);
+    expect(await h.baton.db.query((q) => q.select().from(rawPayloads))).toEqual([]);
 
     const res = await post(`/integrations/grafana/${GRAFANA_KEY}`, firing, { ...auth, 'x-grafana-alerting-signature': sign(firing) });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ outcome: 'opened', incident_id: 1 });
-    expect(incident(1)).toMatchObject({ source: 'grafana', title: 'Disk 95% full on db-1', severity: 'critical', urgency: 'high' });
-    expect(incident(1).links).toMatchObject({
+    expect(await incident(1)).toMatchObject({ source: 'grafana', title: 'Disk 95% full on db-1', severity: 'critical', urgency: 'high' });
+    expect((await incident(1)).links).toMatchObject({
       runbook: 'https://runbooks.example.com/disk',
       source: 'https://grafana.example.com/alerting/grafana/abc123/view',
     });
@@ -63,7 +64,7 @@ describe('every alert source', () => {
         await post(`/integrations/grafana/${GRAFANA_KEY}`, resolved, { ...auth, 'x-grafana-alerting-signature': sign(resolved) })
       ).json(),
     ).toMatchObject({ outcome: 'resolved' });
-    expect(incident(1).status).toBe('resolved');
+    expect((await incident(1)).status).toBe('resolved');
   });
 
   it('Grafana with a timestamp header and a custom signature header: `<timestamp>:<body>` is signed, and must be recent', async () => {
@@ -101,7 +102,7 @@ describe('every alert source', () => {
         })
       ).status,
     ).toBe(401);
-    expect(h.baton.db.select().from(rawPayloads).all()).toEqual([]);
+    expect(await h.baton.db.query((q) => q.select().from(rawPayloads))).toEqual([]);
 
     const ok = await post(`/integrations/grafana/${TS_KEY}`, firing, signed(now - 60));
     expect(ok.status).toBe(200);
@@ -113,25 +114,25 @@ describe('every alert source', () => {
     const trigger = await post('/v2/enqueue', fixture('pagerduty/events-v2-trigger.json').body);
     expect(trigger.status).toBe(202);
     expect(await trigger.json()).toEqual({ status: 'success', message: 'Event processed', dedup_key: 'checkout/5xx' });
-    expect(incident(1)).toMatchObject({
+    expect(await incident(1)).toMatchObject({
       source: 'pagerduty',
       title: '5xx ratio > 5% on checkout',
       dedupKey: 'checkout/5xx',
       status: 'triggered',
     });
-    expect(incident(1).links.runbook).toBe('https://runbooks.example.com/checkout-5xx');
+    expect((await incident(1)).links.runbook).toBe('https://runbooks.example.com/checkout-5xx');
     await h.slack.expectDM(ADA, '5xx ratio &gt; 5% on checkout');
 
     // The same trigger again changes nothing and pages nobody again.
     expect((await post('/v2/enqueue', fixture('pagerduty/events-v2-trigger.json').body)).status).toBe(202);
-    expect(h.baton.db.select().from(incidents).all()).toHaveLength(1);
+    expect(await h.baton.db.query((q) => q.select().from(incidents))).toHaveLength(1);
 
     const ack = await post('/v2/enqueue', fixture('pagerduty/events-v2-acknowledge.json').body);
     expect(ack.status).toBe(202);
     expect(await ack.json()).toEqual({ status: 'success', message: 'Event processed', dedup_key: 'checkout/5xx' });
-    expect(incident(1)).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'integration:pagerduty' });
+    expect(await incident(1)).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'integration:pagerduty' });
     expect((await post('/v2/enqueue', fixture('pagerduty/events-v2-resolve.json').body)).status).toBe(202);
-    expect(incident(1).status).toBe('resolved');
+    expect((await incident(1)).status).toBe('resolved');
 
     // A trigger after resolve opens a new incident; one without dedup_key gets a generated key.
     expect((await post('/v2/enqueue', fixture('pagerduty/events-v2-trigger.json').body)).status).toBe(202);
@@ -139,11 +140,11 @@ describe('every alert source', () => {
     delete noKey.dedup_key;
     const generated = (await (await post('/v2/enqueue', noKey)).json()) as { dedup_key: string };
     expect(generated.dedup_key).toMatch(/^[0-9a-f]{32}$/);
-    expect(h.baton.db.select().from(incidents).all()).toHaveLength(3);
+    expect(await h.baton.db.query((q) => q.select().from(incidents))).toHaveLength(3);
   });
 
   it("PagerDuty Events v2: bad events get PagerDuty's 400 and store nothing", async () => {
-    const before = h.baton.db.select().from(rawPayloads).all().length;
+    const before = (await h.baton.db.query((q) => q.select().from(rawPayloads))).length;
     const cases: [unknown, string][] = [
       ['{not json', 'Request body is not valid JSON'],
       [{ ...fixture('pagerduty/events-v2-trigger.json').body, routing_key: 'nope' }, 'Invalid routing key'],
@@ -159,7 +160,7 @@ describe('every alert source', () => {
       expect(res.status).toBe(400);
       expect(await res.json()).toMatchObject({ status: 'invalid event', message: 'Event object is invalid', errors: [error] });
     }
-    expect(h.baton.db.select().from(rawPayloads).all()).toHaveLength(before);
+    expect(await h.baton.db.query((q) => q.select().from(rawPayloads))).toHaveLength(before);
   });
 
   it('generic webhook: trigger, acknowledge, resolve; bad input says what is wrong', async () => {
@@ -173,7 +174,7 @@ describe('every alert source', () => {
     });
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ outcome: 'opened', incident_id: 1, dedup_key: 'queue' });
-    expect(incident(1)).toMatchObject({ source: 'generic', severity: 'error', urgency: 'high' });
+    expect(await incident(1)).toMatchObject({ source: 'generic', severity: 'error', urgency: 'high' });
     expect(await (await post(path, { summary: 'x', action: 'acknowledge', dedup_key: 'queue' })).json()).toMatchObject({
       outcome: 'acknowledged',
     });
@@ -191,21 +192,21 @@ describe('every alert source', () => {
     const ping = () => post(`/heartbeats/${HEARTBEAT_KEY}`, {});
     // Nothing is watched before the first ping.
     await h.advance(30);
-    expect(h.baton.db.select().from(incidents).all()).toEqual([]);
+    expect(await h.baton.db.query((q) => q.select().from(incidents))).toEqual([]);
     expect(await (await ping()).json()).toEqual({ status: 'ok', outcome: 'recorded' });
     await h.advance(4);
-    expect(h.baton.db.select().from(incidents).all()).toEqual([]);
+    expect(await h.baton.db.query((q) => q.select().from(incidents))).toEqual([]);
     await h.advance(2);
-    expect(incident(1)).toMatchObject({
+    expect(await incident(1)).toMatchObject({
       title: expect.stringMatching(/^Heartbeat missed: Checkout has not pinged for 6 minutes/),
       status: 'triggered',
       urgency: 'high',
     });
     await h.slack.expectDM(ADA, 'Heartbeat missed');
     await h.advance(1);
-    expect(h.baton.db.select().from(incidents).all()).toHaveLength(1);
+    expect(await h.baton.db.query((q) => q.select().from(incidents))).toHaveLength(1);
     expect(await (await ping()).json()).toEqual({ status: 'ok', outcome: 'recovered' });
-    expect(incident(1).status).toBe('resolved');
+    expect((await incident(1)).status).toBe('resolved');
     expect((await post('/heartbeats/nope', {})).status).toBe(401);
   });
 
@@ -216,8 +217,8 @@ describe('every alert source', () => {
     const made = await h.slack.command(ADA, 'integration checkout generic');
     const url = /`(http[^`]+)`/.exec(made.text)![1]!;
     const key = url.split('/').pop()!;
-    expect(JSON.stringify(h.baton.db.select().from(integrationKeys).all())).not.toContain(key);
-    expect(JSON.stringify(h.baton.db.select().from(auditLog).all())).not.toContain(key);
+    expect(JSON.stringify(await h.baton.db.query((q) => q.select().from(integrationKeys)))).not.toContain(key);
+    expect(JSON.stringify(await h.baton.db.query((q) => q.select().from(auditLog)))).not.toContain(key);
     const send = (u: string) =>
       fetch(u, {
         method: 'POST',

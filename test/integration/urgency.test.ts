@@ -35,18 +35,14 @@ describe('urgency, working hours and maintenance', () => {
     expect(res.status).toBe(202);
     return ((await res.json()) as { incident_id: number }).incident_id;
   };
-  const incident = (id: number) => h.baton.db.select().from(incidents).where(eq(incidents.id, id)).get()!;
-  const events = (id: number) =>
-    h.baton.db
-      .select()
-      .from(incidentEvents)
-      .where(eq(incidentEvents.incidentId, id))
-      .all()
-      .map((e) => e.kind);
+  const incident = async (id: number) =>
+    (await h.baton.db.query((q) => q.select().from(incidents).where(eq(incidents.id, id)).limit(1)))[0]!;
+  const events = async (id: number) =>
+    (await h.baton.db.query((q) => q.select().from(incidentEvents).where(eq(incidentEvents.incidentId, id)))).map((e) => e.kind);
 
   it('low urgency in working hours: a channel post and a Slack DM, no phone; outside them it waits for 09:00', async () => {
     const day = await send('Cache hit rate low', 'warning');
-    expect(incident(day).urgency).toBe('low');
+    expect((await incident(day)).urgency).toBe('low');
     await h.slack.expectChannelMessage(TEAM_CHANNEL, 'Cache hit rate low');
     await h.slack.expectDM(ADA, 'Cache hit rate low');
 
@@ -55,7 +51,7 @@ describe('urgency, working hours and maintenance', () => {
     await h.slack.expectChannelMessage(TEAM_CHANNEL, 'Disk 80% on log host');
     await h.baton.drain();
     expect(h.slack.dmsTo(ADA).filter((m) => m.text.includes('Disk 80%'))).toHaveLength(0);
-    expect(events(night)).toContain('deferred');
+    expect(await events(night)).toContain('deferred');
     for (let m = 0; m < 60; m += 1) await h.advance(10);
     expect(h.slack.dmsTo(ADA).filter((m) => m.text.includes('Disk 80%'))).toHaveLength(0);
     h.clock.set('2026-11-19T08:00:02Z'); // 09:00 in Berlin
@@ -87,11 +83,11 @@ describe('urgency, working hours and maintenance', () => {
 
   it('info urgency is recorded only; high urgency pages as always', async () => {
     const info = await send('InfoDeploy finished', 'critical', { alertname: 'InfoDeploy' });
-    expect(incident(info)).toMatchObject({ urgency: 'info', status: 'triggered', nextEscalationAt: null });
-    expect(events(info)).toContain('suppressed');
+    expect(await incident(info)).toMatchObject({ urgency: 'info', status: 'triggered', nextEscalationAt: null });
+    expect(await events(info)).toContain('suppressed');
     const high = await send('Checkout down');
     await h.slack.expectDM(ADA, 'Checkout down');
-    expect(incident(high).urgency).toBe('high');
+    expect((await incident(high)).urgency).toBe('high');
     expect(h.slack.standin.messages().some((m) => m.text.includes('InfoDeploy'))).toBe(false);
   });
 
@@ -103,8 +99,8 @@ describe('urgency, working hours and maintenance', () => {
     expect((await h.slack.command(BOB, 'maintenance nope 1h')).text).toContain('No service `nope`');
 
     const quiet = await send('Checkout restarting');
-    expect(incident(quiet)).toMatchObject({ suppressed: true });
-    expect(events(quiet)).toContain('suppressed');
+    expect(await incident(quiet)).toMatchObject({ suppressed: true });
+    expect(await events(quiet)).toContain('suppressed');
     await h.advance(20);
     expect(h.slack.dmsTo(ADA)).toHaveLength(0);
 
@@ -122,8 +118,8 @@ describe('urgency, working hours and maintenance', () => {
     );
     h = await startHarness({ config });
     const quiet = await send('Nightly batch restarting');
-    expect(incident(quiet)).toMatchObject({ suppressed: true });
-    expect(events(quiet)).toContain('suppressed');
+    expect(await incident(quiet)).toMatchObject({ suppressed: true });
+    expect(await events(quiet)).toContain('suppressed');
     const overview = await h.slack.command(BOB, 'maintenance');
     expect(overview.text).toContain('*Checkout* (`checkout`): :construction: in maintenance until');
     expect(overview.text).toContain('recurring: every weekday at 10:30 for 120 min (Europe/Berlin)');

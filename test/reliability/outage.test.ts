@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { incidents, outbox, rawPayloads } from '../../src/db/schema.js';
 import { ADA, BOB, TEAM_CHANNEL } from '../support/config.js';
+import { sqliteOf } from '../support/db.js';
 import { fixture } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -23,13 +24,8 @@ describe('the outbox: a failed Slack call is retried, not lost', () => {
     await h.baton.drain();
     expect(h.slack.dmsTo(ADA)).toHaveLength(0);
     // Without Twilio configured, the phone steps brought forward by the failure are skipped; Slack carries the page.
-    const slackRows = () =>
-      h.baton.db
-        .select()
-        .from(outbox)
-        .all()
-        .filter((r) => r.kind.startsWith('slack.'));
-    const queued = slackRows();
+    const slackRows = async () => (await h.baton.db.query((q) => q.select().from(outbox))).filter((r) => r.kind.startsWith('slack.'));
+    const queued = await slackRows();
     // The DM, the team post and the incident's own channel.
     expect(queued.map((r) => r.kind).sort()).toEqual(['slack.incident_channel', 'slack.page', 'slack.team_post']);
     expect(queued.every((r) => r.status === 'pending')).toBe(true);
@@ -40,7 +36,7 @@ describe('the outbox: a failed Slack call is retried, not lost', () => {
       await h.baton.drain();
     }
     expect(h.slack.dmsTo(ADA)).toHaveLength(0);
-    const attempts = slackRows().map((r) => r.attempts);
+    const attempts = (await slackRows()).map((r) => r.attempts);
     // Backoff doubles from 2 s up to a minute: about 14 tries in 10 minutes, not 120.
     expect(Math.max(...attempts)).toBeGreaterThan(5);
     expect(Math.max(...attempts)).toBeLessThan(20);
@@ -51,7 +47,7 @@ describe('the outbox: a failed Slack call is retried, not lost', () => {
     await h.slack.expectDM(ADA, '5xx ratio');
     await h.slack.expectChannelMessage(TEAM_CHANNEL, '5xx ratio');
     expect(h.slack.dmsTo(ADA)).toHaveLength(1);
-    expect(slackRows().every((r) => r.status === 'sent')).toBe(true);
+    expect((await slackRows()).every((r) => r.status === 'sent')).toBe(true);
   });
 
   it('a 429 is retried no sooner than its Retry-After', async () => {
@@ -79,11 +75,11 @@ describe('the outbox: a failed Slack call is retried, not lost', () => {
     await h.postAlertmanager(firing());
     await h.baton.drain();
     await h.slack.expectDM(ADA);
-    const teamPost = h.baton.db.select().from(outbox).where(eq(outbox.kind, 'slack.team_post')).get()!;
+    const teamPost = (await h.baton.db.query((q) => q.select().from(outbox).where(eq(outbox.kind, 'slack.team_post')).limit(1)))[0]!;
     expect(teamPost).toMatchObject({ status: 'failed', lastError: 'Slack said channel_not_found', attempts: 1 });
     const health = (await (await fetch(`${h.baton.url}/healthz`)).json()) as { outbox: { failed: number } };
     // The card and the note linking the incident channel both went to the missing channel.
-    const failed = h.baton.db.select().from(outbox).where(eq(outbox.status, 'failed')).all();
+    const failed = await h.baton.db.query((q) => q.select().from(outbox).where(eq(outbox.status, 'failed')));
     expect(failed.map((r) => r.kind).sort()).toEqual(['slack.incident_note', 'slack.team_post']);
     expect(health.outbox.failed).toBe(2);
   });
@@ -100,16 +96,20 @@ describe('the outbox: a failed Slack call is retried, not lost', () => {
     h.clock.advanceSeconds(120);
     await h.baton.drain();
     expect(h.slack.dmsTo(BOB)).toHaveLength(0);
-    const page = h.baton.db
-      .select()
-      .from(outbox)
-      .where(eq(outbox.dedupeKey, `page:1:0:1:${BOB}:slack`))
-      .get()!;
+    const page = (
+      await h.baton.db.query((q) =>
+        q
+          .select()
+          .from(outbox)
+          .where(eq(outbox.dedupeKey, `page:1:0:1:${BOB}:slack`))
+          .limit(1),
+      )
+    )[0]!;
     expect(page).toMatchObject({ status: 'skipped', lastError: 'skipped: incident already acknowledged' });
   });
 
   it('the database turns read-only: ingest answers 503, never 2xx, and accepts again once writable', async () => {
-    h.baton.db.$client.pragma('query_only = ON');
+    sqliteOf(h.baton.db).pragma('query_only = ON');
     const res = await h.postAlertmanager(firing());
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ error: 'storage_failed', message: expect.stringContaining('retry') });
@@ -117,22 +117,24 @@ describe('the outbox: a failed Slack call is retried, not lost', () => {
     const health = await fetch(`${h.baton.url}/healthz`);
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ database: { ok: false } });
-    h.baton.db.$client.pragma('query_only = OFF');
-    expect(h.baton.db.select().from(incidents).all()).toHaveLength(0);
+    sqliteOf(h.baton.db).pragma('query_only = OFF');
+    expect(await h.baton.db.query((q) => q.select().from(incidents))).toHaveLength(0);
     expect((await h.postAlertmanager(firing())).status).toBe(200);
     await h.slack.expectDM(ADA);
   });
 
   it('storing fails (disk full): ingest answers 503 so Alertmanager retries, and nothing half-stored remains', async () => {
-    h.baton.db.$client.exec("CREATE TRIGGER disk_full BEFORE INSERT ON alerts BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+    sqliteOf(h.baton.db).exec(
+      "CREATE TRIGGER disk_full BEFORE INSERT ON alerts BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+    );
     const res = await h.postAlertmanager(firing());
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ error: 'storage_failed' });
-    expect(h.baton.db.select().from(rawPayloads).all()).toHaveLength(0);
-    expect(h.baton.db.select().from(incidents).all()).toHaveLength(0);
-    expect(h.baton.db.select().from(outbox).all()).toHaveLength(0);
+    expect(await h.baton.db.query((q) => q.select().from(rawPayloads))).toHaveLength(0);
+    expect(await h.baton.db.query((q) => q.select().from(incidents))).toHaveLength(0);
+    expect(await h.baton.db.query((q) => q.select().from(outbox))).toHaveLength(0);
 
-    h.baton.db.$client.exec('DROP TRIGGER disk_full');
+    sqliteOf(h.baton.db).exec('DROP TRIGGER disk_full');
     const retry = await h.postAlertmanager(firing());
     expect(retry.status).toBe(200);
     await h.slack.expectDM(ADA);
@@ -158,11 +160,7 @@ describe('Twilio down for 10 minutes', () => {
       h.clock.advanceSeconds(5);
       await h.baton.tick();
     }
-    const failing = h.baton.db
-      .select()
-      .from(outbox)
-      .all()
-      .filter((r) => r.kind.startsWith('twilio.'));
+    const failing = (await h.baton.db.query((q) => q.select().from(outbox))).filter((r) => r.kind.startsWith('twilio.'));
     expect(failing.filter((r) => r.status === 'pending' && /Twilio answered 503/.test(r.lastError ?? '')).length).toBeGreaterThanOrEqual(2);
     expect(h.twilio.standin.calls).toHaveLength(0);
     expect(h.twilio.standin.requests.filter((r) => r.status === 503).length).toBeLessThan(60);
@@ -180,13 +178,9 @@ describe('Twilio down for 10 minutes', () => {
     expect((await call.press('1')).says).toEqual(['Incident 1 acknowledged. Goodbye.']);
     for (let minute = 0; minute < 10; minute += 1) await h.advance(1);
     // Everything queued was sent or, once acknowledged, skipped: nothing waits and nothing failed.
-    expect(
-      h.baton.db
-        .select()
-        .from(outbox)
-        .all()
-        .filter((r) => r.status === 'pending' || r.status === 'failed'),
-    ).toEqual([]);
+    expect((await h.baton.db.query((q) => q.select().from(outbox))).filter((r) => r.status === 'pending' || r.status === 'failed')).toEqual(
+      [],
+    );
     expect(h.twilio.callsTo(ADA_PHONE)).toHaveLength(1);
   });
 });

@@ -51,23 +51,19 @@ describe('an alert storm', () => {
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     expect(statuses).toHaveLength(500);
     await h.baton.drain();
-    expect(h.baton.db.select().from(incidents).all()).toHaveLength(20);
-    expect(h.baton.db.select().from(alerts).all()).toHaveLength(10_000);
+    expect(await h.baton.db.query((q) => q.select().from(incidents))).toHaveLength(20);
+    expect(await h.baton.db.query((q) => q.select().from(alerts))).toHaveLength(10_000);
     // The team channel gets 20 cards and 20 links to incident channels: paced to a burst of 3, then about
     // one a second (virtual time), rather than 40 at once and a wall of 429s.
-    const teamPosts = () =>
-      h.baton.db
-        .select()
-        .from(outbox)
-        .all()
-        .filter(
-          (r) =>
-            (r.kind === 'slack.team_post' || r.kind === 'slack.incident_note') &&
-            (r.payload as { channel?: string }).channel === TEAM_CHANNEL,
-        );
+    const teamPosts = async () =>
+      (await h.baton.db.query((q) => q.select().from(outbox))).filter(
+        (r) =>
+          (r.kind === 'slack.team_post' || r.kind === 'slack.incident_note') &&
+          (r.payload as { channel?: string }).channel === TEAM_CHANNEL,
+      );
     // The 20 pages are all Ada's: her DM is paced like any channel, a burst of 3, then one a second (virtual time).
     // (The team channel's posts, checked below, are paced the same way meanwhile.)
-    const teamPostsSentAtOnce = teamPosts().filter((r) => r.status === 'sent').length;
+    const teamPostsSentAtOnce = (await teamPosts()).filter((r) => r.status === 'sent').length;
     expect(h.slack.dmsTo(ADA).length).toBeLessThanOrEqual(CHANNEL_POST_PACE.burst);
     for (let second = 1; second <= 30 && h.slack.dmsTo(ADA).length < 20; second += 1) {
       h.clock.advanceSeconds(1);
@@ -81,13 +77,15 @@ describe('an alert storm', () => {
 
     expect(teamPostsSentAtOnce).toBeLessThanOrEqual(CHANNEL_POST_PACE.burst + 1);
     // The links come once each incident channel exists, and channels are made at Slack's pace (Tier 2).
-    for (let second = 0; second < 180 && (teamPosts().length < 40 || teamPosts().some((r) => r.status !== 'sent')); second += 1) {
+    for (
+      let second = 0;
+      second < 180 && ((await teamPosts()).length < 40 || (await teamPosts()).some((r) => r.status !== 'sent'));
+      second += 1
+    ) {
       h.clock.advanceSeconds(1);
       await h.baton.drain();
     }
-    const sentAt = teamPosts()
-      .map((r) => r.sentAt!)
-      .sort((a, b) => a - b);
+    const sentAt = (await teamPosts()).map((r) => r.sentAt!).sort((a, b) => a - b);
     expect(sentAt).toHaveLength(40);
     for (const start of sentAt) {
       const inTenSeconds = sentAt.filter((t) => t >= start && t < start + 10_000).length;
@@ -131,13 +129,13 @@ describe('card updates in a busy channel', () => {
     await alpha.waitForUpdate(/Acknowledged/);
     await beta.click('Acknowledge', { as: ADA });
     // The click is acknowledged to Slack before it is acted on: wait for the act, then let the outbox run.
-    await h.slack.standin.waitFor(() =>
-      h.baton.db
-        .select()
-        .from(incidents)
-        .all()
-        .every((i) => i.status === 'acknowledged'),
-    );
+    // Polled here rather than with the stand-in's waitFor, whose check cannot wait for the database.
+    const allAcknowledged = async () =>
+      (await h.baton.db.query((q) => q.select().from(incidents))).every((i) => i.status === 'acknowledged');
+    for (let waited = 0; !(await allAcknowledged()); waited += 25) {
+      if (waited >= 3000) throw new Error('the incidents were not all acknowledged within 3000 ms');
+      await new Promise((r) => setTimeout(r, 25));
+    }
     await h.baton.drain();
     // Alpha's card in the team channel was just updated: Beta's waits its turn (still correct once sent).
     expect(betaCard.text).toContain('Triggered');

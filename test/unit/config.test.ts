@@ -8,7 +8,7 @@ import { auditLog, integrationKeys, rotationParticipants, rotations } from '../.
 import { sha256Hex } from '../../src/security/hash.js';
 import { applyConfig } from '../../src/services/admin/config-apply.js';
 import { TEST_CONFIG } from '../support/config.js';
-import { freshDb } from '../support/db.js';
+import { freshDb, sqliteOf } from '../support/db.js';
 
 const errorOf = (text: string) => {
   try {
@@ -62,38 +62,33 @@ describe('config file', () => {
     expect(errorOf('users: [\n')).toMatch(/^baton\.yml: /);
   });
 
-  it('applies idempotently, stores keys hashed and audits every change', () => {
+  it('applies idempotently, stores keys hashed and audits every change', async () => {
     const db = freshDb();
     const cfg = parseConfigText(TEST_CONFIG, 'test.yml');
-    const first = applyConfig(db, cfg, { actor: 'config:test.yml', now: 1 });
+    const first = await applyConfig(db, cfg, { actor: 'config:test.yml', now: 1 });
     expect(first.created).toContain('rotation payments-primary');
-    const audits = db.select().from(auditLog).all().length;
+    const audits = (await db.query((q) => q.select().from(auditLog))).length;
     expect(audits).toBe(first.created.length);
 
-    const second = applyConfig(db, cfg, { actor: 'config:test.yml', now: 2 });
+    const second = await applyConfig(db, cfg, { actor: 'config:test.yml', now: 2 });
     expect(second).toEqual({ created: [], updated: [], deleted: [], kept: [] });
-    expect(db.select().from(auditLog).all()).toHaveLength(audits);
+    expect(await db.query((q) => q.select().from(auditLog))).toHaveLength(audits);
 
-    const keys = db.select().from(integrationKeys).all();
+    const keys = await db.query((q) => q.select().from(integrationKeys));
     expect(keys).toHaveLength(1);
     expect(keys[0]!.keyHash).toBe(sha256Hex('KEY123-checkout-alertmanager'));
-    expect(JSON.stringify(db.$client.prepare('select * from integration_keys').all())).not.toContain('KEY123');
+    expect(JSON.stringify(sqliteOf(db).prepare('select * from integration_keys').all())).not.toContain('KEY123');
 
     const edited = parseConfigText(
       TEST_CONFIG.replace('participants: [U0ADA00001, U0BOB00002]', 'participants: [U0BOB00002, U0ADA00001]'),
       'test.yml',
     );
-    const third = applyConfig(db, edited, { actor: 'config:test.yml', now: 3 });
+    const third = await applyConfig(db, edited, { actor: 'config:test.yml', now: 3 });
     expect(third.updated).toEqual(['rotation payments-primary']);
     expect(
-      db
-        .select()
-        .from(rotationParticipants)
-        .orderBy(rotationParticipants.position)
-        .all()
-        .map((p) => p.userId),
+      (await db.query((q) => q.select().from(rotationParticipants).orderBy(rotationParticipants.position))).map((p) => p.userId),
     ).toEqual(['U0BOB00002', 'U0ADA00001']);
-    const audit = db.select().from(auditLog).all().at(-1)!;
+    const audit = (await db.query((q) => q.select().from(auditLog))).at(-1)!;
     expect(audit).toMatchObject({ actor: 'config:test.yml', action: 'rotation.update', target: 'rotation:payments-primary', at: 3 });
     expect((audit.before as { participants: string[] }).participants).toEqual(['U0ADA00001', 'U0BOB00002']);
 
@@ -104,8 +99,8 @@ describe('config file', () => {
       ),
       'test.yml',
     );
-    applyConfig(db, removed, { actor: 'config:test.yml', now: 4 });
-    expect(db.select().from(rotations).all()).toEqual([]);
+    await applyConfig(db, removed, { actor: 'config:test.yml', now: 4 });
+    expect(await db.query((q) => q.select().from(rotations))).toEqual([]);
   });
 });
 
@@ -170,19 +165,15 @@ describe('environment', () => {
     const snippet = /```yaml\n( {2}- id: payments-follow-the-sun[\s\S]*?)```/.exec(readme)![1]!;
     const withLayers = TEST_CONFIG.replace('escalation_policies:', `${snippet}escalation_policies:`);
 
-    it('accepts the README follow-the-sun example and applies it idempotently', () => {
+    it('accepts the README follow-the-sun example and applies it idempotently', async () => {
       const cfg = parseConfigText(withLayers, 'baton.yml');
       const rotation = cfg.rotations.find((r) => r.id === 'payments-follow-the-sun')!;
       expect(rotation.layers[0]!.restrictions).toEqual([{ days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }]);
       const db = freshDb();
-      applyConfig(db, cfg, { actor: 'config:test.yml', now: 1 });
-      const second = applyConfig(db, cfg, { actor: 'config:test.yml', now: 2 });
+      await applyConfig(db, cfg, { actor: 'config:test.yml', now: 1 });
+      const second = await applyConfig(db, cfg, { actor: 'config:test.yml', now: 2 });
       expect(second).toEqual({ created: [], updated: [], deleted: [], kept: [] });
-      const stored = db
-        .select()
-        .from(rotations)
-        .all()
-        .find((r) => r.id === 'payments-follow-the-sun')!;
+      const stored = (await db.query((q) => q.select().from(rotations))).find((r) => r.id === 'payments-follow-the-sun')!;
       expect(stored.layers).toMatchObject([
         { timeZone: 'Asia/Kolkata', participants: ['U0CLEO0003'], restrictions: [{ days: [1, 2, 3, 4, 5] }] },
       ]);

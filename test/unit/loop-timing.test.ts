@@ -20,11 +20,11 @@ describe('the loop', () => {
           periodicRuns += 1;
           return new Promise((resolve) => setTimeout(resolve, 4_000));
         },
-        escalate: () => {
+        escalate: async () => {
           escalated.push(Date.now());
           due = escalated.length < 3 ? Date.now() + 61_000 : null;
         },
-        nextEscalationAt: () => due,
+        nextEscalationAt: async () => due,
       },
       createLogger('silent'),
     );

@@ -4,7 +4,7 @@ import { createLogger } from '../../src/logger.js';
 import { OutboxLoop } from '../../src/notify/outbox-loop.js';
 import { SENT, type OutboxKind, type Sender, type SenderTable } from '../../src/notify/send-result.js';
 import { enqueueNotice } from '../../src/services/outbox.js';
-import { freshDb } from '../support/db.js';
+import { freshDb, sqliteOf } from '../support/db.js';
 
 /** A sender table whose every sender records the kinds it was handed, in order. */
 function recordingSenders(order: string[], gate?: Promise<void>): SenderTable {
@@ -24,7 +24,7 @@ describe('the outbox loop', () => {
     const clock = new ManualClock('2026-11-29T10:00:00Z');
     const now = clock.now().getTime();
     const insert = (kind: OutboxKind, n: number) =>
-      db.$client
+      sqliteOf(db)
         .prepare(
           "insert into outbox (kind, dedupe_key, incident_id, payload, status, attempts, next_attempt_at, created_at) values (?, ?, 1, '{}', 'pending', 0, ?, ?)",
         )
@@ -35,7 +35,7 @@ describe('the outbox loop', () => {
     for (let n = 0; n < 10; n += 1) insert('slack.team_post', n);
     for (let n = 0; n < 5; n += 1) insert('slack.page', n);
     insert('twilio.voice', 0);
-    enqueueNotice(db, { kind: 'slack.message', channel: 'C1', text: 'x' }, 'notice', now);
+    await db.query((q) => enqueueNotice(q, { kind: 'slack.message', channel: 'C1', text: 'x' }, 'notice', now));
 
     const order: string[] = [];
     let release!: () => void;

@@ -10,7 +10,7 @@ import { HttpError, issuePath, parseJson, readBody, sendJson } from '../io.js';
  */
 export function alertmanagerRoute(ingest: IngestService) {
   return async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>, logger: Logger) => {
-    const auth = ingest.authenticate('alertmanager', params.key ?? '', req.headers.authorization);
+    const auth = await ingest.authenticate('alertmanager', params.key ?? '', req.headers.authorization);
     if (!auth.ok) throw new HttpError(401, 'unauthorized', auth.message);
     const raw = await readBody(req);
     const parsed = alertmanagerWebhookSchema.safeParse(parseJson(raw));

@@ -11,12 +11,12 @@ const params = z.object({
 
 /** GET /calendars/:kind/:id/:file: a secret iCalendar feed. A wrong token is a 404, not a 401, so feeds cannot be probed. */
 export function calendarRoute(calendars: CalendarService) {
-  return (_req: IncomingMessage, res: ServerResponse, raw: Record<string, string>) => {
+  return async (_req: IncomingMessage, res: ServerResponse, raw: Record<string, string>) => {
     const parsed = params.safeParse(raw);
     if (!parsed.success) throw new HttpError(404, 'not_found', parsed.error.issues[0]!.message);
     const { kind, id, file } = parsed.data;
-    if (!calendars.verify(kind, id, file.slice(0, -4))) throw new HttpError(404, 'not_found', 'no such calendar feed');
-    const body = calendars.render(kind, id);
+    if (!(await calendars.verify(kind, id, file.slice(0, -4)))) throw new HttpError(404, 'not_found', 'no such calendar feed');
+    const body = await calendars.render(kind, id);
     if (body === null) throw new HttpError(404, 'not_found', 'no such calendar feed');
     res.writeHead(200, {
       'content-type': 'text/calendar; charset=utf-8',

@@ -29,19 +29,22 @@ export class DatabaseWriteProbe {
   constructor(
     private readonly db: DB,
     private readonly reuseSuccessMs = 1000,
-  ) {
+  ) {}
+
+  /** Creates the probe's row; call once at start, before serving. */
+  async init(): Promise<void> {
     try {
-      this.write();
+      await this.write();
     } catch {
       // A database that cannot be written at start is reported by check(); Baton still starts and serves reads.
     }
   }
 
-  check(): DatabaseHealth {
+  async check(): Promise<DatabaseHealth> {
     const now = performance.now();
     if (now - this.lastSuccessAtMs < this.reuseSuccessMs) return { ok: true };
     try {
-      this.write();
+      await this.write();
       this.lastSuccessAtMs = now;
       return { ok: true };
     } catch (err) {
@@ -49,10 +52,13 @@ export class DatabaseWriteProbe {
     }
   }
 
-  private write(): void {
+  private async write(): Promise<void> {
     // Wall time, so the row changes on every probe and the commit has a page to write.
     const value = String(Date.now());
-    this.db.insert(settings).values({ key: PROBE_KEY, value }).onConflictDoUpdate({ target: settings.key, set: { value } }).run();
+    // A unit of its own: the upsert commits by itself.
+    await this.db.query(async (q) => {
+      await q.insert(settings).values({ key: PROBE_KEY, value }).onConflictDoUpdate({ target: settings.key, set: { value } });
+    });
   }
 }
 
@@ -65,7 +71,7 @@ export interface ReadinessDeps {
   database: DatabaseWriteProbe;
   slackHealth: () => Promise<SlackHealth>;
   slackMode: string;
-  outboxBacklog: () => { pending: number; failed: number };
+  outboxBacklog: () => Promise<{ pending: number; failed: number }>;
   twilioConfigured: boolean;
 }
 
@@ -79,9 +85,9 @@ const SLACK_ANSWER_WAIT_MS = 500;
  */
 export function readyzRoute(deps: ReadinessDeps) {
   return async (_req: IncomingMessage, res: ServerResponse) => {
-    const database = deps.database.check();
+    const database = await deps.database.check();
     const slack = await slackHealthWithin(deps.slackHealth, deps.slackMode, SLACK_ANSWER_WAIT_MS);
-    const outbox = database.ok ? deps.outboxBacklog() : null;
+    const outbox = database.ok ? await deps.outboxBacklog() : null;
     sendJson(res, database.ok ? 200 : 503, {
       status: database.ok ? 'ready' : 'not_ready',
       database,
@@ -111,12 +117,12 @@ async function slackHealthWithin(slackHealth: () => Promise<SlackHealth>, mode: 
 export function healthRoute(deps: {
   database: DatabaseWriteProbe;
   slackHealth: () => Promise<SlackHealth>;
-  outboxBacklog: () => { pending: number; failed: number };
+  outboxBacklog: () => Promise<{ pending: number; failed: number }>;
 }) {
   return async (_req: IncomingMessage, res: ServerResponse) => {
-    const database = deps.database.check();
+    const database = await deps.database.check();
     const slack = await deps.slackHealth();
-    const outbox = database.ok ? deps.outboxBacklog() : null;
+    const outbox = database.ok ? await deps.outboxBacklog() : null;
     const ok = database.ok && slack.ok;
     sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'unhealthy', database, slack, outbox });
   };

@@ -36,15 +36,22 @@ async function ingestOr503(deps: SourceRouteDeps, key: Key, raw: string, group: 
 }
 
 /** An acknowledge event: stored, then applied to the open incident its dedup key names (if any). */
-function acknowledge(deps: SourceRouteDeps, key: Key, raw: string, source: string, dedupKey: string, logger: Logger): number | null {
-  const incidentId = deps.ingest.openIncidentId(key.serviceId, dedupKey);
+async function acknowledge(
+  deps: SourceRouteDeps,
+  key: Key,
+  raw: string,
+  source: string,
+  dedupKey: string,
+  logger: Logger,
+): Promise<number | null> {
+  const incidentId = await deps.ingest.openIncidentId(key.serviceId, dedupKey);
   try {
-    deps.ingest.storePayload(key, source, raw, incidentId);
+    await deps.ingest.storePayload(key, source, raw, incidentId);
   } catch (err) {
     logger.error({ err, source }, 'could not store an acknowledge event');
     throw new HttpError(503, 'storage_failed', 'the event could not be stored; retry later');
   }
-  if (incidentId !== null) deps.incidents.act('acknowledge', incidentId, `integration:${source}`);
+  if (incidentId !== null) await deps.incidents.act('acknowledge', incidentId, `integration:${source}`);
   return incidentId;
 }
 
@@ -87,7 +94,7 @@ function checkGrafanaSignature(key: Key, req: IncomingMessage, raw: string, now:
 /** POST /integrations/grafana/:key: Grafana unified alerting, with its HMAC checked when a secret is set. */
 export function grafanaRoute(deps: SourceRouteDeps) {
   return async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>, logger: Logger) => {
-    const auth = deps.ingest.authenticate('grafana', params.key ?? '', req.headers.authorization);
+    const auth = await deps.ingest.authenticate('grafana', params.key ?? '', req.headers.authorization);
     if (!auth.ok) throw new HttpError(401, 'unauthorized', auth.message);
     const raw = await readBody(req);
     if (auth.key.hmacSecret) checkGrafanaSignature(auth.key, req, raw, deps.now());
@@ -117,10 +124,10 @@ export function pagerDutyRoute(deps: SourceRouteDeps) {
     const parsed = pagerDutyEventSchema.safeParse(body);
     if (!parsed.success) throw pdError(parsed.error.issues.slice(0, 20).map((i) => `${issuePath(i.path)}: ${i.message}`));
     const event = parsed.data;
-    const auth = deps.ingest.authenticate('pagerduty', event.routing_key, undefined);
+    const auth = await deps.ingest.authenticate('pagerduty', event.routing_key, undefined);
     if (!auth.ok) throw pdError(['Invalid routing key']);
     const dedupKey = event.dedup_key ?? randomBytes(16).toString('hex');
-    if (event.event_action === 'acknowledge') acknowledge(deps, auth.key, raw, 'pagerduty', dedupKey, logger);
+    if (event.event_action === 'acknowledge') await acknowledge(deps, auth.key, raw, 'pagerduty', dedupKey, logger);
     else await ingestOr503(deps, auth.key, raw, normalizePagerDuty(event, dedupKey, new Date(deps.now()).toISOString()), logger);
     sendJson(res, 202, { status: 'success', message: 'Event processed', dedup_key: dedupKey });
   };
@@ -129,7 +136,7 @@ export function pagerDutyRoute(deps: SourceRouteDeps) {
 /** POST /integrations/generic/:key: summary, severity, dedup key, action, links, labels, details. */
 export function genericRoute(deps: SourceRouteDeps) {
   return async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>, logger: Logger) => {
-    const auth = deps.ingest.authenticate('generic', params.key ?? '', req.headers.authorization);
+    const auth = await deps.ingest.authenticate('generic', params.key ?? '', req.headers.authorization);
     if (!auth.ok) throw new HttpError(401, 'unauthorized', auth.message);
     const raw = await readBody(req);
     const parsed = genericEventSchema.safeParse(parseJson(raw));
@@ -137,7 +144,7 @@ export function genericRoute(deps: SourceRouteDeps) {
     const event = parsed.data;
     const dedupKey = event.dedup_key ?? randomBytes(16).toString('hex');
     if (event.action === 'acknowledge') {
-      const incidentId = acknowledge(deps, auth.key, raw, 'generic', dedupKey, logger);
+      const incidentId = await acknowledge(deps, auth.key, raw, 'generic', dedupKey, logger);
       return sendJson(res, 202, {
         status: 'ok',
         outcome: incidentId === null ? 'unchanged' : 'acknowledged',
@@ -153,7 +160,7 @@ export function genericRoute(deps: SourceRouteDeps) {
 /** POST /heartbeats/:key: a ping. Any body (an Alertmanager Watchdog notification, say) is accepted and ignored. */
 export function heartbeatRoute(deps: SourceRouteDeps) {
   return async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>, logger: Logger) => {
-    const auth = deps.ingest.authenticate('heartbeat', params.key ?? '', req.headers.authorization);
+    const auth = await deps.ingest.authenticate('heartbeat', params.key ?? '', req.headers.authorization);
     if (!auth.ok) throw new HttpError(401, 'unauthorized', auth.message);
     await readBody(req, 1024 * 1024);
     let outcome: string;

@@ -11,7 +11,7 @@ import { HttpError, readBody } from '../io.js';
 export interface TwilioRouteDeps {
   phone: PhonePagingService;
   ingest: IngestService;
-  emergencyLine: () => EmergencyLine | null;
+  emergencyLine: () => Promise<EmergencyLine | null>;
   now: () => number;
   authToken: string | null;
   /** The public base URL Twilio calls; signatures are computed over it, never over the Host header. */
@@ -44,9 +44,9 @@ function query(req: IncomingMessage) {
   return parsed.data;
 }
 
-function targetOf(deps: TwilioRouteDeps, req: IncomingMessage) {
+async function targetOf(deps: TwilioRouteDeps, req: IncomingMessage) {
   const q = query(req);
-  const target = deps.phone.callTarget(q.o);
+  const target = await deps.phone.callTarget(q.o);
   if (!target) throw new HttpError(404, 'not_found', `no page call ${q.o}`);
   return { q, target };
 }
@@ -55,7 +55,7 @@ function targetOf(deps: TwilioRouteDeps, req: IncomingMessage) {
 export function voiceRoute(deps: TwilioRouteDeps) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     await verified(req, deps);
-    const { q, target } = targetOf(deps, req);
+    const { q, target } = await targetOf(deps, req);
     const base = deps.baseUrl();
     const again = (q.again ?? 0) + 1;
     sendXml(
@@ -69,8 +69,8 @@ export function voiceRoute(deps: TwilioRouteDeps) {
 export function voiceKeyRoute(deps: TwilioRouteDeps) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     const params = await verified(req, deps);
-    const { q, target } = targetOf(deps, req);
-    const said = deps.phone.pressKey(target, params.Digits ?? '');
+    const { q, target } = await targetOf(deps, req);
+    const said = await deps.phone.pressKey(target, params.Digits ?? '');
     sendXml(res, said ? voiceSay(said) : voiceRedirect(`${deps.baseUrl()}/twilio/voice?o=${q.o}&again=1`));
   };
 }
@@ -79,9 +79,9 @@ export function voiceKeyRoute(deps: TwilioRouteDeps) {
 export function voiceStatusRoute(deps: TwilioRouteDeps) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     const params = await verified(req, deps);
-    const { target } = targetOf(deps, req);
+    const { target } = await targetOf(deps, req);
     if (!params.CallStatus) throw new HttpError(400, 'invalid_payload', 'expected CallStatus');
-    deps.phone.callEnded(target, params.CallStatus);
+    await deps.phone.callEnded(target, params.CallStatus);
     res.writeHead(204).end();
   };
 }
@@ -91,7 +91,7 @@ export function smsRoute(deps: TwilioRouteDeps) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     const params = await verified(req, deps);
     if (!params.From || params.Body === undefined) throw new HttpError(400, 'invalid_payload', 'expected From and Body');
-    sendXml(res, messagingResponse(deps.phone.inboundSms(params.From, params.Body)));
+    sendXml(res, messagingResponse(await deps.phone.inboundSms(params.From, params.Body)));
   };
 }
 
@@ -99,7 +99,7 @@ export function smsRoute(deps: TwilioRouteDeps) {
 export function inboundCallRoute(deps: TwilioRouteDeps) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     await verified(req, deps);
-    const line = deps.emergencyLine();
+    const line = await deps.emergencyLine();
     if (!line) return sendXml(res, voiceSay('This number only makes calls. Goodbye.'));
     sendXml(res, voicemailPrompt(line.greeting, `${deps.baseUrl()}/twilio/voice/recorded`));
   };
@@ -116,7 +116,7 @@ const recording = z.object({
 export function recordedRoute(deps: TwilioRouteDeps) {
   return async (req: IncomingMessage, res: ServerResponse, _params: Record<string, string>, logger: Logger) => {
     const params = await verified(req, deps);
-    const line = deps.emergencyLine();
+    const line = await deps.emergencyLine();
     if (!line) throw new HttpError(404, 'not_found', 'no emergency line is configured');
     const parsed = recording.safeParse(params);
     if (!parsed.success)

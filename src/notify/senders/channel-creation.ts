@@ -24,11 +24,12 @@ export async function createChannel(ctx: SenderContext, incident: Incident, row:
     const name = incidentChannelName(incident.openedAt, incident.id, incident.title, attempt);
     if (!asked.has(name)) {
       asked.add(name);
-      ctx.db
-        .update(outbox)
-        .set({ payload: { ...row.payload, asked: [...asked] } })
-        .where(eq(outbox.id, row.id))
-        .run();
+      await ctx.db.query(async (q) => {
+        await q
+          .update(outbox)
+          .set({ payload: { ...row.payload, asked: [...asked] } })
+          .where(eq(outbox.id, row.id));
+      });
     }
     // In a storm, channels are made at Slack's pace (Tier 2); pages go first (see the outbox's priorities).
     const wait = paced(ctx, row, 'conversations.create');
@@ -42,7 +43,7 @@ export async function createChannel(ctx: SenderContext, incident: Incident, row:
     }
   }
   if (!channelId) return failed('every channel name tried was taken');
-  attachIncidentChannel(ctx.db, incident.id, channelId, ctx.clock.nowMs());
+  await attachIncidentChannel(ctx.db, incident.id, channelId, ctx.clock.nowMs());
   return SENT;
 }
 

@@ -42,7 +42,7 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
         withIncident(ctx, message.incidentId, async ({ incident }) => {
           if (!incident.channelId) return noChannel;
           // The card comes first in the channel, so it is the message people see at the top.
-          if (isPending(ctx.db, channelStepKey('slack.channel_card', incident.id))) return WAIT_FOR_EARLIER;
+          if (await isPending(ctx.db, channelStepKey('slack.channel_card', incident.id))) return WAIT_FOR_EARLIER;
           const wait = paced(ctx, row, 'chat.postMessage', { channel: incident.channelId });
           if (wait) return wait;
           const welcome = channelWelcome(incident.id);
@@ -58,21 +58,23 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
     'slack.incident_wrapup': {
       send: (message, row) =>
         withIncident(ctx, message.incidentId, async ({ incident }) => {
-          if (!incident.channelId) return isPending(ctx.db, `channel:${incident.id}`) ? WAIT_FOR_EARLIER : noChannel;
+          if (!incident.channelId) return (await isPending(ctx.db, `channel:${incident.id}`)) ? WAIT_FOR_EARLIER : noChannel;
           // The summary follows the card and the welcome, and takes in pinned messages still being read.
           const before = [channelStepKey('slack.channel_card', incident.id), channelStepKey('slack.channel_welcome', incident.id)];
-          if (before.some((key) => isPending(ctx.db, key)) || hasPending(ctx.db, incident.id, 'slack.pin_text')) return WAIT_FOR_EARLIER;
+          const waiting = await ctx.db.query(async () => {
+            for (const key of before) if (await isPending(ctx.db, key)) return true;
+            return hasPending(ctx.db, incident.id, 'slack.pin_text');
+          });
+          if (waiting) return WAIT_FOR_EARLIER;
           const wait = paced(ctx, row, 'chat.postMessage', { channel: incident.channelId });
           if (wait) return wait;
-          const events = ctx.db.select().from(incidentEvents).where(eq(incidentEvents.incidentId, incident.id)).all();
-          const archiveAfterHours = findServiceWithTeam(ctx.db, incident.serviceId)?.service.channelArchiveAfterHours ?? 24;
-          const starts = ctx.db
-            .select({ startsAt: alerts.startsAt })
-            .from(alerts)
-            .where(eq(alerts.incidentId, incident.id))
-            .all()
-            .map((a) => Date.parse(a.startsAt))
-            .filter(Number.isFinite);
+          const { events, archiveAfterHours, starts } = await ctx.db.query(async (q) => ({
+            events: await q.select().from(incidentEvents).where(eq(incidentEvents.incidentId, incident.id)),
+            archiveAfterHours: (await findServiceWithTeam(q, incident.serviceId))?.service.channelArchiveAfterHours ?? 24,
+            starts: (await q.select({ startsAt: alerts.startsAt }).from(alerts).where(eq(alerts.incidentId, incident.id)))
+              .map((a) => Date.parse(a.startsAt))
+              .filter(Number.isFinite),
+          }));
           const problemStartedAt = starts.length > 0 ? Math.min(...starts) : null;
           const rendered = wrapUpMessage(
             incident,
@@ -94,7 +96,7 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
         withIncident(ctx, message.incidentId, async ({ incident }) => {
           if (!incident.channelId) return noChannel;
           // The summary goes in first, even when the channel is archived right after it.
-          if (isPending(ctx.db, `wrapup:${incident.id}`)) return WAIT_FOR_EARLIER;
+          if (await isPending(ctx.db, `wrapup:${incident.id}`)) return WAIT_FOR_EARLIER;
           const wait = paced(ctx, row, 'conversations.archive');
           if (wait) return wait;
           try {
@@ -115,11 +117,12 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
           const wait = paced(ctx, row, 'chat.postMessage', { channel: message.userId });
           if (wait) return wait;
           if (view.incident.channelId && !row.interrupted)
-            ctx.db
-              .update(outbox)
-              .set({ payload: { ...row.payload, linked: true } })
-              .where(eq(outbox.id, row.id))
-              .run();
+            await ctx.db.query(async (q) => {
+              await q
+                .update(outbox)
+                .set({ payload: { ...row.payload, linked: true } })
+                .where(eq(outbox.id, row.id));
+            });
           await ctx.poster.postOnce(row, { channel: message.userId, text: openerConfirmation(view), unfurl_links: false });
           return SENT;
         }),
@@ -129,11 +132,13 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
         withIncident(ctx, message.incidentId, async ({ incident }) => {
           if (!incident.channelId) return noChannel;
           // Sent only when the confirmation went out without the link.
-          const confirmation = ctx.db
-            .select()
-            .from(outbox)
-            .where(eq(outbox.dedupeKey, openerConfirmKey(incident.id)))
-            .get();
+          const [confirmation] = await ctx.db.query(async (q) =>
+            q
+              .select()
+              .from(outbox)
+              .where(eq(outbox.dedupeKey, openerConfirmKey(incident.id)))
+              .limit(1),
+          );
           if (confirmation && (confirmation.status === 'pending' || confirmation.status === 'sending')) return WAIT_FOR_EARLIER;
           if ((confirmation?.payload as { linked?: boolean } | undefined)?.linked) return skipped('the confirmation carried the link');
           const wait = paced(ctx, row, 'chat.postMessage', { channel: message.userId });
@@ -169,13 +174,13 @@ async function postCard(ctx: SenderContext, view: IncidentView, row: OutboxRow):
   const { incident } = view;
   if (!incident.channelId) return skipped('the incident has no channel');
   // Posted on an earlier attempt (the pin failed after it): pin that one rather than post another.
-  let posted = ctx.poster.teamMessage(incident.id, incident.channelId);
+  let posted = await ctx.poster.teamMessage(incident.id, incident.channelId);
   if (!posted) {
     const wait = paced(ctx, row, 'chat.postMessage', { channel: incident.channelId });
     if (wait) return wait;
     const card = incidentCard(view);
     posted = await ctx.poster.postOnce(row, { channel: incident.channelId, text: card.text, blocks: card.blocks, unfurl_links: false });
-    ctx.poster.remember(incident.id, posted, 'team', null);
+    await ctx.poster.remember(incident.id, posted, 'team', null);
   }
   const wait = paced(ctx, row, 'pins.add');
   if (wait) return wait;
@@ -184,16 +189,19 @@ async function postCard(ctx: SenderContext, view: IncidentView, row: OutboxRow):
   } catch (err) {
     if (!classifySlackError(err).message.includes('already_pinned')) throw err;
   }
-  const team = findServiceWithTeam(ctx.db, incident.serviceId)?.team;
-  if (team)
-    enqueueIncidentNote(
-      ctx.db,
-      incident.id,
-      team.slackChannel,
-      { type: 'channel_link', channelId: incident.channelId },
-      `channel-note:${incident.id}`,
-      ctx.clock.nowMs(),
-    );
+  const channelId = incident.channelId;
+  await ctx.db.query(async (q) => {
+    const team = (await findServiceWithTeam(q, incident.serviceId))?.team;
+    if (team)
+      await enqueueIncidentNote(
+        q,
+        incident.id,
+        team.slackChannel,
+        { type: 'channel_link', channelId },
+        `channel-note:${incident.id}`,
+        ctx.clock.nowMs(),
+      );
+  });
   return SENT;
 }
 
@@ -217,6 +225,6 @@ async function readPinnedText(ctx: SenderContext, message: { incidentId: number;
     return skipped(failure.message);
   }
   if (!hit) return skipped('the pinned message is gone');
-  recordPinnedText(ctx.db, message.incidentId, { ts: message.ts, text: (hit.text ?? '').slice(0, 500), author: hit.user ?? null });
+  await recordPinnedText(ctx.db, message.incidentId, { ts: message.ts, text: (hit.text ?? '').slice(0, 500), author: hit.user ?? null });
   return SENT;
 }

@@ -16,12 +16,12 @@ export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, In
   return {
     'slack.page': {
       // Checked before the incident is loaded whole: in a storm most attempts are only told to wait.
-      send: (message, row) => {
+      send: async (message, row) => {
         // A page held up by an outage is pointless once someone acknowledged or it resolved.
-        const status = statementsOf(ctx.db).urgencyAndStatus.get({ id: message.incidentId })?.status;
-        if (status && status !== 'triggered') return Promise.resolve(skipped(`incident already ${status}`));
+        const status = (await ctx.db.query((q) => statementsOf(q).urgencyAndStatus.get({ id: message.incidentId })))?.status;
+        if (status && status !== 'triggered') return skipped(`incident already ${status}`);
         const wait = paced(ctx, row, 'chat.postMessage', { channel: message.userId });
-        if (wait) return Promise.resolve(wait);
+        if (wait) return wait;
         return withIncident(ctx, message.incidentId, async (view) => {
           const card = incidentCard(view, { reason: pageReasonText(message.reason) });
           const posted = await ctx.poster.postOnce(row, {
@@ -30,39 +30,44 @@ export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, In
             blocks: card.blocks,
             unfurl_links: false,
           });
-          ctx.poster.remember(message.incidentId, posted, 'dm', message.userId);
+          await ctx.poster.remember(message.incidentId, posted, 'dm', message.userId);
           return SENT;
         });
       },
       // Slack could not deliver a page of a high-urgency incident: the person's phone steps go out now.
-      afterFailure: (row) => {
+      afterFailure: async (row) => {
         const { incidentId, userId } = row.payload as { incidentId: number; userId: string };
-        const incident = statementsOf(ctx.db).urgencyAndStatus.get({ id: incidentId });
-        if (incident?.urgency !== 'high' || incident.status !== 'triggered') return;
-        const moved = bringStepsForward(ctx.db, { incidentId, userId, now: ctx.clock.nowMs(), kinds: ['twilio.sms', 'twilio.voice'] });
+        const moved = await ctx.db.query(async (q) => {
+          const incident = await statementsOf(q).urgencyAndStatus.get({ id: incidentId });
+          if (incident?.urgency !== 'high' || incident.status !== 'triggered') return 0;
+          return bringStepsForward(q, { incidentId, userId, now: ctx.clock.nowMs(), kinds: ['twilio.sms', 'twilio.voice'] });
+        });
         if (moved > 0) ctx.logger.warn({ incidentId }, 'Slack page failed: phone steps brought forward');
       },
     },
     'slack.team_post': {
-      send: (message, row) => {
+      send: async (message, row) => {
         const wait = paced(ctx, row, 'chat.postMessage', { channel: message.channel });
-        if (wait) return Promise.resolve(wait);
+        if (wait) return wait;
         return withIncident(ctx, message.incidentId, async (view) => {
           const card = incidentCard(view);
           // `mention`: a row queued by an older version, with the mention already written.
           const mention = message.broadcast ? CHANNEL_MENTION : message.mention;
           const text = mention ? `${mention} ${card.text}` : card.text;
           const posted = await ctx.poster.postOnce(row, { channel: message.channel, text, blocks: card.blocks, unfurl_links: false });
-          ctx.poster.remember(message.incidentId, posted, 'team', null);
+          await ctx.poster.remember(message.incidentId, posted, 'team', null);
           return SENT;
         });
       },
     },
     'slack.incident_note': {
       send: async (message, row) => {
-        const thread = ctx.poster.teamMessage(message.incidentId, message.channel);
         // A note goes in the card's thread: it waits while the card is still to be posted.
-        if (!thread && hasPending(ctx.db, message.incidentId, 'slack.team_post')) return WAIT_FOR_EARLIER;
+        const { thread, waiting } = await ctx.db.query(async () => {
+          const thread = await ctx.poster.teamMessage(message.incidentId, message.channel);
+          return { thread, waiting: !thread && (await hasPending(ctx.db, message.incidentId, 'slack.team_post')) };
+        });
+        if (waiting) return WAIT_FOR_EARLIER;
         const wait = paced(ctx, row, 'chat.postMessage', { channel: message.channel });
         if (wait) return wait;
         // A note is worded when sent; one queued by an older version carries its text.
@@ -77,15 +82,15 @@ export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, In
       },
     },
     'slack.refresh': {
-      send: (message, row) => {
-        const copies = ctx.poster.messagesOf(message.incidentId);
+      send: async (message, row) => {
+        const copies = await ctx.poster.messagesOf(message.incidentId);
         const slot = ctx.pacing.cardUpdateSlot(
           copies.map((m) => m.channel),
           message.incidentId,
         );
-        if (slot) return Promise.resolve(deferUntil(slot, 'spacing updates in a busy channel'));
+        if (slot) return deferUntil(slot, 'spacing updates in a busy channel');
         const wait = copies.length > 0 ? paced(ctx, row, 'chat.update', { calls: copies.length }) : null;
-        if (wait) return Promise.resolve(wait);
+        if (wait) return wait;
         return withIncident(ctx, message.incidentId, async (view) => {
           const card = incidentCard(view);
           for (const copy of copies) {

@@ -11,7 +11,8 @@ export async function withIncident(
   incidentId: number,
   send: (view: IncidentView) => Promise<SendResult>,
 ): Promise<SendResult> {
-  const view = loadIncidentView(ctx.db, incidentId);
+  // Loaded in a unit of its own: the send (Slack, Twilio) happens after it, outside any unit.
+  const view = await loadIncidentView(ctx.db, incidentId);
   if (!view) return failed(`incident ${incidentId} no longer exists`);
   return send(view);
 }

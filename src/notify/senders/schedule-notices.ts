@@ -36,11 +36,16 @@ export function scheduleNoticeSenders(ctx: SenderContext): Pick<SenderTable, Not
     },
     'slack.swap_ask': {
       send: async (message, row) => {
-        const swap = ctx.db.select().from(swapRequests).where(eq(swapRequests.id, message.swapId)).get();
-        if (!swap) return failed(`swap request ${message.swapId} no longer exists`);
-        if (swap.status !== 'pending') return skipped(`swap already ${swap.status}`);
-        const rotation = ctx.db.select({ name: rotations.name }).from(rotations).where(eq(rotations.id, swap.rotationId)).get();
-        const zone = ctx.db.select({ tz: users.timeZone }).from(users).where(eq(users.id, swap.teammateId)).get()?.tz ?? 'UTC';
+        const read = await ctx.db.query(async (q) => {
+          const [swap] = await q.select().from(swapRequests).where(eq(swapRequests.id, message.swapId)).limit(1);
+          if (!swap) return failed(`swap request ${message.swapId} no longer exists`);
+          if (swap.status !== 'pending') return skipped(`swap already ${swap.status}`);
+          const [rotation] = await q.select({ name: rotations.name }).from(rotations).where(eq(rotations.id, swap.rotationId)).limit(1);
+          const zone = (await q.select({ tz: users.timeZone }).from(users).where(eq(users.id, swap.teammateId)).limit(1))[0]?.tz ?? 'UTC';
+          return { swap, rotation, zone };
+        });
+        if ('outcome' in read) return read;
+        const { swap, rotation, zone } = read;
         const wait = paced(ctx, row, 'chat.postMessage', { channel: message.channel });
         if (wait) return wait;
         const rendered = swapAskMessage(swap, rotation?.name ?? swap.rotationId, zone);
@@ -50,7 +55,7 @@ export function scheduleNoticeSenders(ctx: SenderContext): Pick<SenderTable, Not
     },
     'slack.cover_post': {
       send: async (message, row) => {
-        const request = coverRequestForMessage(ctx.db, message.coverRequestId);
+        const request = await coverRequestForMessage(ctx.db, message.coverRequestId);
         if (!request) return failed(`cover request ${message.coverRequestId} no longer exists`);
         const wait = paced(ctx, row, 'chat.postMessage', { channel: message.channel });
         if (wait) return wait;
@@ -61,13 +66,13 @@ export function scheduleNoticeSenders(ctx: SenderContext): Pick<SenderTable, Not
           blocks: rendered.blocks,
           unfurl_links: false,
         });
-        recordCoverRequestPost(ctx.db, request.row.id, posted);
+        await recordCoverRequestPost(ctx.db, request.row.id, posted);
         return SENT;
       },
     },
     'slack.cover_refresh': {
       send: async (message, row) => {
-        const request = coverRequestForMessage(ctx.db, message.coverRequestId);
+        const request = await coverRequestForMessage(ctx.db, message.coverRequestId);
         if (!request) return failed(`cover request ${message.coverRequestId} no longer exists`);
         // Updates wait for the request's own post.
         if (!request.row.ts || !request.row.channel) return WAIT_FOR_EARLIER;
@@ -80,7 +85,7 @@ export function scheduleNoticeSenders(ctx: SenderContext): Pick<SenderTable, Not
     },
     'slack.cover_thread': {
       send: async (message, row) => {
-        const request = coverRequestForMessage(ctx.db, message.coverRequestId);
+        const request = await coverRequestForMessage(ctx.db, message.coverRequestId);
         if (!request) return failed(`cover request ${message.coverRequestId} no longer exists`);
         if (!request.row.ts || !request.row.channel) return WAIT_FOR_EARLIER;
         const wait = paced(ctx, row, 'chat.postMessage', { channel: request.row.channel });

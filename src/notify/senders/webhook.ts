@@ -14,7 +14,7 @@ export function webhookSenders(ctx: SenderContext): Pick<SenderTable, 'webhook.p
       provider: 'webhook',
       send: (message) =>
         withIncident(ctx, message.incidentId, async ({ incident }): Promise<SendResult> => {
-          const hook = readWebhooks(ctx.db).find((w) => w.id === message.webhookId);
+          const hook = (await ctx.db.query(async (q) => readWebhooks(q))).find((w) => w.id === message.webhookId);
           if (!hook) return skipped(`webhook ${message.webhookId} is no longer configured`);
           const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
           const body = JSON.stringify({

@@ -20,32 +20,32 @@ interface GroupMembers {
   fetchedAt: number;
 }
 
-function readSetting<T>(db: Tx, key: string): T | null {
-  const row = db.select({ value: settings.value }).from(settings).where(eq(settings.key, key)).get();
+async function readSetting<T>(db: Tx, key: string): Promise<T | null> {
+  const [row] = await db.select({ value: settings.value }).from(settings).where(eq(settings.key, key)).limit(1);
   return row ? (JSON.parse(row.value) as T) : null;
 }
 
-export function adminUserGroup(db: Tx): string | null {
+export function adminUserGroup(db: Tx): Promise<string | null> {
   return readSetting<string>(db, GROUP_KEY);
 }
 
 /** Written by config apply, in its transaction. */
-export function setAdminUserGroup(db: Tx, group: string | null): boolean {
-  if (adminUserGroup(db) === group) return false;
+export async function setAdminUserGroup(db: Tx, group: string | null): Promise<boolean> {
+  if ((await adminUserGroup(db)) === group) return false;
   if (group)
-    db.insert(settings)
+    await db
+      .insert(settings)
       .values({ key: GROUP_KEY, value: JSON.stringify(group) })
-      .onConflictDoUpdate({ target: settings.key, set: { value: JSON.stringify(group) } })
-      .run();
-  else db.delete(settings).where(eq(settings.key, GROUP_KEY)).run();
-  db.delete(settings).where(eq(settings.key, MEMBERS_KEY)).run();
+      .onConflictDoUpdate({ target: settings.key, set: { value: JSON.stringify(group) } });
+  else await db.delete(settings).where(eq(settings.key, GROUP_KEY));
+  await db.delete(settings).where(eq(settings.key, MEMBERS_KEY));
   return true;
 }
 
 /** The admin user group's members as last read from Slack; empty without a group (who is an admin: people.ts). */
-export function adminGroupMembers(db: Tx): Set<string> {
-  const group = adminUserGroup(db);
-  const known = readSetting<GroupMembers>(db, MEMBERS_KEY);
+export async function adminGroupMembers(db: Tx): Promise<Set<string>> {
+  const group = await adminUserGroup(db);
+  const known = await readSetting<GroupMembers>(db, MEMBERS_KEY);
   return new Set(group && known?.group === group ? known.members : []);
 }
 
@@ -64,10 +64,12 @@ export class AdminGroupSync {
 
   /** Reads the group again when it changed or its copy is older than the refresh interval. */
   async refresh(opts: { force?: boolean } = {}): Promise<void> {
-    const group = adminUserGroup(this.db);
+    const { group, known } = await this.db.query(async (q) => {
+      const group = await adminUserGroup(q);
+      return { group, known: group ? await readSetting<GroupMembers>(q, MEMBERS_KEY) : null };
+    });
     if (!group) return;
     const now = this.clock.nowMs();
-    const known = readSetting<GroupMembers>(this.db, MEMBERS_KEY);
     const fresh = known?.group === group && now - known.fetchedAt < ADMIN_GROUP_REFRESH_MS;
     // A failing Slack is asked again at most once a minute.
     if (!opts.force && (fresh || now - this.lastAttempt < MINUTE)) return;
@@ -76,7 +78,9 @@ export class AdminGroupSync {
       const res = await this.slack.usergroups.users.list({ usergroup: group });
       const members = (res.users ?? []).filter((u): u is string => typeof u === 'string');
       const value = JSON.stringify({ group, members, fetchedAt: now } satisfies GroupMembers);
-      this.db.insert(settings).values({ key: MEMBERS_KEY, value }).onConflictDoUpdate({ target: settings.key, set: { value } }).run();
+      await this.db.query(async (q) => {
+        await q.insert(settings).values({ key: MEMBERS_KEY, value }).onConflictDoUpdate({ target: settings.key, set: { value } });
+      });
     } catch (err) {
       // The last known membership stays in force; an outage must not take admin rights away or grant them.
       this.logger.warn({ group, error: this.describeError(err) }, 'could not read the admin user group');

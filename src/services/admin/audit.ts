@@ -5,20 +5,18 @@ import { NOT_A_USER_FOR_AUDIT, requireKnown } from '../../domain/permissions.js'
 import { loadActor } from './people.js';
 
 /** Writes one audit entry; call it inside the transaction that makes the change. */
-export function writeAudit(
+export async function writeAudit(
   tx: Tx,
   entry: { at: number; actor: string; action: string; target: string; before?: unknown; after?: unknown },
-): void {
-  tx.insert(auditLog)
-    .values({
-      at: entry.at,
-      actor: entry.actor,
-      action: entry.action,
-      target: entry.target,
-      before: entry.before ?? null,
-      after: entry.after ?? null,
-    })
-    .run();
+): Promise<void> {
+  await tx.insert(auditLog).values({
+    at: entry.at,
+    actor: entry.actor,
+    action: entry.action,
+    target: entry.target,
+    before: entry.before ?? null,
+    after: entry.after ?? null,
+  });
 }
 
 /** How many entries `/oncall audit` shows. */
@@ -30,13 +28,14 @@ export class AuditService {
 
   /** The latest entries, newest first: of one rotation, or of everything. PermissionDenied for strangers. */
   recent(actorId: string, rotationId: string | null) {
-    requireKnown(loadActor(this.db, actorId), NOT_A_USER_FOR_AUDIT);
-    return this.db
-      .select()
-      .from(auditLog)
-      .where(rotationId ? eq(auditLog.target, `rotation:${rotationId}`) : undefined)
-      .orderBy(desc(auditLog.id))
-      .limit(RECENT)
-      .all();
+    return this.db.query(async (q) => {
+      requireKnown(await loadActor(q, actorId), NOT_A_USER_FOR_AUDIT);
+      return await q
+        .select()
+        .from(auditLog)
+        .where(rotationId ? eq(auditLog.target, `rotation:${rotationId}`) : undefined)
+        .orderBy(desc(auditLog.id))
+        .limit(RECENT);
+    });
   }
 }

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import type { DB } from '../../db/client.js';
+import type { DB, Tx } from '../../db/client.js';
 import { escalationPolicies, services, teams } from '../../db/schema.js';
 import type { Clock } from '../../domain/clock.js';
 import { DEFAULT_LEVEL_DELAY_MINUTES, type EscalationLevel, type EscalationTarget } from '../../domain/escalation.js';
@@ -47,6 +47,14 @@ const KINDS = {
   service: { one: 'service', many: 'services' },
 } as const;
 
+async function policyRow(q: Tx, id: string): Promise<PolicyRow | undefined> {
+  return (await q.select().from(escalationPolicies).where(eq(escalationPolicies.id, id)).limit(1))[0];
+}
+
+async function serviceRow(q: Tx, id: string): Promise<ServiceRow | undefined> {
+  return (await q.select().from(services).where(eq(services.id, id)).limit(1))[0];
+}
+
 /**
  * Escalation policies and services made by admins in Slack. Those from the config file are read-only here,
  * like rotations, so the file stays the source of truth for what it declares.
@@ -66,42 +74,49 @@ export class CatalogAdminService {
   }
 
   /** Every team, for pickers. */
-  teams(): CatalogChoice[] {
-    return this.db.select({ id: teams.id, name: teams.name }).from(teams).all();
+  teams(): Promise<CatalogChoice[]> {
+    return this.db.query(async (q) => await q.select({ id: teams.id, name: teams.name }).from(teams));
   }
 
   /** Every service, for pickers. */
-  services(): CatalogChoice[] {
-    return this.db.select({ id: services.id, name: services.name }).from(services).all();
+  services(): Promise<CatalogChoice[]> {
+    return this.db.query(async (q) => await q.select({ id: services.id, name: services.name }).from(services));
   }
 
   /** Every escalation policy, for pickers. */
-  policies(): CatalogChoice[] {
-    return this.db.select({ id: escalationPolicies.id, name: escalationPolicies.name }).from(escalationPolicies).all();
+  policies(): Promise<CatalogChoice[]> {
+    return this.db.query(
+      async (q) => await q.select({ id: escalationPolicies.id, name: escalationPolicies.name }).from(escalationPolicies),
+    );
   }
 
   /** Before the policy or service form opens: admins only (PermissionDenied for anyone else). */
-  requireEditor(actorId: string, kind: keyof typeof KINDS): Actor {
-    return requireAdminForForm(loadActor(this.db, actorId), `create or edit ${KINDS[kind].many}`);
+  async requireEditor(actorId: string, kind: keyof typeof KINDS): Promise<Actor> {
+    return requireAdminForForm(await this.db.query((q) => loadActor(q, actorId)), `create or edit ${KINDS[kind].many}`);
   }
 
-  policy(id: string): PolicyRow | undefined {
-    return this.db.select().from(escalationPolicies).where(eq(escalationPolicies.id, id)).get();
+  policy(id: string): Promise<PolicyRow | undefined> {
+    return this.db.query((q) => policyRow(q, id));
   }
 
-  service(id: string): ServiceRow | undefined {
-    return this.db.select().from(services).where(eq(services.id, id)).get();
+  service(id: string): Promise<ServiceRow | undefined> {
+    return this.db.query((q) => serviceRow(q, id));
   }
 
   /** A service with the names of its team and policy: what an admin is told after saving it. */
   serviceSummary(
     id: string,
-  ): { id: string; name: string; teamName: string; policyName: string; incidentChannels: ServiceRow['incidentChannels'] } | undefined {
-    const row = this.service(id);
-    if (!row) return undefined;
-    const teamName = this.db.select({ name: teams.name }).from(teams).where(eq(teams.id, row.teamId)).get()?.name ?? row.teamId;
-    const policyName = this.policy(row.escalationPolicyId)?.name ?? row.escalationPolicyId;
-    return { id: row.id, name: row.name, teamName, policyName, incidentChannels: row.incidentChannels };
+  ): Promise<
+    { id: string; name: string; teamName: string; policyName: string; incidentChannels: ServiceRow['incidentChannels'] } | undefined
+  > {
+    return this.db.query(async (q) => {
+      const row = await serviceRow(q, id);
+      if (!row) return undefined;
+      const [team] = await q.select({ name: teams.name }).from(teams).where(eq(teams.id, row.teamId)).limit(1);
+      const teamName = team?.name ?? row.teamId;
+      const policyName = (await policyRow(q, row.escalationPolicyId))?.name ?? row.escalationPolicyId;
+      return { id: row.id, name: row.name, teamName, policyName, incidentChannels: row.incidentChannels };
+    });
   }
 
   policyReadOnlyReason(row: PolicyRow): string | null {
@@ -133,29 +148,34 @@ export class CatalogAdminService {
    * Who may save, and the row being edited: an admin, and (when editing) a row that still exists and was
    * made in Slack.
    */
-  private editable<Row extends { name: string; source: string }>(
+  private async editable<Row extends { name: string; source: string }>(
+    q: Tx,
     actorId: string,
     kind: (typeof KINDS)[keyof typeof KINDS],
     id: string | undefined,
-    find: (id: string) => Row | undefined,
+    find: (q: Tx, id: string) => Promise<Row | undefined>,
   ) {
-    const actor = requireAdmin(loadActor(this.db, actorId), `create or edit ${kind.many}`);
-    const existing = id ? find(id) : undefined;
+    const actor = requireAdmin(await loadActor(q, actorId), `create or edit ${kind.many}`);
+    const existing = id ? await find(q, id) : undefined;
     if (id && !existing) throw new InvalidInput({ name: `That ${kind.one} no longer exists.` });
     const readOnly = existing && this.readOnly(kind.one, existing);
     if (readOnly) throw new PermissionDenied(readOnly);
     return { actor, existing };
   }
 
-  savePolicy(actorId: string, input: PolicyInput, policyId?: string): { policyId: string; created: boolean } {
-    const { actor, existing } = this.editable(actorId, KINDS.policy, policyId, (id) => this.policy(id));
+  async savePolicy(actorId: string, input: PolicyInput, policyId?: string): Promise<{ policyId: string; created: boolean }> {
+    const { actor, existing, known, takenIds } = await this.db.query(async (q) => {
+      const { actor, existing } = await this.editable(q, actorId, KINDS.policy, policyId, policyRow);
+      const known = await knownUserIds(q);
+      const takenIds = (await q.select({ id: escalationPolicies.id }).from(escalationPolicies)).map((p) => p.id);
+      return { actor, existing, known, takenIds };
+    });
 
     const errors: FieldErrors = {};
     if (!input.name?.trim()) errors.name = 'Give the policy a name.';
     if (input.repeat !== null && (!Number.isInteger(input.repeat) || input.repeat < 0 || input.repeat > 10))
       errors.repeat = 'Repeat 0 to 10 times.';
-    const known = knownUserIds(this.db);
-    const rotations = loadRotations(this.db);
+    const rotations = await loadRotations(this.db);
     const levels: EscalationLevel[] = [];
     input.levels.forEach((level, i) => {
       const n = i + 1;
@@ -177,19 +197,13 @@ export class CatalogAdminService {
     throwIfAny(errors);
 
     const now = this.clock.nowMs();
-    const taken = new Set(
-      this.db
-        .select({ id: escalationPolicies.id })
-        .from(escalationPolicies)
-        .all()
-        .map((p) => p.id),
-    );
+    const taken = new Set(takenIds);
     const id = existing?.id ?? freeSlug(input.name!, 'policy', taken);
     const row = { id, name: input.name!.trim(), repeat: input.repeat ?? 0, levels, source: 'slack' as const, updatedAt: now };
-    this.db.transaction(() => {
-      if (existing) this.db.update(escalationPolicies).set(row).where(eq(escalationPolicies.id, id)).run();
-      else this.db.insert(escalationPolicies).values(row).run();
-      writeAudit(this.db, {
+    await this.db.transaction(async (tx) => {
+      if (existing) await tx.update(escalationPolicies).set(row).where(eq(escalationPolicies.id, id));
+      else await tx.insert(escalationPolicies).values(row);
+      await writeAudit(tx, {
         at: now,
         actor: actor.id,
         action: existing ? 'escalation_policy.update' : 'escalation_policy.create',
@@ -201,26 +215,26 @@ export class CatalogAdminService {
     return { policyId: id, created: !existing };
   }
 
-  saveService(actorId: string, input: ServiceInput, serviceId?: string): { serviceId: string; created: boolean } {
-    const { actor, existing } = this.editable(actorId, KINDS.service, serviceId, (id) => this.service(id));
+  async saveService(actorId: string, input: ServiceInput, serviceId?: string): Promise<{ serviceId: string; created: boolean }> {
+    const { actor, existing, teamFound, policyFound, takenIds } = await this.db.query(async (q) => {
+      const { actor, existing } = await this.editable(q, actorId, KINDS.service, serviceId, serviceRow);
+      const teamFound =
+        !!input.teamId && (await q.select({ id: teams.id }).from(teams).where(eq(teams.id, input.teamId)).limit(1)).length > 0;
+      const policyFound = !!input.policyId && !!(await policyRow(q, input.policyId));
+      const takenIds = (await q.select({ id: services.id }).from(services)).map((s) => s.id);
+      return { actor, existing, teamFound, policyFound, takenIds };
+    });
 
     const errors: FieldErrors = {};
     if (!input.name?.trim()) errors.name = 'Give the service a name.';
-    if (!input.teamId || !this.db.select({ id: teams.id }).from(teams).where(eq(teams.id, input.teamId)).get())
-      errors.team = 'Pick a team.';
-    if (!input.policyId || !this.policy(input.policyId)) errors.policy = 'Pick an escalation policy.';
+    if (!teamFound) errors.team = 'Pick a team.';
+    if (!policyFound) errors.policy = 'Pick an escalation policy.';
     const channels = input.incidentChannels ?? 'high';
     if (!['high', 'all', 'none'].includes(channels)) errors.incident_channels = 'Pick high, all or none.';
     throwIfAny(errors);
 
     const now = this.clock.nowMs();
-    const taken = new Set(
-      this.db
-        .select({ id: services.id })
-        .from(services)
-        .all()
-        .map((s) => s.id),
-    );
+    const taken = new Set(takenIds);
     const id = existing?.id ?? freeSlug(input.name!, 'service', taken);
     const row = {
       id,
@@ -234,10 +248,10 @@ export class CatalogAdminService {
       source: 'slack' as const,
       updatedAt: now,
     };
-    this.db.transaction(() => {
-      if (existing) this.db.update(services).set(row).where(eq(services.id, id)).run();
-      else this.db.insert(services).values(row).run();
-      writeAudit(this.db, {
+    await this.db.transaction(async (tx) => {
+      if (existing) await tx.update(services).set(row).where(eq(services.id, id));
+      else await tx.insert(services).values(row);
+      await writeAudit(tx, {
         at: now,
         actor: actor.id,
         action: existing ? 'service.update' : 'service.create',

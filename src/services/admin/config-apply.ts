@@ -33,10 +33,10 @@ export interface ApplySummary {
 
 interface EntityKind<Row extends { id: string }> {
   name: string;
-  list(tx: Tx): Row[];
-  insert(tx: Tx, row: Row): void;
-  update(tx: Tx, row: Row): void;
-  remove(tx: Tx, id: string): void;
+  list(tx: Tx): Promise<Row[]>;
+  insert(tx: Tx, row: Row): Promise<void>;
+  update(tx: Tx, row: Row): Promise<void>;
+  remove(tx: Tx, id: string): Promise<void>;
 }
 
 /** Compares rows the way a person would: ignoring bookkeeping columns. */
@@ -50,24 +50,24 @@ function comparable(row: object): string {
   );
 }
 
-function sync<Row extends { id: string }>(
+async function sync<Row extends { id: string }>(
   tx: Tx,
   kind: EntityKind<Row>,
   desired: Row[],
   ctx: { actor: string; now: number; summary: ApplySummary },
-): void {
-  const existing = new Map(kind.list(tx).map((row) => [row.id, row]));
+): Promise<void> {
+  const existing = new Map((await kind.list(tx)).map((row) => [row.id, row]));
   for (const row of desired) {
     const before = existing.get(row.id);
     existing.delete(row.id);
     if (!before) {
-      kind.insert(tx, row);
+      await kind.insert(tx, row);
       ctx.summary.created.push(`${kind.name} ${row.id}`);
-      writeAudit(tx, { at: ctx.now, actor: ctx.actor, action: `${kind.name}.create`, target: `${kind.name}:${row.id}`, after: row });
+      await writeAudit(tx, { at: ctx.now, actor: ctx.actor, action: `${kind.name}.create`, target: `${kind.name}:${row.id}`, after: row });
     } else if (comparable(before) !== comparable(row)) {
-      kind.update(tx, row);
+      await kind.update(tx, row);
       ctx.summary.updated.push(`${kind.name} ${row.id}`);
-      writeAudit(tx, {
+      await writeAudit(tx, {
         at: ctx.now,
         actor: ctx.actor,
         action: `${kind.name}.update`,
@@ -79,23 +79,23 @@ function sync<Row extends { id: string }>(
   }
 }
 
-function prune<Row extends { id: string; source: string }>(
+async function prune<Row extends { id: string; source: string }>(
   tx: Tx,
   kind: EntityKind<Row>,
   keepIds: Set<string>,
   ctx: { actor: string; now: number; summary: ApplySummary },
-): void {
-  for (const row of kind.list(tx)) {
+): Promise<void> {
+  for (const row of await kind.list(tx)) {
     if (row.source !== 'config' || keepIds.has(row.id)) continue;
     try {
-      kind.remove(tx, row.id);
+      await kind.remove(tx, row.id);
       ctx.summary.deleted.push(`${kind.name} ${row.id}`);
-      writeAudit(tx, { at: ctx.now, actor: ctx.actor, action: `${kind.name}.delete`, target: `${kind.name}:${row.id}`, before: row });
+      await writeAudit(tx, { at: ctx.now, actor: ctx.actor, action: `${kind.name}.delete`, target: `${kind.name}:${row.id}`, before: row });
     } catch (err) {
       // SQLite aborts only the failing statement: incidents or Slack-made rotations still reference it.
       if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_FOREIGNKEY') throw err;
       ctx.summary.kept.push(`${kind.name} ${row.id}`);
-      writeAudit(tx, {
+      await writeAudit(tx, {
         at: ctx.now,
         actor: ctx.actor,
         action: `${kind.name}.keep`,
@@ -134,127 +134,114 @@ type ConfigUserRow = { [K in keyof typeof configUserColumns]: (typeof users.$inf
 
 const userKind: EntityKind<ConfigUserRow> = {
   name: 'user',
-  list: (tx) => tx.select(configUserColumns).from(users).all(),
-  insert: (tx, row) => void tx.insert(users).values(row).run(),
-  update: (tx, row) => void tx.update(users).set(row).where(eq(users.id, row.id)).run(),
-  remove: (tx, id) => void tx.delete(users).where(eq(users.id, id)).run(),
+  list: async (tx) => await tx.select(configUserColumns).from(users),
+  insert: async (tx, row) => void (await tx.insert(users).values(row)),
+  update: async (tx, row) => void (await tx.update(users).set(row).where(eq(users.id, row.id))),
+  remove: async (tx, id) => void (await tx.delete(users).where(eq(users.id, id))),
 };
 
 const teamKind: EntityKind<typeof teams.$inferSelect> = {
   name: 'team',
-  list: (tx) => tx.select().from(teams).all(),
-  insert: (tx, row) => void tx.insert(teams).values(row).run(),
-  update: (tx, row) => void tx.update(teams).set(row).where(eq(teams.id, row.id)).run(),
-  remove: (tx, id) => void tx.delete(teams).where(eq(teams.id, id)).run(),
+  list: async (tx) => await tx.select().from(teams),
+  insert: async (tx, row) => void (await tx.insert(teams).values(row)),
+  update: async (tx, row) => void (await tx.update(teams).set(row).where(eq(teams.id, row.id))),
+  remove: async (tx, id) => void (await tx.delete(teams).where(eq(teams.id, id))),
 };
 
-function writeParticipants(tx: Tx, rotationId: string, participants: string[]): void {
-  tx.delete(rotationParticipants).where(eq(rotationParticipants.rotationId, rotationId)).run();
+async function writeParticipants(tx: Tx, rotationId: string, participants: string[]): Promise<void> {
+  await tx.delete(rotationParticipants).where(eq(rotationParticipants.rotationId, rotationId));
   if (participants.length > 0) {
-    tx.insert(rotationParticipants)
-      .values(participants.map((userId, position) => ({ rotationId, position, userId })))
-      .run();
+    await tx.insert(rotationParticipants).values(participants.map((userId, position) => ({ rotationId, position, userId })));
   }
 }
 
 const rotationKind: EntityKind<RotationRow> = {
   name: 'rotation',
-  list: (tx) => {
-    const members = tx.select().from(rotationParticipants).orderBy(rotationParticipants.position).all();
-    return tx
-      .select()
-      .from(rotations)
-      .all()
-      .map((r) => ({ ...r, participants: members.filter((m) => m.rotationId === r.id).map((m) => m.userId) }));
+  list: async (tx) => {
+    const members = await tx.select().from(rotationParticipants).orderBy(rotationParticipants.position);
+    return (await tx.select().from(rotations)).map((r) => ({
+      ...r,
+      participants: members.filter((m) => m.rotationId === r.id).map((m) => m.userId),
+    }));
   },
-  insert: (tx, { participants, ...row }) => {
-    tx.insert(rotations).values(row).run();
-    writeParticipants(tx, row.id, participants);
+  insert: async (tx, { participants, ...row }) => {
+    await tx.insert(rotations).values(row);
+    await writeParticipants(tx, row.id, participants);
   },
-  update: (tx, { participants, ...row }) => {
-    tx.update(rotations).set(row).where(eq(rotations.id, row.id)).run();
-    writeParticipants(tx, row.id, participants);
+  update: async (tx, { participants, ...row }) => {
+    await tx.update(rotations).set(row).where(eq(rotations.id, row.id));
+    await writeParticipants(tx, row.id, participants);
   },
-  remove: (tx, id) => void tx.delete(rotations).where(eq(rotations.id, id)).run(),
+  remove: async (tx, id) => void (await tx.delete(rotations).where(eq(rotations.id, id))),
 };
 
 const policyKind: EntityKind<typeof escalationPolicies.$inferSelect> = {
   name: 'escalation_policy',
-  list: (tx) => tx.select().from(escalationPolicies).all(),
-  insert: (tx, row) => void tx.insert(escalationPolicies).values(row).run(),
-  update: (tx, row) => void tx.update(escalationPolicies).set(row).where(eq(escalationPolicies.id, row.id)).run(),
-  remove: (tx, id) => void tx.delete(escalationPolicies).where(eq(escalationPolicies.id, id)).run(),
+  list: async (tx) => await tx.select().from(escalationPolicies),
+  insert: async (tx, row) => void (await tx.insert(escalationPolicies).values(row)),
+  update: async (tx, row) => void (await tx.update(escalationPolicies).set(row).where(eq(escalationPolicies.id, row.id))),
+  remove: async (tx, id) => void (await tx.delete(escalationPolicies).where(eq(escalationPolicies.id, id))),
 };
 
-function writeKeys(tx: Tx, serviceId: string, keys: ServiceRow['keys'], now: number): void {
+async function writeKeys(tx: Tx, serviceId: string, keys: ServiceRow['keys'], now: number): Promise<void> {
   // Keys made in Slack (/oncall integration) are not the file's to remove.
-  tx.delete(integrationKeys)
-    .where(and(eq(integrationKeys.serviceId, serviceId), eq(integrationKeys.source, 'config')))
-    .run();
+  await tx.delete(integrationKeys).where(and(eq(integrationKeys.serviceId, serviceId), eq(integrationKeys.source, 'config')));
   for (const key of keys) {
-    tx.insert(integrationKeys)
-      .values({ serviceId, ...key, source: 'config', createdAt: now })
-      .run();
+    await tx.insert(integrationKeys).values({ serviceId, ...key, source: 'config', createdAt: now });
   }
 }
 
-function serviceKind(db: DB, now: number, file: string): EntityKind<ServiceRow> {
+function serviceKind(now: number, file: string): EntityKind<ServiceRow> {
   return {
     name: 'service',
-    list: (tx) => {
-      const keys = tx.select().from(integrationKeys).where(eq(integrationKeys.source, 'config')).orderBy(integrationKeys.id).all();
-      return tx
-        .select()
-        .from(services)
-        .all()
-        .map((s) => ({
-          ...s,
-          keys: keys
-            .filter((k) => k.serviceId === s.id)
-            .map((k) => ({
-              kind: k.kind,
-              keyHash: k.keyHash,
-              bearerHash: k.bearerHash,
-              hmacSecret: k.hmacSecret,
-              hmacHeader: k.hmacHeader,
-              hmacTimestampHeader: k.hmacTimestampHeader,
-              heartbeatIntervalMinutes: k.heartbeatIntervalMinutes,
-            })),
-        }));
+    list: async (tx) => {
+      const keys = await tx.select().from(integrationKeys).where(eq(integrationKeys.source, 'config')).orderBy(integrationKeys.id);
+      return (await tx.select().from(services)).map((s) => ({
+        ...s,
+        keys: keys
+          .filter((k) => k.serviceId === s.id)
+          .map((k) => ({
+            kind: k.kind,
+            keyHash: k.keyHash,
+            bearerHash: k.bearerHash,
+            hmacSecret: k.hmacSecret,
+            hmacHeader: k.hmacHeader,
+            hmacTimestampHeader: k.hmacTimestampHeader,
+            heartbeatIntervalMinutes: k.heartbeatIntervalMinutes,
+          })),
+      }));
     },
-    insert: (tx, { keys, ...row }) => {
-      tx.insert(services).values(row).run();
-      writeKeys(tx, row.id, keys, now);
+    insert: async (tx, { keys, ...row }) => {
+      await tx.insert(services).values(row);
+      await writeKeys(tx, row.id, keys, now);
     },
-    update: (tx, { keys, ...row }) => {
-      tx.update(services).set(row).where(eq(services.id, row.id)).run();
-      writeKeys(tx, row.id, keys, now);
+    update: async (tx, { keys, ...row }) => {
+      await tx.update(services).set(row).where(eq(services.id, row.id));
+      await writeKeys(tx, row.id, keys, now);
     },
-    remove: (tx, id) => {
-      const used = tx.select({ id: incidents.id }).from(incidents).where(eq(incidents.serviceId, id)).limit(1).all();
+    remove: async (tx, id) => {
+      const used = await tx.select({ id: incidents.id }).from(incidents).where(eq(incidents.serviceId, id)).limit(1);
       if (used.length > 0) {
         // Kept for its incidents' history, but the file took its keys away: it accepts no more alerts. Its team
         // is told once, in its channel, so nobody wonders why alerts to it are refused.
-        tx.delete(integrationKeys)
-          .where(and(eq(integrationKeys.serviceId, id), eq(integrationKeys.source, 'config')))
-          .run();
-        const kept = tx
+        await tx.delete(integrationKeys).where(and(eq(integrationKeys.serviceId, id), eq(integrationKeys.source, 'config')));
+        const [kept] = await tx
           .select({ name: services.name, channel: teams.slackChannel })
           .from(services)
           .innerJoin(teams, eq(teams.id, services.teamId))
           .where(eq(services.id, id))
-          .get();
-        // Through the database itself: the same connection, so inside this transaction.
+          .limit(1);
+        // On the transaction's handle, so inside this transaction.
         if (kept)
-          enqueueNotice(
-            db,
+          await enqueueNotice(
+            tx,
             { kind: 'slack.message', channel: kept.channel, notice: { type: 'service_kept', serviceName: kept.name, file } },
             `service-kept:${id}`,
             now,
           );
         throw Object.assign(new Error('service has incidents'), { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
       }
-      tx.delete(services).where(eq(services.id, id)).run();
+      await tx.delete(services).where(eq(services.id, id));
     },
   };
 }
@@ -263,25 +250,23 @@ function serviceKind(db: DB, now: number, file: string): EntityKind<ServiceRow> 
  * Makes the database match the config file, in one transaction. Applying the same file twice changes
  * nothing and writes no audit entries. Rows created in Slack are left alone.
  */
-export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now: number }): ApplySummary {
-  const dangling = danglingReferences(db, cfg);
-  if (dangling.length > 0) {
-    const file = opts.actor.replace(/^config:/, '');
-    throw new ConfigError(dangling.map((d) => `${file}: ${d.path}: ${d.message}`).join('\n'));
-  }
+export async function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now: number }): Promise<ApplySummary> {
+  const stored = await db.query(async (q) => {
+    const dangling = await danglingReferences(q, cfg);
+    if (dangling.length > 0) {
+      const file = opts.actor.replace(/^config:/, '');
+      throw new ConfigError(dangling.map((d) => `${file}: ${d.path}: ${d.message}`).join('\n'));
+    }
+    // A phone number or rules the file leaves out may have been set in Slack (/oncall me): keep them.
+    return new Map(
+      (await q.select({ id: users.id, phone: users.phone, rules: users.notificationRules }).from(users)).map((u) => [u.id, u]),
+    );
+  });
   const summary: ApplySummary = { created: [], updated: [], deleted: [], kept: [] };
   const ctx = { actor: opts.actor, now: opts.now, summary };
   const base = { source: 'config' as const, updatedAt: opts.now };
-  const services_ = serviceKind(db, opts.now, opts.actor.replace(/^config:/, ''));
+  const services_ = serviceKind(opts.now, opts.actor.replace(/^config:/, ''));
 
-  // A phone number or rules the file leaves out may have been set in Slack (/oncall me): keep them.
-  const stored = new Map(
-    db
-      .select({ id: users.id, phone: users.phone, rules: users.notificationRules })
-      .from(users)
-      .all()
-      .map((u) => [u.id, u]),
-  );
   const desiredUsers = cfg.users.map((u) => ({
     id: u.id,
     name: u.name,
@@ -360,23 +345,23 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
     })),
   }));
 
-  db.transaction((tx) => {
-    sync(tx, userKind, desiredUsers, ctx);
-    sync(tx, teamKind, desiredTeams, ctx);
-    sync(tx, rotationKind, desiredRotations, ctx);
-    sync(tx, policyKind, desiredPolicies, ctx);
-    sync(tx, services_, desiredServices, ctx);
+  await db.transaction(async (tx) => {
+    await sync(tx, userKind, desiredUsers, ctx);
+    await sync(tx, teamKind, desiredTeams, ctx);
+    await sync(tx, rotationKind, desiredRotations, ctx);
+    await sync(tx, policyKind, desiredPolicies, ctx);
+    await sync(tx, services_, desiredServices, ctx);
     const ids = <T extends { id: string }>(rows: T[]) => new Set(rows.map((r) => r.id));
-    prune(tx, services_, ids(desiredServices), ctx);
-    prune(tx, policyKind, ids(desiredPolicies), ctx);
-    prune(tx, rotationKind, ids(desiredRotations), ctx);
-    prune(tx, teamKind, ids(desiredTeams), ctx);
-    prune(tx, userKind, ids(desiredUsers), ctx);
-    syncEmergencyLine(tx, cfg.emergency_line ?? null, ctx);
-    const before = adminUserGroup(tx);
-    if (setAdminUserGroup(tx, cfg.admin_user_group ?? null)) {
+    await prune(tx, services_, ids(desiredServices), ctx);
+    await prune(tx, policyKind, ids(desiredPolicies), ctx);
+    await prune(tx, rotationKind, ids(desiredRotations), ctx);
+    await prune(tx, teamKind, ids(desiredTeams), ctx);
+    await prune(tx, userKind, ids(desiredUsers), ctx);
+    await syncEmergencyLine(tx, cfg.emergency_line ?? null, ctx);
+    const before = await adminUserGroup(tx);
+    if (await setAdminUserGroup(tx, cfg.admin_user_group ?? null)) {
       ctx.summary[before ? (cfg.admin_user_group ? 'updated' : 'deleted') : 'created'].push('admin_user_group');
-      writeAudit(tx, {
+      await writeAudit(tx, {
         at: ctx.now,
         actor: ctx.actor,
         action: 'admin_user_group.update',
@@ -385,46 +370,57 @@ export function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now:
         after: cfg.admin_user_group ?? null,
       });
     }
-    syncWebhooks(tx, cfg.webhooks, ctx);
+    await syncWebhooks(tx, cfg.webhooks, ctx);
     // A number written in the file is vouched for by its author; numbers set in Slack are verified by SMS code.
     for (const u of cfg.users) {
       if (u.phone) {
-        tx.update(users)
+        await tx
+          .update(users)
           .set({ phoneVerifiedAt: sql`coalesce(${users.phoneVerifiedAt}, ${opts.now})` })
-          .where(and(eq(users.id, u.id), eq(users.phone, u.phone)))
-          .run();
+          .where(and(eq(users.id, u.id), eq(users.phone, u.phone)));
       }
     }
   });
-  rotationsChanged(db);
+  await rotationsChanged(db);
   return summary;
 }
 
 /** The emergency line lives in settings: one value, audited like everything the file changes. */
-function syncEmergencyLine(tx: Tx, desired: EmergencyLine | null, ctx: { actor: string; now: number; summary: ApplySummary }): void {
-  const row = tx.select().from(settings).where(eq(settings.key, 'emergency_line')).get();
+async function syncEmergencyLine(
+  tx: Tx,
+  desired: EmergencyLine | null,
+  ctx: { actor: string; now: number; summary: ApplySummary },
+): Promise<void> {
+  const [row] = await tx.select().from(settings).where(eq(settings.key, 'emergency_line')).limit(1);
   const before = row ? (JSON.parse(row.value) as EmergencyLine) : null;
   if (JSON.stringify(before) === JSON.stringify(desired)) return;
   if (desired)
-    tx.insert(settings)
+    await tx
+      .insert(settings)
       .values({ key: 'emergency_line', value: JSON.stringify(desired) })
-      .onConflictDoUpdate({ target: settings.key, set: { value: JSON.stringify(desired) } })
-      .run();
-  else tx.delete(settings).where(eq(settings.key, 'emergency_line')).run();
+      .onConflictDoUpdate({ target: settings.key, set: { value: JSON.stringify(desired) } });
+  else await tx.delete(settings).where(eq(settings.key, 'emergency_line'));
   ctx.summary[before ? (desired ? 'updated' : 'deleted') : 'created'].push('emergency_line');
-  writeAudit(tx, { at: ctx.now, actor: ctx.actor, action: 'emergency_line.update', target: 'emergency_line', before, after: desired });
+  await writeAudit(tx, {
+    at: ctx.now,
+    actor: ctx.actor,
+    action: 'emergency_line.update',
+    target: 'emergency_line',
+    before,
+    after: desired,
+  });
 }
 
 /** Outbound webhooks live in settings (their secrets are needed to sign, so they are kept as given). */
-function syncWebhooks(tx: Tx, desired: OutboundWebhook[], ctx: { actor: string; now: number; summary: ApplySummary }): void {
-  const row = tx.select().from(settings).where(eq(settings.key, 'webhooks')).get();
+async function syncWebhooks(tx: Tx, desired: OutboundWebhook[], ctx: { actor: string; now: number; summary: ApplySummary }): Promise<void> {
+  const [row] = await tx.select().from(settings).where(eq(settings.key, 'webhooks')).limit(1);
   const before = row ? (JSON.parse(row.value) as OutboundWebhook[]) : [];
   if (JSON.stringify(before) === JSON.stringify(desired)) return;
   const value = JSON.stringify(desired);
-  tx.insert(settings).values({ key: 'webhooks', value }).onConflictDoUpdate({ target: settings.key, set: { value } }).run();
+  await tx.insert(settings).values({ key: 'webhooks', value }).onConflictDoUpdate({ target: settings.key, set: { value } });
   ctx.summary.updated.push('webhooks');
   const redact = (hooks: OutboundWebhook[]) => hooks.map(({ secret: _secret, ...rest }) => rest);
-  writeAudit(tx, {
+  await writeAudit(tx, {
     at: ctx.now,
     actor: ctx.actor,
     action: 'webhooks.update',

@@ -9,12 +9,12 @@ import { escalationPolicies, rotationParticipants, rotations, services } from '.
  * the next alert opened an incident whose note said "Level 1 has nobody to page"). Each problem names what
  * still refers to what; applying refuses the file while there are any.
  */
-export function danglingReferences(tx: Tx, cfg: ConfigFile): { path: string; message: string }[] {
+export async function danglingReferences(tx: Tx, cfg: ConfigFile): Promise<{ path: string; message: string }[]> {
   const problems: { path: string; message: string }[] = [];
   const fromSlack = ne(rotations.source, 'config');
-  const slackRotations = tx.select({ id: rotations.id, teamId: rotations.teamId }).from(rotations).where(fromSlack).all();
-  const slackPolicies = tx.select().from(escalationPolicies).where(ne(escalationPolicies.source, 'config')).all();
-  const slackServices = tx.select().from(services).where(ne(services.source, 'config')).all();
+  const slackRotations = await tx.select({ id: rotations.id, teamId: rotations.teamId }).from(rotations).where(fromSlack);
+  const slackPolicies = await tx.select().from(escalationPolicies).where(ne(escalationPolicies.source, 'config'));
+  const slackServices = await tx.select().from(services).where(ne(services.source, 'config'));
 
   const rotationIds = new Set([...cfg.rotations.map((r) => r.id), ...slackRotations.map((r) => r.id)]);
   const policyIds = new Set([...cfg.escalation_policies.map((p) => p.id), ...slackPolicies.map((p) => p.id)]);
@@ -58,7 +58,7 @@ export function danglingReferences(tx: Tx, cfg: ConfigFile): { path: string; mes
     if (!teamIds.has(rotation.teamId)) removed('teams', rotation.teamId, `rotation "${rotation.id}"`, 'keep the team');
   }
   const slackRotationIds = new Set(slackRotations.map((r) => r.id));
-  for (const member of tx.select().from(rotationParticipants).all()) {
+  for (const member of await tx.select().from(rotationParticipants)) {
     if (slackRotationIds.has(member.rotationId) && !userIds.has(member.userId)) {
       removed(
         'users',

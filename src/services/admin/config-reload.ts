@@ -23,16 +23,16 @@ export class ConfigReloader {
   ) {}
 
   /** An admin asked in Slack; throws PermissionDenied for anyone else. */
-  reloadAs(userId: string): ReloadOutcome {
-    requireAdmin(loadActor(this.db, userId), 'reload the config file');
+  async reloadAs(userId: string): Promise<ReloadOutcome> {
+    requireAdmin(await this.db.query((q) => loadActor(q, userId)), 'reload the config file');
     return this.reload(userId);
   }
 
-  reload(by: string): ReloadOutcome {
+  async reload(by: string): Promise<ReloadOutcome> {
     if (!this.configPath) return this.refused(by, ['no config file: BATON_CONFIG is not set']);
     try {
       const config = loadConfigFile(this.configPath);
-      const summary = applyConfig(this.db, config, { actor: `config:${this.configPath}`, now: this.clock.nowMs() });
+      const summary = await applyConfig(this.db, config, { actor: `config:${this.configPath}`, now: this.clock.nowMs() });
       this.afterApply();
       reportApplied(this.logger, summary, { by, reload: true });
       return { ok: true, summary };

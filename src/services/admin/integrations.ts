@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadActor } from './people.js';
 import { and, eq, isNull } from 'drizzle-orm';
-import type { DB } from '../../db/client.js';
+import type { DB, Tx } from '../../db/client.js';
 import { integrationKeys, services, type IntegrationKind } from '../../db/schema.js';
 import type { Clock } from '../../domain/clock.js';
 import { InvalidInput } from '../../domain/errors.js';
@@ -35,13 +35,11 @@ export class IntegrationService {
     private readonly keysChanged: () => void,
   ) {}
 
-  private prepare(actorId: string, serviceRef: string, kind: string, intervalMinutes?: number) {
-    const actor = requireAdmin(loadActor(this.db, actorId), 'create or rotate integration keys');
-    const service = this.db
-      .select()
-      .from(services)
-      .all()
-      .find((s) => s.id === serviceRef.toLowerCase() || s.name.toLowerCase() === serviceRef.toLowerCase());
+  private async prepare(q: Tx, actorId: string, serviceRef: string, kind: string, intervalMinutes?: number) {
+    const actor = requireAdmin(await loadActor(q, actorId), 'create or rotate integration keys');
+    const service = (await q.select().from(services)).find(
+      (s) => s.id === serviceRef.toLowerCase() || s.name.toLowerCase() === serviceRef.toLowerCase(),
+    );
     if (!service) throw new InvalidInput({ service: `No service \`${serviceRef}\`.` });
     if (!KINDS.includes(kind as IntegrationKind)) throw new InvalidInput({ kind: `Expected one of ${KINDS.join(', ')}.` });
     if (kind === 'heartbeat' && !(intervalMinutes && intervalMinutes > 0 && intervalMinutes <= 7 * 24 * 60)) {
@@ -57,25 +55,29 @@ export class IntegrationService {
     return `${base}/integrations/${kind}/${key}`;
   }
 
-  create(actorId: string, serviceRef: string, kind: string, intervalMinutes?: number): CreatedKey {
-    const { actor, service, kind: k } = this.prepare(actorId, serviceRef, kind, intervalMinutes);
-    return this.insert(actor.id, service, k, intervalMinutes ?? null, 0);
+  async create(actorId: string, serviceRef: string, kind: string, intervalMinutes?: number): Promise<CreatedKey> {
+    const { actor, service, kind: k } = await this.db.query((q) => this.prepare(q, actorId, serviceRef, kind, intervalMinutes));
+    const created = await this.db.transaction((tx) => this.insert(tx, actor.id, service, k, intervalMinutes ?? null, 0));
+    this.keysChanged();
+    return created;
   }
 
-  rotate(actorId: string, serviceRef: string, kind: string): CreatedKey {
-    const { actor, service, kind: k } = this.prepare(actorId, serviceRef, kind, kind === 'heartbeat' ? 1 : undefined);
-    const current = this.db
-      .select()
-      .from(integrationKeys)
-      .where(
-        and(
-          eq(integrationKeys.serviceId, service.id),
-          eq(integrationKeys.kind, k),
-          eq(integrationKeys.source, 'slack'),
-          isNull(integrationKeys.expiresAt),
-        ),
-      )
-      .all();
+  async rotate(actorId: string, serviceRef: string, kind: string): Promise<CreatedKey> {
+    const { actor, service, k, current } = await this.db.query(async (q) => {
+      const { actor, service, kind: k } = await this.prepare(q, actorId, serviceRef, kind, kind === 'heartbeat' ? 1 : undefined);
+      const current = await q
+        .select()
+        .from(integrationKeys)
+        .where(
+          and(
+            eq(integrationKeys.serviceId, service.id),
+            eq(integrationKeys.kind, k),
+            eq(integrationKeys.source, 'slack'),
+            isNull(integrationKeys.expiresAt),
+          ),
+        );
+      return { actor, service, k, current };
+    });
     if (current.length === 0)
       throw new InvalidInput({
         kind: `*${service.name}* has no ${k} key made in Slack to rotate (keys from the config file are rotated there).`,
@@ -83,50 +85,48 @@ export class IntegrationService {
     const now = this.clock.nowMs();
     const expiresAt = now + ROTATION_GRACE_MS;
     const interval = current[0]!.heartbeatIntervalMinutes;
-    let created!: CreatedKey;
-    this.db.transaction(() => {
-      for (const old of current) this.db.update(integrationKeys).set({ expiresAt }).where(eq(integrationKeys.id, old.id)).run();
-      created = this.insert(actor.id, service, k, interval, current.length);
+    const created = await this.db.transaction(async (tx) => {
+      for (const old of current) await tx.update(integrationKeys).set({ expiresAt }).where(eq(integrationKeys.id, old.id));
+      return this.insert(tx, actor.id, service, k, interval, current.length);
     });
+    this.keysChanged();
     return created;
   }
 
-  private insert(
+  /** Adds the key, with its audit entry, in the caller's transaction; the caller drops the key cache after it commits. */
+  private async insert(
+    tx: Tx,
     actorId: string,
     service: typeof services.$inferSelect,
     kind: IntegrationKind,
     interval: number | null,
     expiring: number,
-  ): CreatedKey {
+  ): Promise<CreatedKey> {
     const key = randomBytes(16).toString('hex');
     const now = this.clock.nowMs();
-    this.db.transaction(() => {
-      const row = this.db
-        .insert(integrationKeys)
-        .values({
-          serviceId: service.id,
-          kind,
-          keyHash: sha256Hex(key),
-          bearerHash: null,
-          hmacSecret: null,
-          hmacHeader: null,
-          hmacTimestampHeader: null,
-          heartbeatIntervalMinutes: interval,
-          source: 'slack',
-          createdAt: now,
-        })
-        .returning({ id: integrationKeys.id })
-        .get();
-      // The audit records that a key exists, never the key.
-      writeAudit(this.db, {
-        at: now,
-        actor: actorId,
-        action: expiring > 0 ? 'integration.rotate' : 'integration.create',
-        target: `service:${service.id}`,
-        after: { keyId: row.id, kind, rotatedOut: expiring },
-      });
+    const [row] = await tx
+      .insert(integrationKeys)
+      .values({
+        serviceId: service.id,
+        kind,
+        keyHash: sha256Hex(key),
+        bearerHash: null,
+        hmacSecret: null,
+        hmacHeader: null,
+        hmacTimestampHeader: null,
+        heartbeatIntervalMinutes: interval,
+        source: 'slack',
+        createdAt: now,
+      })
+      .returning({ id: integrationKeys.id });
+    // The audit records that a key exists, never the key.
+    await writeAudit(tx, {
+      at: now,
+      actor: actorId,
+      action: expiring > 0 ? 'integration.rotate' : 'integration.create',
+      target: `service:${service.id}`,
+      after: { keyId: row!.id, kind, rotatedOut: expiring },
     });
-    this.keysChanged();
     return { serviceName: service.name, kind, key, url: this.url(kind, key), expiring };
   }
 }

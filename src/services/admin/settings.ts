@@ -12,9 +12,11 @@ export interface EmergencyLine {
   greeting: string;
 }
 
-export function readEmergencyLine(db: DB): EmergencyLine | null {
-  const row = db.select().from(settings).where(eq(settings.key, 'emergency_line')).get();
-  return row ? (JSON.parse(row.value) as EmergencyLine) : null;
+export function readEmergencyLine(db: DB): Promise<EmergencyLine | null> {
+  return db.query(async (q) => {
+    const [row] = await q.select().from(settings).where(eq(settings.key, 'emergency_line')).limit(1);
+    return row ? (JSON.parse(row.value) as EmergencyLine) : null;
+  });
 }
 
 export interface OutboundWebhook {
@@ -25,7 +27,7 @@ export interface OutboundWebhook {
   services?: string[];
 }
 
-export function readWebhooks(db: Tx): OutboundWebhook[] {
-  const row = db.select().from(settings).where(eq(settings.key, 'webhooks')).get();
+export async function readWebhooks(db: Tx): Promise<OutboundWebhook[]> {
+  const [row] = await db.select().from(settings).where(eq(settings.key, 'webhooks')).limit(1);
   return row ? (JSON.parse(row.value) as OutboundWebhook[]) : [];
 }

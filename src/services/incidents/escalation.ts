@@ -1,5 +1,5 @@
 import { and, asc, eq, lte, sql } from 'drizzle-orm';
-import type { DB } from '../../db/client.js';
+import type { DB, Tx } from '../../db/client.js';
 import { incidents } from '../../db/schema.js';
 import { statementsOf } from '../../db/statements.js';
 import type { Clock } from '../../domain/clock.js';
@@ -18,55 +18,53 @@ export class EscalationService {
   ) {}
 
   /** When the next unacknowledged incident falls due to escalate (epoch ms), or null. */
-  nextDueAt(): number | null {
-    return statementsOf(this.db).nextEscalationDue.get()!.at;
+  async nextDueAt(): Promise<number | null> {
+    return this.db.query(async (q) => (await statementsOf(q).nextEscalationDue.get())!.at);
   }
 
   /**
    * Escalates every due incident by one level, in one transaction (one commit per tick, not per incident);
    * returns how many moved. Safe to run twice: each incident's state is re-checked inside the transaction.
    */
-  tick(batchSize = 1000): number {
+  async tick(batchSize = 1000): Promise<number> {
     const now = this.clock.nowMs();
-    const moved = this.db.transaction(() => {
-      const due = this.db
+    const moved = await this.db.transaction(async (tx) => {
+      const due = await tx
         .select()
         .from(incidents)
         .where(and(sql`${incidents.status} = 'triggered'`, lte(incidents.nextEscalationAt, now)))
         .orderBy(asc(incidents.nextEscalationAt))
-        .limit(batchSize)
-        .all();
+        .limit(batchSize);
       if (due.length === 0) return 0;
-      const context = loadPagingContext(this.db, now, this.paging);
-      for (const incident of due) this.escalateOne(incident, now, context);
+      const context = await loadPagingContext(this.db, now, this.paging);
+      for (const incident of due) await this.escalateOne(tx, incident, now, context);
       return due.length;
     });
     if (moved > 0) this.wakeOutbox();
     return moved;
   }
 
-  private escalateOne(incident: Incident, now: number, context: PagingContext): void {
-    const db = this.db;
+  private async escalateOne(db: Tx, incident: Incident, now: number, context: PagingContext): Promise<void> {
     // A low-urgency incident that waited for working hours is paged now, at its first level (which ends
     // the wait); its messages, which said it was waiting, are updated.
     if (incident.deferredUntil !== null) {
-      pageLevel(db, incident, { level: 0, loop: 0 }, now, { type: 'working_hours' }, context);
-      enqueueRefresh(db, incident.id, now);
+      await pageLevel(db, incident, { level: 0, loop: 0 }, now, { type: 'working_hours' }, context);
+      await enqueueRefresh(db, incident.id, now);
       return;
     }
     const from = { level: incident.escalationLevel, loop: incident.escalationLoop };
     const next = nextPosition(incident.policy, from);
     if (next) {
-      recordEvent(db, incident.id, now, 'escalated', null, { from: from.level + 1, to: next.level + 1, reason: 'timeout' });
+      await recordEvent(db, incident.id, now, 'escalated', null, { from: from.level + 1, to: next.level + 1, reason: 'timeout' });
       const minutes = incident.policy.levels[from.level]?.delayMinutes ?? 15;
-      pageLevel(db, incident, next, now, { type: 'timeout', level: from.level + 1, minutes }, context);
+      await pageLevel(db, incident, next, now, { type: 'timeout', level: from.level + 1, minutes }, context);
       return;
     }
-    db.update(incidents).set({ nextEscalationAt: null, updatedAt: now }).where(eq(incidents.id, incident.id)).run();
-    recordEvent(db, incident.id, now, 'escalation_exhausted', null, { levels: incident.policy.levels.length });
-    const channel = context.teamChannelOf(incident.serviceId);
+    await db.update(incidents).set({ nextEscalationAt: null, updatedAt: now }).where(eq(incidents.id, incident.id));
+    await recordEvent(db, incident.id, now, 'escalation_exhausted', null, { levels: incident.policy.levels.length });
+    const channel = await context.teamChannelOf(incident.serviceId);
     if (channel)
-      enqueueIncidentNote(
+      await enqueueIncidentNote(
         db,
         incident.id,
         channel,

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import type { DB } from '../../db/client.js';
+import type { DB, Tx } from '../../db/client.js';
 import { heartbeats, integrationKeys, services } from '../../db/schema.js';
 import type { Clock } from '../../domain/clock.js';
 import { heartbeatBackGroup, heartbeatMissedGroup } from '../../domain/sources.js';
@@ -19,20 +19,23 @@ export class HeartbeatService {
     private readonly ingest: IngestService,
   ) {}
 
-  private serviceName(serviceId: string): string {
-    return this.db.select({ name: services.name }).from(services).where(eq(services.id, serviceId)).get()?.name ?? serviceId;
+  private async serviceName(q: Tx, serviceId: string): Promise<string> {
+    return (await q.select({ name: services.name }).from(services).where(eq(services.id, serviceId)).limit(1))[0]?.name ?? serviceId;
   }
 
   /** Records a ping; resolves the heartbeat's incident if one is open. */
   async ping(key: Key): Promise<'recorded' | 'recovered'> {
     const now = this.clock.nowMs();
-    this.db
-      .insert(heartbeats)
-      .values({ keyHash: key.keyHash, lastPingAt: now })
-      .onConflictDoUpdate({ target: heartbeats.keyHash, set: { lastPingAt: now } })
-      .run();
-    const back = heartbeatBackGroup(key.keyHash, this.serviceName(key.serviceId), now);
-    if (this.ingest.openIncidentId(key.serviceId, back.dedupKey) === null) return 'recorded';
+    // The ingest waits for a transaction of its own, so it runs after this unit, never inside it.
+    const { back, open } = await this.db.query(async (q) => {
+      await q
+        .insert(heartbeats)
+        .values({ keyHash: key.keyHash, lastPingAt: now })
+        .onConflictDoUpdate({ target: heartbeats.keyHash, set: { lastPingAt: now } });
+      const back = heartbeatBackGroup(key.keyHash, await this.serviceName(q, key.serviceId), now);
+      return { back, open: await this.ingest.openIncidentId(key.serviceId, back.dedupKey) };
+    });
+    if (open === null) return 'recorded';
     await this.ingest.ingest(key, JSON.stringify({ heartbeat: 'ping', at: new Date(now).toISOString() }), back);
     return 'recovered';
   }
@@ -40,18 +43,24 @@ export class HeartbeatService {
   /** One pass of the loop: an incident for each heartbeat whose ping is overdue and not already open. */
   async check(): Promise<number> {
     const now = this.clock.nowMs();
-    const rows = this.db
-      .select({ key: integrationKeys, lastPingAt: heartbeats.lastPingAt })
-      .from(integrationKeys)
-      .innerJoin(heartbeats, eq(heartbeats.keyHash, integrationKeys.keyHash))
-      .where(eq(integrationKeys.kind, 'heartbeat'))
-      .all();
+    const rows = await this.db.query(
+      async (q) =>
+        await q
+          .select({ key: integrationKeys, lastPingAt: heartbeats.lastPingAt })
+          .from(integrationKeys)
+          .innerJoin(heartbeats, eq(heartbeats.keyHash, integrationKeys.keyHash))
+          .where(eq(integrationKeys.kind, 'heartbeat')),
+    );
     let opened = 0;
     for (const { key, lastPingAt } of rows) {
       const interval = key.heartbeatIntervalMinutes ?? 0;
       if (interval <= 0 || now <= lastPingAt + interval * MINUTE) continue;
-      const missed = heartbeatMissedGroup(key.keyHash, this.serviceName(key.serviceId), interval, lastPingAt, now);
-      if (this.ingest.openIncidentId(key.serviceId, missed.dedupKey) !== null) continue;
+      // Read after the previous ingest committed; the ingest runs after this unit, never inside it.
+      const { missed, open } = await this.db.query(async (q) => {
+        const missed = heartbeatMissedGroup(key.keyHash, await this.serviceName(q, key.serviceId), interval, lastPingAt, now);
+        return { missed, open: await this.ingest.openIncidentId(key.serviceId, missed.dedupKey) };
+      });
+      if (open !== null) continue;
       await this.ingest.ingest(key, JSON.stringify({ heartbeat: 'missed', lastPingAt: new Date(lastPingAt).toISOString() }), missed);
       opened += 1;
     }

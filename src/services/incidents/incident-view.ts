@@ -1,5 +1,5 @@
 import { and, count, eq } from 'drizzle-orm';
-import type { DB } from '../../db/client.js';
+import type { DB, Tx } from '../../db/client.js';
 import { alerts, incidents, services } from '../../db/schema.js';
 import { statementsOf } from '../../db/statements.js';
 import type { HandOpener, IncidentView } from '../../domain/read-models.js';
@@ -26,8 +26,8 @@ export function openedByHand(incident: Pick<Incident, 'source' | 'labels'>): Han
 }
 
 /** The people the latest page of the incident's current level went to. */
-function pagedAtCurrentLevel(db: DB, incident: Incident): string[] {
-  const row = statementsOf(db).pagedUsers.get({
+async function pagedAtCurrentLevel(db: Tx, incident: Incident): Promise<string[]> {
+  const row = await statementsOf(db).pagedUsers.get({
     incidentId: incident.id,
     level: incident.escalationLevel + 1,
     loop: incident.escalationLoop,
@@ -36,27 +36,31 @@ function pagedAtCurrentLevel(db: DB, incident: Incident): string[] {
   return Array.isArray(users) ? users.filter((u): u is string => typeof u === 'string' && USER_ID.test(u)) : [];
 }
 
-export function loadIncidentView(db: DB, incidentId: number): IncidentView | null {
-  const row = db
-    .select({ incident: incidents, serviceName: services.name })
-    .from(incidents)
-    .innerJoin(services, eq(services.id, incidents.serviceId))
-    .where(eq(incidents.id, incidentId))
-    .get();
-  if (!row) return null;
-  const total = db.select({ n: count() }).from(alerts).where(eq(alerts.incidentId, incidentId)).get()?.n ?? 0;
-  const firing =
-    db
-      .select({ n: count() })
-      .from(alerts)
-      .where(and(eq(alerts.incidentId, incidentId), eq(alerts.status, 'firing')))
-      .get()?.n ?? 0;
-  return {
-    incident: row.incident,
-    serviceName: row.serviceName,
-    firingAlerts: firing,
-    totalAlerts: total,
-    pagingNow: pagedAtCurrentLevel(db, row.incident),
-    openedBy: openedByHand(row.incident),
-  };
+export function loadIncidentView(db: DB, incidentId: number): Promise<IncidentView | null> {
+  return db.query(async (q) => {
+    const [row] = await q
+      .select({ incident: incidents, serviceName: services.name })
+      .from(incidents)
+      .innerJoin(services, eq(services.id, incidents.serviceId))
+      .where(eq(incidents.id, incidentId))
+      .limit(1);
+    if (!row) return null;
+    const total = (await q.select({ n: count() }).from(alerts).where(eq(alerts.incidentId, incidentId)).limit(1))[0]?.n ?? 0;
+    const firing =
+      (
+        await q
+          .select({ n: count() })
+          .from(alerts)
+          .where(and(eq(alerts.incidentId, incidentId), eq(alerts.status, 'firing')))
+          .limit(1)
+      )[0]?.n ?? 0;
+    return {
+      incident: row.incident,
+      serviceName: row.serviceName,
+      firingAlerts: firing,
+      totalAlerts: total,
+      pagingNow: await pagedAtCurrentLevel(q, row.incident),
+      openedBy: openedByHand(row.incident),
+    };
+  });
 }

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import type { DB } from '../../db/client.js';
+import type { DB, Tx } from '../../db/client.js';
 import { incidents } from '../../db/schema.js';
 import type { Clock } from '../../domain/clock.js';
 import { nextPosition } from '../../domain/escalation.js';
@@ -29,15 +29,15 @@ export class IncidentService {
     private readonly onAcknowledged: (seconds: number) => void = () => {},
   ) {}
 
-  get(id: number): Incident | undefined {
-    return this.db.select().from(incidents).where(eq(incidents.id, id)).get();
+  async get(id: number): Promise<Incident | undefined> {
+    return this.db.query(async (q) => (await q.select().from(incidents).where(eq(incidents.id, id)).limit(1))[0]);
   }
 
   /**
    * A person in Slack (a card button, the App Home): throws PermissionDenied, having changed nothing, unless
    * they may act on this incident (see requireIncidentResponder).
    */
-  respond(action: IncidentAction, incidentId: number, userId: string): ActionOutcome {
+  respond(action: IncidentAction, incidentId: number, userId: string): Promise<ActionOutcome> {
     return this.run(action, incidentId, userId, (incident) => requireResponder(this.db, userId, incident, action));
   }
 
@@ -45,34 +45,39 @@ export class IncidentService {
    * An actor already authenticated another way: an alert source by its integration key, a phone or SMS
    * reply by the number Baton paged. People in Slack go through `respond`.
    */
-  act(action: IncidentAction, incidentId: number, actor: string): ActionOutcome {
-    return this.run(action, incidentId, actor, () => {});
+  act(action: IncidentAction, incidentId: number, actor: string): Promise<ActionOutcome> {
+    return this.run(action, incidentId, actor, async () => {});
   }
 
-  private run(action: IncidentAction, incidentId: number, actor: string, check: (incident: Incident) => void): ActionOutcome {
+  private async run(
+    action: IncidentAction,
+    incidentId: number,
+    actor: string,
+    check: (incident: Incident) => Promise<unknown>,
+  ): Promise<ActionOutcome> {
     const now = this.clock.nowMs();
     const db = this.db;
-    const result = db.transaction((): ActionOutcome => {
-      const incident = db.select().from(incidents).where(eq(incidents.id, incidentId)).get();
+    const result = await db.transaction(async (tx): Promise<ActionOutcome> => {
+      const [incident] = await tx.select().from(incidents).where(eq(incidents.id, incidentId)).limit(1);
       if (!incident) return { outcome: 'not_found' };
       // Before anything is written: a refusal leaves no state change, audit entry or card update behind.
-      check(incident);
+      await check(incident);
       const refusal = whyUnchanged(action, incident);
       if (refusal) return { outcome: 'unchanged', incident, reason: refusal };
-      if (action === 'acknowledge') settle(db, incident, 'acknowledged', actor, now);
-      else if (action === 'resolve') settle(db, incident, 'resolved', actor, now);
+      if (action === 'acknowledge') await settle(tx, incident, 'acknowledged', actor, now);
+      else if (action === 'resolve') await settle(tx, incident, 'resolved', actor, now);
       else {
-        const reason = escalate(db, incident, actor, now, this.paging);
+        const reason = await escalate(tx, incident, actor, now, this.paging, db);
         if (reason) return { outcome: 'unchanged', incident, reason };
       }
-      writeAudit(db, {
+      await writeAudit(tx, {
         at: now,
         actor,
         action: `incident.${action}`,
         target: `incident:${incident.id}`,
         before: { status: incident.status, level: incident.escalationLevel + 1 },
       });
-      return { outcome: 'done', incident: db.select().from(incidents).where(eq(incidents.id, incidentId)).get()! };
+      return { outcome: 'done', incident: (await tx.select().from(incidents).where(eq(incidents.id, incidentId)).limit(1))[0]! };
     });
     if (result.outcome === 'done') {
       this.wakeOutbox();
@@ -90,29 +95,39 @@ function whyUnchanged(action: IncidentAction, incident: Incident): ActionRefusal
 }
 
 /** Acknowledging and resolving both stop escalation, record who and when, and update every message. */
-function settle(db: DB, incident: Incident, to: 'acknowledged' | 'resolved', actor: string, now: number): void {
+async function settle(db: Tx, incident: Incident, to: 'acknowledged' | 'resolved', actor: string, now: number): Promise<void> {
   const who = to === 'acknowledged' ? { acknowledgedAt: now, acknowledgedBy: actor } : { resolvedAt: now, resolvedBy: actor };
-  db.update(incidents)
+  await db
+    .update(incidents)
     .set({ status: to, ...who, nextEscalationAt: null, updatedAt: now })
-    .where(eq(incidents.id, incident.id))
-    .run();
-  recordEvent(db, incident.id, now, to, actor);
-  enqueueRefresh(db, incident.id, now);
-  enqueueIncidentWebhooks(db, incident, to, now);
-  if (to === 'resolved') enqueueChannelWrapUp(db, incident.id, now);
+    .where(eq(incidents.id, incident.id));
+  await recordEvent(db, incident.id, now, to, actor);
+  await enqueueRefresh(db, incident.id, now);
+  await enqueueIncidentWebhooks(db, incident, to, now);
+  if (to === 'resolved') await enqueueChannelWrapUp(db, incident.id, now);
   // Whoever paged someone from Slack hears back, once, when it is taken (or closed).
   const requester = incident.source === 'slack_page' ? incident.labels.paged_by : undefined;
   if (requester && requester !== actor && /^[UW][A-Z0-9]+$/.test(requester)) {
     const notice = { type: 'page_answered', incidentId: incident.id, title: incident.title, status: to, by: actor } as const;
-    enqueueNotice(db, { kind: 'slack.message', channel: requester, notice }, `page-answer:${incident.id}`, now);
+    await enqueueNotice(db, { kind: 'slack.message', channel: requester, notice }, `page-answer:${incident.id}`, now);
   }
 }
 
-/** Pages the next level now. Returns why not when there is no level left to go to. */
-function escalate(db: DB, incident: Incident, actor: string, now: number, paging: PagingSettings): ActionRefusal | null {
+/**
+ * Pages the next level now. Returns why not when there is no level left to go to. `root` is the database, for
+ * the paging context (which keeps rotations per database); `db` is the caller's transaction.
+ */
+async function escalate(
+  db: Tx,
+  incident: Incident,
+  actor: string,
+  now: number,
+  paging: PagingSettings,
+  root: DB,
+): Promise<ActionRefusal | null> {
   const next = nextPosition(incident.policy, { level: incident.escalationLevel, loop: incident.escalationLoop });
   if (!next) return { type: 'last_level', levels: incident.policy.levels.length, policyName: incident.policy.name };
-  recordEvent(db, incident.id, now, 'escalated', actor, { from: incident.escalationLevel + 1, to: next.level + 1 });
-  pageLevel(db, incident, next, now, { type: 'escalated_by', actor }, loadPagingContext(db, now, paging));
+  await recordEvent(db, incident.id, now, 'escalated', actor, { from: incident.escalationLevel + 1, to: next.level + 1 });
+  await pageLevel(db, incident, next, now, { type: 'escalated_by', actor }, await loadPagingContext(root, now, paging));
   return null;
 }

@@ -1,9 +1,9 @@
 import { activeRecurringWindow } from '../../domain/recurring-maintenance.js';
 import type { EscalationPolicySnapshot } from '../../domain/escalation.js';
 import { eq } from 'drizzle-orm';
-import type { DB } from '../../db/client.js';
-import { escalationPolicies, incidents, type integrationKeys, services } from '../../db/schema.js';
-import { statementsOf, type Statements } from '../../db/statements.js';
+import type { DB, Tx } from '../../db/client.js';
+import { escalationPolicies, incidents, type integrationKeys, rawPayloads, services } from '../../db/schema.js';
+import { statementsOf } from '../../db/statements.js';
 import type { NormalizedGroup } from '../../domain/alertmanager.js';
 import type { Clock } from '../../domain/clock.js';
 import { urgencyOf } from '../../domain/notification-rules.js';
@@ -44,12 +44,8 @@ const MAX_BATCH = 256;
 export const ALERT_REFRESH_INTERVAL_MS = 10_000;
 
 export class IngestService {
-  /** The statements ingest runs for every payload, prepared once per database: query building would otherwise dominate. */
-  private readonly statements: Statements;
-  /** A savepoint around one payload inside the batch transaction (better-sqlite3 nests natively). */
-  private readonly savepoint: <T>(fn: () => T) => T;
-  private readonly batchTransaction: (fn: () => void) => void;
   private queue: Pending[] = [];
+  /** A flush is scheduled or running: batches are committed one after another, never two at once. */
   private flushScheduled = false;
   /** Keys by digest, read through for KEY_CACHE_MS: every request of a sender presents the same key. */
   private readonly keyCache = new Map<string, { key: IntegrationKey | undefined; at: number }>();
@@ -62,17 +58,12 @@ export class IngestService {
     private readonly paging: PagingSettings,
     /** Told of every stored payload's source and outcome (for metrics). */
     private readonly onIngested: (source: string, outcome: string) => void = () => {},
-  ) {
-    this.statements = statementsOf(db);
-    const nested = db.$client.transaction((fn: () => unknown) => fn());
-    this.savepoint = <T>(fn: () => T) => nested(fn) as T;
-    this.batchTransaction = db.$client.transaction((fn: () => void) => fn());
-  }
+  ) {}
 
   /** Checks an integration key (stored hashed) and, when the key requires one, the bearer token. */
-  authenticate(kind: IntegrationKey['kind'], presentedKey: string, authorization: string | undefined): AuthResult {
+  async authenticate(kind: IntegrationKey['kind'], presentedKey: string, authorization: string | undefined): Promise<AuthResult> {
     const presentedHash = sha256Hex(presentedKey);
-    const key = this.keyByHash(presentedHash);
+    const key = await this.keyByHash(presentedHash);
     if (!key || key.kind !== kind || !sameDigest(presentedHash, key.keyHash)) {
       return { ok: false, message: 'unknown integration key' };
     }
@@ -91,11 +82,11 @@ export class IngestService {
     this.keyCache.clear();
   }
 
-  private keyByHash(hash: string): IntegrationKey | undefined {
+  private async keyByHash(hash: string): Promise<IntegrationKey | undefined> {
     const now = performance.now();
     const hit = this.keyCache.get(hash);
     if (hit && now - hit.at < KEY_CACHE_MS) return hit.key;
-    const key = this.statements.keyByHash.get({ hash });
+    const key = await this.db.query((q) => statementsOf(q).keyByHash.get({ hash }));
     // Only known keys are cached, so random guesses cannot fill memory.
     if (key) {
       if (this.keyCache.size >= 1000) this.keyCache.clear();
@@ -105,13 +96,15 @@ export class IngestService {
   }
 
   /** The open incident a sender's dedup key names, if any (PagerDuty and generic acknowledge events). */
-  openIncidentId(serviceId: string, dedupKey: string): number | null {
-    return this.statements.openIncident.get({ serviceId, dedupKey })?.id ?? null;
+  async openIncidentId(serviceId: string, dedupKey: string): Promise<number | null> {
+    return (await this.db.query((q) => statementsOf(q).openIncident.get({ serviceId, dedupKey })))?.id ?? null;
   }
 
   /** Stores an accepted request that opens nothing itself (an acknowledge event, a heartbeat ping). */
-  storePayload(key: IntegrationKey, source: string, rawBody: string, incidentId: number | null): void {
-    this.statements.insertPayload.run({ keyId: key.id, source, now: this.clock.nowMs(), body: rawBody, incidentId });
+  async storePayload(key: IntegrationKey, source: string, rawBody: string, incidentId: number | null): Promise<void> {
+    await this.db.query((q) =>
+      statementsOf(q).insertPayload.run({ keyId: key.id, source, now: this.clock.nowMs(), body: rawBody, incidentId }),
+    );
   }
 
   /**
@@ -185,12 +178,12 @@ export class IngestService {
    * The fast path: the whole batch in one transaction, with no savepoint per payload. Null when a payload
    * threw: the batch was rolled back whole, to be applied again one savepoint each (applyEach).
    */
-  private applyAll(batch: Pending[], now: number): Outcome[] | null {
+  private async applyAll(batch: Pending[], now: number): Promise<Outcome[] | null> {
     const results: IngestResult[] = [];
     let failed = false;
     try {
-      this.batchTransaction(() => {
-        for (const item of batch) results.push(this.apply(item, now));
+      await this.db.transaction(async (tx) => {
+        for (const item of batch) results.push(await this.apply(tx, item, now));
       });
     } catch (error) {
       if (results.length === batch.length) throw error; // every payload applied: it was the commit that failed
@@ -200,12 +193,13 @@ export class IngestService {
   }
 
   /** Each payload in its own savepoint, so one that throws is refused alone and the others are stored. */
-  private applyEach(batch: Pending[], now: number): Outcome[] {
+  private async applyEach(batch: Pending[], now: number): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
-    this.batchTransaction(() => {
+    await this.db.transaction(async () => {
       for (const item of batch) {
         try {
-          outcomes.push({ ok: true, result: this.savepoint(() => this.apply(item, now)) });
+          // A transaction opened inside the batch's is a savepoint around this one payload.
+          outcomes.push({ ok: true, result: await this.db.transaction((tx) => this.apply(tx, item, now)) });
         } catch (error) {
           outcomes.push({ ok: false, error });
         }
@@ -214,139 +208,152 @@ export class IngestService {
     return outcomes;
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
+  private async flush(): Promise<void> {
     const batch = this.queue.splice(0, MAX_BATCH);
-    if (this.queue.length > 0) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
-    const now = this.clock.nowMs();
-    let outcomes: Outcome[];
     try {
-      outcomes = this.applyAll(batch, now) ?? this.applyEach(batch, now);
-    } catch (error) {
-      // The commit itself failed: nothing of the batch is stored.
-      for (const item of batch) item.reject(error);
-      return;
+      const now = this.clock.nowMs();
+      let outcomes: Outcome[];
+      try {
+        outcomes = (await this.applyAll(batch, now)) ?? (await this.applyEach(batch, now));
+      } catch (error) {
+        // The commit itself failed: nothing of the batch is stored.
+        for (const item of batch) item.reject(error);
+        return;
+      }
+      batch.forEach((item, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) {
+          this.onIngested(item.group.source, outcome.result.outcome);
+          item.resolve(outcome.result);
+        } else item.reject(outcome.error);
+      });
+      // Only these outcomes queue messages; a re-send of an unchanged group must not wake the dispatcher.
+      if (outcomes.some((o) => o.ok && ['opened', 'updated', 'resolved'].includes(o.result.outcome))) this.wakeOutbox();
+    } finally {
+      // The next batch (payloads that came in meanwhile, or beyond MAX_BATCH) starts once this one is done.
+      if (this.queue.length > 0) setImmediate(() => this.flush());
+      else this.flushScheduled = false;
     }
-    batch.forEach((item, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) {
-        this.onIngested(item.group.source, outcome.result.outcome);
-        item.resolve(outcome.result);
-      } else item.reject(outcome.error);
-    });
-    // Only these outcomes queue messages; a re-send of an unchanged group must not wake the dispatcher.
-    if (outcomes.some((o) => o.ok && ['opened', 'updated', 'resolved'].includes(o.result.outcome))) this.wakeOutbox();
   }
 
-  private apply({ key, rawBody, group, policy }: Pending, now: number): IngestResult {
-    const db = this.db;
+  private async apply(tx: Tx, { key, rawBody, group, policy }: Pending, now: number): Promise<IngestResult> {
+    // The statements run for every payload (statementsOf): building their queries each time would dominate.
+    const statements = statementsOf(tx);
     // Routing rules of the key's service may send the group to another service, with its own urgency.
-    const routing = this.statements.serviceRouting.get({ id: key.serviceId })?.routing;
+    const routing = (await statements.serviceRouting.get({ id: key.serviceId }))?.routing;
     const routed = route(routing ? (JSON.parse(routing) as RoutingRule[]) : null, group.labels, group.severity);
     const serviceId = routed.service ?? key.serviceId;
-    const open = this.statements.openIncident.get({ serviceId, dedupKey: group.dedupKey });
-    const outcome = open ? this.update(db, open, group, now) : this.open(db, serviceId, group, now, routed.urgency, policy);
-    const payloadId = Number(
-      this.statements.insertPayload.run({ keyId: key.id, source: group.source, now, body: rawBody, incidentId: outcome.incidentId })
-        .lastInsertRowid,
-    );
+    const open = await statements.openIncident.get({ serviceId, dedupKey: group.dedupKey });
+    const outcome = open ? await this.update(tx, open, group, now) : await this.open(tx, serviceId, group, now, routed.urgency, policy);
+    const payloadId = (
+      await tx
+        .insert(rawPayloads)
+        .values({ integrationKeyId: key.id, source: group.source, receivedAt: now, body: rawBody, incidentId: outcome.incidentId })
+        .returning({ id: rawPayloads.id })
+    )[0]!.id;
     return { payloadId, ...outcome };
   }
 
-  private open(
-    tx: DB,
+  private async open(
+    tx: Tx,
     serviceId: string,
     group: NormalizedGroup,
     now: number,
     urgency: IncidentUrgency = urgencyOf(group.severity),
     policyOverride?: EscalationPolicySnapshot,
-  ): Omit<IngestResult, 'payloadId'> {
+  ): Promise<Omit<IngestResult, 'payloadId'>> {
     // A group that arrives already resolved (or resolves a closed incident) has nothing left to page for.
     if (group.alerts.every((a) => a.status === 'resolved')) return { incidentId: null, outcome: 'ignored' };
-    const service = tx.select().from(services).where(eq(services.id, serviceId)).get();
-    const policy = service && tx.select().from(escalationPolicies).where(eq(escalationPolicies.id, service.escalationPolicyId)).get();
+    const [service] = await tx.select().from(services).where(eq(services.id, serviceId)).limit(1);
+    const policy =
+      service && (await tx.select().from(escalationPolicies).where(eq(escalationPolicies.id, service.escalationPolicyId)).limit(1))[0];
     if (!service || !policy) throw new Error(`service ${serviceId} or its escalation policy is missing`);
     const inMaintenance =
-      this.statements.activeMaintenance.get({ serviceId, now }) !== undefined ||
+      (await statementsOf(tx).activeMaintenance.get({ serviceId, now })) !== undefined ||
       (service.recurringMaintenance !== null && activeRecurringWindow(service.recurringMaintenance, now) !== null);
-    const incident = tx
-      .insert(incidents)
-      .values({
-        serviceId,
-        dedupKey: group.dedupKey,
-        status: 'triggered',
-        title: group.title,
-        severity: group.severity,
-        urgency,
-        suppressed: inMaintenance,
-        source: group.source,
-        labels: group.labels,
-        links: group.links,
-        policy: policyOverride ?? { id: policy.id, name: policy.name, repeat: policy.repeat, levels: policy.levels },
-        escalationLevel: 0,
-        escalationLoop: 0,
-        nextEscalationAt: null,
-        openedAt: now,
-        updatedAt: now,
-      })
-      .returning()
-      .get();
-    this.upsertAlerts(incident.id, group, now);
-    recordEvent(tx, incident.id, now, 'opened', group.source, { alerts: group.alerts.length, severity: group.severity });
-    enqueueIncidentWebhooks(tx, incident, 'opened', now);
-    const team = findServiceWithTeam(tx, serviceId)?.team;
+    const incident = (
+      await tx
+        .insert(incidents)
+        .values({
+          serviceId,
+          dedupKey: group.dedupKey,
+          status: 'triggered',
+          title: group.title,
+          severity: group.severity,
+          urgency,
+          suppressed: inMaintenance,
+          source: group.source,
+          labels: group.labels,
+          links: group.links,
+          policy: policyOverride ?? { id: policy.id, name: policy.name, repeat: policy.repeat, levels: policy.levels },
+          escalationLevel: 0,
+          escalationLoop: 0,
+          nextEscalationAt: null,
+          openedAt: now,
+          updatedAt: now,
+        })
+        .returning()
+    )[0]!;
+    await this.upsertAlerts(tx, incident.id, group, now);
+    await recordEvent(tx, incident.id, now, 'opened', group.source, { alerts: group.alerts.length, severity: group.severity });
+    await enqueueIncidentWebhooks(tx, incident, 'opened', now);
+    const team = (await findServiceWithTeam(tx, serviceId))?.team;
     // Maintenance and info: recorded and visible, nobody disturbed.
     if (inMaintenance || urgency === 'info') {
-      recordEvent(tx, incident.id, now, 'suppressed', null, { reason: inMaintenance ? 'maintenance window' : 'info urgency' });
+      await recordEvent(tx, incident.id, now, 'suppressed', null, { reason: inMaintenance ? 'maintenance window' : 'info urgency' });
       return { incidentId: incident.id, outcome: 'opened' };
     }
-    if (team) enqueueTeamPost(tx, incident.id, team.slackChannel, now);
+    if (team) await enqueueTeamPost(tx, incident.id, team.slackChannel, now);
     // Low urgency outside the team's working hours waits for them to start.
     const wait = urgency === 'low' && team?.workingHours ? nextWorkingStart(team.workingHours, now) : now;
     if (wait !== null && wait > now) {
-      tx.update(incidents).set({ deferredUntil: wait, nextEscalationAt: wait }).where(eq(incidents.id, incident.id)).run();
-      recordEvent(tx, incident.id, now, 'deferred', null, { until: wait, reason: 'low urgency outside working hours' });
+      await tx.update(incidents).set({ deferredUntil: wait, nextEscalationAt: wait }).where(eq(incidents.id, incident.id));
+      await recordEvent(tx, incident.id, now, 'deferred', null, { until: wait, reason: 'low urgency outside working hours' });
       return { incidentId: incident.id, outcome: 'opened' };
     }
-    pageLevel(tx, incident, { level: 0, loop: 0 }, now, { type: 'new_incident' }, loadPagingContext(tx, now, this.paging));
+    await pageLevel(tx, incident, { level: 0, loop: 0 }, now, { type: 'new_incident' }, await loadPagingContext(this.db, now, this.paging));
     if (service.incidentChannels === 'all' || (service.incidentChannels === 'high' && urgency === 'high'))
-      enqueueIncidentChannel(tx, incident.id, now);
+      await enqueueIncidentChannel(tx, incident.id, now);
     return { incidentId: incident.id, outcome: 'opened' };
   }
 
-  private update(tx: DB, incident: Pick<Incident, 'id'>, group: NormalizedGroup, now: number): Omit<IngestResult, 'payloadId'> {
-    const changed = this.upsertAlerts(incident.id, group, now);
+  private async update(
+    tx: Tx,
+    incident: Pick<Incident, 'id'>,
+    group: NormalizedGroup,
+    now: number,
+  ): Promise<Omit<IngestResult, 'payloadId'>> {
+    const statements = statementsOf(tx);
+    const changed = await this.upsertAlerts(tx, incident.id, group, now);
     if (!changed) return { incidentId: incident.id, outcome: 'unchanged' };
-    if (!this.statements.firingAlert.get({ incidentId: incident.id })) {
-      tx.update(incidents)
+    if (!(await statements.firingAlert.get({ incidentId: incident.id }))) {
+      await tx
+        .update(incidents)
         .set({ status: 'resolved', resolvedAt: now, resolvedBy: null, nextEscalationAt: null, updatedAt: now })
-        .where(eq(incidents.id, incident.id))
-        .run();
-      recordEvent(tx, incident.id, now, 'resolved', group.source, { reason: 'every alert of the group resolved' });
-      enqueueRefresh(tx, incident.id, now);
-      enqueueIncidentWebhooks(
+        .where(eq(incidents.id, incident.id));
+      await recordEvent(tx, incident.id, now, 'resolved', group.source, { reason: 'every alert of the group resolved' });
+      await enqueueRefresh(tx, incident.id, now);
+      await enqueueIncidentWebhooks(
         tx,
-        { id: incident.id, serviceId: this.statements.serviceOf.get({ id: incident.id })!.serviceId },
+        { id: incident.id, serviceId: (await statements.serviceOf.get({ id: incident.id }))!.serviceId },
         'resolved',
         now,
       );
-      enqueueChannelWrapUp(tx, incident.id, now);
+      await enqueueChannelWrapUp(tx, incident.id, now);
       return { incidentId: incident.id, outcome: 'resolved' };
     }
     // A re-send of the same group pages nobody again; a changed alert set is worth a (throttled) refresh.
-    recordEvent(tx, incident.id, now, 'alerts_updated', group.source, { alerts: group.alerts.length });
-    enqueueRefresh(tx, incident.id, now, { minIntervalMs: ALERT_REFRESH_INTERVAL_MS });
+    await recordEvent(tx, incident.id, now, 'alerts_updated', group.source, { alerts: group.alerts.length });
+    await enqueueRefresh(tx, incident.id, now, { minIntervalMs: ALERT_REFRESH_INTERVAL_MS });
     return { incidentId: incident.id, outcome: 'updated' };
   }
 
   /** Returns whether any alert was added or changed status. */
-  private upsertAlerts(incidentId: number, group: NormalizedGroup, now: number): boolean {
+  private async upsertAlerts(tx: Tx, incidentId: number, group: NormalizedGroup, now: number): Promise<boolean> {
+    const statements = statementsOf(tx);
     let changed = false;
     for (const alert of group.alerts) {
-      const existing = this.statements.alertByFingerprint.get({ incidentId, fingerprint: alert.fingerprint });
+      const existing = await statements.alertByFingerprint.get({ incidentId, fingerprint: alert.fingerprint });
       const annotationsJson = JSON.stringify(alert.annotations);
       // Alertmanager re-sends the whole group every interval; an alert that did not change is not rewritten.
       // (Its labels cannot differ: the fingerprint is a hash of them.)
@@ -354,7 +361,7 @@ export class IngestService {
         continue;
       const values = { status: alert.status, labels: alert.labels, annotations: alert.annotations, endsAt: alert.endsAt, now };
       if (!existing) {
-        this.statements.insertAlert.run({
+        await statements.insertAlert.run({
           ...values,
           incidentId,
           fingerprint: alert.fingerprint,
@@ -363,7 +370,7 @@ export class IngestService {
         });
         changed = true;
       } else {
-        this.statements.updateAlert.run({
+        await statements.updateAlert.run({
           status: alert.status,
           labelsJson: JSON.stringify(alert.labels),
           annotationsJson,

@@ -23,19 +23,16 @@ export class StatsService {
     private readonly clock: Clock,
   ) {}
 
-  fairness(opts: { rotationId?: string; weeks: number }): RotationFairness[] {
+  async fairness(opts: { rotationId?: string; weeks: number }): Promise<RotationFairness[]> {
     const now = this.clock.nowMs();
     const from = now - opts.weeks * WEEK;
     const to = now + opts.weeks * WEEK;
-    const zones = new Map(
-      this.db
-        .select({ id: users.id, tz: users.timeZone })
-        .from(users)
-        .all()
-        .map((u) => [u.id, u.tz]),
-    );
-    const adjustments = loadAdjustments(this.db, from, to);
-    return [...loadRotations(this.db).values()]
+    const { zones, adjustments, rotations } = await this.db.query(async (q) => ({
+      zones: new Map((await q.select({ id: users.id, tz: users.timeZone }).from(users)).map((u) => [u.id, u.tz])),
+      adjustments: await loadAdjustments(q, from, to),
+      rotations: await loadRotations(this.db),
+    }));
+    return [...rotations.values()]
       .filter((r) => !opts.rotationId || r.id === opts.rotationId)
       .map((rotation) => {
         const report = fairnessReport({
@@ -52,58 +49,57 @@ export class StatsService {
   }
 
   /** `/oncall stats`: incidents of a team's or one service's last `days` days. Null when the scope is unknown. */
-  incidents(opts: { scope?: string; days: number }): { scopeName: string; stats: IncidentStats } | null {
+  async incidents(opts: { scope?: string; days: number }): Promise<{ scopeName: string; stats: IncidentStats } | null> {
     const now = this.clock.nowMs();
     const from = now - opts.days * DAY;
-    const all = this.db.select().from(services).all();
-    const scope = opts.scope?.toLowerCase();
-    let chosen = all;
-    let scopeName = 'all services';
-    if (scope) {
-      const service = all.find((s) => s.id === scope || s.name.toLowerCase() === scope);
-      const team = all.filter((s) => s.teamId === scope);
-      if (service) [chosen, scopeName] = [[service], service.name];
-      else if (team.length > 0) [chosen, scopeName] = [team, `team ${scope}`];
-      else return null;
-    }
-    const ids = chosen.map((s) => s.id);
-    const rows =
-      ids.length === 0
-        ? []
-        : this.db
-            .select()
-            .from(incidents)
-            .where(and(inArray(incidents.serviceId, ids), gte(incidents.openedAt, from), lt(incidents.openedAt, now)))
-            .all();
-    const alertCounts = alertCountsByIncident(
-      this.db,
-      rows.map((r) => r.id),
-    );
-    const pages =
-      rows.length === 0
-        ? []
-        : this.db
-            .select({ payload: outbox.payload, sentAt: outbox.sentAt, status: outbox.status })
-            .from(outbox)
-            .where(
-              and(
-                inArray(outbox.kind, ['slack.page', 'twilio.sms', 'twilio.voice']),
-                inArray(
-                  outbox.incidentId,
-                  rows.map((r) => r.id),
-                ),
-              ),
+    const read = await this.db.query(async (q) => {
+      const all = await q.select().from(services);
+      const scope = opts.scope?.toLowerCase();
+      let chosen = all;
+      let scopeName = 'all services';
+      if (scope) {
+        const service = all.find((s) => s.id === scope || s.name.toLowerCase() === scope);
+        const team = all.filter((s) => s.teamId === scope);
+        if (service) [chosen, scopeName] = [[service], service.name];
+        else if (team.length > 0) [chosen, scopeName] = [team, `team ${scope}`];
+        else return null;
+      }
+      const ids = chosen.map((s) => s.id);
+      const rows =
+        ids.length === 0
+          ? []
+          : await q
+              .select()
+              .from(incidents)
+              .where(and(inArray(incidents.serviceId, ids), gte(incidents.openedAt, from), lt(incidents.openedAt, now)));
+      const alertCounts = await alertCountsByIncident(
+        q,
+        rows.map((r) => r.id),
+      );
+      const pages =
+        rows.length === 0
+          ? []
+          : (
+              await q
+                .select({ payload: outbox.payload, sentAt: outbox.sentAt, status: outbox.status })
+                .from(outbox)
+                .where(
+                  and(
+                    inArray(outbox.kind, ['slack.page', 'twilio.sms', 'twilio.voice']),
+                    inArray(
+                      outbox.incidentId,
+                      rows.map((r) => r.id),
+                    ),
+                  ),
+                )
             )
-            .all()
-            .filter((p) => p.status === 'sent' && p.sentAt !== null)
-            .map((p) => ({ userId: String((p.payload as { userId?: string }).userId), at: p.sentAt! }));
-    const zones = new Map(
-      this.db
-        .select({ id: users.id, tz: users.timeZone })
-        .from(users)
-        .all()
-        .map((u) => [u.id, u.tz]),
-    );
+              .filter((p) => p.status === 'sent' && p.sentAt !== null)
+              .map((p) => ({ userId: String((p.payload as { userId?: string }).userId), at: p.sentAt! }));
+      const zones = new Map((await q.select({ id: users.id, tz: users.timeZone }).from(users)).map((u) => [u.id, u.tz]));
+      return { scopeName, rows, alertCounts, pages, zones };
+    });
+    if (!read) return null;
+    const { scopeName, rows, alertCounts, pages, zones } = read;
     const stats = incidentStats({
       from,
       // Up to and including this instant: a page sent this very moment counts.

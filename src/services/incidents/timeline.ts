@@ -1,4 +1,4 @@
-import type { DB } from '../../db/client.js';
+import type { DB, Tx } from '../../db/client.js';
 import { statementsOf } from '../../db/statements.js';
 
 export type TimelineKind =
@@ -19,19 +19,23 @@ export type TimelineKind =
   | 'acknowledged'
   | 'resolved';
 
-/** Appends to the incident's timeline, in the caller's open transaction on `db`. */
-export function recordEvent(
-  db: DB,
+/** Appends to the incident's timeline, in the caller's open transaction (`db` is its handle). */
+export async function recordEvent(
+  db: Tx,
   incidentId: number,
   at: number,
   kind: TimelineKind,
   actor: string | null,
   detail: Record<string, unknown> = {},
-): void {
-  statementsOf(db).insertEvent.run({ incidentId, at, kind, actor, detail });
+): Promise<void> {
+  await statementsOf(db).insertEvent.run({ incidentId, at, kind, actor, detail });
 }
 
 /** A pinned message's text (and who wrote it), read from Slack, put into its `pinned` timeline entry. */
-export function recordPinnedText(db: DB, incidentId: number, pin: { ts: string; text: string; author: string | null }): void {
-  statementsOf(db).setPinnedText.run({ incidentId, ts: pin.ts, text: pin.text, author: pin.author });
+export async function recordPinnedText(
+  db: DB,
+  incidentId: number,
+  pin: { ts: string; text: string; author: string | null },
+): Promise<void> {
+  await db.query((q) => statementsOf(q).setPinnedText.run({ incidentId, ts: pin.ts, text: pin.text, author: pin.author }));
 }

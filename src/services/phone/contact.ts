@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import type { DB } from '../../db/client.js';
+import type { DB, Tx } from '../../db/client.js';
 import { settings, users } from '../../db/schema.js';
 import type { Clock } from '../../domain/clock.js';
 import { DEFAULT_NOTIFICATION_RULES, type NotificationRules } from '../../domain/notification-rules.js';
@@ -37,14 +37,14 @@ export class ContactService {
     private readonly wakeOutbox: () => void = () => {},
   ) {}
 
-  private person(userId: string) {
-    const row = this.db.select().from(users).where(eq(users.id, userId)).get();
+  private async person(q: Tx, userId: string) {
+    const [row] = await q.select().from(users).where(eq(users.id, userId)).limit(1);
     requireKnown(row ? { id: row.id, role: row.role } : null);
     return row!;
   }
 
-  mine(userId: string): MyContact {
-    const row = this.person(userId);
+  async mine(userId: string): Promise<MyContact> {
+    const row = await this.db.query((q) => this.person(q, userId));
     return {
       phone: row.phone,
       phoneVerified: row.phone !== null && row.phoneVerifiedAt !== null,
@@ -54,12 +54,12 @@ export class ContactService {
     };
   }
 
-  setRules(userId: string, rules: NotificationRules): void {
-    const row = this.person(userId);
+  async setRules(userId: string, rules: NotificationRules): Promise<void> {
+    const row = await this.db.query((q) => this.person(q, userId));
     const now = this.clock.nowMs();
-    this.db.transaction(() => {
-      this.db.update(users).set({ notificationRules: rules, updatedAt: now }).where(eq(users.id, userId)).run();
-      writeAudit(this.db, {
+    await this.db.transaction(async (tx) => {
+      await tx.update(users).set({ notificationRules: rules, updatedAt: now }).where(eq(users.id, userId));
+      await writeAudit(tx, {
         at: now,
         actor: userId,
         action: 'notification_rules.update',
@@ -71,47 +71,50 @@ export class ContactService {
   }
 
   /** Texts a 6-digit code to the new number; nothing changes until it is typed back. */
-  startPhoneVerification(userId: string, phone: string): void {
-    this.person(userId);
+  async startPhoneVerification(userId: string, phone: string): Promise<void> {
+    await this.db.query((q) => this.person(q, userId));
     if (!/^\+[1-9]\d{6,14}$/.test(phone))
       throw new InvalidInput({ phone: 'Expected a number in international form, such as +15551234567.' });
     const now = this.clock.nowMs();
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const pending: PendingVerification = { phone, codeHash: sha256Hex(`${userId}:${code}`), expiresAt: now + CODE_TTL_MS, attempts: 0 };
-    this.db.transaction(() => {
+    await this.db.transaction(async (tx) => {
       const value = JSON.stringify(pending);
-      this.db
+      await tx
         .insert(settings)
         .values({ key: `verify:${userId}`, value })
-        .onConflictDoUpdate({ target: settings.key, set: { value } })
-        .run();
-      enqueueNotice(this.db, { kind: 'twilio.verify', userId, phone, code }, `verify:${userId}:${now}`, now);
+        .onConflictDoUpdate({ target: settings.key, set: { value } });
+      await enqueueNotice(tx, { kind: 'twilio.verify', userId, phone, code }, `verify:${userId}:${now}`, now);
     });
     this.wakeOutbox();
   }
 
   /** The code typed back: the number becomes the person's, verified. */
-  confirmPhone(userId: string, code: string): { phone: string } {
-    const row = this.person(userId);
+  async confirmPhone(userId: string, code: string): Promise<{ phone: string }> {
     const now = this.clock.nowMs();
     const key = `verify:${userId}`;
-    const stored = this.db.select().from(settings).where(eq(settings.key, key)).get();
+    const { row, stored } = await this.db.query(async (q) => {
+      const row = await this.person(q, userId);
+      const [stored] = await q.select().from(settings).where(eq(settings.key, key)).limit(1);
+      return { row, stored };
+    });
     const pending = stored ? (JSON.parse(stored.value) as PendingVerification) : null;
     if (!pending || pending.expiresAt < now) throw new InvalidInput({ code: 'That code has expired; start again with /oncall me.' });
     if (pending.attempts >= MAX_ATTEMPTS) throw new InvalidInput({ code: 'Too many wrong codes; start again with /oncall me.' });
     if (!sameDigest(sha256Hex(`${userId}:${code.trim()}`), pending.codeHash)) {
       const value = JSON.stringify({ ...pending, attempts: pending.attempts + 1 });
-      this.db.update(settings).set({ value }).where(eq(settings.key, key)).run();
+      await this.db.query(async (q) => {
+        await q.update(settings).set({ value }).where(eq(settings.key, key));
+      });
       throw new InvalidInput({ code: 'That is not the code we sent.' });
     }
-    this.db.transaction(() => {
-      this.db
+    await this.db.transaction(async (tx) => {
+      await tx
         .update(users)
         .set({ phone: pending.phone, phoneVerifiedAt: now, smsOptedOut: false, updatedAt: now })
-        .where(eq(users.id, userId))
-        .run();
-      this.db.delete(settings).where(eq(settings.key, key)).run();
-      writeAudit(this.db, {
+        .where(eq(users.id, userId));
+      await tx.delete(settings).where(eq(settings.key, key));
+      await writeAudit(tx, {
         at: now,
         actor: userId,
         action: 'phone.verify',

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray } from 'drizzle-orm';
-import type { DB } from '../../db/client.js';
+import { changedRows, type DB, type Tx } from '../../db/client.js';
 import { statementsOf } from '../../db/statements.js';
 import { incidents, outbox, users } from '../../db/schema.js';
 import type { Clock } from '../../domain/clock.js';
@@ -26,10 +26,13 @@ export interface CallTarget {
  * of each of `kinds`, or the earliest of any kind. Used when a call went unanswered and when Slack could
  * not deliver a page. Returns how many steps moved.
  */
-export function bringStepsForward(db: DB, step: { incidentId: number; userId: string; now: number; kinds?: string[] }): number {
+export async function bringStepsForward(
+  db: Tx,
+  step: { incidentId: number; userId: string; now: number; kinds?: string[] },
+): Promise<number> {
   let moved = 0;
   for (const kind of step.kinds ?? [null]) {
-    const next = db
+    const [next] = await db
       .select({ id: outbox.id })
       .from(outbox)
       .where(
@@ -42,9 +45,8 @@ export function bringStepsForward(db: DB, step: { incidentId: number; userId: st
         ),
       )
       .orderBy(asc(outbox.nextAttemptAt))
-      .limit(1)
-      .get();
-    if (next) moved += db.update(outbox).set({ nextAttemptAt: step.now }).where(eq(outbox.id, next.id)).run().changes;
+      .limit(1);
+    if (next) moved += changedRows(await db.update(outbox).set({ nextAttemptAt: step.now }).where(eq(outbox.id, next.id)));
   }
   return moved;
 }
@@ -59,24 +61,28 @@ export class PhonePagingService {
   ) {}
 
   /** Who a page call (identified by its outbox row) is for, and which incidents it reads out. */
-  callTarget(outboxId: number): CallTarget | null {
-    const row = this.db
-      .select()
-      .from(outbox)
-      .where(and(eq(outbox.id, outboxId), eq(outbox.kind, 'twilio.voice')))
-      .get();
-    if (!row || row.incidentId === null) return null;
-    const payload = row.payload as { userId: string; bundle?: number[] };
-    const ids = payload.bundle ?? [row.incidentId];
-    const list = this.db.select().from(incidents).where(inArray(incidents.id, ids)).all();
-    return { outboxId, userId: payload.userId, incidents: ids.map((id) => list.find((i) => i.id === id)!).filter(Boolean) };
+  callTarget(outboxId: number): Promise<CallTarget | null> {
+    return this.db.query(async (q) => {
+      const [row] = await q
+        .select()
+        .from(outbox)
+        .where(and(eq(outbox.id, outboxId), eq(outbox.kind, 'twilio.voice')))
+        .limit(1);
+      if (!row || row.incidentId === null) return null;
+      const payload = row.payload as { userId: string; bundle?: number[] };
+      const ids = payload.bundle ?? [row.incidentId];
+      const list = await q.select().from(incidents).where(inArray(incidents.id, ids));
+      return { outboxId, userId: payload.userId, incidents: ids.map((id) => list.find((i) => i.id === id)!).filter(Boolean) };
+    });
   }
 
   /** A key pressed during a page call: 1 acknowledge, 2 escalate, 3 resolve; null for any other key. */
-  pressKey(target: CallTarget, digits: string): string | null {
+  async pressKey(target: CallTarget, digits: string): Promise<string | null> {
     const action = KEYS[digits.trim()];
     if (!action || (action === 'resolve' && target.incidents.length > 1)) return null;
-    const results = target.incidents.map((i) => ({ id: i.id, result: this.incidents.act(action, i.id, target.userId) }));
+    // One after another, in the order the call read them out.
+    const results: { id: number; result: Awaited<ReturnType<IncidentService['act']>> }[] = [];
+    for (const i of target.incidents) results.push({ id: i.id, result: await this.incidents.act(action, i.id, target.userId) });
     const done = results.filter((r) => r.result.outcome === 'done').map((r) => r.id);
     const verb = { acknowledge: 'acknowledged', escalate: 'escalated', resolve: 'resolved' }[action];
     if (done.length === 0) return `Nothing changed: ${results.length === 1 ? 'the incident was' : 'they were'} already handled. Goodbye.`;
@@ -84,30 +90,31 @@ export class PhonePagingService {
   }
 
   /** A page call ended. Unanswered, busy or failed: the person's next pending step goes out now. */
-  callEnded(target: CallTarget, status: string): void {
+  async callEnded(target: CallTarget, status: string): Promise<void> {
     if (!UNANSWERED.has(status)) return;
     const now = this.clock.nowMs();
-    this.db.transaction(() => {
+    await this.db.transaction(async (tx) => {
       for (const incident of target.incidents) {
-        recordEvent(this.db, incident.id, now, 'call_unanswered', null, { user: target.userId, status });
+        await recordEvent(tx, incident.id, now, 'call_unanswered', null, { user: target.userId, status });
         if (incident.status !== 'triggered') continue;
-        bringStepsForward(this.db, { incidentId: incident.id, userId: target.userId, now });
+        await bringStepsForward(tx, { incidentId: incident.id, userId: target.userId, now });
       }
     });
     this.wakeOutbox();
   }
 
   /** An SMS to Baton's number: "12A" style codes, STOP and START. Returns the reply, or null for none. */
-  inboundSms(from: string, body: string): string | null {
-    const person = this.db.select().from(users).where(eq(users.phone, from)).get();
+  async inboundSms(from: string, body: string): Promise<string | null> {
+    const [person] = await this.db.query(async (q) => await q.select().from(users).where(eq(users.phone, from)).limit(1));
     const text = body.trim().toUpperCase();
     if (STOP_WORDS.has(text) || START_WORDS.has(text)) {
       if (person)
-        this.db
-          .update(users)
-          .set({ smsOptedOut: STOP_WORDS.has(text) })
-          .where(eq(users.id, person.id))
-          .run();
+        await this.db.query(async (q) => {
+          await q
+            .update(users)
+            .set({ smsOptedOut: STOP_WORDS.has(text) })
+            .where(eq(users.id, person.id));
+        });
       // The carrier and Twilio answer STOP and START themselves; a second reply would be noise.
       return null;
     }
@@ -118,23 +125,30 @@ export class PhonePagingService {
     if (!code) return 'Reply with the incident number and a letter: 12A acknowledges incident 12, 12E escalates, 12R resolves.';
     const incidentId = Number(code[1]);
     const action = CODES[code[2]!]!;
-    const result = this.incidents.act(action, incidentId, person.id);
+    const result = await this.incidents.act(action, incidentId, person.id);
     if (result.outcome === 'not_found') return `There is no incident ${incidentId}.`;
-    if (result.outcome === 'unchanged')
-      return `Incident ${incidentId}: nothing changed. ${refusalSentence(result.reason, (id) => this.nameOf(id))}`;
+    if (result.outcome === 'unchanged') {
+      // The sentence is written synchronously: the one person it can name (who handled it) is looked up first.
+      const by = 'by' in result.reason ? String(result.reason.by) : null;
+      const name = by === null ? null : await this.nameOf(by);
+      return `Incident ${incidentId}: nothing changed. ${refusalSentence(result.reason, (id) => (id === by && name !== null ? name : id))}`;
+    }
     return `Incident ${incidentId} ${{ acknowledge: 'acknowledged', escalate: 'escalated', resolve: 'resolved' }[action]}.`;
   }
 
-  private acknowledgeLastSms(userId: string): string {
-    const last = statementsOf(this.db).lastSmsPage.get({ userId });
+  private async acknowledgeLastSms(userId: string): Promise<string> {
+    const last = await this.db.query((q) => statementsOf(q).lastSmsPage.get({ userId }));
     if (!last) return 'There is no page to answer. Reply with the incident number and a letter: 12A acknowledges incident 12.';
     const ids = (JSON.parse(last.payload) as { bundle?: number[] }).bundle ?? [last.incidentId];
-    const done = ids.filter((id) => this.incidents.act('acknowledge', id, userId).outcome === 'done');
+    const done: number[] = [];
+    for (const id of ids) if ((await this.incidents.act('acknowledge', id, userId)).outcome === 'done') done.push(id);
     if (done.length === 0) return `Nothing changed: ${ids.length === 1 ? `incident ${ids[0]} was` : 'they were'} already handled.`;
     return `${done.length === 1 ? 'Incident' : 'Incidents'} ${done.join(', ')} acknowledged.`;
   }
 
-  private nameOf(userId: string): string {
-    return this.db.select({ name: users.name }).from(users).where(eq(users.id, userId)).get()?.name ?? userId;
+  private nameOf(userId: string): Promise<string> {
+    return this.db.query(
+      async (q) => (await q.select({ name: users.name }).from(users).where(eq(users.id, userId)).limit(1))[0]?.name ?? userId,
+    );
   }
 }

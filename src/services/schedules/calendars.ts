@@ -33,54 +33,62 @@ export class CalendarService {
   ) {}
 
   /** Generated on first start, so reading a feed URL never writes. */
-  secret(): Buffer {
-    const row = this.db.select({ value: settings.value }).from(settings).where(eq(settings.key, 'calendar_secret')).get();
-    if (row) return Buffer.from(row.value, 'hex');
-    const value = randomBytes(32).toString('hex');
-    this.db.insert(settings).values({ key: 'calendar_secret', value }).onConflictDoNothing().run();
-    return this.secret();
+  secret(): Promise<Buffer> {
+    return this.db.query(async (q) => {
+      const [row] = await q.select({ value: settings.value }).from(settings).where(eq(settings.key, 'calendar_secret')).limit(1);
+      if (row) return Buffer.from(row.value, 'hex');
+      const value = randomBytes(32).toString('hex');
+      await q.insert(settings).values({ key: 'calendar_secret', value }).onConflictDoNothing();
+      return this.secret();
+    });
   }
 
-  token(kind: FeedKind, id: string): string {
-    return createHmac('sha256', this.secret()).update(`${kind}:${id}`).digest('base64url').slice(0, 32);
+  async token(kind: FeedKind, id: string): Promise<string> {
+    return createHmac('sha256', await this.secret())
+      .update(`${kind}:${id}`)
+      .digest('base64url')
+      .slice(0, 32);
   }
 
-  verify(kind: FeedKind, id: string, token: string): boolean {
-    const expected = Buffer.from(this.token(kind, id));
+  async verify(kind: FeedKind, id: string, token: string): Promise<boolean> {
+    const expected = Buffer.from(await this.token(kind, id));
     const given = Buffer.from(token);
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
-  url(kind: FeedKind, id: string): string {
-    return `${this.baseUrl()}/calendars/${kind}/${encodeURIComponent(id)}/${this.token(kind, id)}.ics`;
+  async url(kind: FeedKind, id: string): Promise<string> {
+    return `${this.baseUrl()}/calendars/${kind}/${encodeURIComponent(id)}/${await this.token(kind, id)}.ics`;
   }
 
-  feedsFor(userId: string, rotations: Iterable<Rotation>): Feeds {
-    const feed = (r: Rotation) => ({ name: r.name, url: this.url('rotation', r.id) });
-    const all = [...rotations];
-    const takesPart = (r: Rotation) => layersOf(r).some((l) => l.participants.includes(userId));
-    return {
-      personal: this.url('user', userId),
-      mine: all.filter(takesPart).map(feed),
-      others: all.filter((r) => !takesPart(r)).map(feed),
-    };
+  feedsFor(userId: string, rotations: Iterable<Rotation>): Promise<Feeds> {
+    // One unit for all the URLs: each reads the secret.
+    return this.db.query(async () => {
+      const feeds = async (list: Rotation[]) => {
+        const out: Feeds['mine'] = [];
+        for (const r of list) out.push({ name: r.name, url: await this.url('rotation', r.id) });
+        return out;
+      };
+      const all = [...rotations];
+      const takesPart = (r: Rotation) => layersOf(r).some((l) => l.participants.includes(userId));
+      return {
+        personal: await this.url('user', userId),
+        mine: await feeds(all.filter(takesPart)),
+        others: await feeds(all.filter((r) => !takesPart(r))),
+      };
+    });
   }
 
   /** The feed's iCalendar text, or null when there is no such rotation or person. */
-  render(kind: FeedKind, id: string): string | null {
+  async render(kind: FeedKind, id: string): Promise<string | null> {
     const now = this.clock.nowMs();
     const from = now - FEED_PAST_DAYS * DAY;
     const to = now + FEED_FUTURE_DAYS * DAY;
-    const rotations = loadRotations(this.db);
-    const names = new Map(
-      this.db
-        .select({ id: users.id, name: users.name })
-        .from(users)
-        .all()
-        .map((u) => [u.id, u.name]),
-    );
+    const { rotations, names, adjustments } = await this.db.query(async (q) => ({
+      rotations: await loadRotations(this.db),
+      names: new Map((await q.select({ id: users.id, name: users.name }).from(users)).map((u) => [u.id, u.name])),
+      adjustments: await loadAdjustments(q, from, to),
+    }));
     const nameOf = (userId: string) => names.get(userId) ?? userId;
-    const adjustments = loadAdjustments(this.db, from, to);
     const stamp = new Date(now);
 
     if (kind === 'rotation') {

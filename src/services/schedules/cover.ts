@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import type { DB } from '../../db/client.js';
+import { changedRows, type DB } from '../../db/client.js';
 import { coverRequests, overrides } from '../../db/schema.js';
 import type { Clock } from '../../domain/clock.js';
 import { InvalidInput, PermissionDenied } from '../../domain/errors.js';
@@ -37,19 +37,23 @@ export class CoverService {
   }
 
   /** Asks the team to take the rest of one of the requester's shifts, named by its scheduled start. */
-  requestCover(actorId: string, input: { rotationId: string; scheduledStart: number; note?: string | null }): { coverRequestId: number } {
-    const actor = requireKnown(loadActor(this.db, actorId));
-    const now = this.now();
-    const rotation = loadRotations(this.db).get(input.rotationId);
-    if (!rotation) throw new InvalidInput({ my_shift: 'Pick one of your shifts.' });
-    const shift = this.shifts.shiftStartingAt(actor.id, rotation.id, input.scheduledStart);
-    if (!shift) throw new InvalidInput({ my_shift: 'That is not one of your upcoming shifts any more.' });
-    const channel = teamChannel(this.db, rotation.teamId);
-    if (!channel) throw new PermissionDenied(`The ${rotation.name} rotation's team has no Slack channel to ask in.`);
-    const coverRequestId = this.db.transaction(() => {
-      // Statements run on the one connection, so inside this transaction.
-      const db = this.db;
-      const row = db
+  async requestCover(
+    actorId: string,
+    input: { rotationId: string; scheduledStart: number; note?: string | null },
+  ): Promise<{ coverRequestId: number }> {
+    const { actor, now, rotation, shift, channel } = await this.db.query(async (q) => {
+      const actor = requireKnown(await loadActor(q, actorId));
+      const now = this.now();
+      const rotation = (await loadRotations(this.db)).get(input.rotationId);
+      if (!rotation) throw new InvalidInput({ my_shift: 'Pick one of your shifts.' });
+      const shift = await this.shifts.shiftStartingAt(actor.id, rotation.id, input.scheduledStart);
+      if (!shift) throw new InvalidInput({ my_shift: 'That is not one of your upcoming shifts any more.' });
+      const channel = await teamChannel(q, rotation.teamId);
+      if (!channel) throw new PermissionDenied(`The ${rotation.name} rotation's team has no Slack channel to ask in.`);
+      return { actor, now, rotation, shift, channel };
+    });
+    const coverRequestId = await this.db.transaction(async (tx) => {
+      const [row] = await tx
         .insert(coverRequests)
         .values({
           rotationId: rotation.id,
@@ -60,48 +64,46 @@ export class CoverService {
           status: 'open',
           createdAt: now,
         })
-        .returning()
-        .get();
-      writeAudit(db, { at: now, actor: actor.id, action: 'cover.request', target: `rotation:${rotation.id}`, after: row });
-      enqueueNotice(db, { kind: 'slack.cover_post', coverRequestId: row.id, channel }, `cover:${row.id}:post`, now);
-      return row.id;
+        .returning();
+      await writeAudit(tx, { at: now, actor: actor.id, action: 'cover.request', target: `rotation:${rotation.id}`, after: row });
+      await enqueueNotice(tx, { kind: 'slack.cover_post', coverRequestId: row!.id, channel }, `cover:${row!.id}:post`, now);
+      return row!.id;
     });
     this.wakeOutbox();
     return { coverRequestId };
   }
 
-  coverRequest(id: number): CoverRequest | undefined {
-    return this.db.select().from(coverRequests).where(eq(coverRequests.id, id)).get();
+  coverRequest(id: number): Promise<CoverRequest | undefined> {
+    return this.db.query(async (q) => (await q.select().from(coverRequests).where(eq(coverRequests.id, id)).limit(1))[0]);
   }
 
   /** The first taker gets the override; everyone after is told it is taken. */
-  takeCover(actorId: string, coverRequestId: number): CoverTake {
-    const actor = requireKnown(loadActor(this.db, actorId));
+  async takeCover(actorId: string, coverRequestId: number): Promise<CoverTake> {
+    const actor = requireKnown(await this.db.query((q) => loadActor(q, actorId)));
     const now = this.now();
-    const result = this.db.transaction((): CoverTake => {
-      // Statements run on the one connection, so inside this transaction.
-      const db = this.db;
-      const request = db.select().from(coverRequests).where(eq(coverRequests.id, coverRequestId)).get();
+    const result = await this.db.transaction(async (tx): Promise<CoverTake> => {
+      const [request] = await tx.select().from(coverRequests).where(eq(coverRequests.id, coverRequestId)).limit(1);
       if (!request) return { outcome: 'not_found' };
       if (request.status === 'taken') return { outcome: 'already_taken', takenBy: request.takenBy };
       if (request.status !== 'open') return { outcome: 'already_taken', takenBy: null };
       if (request.requesterId === actor.id) return { outcome: 'own_request' };
       // Taking cover is an override like any other: only the rotation's team (or an admin) may hold its pager.
-      const rotation = loadRotations(db).get(request.rotationId);
-      if (rotation) requireRotationMember(actor, loadRotationMembers(db, rotation), 'cover a shift of');
+      const rotation = (await loadRotations(this.db)).get(request.rotationId);
+      if (rotation) requireRotationMember(actor, await loadRotationMembers(this.db, rotation), 'cover a shift of');
       if (request.endAt <= now) {
-        db.update(coverRequests).set({ status: 'expired' }).where(eq(coverRequests.id, request.id)).run();
-        enqueueNotice(db, { kind: 'slack.cover_refresh', coverRequestId: request.id }, `cover:${request.id}:expired`, now);
+        await tx.update(coverRequests).set({ status: 'expired' }).where(eq(coverRequests.id, request.id));
+        await enqueueNotice(tx, { kind: 'slack.cover_refresh', coverRequestId: request.id }, `cover:${request.id}:expired`, now);
         return { outcome: 'expired' };
       }
       // The status check in the WHERE makes the first click win even if two arrive together.
-      const claimed = db
-        .update(coverRequests)
-        .set({ status: 'taken', takenBy: actor.id, takenAt: now })
-        .where(and(eq(coverRequests.id, request.id), eq(coverRequests.status, 'open')))
-        .run().changes;
+      const claimed = changedRows(
+        await tx
+          .update(coverRequests)
+          .set({ status: 'taken', takenBy: actor.id, takenAt: now })
+          .where(and(eq(coverRequests.id, request.id), eq(coverRequests.status, 'open'))),
+      );
       if (claimed === 0) return { outcome: 'already_taken', takenBy: null };
-      const override = db
+      const [override] = await tx
         .insert(overrides)
         .values({
           rotationId: request.rotationId,
@@ -115,9 +117,8 @@ export class CoverService {
           createdBy: actor.id,
           createdAt: now,
         })
-        .returning()
-        .get();
-      writeAudit(db, {
+        .returning();
+      await writeAudit(tx, {
         at: now,
         actor: actor.id,
         action: 'cover.take',
@@ -125,21 +126,27 @@ export class CoverService {
         before: request,
         after: { ...request, status: 'taken', takenBy: actor.id, takenAt: now },
       });
-      writeAudit(db, { at: now, actor: actor.id, action: 'override.create', target: `rotation:${request.rotationId}`, after: override });
-      enqueueNotice(db, { kind: 'slack.cover_refresh', coverRequestId: request.id }, `cover:${request.id}:taken:refresh`, now);
+      await writeAudit(tx, {
+        at: now,
+        actor: actor.id,
+        action: 'override.create',
+        target: `rotation:${request.rotationId}`,
+        after: override,
+      });
+      await enqueueNotice(tx, { kind: 'slack.cover_refresh', coverRequestId: request.id }, `cover:${request.id}:taken:refresh`, now);
       const reply = this.notices.coverTakenReply({
         requesterId: request.requesterId,
         takerId: actor.id,
         start: request.startAt,
         end: request.endAt,
       });
-      enqueueNotice(
-        db,
+      await enqueueNotice(
+        tx,
         { kind: 'slack.cover_thread', coverRequestId: request.id, text: reply.text },
         `cover:${request.id}:taken:thread`,
         now,
       );
-      return { outcome: 'taken', coverRequestId: request.id, overrideId: override.id };
+      return { outcome: 'taken', coverRequestId: request.id, overrideId: override!.id };
     });
     if (result.outcome === 'taken' || result.outcome === 'expired') this.wakeOutbox();
     return result;

@@ -1,5 +1,5 @@
 import { and, eq, inArray, ne } from 'drizzle-orm';
-import type { DB } from '../../db/client.js';
+import type { DB, Tx } from '../../db/client.js';
 import { incidentMessages, incidents, outbox, rotationParticipants, rotations, users } from '../../db/schema.js';
 import type { PagingIncident, RotationNow, ShiftChoice } from '../../domain/read-models.js';
 import type { OnCallService } from './oncall.js';
@@ -8,19 +8,19 @@ import type { ShiftPicker } from './shift-picker.js';
 export type { PagingIncident };
 
 /** The open incidents that paged this person (a page was queued for them), for their App Home. */
-export function incidentsPaging(db: DB, userId: string): PagingIncident[] {
+export async function incidentsPaging(q: Tx, userId: string): Promise<PagingIncident[]> {
   const ids = [
     ...new Set(
-      db
-        .select({ incidentId: outbox.incidentId })
-        .from(outbox)
-        .where(and(eq(outbox.kind, 'slack.page'), eq(outbox.userId, userId)))
-        .all()
-        .flatMap((r) => (r.incidentId === null ? [] : [r.incidentId])),
+      (
+        await q
+          .select({ incidentId: outbox.incidentId })
+          .from(outbox)
+          .where(and(eq(outbox.kind, 'slack.page'), eq(outbox.userId, userId)))
+      ).flatMap((r) => (r.incidentId === null ? [] : [r.incidentId])),
     ),
   ];
   if (ids.length === 0) return [];
-  const rows = db
+  const rows = await q
     .select({
       id: incidents.id,
       title: incidents.title,
@@ -31,15 +31,14 @@ export function incidentsPaging(db: DB, userId: string): PagingIncident[] {
       channelId: incidents.channelId,
     })
     .from(incidents)
-    .where(and(inArray(incidents.id, ids), ne(incidents.status, 'resolved')))
-    .all();
+    .where(and(inArray(incidents.id, ids), ne(incidents.status, 'resolved')));
   const teamChannel = new Map(
-    db
-      .select({ incidentId: incidentMessages.incidentId, channel: incidentMessages.channel })
-      .from(incidentMessages)
-      .where(and(inArray(incidentMessages.incidentId, ids), eq(incidentMessages.audience, 'team')))
-      .all()
-      .map((m) => [m.incidentId, m.channel]),
+    (
+      await q
+        .select({ incidentId: incidentMessages.incidentId, channel: incidentMessages.channel })
+        .from(incidentMessages)
+        .where(and(inArray(incidentMessages.incidentId, ids), eq(incidentMessages.audience, 'team')))
+    ).map((m) => [m.incidentId, m.channel]),
   );
   return rows.map((r) => ({ ...r, channelId: r.channelId ?? teamChannel.get(r.id) ?? null }));
 }
@@ -62,20 +61,22 @@ export class HomeService {
     private readonly shifts: ShiftPicker,
   ) {}
 
-  forUser(userId: string): HomeContent {
-    const myTeams = new Set(
-      this.db
-        .select({ teamId: rotations.teamId })
-        .from(rotationParticipants)
-        .innerJoin(rotations, eq(rotations.id, rotationParticipants.rotationId))
-        .where(eq(rotationParticipants.userId, userId))
-        .all()
-        .map((r) => r.teamId),
-    );
-    const onCall = this.oncall.whoIsOnCall({ withEnd: true }).filter((r) => myTeams.size === 0 || myTeams.has(r.rotation.teamId));
-    const open = incidentsPaging(this.db, userId);
-    const known = this.db.select({ id: users.id }).from(users).where(eq(users.id, userId)).get();
-    const myShifts = known ? this.shifts.upcomingShifts(userId) : [];
-    return { now: this.oncall.now(), onCall, myShifts, incidents: open };
+  forUser(userId: string): Promise<HomeContent> {
+    return this.db.query(async (q) => {
+      const myTeams = new Set(
+        (
+          await q
+            .select({ teamId: rotations.teamId })
+            .from(rotationParticipants)
+            .innerJoin(rotations, eq(rotations.id, rotationParticipants.rotationId))
+            .where(eq(rotationParticipants.userId, userId))
+        ).map((r) => r.teamId),
+      );
+      const onCall = (await this.oncall.whoIsOnCall({ withEnd: true })).filter((r) => myTeams.size === 0 || myTeams.has(r.rotation.teamId));
+      const open = await incidentsPaging(q, userId);
+      const [known] = await q.select({ id: users.id }).from(users).where(eq(users.id, userId)).limit(1);
+      const myShifts = known ? await this.shifts.upcomingShifts(userId) : [];
+      return { now: this.oncall.now(), onCall, myShifts, incidents: open };
+    });
   }
 }

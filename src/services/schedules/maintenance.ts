@@ -1,6 +1,6 @@
 import { activeRecurringWindow, describeRecurringWindow } from '../../domain/recurring-maintenance.js';
 import { and, eq, gt, lte } from 'drizzle-orm';
-import type { DB } from '../../db/client.js';
+import type { DB, Tx } from '../../db/client.js';
 import { incidents, maintenanceWindows, services, teams } from '../../db/schema.js';
 import type { Clock } from '../../domain/clock.js';
 import { InvalidInput } from '../../domain/errors.js';
@@ -27,43 +27,40 @@ export class MaintenanceService {
     private readonly wakeOutbox: () => void = () => {},
   ) {}
 
-  private service(idOrName: string) {
-    const all = this.db.select().from(services).all();
+  private async service(q: Tx, idOrName: string) {
+    const all = await q.select().from(services);
     return all.find((s) => s.id === idOrName.toLowerCase()) ?? all.find((s) => s.name.toLowerCase() === idOrName.toLowerCase());
   }
 
-  services(): string[] {
-    return this.db
-      .select({ id: services.id })
-      .from(services)
-      .all()
-      .map((s) => s.id);
+  services(): Promise<string[]> {
+    return this.db.query(async (q) => (await q.select({ id: services.id }).from(services)).map((s) => s.id));
   }
 
-  start(actor: Actor | null, serviceRef: string, duration: string): { serviceName: string; until: number } {
+  async start(actor: Actor | null, serviceRef: string, duration: string): Promise<{ serviceName: string; until: number }> {
     const who = requireKnown(actor);
-    const service = this.service(serviceRef);
-    if (!service)
-      throw new InvalidInput({
-        service: `No service \`${serviceRef}\`. Services: ${this.services()
-          .map((s) => `\`${s}\``)
-          .join(', ')}.`,
-      });
+    const service = await this.db.query(async (q) => {
+      const service = await this.service(q, serviceRef);
+      if (!service)
+        throw new InvalidInput({
+          service: `No service \`${serviceRef}\`. Services: ${(await this.services()).map((s) => `\`${s}\``).join(', ')}.`,
+        });
+      return service;
+    });
     const ms = parseDuration(duration);
     if (ms === null) throw new InvalidInput({ duration: 'Give a duration such as 30m, 2h or 1d (at most 7d).' });
     const now = this.clock.nowMs();
     const until = now + ms;
-    this.db.transaction(() => {
-      const row = this.db
+    await this.db.transaction(async (tx) => {
+      const [row] = await tx
         .insert(maintenanceWindows)
         .values({ serviceId: service.id, startAt: now, endAt: until, createdBy: who.id, createdAt: now })
-        .returning()
-        .get();
-      writeAudit(this.db, { at: now, actor: who.id, action: 'maintenance.start', target: `service:${service.id}`, after: row });
-      const channel = this.db.select({ channel: teams.slackChannel }).from(teams).where(eq(teams.id, service.teamId)).get()?.channel;
+        .returning();
+      await writeAudit(tx, { at: now, actor: who.id, action: 'maintenance.start', target: `service:${service.id}`, after: row });
+      const channel = (await tx.select({ channel: teams.slackChannel }).from(teams).where(eq(teams.id, service.teamId)).limit(1))[0]
+        ?.channel;
       if (channel) {
         const notice = { type: 'maintenance_started', userId: who.id, serviceName: service.name, until } as const;
-        enqueueNotice(this.db, { kind: 'slack.message', channel, notice }, `maintenance:${row.id}:start`, now);
+        await enqueueNotice(tx, { kind: 'slack.message', channel, notice }, `maintenance:${row!.id}:start`, now);
       }
     });
     this.wakeOutbox();
@@ -71,46 +68,48 @@ export class MaintenanceService {
   }
 
   /** Every service's maintenance: a window running now (one-off or recurring) and the recurring schedule. */
-  overview(): { serviceId: string; serviceName: string; runningUntil: number | null; recurring: string[] }[] {
+  overview(): Promise<{ serviceId: string; serviceName: string; runningUntil: number | null; recurring: string[] }[]> {
     const now = this.clock.nowMs();
-    return this.db
-      .select()
-      .from(services)
-      .all()
-      .map((s) => {
-        const oneOff = this.db
-          .select({ endAt: maintenanceWindows.endAt })
-          .from(maintenanceWindows)
-          .where(and(eq(maintenanceWindows.serviceId, s.id), lte(maintenanceWindows.startAt, now), gt(maintenanceWindows.endAt, now)))
-          .all()
-          .map((w) => w.endAt);
+    return this.db.query(async (q) => {
+      const out: { serviceId: string; serviceName: string; runningUntil: number | null; recurring: string[] }[] = [];
+      for (const s of await q.select().from(services)) {
+        const oneOff = (
+          await q
+            .select({ endAt: maintenanceWindows.endAt })
+            .from(maintenanceWindows)
+            .where(and(eq(maintenanceWindows.serviceId, s.id), lte(maintenanceWindows.startAt, now), gt(maintenanceWindows.endAt, now)))
+        ).map((w) => w.endAt);
         const recurring = s.recurringMaintenance ?? [];
         const running = activeRecurringWindow(recurring, now);
         const ends = [...oneOff, ...(running ? [running.end] : [])];
-        return {
+        out.push({
           serviceId: s.id,
           serviceName: s.name,
           runningUntil: ends.length > 0 ? Math.max(...ends) : null,
           recurring: recurring.map(describeRecurringWindow),
-        };
-      });
+        });
+      }
+      return out;
+    });
   }
 
   /** Ends every running window of the service now. */
-  end(actor: Actor | null, serviceRef: string): { serviceName: string; ended: number; suppressed: number } {
+  async end(actor: Actor | null, serviceRef: string): Promise<{ serviceName: string; ended: number; suppressed: number }> {
     const who = requireKnown(actor);
-    const service = this.service(serviceRef);
-    if (!service) throw new InvalidInput({ service: `No service \`${serviceRef}\`.` });
-    const now = this.clock.nowMs();
-    const running = this.db
-      .select()
-      .from(maintenanceWindows)
-      .where(and(eq(maintenanceWindows.serviceId, service.id), lte(maintenanceWindows.startAt, now), gt(maintenanceWindows.endAt, now)))
-      .all();
-    this.db.transaction(() => {
+    const { service, now, running } = await this.db.query(async (q) => {
+      const service = await this.service(q, serviceRef);
+      if (!service) throw new InvalidInput({ service: `No service \`${serviceRef}\`.` });
+      const now = this.clock.nowMs();
+      const running = await q
+        .select()
+        .from(maintenanceWindows)
+        .where(and(eq(maintenanceWindows.serviceId, service.id), lte(maintenanceWindows.startAt, now), gt(maintenanceWindows.endAt, now)));
+      return { service, now, running };
+    });
+    const suppressed = await this.db.transaction(async (tx) => {
       for (const w of running) {
-        this.db.update(maintenanceWindows).set({ endAt: now }).where(eq(maintenanceWindows.id, w.id)).run();
-        writeAudit(this.db, {
+        await tx.update(maintenanceWindows).set({ endAt: now }).where(eq(maintenanceWindows.id, w.id));
+        await writeAudit(tx, {
           at: now,
           actor: who.id,
           action: 'maintenance.end',
@@ -119,12 +118,14 @@ export class MaintenanceService {
           after: { ...w, endAt: now },
         });
       }
+      // Counted after the change, in its unit, rather than in a unit of its own.
+      return (
+        await tx
+          .select({ id: incidents.id })
+          .from(incidents)
+          .where(and(eq(incidents.serviceId, service.id), eq(incidents.suppressed, true)))
+      ).length;
     });
-    const suppressed = this.db
-      .select({ id: incidents.id })
-      .from(incidents)
-      .where(and(eq(incidents.serviceId, service.id), eq(incidents.suppressed, true)))
-      .all().length;
     return { serviceName: service.name, ended: running.length, suppressed };
   }
 }

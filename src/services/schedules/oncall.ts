@@ -1,4 +1,4 @@
-import type { DB } from '../../db/client.js';
+import type { DB, Tx } from '../../db/client.js';
 import { statementsOf } from '../../db/statements.js';
 import type { Clock } from '../../domain/clock.js';
 import type { RotationNow, RotationSchedule } from '../../domain/read-models.js';
@@ -13,9 +13,9 @@ export type { RotationNow, RotationSchedule };
 const WHO_HORIZON_DAYS = 8;
 
 /** Overrides and time off overlapping [from, to), as the schedule engine wants them. */
-export function loadAdjustments(db: DB, from: number, to: number): ScheduleAdjustments {
-  const statements = statementsOf(db);
-  return { overrides: statements.overridesBetween.all({ from, to }), timeOff: statements.timeOffBetween.all({ from, to }) };
+export async function loadAdjustments(q: Tx, from: number, to: number): Promise<ScheduleAdjustments> {
+  const statements = statementsOf(q);
+  return { overrides: await statements.overridesBetween.all({ from, to }), timeOff: await statements.timeOffBetween.all({ from, to }) };
 }
 
 /** Reads of the final schedule: who is on call, the coming days, a person's shifts. */
@@ -29,15 +29,17 @@ export class OnCallService {
     return this.clock.nowMs();
   }
 
-  rotations(): ReadonlyMap<string, StoredRotation> {
+  async rotations(): Promise<ReadonlyMap<string, StoredRotation>> {
     return loadRotations(this.db);
   }
 
   /** Who holds each rotation's roles now. With `withEnd`, also until when (walks the coming 8 days of schedule). */
-  whoIsOnCall(opts: { withEnd?: boolean } = {}): RotationNow[] {
+  async whoIsOnCall(opts: { withEnd?: boolean } = {}): Promise<RotationNow[]> {
     const at = this.now();
-    const rotations = loadRotations(this.db);
-    const adjustments = loadAdjustments(this.db, at, opts.withEnd ? at + WHO_HORIZON_DAYS * DAY : at + 1);
+    const { rotations, adjustments } = await this.db.query(async (q) => ({
+      rotations: await loadRotations(this.db),
+      adjustments: await loadAdjustments(q, at, opts.withEnd ? at + WHO_HORIZON_DAYS * DAY : at + 1),
+    }));
     return [...rotations.values()].map((rotation) => {
       if (!opts.withEnd) return { rotation, now: onCallAt(rotation, at, adjustments) };
       const horizon = at + WHO_HORIZON_DAYS * DAY;
@@ -49,14 +51,17 @@ export class OnCallService {
   }
 
   /** The final schedule of one rotation, or all, over [from, to). */
-  schedules(from: number, to: number, rotationId?: string): RotationSchedule[] {
-    const adjustments = loadAdjustments(this.db, from, to);
-    return [...loadRotations(this.db).values()]
+  async schedules(from: number, to: number, rotationId?: string): Promise<RotationSchedule[]> {
+    const { adjustments, rotations } = await this.db.query(async (q) => ({
+      adjustments: await loadAdjustments(q, from, to),
+      rotations: await loadRotations(this.db),
+    }));
+    return [...rotations.values()]
       .filter((r) => rotationId === undefined || r.id === rotationId)
       .map((rotation) => ({ rotation, segments: finalSchedule(rotation, from, to, adjustments) }));
   }
 
-  adjustments(from: number, to: number): ScheduleAdjustments {
-    return loadAdjustments(this.db, from, to);
+  adjustments(from: number, to: number): Promise<ScheduleAdjustments> {
+    return this.db.query((q) => loadAdjustments(q, from, to));
   }
 }

@@ -43,24 +43,25 @@ export class OverrideService {
     return this.clock.nowMs();
   }
 
-  createOverride(
+  async createOverride(
     actorId: string,
     input: { rotationId: string; userId: string; start: number; end: number; role?: Role; reason?: string | null },
-  ): { overrideId: number } {
-    const actor = requireSelfOrAdmin(loadActor(this.db, actorId), input.userId, 'set an override');
-    const now = this.now();
-    const errors = { ...checkWindow(input.start, input.end, now) };
-    const rotation = loadRotations(this.db).get(input.rotationId);
-    if (!rotation) errors.rotation = 'Pick a rotation.';
-    // Members only act for themselves (above), so this keeps people of other teams off this rotation's pager.
-    else requireRotationMember(actor, loadRotationMembers(this.db, rotation), 'take the pager of');
-    if (loadActor(this.db, input.userId) === null)
-      errors.who = `${input.userId} is not a Baton user; add them under users in the config file.`;
-    throwIfAny(errors);
-    const overrideId = this.db.transaction(() => {
-      // Statements run on the one connection, so inside this transaction.
-      const db = this.db;
-      const row = db
+  ): Promise<{ overrideId: number }> {
+    const { actor, now, rotation } = await this.db.query(async (q) => {
+      const actor = requireSelfOrAdmin(await loadActor(q, actorId), input.userId, 'set an override');
+      const now = this.now();
+      const errors = { ...checkWindow(input.start, input.end, now) };
+      const rotation = (await loadRotations(this.db)).get(input.rotationId);
+      if (!rotation) errors.rotation = 'Pick a rotation.';
+      // Members only act for themselves (above), so this keeps people of other teams off this rotation's pager.
+      else requireRotationMember(actor, await loadRotationMembers(this.db, rotation), 'take the pager of');
+      if ((await loadActor(q, input.userId)) === null)
+        errors.who = `${input.userId} is not a Baton user; add them under users in the config file.`;
+      throwIfAny(errors);
+      return { actor, now, rotation };
+    });
+    const overrideId = await this.db.transaction(async (tx) => {
+      const [row] = await tx
         .insert(overrides)
         .values({
           rotationId: input.rotationId,
@@ -73,10 +74,9 @@ export class OverrideService {
           createdBy: actor.id,
           createdAt: now,
         })
-        .returning()
-        .get();
-      writeAudit(db, { at: now, actor: actor.id, action: 'override.create', target: `rotation:${input.rotationId}`, after: row });
-      const channel = teamChannel(db, rotation!.teamId);
+        .returning();
+      await writeAudit(tx, { at: now, actor: actor.id, action: 'override.create', target: `rotation:${input.rotationId}`, after: row });
+      const channel = await teamChannel(tx, rotation!.teamId);
       if (channel) {
         const notice = this.notices.overrideMade({
           ...input,
@@ -84,9 +84,9 @@ export class OverrideService {
           rotationName: rotation!.name,
           setBy: actor.id,
         });
-        enqueueNotice(db, { kind: 'slack.message', channel, ...notice }, `override:${row.id}:team`, now);
+        await enqueueNotice(tx, { kind: 'slack.message', channel, ...notice }, `override:${row!.id}:team`, now);
       }
-      return row.id;
+      return row!.id;
     });
     this.wakeOutbox();
     return { overrideId };
@@ -97,27 +97,32 @@ export class OverrideService {
    * channel is told, since the pager goes back to whoever the schedule says. Half of a swap cancels the
    * whole swap. Null when there is nothing left to cancel.
    */
-  cancelOverride(actorId: string, overrideId: number): CancelledChange | null {
+  async cancelOverride(actorId: string, overrideId: number): Promise<CancelledChange | null> {
     const now = this.now();
-    const row = this.db
-      .select()
-      .from(overrides)
-      .where(and(eq(overrides.id, overrideId), isNull(overrides.cancelledAt)))
-      .get();
-    if (!row || row.endAt <= now) return null;
-    const swapId = row.kind === 'swap' ? swapIdOf(row.reason) : null;
-    if (swapId !== null) return this.swaps.cancelSwap(actorId, swapId) ? 'swap' : null;
-    const actor =
-      row.createdBy === actorId
-        ? requireKnown(loadActor(this.db, actorId))
-        : requireSelfOrAdmin(loadActor(this.db, actorId), row.userId, 'cancel an override');
-    this.db.transaction(() => {
-      // Statements run on the one connection, so inside this transaction.
-      const db = this.db;
-      db.update(overrides).set({ cancelledAt: now, cancelledBy: actor.id }).where(eq(overrides.id, overrideId)).run();
-      writeAudit(db, { at: now, actor: actor.id, action: 'override.cancel', target: `rotation:${row.rotationId}`, before: row });
-      const rotation = loadRotations(db).get(row.rotationId);
-      const channel = rotation ? teamChannel(db, rotation.teamId) : null;
+    const found = await this.db.query(async (q) => {
+      const [row] = await q
+        .select()
+        .from(overrides)
+        .where(and(eq(overrides.id, overrideId), isNull(overrides.cancelledAt)))
+        .limit(1);
+      if (!row || row.endAt <= now) return null;
+      const swapId = row.kind === 'swap' ? swapIdOf(row.reason) : null;
+      if (swapId !== null) return { swapId } as const;
+      const actor =
+        row.createdBy === actorId
+          ? requireKnown(await loadActor(q, actorId))
+          : requireSelfOrAdmin(await loadActor(q, actorId), row.userId, 'cancel an override');
+      return { row, actor } as const;
+    });
+    if (!found) return null;
+    // Half of a swap: the swap is cancelled as a whole (its own transaction, so not inside the read above).
+    if (found.swapId !== undefined) return (await this.swaps.cancelSwap(actorId, found.swapId)) ? 'swap' : null;
+    const { row, actor } = found;
+    await this.db.transaction(async (tx) => {
+      await tx.update(overrides).set({ cancelledAt: now, cancelledBy: actor.id }).where(eq(overrides.id, overrideId));
+      await writeAudit(tx, { at: now, actor: actor.id, action: 'override.cancel', target: `rotation:${row.rotationId}`, before: row });
+      const rotation = (await loadRotations(this.db)).get(row.rotationId);
+      const channel = rotation ? await teamChannel(tx, rotation.teamId) : null;
       if (channel) {
         const notice = this.notices.overrideCancelled({
           actorId: actor.id,
@@ -127,7 +132,7 @@ export class OverrideService {
           start: row.startAt,
           end: row.endAt,
         });
-        enqueueNotice(db, { kind: 'slack.message', channel, ...notice }, `override:${row.id}:cancel`, now);
+        await enqueueNotice(tx, { kind: 'slack.message', channel, ...notice }, `override:${row.id}:cancel`, now);
       }
     });
     this.wakeOutbox();
@@ -138,63 +143,64 @@ export class OverrideService {
    * What `actorId` may see and cancel of `ownerId`'s changes (upcomingChanges): their own, or anyone's for
    * an admin. PermissionDenied otherwise.
    */
-  changesFor(actorId: string, ownerId: string): UpcomingChanges {
-    const actor = requireKnown(loadActor(this.db, actorId));
-    if (ownerId !== actor.id) requireAdmin(actor, "see and cancel someone else's changes");
-    return this.upcomingChanges(ownerId);
+  changesFor(actorId: string, ownerId: string): Promise<UpcomingChanges> {
+    return this.db.query(async (q) => {
+      const actor = requireKnown(await loadActor(q, actorId));
+      if (ownerId !== actor.id) requireAdmin(actor, "see and cancel someone else's changes");
+      return this.upcomingChanges(ownerId);
+    });
   }
 
   /**
    * Overrides and time off not yet over that `userId` holds or set, and the swaps they are one of the two
    * of: what they may cancel. A swap is listed once, with both halves, not as two overrides.
    */
-  upcomingChanges(userId: string): UpcomingChanges {
-    const now = this.now();
-    const rotationNames = new Map([...loadRotations(this.db).values()].map((r) => [r.id, r.name]));
-    const nameOf = (rotationId: string) => rotationNames.get(rotationId) ?? rotationId;
-    const mine = this.db
-      .select()
-      .from(overrides)
-      .where(
-        and(
-          isNull(overrides.cancelledAt),
-          gt(overrides.endAt, now),
-          or(
-            eq(overrides.userId, userId),
-            eq(overrides.createdBy, userId),
-            and(eq(overrides.kind, 'swap'), eq(overrides.replacesUserId, userId)),
+  upcomingChanges(userId: string): Promise<UpcomingChanges> {
+    return this.db.query(async (q) => {
+      const now = this.now();
+      const rotationNames = new Map([...(await loadRotations(this.db)).values()].map((r) => [r.id, r.name]));
+      const nameOf = (rotationId: string) => rotationNames.get(rotationId) ?? rotationId;
+      const mine = await q
+        .select()
+        .from(overrides)
+        .where(
+          and(
+            isNull(overrides.cancelledAt),
+            gt(overrides.endAt, now),
+            or(
+              eq(overrides.userId, userId),
+              eq(overrides.createdBy, userId),
+              and(eq(overrides.kind, 'swap'), eq(overrides.replacesUserId, userId)),
+            ),
           ),
-        ),
-      )
-      .orderBy(asc(overrides.startAt))
-      .all();
-    const swapIds = [
-      ...new Set(mine.flatMap((o) => (o.kind === 'swap' ? [swapIdOf(o.reason)] : [])).filter((id): id is number => id !== null)),
-    ];
-    const swaps = swapIds.flatMap((swapId) => {
-      const swap = findSwap(this.db, swapId);
-      const halves = swapHalves(this.db, swapId);
-      if (swap?.status !== 'accepted') return [];
-      return [
-        {
+        )
+        .orderBy(asc(overrides.startAt));
+      const swapIds = [
+        ...new Set(mine.flatMap((o) => (o.kind === 'swap' ? [swapIdOf(o.reason)] : [])).filter((id): id is number => id !== null)),
+      ];
+      const swaps: SwapChange[] = [];
+      for (const swapId of swapIds) {
+        const swap = await findSwap(q, swapId);
+        const halves = await swapHalves(q, swapId);
+        if (swap?.status !== 'accepted') continue;
+        swaps.push({
           swapId,
           rotationName: nameOf(swap.rotationId),
           requesterId: swap.requesterId,
           teammateId: swap.teammateId,
           halves: halves.map((o) => ({ overrideId: o.id, userId: o.userId, start: o.startAt, end: o.endAt })),
           cancellable: halves.every((o) => o.cancelledAt === null && o.endAt > now),
-        },
-      ];
+        });
+      }
+      const away = await q
+        .select()
+        .from(timeOff)
+        .where(and(isNull(timeOff.cancelledAt), gt(timeOff.endAt, now), or(eq(timeOff.userId, userId), eq(timeOff.createdBy, userId))))
+        .orderBy(asc(timeOff.startAt));
+      const single = mine
+        .filter((o) => o.kind !== 'swap' || swapIdOf(o.reason) === null)
+        .map((o) => ({ ...o, rotationName: nameOf(o.rotationId) }));
+      return { overrides: single, swaps, timeOff: away };
     });
-    const away = this.db
-      .select()
-      .from(timeOff)
-      .where(and(isNull(timeOff.cancelledAt), gt(timeOff.endAt, now), or(eq(timeOff.userId, userId), eq(timeOff.createdBy, userId))))
-      .orderBy(asc(timeOff.startAt))
-      .all();
-    const single = mine
-      .filter((o) => o.kind !== 'swap' || swapIdOf(o.reason) === null)
-      .map((o) => ({ ...o, rotationName: nameOf(o.rotationId) }));
-    return { overrides: single, swaps, timeOff: away };
   }
 }

@@ -37,56 +37,48 @@ export class RotationAdminService {
     return `*${rotation.name}* is declared in the config file${this.configPath ? ` (\`${this.configPath}\`)` : ''}; change it there and restart Baton, so the file stays the source of truth.`;
   }
 
-  find(rotationId: string): StoredRotation | undefined {
-    return loadRotations(this.db).get(rotationId);
+  async find(rotationId: string): Promise<StoredRotation | undefined> {
+    return (await loadRotations(this.db)).get(rotationId);
   }
 
   /** Before the rotation form opens: admins only (PermissionDenied for anyone else). */
-  requireEditor(actorId: string): Actor {
-    return requireAdminForForm(loadActor(this.db, actorId), EDIT);
+  async requireEditor(actorId: string): Promise<Actor> {
+    return requireAdminForForm(await this.db.query((q) => loadActor(q, actorId)), EDIT);
   }
 
-  save(actorId: string, input: RotationInput, rotationId?: string): { rotationId: string; created: boolean } {
-    const actor = requireAdmin(loadActor(this.db, actorId), EDIT);
-    const existing = rotationId ? this.find(rotationId) : undefined;
-    if (rotationId && !existing) throw new InvalidInput({ name: 'That rotation no longer exists.' });
-    if (existing) {
-      const reason = this.readOnlyReason(existing);
-      if (reason) throw new PermissionDenied(reason);
-    }
-    const errors: FieldErrors = {};
-    if (!input.name) errors.name = 'Give the rotation a name.';
-    if (!input.teamId || !this.db.select({ id: teams.id }).from(teams).where(eq(teams.id, input.teamId)).get())
-      errors.team = 'Pick a team.';
-    if (input.participants.length === 0) errors.participants = 'A rotation needs at least one participant.';
-    else {
-      const known = knownUserIds(this.db);
-      const unknown = input.participants.filter((p) => !known.has(p));
-      if (unknown.length > 0)
-        // A modal's error is plain text (no mentions): the IDs are shown as they are, to add under users.
-        errors.participants = `${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not Baton users yet; add them under users in the config file.`;
-    }
-    if (!input.timeZone || !isValidTimeZone(input.timeZone)) errors.time_zone = 'Expected an IANA time zone such as Europe/Berlin.';
-    const shift = shiftSchema.safeParse(input.shift ?? '');
-    if (!shift.success) errors.shift = 'Expected a shift length such as 12h, 1d or 1w.';
-    if (!input.handoffTime || !safe(() => parseHHMM(input.handoffTime!))) errors.handoff_time = 'Pick a handoff time.';
-    if (!input.startDate || !safe(() => parseISODate(input.startDate!))) errors.start_date = 'Pick the date of the first shift.';
-    throwIfAny(errors);
+  async save(actorId: string, input: RotationInput, rotationId?: string): Promise<{ rotationId: string; created: boolean }> {
+    const { actor, existing, shift, now, id } = await this.db.query(async (q) => {
+      const actor = requireAdmin(await loadActor(q, actorId), EDIT);
+      const existing = rotationId ? await this.find(rotationId) : undefined;
+      if (rotationId && !existing) throw new InvalidInput({ name: 'That rotation no longer exists.' });
+      if (existing) {
+        const reason = this.readOnlyReason(existing);
+        if (reason) throw new PermissionDenied(reason);
+      }
+      const errors: FieldErrors = {};
+      if (!input.name) errors.name = 'Give the rotation a name.';
+      if (!input.teamId || (await q.select({ id: teams.id }).from(teams).where(eq(teams.id, input.teamId)).limit(1)).length === 0)
+        errors.team = 'Pick a team.';
+      if (input.participants.length === 0) errors.participants = 'A rotation needs at least one participant.';
+      else {
+        const known = await knownUserIds(q);
+        const unknown = input.participants.filter((p) => !known.has(p));
+        if (unknown.length > 0)
+          // A modal's error is plain text (no mentions): the IDs are shown as they are, to add under users.
+          errors.participants = `${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not Baton users yet; add them under users in the config file.`;
+      }
+      if (!input.timeZone || !isValidTimeZone(input.timeZone)) errors.time_zone = 'Expected an IANA time zone such as Europe/Berlin.';
+      const shift = shiftSchema.safeParse(input.shift ?? '');
+      if (!shift.success) errors.shift = 'Expected a shift length such as 12h, 1d or 1w.';
+      if (!input.handoffTime || !safe(() => parseHHMM(input.handoffTime!))) errors.handoff_time = 'Pick a handoff time.';
+      if (!input.startDate || !safe(() => parseISODate(input.startDate!))) errors.start_date = 'Pick the date of the first shift.';
+      throwIfAny(errors);
 
-    const now = this.clock.nowMs();
-    const id =
-      existing?.id ??
-      freeSlug(
-        input.name!,
-        'rotation',
-        new Set(
-          this.db
-            .select({ id: rotations.id })
-            .from(rotations)
-            .all()
-            .map((r) => r.id),
-        ),
-      );
+      const now = this.clock.nowMs();
+      const id =
+        existing?.id ?? freeSlug(input.name!, 'rotation', new Set((await q.select({ id: rotations.id }).from(rotations)).map((r) => r.id)));
+      return { actor, existing, shift, now, id };
+    });
     const row = {
       id,
       name: input.name!,
@@ -103,15 +95,12 @@ export class RotationAdminService {
       source: 'slack' as const,
       updatedAt: now,
     };
-    this.db.transaction(() => {
-      if (existing) this.db.update(rotations).set(row).where(eq(rotations.id, id)).run();
-      else this.db.insert(rotations).values(row).run();
-      this.db.delete(rotationParticipants).where(eq(rotationParticipants.rotationId, id)).run();
-      this.db
-        .insert(rotationParticipants)
-        .values(input.participants.map((userId, position) => ({ rotationId: id, position, userId })))
-        .run();
-      writeAudit(this.db, {
+    await this.db.transaction(async (tx) => {
+      if (existing) await tx.update(rotations).set(row).where(eq(rotations.id, id));
+      else await tx.insert(rotations).values(row);
+      await tx.delete(rotationParticipants).where(eq(rotationParticipants.rotationId, id));
+      await tx.insert(rotationParticipants).values(input.participants.map((userId, position) => ({ rotationId: id, position, userId })));
+      await writeAudit(tx, {
         at: now,
         actor: actor.id,
         action: existing ? 'rotation.update' : 'rotation.create',
@@ -120,7 +109,7 @@ export class RotationAdminService {
         after: { ...row, participants: input.participants },
       });
     });
-    rotationsChanged(this.db);
+    await rotationsChanged(this.db);
     return { rotationId: id, created: !existing };
   }
 }

@@ -24,20 +24,22 @@ export class ShiftPicker {
   ) {}
 
   /** The person's primary shifts under way or starting in the coming weeks, after overrides and time off. */
-  upcomingShifts(userId: string, opts: { rotationId?: string; days?: number } = {}): ShiftChoice[] {
-    return this.upcoming(opts.days ?? SHIFT_PICK_HORIZON_DAYS, opts.rotationId).filter((s) => s.userId === userId);
+  async upcomingShifts(userId: string, opts: { rotationId?: string; days?: number } = {}): Promise<ShiftChoice[]> {
+    return (await this.upcoming(opts.days ?? SHIFT_PICK_HORIZON_DAYS, opts.rotationId)).filter((s) => s.userId === userId);
   }
 
   /** The other participants of the rotations the person has shifts in: whom they may swap with. */
-  swapTeammates(userId: string): string[] {
-    const mine = new Set(this.upcomingShifts(userId).map((s) => s.rotationId));
-    const rotations = [...loadRotations(this.db).values()].filter((r) => mine.has(r.id));
-    return [...new Set(rotations.flatMap((r) => layersOf(r).flatMap((l) => l.participants)))].filter((id) => id !== userId);
+  swapTeammates(userId: string): Promise<string[]> {
+    return this.db.query(async () => {
+      const mine = new Set((await this.upcomingShifts(userId)).map((s) => s.rotationId));
+      const rotations = [...(await loadRotations(this.db)).values()].filter((r) => mine.has(r.id));
+      return [...new Set(rotations.flatMap((r) => layersOf(r).flatMap((l) => l.participants)))].filter((id) => id !== userId);
+    });
   }
 
   /** A teammate's upcoming shifts in the rotations the person has shifts in: what they may take in return. */
-  teammateShifts(userId: string, teammateId: string): ShiftChoice[] {
-    const shifts = this.upcoming(SHIFT_PICK_HORIZON_DAYS);
+  async teammateShifts(userId: string, teammateId: string): Promise<ShiftChoice[]> {
+    const shifts = await this.upcoming(SHIFT_PICK_HORIZON_DAYS);
     const mine = new Set(shifts.filter((s) => s.userId === userId).map((s) => s.rotationId));
     return shifts.filter((s) => s.userId === teammateId && mine.has(s.rotationId));
   }
@@ -46,8 +48,8 @@ export class ShiftPicker {
    * The person's shift in a rotation that began at `scheduledStart`, as it stands now; undefined when the
    * schedule no longer gives them one starting then.
    */
-  shiftStartingAt(userId: string, rotationId: string, scheduledStart: number): ShiftChoice | undefined {
-    const shifts = this.upcoming(SHIFT_PICK_HORIZON_DAYS, rotationId).filter((s) => s.userId === userId);
+  async shiftStartingAt(userId: string, rotationId: string, scheduledStart: number): Promise<ShiftChoice | undefined> {
+    const shifts = (await this.upcoming(SHIFT_PICK_HORIZON_DAYS, rotationId)).filter((s) => s.userId === userId);
     // A stretch held since before the look-back shows the look-back's start, which moves on with the clock.
     return shifts.find((s) => s.scheduledStart === scheduledStart || (s.heldSinceBefore && scheduledStart < s.scheduledStart));
   }
@@ -57,13 +59,15 @@ export class ShiftPicker {
    * under way from when it began, the last one to its end past the horizon. The schedule is read a longest
    * shift (and a day) beyond both ends, so only a stretch longer than that is cut.
    */
-  private upcoming(days: number, rotationId?: string): ListedShift[] {
+  private async upcoming(days: number, rotationId?: string): Promise<ListedShift[]> {
     const now = this.clock.nowMs();
     const to = now + days * DAY;
-    const rotations = [...loadRotations(this.db).values()].filter((r) => !rotationId || r.id === rotationId);
     const reachOf = (r: StoredRotation) => Math.max(...layersOf(r).map(nominalShiftMs)) + DAY;
-    const reach = Math.max(0, ...rotations.map(reachOf));
-    const adjustments = loadAdjustments(this.db, now - reach, to + reach);
+    const [rotations, adjustments] = await this.db.query(async (q) => {
+      const rotations = [...(await loadRotations(this.db)).values()].filter((r) => !rotationId || r.id === rotationId);
+      const reach = Math.max(0, ...rotations.map(reachOf));
+      return [rotations, await loadAdjustments(q, now - reach, to + reach)] as const;
+    });
     const out: ListedShift[] = [];
     for (const rotation of rotations) {
       const since = now - reachOf(rotation);

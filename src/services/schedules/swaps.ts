@@ -46,30 +46,31 @@ export class SwapService {
    * of them is handed over (from now, for one under way). The teammate is asked by DM; nothing changes
    * until they accept.
    */
-  requestSwap(
+  async requestSwap(
     actorId: string,
     input: { rotationId: string; teammateId: string; give: { scheduledStart: number }; take?: { scheduledStart: number } | null },
-  ): { swapId: number } {
-    const actor = requireKnown(loadActor(this.db, actorId));
-    const now = this.now();
-    const errors: Record<string, string> = {};
-    const rotation = loadRotations(this.db).get(input.rotationId);
-    if (!rotation) throw new InvalidInput({ my_shift: 'Pick one of your shifts.' });
-    const participants = new Set(layersOf(rotation).flatMap((l) => l.participants));
-    if (input.teammateId === actor.id) errors.teammate = 'You cannot swap with yourself; pick a teammate.';
-    else if (!participants.has(input.teammateId))
-      errors.teammate = `${nameOf(this.db, input.teammateId)} is not in the ${rotation.name} rotation.`;
-    const give = this.shifts.shiftStartingAt(actor.id, rotation.id, input.give.scheduledStart);
-    if (!give) errors.my_shift = 'That is not one of your upcoming shifts any more.';
-    const take =
-      input.take && !errors.teammate ? this.shifts.shiftStartingAt(input.teammateId, rotation.id, input.take.scheduledStart) : null;
-    if (input.take && !errors.teammate && !take)
-      errors.their_shift = `That is not one of ${nameOf(this.db, input.teammateId)}'s upcoming shifts in ${rotation.name}.`;
-    throwIfAny(errors);
-    const swapId = this.db.transaction(() => {
-      // Statements run on the one connection, so inside this transaction.
-      const db = this.db;
-      const row = db
+  ): Promise<{ swapId: number }> {
+    const { actor, now, rotation, give, take } = await this.db.query(async (q) => {
+      const actor = requireKnown(await loadActor(q, actorId));
+      const now = this.now();
+      const errors: Record<string, string> = {};
+      const rotation = (await loadRotations(this.db)).get(input.rotationId);
+      if (!rotation) throw new InvalidInput({ my_shift: 'Pick one of your shifts.' });
+      const participants = new Set(layersOf(rotation).flatMap((l) => l.participants));
+      if (input.teammateId === actor.id) errors.teammate = 'You cannot swap with yourself; pick a teammate.';
+      else if (!participants.has(input.teammateId))
+        errors.teammate = `${await nameOf(q, input.teammateId)} is not in the ${rotation.name} rotation.`;
+      const give = await this.shifts.shiftStartingAt(actor.id, rotation.id, input.give.scheduledStart);
+      if (!give) errors.my_shift = 'That is not one of your upcoming shifts any more.';
+      const take =
+        input.take && !errors.teammate ? await this.shifts.shiftStartingAt(input.teammateId, rotation.id, input.take.scheduledStart) : null;
+      if (input.take && !errors.teammate && !take)
+        errors.their_shift = `That is not one of ${await nameOf(q, input.teammateId)}'s upcoming shifts in ${rotation.name}.`;
+      throwIfAny(errors);
+      return { actor, now, rotation, give, take };
+    });
+    const swapId = await this.db.transaction(async (tx) => {
+      const [row] = await tx
         .insert(swapRequests)
         .values({
           rotationId: rotation.id,
@@ -82,41 +83,38 @@ export class SwapService {
           status: 'pending',
           createdAt: now,
         })
-        .returning()
-        .get();
-      writeAudit(db, { at: now, actor: actor.id, action: 'swap.request', target: `rotation:${rotation.id}`, after: row });
-      enqueueNotice(db, { kind: 'slack.swap_ask', swapId: row.id, channel: input.teammateId }, `swap:${row.id}:ask`, now);
-      return row.id;
+        .returning();
+      await writeAudit(tx, { at: now, actor: actor.id, action: 'swap.request', target: `rotation:${rotation.id}`, after: row });
+      await enqueueNotice(tx, { kind: 'slack.swap_ask', swapId: row!.id, channel: input.teammateId }, `swap:${row!.id}:ask`, now);
+      return row!.id;
     });
     this.wakeOutbox();
     return { swapId };
   }
 
-  swapRequest(swapId: number): SwapRequest | undefined {
-    return findSwap(this.db, swapId);
+  swapRequest(swapId: number): Promise<SwapRequest | undefined> {
+    return this.db.query((q) => findSwap(q, swapId));
   }
 
   /** The teammate accepts (both overrides are made) or declines; only they can, and only once. */
-  decideSwap(actorId: string, swapId: number, accept: boolean): SwapDecision {
+  async decideSwap(actorId: string, swapId: number, accept: boolean): Promise<SwapDecision> {
     const now = this.now();
-    const result = this.db.transaction((): SwapDecision => {
-      // Statements run on the one connection, so inside this transaction.
-      const db = this.db;
-      const swap = findSwap(db, swapId);
+    const result = await this.db.transaction(async (tx): Promise<SwapDecision> => {
+      const swap = await findSwap(tx, swapId);
       if (!swap) return { outcome: 'not_found' };
       if (swap.teammateId !== actorId) return { outcome: 'not_yours' };
       if (swap.status !== 'pending') return { outcome: 'already_decided', status: swap.status };
       if (accept && swap.giveEnd <= now) {
-        db.update(swapRequests).set({ status: 'expired', decidedAt: now }).where(eq(swapRequests.id, swapId)).run();
+        await tx.update(swapRequests).set({ status: 'expired', decidedAt: now }).where(eq(swapRequests.id, swapId));
         return { outcome: 'stale', reason: 'The shift is already over.' };
       }
-      const rotation = loadRotations(db).get(swap.rotationId);
+      const rotation = (await loadRotations(this.db)).get(swap.rotationId);
       if (!rotation) return { outcome: 'not_found' };
-      db.update(swapRequests)
+      await tx
+        .update(swapRequests)
         .set({ status: accept ? 'accepted' : 'declined', decidedAt: now })
-        .where(eq(swapRequests.id, swapId))
-        .run();
-      writeAudit(db, {
+        .where(eq(swapRequests.id, swapId));
+      await writeAudit(tx, {
         at: now,
         actor: actorId,
         action: accept ? 'swap.accept' : 'swap.decline',
@@ -131,10 +129,10 @@ export class SwapService {
         give: { start: swap.giveStart, end: swap.giveEnd },
         take: swap.takeStart !== null && swap.takeEnd !== null ? { start: swap.takeStart, end: swap.takeEnd } : null,
       };
-      const requesterZone = zoneOf(db, swap.requesterId);
+      const requesterZone = await zoneOf(tx, swap.requesterId);
       if (!accept) {
         const dm = this.notices.swapDeclinedDM(decided, requesterZone);
-        enqueueNotice(db, { kind: 'slack.message', channel: swap.requesterId, ...dm }, `swap:${swap.id}:declined`, now);
+        await enqueueNotice(tx, { kind: 'slack.message', channel: swap.requesterId, ...dm }, `swap:${swap.id}:declined`, now);
         return { outcome: 'declined', swapId };
       }
       const made = [
@@ -142,7 +140,7 @@ export class SwapService {
         ...(decided.take ? [{ userId: swap.requesterId, replaces: swap.teammateId, ...decided.take }] : []),
       ];
       for (const o of made) {
-        const row = db
+        const [row] = await tx
           .insert(overrides)
           .values({
             rotationId: swap.rotationId,
@@ -156,18 +154,22 @@ export class SwapService {
             createdBy: actorId,
             createdAt: now,
           })
-          .returning()
-          .get();
-        writeAudit(db, { at: now, actor: actorId, action: 'override.create', target: `rotation:${swap.rotationId}`, after: row });
+          .returning();
+        await writeAudit(tx, { at: now, actor: actorId, action: 'override.create', target: `rotation:${swap.rotationId}`, after: row });
       }
       const toRequester = this.notices.swapAcceptedDM(decided, requesterZone);
-      enqueueNotice(db, { kind: 'slack.message', channel: swap.requesterId, ...toRequester }, `swap:${swap.id}:accepted:requester`, now);
-      const toTeammate = this.notices.swapDoneDM(decided, zoneOf(db, swap.teammateId));
-      enqueueNotice(db, { kind: 'slack.message', channel: swap.teammateId, ...toTeammate }, `swap:${swap.id}:accepted:teammate`, now);
-      const channel = teamChannel(db, rotation.teamId);
+      await enqueueNotice(
+        tx,
+        { kind: 'slack.message', channel: swap.requesterId, ...toRequester },
+        `swap:${swap.id}:accepted:requester`,
+        now,
+      );
+      const toTeammate = this.notices.swapDoneDM(decided, await zoneOf(tx, swap.teammateId));
+      await enqueueNotice(tx, { kind: 'slack.message', channel: swap.teammateId, ...toTeammate }, `swap:${swap.id}:accepted:teammate`, now);
+      const channel = await teamChannel(tx, rotation.teamId);
       if (channel)
-        enqueueNotice(
-          db,
+        await enqueueNotice(
+          tx,
           { kind: 'slack.message', channel, ...this.notices.swapAcceptedPost(decided) },
           `swap:${swap.id}:accepted:team`,
           now,
@@ -183,28 +185,31 @@ export class SwapService {
    * return for one given back. Either of the two or an admin may, until a half is over: what was held
    * cannot be handed back. Both people and the team channel are told. False when nothing is left to cancel.
    */
-  cancelSwap(actorId: string, swapId: number): boolean {
+  async cancelSwap(actorId: string, swapId: number): Promise<boolean> {
     const now = this.now();
-    const swap = this.swapRequest(swapId);
-    const halves = swapHalves(this.db, swapId);
-    if (swap?.status !== 'accepted' || halves.every((o) => o.cancelledAt !== null || o.endAt <= now)) return false;
-    const actor = requireKnown(loadActor(this.db, actorId));
-    if (actor.role !== 'admin' && actor.id !== swap.requesterId && actor.id !== swap.teammateId) {
-      throw new PermissionDenied('Only the two people of a swap, or an admin, can cancel it.');
-    }
-    if (halves.some((o) => o.cancelledAt !== null || o.endAt <= now)) {
-      throw new PermissionDenied('Half of this swap is already over, so it stands; set an override to change the rest.');
-    }
-    const rotation = loadRotations(this.db).get(swap.rotationId);
-    this.db.transaction(() => {
-      // Statements run on the one connection, so inside this transaction.
-      const db = this.db;
-      for (const half of halves) {
-        db.update(overrides).set({ cancelledAt: now, cancelledBy: actor.id }).where(eq(overrides.id, half.id)).run();
-        writeAudit(db, { at: now, actor: actor.id, action: 'override.cancel', target: `rotation:${swap.rotationId}`, before: half });
+    const found = await this.db.query(async (q) => {
+      const swap = await findSwap(q, swapId);
+      const halves = await swapHalves(q, swapId);
+      if (swap?.status !== 'accepted' || halves.every((o) => o.cancelledAt !== null || o.endAt <= now)) return null;
+      const actor = requireKnown(await loadActor(q, actorId));
+      if (actor.role !== 'admin' && actor.id !== swap.requesterId && actor.id !== swap.teammateId) {
+        throw new PermissionDenied('Only the two people of a swap, or an admin, can cancel it.');
       }
-      db.update(swapRequests).set({ status: 'cancelled' }).where(eq(swapRequests.id, swapId)).run();
-      writeAudit(db, {
+      if (halves.some((o) => o.cancelledAt !== null || o.endAt <= now)) {
+        throw new PermissionDenied('Half of this swap is already over, so it stands; set an override to change the rest.');
+      }
+      const rotation = (await loadRotations(this.db)).get(swap.rotationId);
+      return { swap, halves, actor, rotation };
+    });
+    if (!found) return false;
+    const { swap, halves, actor, rotation } = found;
+    await this.db.transaction(async (tx) => {
+      for (const half of halves) {
+        await tx.update(overrides).set({ cancelledAt: now, cancelledBy: actor.id }).where(eq(overrides.id, half.id));
+        await writeAudit(tx, { at: now, actor: actor.id, action: 'override.cancel', target: `rotation:${swap.rotationId}`, before: half });
+      }
+      await tx.update(swapRequests).set({ status: 'cancelled' }).where(eq(swapRequests.id, swapId));
+      await writeAudit(tx, {
         at: now,
         actor: actor.id,
         action: 'swap.cancel',
@@ -220,12 +225,17 @@ export class SwapService {
         halves: halves.map((o) => ({ userId: o.userId, start: o.startAt, end: o.endAt })),
       };
       for (const person of [swap.requesterId, swap.teammateId]) {
-        const dm = this.notices.swapCancelledDM(change, person, zoneOf(db, person));
-        enqueueNotice(db, { kind: 'slack.message', channel: person, ...dm }, `swap:${swapId}:cancel:${person}`, now);
+        const dm = this.notices.swapCancelledDM(change, person, await zoneOf(tx, person));
+        await enqueueNotice(tx, { kind: 'slack.message', channel: person, ...dm }, `swap:${swapId}:cancel:${person}`, now);
       }
-      const channel = rotation ? teamChannel(db, rotation.teamId) : null;
+      const channel = rotation ? await teamChannel(tx, rotation.teamId) : null;
       if (channel)
-        enqueueNotice(db, { kind: 'slack.message', channel, ...this.notices.swapCancelledPost(change) }, `swap:${swapId}:cancel:team`, now);
+        await enqueueNotice(
+          tx,
+          { kind: 'slack.message', channel, ...this.notices.swapCancelledPost(change) },
+          `swap:${swapId}:cancel:team`,
+          now,
+        );
     });
     this.wakeOutbox();
     return true;

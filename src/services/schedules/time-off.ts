@@ -1,5 +1,5 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import type { DB } from '../../db/client.js';
+import type { DB, Tx } from '../../db/client.js';
 import { timeOff } from '../../db/schema.js';
 import type { Clock } from '../../domain/clock.js';
 import { throwIfAny } from '../../domain/errors.js';
@@ -32,18 +32,17 @@ export class TimeOffService {
     return this.clock.nowMs();
   }
 
-  private checkTimeOff(actorId: string, input: { userId: string; start: number; end: number }): Actor {
-    const actor = requireSelfOrAdmin(loadActor(this.db, actorId), input.userId, 'book time off');
+  private async checkTimeOff(q: Tx, actorId: string, input: { userId: string; start: number; end: number }): Promise<Actor> {
+    const actor = requireSelfOrAdmin(await loadActor(q, actorId), input.userId, 'book time off');
     const errors = checkWindow(input.start, input.end, this.now());
     if (Object.keys(errors).length === 0) {
-      const existing = this.db
+      const existing = await q
         .select({ start: timeOff.startAt, end: timeOff.endAt })
         .from(timeOff)
-        .where(and(eq(timeOff.userId, input.userId), isNull(timeOff.cancelledAt)))
-        .all();
+        .where(and(eq(timeOff.userId, input.userId), isNull(timeOff.cancelledAt)));
       const clash = overlapping(existing, input.start, input.end);
       if (clash) {
-        const zone = zoneOf(this.db, input.userId);
+        const zone = await zoneOf(q, input.userId);
         errors.from = `Overlaps time off already booked from ${formatInZone(clash.start, zone)} to ${formatInZone(clash.end, zone)}.`;
       }
     }
@@ -52,11 +51,13 @@ export class TimeOffService {
   }
 
   /** Who will cover which shifts while the person is away; nothing is saved. */
-  previewTimeOff(actorId: string, input: { userId: string; start: number; end: number }): TimeOffPreview {
-    this.checkTimeOff(actorId, input);
-    const adjustments = loadAdjustments(this.db, input.start, input.end);
+  async previewTimeOff(actorId: string, input: { userId: string; start: number; end: number }): Promise<TimeOffPreview> {
+    const { adjustments, rotations } = await this.db.query(async (q) => {
+      await this.checkTimeOff(q, actorId, input);
+      return { adjustments: await loadAdjustments(q, input.start, input.end), rotations: await loadRotations(this.db) };
+    });
     const coverage: TimeOffPreview['coverage'] = [];
-    for (const rotation of loadRotations(this.db).values()) {
+    for (const rotation of rotations.values()) {
       for (const c of timeOffCoverage(rotation, { id: 0, ...input }, adjustments)) {
         coverage.push({ rotationId: rotation.id, rotationName: rotation.name, ...c });
       }
@@ -65,16 +66,14 @@ export class TimeOffService {
     return { ...input, coverage };
   }
 
-  createTimeOff(
+  async createTimeOff(
     actorId: string,
     input: { userId: string; start: number; end: number; reason?: string | null },
-  ): { timeOffId: number; preview: TimeOffPreview } {
-    const preview = this.previewTimeOff(actorId, input);
+  ): Promise<{ timeOffId: number; preview: TimeOffPreview }> {
+    const preview = await this.previewTimeOff(actorId, input);
     const now = this.now();
-    const timeOffId = this.db.transaction(() => {
-      // Statements run on the one connection, so inside this transaction.
-      const db = this.db;
-      const row = db
+    const timeOffId = await this.db.transaction(async (tx) => {
+      const [row] = await tx
         .insert(timeOff)
         .values({
           userId: input.userId,
@@ -84,35 +83,39 @@ export class TimeOffService {
           createdBy: actorId,
           createdAt: now,
         })
-        .returning()
-        .get();
-      writeAudit(db, { at: now, actor: actorId, action: 'time_off.create', target: `user:${input.userId}`, after: row });
+        .returning();
+      await writeAudit(tx, { at: now, actor: actorId, action: 'time_off.create', target: `user:${input.userId}`, after: row });
       // Everyone who will cover a shift is told, once per time off.
       const covers = new Map<string, TimeOffPreview['coverage']>();
       for (const c of preview.coverage) if (c.coveredBy) covers.set(c.coveredBy, [...(covers.get(c.coveredBy) ?? []), c]);
       for (const [coverId, shifts] of covers) {
-        const dm = this.notices.timeOffCoverDM({ awayId: input.userId, shifts }, zoneOf(db, coverId));
-        enqueueNotice(db, { kind: 'slack.message', channel: coverId, ...dm }, `timeoff:${row.id}:cover:${coverId}`, now);
+        const dm = this.notices.timeOffCoverDM({ awayId: input.userId, shifts }, await zoneOf(tx, coverId));
+        await enqueueNotice(tx, { kind: 'slack.message', channel: coverId, ...dm }, `timeoff:${row!.id}:cover:${coverId}`, now);
       }
-      return row.id;
+      return row!.id;
     });
     this.wakeOutbox();
     return { timeOffId, preview };
   }
 
   /** Time off that has not ended: the person or an admin may cancel it; their shifts come back to them. */
-  cancelTimeOff(actorId: string, timeOffId: number): boolean {
+  async cancelTimeOff(actorId: string, timeOffId: number): Promise<boolean> {
     const now = this.now();
-    const row = this.db
-      .select()
-      .from(timeOff)
-      .where(and(eq(timeOff.id, timeOffId), isNull(timeOff.cancelledAt)))
-      .get();
-    if (!row || row.endAt <= now) return false;
-    const actor = requireSelfOrAdmin(loadActor(this.db, actorId), row.userId, 'cancel time off');
-    this.db.transaction(() => {
-      this.db.update(timeOff).set({ cancelledAt: now, cancelledBy: actor.id }).where(eq(timeOff.id, timeOffId)).run();
-      writeAudit(this.db, { at: now, actor: actor.id, action: 'time_off.cancel', target: `user:${row.userId}`, before: row });
+    const found = await this.db.query(async (q) => {
+      const [row] = await q
+        .select()
+        .from(timeOff)
+        .where(and(eq(timeOff.id, timeOffId), isNull(timeOff.cancelledAt)))
+        .limit(1);
+      if (!row || row.endAt <= now) return null;
+      const actor = requireSelfOrAdmin(await loadActor(q, actorId), row.userId, 'cancel time off');
+      return { row, actor };
+    });
+    if (!found) return false;
+    const { row, actor } = found;
+    await this.db.transaction(async (tx) => {
+      await tx.update(timeOff).set({ cancelledAt: now, cancelledBy: actor.id }).where(eq(timeOff.id, timeOffId));
+      await writeAudit(tx, { at: now, actor: actor.id, action: 'time_off.cancel', target: `user:${row.userId}`, before: row });
     });
     return true;
   }

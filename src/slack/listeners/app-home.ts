@@ -11,7 +11,7 @@ import { viewerZone } from './viewer.js';
 /** What the person's Home shows, read fresh each time it opens. */
 export async function publishHome(deps: SlackDeps, client: WebClient, userId: string): Promise<void> {
   const zone = await viewerZone(deps, userId);
-  await client.views.publish({ user_id: userId, view: homeView({ ...deps.home.forUser(userId), zone }) });
+  await client.views.publish({ user_id: userId, view: homeView({ ...(await deps.home.forUser(userId)), zone }) });
 }
 
 export function appHomeOpenedListener(deps: SlackDeps) {

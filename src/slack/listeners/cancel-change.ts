@@ -12,10 +12,10 @@ const CANCELLED = {
 } as const;
 
 /** What a Cancel click cancelled (half of a swap cancels the swap), or null when nothing was left to cancel. */
-function cancel(deps: SlackDeps, kind: 'override' | 'time_off', actorId: string, id: number): keyof typeof CANCELLED | null {
+async function cancel(deps: SlackDeps, kind: 'override' | 'time_off', actorId: string, id: number): Promise<keyof typeof CANCELLED | null> {
   if (!Number.isSafeInteger(id)) return null;
-  if (kind === 'override') return deps.overrides.cancelOverride(actorId, id);
-  return deps.timeOff.cancelTimeOff(actorId, id) ? 'time_off' : null;
+  if (kind === 'override') return await deps.overrides.cancelOverride(actorId, id);
+  return (await deps.timeOff.cancelTimeOff(actorId, id)) ? 'time_off' : null;
 }
 
 /** Renders "My changes" of `ownerId` (their changes as read for them), with an optional line on what just happened. */
@@ -38,16 +38,16 @@ export function cancelChangeListener(kind: 'override' | 'time_off', deps: SlackD
     const id = Number(action.value);
     let notice: string;
     try {
-      const done = cancel(deps, kind, body.user.id, id);
+      const done = await cancel(deps, kind, body.user.id, id);
       notice = done ? `:white_check_mark: ${CANCELLED[done]}` : 'Nothing to cancel: it is already over or cancelled.';
     } catch (err) {
       if (!(err instanceof PermissionDenied)) throw err;
-      notice = `:no_entry: ${withNames(deps, err.message)}`;
+      notice = `:no_entry: ${await withNames(deps, err.message)}`;
     }
     const owner = /^[UW][A-Z0-9]+$/.test(body.view?.private_metadata ?? '') ? body.view!.private_metadata : body.user.id;
     // The list Baton opened the modal with (its owner, in private_metadata), shown again whoever clicked: a
     // click by someone without the right was refused above and changed nothing.
-    const view = await myChangesView(deps, owner, deps.overrides.upcomingChanges(owner), notice);
+    const view = await myChangesView(deps, owner, await deps.overrides.upcomingChanges(owner), notice);
     if (body.view?.id) await client.views.update({ view_id: body.view.id, ...(body.view.hash ? { hash: body.view.hash } : {}), view });
   };
 }

@@ -27,15 +27,15 @@ async function confirmPrivately(deps: SlackDeps, client: WebClient, userId: stri
   }
 }
 
-function policyConfirmation(deps: SlackDeps, saved: Saved): RenderedMessage | null {
-  const row = deps.catalog.policy(saved.id);
+async function policyConfirmation(deps: SlackDeps, saved: Saved): Promise<RenderedMessage | null> {
+  const row = await deps.catalog.policy(saved.id);
   if (!row) return null;
-  const rotationNames = new Map([...deps.oncall.rotations().values()].map((r) => [r.id, r.name]));
+  const rotationNames = new Map([...(await deps.oncall.rotations()).values()].map((r) => [r.id, r.name]));
   return policySavedMessage({ id: row.id, name: row.name, repeat: row.repeat, levels: row.levels, created: saved.created }, rotationNames);
 }
 
-function serviceConfirmation(deps: SlackDeps, saved: Saved): RenderedMessage | null {
-  const summary = deps.catalog.serviceSummary(saved.id);
+async function serviceConfirmation(deps: SlackDeps, saved: Saved): Promise<RenderedMessage | null> {
+  const summary = await deps.catalog.serviceSummary(saved.id);
   return summary ? serviceSavedMessage({ ...summary, created: saved.created }) : null;
 }
 
@@ -54,14 +54,14 @@ export function policySubmission(deps: SlackDeps) {
         };
       });
       const repeat = text(v.repeat);
-      const result = deps.catalog.savePolicy(
+      const result = await deps.catalog.savePolicy(
         body.user.id,
         { name: text(v.name), repeat: repeat === null ? null : Number(repeat), levels },
         view.private_metadata || undefined,
       );
       saved = { id: result.policyId, created: result.created };
     });
-    const confirmation = saved && policyConfirmation(deps, saved);
+    const confirmation = saved && (await policyConfirmation(deps, saved));
     if (confirmation) await confirmPrivately(deps, client, body.user.id, confirmation);
   };
 }
@@ -72,14 +72,14 @@ export function serviceSubmission(deps: SlackDeps) {
     const v = readModal(view.state.values);
     let saved = undefined as Saved | undefined;
     await answerSubmission(ack, deps, ['name', 'team', 'policy', 'incident_channels'], async () => {
-      const result = deps.catalog.saveService(
+      const result = await deps.catalog.saveService(
         body.user.id,
         { name: text(v.name), teamId: text(v.team), policyId: text(v.policy), incidentChannels: text(v.incident_channels) },
         view.private_metadata || undefined,
       );
       saved = { id: result.serviceId, created: result.created };
     });
-    const confirmation = saved && serviceConfirmation(deps, saved);
+    const confirmation = saved && (await serviceConfirmation(deps, saved));
     if (confirmation) await confirmPrivately(deps, client, body.user.id, confirmation);
   };
 }

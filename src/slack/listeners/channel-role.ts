@@ -13,7 +13,7 @@ export function channelRoleListener(role: IncidentRole, deps: SlackDeps) {
     const channelId = body.channel?.id;
     if (!channelId) return void (await say('Use this button in the incident channel.'));
     try {
-      deps.channels.setRole(body.user.id, channelId, role, body.user.id);
+      await deps.channels.setRole(body.user.id, channelId, role, body.user.id);
     } catch (err) {
       if (err instanceof PermissionDenied) return void (await say(err.message));
       if (err instanceof InvalidInput) return void (await say(Object.values(err.fields).join(' ')));

@@ -10,7 +10,11 @@ export function coverSubmission(deps: SlackDeps) {
     const v = readModal(view.state.values);
     await answerSubmission(ack, deps, ['my_shift', 'note'], async () => {
       const shift = parseShiftValue(text(v.my_shift), 'my_shift');
-      deps.cover.requestCover(body.user.id, { rotationId: shift.rotationId, scheduledStart: shift.scheduledStart, note: text(v.note) });
+      await deps.cover.requestCover(body.user.id, {
+        rotationId: shift.rotationId,
+        scheduledStart: shift.scheduledStart,
+        note: text(v.note),
+      });
     });
   };
 }

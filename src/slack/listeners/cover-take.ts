@@ -8,9 +8,9 @@ export function coverTakeListener(deps: SlackDeps) {
     await ack();
     const say = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
     const id = Number(action.value);
-    let result: ReturnType<typeof deps.cover.takeCover> | { outcome: 'not_found' };
+    let result: Awaited<ReturnType<typeof deps.cover.takeCover>> | { outcome: 'not_found' };
     try {
-      result = Number.isSafeInteger(id) ? deps.cover.takeCover(body.user.id, id) : { outcome: 'not_found' as const };
+      result = Number.isSafeInteger(id) ? await deps.cover.takeCover(body.user.id, id) : { outcome: 'not_found' as const };
     } catch (err) {
       if (err instanceof PermissionDenied) return void (await say(err.message));
       throw err;

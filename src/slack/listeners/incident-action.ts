@@ -21,7 +21,7 @@ export function incidentActionListener(action: IncidentAction, deps: SlackDeps) 
     let result: ActionOutcome | null = null;
     let denied: string | null = null;
     try {
-      result = Number.isSafeInteger(incidentId) ? deps.incidents.respond(action, incidentId, body.user.id) : null;
+      result = Number.isSafeInteger(incidentId) ? await deps.incidents.respond(action, incidentId, body.user.id) : null;
     } catch (err) {
       // Not a responder: told why, privately, like any other click that changes nothing.
       if (!(err instanceof PermissionDenied)) throw err;

@@ -28,8 +28,8 @@ export const INCIDENT_SUBCOMMANDS: Record<string, Subcommand> = {
       );
     try {
       const made = rotate
-        ? ctx.deps.integrations.rotate(ctx.userId, serviceRef, kind)
-        : ctx.deps.integrations.create(ctx.userId, serviceRef, kind, interval ? Number(interval) : undefined);
+        ? await ctx.deps.integrations.rotate(ctx.userId, serviceRef, kind)
+        : await ctx.deps.integrations.create(ctx.userId, serviceRef, kind, interval ? Number(interval) : undefined);
       const rotated = made.expiring > 0 ? `\nThe previous key keeps working for 24 hours: move the sender to the new one before then.` : '';
       return say(
         `:key: New *${made.kind}* key for *${made.serviceName}*. Point the sender at:\n\`${made.url}\`\nThis is the only time Baton shows the key; it keeps only a hash.${rotated}`,
@@ -45,18 +45,18 @@ export const INCIDENT_SUBCOMMANDS: Record<string, Subcommand> = {
     const days = Number(period.slice(0, -1));
     if (![7, 30, 90].includes(days)) return say('Periods: 7d, 30d or 90d.');
     const scope = ctx.args.find((a) => a !== period);
-    const result = ctx.deps.stats.incidents({ scope, days });
+    const result = await ctx.deps.stats.incidents({ scope, days });
     if (!result) return say(`No team or service \`${scope}\`.`);
     return statsMessage(result.scopeName, days, result.stats);
   },
 
   audit: async (ctx) => {
     const rotationId = ctx.args[0]?.toLowerCase() ?? null;
-    return auditMessage(ctx.deps.audit.recent(ctx.userId, rotationId), rotationId);
+    return auditMessage(await ctx.deps.audit.recent(ctx.userId, rotationId), rotationId);
   },
 
   declare: async (ctx) => {
-    const list = ctx.deps.catalog.services();
+    const list = await ctx.deps.catalog.services();
     if (list.length === 0) return say('Declare a service in the config file first.');
     await ctx.client.views.open({ trigger_id: ctx.triggerId, view: declareModal(list) });
     return null;
@@ -69,7 +69,7 @@ export const INCIDENT_SUBCOMMANDS: Record<string, Subcommand> = {
     const userId = who ? mentioned(who) : ctx.userId;
     if (!userId) return say('Name the person with an @mention.');
     try {
-      ctx.deps.channels.setRole(ctx.userId, ctx.channelId, which, userId);
+      await ctx.deps.channels.setRole(ctx.userId, ctx.channelId, which, userId);
       return say(`Done: <@${userId}> is the ${which === 'commander' ? 'incident commander' : 'communications lead'}.`);
     } catch (err) {
       return refusal(err);
@@ -78,7 +78,7 @@ export const INCIDENT_SUBCOMMANDS: Record<string, Subcommand> = {
 
   update: async (ctx) => {
     try {
-      const { stakeholders } = ctx.deps.channels.statusUpdate(ctx.userId, ctx.channelId, ctx.args.join(' '));
+      const { stakeholders } = await ctx.deps.channels.statusUpdate(ctx.userId, ctx.channelId, ctx.args.join(' '));
       return say(`Posted${stakeholders ? ` here and in <#${stakeholders}>` : ''}.`);
     } catch (err) {
       return refusal(err);
@@ -88,17 +88,17 @@ export const INCIDENT_SUBCOMMANDS: Record<string, Subcommand> = {
   page: async (ctx) => {
     const [target, ...message] = ctx.args;
     // Outside an incident channel, paging someone opens an incident for them: the "Page someone" modal.
-    if (!ctx.deps.channels.inChannel(ctx.channelId)) {
-      const services = ctx.deps.catalog.services();
+    if (!(await ctx.deps.channels.inChannel(ctx.channelId))) {
+      const services = await ctx.deps.catalog.services();
       if (services.length === 0) return say('Declare a service in the config file first.');
-      const rotations = [...ctx.deps.oncall.rotations().values()].map((r) => ({ id: r.id, name: r.name }));
+      const rotations = [...(await ctx.deps.oncall.rotations()).values()].map((r) => ({ id: r.id, name: r.name }));
       await ctx.client.views.open({ trigger_id: ctx.triggerId, view: pageModal({ services, rotations, userId: mentioned(target) }) });
       return null;
     }
     if (!target) return say('Usage: `/oncall page @someone|<rotation> <message>` in the incident channel.');
     const userId = mentioned(target);
     try {
-      const paged = ctx.deps.channels.page(ctx.userId, ctx.channelId, userId ? { userId } : { rotation: target }, message.join(' '));
+      const paged = await ctx.deps.channels.page(ctx.userId, ctx.channelId, userId ? { userId } : { rotation: target }, message.join(' '));
       return say(`Paging ${paged.map((u) => `<@${u}>`).join(', ')}; they are invited here.`);
     } catch (err) {
       return refusal(err);

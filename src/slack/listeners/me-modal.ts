@@ -19,17 +19,17 @@ export function meSubmission(deps: SlackDeps) {
       if ('error' in low) errors.low = low.error;
       if (Object.keys(errors).length > 0) throw new InvalidInput(errors);
       const userId = body.user.id;
-      const current = deps.contact.mine(userId);
+      const current = await deps.contact.mine(userId);
       const phone = text(v.phone);
       const newNumber = phone !== null && (phone !== current.phone || !current.phoneVerified);
       const rules = { high: (high as { steps: never }).steps, low: (low as { steps: never }).steps };
       // Without Twilio no code can be texted and the number could never ring: say so instead of asking for a code.
       if (newNumber && !deps.phonePaging) {
-        deps.contact.setRules(userId, rules);
+        await deps.contact.setRules(userId, rules);
         return { response_action: 'update', view: phonePagingOffModal() };
       }
-      if (newNumber) deps.contact.startPhoneVerification(userId, phone);
-      deps.contact.setRules(userId, rules);
+      if (newNumber) await deps.contact.startPhoneVerification(userId, phone);
+      await deps.contact.setRules(userId, rules);
       if (newNumber) return { response_action: 'update', view: phoneCodeModal(phone) };
     });
   };
@@ -39,7 +39,7 @@ export function phoneCodeSubmission(deps: SlackDeps) {
   return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => {
     const v = readModal(view.state.values);
     await answerSubmission(ack, deps, ['code'], async () => {
-      deps.contact.confirmPhone(body.user.id, text(v.code) ?? '');
+      await deps.contact.confirmPhone(body.user.id, text(v.code) ?? '');
     });
   };
 }

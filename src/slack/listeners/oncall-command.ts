@@ -10,13 +10,13 @@ import { INCIDENT_SUBCOMMANDS } from './incident-commands.js';
 import { reloadSubcommand } from './reload-command.js';
 
 const SUBCOMMANDS: Record<string, Subcommand> = {
-  who: async ({ deps, userId }) => whoIsOnCallMessage(deps.oncall.whoIsOnCall({ withEnd: true }), await viewerZone(deps, userId)),
+  who: async ({ deps, userId }) => whoIsOnCallMessage(await deps.oncall.whoIsOnCall({ withEnd: true }), await viewerZone(deps, userId)),
   help: async ({ args }) => helpMessage(undefined, args[0]),
   summary: async ({ deps, userId }) => {
     const zone = await viewerZone(deps, userId);
-    const who = whoIsOnCallMessage(deps.oncall.whoIsOnCall({ withEnd: true }), zone);
-    const next = deps.people.actor(userId) ? deps.shifts.upcomingShifts(userId)[0] : undefined;
-    return summaryMessage(who, next, deps.oncall.now(), zone);
+    const who = whoIsOnCallMessage(await deps.oncall.whoIsOnCall({ withEnd: true }), zone);
+    const next = (await deps.people.actor(userId)) ? (await deps.shifts.upcomingShifts(userId))[0] : undefined;
+    return summaryMessage(who, next, await deps.oncall.now(), zone);
   },
   ...SCHEDULE_SUBCOMMANDS,
   ...INCIDENT_SUBCOMMANDS,

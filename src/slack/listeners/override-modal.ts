@@ -8,7 +8,7 @@ export function overrideSubmission(deps: SlackDeps) {
   return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => {
     const v = readModal(view.state.values);
     await answerSubmission(ack, deps, ['rotation', 'who', 'from', 'to', 'reason'], async () => {
-      deps.overrides.createOverride(body.user.id, {
+      await deps.overrides.createOverride(body.user.id, {
         rotationId: text(v.rotation) ?? '',
         userId: text(v.who) ?? body.user.id,
         start: instant(v.from),

@@ -5,7 +5,7 @@ import type { SlackDeps } from '../deps.js';
 export function pinReactionListener(deps: SlackDeps) {
   return async ({ event }: SlackEventMiddlewareArgs<'reaction_added'> & AllMiddlewareArgs) => {
     if (event.reaction !== 'pushpin' || event.item.type !== 'message') return;
-    if (deps.channels.pinned(event.item.channel, event.user, event.item.ts)) {
+    if (await deps.channels.pinned(event.item.channel, event.user, event.item.ts)) {
       deps.logger.info({ channel: event.item.channel }, 'message pinned to an incident timeline');
     }
   };

@@ -8,7 +8,7 @@ export function rotationSubmission(deps: SlackDeps) {
   return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => {
     const v = readModal(view.state.values);
     await answerSubmission(ack, deps, ['name', 'team', 'participants', 'time_zone', 'shift', 'handoff_time', 'start_date'], async () => {
-      deps.rotationAdmin.save(
+      await deps.rotationAdmin.save(
         body.user.id,
         {
           name: text(v.name),

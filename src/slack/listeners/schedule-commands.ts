@@ -43,9 +43,9 @@ function isoDate(d: { year: number; month: number; day: number }): string {
   return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
 }
 
-function findRotation(ctx: CommandContext, arg: string | undefined) {
+async function findRotation(ctx: CommandContext, arg: string | undefined) {
   if (!arg) return { rotation: undefined, error: null };
-  const rotations = [...ctx.deps.oncall.rotations().values()];
+  const rotations = [...(await ctx.deps.oncall.rotations()).values()];
   const rotation = rotations.find((r) => r.id === arg.toLowerCase()) ?? rotations.find((r) => r.name.toLowerCase() === arg.toLowerCase());
   return rotation
     ? { rotation, error: null }
@@ -57,59 +57,63 @@ function findRotation(ctx: CommandContext, arg: string | undefined) {
 
 export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
   schedule: async (ctx) => {
-    const { rotation, error } = findRotation(ctx, ctx.args[0]);
+    const { rotation, error } = await findRotation(ctx, ctx.args[0]);
     if (error) return error;
-    const now = ctx.deps.oncall.now();
+    const now = await ctx.deps.oncall.now();
     const days = 14;
-    return scheduleMessage(ctx.deps.oncall.schedules(now, now + days * DAY, rotation?.id), await viewerZone(ctx.deps, ctx.userId), days);
+    return scheduleMessage(
+      await ctx.deps.oncall.schedules(now, now + days * DAY, rotation?.id),
+      await viewerZone(ctx.deps, ctx.userId),
+      days,
+    );
   },
 
   override: async (ctx) => {
-    ctx.deps.people.requireKnown(ctx.userId);
-    const { rotation, error } = findRotation(ctx, ctx.args[0]);
+    await ctx.deps.people.requireKnown(ctx.userId);
+    const { rotation, error } = await findRotation(ctx, ctx.args[0]);
     if (error) return error;
-    const rotations = [...ctx.deps.oncall.rotations().values()].map((r) => ({ id: r.id, name: r.name }));
+    const rotations = [...(await ctx.deps.oncall.rotations()).values()].map((r) => ({ id: r.id, name: r.name }));
     if (rotations.length === 0) return say('There are no rotations yet.');
-    return open(ctx, overrideModal({ rotations, rotationId: rotation?.id, userId: ctx.userId, now: ctx.deps.oncall.now() }));
+    return open(ctx, overrideModal({ rotations, rotationId: rotation?.id, userId: ctx.userId, now: await ctx.deps.oncall.now() }));
   },
 
   timeoff: async (ctx) => {
-    ctx.deps.people.requireKnown(ctx.userId);
+    await ctx.deps.people.requireKnown(ctx.userId);
     const zone = await viewerZone(ctx.deps, ctx.userId);
-    return open(ctx, timeOffModal({ today: isoDate(localDateOf(ctx.deps.oncall.now(), zone)), zone, userId: ctx.userId }));
+    return open(ctx, timeOffModal({ today: isoDate(localDateOf(await ctx.deps.oncall.now(), zone)), zone, userId: ctx.userId }));
   },
 
   changes: async (ctx) => {
-    ctx.deps.people.requireKnown(ctx.userId);
+    await ctx.deps.people.requireKnown(ctx.userId);
     // Admins may open someone else's list: `/oncall changes @someone`.
     const other = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/.exec(ctx.args[0] ?? '')?.[1];
     if (ctx.args[0] && !other) return say('Usage: `/oncall changes` for yours, or `/oncall changes @someone` (admins).');
     const owner = other ?? ctx.userId;
-    return open(ctx, await myChangesView(ctx.deps, owner, ctx.deps.overrides.changesFor(ctx.userId, owner)));
+    return open(ctx, await myChangesView(ctx.deps, owner, await ctx.deps.overrides.changesFor(ctx.userId, owner)));
   },
 
   swap: async (ctx) => {
-    ctx.deps.people.requireKnown(ctx.userId);
+    await ctx.deps.people.requireKnown(ctx.userId);
     const view = await swapView(ctx.deps, ctx.userId);
     return typeof view === 'string' ? say(view) : open(ctx, view);
   },
 
   cover: async (ctx) => {
-    ctx.deps.people.requireKnown(ctx.userId);
-    const mine = ctx.deps.shifts.upcomingShifts(ctx.userId);
+    await ctx.deps.people.requireKnown(ctx.userId);
+    const mine = await ctx.deps.shifts.upcomingShifts(ctx.userId);
     if (mine.length === 0) return say('You have no shifts in the next 4 weeks that need cover.');
     return open(ctx, coverModal({ mine, zone: await viewerZone(ctx.deps, ctx.userId) }));
   },
 
   rotation: async (ctx) => {
-    const { rotation, error } = findRotation(ctx, ctx.args[0]);
+    const { rotation, error } = await findRotation(ctx, ctx.args[0]);
     if (error) return error;
     if (rotation) {
-      const readOnly = ctx.deps.rotationAdmin.readOnlyReason(rotation);
+      const readOnly = await ctx.deps.rotationAdmin.readOnlyReason(rotation);
       if (readOnly) return say(readOnly);
     }
-    ctx.deps.rotationAdmin.requireEditor(ctx.userId);
-    const teamList = ctx.deps.catalog.teams();
+    await ctx.deps.rotationAdmin.requireEditor(ctx.userId);
+    const teamList = await ctx.deps.catalog.teams();
     if (teamList.length === 0) return say('Declare a team (with its Slack channel) in the config file first.');
     const zone = await viewerZone(ctx.deps, ctx.userId);
     const values = rotation
@@ -122,31 +126,31 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
           handoffTime: rotation.handoffTime,
           startDate: rotation.startDate,
         }
-      : { timeZone: zone, startDate: isoDate(localDateOf(ctx.deps.oncall.now(), zone)) };
+      : { timeZone: zone, startDate: isoDate(localDateOf(await ctx.deps.oncall.now(), zone)) };
     return open(ctx, rotationModal({ teams: teamList, values, rotationId: rotation?.id }));
   },
 
   policy: async (ctx) => {
     const ref = ctx.args[0]?.toLowerCase();
-    const policy = ref ? ctx.deps.catalog.policy(ref) : undefined;
+    const policy = ref ? await ctx.deps.catalog.policy(ref) : undefined;
     if (ref && !policy) return say(`No escalation policy \`${ref}\`.`);
-    const readOnly = policy && ctx.deps.catalog.policyReadOnlyReason(policy);
+    const readOnly = policy && (await ctx.deps.catalog.policyReadOnlyReason(policy));
     if (readOnly) return say(readOnly);
-    ctx.deps.catalog.requireEditor(ctx.userId, 'policy');
-    const rotations = [...ctx.deps.oncall.rotations().values()].map((r) => ({ id: r.id, name: r.name }));
-    const values = policy ? ctx.deps.catalog.policyFormValues(policy) : {};
+    await ctx.deps.catalog.requireEditor(ctx.userId, 'policy');
+    const rotations = [...(await ctx.deps.oncall.rotations()).values()].map((r) => ({ id: r.id, name: r.name }));
+    const values = policy ? await ctx.deps.catalog.policyFormValues(policy) : {};
     return open(ctx, policyModal({ rotations, values, levels: FORM_LEVELS, ...(policy ? { policyId: policy.id } : {}) }));
   },
 
   service: async (ctx) => {
     const ref = ctx.args[0]?.toLowerCase();
-    const service = ref ? ctx.deps.catalog.service(ref) : undefined;
+    const service = ref ? await ctx.deps.catalog.service(ref) : undefined;
     if (ref && !service) return say(`No service \`${ref}\`.`);
-    const readOnly = service && ctx.deps.catalog.serviceReadOnlyReason(service);
+    const readOnly = service && (await ctx.deps.catalog.serviceReadOnlyReason(service));
     if (readOnly) return say(readOnly);
-    ctx.deps.catalog.requireEditor(ctx.userId, 'service');
-    const teamList = ctx.deps.catalog.teams();
-    const policies = ctx.deps.catalog.policies();
+    await ctx.deps.catalog.requireEditor(ctx.userId, 'service');
+    const teamList = await ctx.deps.catalog.teams();
+    const policies = await ctx.deps.catalog.policies();
     if (teamList.length === 0) return say('Declare a team (with its Slack channel) in the config file first.');
     if (policies.length === 0) return say('Create an escalation policy first: `/oncall policy`.');
     const values = service
@@ -158,16 +162,16 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
   fairness: async (ctx) => {
     const first = ctx.args[0];
     const weeksArg = ctx.args.find((a) => /^\d+$/.test(a));
-    const { rotation, error } = findRotation(ctx, first && !/^\d+$/.test(first) ? first : undefined);
+    const { rotation, error } = await findRotation(ctx, first && !/^\d+$/.test(first) ? first : undefined);
     if (error) return error;
     const weeks = Math.min(26, Math.max(1, Number(weeksArg ?? 4)));
-    return fairnessMessage(ctx.deps.stats.fairness({ rotationId: rotation?.id, weeks }), weeks);
+    return fairnessMessage(await ctx.deps.stats.fairness({ rotationId: rotation?.id, weeks }), weeks);
   },
 
   maintenance: async (ctx) => {
     const [serviceRef, duration] = ctx.args;
     if (!serviceRef) {
-      const lines = ctx.deps.maintenance.overview().map((s) => {
+      const lines = (await ctx.deps.maintenance.overview()).map((s) => {
         const now = s.runningUntil ? `:construction: in maintenance until ${slackDate(s.runningUntil)}` : 'paging normally';
         const every = s.recurring.length > 0 ? `\n    recurring: ${s.recurring.join('; ')}` : '';
         return `• *${s.serviceName}* (\`${s.serviceId}\`): ${now}${every}`;
@@ -177,17 +181,17 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
       );
     }
     if (!duration) return say('Usage: `/oncall maintenance <service> <duration>` (30m, 2h, 1d), or `/oncall maintenance <service> end`.');
-    const actor = ctx.deps.people.actor(ctx.userId);
+    const actor = await ctx.deps.people.actor(ctx.userId);
     try {
       if (duration.toLowerCase() === 'end') {
-        const r = ctx.deps.maintenance.end(actor, serviceRef);
+        const r = await ctx.deps.maintenance.end(actor, serviceRef);
         return say(
           r.ended > 0
             ? `:white_check_mark: Maintenance on *${r.serviceName}* ended; it pages again.`
             : `*${r.serviceName}* was not in maintenance.`,
         );
       }
-      const r = ctx.deps.maintenance.start(actor, serviceRef, duration);
+      const r = await ctx.deps.maintenance.start(actor, serviceRef, duration);
       return say(
         `:construction: *${r.serviceName}* is in maintenance until ${slackDate(r.until)}: alerts are recorded and shown as suppressed, and page nobody.`,
       );
@@ -198,8 +202,8 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
   },
 
   me: async (ctx) => {
-    ctx.deps.people.requireKnown(ctx.userId);
-    const mine = ctx.deps.contact.mine(ctx.userId);
+    await ctx.deps.people.requireKnown(ctx.userId);
+    const mine = await ctx.deps.contact.mine(ctx.userId);
     return open(
       ctx,
       meModal({
@@ -214,7 +218,7 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
 
   note: async (ctx) => {
     try {
-      const { rotationName } = ctx.deps.handover.addNote(ctx.userId, ctx.args.join(' '));
+      const { rotationName } = await ctx.deps.handover.addNote(ctx.userId, ctx.args.join(' '));
       return say(`:memo: Noted for the *${rotationName}* handover.`);
     } catch (err) {
       if (err instanceof InvalidInput) return say(Object.values(err.fields).join(' '));
@@ -223,8 +227,8 @@ export const SCHEDULE_SUBCOMMANDS: Record<string, Subcommand> = {
   },
 
   calendar: async (ctx) => {
-    const rotations = [...ctx.deps.oncall.rotations().values()];
-    const [first, ...more] = calendarMessages(ctx.deps.calendars.feedsFor(ctx.userId, rotations));
+    const rotations = [...(await ctx.deps.oncall.rotations()).values()];
+    const [first, ...more] = calendarMessages(await ctx.deps.calendars.feedsFor(ctx.userId, rotations));
     return { ...first!, more };
   },
 };

@@ -4,11 +4,11 @@ import { truncate } from '../views/format.js';
 import type { Choice } from '../views/schedule-modals.js';
 
 /** The lists a modal may search, by the block_id of their external_select. */
-const LISTS: Record<string, (deps: SlackDeps) => Choice[]> = {
-  rotation: (deps) => [...deps.oncall.rotations().values()].map((r) => ({ id: r.id, name: r.name })),
-  service: (deps) => deps.catalog.services(),
-  team: (deps) => deps.catalog.teams(),
-  policy: (deps) => deps.catalog.policies(),
+const LISTS: Record<string, (deps: SlackDeps) => Promise<Choice[]>> = {
+  rotation: async (deps) => [...(await deps.oncall.rotations()).values()].map((r) => ({ id: r.id, name: r.name })),
+  service: async (deps) => await deps.catalog.services(),
+  team: async (deps) => await deps.catalog.teams(),
+  policy: async (deps) => await deps.catalog.policies(),
 };
 
 /** Which list a field searches: its block_id, or for `level2_rotations` and the like, the rotations. */
@@ -37,7 +37,7 @@ export function searchChoices(items: Choice[], query: string): Choice[] {
 export function selectSearchListener(deps: SlackDeps) {
   return async ({ ack, payload }: SlackOptionsMiddlewareArgs<'block_suggestion'> & AllMiddlewareArgs) => {
     const list = listFor(payload.block_id);
-    const found = list ? searchChoices(list(deps), payload.value ?? '') : [];
+    const found = list ? searchChoices(await list(deps), payload.value ?? '') : [];
     await ack({ options: found.map((c) => ({ text: { type: 'plain_text' as const, text: truncate(c.name, 75) }, value: c.id })) });
   };
 }

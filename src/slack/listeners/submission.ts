@@ -30,10 +30,10 @@ export async function answerSubmission(
       errors = {};
       for (const [field, message] of Object.entries(err.fields)) {
         const key = fields.includes(field) ? field : fields[0]!;
-        errors[key] = withNames(deps, errors[key] ? `${errors[key]} ${message}` : message);
+        errors[key] = await withNames(deps, errors[key] ? `${errors[key]} ${message}` : message);
       }
     } else if (err instanceof PermissionDenied) {
-      errors = { [err.field && fields.includes(err.field) ? err.field : fields[0]!]: withNames(deps, err.message) };
+      errors = { [err.field && fields.includes(err.field) ? err.field : fields[0]!]: await withNames(deps, err.message) };
     }
     if (!errors) throw err;
     await reply({ response_action: 'errors', errors });

@@ -8,13 +8,15 @@ export function swapDecisionListener(accept: boolean, deps: SlackDeps) {
   return async ({ ack, body, respond, action }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs) => {
     await ack();
     const swapId = Number(action.value);
-    const result = Number.isSafeInteger(swapId) ? deps.swaps.decideSwap(body.user.id, swapId, accept) : { outcome: 'not_found' as const };
+    const result = Number.isSafeInteger(swapId)
+      ? await deps.swaps.decideSwap(body.user.id, swapId, accept)
+      : { outcome: 'not_found' as const };
     const say = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
     switch (result.outcome) {
       case 'accepted':
       case 'declined': {
-        const swap = deps.swaps.swapRequest(swapId)!;
-        const name = deps.oncall.rotations().get(swap.rotationId)?.name ?? swap.rotationId;
+        const swap = (await deps.swaps.swapRequest(swapId))!;
+        const name = (await deps.oncall.rotations()).get(swap.rotationId)?.name ?? swap.rotationId;
         await respond({ replace_original: true, ...swapAskMessage(swap, name, await viewerZone(deps, body.user.id)) });
         return;
       }

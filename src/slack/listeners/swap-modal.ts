@@ -34,13 +34,15 @@ export async function swapView(
   userId: string,
   picked: { myShift?: string | null; teammateId?: string | null } = {},
 ): Promise<ModalView | string> {
-  const mine = deps.shifts.upcomingShifts(userId);
+  const mine = await deps.shifts.upcomingShifts(userId);
   if (mine.length === 0) return 'You have no shifts in the next 4 weeks to swap.';
-  const teammates = deps.shifts.swapTeammates(userId).map((id) => ({ id, name: deps.people.name(id) ?? id }));
+  const teammates = await Promise.all(
+    (await deps.shifts.swapTeammates(userId)).map(async (id) => ({ id, name: (await deps.people.name(id)) ?? id })),
+  );
   if (teammates.length === 0) return 'Nobody else takes part in your rotations, so there is nobody to swap with.';
   // With one teammate there is nothing to pick: their shifts are shown at once.
   const teammateId = teammates.find((t) => t.id === picked.teammateId)?.id ?? (teammates.length === 1 ? teammates[0]!.id : null);
-  const theirs = teammateId ? deps.shifts.teammateShifts(userId, teammateId) : [];
+  const theirs = teammateId ? await deps.shifts.teammateShifts(userId, teammateId) : [];
   return swapModal({ mine, myShift: picked.myShift ?? null, teammates, teammateId, theirs, zone: await viewerZone(deps, userId) });
 }
 
@@ -69,7 +71,7 @@ export function swapSubmission(deps: SlackDeps) {
         throw new InvalidInput({ their_shift: 'Pick one of the chosen teammate’s shifts, or leave it empty.' });
       if (theirs && theirs.rotationId !== give.rotationId)
         throw new InvalidInput({ their_shift: 'Pick a shift in the same rotation as yours.' });
-      deps.swaps.requestSwap(body.user.id, { rotationId: give.rotationId, teammateId, give, take: theirs });
+      await deps.swaps.requestSwap(body.user.id, { rotationId: give.rotationId, teammateId, give, take: theirs });
     });
   };
 }

@@ -31,7 +31,7 @@ export function timeOffSubmission(deps: SlackDeps) {
       // Whole days in the away person's zone: from the first day's midnight to the midnight after the last.
       const start = startOfDay(text(v.from), zone, 'from');
       const end = startOfDay(text(v.to), zone, 'to', 1);
-      const preview = deps.timeOff.previewTimeOff(body.user.id, { userId, start, end });
+      const preview = await deps.timeOff.previewTimeOff(body.user.id, { userId, start, end });
       const metadata = JSON.stringify({ userId, start, end, reason: text(v.reason) });
       return { response_action: 'update', view: timeOffConfirmModal({ ...preview, actorId: body.user.id }, viewer, metadata) };
     });
@@ -51,7 +51,7 @@ export function timeOffConfirmSubmission(deps: SlackDeps) {
       return;
     }
     try {
-      deps.timeOff.createTimeOff(body.user.id, parsed.data);
+      await deps.timeOff.createTimeOff(body.user.id, parsed.data);
     } catch (err) {
       const reason = refusalOf(err);
       if (reason === null) throw err;
