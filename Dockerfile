@@ -19,6 +19,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY migrations ./migrations
+COPY migrations-postgres ./migrations-postgres
 COPY schema ./schema
 # The SQLite file lives on a volume owned by the unprivileged user the image runs as.
 RUN mkdir -p /data && chown node:node /data

@@ -19,11 +19,11 @@ cp "$root/tsconfig.json" "$root/tsconfig.build.json" "$work/build/"
 cp -r "$root/src" "$work/build/src"
 (cd "$work/build" && npm run build --silent && npm prune --omit=dev --ignore-scripts --loglevel=error)
 
-echo "image runtime stage: node_modules, dist, package.json, migrations, schema"
+echo "image runtime stage: node_modules, dist, package.json, migrations, migrations-postgres, schema"
 mkdir -p "$work/app" "$work/data"
 cp -r "$work/build/node_modules" "$work/build/dist" "$work/app/"
 cp "$root/package.json" "$work/app/"
-cp -r "$root/migrations" "$root/schema" "$work/app/"
+cp -r "$root/migrations" "$root/migrations-postgres" "$root/schema" "$work/app/"
 [ ! -e "$work/app/node_modules/tsx" ] || { echo "FAIL: dev dependencies left in the image"; exit 1; }
 [ ! -e "$work/app/node_modules/typescript" ] || { echo "FAIL: dev dependencies left in the image"; exit 1; }
 

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { loadConfigFile } from './config/file.js';
 import { closeDatabase, openDatabase, type DB } from './db/client.js';
+import { openPostgres } from './db/postgres.js';
 import { incidentsByState, outboxBacklog } from './db/statements.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { alertmanagerRoute } from './http/routes/alertmanager.js';
@@ -59,6 +60,8 @@ export interface BatonOptions {
   port: number;
   host?: string;
   databasePath: string;
+  /** PostgreSQL instead of the SQLite file: several nodes may share it (docs/adr/0006-two-engines.md). */
+  databaseUrl?: string;
   slack: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string };
   /** Path of the YAML config file, applied at start; a bad file stops start-up with nothing applied. */
   configPath?: string;
@@ -113,7 +116,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   const logger = opts.logger ?? createLogger('info');
   const config = opts.configPath ? loadConfigFile(opts.configPath) : null;
 
-  const db: DB = openDatabase(opts.databasePath);
+  const db: DB = opts.databaseUrl ? await openPostgres(opts.databaseUrl) : openDatabase(opts.databasePath);
   const configSummary = config ? await applyConfig(db, config, { actor: `config:${opts.configPath}`, now: clock.nowMs() }) : null;
   if (configSummary) reportApplied(logger, configSummary);
 

@@ -17,6 +17,7 @@ async function main(): Promise<void> {
   const baton = await startBaton({
     port: env.PORT,
     databasePath: env.DATABASE_PATH,
+    databaseUrl: env.DATABASE_URL,
     configPath: env.BATON_CONFIG,
     logger,
     publicBaseUrl: env.PUBLIC_BASE_URL,

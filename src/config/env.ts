@@ -25,6 +25,9 @@ export const envSchema = z
       .transform((v) => (v === undefined ? 3000 : Number(v)))
       .refine((v) => Number.isInteger(v) && v >= 0 && v <= 65535, { message: 'expected a port number 0-65535' }),
     DATABASE_PATH: optionalString.transform((v) => v ?? './data/baton.sqlite'),
+    DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\/\S+$/.test(v), {
+      message: 'expected a PostgreSQL URL, such as postgres://baton:secret@db.internal:5432/baton',
+    }),
     PUBLIC_BASE_URL: httpUrl('expected the public http(s) URL Baton is reached at, such as https://baton.example.com'),
     BATON_CONFIG: optionalString,
     RETENTION_DAYS: optionalString
@@ -83,6 +86,7 @@ export const SECRET_VARIABLES = [
   'SLACK_APP_TOKEN',
   'TWILIO_ACCOUNT_SID',
   'TWILIO_AUTH_TOKEN',
+  'DATABASE_URL',
 ] as const;
 
 /**

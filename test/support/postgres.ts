@@ -1,0 +1,89 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+/**
+ * A throwaway PostgreSQL cluster from Debian's `postgresql` package, in a temp dir, trusting 127.0.0.1.
+ * The server refuses to run as root, so as root it runs as the `postgres` user (runuser).
+ */
+export interface PostgresCluster {
+  /** A new, empty database on the cluster; its URL. */
+  createDatabase(): Promise<string>;
+  stop(): void;
+}
+
+function binDir(): string | null {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return null;
+  const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
+  for (const v of versions) if (existsSync(join(root, v, 'bin', 'initdb'))) return join(root, v, 'bin');
+  return null;
+}
+
+export function postgresAvailable(): boolean {
+  return binDir() !== null;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export async function startPostgresCluster(): Promise<PostgresCluster> {
+  const bin = binDir();
+  if (!bin) throw new Error("PostgreSQL is not installed (Debian's postgresql package)");
+  const asRoot = process.getuid?.() === 0;
+  const run = (cmd: string, args: string[]) => {
+    const [file, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]] : [join(bin, cmd), args];
+    const result = spawnSync(file, argv, { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`${cmd} failed: ${result.stderr || result.stdout}`);
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'baton-pg-'));
+  chmodSync(dir, 0o777);
+  const data = join(dir, 'data');
+  run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-locale', '-E', 'UTF8']);
+  const port = await freePort();
+  // Durability off: a test cluster is thrown away, and fsync would only slow the suite.
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
+  const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  let n = 0;
+  return {
+    async createDatabase() {
+      n += 1;
+      const name = `baton_${process.pid}_${n}`;
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      try {
+        await client.query(`create database ${name}`);
+      } finally {
+        await client.end();
+      }
+      return `postgres://postgres@127.0.0.1:${port}/${name}`;
+    },
+    stop() {
+      try {
+        run('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** For a one-off check from a shell: `node --import tsx test/support/postgres.ts` prints a database URL. */
+if (process.argv[1]?.endsWith('postgres.ts') && process.env.VITEST === undefined) {
+  const cluster = await startPostgresCluster();
+  console.log(await cluster.createDatabase());
+  execFileSync('sleep', ['1']);
+  cluster.stop();
+}
