@@ -332,11 +332,13 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   };
   const periodic = async () => {
     await escalate();
-    await heartbeats.check();
-    await userGroupsAndGaps.run();
-    await handover.run();
-    await retention.prune(clock.nowMs());
-    await adminGroup.refresh();
+    // Every node runs the loop; each job runs on one node at a time.
+    await db.exclusively('heartbeats', () => heartbeats.check());
+    await db.exclusively('user-groups-and-gaps', () => userGroupsAndGaps.run());
+    await db.exclusively('handover', () => handover.run());
+    await db.exclusively('retention', () => retention.prune(clock.nowMs()));
+    await db.exclusively('admin-group', () => adminGroup.refresh());
+    await outboxLoop.reclaimLapsed();
     outboxLoop.wakeOutbox();
   };
   // Tests run the loop by hand on virtual time and wait for what it sent; production never waits for sends.

@@ -27,6 +27,11 @@ export interface DB {
   readonly engine: 'sqlite' | 'postgres';
   query<T>(fn: (q: Tx) => Promise<T>): Promise<T>;
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs a periodic job on one node at a time: every node runs the loop, and a node that finds `job` under way
+   * elsewhere skips it this turn (undefined). A node that dies lets go of it with its connection.
+   */
+  exclusively<T>(job: string, fn: () => Promise<T>): Promise<T | undefined>;
   close(): Promise<void>;
 }
 
@@ -70,7 +75,7 @@ export async function takeJobLock(tx: Tx, job: string): Promise<boolean> {
 }
 
 /** Any fixed number: the first half of the advisory lock keys Baton's jobs take (the second is the job's name). */
-const JOB_LOCK_SPACE = 7_310_002;
+export const JOB_LOCK_SPACE = 7_310_002;
 
 interface Unit {
   /** False once the unit has ended: work it started that runs later (a timer, a wake-up) must open its own. */
@@ -127,6 +132,11 @@ export class SqliteDB implements DB {
       unit.open = false;
       this.unlock();
     }
+  }
+
+  /** One process per SQLite file: nothing else can be running the job. */
+  exclusively<T>(_job: string, fn: () => Promise<T>): Promise<T | undefined> {
+    return fn();
   }
 
   private async savepoint<T>(unit: Unit, fn: (tx: Tx) => Promise<T>): Promise<T> {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
-import { registerPgRunner, type DB, type Tx } from './client.js';
+import { JOB_LOCK_SPACE, registerPgRunner, type DB, type Tx } from './client.js';
 
 export const POSTGRES_MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations-postgres', import.meta.url));
 
@@ -51,6 +51,22 @@ export class PostgresDB implements DB {
         unit.open = false;
       }
     });
+  }
+
+  async exclusively<T>(job: string, fn: () => Promise<T>): Promise<T | undefined> {
+    // A session lock on a connection of its own, held while fn runs on the pool.
+    const client = await this.pool.connect();
+    try {
+      const { rows } = await client.query('select pg_try_advisory_lock($1, hashtext($2)) as ok', [JOB_LOCK_SPACE, job]);
+      if (!rows[0].ok) return undefined;
+      try {
+        return await fn();
+      } finally {
+        await client.query('select pg_advisory_unlock($1, hashtext($2))', [JOB_LOCK_SPACE, job]);
+      }
+    } finally {
+      client.release();
+    }
   }
 
   async close(): Promise<void> {

@@ -50,7 +50,7 @@ const OUTBOX_PRIORITY = `case when kind in ('slack.page', 'twilio.sms', 'twilio.
 
 const OUTBOX_COLUMNS = `id, dedupe_key as dedupeKey, kind, incident_id as incidentId, payload, status, attempts,
   next_attempt_at as nextAttemptAt, last_error as lastError, created_at as createdAt, sent_at as sentAt, interrupted,
-  user_id as userId, lease_until as leaseUntil, pacing_slot as pacingSlot`;
+  user_id as userId, lease_until as leaseUntil`;
 
 /** Due rows become `sending` under a lease. On PostgreSQL, rows another node is claiming are skipped, not waited for. */
 const claimSql = (lock: string) => `update outbox set status = 'sending', lease_until = @leaseUntil
@@ -183,6 +183,19 @@ const definitions = {
         updatedAt: sql`${p('now')}`,
       })
       .where(eq(incidents.id, p('id'))),
+  ),
+  /**
+   * Incidents due to escalate. On PostgreSQL the rows stay locked until the tick commits, so an acknowledgement
+   * made meanwhile on another node waits for it and is not overwritten by the next level's page.
+   */
+  dueIncidentIds: raw<{ now: number; limit: number }, { id: number }>(
+    "select id from incidents where status = 'triggered' and next_escalation_at <= @now order by next_escalation_at, id limit @limit",
+    "select id from incidents where status = 'triggered' and next_escalation_at <= @now order by next_escalation_at, id limit @limit for update",
+  ),
+  /** Takes an incident for a change (acknowledge, resolve, escalate): on PostgreSQL, concurrent changes wait their turn. */
+  lockIncident: raw<{ id: number }, { id: number }>(
+    'select id from incidents where id = @id',
+    'select id from incidents where id = @id for update',
   ),
   nextEscalationDue: raw<[], { at: number | null }>("select min(next_escalation_at) as at from incidents where status = 'triggered'"),
   urgencyAndStatus: raw<{ id: number }, { urgency: string; status: string }>('select urgency, status from incidents where id = @id'),

@@ -1,7 +1,8 @@
 import { AsyncResource } from 'node:async_hooks';
-import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { changedRows, type DB } from '../db/client.js';
+import { claimOutbox, statementsOf } from '../db/statements.js';
 import { outbox } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { DAY, MINUTE } from '../domain/time-units.js';
@@ -20,12 +21,10 @@ const WAITING = 'waiting for an earlier message of the incident';
 const MAX_TIMER_MS = MINUTE;
 
 /**
- * Which messages go first when Slack is the bottleneck: pages (DM and phone) before posts and notes, and
- * those before card refreshes, channel set-up and the rest. Within a priority, oldest first.
+ * How long a claimed row is this node's. Sends time out well within it (Slack 10 s, Twilio 10 s); a node that
+ * dies mid-send leaves its rows to the others once it lapses.
  */
-const PRIORITY_SQL = `case when kind in ('slack.page', 'twilio.sms', 'twilio.voice', 'twilio.verify') then 0
-  when kind in ('slack.team_post', 'slack.incident_note', 'slack.message', 'slack.opener_confirm', 'slack.opener_link', 'slack.swap_ask', 'slack.cover_post') then 1
-  else 2 end`;
+export const CLAIM_LEASE_MS = 30_000;
 
 export interface OutboxStats {
   sent: number;
@@ -37,7 +36,7 @@ export interface OutboxObserver {
   sent(kind: string): void;
   failed(kind: string, retryable: boolean): void;
   /** Any error a sender threw, before it is sorted (a 429 stops its method for every caller). */
-  thrown?(err: unknown): void;
+  thrown?(err: unknown): Promise<void> | void;
 }
 
 /**
@@ -69,11 +68,27 @@ export class OutboxLoop {
     private readonly observe: OutboxObserver = { sent: () => {}, failed: () => {} },
   ) {}
 
-  /** Rows left `sending` by a crash go back to the queue, marked interrupted. Call once at start-up. */
+  /**
+   * At start-up: rows left `sending` by a crash go back to the queue, marked interrupted. On SQLite every such
+   * row was this process's; on PostgreSQL another node may be sending it, so only lapsed claims are taken.
+   */
   async recoverInFlight(): Promise<number> {
-    return this.db.query(async (q) =>
-      changedRows(await q.update(outbox).set({ status: 'pending', interrupted: true }).where(eq(outbox.status, 'sending'))),
-    );
+    if (this.db.engine === 'sqlite')
+      return this.db.query(async (q) =>
+        changedRows(
+          await q.update(outbox).set({ status: 'pending', interrupted: true, leaseUntil: null }).where(eq(outbox.status, 'sending')),
+        ),
+      );
+    return this.reclaimLapsed();
+  }
+
+  /**
+   * Claims whose lease lapsed (their node died mid-send) go back to the queue, marked interrupted so they are
+   * looked for in Slack before they are sent again. Run by every node's periodic loop.
+   */
+  async reclaimLapsed(): Promise<number> {
+    const now = this.clock.nowMs();
+    return this.db.query(async (q) => (await statementsOf(q).reclaimLapsed.run({ now })).changes);
   }
 
   /**
@@ -147,28 +162,13 @@ export class OutboxLoop {
     this.wake = { at, timer };
   }
 
-  /** Marks up to `limit` due rows `sending` and returns them, oldest first: one transaction. */
+  /**
+   * Marks up to `limit` due rows `sending` under a lease and returns them, pages first, then oldest first. On
+   * PostgreSQL rows another node is claiming are skipped, so nodes share the queue and never send a row twice.
+   */
   private claim(limit: number): Promise<OutboxRow[]> {
     const now = this.clock.nowMs();
-    return this.db.transaction(async (tx) => {
-      const due = await tx
-        .select()
-        .from(outbox)
-        .where(and(eq(outbox.status, 'pending'), lte(outbox.nextAttemptAt, now)))
-        .orderBy(sql.raw(PRIORITY_SQL), asc(outbox.id))
-        .limit(limit);
-      if (due.length > 0)
-        await tx
-          .update(outbox)
-          .set({ status: 'sending' })
-          .where(
-            inArray(
-              outbox.id,
-              due.map((r) => r.id),
-            ),
-          );
-      return due;
-    });
+    return this.db.query((q) => claimOutbox(q, { now, limit, leaseMs: CLAIM_LEASE_MS }));
   }
 
   private async deliver(row: OutboxRow): Promise<void> {
@@ -177,7 +177,7 @@ export class OutboxLoop {
     try {
       result = sender ? await sender.send({ kind: row.kind, ...row.payload } as never, row) : failed(`no sender for ${row.kind}`);
     } catch (err) {
-      this.observe.thrown?.(err);
+      await this.observe.thrown?.(err);
       // A provider's own error: sorted into "try again later" or "will never work".
       const failure = sender?.provider === 'twilio' ? classifyTwilioError(err) : classifySlackError(err);
       result = failure.retryable ? retry(failure.message, failure.retryAfterMs) : failed(failure.message);
@@ -191,7 +191,11 @@ export class OutboxLoop {
     const attempts = row.attempts + 1;
     const update = (set: Partial<OutboxRow>) =>
       this.db.query(async (q) => {
-        await q.update(outbox).set(set).where(eq(outbox.id, row.id));
+        // The claim ends with the attempt, whatever became of it.
+        await q
+          .update(outbox)
+          .set({ ...set, leaseUntil: null })
+          .where(eq(outbox.id, row.id));
       });
     switch (result.outcome) {
       case 'sent':

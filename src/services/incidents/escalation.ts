@@ -1,5 +1,5 @@
-import { and, asc, eq, lte, sql } from 'drizzle-orm';
-import type { DB, Tx } from '../../db/client.js';
+import { asc, eq, inArray } from 'drizzle-orm';
+import { takeJobLock, type DB, type Tx } from '../../db/client.js';
 import { incidents } from '../../db/schema.js';
 import { statementsOf } from '../../db/statements.js';
 import type { Clock } from '../../domain/clock.js';
@@ -29,12 +29,15 @@ export class EscalationService {
   async tick(batchSize = 1000): Promise<number> {
     const now = this.clock.nowMs();
     const moved = await this.db.transaction(async (tx) => {
+      // Every node runs the loop; one at a time escalates (the others find the job taken and skip this turn).
+      if (!(await takeJobLock(tx, 'escalation'))) return 0;
+      const ids = (await statementsOf(tx).dueIncidentIds.all({ now, limit: batchSize })).map((r) => r.id);
+      if (ids.length === 0) return 0;
       const due = await tx
         .select()
         .from(incidents)
-        .where(and(sql`${incidents.status} = 'triggered'`, lte(incidents.nextEscalationAt, now)))
-        .orderBy(asc(incidents.nextEscalationAt))
-        .limit(batchSize);
+        .where(inArray(incidents.id, ids))
+        .orderBy(asc(incidents.nextEscalationAt), asc(incidents.id));
       if (due.length === 0) return 0;
       const context = await loadPagingContext(this.db, now, this.paging);
       for (const incident of due) await this.escalateOne(tx, incident, now, context);

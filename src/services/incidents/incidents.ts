@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { DB, Tx } from '../../db/client.js';
 import { incidents } from '../../db/schema.js';
+import { statementsOf } from '../../db/statements.js';
 import type { Clock } from '../../domain/clock.js';
 import { nextPosition } from '../../domain/escalation.js';
 import type { ActionRefusal } from '../../domain/notices.js';
@@ -58,6 +59,8 @@ export class IncidentService {
     const now = this.clock.nowMs();
     const db = this.db;
     const result = await db.transaction(async (tx): Promise<ActionOutcome> => {
+      // Two responders (or a responder and the escalation loop) on two nodes: one change at a time.
+      await statementsOf(tx).lockIncident.get({ id: incidentId });
       const [incident] = await tx.select().from(incidents).where(eq(incidents.id, incidentId)).limit(1);
       if (!incident) return { outcome: 'not_found' };
       // Before anything is written: a refusal leaves no state change, audit entry or card update behind.

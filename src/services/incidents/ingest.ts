@@ -244,7 +244,12 @@ export class IngestService {
     const routed = route(routing ? (JSON.parse(routing) as RoutingRule[]) : null, group.labels, group.severity);
     const serviceId = routed.service ?? key.serviceId;
     const open = await statements.openIncident.get({ serviceId, dedupKey: group.dedupKey });
-    const outcome = open ? await this.update(tx, open, group, now) : await this.open(tx, serviceId, group, now, routed.urgency, policy);
+    let outcome = open ? await this.update(tx, open, group, now) : await this.open(tx, serviceId, group, now, routed.urgency, policy);
+    if (outcome === 'taken') {
+      // Another node opened this group's incident a moment ago: this payload updates it.
+      const winner = (await statements.openIncident.get({ serviceId, dedupKey: group.dedupKey }))!;
+      outcome = await this.update(tx, winner, group, now);
+    }
     const payloadId = (
       await tx
         .insert(rawPayloads)
@@ -261,7 +266,7 @@ export class IngestService {
     now: number,
     urgency: IncidentUrgency = urgencyOf(group.severity),
     policyOverride?: EscalationPolicySnapshot,
-  ): Promise<Omit<IngestResult, 'payloadId'>> {
+  ): Promise<Omit<IngestResult, 'payloadId'> | 'taken'> {
     // A group that arrives already resolved (or resolves a closed incident) has nothing left to page for.
     if (group.alerts.every((a) => a.status === 'resolved')) return { incidentId: null, outcome: 'ignored' };
     const [service] = await tx.select().from(services).where(eq(services.id, serviceId)).limit(1);
@@ -271,29 +276,33 @@ export class IngestService {
     const inMaintenance =
       (await statementsOf(tx).activeMaintenance.get({ serviceId, now })) !== undefined ||
       (service.recurringMaintenance !== null && activeRecurringWindow(service.recurringMaintenance, now) !== null);
-    const incident = (
-      await tx
-        .insert(incidents)
-        .values({
-          serviceId,
-          dedupKey: group.dedupKey,
-          status: 'triggered',
-          title: group.title,
-          severity: group.severity,
-          urgency,
-          suppressed: inMaintenance,
-          source: group.source,
-          labels: group.labels,
-          links: group.links,
-          policy: policyOverride ?? { id: policy.id, name: policy.name, repeat: policy.repeat, levels: policy.levels },
-          escalationLevel: 0,
-          escalationLoop: 0,
-          nextEscalationAt: null,
-          openedAt: now,
-          updatedAt: now,
-        })
-        .returning()
-    )[0]!;
+    // One open incident per group, by a unique key rather than the check above: two nodes may receive the
+    // group at once, and the second insert then does nothing ('taken').
+    const [incident] = await tx
+      .insert(incidents)
+      .values({
+        serviceId,
+        dedupKey: group.dedupKey,
+        status: 'triggered',
+        title: group.title,
+        severity: group.severity,
+        urgency,
+        suppressed: inMaintenance,
+        source: group.source,
+        labels: group.labels,
+        links: group.links,
+        policy: policyOverride ?? { id: policy.id, name: policy.name, repeat: policy.repeat, levels: policy.levels },
+        escalationLevel: 0,
+        escalationLoop: 0,
+        nextEscalationAt: null,
+        openedAt: now,
+        updatedAt: now,
+      })
+      // No target: drizzle would put the partial index's predicate where SQLite does not take it. The only
+      // other unique key is the id, which is generated.
+      .onConflictDoNothing()
+      .returning();
+    if (!incident) return 'taken';
     await this.upsertAlerts(tx, incident.id, group, now);
     await recordEvent(tx, incident.id, now, 'opened', group.source, { alerts: group.alerts.length, severity: group.severity });
     await enqueueIncidentWebhooks(tx, incident, 'opened', now);
