@@ -132,7 +132,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   });
   const provider = (kind: string) => kind.split('.')[0]!;
   const outboxLogger = logger.child({ component: 'outbox' });
-  const pacing = new SlackPacing(clock);
+  const pacing = new SlackPacing(db, clock);
   const senders = createSenders({
     db,
     clock,
@@ -145,9 +145,9 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   const outboxLoop = new OutboxLoop(db, clock, senders, outboxLogger, {
     sent: (kind) => metrics.notificationsSent.inc({ kind }),
     failed: (kind, retryable) => metrics.notificationErrors.inc({ provider: provider(kind), retryable: String(retryable) }),
-    thrown: (err) => {
+    thrown: async (err) => {
       const limited = rateLimitOf(err);
-      if (limited) pacing.block(limited.method, limited.retryAfterMs, limited.channel);
+      if (limited) await pacing.block(limited.method, limited.retryAfterMs, limited.channel);
     },
   });
   const recovered = await outboxLoop.recoverInFlight();
@@ -338,6 +338,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
     await db.exclusively('handover', () => handover.run());
     await db.exclusively('retention', () => retention.prune(clock.nowMs()));
     await db.exclusively('admin-group', () => adminGroup.refresh());
+    await db.exclusively('pacing', () => pacing.forgetOld());
     await outboxLoop.reclaimLapsed();
     outboxLoop.wakeOutbox();
   };

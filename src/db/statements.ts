@@ -64,6 +64,17 @@ type RawOutboxRow = Omit<OutboxRow, 'payload' | 'interrupted'> & { payload: stri
 const definitions = {
   // ── The outbox engine (notify/outbox-loop.ts), shared by every node ──
   claimDue: raw<{ now: number; limit: number; leaseUntil: number }, RawOutboxRow>(claimSql(''), claimSql(' for update skip locked')),
+  // ── Slack pacing (notify/pacing.ts), shared by every node ──
+  /** On PostgreSQL the row is held until the transaction ends, so two nodes cannot both take the same slot. */
+  pacingGet: raw<{ key: string }, { at: number; incidentId: number | null }>(
+    'select at, incident_id as incidentId from pacing where key = @key',
+    'select at, incident_id as incidentId from pacing where key = @key for update',
+  ),
+  pacingPut: raw<{ key: string; at: number; incidentId: number | null }>(
+    'insert into pacing (key, at, incident_id) values (@key, @at, @incidentId) on conflict (key) do update set at = excluded.at, incident_id = excluded.incident_id',
+  ),
+  pacingDelete: raw<{ key: string }>('delete from pacing where key = @key'),
+  prunePacing: raw<{ before: number }>('delete from pacing where at < @before'),
   /** Claims whose lease lapsed (their node died mid-send) go back to the queue, to be looked for before a resend. */
   reclaimLapsed: raw<{ now: number }>(
     "update outbox set status = 'pending', interrupted = 1, lease_until = null where status = 'sending' and (lease_until is null or lease_until <= @now)",

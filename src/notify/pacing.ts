@@ -1,3 +1,5 @@
+import type { DB, Tx } from '../db/client.js';
+import { statementsOf } from '../db/statements.js';
 import type { Clock } from '../domain/clock.js';
 import { MINUTE } from '../domain/time-units.js';
 
@@ -27,86 +29,97 @@ export const METHOD_PER_MINUTE: Record<string, number> = {
   'usergroups.users.update': 20,
 };
 
-/** The most entries a pacing map holds before it starts afresh (pacing only, so forgetting is safe). */
-const MAX_ENTRIES = 10_000;
+/** Slots given to rows that never came back (given up on, or sent by another path) are forgotten after this. */
+const FORGET_SLOTS_AFTER_MS = 60 * MINUTE;
+
+interface Rate {
+  burst: number;
+  intervalMs: number;
+}
 
 /**
- * A generic cell rate algorithm over the injected clock: `burst` at once, then one per `intervalMs`. A
- * request over the limit is given its own later slot (kept per outbox row), so a backlog goes out one by one
- * instead of every row retrying at every wake-up.
+ * A generic cell rate algorithm, pure: `burst` at once, then one per `intervalMs`. Given the key's theoretical
+ * time of its next request (`tat`), says when `cost` calls made together fit (null: now) and the new tat. A
+ * request over the limit still moves the tat on: it is given its own later slot, so a backlog goes out one by
+ * one instead of every row retrying at every wake-up.
  */
-class Gcra {
-  /** Per key, the theoretical time of its next request. */
-  private readonly tat = new Map<string, number>();
-  /** Slots already given to outbox rows: used when they come, without asking again. */
-  private readonly slots = new Map<string, number>();
-
-  /** Null when the request may go now (and counts it), else when this row may go. */
-  take(key: string, rowId: number, rate: { burst: number; intervalMs: number }, now: number, cost = 1): number | null {
-    const slotKey = `${key}#${rowId}`;
-    const slot = this.slots.get(slotKey);
-    if (slot !== undefined) {
-      if (slot > now) return slot;
-      this.slots.delete(slotKey);
-      return null;
-    }
-    const tolerance = (rate.burst - 1) * rate.intervalMs;
-    const tat = Math.max(this.tat.get(key) ?? now, now);
-    this.tat.set(key, tat + cost * rate.intervalMs);
-    if (this.tat.size > MAX_ENTRIES) this.tat.clear();
-    // Every one of the `cost` calls must fit, the last included: they go out together.
-    const fitsAt = tat + (cost - 1) * rate.intervalMs - tolerance;
-    if (fitsAt <= now) return null;
-    this.slots.set(slotKey, fitsAt);
-    if (this.slots.size > 10 * MAX_ENTRIES) this.slots.clear();
-    return fitsAt;
-  }
+export function gcra(tat: number | undefined, rate: Rate, now: number, cost = 1): { tat: number; fitsAt: number | null } {
+  const tolerance = (rate.burst - 1) * rate.intervalMs;
+  const start = Math.max(tat ?? now, now);
+  // Every one of the `cost` calls must fit, the last included: they go out together.
+  const fitsAt = start + (cost - 1) * rate.intervalMs - tolerance;
+  return { tat: start + cost * rate.intervalMs, fitsAt: fitsAt <= now ? null : fitsAt };
 }
 
 /**
  * Keeps Baton within Slack's limits by itself, so a storm is paced rather than answered with 429s: posts per
  * channel (DMs included), each method's tier, and a method Slack answered 429 stops for every caller until
- * its Retry-After. State is pacing only (what was sent when), so it lives in memory: after a restart pacing
- * starts afresh and nothing is lost.
+ * its Retry-After. The state is in the database (the `pacing` table), shared by every node and kept across
+ * restarts: the limits are the workspace's, not a process's.
+ *
+ * Keys: `gcra:<what>` (the next free slot), `slot:<what>#<row>` (a slot given to a held-back row: it goes then
+ * without asking again), `block:<method>[:<channel>]` (until when Slack said to wait), `card:<channel>` (when a
+ * card was last updated there, and of which incident).
  */
 export class SlackPacing {
-  private readonly gcra = new Gcra();
-  /** Methods Slack answered 429, until when. */
-  private readonly blockedUntil = new Map<string, number>();
-  /** When each channel last got a card update, and of which incident. */
-  private readonly lastUpdate = new Map<string, { at: number; incidentId: number }>();
-
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly db: DB,
+    private readonly clock: Clock,
+  ) {}
 
   /**
    * Null when outbox row `rowId` may call `method` now (the call is counted), else when it may. For
    * chat.postMessage, `channel` is where it posts (a channel or a person). `calls` counts several calls of
    * one method made together (a card updated in three places).
    */
-  gate(rowId: number, method: string, opts: { channel?: string; calls?: number } = {}): number | null {
+  gate(rowId: number, method: string, opts: { channel?: string; calls?: number } = {}): Promise<number | null> {
     const now = this.clock.nowMs();
-    // A 429 of chat.postMessage is about one channel; of any other method, about the method.
-    for (const key of opts.channel ? [method, `${method}:${opts.channel}`] : [method]) {
-      const blocked = this.blockedUntil.get(key);
-      if (blocked === undefined) continue;
-      if (blocked > now) return blocked;
-      this.blockedUntil.delete(key);
-    }
-    if (method === 'chat.postMessage' && opts.channel) return this.gcra.take(`post:${opts.channel}`, rowId, CHANNEL_POST_PACE, now);
-    const perMinute = METHOD_PER_MINUTE[method];
-    if (!perMinute) return null;
-    const intervalMs = MINUTE / perMinute;
-    return this.gcra.take(`method:${method}`, rowId, { burst: Math.ceil(perMinute / 6), intervalMs }, now, opts.calls ?? 1);
+    return this.db.transaction(async (tx) => {
+      const state = pacingState(tx);
+      // A 429 of chat.postMessage is about one channel; of any other method, about the method.
+      for (const key of opts.channel ? [`block:${method}`, `block:${method}:${opts.channel}`] : [`block:${method}`]) {
+        const blocked = (await state.get(key))?.at;
+        if (blocked !== undefined && blocked > now) return blocked;
+      }
+      let what: string;
+      let rate: Rate;
+      let cost = 1;
+      if (method === 'chat.postMessage' && opts.channel) {
+        what = `post:${opts.channel}`;
+        rate = CHANNEL_POST_PACE;
+      } else {
+        const perMinute = METHOD_PER_MINUTE[method];
+        if (!perMinute) return null;
+        what = `method:${method}`;
+        rate = { burst: Math.ceil(perMinute / 6), intervalMs: MINUTE / perMinute };
+        cost = opts.calls ?? 1;
+      }
+      const slotKey = `slot:${what}#${rowId}`;
+      const slot = (await state.get(slotKey))?.at;
+      if (slot !== undefined) {
+        if (slot > now) return slot;
+        await state.remove(slotKey);
+        return null;
+      }
+      const gcraKey = `gcra:${what}`;
+      const taken = gcra((await state.get(gcraKey))?.at, rate, now, cost);
+      await state.put(gcraKey, taken.tat);
+      if (taken.fitsAt !== null) await state.put(slotKey, taken.fitsAt);
+      return taken.fitsAt;
+    });
   }
 
   /**
    * Slack answered 429: every caller waits until the Retry-After has passed, of the method, or for
    * chat.postMessage (limited per channel), of that channel only, so pages to other people go on.
    */
-  block(method: string, retryAfterMs: number, channel?: string): void {
-    const key = method === 'chat.postMessage' && channel ? `${method}:${channel}` : method;
+  block(method: string, retryAfterMs: number, channel?: string): Promise<void> {
+    const key = method === 'chat.postMessage' && channel ? `block:${method}:${channel}` : `block:${method}`;
     const until = this.clock.nowMs() + retryAfterMs;
-    if ((this.blockedUntil.get(key) ?? 0) < until) this.blockedUntil.set(key, until);
+    return this.db.transaction(async (tx) => {
+      const state = pacingState(tx);
+      if (((await state.get(key))?.at ?? 0) < until) await state.put(key, until);
+    });
   }
 
   /**
@@ -114,18 +127,34 @@ export class SlackPacing {
    * card still shows the latest state); successive updates of one incident (a person clicking) are not held
    * back. Returns null and counts the update, or returns when it may go.
    */
-  cardUpdateSlot(channels: string[], incidentId: number): number | null {
+  cardUpdateSlot(channels: string[], incidentId: number): Promise<number | null> {
     const now = this.clock.nowMs();
-    const busy = Math.max(
-      0,
-      ...channels.map((c) => {
-        const last = this.lastUpdate.get(c);
-        return last && last.incidentId !== incidentId ? last.at + CHANNEL_UPDATE_SPACING_MS : 0;
-      }),
-    );
-    if (busy > now) return busy;
-    for (const c of channels) this.lastUpdate.set(c, { at: now, incidentId });
-    if (this.lastUpdate.size > MAX_ENTRIES) this.lastUpdate.clear();
-    return null;
+    return this.db.transaction(async (tx) => {
+      const state = pacingState(tx);
+      let busy = 0;
+      for (const c of channels) {
+        const last = await state.get(`card:${c}`);
+        if (last && last.incidentId !== incidentId) busy = Math.max(busy, last.at + CHANNEL_UPDATE_SPACING_MS);
+      }
+      if (busy > now) return busy;
+      for (const c of channels) await state.put(`card:${c}`, now, incidentId);
+      return null;
+    });
   }
+
+  /** Forgets what no longer paces anything (ended blocks, old slots and card times): run by the loop. */
+  forgetOld(): Promise<number> {
+    const now = this.clock.nowMs();
+    return this.db.query(async (q) => (await statementsOf(q).prunePacing.run({ before: now - FORGET_SLOTS_AFTER_MS })).changes);
+  }
+}
+
+/** The pacing rows a transaction reads and writes; on PostgreSQL a row read is held until the commit. */
+function pacingState(tx: Tx) {
+  const statements = statementsOf(tx);
+  return {
+    get: (key: string) => statements.pacingGet.get({ key }),
+    put: (key: string, at: number, incidentId: number | null = null) => statements.pacingPut.run({ key, at, incidentId }),
+    remove: (key: string) => statements.pacingDelete.run({ key }),
+  };
 }

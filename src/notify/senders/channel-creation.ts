@@ -32,7 +32,7 @@ export async function createChannel(ctx: SenderContext, incident: Incident, row:
       });
     }
     // In a storm, channels are made at Slack's pace (Tier 2); pages go first (see the outbox's priorities).
-    const wait = paced(ctx, row, 'conversations.create');
+    const wait = await paced(ctx, row, 'conversations.create');
     if (wait) return wait;
     try {
       const res = await ctx.slack.conversations.create({ name });

@@ -43,7 +43,7 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
           if (!incident.channelId) return noChannel;
           // The card comes first in the channel, so it is the message people see at the top.
           if (await isPending(ctx.db, channelStepKey('slack.channel_card', incident.id))) return WAIT_FOR_EARLIER;
-          const wait = paced(ctx, row, 'chat.postMessage', { channel: incident.channelId });
+          const wait = await paced(ctx, row, 'chat.postMessage', { channel: incident.channelId });
           if (wait) return wait;
           const welcome = channelWelcome(incident.id);
           await ctx.poster.postOnce(row, {
@@ -66,7 +66,7 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
             return hasPending(ctx.db, incident.id, 'slack.pin_text');
           });
           if (waiting) return WAIT_FOR_EARLIER;
-          const wait = paced(ctx, row, 'chat.postMessage', { channel: incident.channelId });
+          const wait = await paced(ctx, row, 'chat.postMessage', { channel: incident.channelId });
           if (wait) return wait;
           const { events, archiveAfterHours, starts } = await ctx.db.query(async (q) => ({
             events: await q.select().from(incidentEvents).where(eq(incidentEvents.incidentId, incident.id)),
@@ -97,7 +97,7 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
           if (!incident.channelId) return noChannel;
           // The summary goes in first, even when the channel is archived right after it.
           if (await isPending(ctx.db, `wrapup:${incident.id}`)) return WAIT_FOR_EARLIER;
-          const wait = paced(ctx, row, 'conversations.archive');
+          const wait = await paced(ctx, row, 'conversations.archive');
           if (wait) return wait;
           try {
             await ctx.slack.conversations.archive({ channel: incident.channelId });
@@ -114,7 +114,7 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
         withIncident(ctx, message.incidentId, async (view) => {
           // Noted before posting: a channel never goes away, so a retry carries the link too. After a crash the
           // copy found in Slack may be an older one without it; then the link is sent anyway (a duplicate at worst).
-          const wait = paced(ctx, row, 'chat.postMessage', { channel: message.userId });
+          const wait = await paced(ctx, row, 'chat.postMessage', { channel: message.userId });
           if (wait) return wait;
           if (view.incident.channelId && !row.interrupted)
             await ctx.db.query(async (q) => {
@@ -141,7 +141,7 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
           );
           if (confirmation && (confirmation.status === 'pending' || confirmation.status === 'sending')) return WAIT_FOR_EARLIER;
           if ((confirmation?.payload as { linked?: boolean } | undefined)?.linked) return skipped('the confirmation carried the link');
-          const wait = paced(ctx, row, 'chat.postMessage', { channel: message.userId });
+          const wait = await paced(ctx, row, 'chat.postMessage', { channel: message.userId });
           if (wait) return wait;
           await ctx.poster.postOnce(row, {
             channel: message.userId,
@@ -153,7 +153,7 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
     },
     'slack.invite': {
       send: async (message, row) => {
-        const wait = paced(ctx, row, 'conversations.invite');
+        const wait = await paced(ctx, row, 'conversations.invite');
         if (wait) return wait;
         try {
           await ctx.slack.conversations.invite({ channel: message.channel, users: message.users.join(',') });
@@ -176,13 +176,13 @@ async function postCard(ctx: SenderContext, view: IncidentView, row: OutboxRow):
   // Posted on an earlier attempt (the pin failed after it): pin that one rather than post another.
   let posted = await ctx.poster.teamMessage(incident.id, incident.channelId);
   if (!posted) {
-    const wait = paced(ctx, row, 'chat.postMessage', { channel: incident.channelId });
+    const wait = await paced(ctx, row, 'chat.postMessage', { channel: incident.channelId });
     if (wait) return wait;
     const card = incidentCard(view);
     posted = await ctx.poster.postOnce(row, { channel: incident.channelId, text: card.text, blocks: card.blocks, unfurl_links: false });
     await ctx.poster.remember(incident.id, posted, 'team', null);
   }
-  const wait = paced(ctx, row, 'pins.add');
+  const wait = await paced(ctx, row, 'pins.add');
   if (wait) return wait;
   try {
     await ctx.slack.pins.add({ channel: posted.channel, timestamp: posted.ts });

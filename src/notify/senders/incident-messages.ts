@@ -20,7 +20,7 @@ export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, In
         // A page held up by an outage is pointless once someone acknowledged or it resolved.
         const status = (await ctx.db.query((q) => statementsOf(q).urgencyAndStatus.get({ id: message.incidentId })))?.status;
         if (status && status !== 'triggered') return skipped(`incident already ${status}`);
-        const wait = paced(ctx, row, 'chat.postMessage', { channel: message.userId });
+        const wait = await paced(ctx, row, 'chat.postMessage', { channel: message.userId });
         if (wait) return wait;
         return withIncident(ctx, message.incidentId, async (view) => {
           const card = incidentCard(view, { reason: pageReasonText(message.reason) });
@@ -47,7 +47,7 @@ export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, In
     },
     'slack.team_post': {
       send: async (message, row) => {
-        const wait = paced(ctx, row, 'chat.postMessage', { channel: message.channel });
+        const wait = await paced(ctx, row, 'chat.postMessage', { channel: message.channel });
         if (wait) return wait;
         return withIncident(ctx, message.incidentId, async (view) => {
           const card = incidentCard(view);
@@ -68,7 +68,7 @@ export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, In
           return { thread, waiting: !thread && (await hasPending(ctx.db, message.incidentId, 'slack.team_post')) };
         });
         if (waiting) return WAIT_FOR_EARLIER;
-        const wait = paced(ctx, row, 'chat.postMessage', { channel: message.channel });
+        const wait = await paced(ctx, row, 'chat.postMessage', { channel: message.channel });
         if (wait) return wait;
         // A note is worded when sent; one queued by an older version carries its text.
         const text = 'note' in message ? incidentNoteText(message.note) : message.text;
@@ -84,12 +84,12 @@ export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, In
     'slack.refresh': {
       send: async (message, row) => {
         const copies = await ctx.poster.messagesOf(message.incidentId);
-        const slot = ctx.pacing.cardUpdateSlot(
+        const slot = await ctx.pacing.cardUpdateSlot(
           copies.map((m) => m.channel),
           message.incidentId,
         );
         if (slot) return deferUntil(slot, 'spacing updates in a busy channel');
-        const wait = copies.length > 0 ? paced(ctx, row, 'chat.update', { calls: copies.length }) : null;
+        const wait = copies.length > 0 ? await paced(ctx, row, 'chat.update', { calls: copies.length }) : null;
         if (wait) return wait;
         return withIncident(ctx, message.incidentId, async (view) => {
           const card = incidentCard(view);

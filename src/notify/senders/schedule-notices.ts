@@ -25,7 +25,7 @@ export function scheduleNoticeSenders(ctx: SenderContext): Pick<SenderTable, Not
   return {
     'slack.message': {
       send: async (message, row) => {
-        const wait = paced(ctx, row, 'chat.postMessage', { channel: message.channel });
+        const wait = await paced(ctx, row, 'chat.postMessage', { channel: message.channel });
         if (wait) return wait;
         // A notice is worded when sent; schedule changes (and rows queued by older versions) carry their text.
         const { text, blocks } =
@@ -46,7 +46,7 @@ export function scheduleNoticeSenders(ctx: SenderContext): Pick<SenderTable, Not
         });
         if ('outcome' in read) return read;
         const { swap, rotation, zone } = read;
-        const wait = paced(ctx, row, 'chat.postMessage', { channel: message.channel });
+        const wait = await paced(ctx, row, 'chat.postMessage', { channel: message.channel });
         if (wait) return wait;
         const rendered = swapAskMessage(swap, rotation?.name ?? swap.rotationId, zone);
         await ctx.poster.postOnce(row, { channel: message.channel, text: rendered.text, blocks: rendered.blocks, unfurl_links: false });
@@ -57,7 +57,7 @@ export function scheduleNoticeSenders(ctx: SenderContext): Pick<SenderTable, Not
       send: async (message, row) => {
         const request = await coverRequestForMessage(ctx.db, message.coverRequestId);
         if (!request) return failed(`cover request ${message.coverRequestId} no longer exists`);
-        const wait = paced(ctx, row, 'chat.postMessage', { channel: message.channel });
+        const wait = await paced(ctx, row, 'chat.postMessage', { channel: message.channel });
         if (wait) return wait;
         const rendered = coverRequestMessage(request.row, request.rotationName);
         const posted = await ctx.poster.postOnce(row, {
@@ -76,7 +76,7 @@ export function scheduleNoticeSenders(ctx: SenderContext): Pick<SenderTable, Not
         if (!request) return failed(`cover request ${message.coverRequestId} no longer exists`);
         // Updates wait for the request's own post.
         if (!request.row.ts || !request.row.channel) return WAIT_FOR_EARLIER;
-        const wait = paced(ctx, row, 'chat.update');
+        const wait = await paced(ctx, row, 'chat.update');
         if (wait) return wait;
         const rendered = coverRequestMessage(request.row, request.rotationName);
         await ctx.slack.chat.update({ channel: request.row.channel, ts: request.row.ts, text: rendered.text, blocks: rendered.blocks });
@@ -88,7 +88,7 @@ export function scheduleNoticeSenders(ctx: SenderContext): Pick<SenderTable, Not
         const request = await coverRequestForMessage(ctx.db, message.coverRequestId);
         if (!request) return failed(`cover request ${message.coverRequestId} no longer exists`);
         if (!request.row.ts || !request.row.channel) return WAIT_FOR_EARLIER;
-        const wait = paced(ctx, row, 'chat.postMessage', { channel: request.row.channel });
+        const wait = await paced(ctx, row, 'chat.postMessage', { channel: request.row.channel });
         if (wait) return wait;
         await ctx.poster.postOnce(row, {
           channel: request.row.channel,
@@ -101,7 +101,7 @@ export function scheduleNoticeSenders(ctx: SenderContext): Pick<SenderTable, Not
     },
     'slack.usergroup': {
       send: async (message, row) => {
-        const wait = paced(ctx, row, 'usergroups.users.update');
+        const wait = await paced(ctx, row, 'usergroups.users.update');
         if (wait) return wait;
         await ctx.slack.usergroups.users.update({ usergroup: message.usergroup, users: message.users.join(',') });
         return SENT;
