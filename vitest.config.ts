@@ -23,6 +23,8 @@ export default defineConfig({
     exclude: slowLane ? [] : SLOW.filter((f) => !PROPERTY_FILES.includes(f)),
     // Integration tests start real HTTP servers and (one) a real Alertmanager; keep them isolated.
     pool: 'forks',
+    // TEST_ENGINE=postgres: one throwaway PostgreSQL cluster for the run.
+    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

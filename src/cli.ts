@@ -4,17 +4,19 @@ import Database from 'better-sqlite3';
 import { ConfigError, loadConfigFile } from './config/file.js';
 import { configJsonSchema } from './config/json-schema.js';
 import { closeDatabase, openDatabaseReadOnly, type DB } from './db/client.js';
+import { connectPostgres, describePostgresUrl, isPostgresUrl } from './db/postgres.js';
 import { danglingReferences } from './services/admin/config-references.js';
 
 /**
  * `baton <command>`: tools for operators and their CI, beside the server (`npm start`).
  * Exit codes: 0 fine, 1 a problem found (printed one per line), 2 a usage mistake.
  */
-const USAGE = `usage: baton check-config FILE [--database PATH]
+const USAGE = `usage: baton check-config FILE [--database PATH|URL]
        baton config-schema
        baton backup FILE [--database PATH]
   check-config   validates FILE exactly as start-up does; with --database (the live SQLite file, opened
-                 read-only) also that nothing made in Slack still refers to what the file removes
+                 read-only, or the PostgreSQL URL) also that nothing made in Slack still refers to what the
+                 file removes
   config-schema  prints the config file's JSON Schema (also in schema/baton.schema.json)
   backup         an online, consistent copy of the database (default DATABASE_PATH) into FILE, taken with
                  VACUUM INTO while Baton keeps running, then checked with integrity_check`;
@@ -32,14 +34,20 @@ async function checkConfig(args: string[]): Promise<number> {
   try {
     const config = loadConfigFile(file);
     if (databasePath) {
+      const postgres = isPostgresUrl(databasePath);
+      const label = postgres ? describePostgresUrl(databasePath) : databasePath;
       let db: DB;
       try {
-        db = openDatabaseReadOnly(databasePath);
+        db = postgres ? connectPostgres(databasePath) : openDatabaseReadOnly(databasePath);
       } catch (err) {
-        throw new ConfigError(`${databasePath}: cannot open the database (${(err as Error).message})`);
+        throw new ConfigError(`${label}: cannot open the database (${(err as Error).message})`);
       }
       try {
-        const problems = await db.query((q) => danglingReferences(q, config));
+        const problems = await db
+          .query((q) => danglingReferences(q, config))
+          .catch((err: Error) => {
+            throw new ConfigError(`${label}: cannot read the database (${err.message})`);
+          });
         if (problems.length > 0) throw new ConfigError(problems.map((p) => `${file}: ${p.path}: ${p.message}`).join('\n'));
       } finally {
         await closeDatabase(db);

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
@@ -72,6 +73,27 @@ export async function takeJobLock(tx: Tx, job: string): Promise<boolean> {
     values: [JOB_LOCK_SPACE, job],
   });
   return (rows[0] as { ok: boolean }).ok;
+}
+
+/**
+ * Inside a transaction: waits until no other transaction holds `key`, and holds it until this one ends. For a
+ * check-then-write that must not interleave with the same one on another node or connection (a person's phone
+ * throttle, a pin recorded twice). SQLite needs nothing: its transactions already run one at a time.
+ */
+export async function lockKey(tx: Tx, key: string): Promise<void> {
+  const runner = pgRunnerOf(tx);
+  if (runner) await runner.query({ text: 'select pg_advisory_xact_lock($1, hashtext($2))', values: [KEY_LOCK_SPACE, key] });
+}
+
+/** Any fixed number: the first half of the advisory lock keys of lockKey. */
+const KEY_LOCK_SPACE = 7_310_003;
+
+/** A number inside a JSON text column (`field` at its top level), in the dialect of the engine `q` runs on. */
+export function jsonNumber(q: Tx, column: SQLWrapper, field: string): SQL<number | null> {
+  if (!/^\w+$/.test(field)) throw new Error(`not a JSON field name: ${field}`);
+  return pgRunnerOf(q)
+    ? sql<number | null>`((${column})::json ->> ${sql.raw(`'${field}'`)})::bigint`
+    : sql<number | null>`json_extract(${column}, ${sql.raw(`'$.${field}'`)})`;
 }
 
 /** Any fixed number: the first half of the advisory lock keys Baton's jobs take (the second is the job's name). */

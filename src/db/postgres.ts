@@ -70,9 +70,26 @@ export class PostgresDB implements DB {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    if (!this.pool.ended) await this.pool.end();
   }
 }
+
+/** Connects to PostgreSQL as it is (not migrated): for checks made beside running nodes. */
+export function connectPostgres(url: string): PostgresDB {
+  return new PostgresDB(new pg.Pool({ connectionString: url, max: 2 }));
+}
+
+/** A PostgreSQL URL without its password, to name the database in messages and logs. */
+export function describePostgresUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.username ? `${u.username}@` : ''}${u.host}${u.pathname}`;
+  } catch {
+    return 'the PostgreSQL database';
+  }
+}
+
+export const isPostgresUrl = (target: string) => /^postgres(ql)?:\/\//.test(target);
 
 /** Connects to PostgreSQL and applies migrations under an advisory lock (one node migrates, the rest wait). */
 export async function openPostgres(url: string, opts: { max?: number } = {}): Promise<PostgresDB> {

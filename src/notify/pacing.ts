@@ -132,12 +132,14 @@ export class SlackPacing {
     return this.db.transaction(async (tx) => {
       const state = pacingState(tx);
       let busy = 0;
-      for (const c of channels) {
+      // In one order, so two updates locking the same channels' rows (PostgreSQL) cannot wait on each other.
+      const sorted = [...new Set(channels)].sort();
+      for (const c of sorted) {
         const last = await state.get(`card:${c}`);
         if (last && last.incidentId !== incidentId) busy = Math.max(busy, last.at + CHANNEL_UPDATE_SPACING_MS);
       }
       if (busy > now) return busy;
-      for (const c of channels) await state.put(`card:${c}`, now, incidentId);
+      for (const c of sorted) await state.put(`card:${c}`, now, incidentId);
       return null;
     });
   }

@@ -44,7 +44,7 @@ describe('a config change never silently pages nobody', () => {
     // The file alone is fine; beside the database it is not.
     expect(checkConfig(configPath)).toMatchObject({ code: 0 });
     await h.baton.stop();
-    const beside = checkConfig(configPath, '--database', h.dbPath);
+    const beside = checkConfig(configPath, '--database', h.database);
     expect(beside.code).toBe(1);
     expect(beside.err.trim()).toBe(
       `${configPath}: rotations: "payments-primary" is no longer in the file, but escalation policy "search-on-call" (made in Slack) still refers to it: keep the rotation, or change the policy in Slack (/oncall policy) first`,

@@ -3,7 +3,9 @@ import { fixture, fixtureNames } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { blockActionBody, slashCommandBody } from '../../devtools/slack/requests.js';
 import { ADA } from '../support/config.js';
-import { rowCounts, sqliteOf } from '../support/db.js';
+import { desc } from 'drizzle-orm';
+import { rawPayloads } from '../../src/db/schema.js';
+import { rowCounts } from '../support/db.js';
 
 const snapshot = (h: Harness) => rowCounts(h.baton.db);
 
@@ -22,7 +24,10 @@ describe('Alertmanager ingest accepts what Alertmanager sends', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { status: string };
     expect(body.status).toBe('ok');
-    const stored = sqliteOf(h.baton.db).prepare('select body from raw_payloads order by id desc limit 1').get() as { body: string };
+    const [stored] = await h.baton.db.query((q) =>
+      q.select({ body: rawPayloads.body }).from(rawPayloads).orderBy(desc(rawPayloads.id)).limit(1),
+    );
+    if (!stored) throw new Error('nothing stored');
     expect(JSON.parse(stored.body)).toEqual(captured.body);
   });
 });
@@ -35,10 +40,10 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
     // Something already stored, which bad input must not disturb.
     await h.postAlertmanager(fixture('alertmanager/v0.25-firing.json').body);
     await h.baton.drain();
-    before = snapshot(h);
+    before = await snapshot(h);
   });
   afterAll(async () => {
-    expect(snapshot(h)).toEqual(before);
+    expect(await snapshot(h)).toEqual(before);
     await h.stop();
   });
 

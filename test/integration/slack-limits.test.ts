@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ADA, TEAM_CHANNEL } from '../support/config.js';
 import { alertGroup } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -21,6 +21,9 @@ describe("Slack's limits, kept by Baton itself", () => {
   });
 
   const calls = (method: string) => h.slack.standin.calls.filter((c) => c.method === method);
+  /** A click is answered before its work is done (Bolt acks first): wait until the incident shows it. */
+  const acknowledged = (id: number) =>
+    vi.waitUntil(async () => (await h.baton.incidents.get(id))?.status === 'acknowledged', { timeout: 3000 });
   const dmsToAda = () => calls('chat.postMessage').filter((c) => c.args.channel === ADA && c.status === 200).length;
 
   it('pages to one person go out a burst of 3, then one a second (virtual time), none lost', async () => {
@@ -47,6 +50,7 @@ describe("Slack's limits, kept by Baton itself", () => {
     const first = await h.slack.expectDM(ADA, /#1 /);
     const second = await h.slack.expectDM(ADA, /#2 /);
     await first.click('Acknowledge', { as: ADA });
+    await acknowledged(1);
     await h.baton.drain();
     expect(
       calls('chat.update')
@@ -55,6 +59,7 @@ describe("Slack's limits, kept by Baton itself", () => {
     ).toEqual([429]);
     // The other incident's card waits too, without asking Slack.
     await second.click('Acknowledge', { as: ADA });
+    await acknowledged(2);
     await h.baton.drain();
     expect(calls('chat.update').length - updatesBefore).toBe(1);
     // Within the 30 s nobody calls chat.update again, however often the loop runs.

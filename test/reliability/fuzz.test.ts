@@ -8,7 +8,7 @@ import { rowCounts } from '../support/db.js';
 import { fixture } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
-const rowCountsOf = (h: Harness) => JSON.stringify(rowCounts(h.baton.db));
+const rowCountsOf = async (h: Harness) => JSON.stringify(await rowCounts(h.baton.db));
 
 /** Sets `value` at a random path inside a copy of `base`. */
 function mutate(base: unknown, path: (string | number)[], value: unknown): unknown {
@@ -64,7 +64,7 @@ describe('fuzzing every route: only 4xx with a JSON error for bad input, never 5
     if (res.status >= 400) {
       expect(typeof json.error).toBe('string');
       expect(typeof json.message).toBe('string');
-      expect(rowCountsOf(h)).toBe(before);
+      expect(await rowCountsOf(h)).toBe(before);
     } else {
       // Accepted: let its messages go out before the next case compares row counts.
       await h.baton.drain();
@@ -75,7 +75,7 @@ describe('fuzzing every route: only 4xx with a JSON error for bad input, never 5
   it('the Alertmanager route with random JSON', async () => {
     await fc.assert(
       fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), async (value) => {
-        const before = rowCountsOf(h);
+        const before = await rowCountsOf(h);
         await expectRefusedOrAccepted(await post(JSON.stringify(value)), before);
       }),
       { numRuns: 200 },
@@ -88,7 +88,7 @@ describe('fuzzing every route: only 4xx with a JSON error for bad input, never 5
         fc.constantFrom(...amPaths),
         fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.string({ maxLength: 300 }), fc.constant(null)),
         async (path, value) => {
-          const before = rowCountsOf(h);
+          const before = await rowCountsOf(h);
           await expectRefusedOrAccepted(await post(JSON.stringify(mutate(amBody, path, value))), before);
         },
       ),
@@ -102,10 +102,10 @@ describe('fuzzing every route: only 4xx with a JSON error for bad input, never 5
         fc.uint8Array({ maxLength: 3000 }),
         fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', ''),
         async (bytes, type) => {
-          const before = rowCountsOf(h);
+          const before = await rowCountsOf(h);
           const res = await post(bytes, type);
           expect([400, 401, 413]).toContain(res.status);
-          expect(rowCountsOf(h)).toBe(before);
+          expect(await rowCountsOf(h)).toBe(before);
         },
       ),
       { numRuns: 200 },
@@ -154,7 +154,7 @@ describe('fuzzing every route: only 4xx with a JSON error for bad input, never 5
             fc.string({ maxLength: 500 }),
           ),
           async (body) => {
-            const before = rowCountsOf(h);
+            const before = await rowCountsOf(h);
             const res = await source.send(body);
             // The heartbeat takes any body: a ping changes its row; everything else must be refused cleanly.
             if (source.name === 'heartbeat') {
@@ -188,7 +188,7 @@ describe('fuzzing every route: only 4xx with a JSON error for bad input, never 5
         ),
         fc.option(fc.string({ maxLength: 200 })),
         async (method, path, authorization) => {
-          const before = rowCountsOf(h);
+          const before = await rowCountsOf(h);
           const headers: Record<string, string> = {};
           if (authorization) headers.authorization = authorization.replace(/[^\x20-\x7e]/g, '');
           const res = await fetch(`${h.baton.url}${path.startsWith('/') ? path : `/${path}`}`, {
@@ -197,7 +197,7 @@ describe('fuzzing every route: only 4xx with a JSON error for bad input, never 5
             body: ['GET', 'OPTIONS'].includes(method) ? undefined : '{}',
           });
           expect(res.status).toBeLessThan(500);
-          expect(rowCountsOf(h)).toBe(before);
+          expect(await rowCountsOf(h)).toBe(before);
         },
       ),
       { numRuns: 200 },
@@ -300,7 +300,7 @@ describe('fuzzing every Slack payload type, signed as Slack signs them', () => {
   });
 
   it('interactive payloads, slash commands, events and raw garbage: never 5xx, nothing changed', async () => {
-    const before = rowCountsOf(h);
+    const before = await rowCountsOf(h);
     const responseUrl = () => h.slack.standin.newResponseUrl();
     const bodies = [
       ...fc
@@ -318,7 +318,7 @@ describe('fuzzing every Slack payload type, signed as Slack signs them', () => {
     expect(fiveHundreds).toEqual([]);
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(100);
     await h.baton.drain();
-    expect(rowCountsOf(h)).toBe(before);
+    expect(await rowCountsOf(h)).toBe(before);
     expect((await fetch(`${h.baton.url}/healthz`)).status).toBe(200);
     h.slack.expectNoContractViolations();
   }, 60_000);

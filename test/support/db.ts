@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { openDatabase, SqliteDB, type DB } from '../../src/db/client.js';
+import { PostgresDB } from '../../src/db/postgres.js';
 
 /** A fresh, migrated in-memory database, private to the caller. */
 export function freshDb(): SqliteDB {
@@ -13,7 +14,15 @@ export function sqliteOf(db: DB): Database.Database {
 }
 
 /** Row counts of every table: what bad input must leave exactly as it was. */
-export function rowCounts(db: DB): Record<string, number> {
+export async function rowCounts(db: DB): Promise<Record<string, number>> {
+  if (db instanceof PostgresDB) {
+    const { rows } = await db.pool.query<{ name: string }>(
+      "select table_schema || '.' || table_name as name from information_schema.tables where table_schema in ('public', 'drizzle') order by 1",
+    );
+    const counts: Record<string, number> = {};
+    for (const { name } of rows) counts[name] = (await db.pool.query<{ n: number }>(`select count(*)::int as n from ${name}`)).rows[0]!.n;
+    return counts;
+  }
   const sqlite = sqliteOf(db);
   const tables = sqlite.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'").all() as {
     name: string;

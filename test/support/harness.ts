@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startBaton, type Baton } from '../../src/app.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { createLogger } from '../../src/logger.js';
+import { testDatabaseUrl } from './engine.js';
 import { BEARER, KEY, PEOPLE, SIGNING_SECRET, TEAM_CHANNEL, TEST_CONFIG, TEST_NOW } from './config.js';
 import { FakeSlack } from './fake-slack.js';
 import { FakeTwilio } from './fake-twilio.js';
@@ -16,6 +17,8 @@ export interface Harness {
   clock: ManualClock;
   dir: string;
   dbPath: string;
+  /** Where the database is: the SQLite file, or the PostgreSQL URL (TEST_ENGINE=postgres). */
+  database: string;
   /** POSTs an Alertmanager webhook body to the running app. */
   postAlertmanager(
     body: unknown,
@@ -51,11 +54,13 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const slack = await FakeSlack.start(PEOPLE);
   slack.standin.addChannel(TEAM_CHANNEL, 'payments');
   const twilio = opts.twilio ? await FakeTwilio.start() : null;
+  const databaseUrl = await testDatabaseUrl();
   const boot = () =>
     startBaton({
       port: opts.port ?? 0,
       host: '127.0.0.1',
       databasePath: dbPath,
+      ...(databaseUrl ? { databaseUrl } : {}),
       configPath,
       clock,
       cron: opts.cron ?? false,
@@ -78,6 +83,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     clock,
     dir,
     dbPath,
+    database: databaseUrl ?? dbPath,
     postAlertmanager(body, o = {}) {
       const headers: Record<string, string> = { 'content-type': 'application/json', ...(o.headers ?? {}) };
       const bearer = o.bearer === undefined ? BEARER : o.bearer;

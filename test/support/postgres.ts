@@ -10,9 +10,27 @@ import pg from 'pg';
  * The server refuses to run as root, so as root it runs as the `postgres` user (runuser).
  */
 export interface PostgresCluster {
+  /** The cluster's own database, to create others from. */
+  adminUrl: string;
   /** A new, empty database on the cluster; its URL. */
   createDatabase(): Promise<string>;
   stop(): void;
+}
+
+let created = 0;
+
+/** A new, empty database on the cluster `adminUrl` names; its URL. */
+export async function createDatabase(adminUrl: string): Promise<string> {
+  created += 1;
+  const name = `baton_${process.pid}_${created}`;
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`create database ${name}`);
+  } finally {
+    await client.end();
+  }
+  return adminUrl.replace(/\/postgres$/, `/${name}`);
 }
 
 function binDir(): string | null {
@@ -56,20 +74,9 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
   run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  let n = 0;
   return {
-    async createDatabase() {
-      n += 1;
-      const name = `baton_${process.pid}_${n}`;
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(`create database ${name}`);
-      } finally {
-        await client.end();
-      }
-      return `postgres://postgres@127.0.0.1:${port}/${name}`;
-    },
+    adminUrl,
+    createDatabase: () => createDatabase(adminUrl),
     stop() {
       try {
         run('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);

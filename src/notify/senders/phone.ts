@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, gte, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { jsonNumber, lockKey } from '../../db/client.js';
 import { incidents, outbox, users } from '../../db/schema.js';
 import { MINUTE } from '../../domain/time-units.js';
 import type { OutboxMessage } from '../../services/outbox.js';
@@ -50,6 +51,9 @@ async function sendPhonePage(ctx: SenderContext, message: PhonePage, row: Outbox
   if (status !== 'triggered') return skipped(`incident already ${status}`);
   // Decided in one transaction, then sent after it: the call to Twilio is never made inside a unit.
   const decided = await ctx.db.transaction(async (tx) => {
+    // One decision at a time per person and method: sends in flight together (or on two nodes) would each
+    // find the throttle free and each call.
+    await lockKey(tx, `phone:${message.userId}:${message.kind}`);
     // Claimed together with a step that has since taken it into its bundle: already on its way.
     const [covered] = await tx
       .select({ status: outbox.status, lastError: outbox.lastError })
@@ -96,7 +100,7 @@ async function sendPhonePage(ctx: SenderContext, message: PhonePage, row: Outbox
           ne(outbox.id, row.id),
           eq(outbox.userId, message.userId),
           // Due now, or meant for now or earlier and held back by a retry's backoff.
-          sql`(${outbox.nextAttemptAt} <= ${now} or coalesce(json_extract(${outbox.payload}, '$.scheduledFor'), ${outbox.nextAttemptAt}) <= ${now})`,
+          sql`(${outbox.nextAttemptAt} <= ${now} or coalesce(${jsonNumber(tx, outbox.payload, 'scheduledFor')}, ${outbox.nextAttemptAt}) <= ${now})`,
         ),
       );
     const otherIncidents = [...new Set(others.map((o) => o.incidentId!).filter((id) => id !== null && id !== message.incidentId))];
@@ -110,7 +114,8 @@ async function sendPhonePage(ctx: SenderContext, message: PhonePage, row: Outbox
               .where(and(inArray(incidents.id, otherIncidents), eq(incidents.status, 'triggered')))
           ).map((r) => r.id),
     );
-    const incidentIds = [message.incidentId, ...otherIncidents.filter((id) => open.has(id))];
+    // Oldest first, whichever step of the bundle happened to send it.
+    const incidentIds = [message.incidentId, ...otherIncidents.filter((id) => open.has(id))].sort((a, b) => a - b);
     if (incidentIds.length > 1)
       await tx
         .update(outbox)

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import type { DB } from '../../db/client.js';
+import { lockKey, type DB } from '../../db/client.js';
 import { escalationPolicies, incidents, services, teams, users } from '../../db/schema.js';
 import { statementsOf } from '../../db/statements.js';
 import { DEFAULT_LEVEL_DELAY_MINUTES, type EscalationPolicySnapshot, type EscalationTarget } from '../../domain/escalation.js';
@@ -280,20 +280,18 @@ export class IncidentChannelService {
    * from Slack through the outbox. Pinning the same message again adds nothing.
    */
   async pinned(channelId: string, userId: string, messageTs: string): Promise<boolean> {
-    const found = await this.db.query(async (q) => {
-      const incident = await this.inChannel(channelId);
-      if (!incident) return null;
-      return { incident, known: await statementsOf(q).pinnedEventExists.get({ incidentId: incident.id, ts: messageTs }) };
-    });
-    if (!found) return false;
-    const { incident, known } = found;
+    const incident = await this.inChannel(channelId);
+    if (!incident) return false;
     const now = this.now();
-    if (known) return true;
-    await this.db.transaction(async (tx) => {
+    const added = await this.db.transaction(async (tx) => {
+      // Two reactions at once (two people, or two nodes) must not both find the message new.
+      await lockKey(tx, `pin:${incident.id}:${messageTs}`);
+      if (await statementsOf(tx).pinnedEventExists.get({ incidentId: incident.id, ts: messageTs })) return false;
       await recordEvent(tx, incident.id, now, 'pinned', userId, { ts: messageTs, channel: channelId });
       await enqueuePinText(tx, incident.id, channelId, messageTs, now);
+      return true;
     });
-    this.wakeOutbox();
+    if (added) this.wakeOutbox();
     return true;
   }
 }
