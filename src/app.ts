@@ -55,6 +55,8 @@ import { createSlackApp } from './slack/app.js';
 import { scheduleNoticeViews } from './slack/views/schedule-notices.js';
 import { catalogCopy } from './slack/views/catalog.js';
 import { incidentChannelCopy } from './slack/views/incident-channel.js';
+import { CatalogWatch } from './services/catalog-version.js';
+import { rotationsChanged } from './services/directory.js';
 
 export interface BatonOptions {
   port: number;
@@ -330,7 +332,13 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
     metrics.escalations.inc(moved);
     if (moved > 0) outboxLoop.wakeOutbox();
   };
+  // Another node's change to rotations or keys: this node forgets its copies within a loop.
+  const catalogWatch = new CatalogWatch(db, () => {
+    rotationsChanged(db);
+    ingest.forgetKeys();
+  });
   const periodic = async () => {
+    await catalogWatch.poll();
     await escalate();
     // Every node runs the loop; each job runs on one node at a time.
     await db.exclusively('heartbeats', () => heartbeats.check());

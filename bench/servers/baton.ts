@@ -9,7 +9,8 @@ import { createLogger } from '../../src/logger.js';
 const baton = await startBaton({
   port: Number(process.env.BENCH_PORT ?? 0),
   host: '127.0.0.1',
-  databasePath: process.env.BENCH_DB!,
+  databasePath: process.env.BENCH_DB ?? '',
+  ...(process.env.BENCH_DATABASE_URL ? { databaseUrl: process.env.BENCH_DATABASE_URL } : {}),
   configPath: process.env.BENCH_CONFIG,
   logger: createLogger(process.env.LOG_LEVEL ?? 'silent'),
   cron: process.env.BENCH_CRON !== 'false',

@@ -88,6 +88,37 @@ export async function lockKey(tx: Tx, key: string): Promise<void> {
 /** Any fixed number: the first half of the advisory lock keys of lockKey. */
 const KEY_LOCK_SPACE = 7_310_003;
 
+let savepoints = 0;
+
+/**
+ * Inside a transaction: fn's statements, undone alone if fn throws (the transaction goes on). On PostgreSQL a
+ * failed statement spoils the whole transaction unless it ran under a savepoint; SQLite undoes only the
+ * statement, but a savepoint keeps fn's earlier statements from staying behind.
+ */
+export async function savepoint<T>(tx: Tx, fn: () => Promise<T>): Promise<T> {
+  if (pgRunnerOf(tx)) return (tx as unknown as { transaction(f: () => Promise<T>): Promise<T> }).transaction(fn);
+  const sqlite = (tx as unknown as { $client: Database.Database }).$client;
+  savepoints += 1;
+  const name = `baton_sp${savepoints}`;
+  sqlite.exec(`savepoint ${name}`);
+  try {
+    const result = await fn();
+    sqlite.exec(`release ${name}`);
+    return result;
+  } catch (err) {
+    sqlite.exec(`rollback to ${name}; release ${name}`);
+    throw err;
+  }
+}
+
+/** A row still referred to (a foreign key), on either engine; drizzle wraps the driver's error in `cause`. */
+export function isForeignKeyViolation(err: unknown): boolean {
+  for (let e = err as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || e.code === '23503') return true;
+  }
+  return false;
+}
+
 /** A number inside a JSON text column (`field` at its top level), in the dialect of the engine `q` runs on. */
 export function jsonNumber(q: Tx, column: SQLWrapper, field: string): SQL<number | null> {
   if (!/^\w+$/.test(field)) throw new Error(`not a JSON field name: ${field}`);

@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { ConfigFile } from '../../config/file.js';
 import { ConfigError, toBaseRestrictions, toEscalationLevels, toLayers, toNotificationRules } from '../../config/file.js';
-import type { DB, Tx } from '../../db/client.js';
+import { isForeignKeyViolation, lockKey, savepoint, type DB, type Tx } from '../../db/client.js';
 import {
   escalationPolicies,
   incidents,
@@ -21,6 +21,7 @@ import { writeAudit } from './audit.js';
 import { danglingReferences } from './config-references.js';
 import type { EmergencyLine, OutboundWebhook } from './settings.js';
 import { enqueueNotice } from '../outbox.js';
+import { catalogChanged } from '../catalog-version.js';
 import { rotationsChanged } from '../directory.js';
 
 export interface ApplySummary {
@@ -36,7 +37,8 @@ interface EntityKind<Row extends { id: string }> {
   list(tx: Tx): Promise<Row[]>;
   insert(tx: Tx, row: Row): Promise<void>;
   update(tx: Tx, row: Row): Promise<void>;
-  remove(tx: Tx, id: string): Promise<void>;
+  /** Removes the row, or keeps it (answering 'kept') when history still needs it. */
+  remove(tx: Tx, id: string): Promise<'removed' | 'kept'>;
 }
 
 /** Compares rows the way a person would: ignoring bookkeeping columns. */
@@ -87,13 +89,16 @@ async function prune<Row extends { id: string; source: string }>(
 ): Promise<void> {
   for (const row of await kind.list(tx)) {
     if (row.source !== 'config' || keepIds.has(row.id)) continue;
-    try {
-      await kind.remove(tx, row.id);
+    // Under a savepoint: a delete refused because incidents or Slack-made rotations still refer to the row
+    // is undone alone, and the rest of the file still applies (on PostgreSQL too).
+    const outcome = await savepoint(tx, () => kind.remove(tx, row.id)).catch((err: unknown) => {
+      if (!isForeignKeyViolation(err)) throw err;
+      return 'kept' as const;
+    });
+    if (outcome === 'removed') {
       ctx.summary.deleted.push(`${kind.name} ${row.id}`);
       await writeAudit(tx, { at: ctx.now, actor: ctx.actor, action: `${kind.name}.delete`, target: `${kind.name}:${row.id}`, before: row });
-    } catch (err) {
-      // SQLite aborts only the failing statement: incidents or Slack-made rotations still reference it.
-      if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_FOREIGNKEY') throw err;
+    } else {
       ctx.summary.kept.push(`${kind.name} ${row.id}`);
       await writeAudit(tx, {
         at: ctx.now,
@@ -137,7 +142,10 @@ const userKind: EntityKind<ConfigUserRow> = {
   list: async (tx) => await tx.select(configUserColumns).from(users),
   insert: async (tx, row) => void (await tx.insert(users).values(row)),
   update: async (tx, row) => void (await tx.update(users).set(row).where(eq(users.id, row.id))),
-  remove: async (tx, id) => void (await tx.delete(users).where(eq(users.id, id))),
+  remove: async (tx, id) => {
+    await tx.delete(users).where(eq(users.id, id));
+    return 'removed';
+  },
 };
 
 const teamKind: EntityKind<typeof teams.$inferSelect> = {
@@ -145,7 +153,10 @@ const teamKind: EntityKind<typeof teams.$inferSelect> = {
   list: async (tx) => await tx.select().from(teams),
   insert: async (tx, row) => void (await tx.insert(teams).values(row)),
   update: async (tx, row) => void (await tx.update(teams).set(row).where(eq(teams.id, row.id))),
-  remove: async (tx, id) => void (await tx.delete(teams).where(eq(teams.id, id))),
+  remove: async (tx, id) => {
+    await tx.delete(teams).where(eq(teams.id, id));
+    return 'removed';
+  },
 };
 
 async function writeParticipants(tx: Tx, rotationId: string, participants: string[]): Promise<void> {
@@ -172,7 +183,10 @@ const rotationKind: EntityKind<RotationRow> = {
     await tx.update(rotations).set(row).where(eq(rotations.id, row.id));
     await writeParticipants(tx, row.id, participants);
   },
-  remove: async (tx, id) => void (await tx.delete(rotations).where(eq(rotations.id, id))),
+  remove: async (tx, id) => {
+    await tx.delete(rotations).where(eq(rotations.id, id));
+    return 'removed';
+  },
 };
 
 const policyKind: EntityKind<typeof escalationPolicies.$inferSelect> = {
@@ -180,7 +194,10 @@ const policyKind: EntityKind<typeof escalationPolicies.$inferSelect> = {
   list: async (tx) => await tx.select().from(escalationPolicies),
   insert: async (tx, row) => void (await tx.insert(escalationPolicies).values(row)),
   update: async (tx, row) => void (await tx.update(escalationPolicies).set(row).where(eq(escalationPolicies.id, row.id))),
-  remove: async (tx, id) => void (await tx.delete(escalationPolicies).where(eq(escalationPolicies.id, id))),
+  remove: async (tx, id) => {
+    await tx.delete(escalationPolicies).where(eq(escalationPolicies.id, id));
+    return 'removed';
+  },
 };
 
 async function writeKeys(tx: Tx, serviceId: string, keys: ServiceRow['keys'], now: number): Promise<void> {
@@ -239,9 +256,10 @@ function serviceKind(now: number, file: string): EntityKind<ServiceRow> {
             `service-kept:${id}`,
             now,
           );
-        throw Object.assign(new Error('service has incidents'), { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
+        return 'kept';
       }
       await tx.delete(services).where(eq(services.id, id));
+      return 'removed';
     },
   };
 }
@@ -251,6 +269,21 @@ function serviceKind(now: number, file: string): EntityKind<ServiceRow> {
  * nothing and writes no audit entries. Rows created in Slack are left alone.
  */
 export async function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string; now: number }): Promise<ApplySummary> {
+  const summary = await db.transaction(async (tx) => {
+    // Nodes starting together: one applies, the others wait for it, then find nothing left to change.
+    await lockKey(tx, 'config-apply');
+    const applied = await applyWhole(db, cfg, opts);
+    // Every node forgets its copies of rotations and keys at its next loop (services/catalog-version.ts).
+    await catalogChanged(tx);
+    return applied;
+  });
+  // After the commit: a read before it would cache what is being replaced.
+  await rotationsChanged(db);
+  return summary;
+}
+
+/** The whole apply; its units join the caller's transaction. */
+async function applyWhole(db: DB, cfg: ConfigFile, opts: { actor: string; now: number }): Promise<ApplySummary> {
   const stored = await db.query(async (q) => {
     const dangling = await danglingReferences(q, cfg);
     if (dangling.length > 0) {
@@ -381,7 +414,6 @@ export async function applyConfig(db: DB, cfg: ConfigFile, opts: { actor: string
       }
     }
   });
-  await rotationsChanged(db);
   return summary;
 }
 

@@ -9,6 +9,7 @@ import { requireAdmin } from '../../domain/permissions.js';
 import { DAY } from '../../domain/time-units.js';
 import { sha256Hex } from '../../security/hash.js';
 import { writeAudit } from './audit.js';
+import { catalogChanged } from '../catalog-version.js';
 
 export const KINDS: IntegrationKind[] = ['alertmanager', 'grafana', 'pagerduty', 'generic', 'heartbeat'];
 /** How long a rotated-out key keeps working. */
@@ -127,6 +128,8 @@ export class IntegrationService {
       target: `service:${service.id}`,
       after: { keyId: row!.id, kind, rotatedOut: expiring },
     });
+    // Rotated-out keys expire: other nodes drop their cached copies at their next loop.
+    await catalogChanged(tx);
     return { serviceName: service.name, kind, key, url: this.url(kind, key), expiring };
   }
 }

@@ -9,6 +9,7 @@ import { requireAdmin, requireAdminForForm, type Actor } from '../../domain/perm
 import { isValidTimeZone, parseHHMM, parseISODate } from '../../domain/zoned-time.js';
 import { writeAudit } from '../admin/audit.js';
 import { freeSlug } from '../slugs.js';
+import { catalogChanged } from '../catalog-version.js';
 import { loadRotations, rotationsChanged, type StoredRotation } from '../directory.js';
 
 export interface RotationInput {
@@ -108,6 +109,7 @@ export class RotationAdminService {
         before: existing ?? null,
         after: { ...row, participants: input.participants },
       });
+      await catalogChanged(tx);
     });
     await rotationsChanged(this.db);
     return { rotationId: id, created: !existing };
