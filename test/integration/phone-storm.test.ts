@@ -62,7 +62,9 @@ describe('the phone in a storm', () => {
     for (let seen = 1; seen < 4; seen += 1) call = await h.twilio.expectCall(ADA_PHONE);
     expect((await call.answer()).says.join(' ')).toContain('You have 5 unacknowledged incidents');
     expect((await call.press('1')).says).toEqual(['2 incidents acknowledged. Goodbye.']);
-    const open = (await h.baton.db.query((q) => q.select().from(incidents).where(eq(incidents.status, 'triggered')))).map((i) => i.id);
+    const open = (await h.baton.db.query((q) => q.select().from(incidents).where(eq(incidents.status, 'triggered'))))
+      .map((i) => i.id)
+      .sort((a, b) => a - b);
     expect(open).toEqual([1, 2, 3]);
 
     // Nothing more reaches the phone for the five held pages.

@@ -152,7 +152,7 @@ describe.skipIf(!available)('a real Prometheus Alertmanager sends to Baton', () 
     await h.advance(4);
     expect(await h.baton.db.query((q) => q.select().from(incidents))).toHaveLength(before);
     await h.advance(2);
-    const missed = (await h.baton.db.query((q) => q.select().from(incidents))).at(-1)!;
+    const missed = (await h.baton.db.query((q) => q.select().from(incidents).orderBy(incidents.id))).at(-1)!;
     expect(missed.title).toMatch(/^Heartbeat missed: Checkout/);
     await h.slack.expectDM(ADA, 'Heartbeat missed');
   }, 60_000);
