@@ -387,8 +387,12 @@ function postgresStatements(q: Tx, runner: PgRunner): Statements {
         run: async (params) => ({ changes: (await exec(params)).rowCount ?? 0 }),
       };
     } else {
-      const prepared = (params?: Params) =>
-        (d.make(q) as { prepare(name: string): { execute(p?: Params): Promise<unknown> } }).prepare(`baton_${name}`).execute(params);
+      // Built on first use in this unit, then reused: a batch runs the same statements hundreds of times.
+      let made: { execute(p?: Params): Promise<unknown> } | undefined;
+      const prepared = (params?: Params) => {
+        made ??= (d.make(q) as { prepare(name: string): { execute(p?: Params): Promise<unknown> } }).prepare(`baton_${name}`);
+        return made.execute(params);
+      };
       statement = {
         get: async (params) => ((await prepared(params)) as unknown[])[0],
         all: async (params) => (await prepared(params)) as unknown[],

@@ -36,6 +36,20 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+const groupOrder = (item: Pending) => `${item.key.serviceId}\u0000${item.group.dedupKey}`;
+/** FNV-1a: spreads groups over the lanes. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+/** Ingest lanes on PostgreSQL (each holds a connection while it commits; the pool has ten). */
+const POSTGRES_LANES = 4;
+const byGroup = (a: Pending, b: Pending) => {
+  const [x, y] = [groupOrder(a), groupOrder(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
 /** How long a verified integration key is trusted without reading it again. */
 const KEY_CACHE_MS = 30_000;
 /** Payloads committed together at most; the rest wait for the next batch. */
@@ -44,9 +58,12 @@ const MAX_BATCH = 256;
 export const ALERT_REFRESH_INTERVAL_MS = 10_000;
 
 export class IngestService {
-  private queue: Pending[] = [];
-  /** A flush is scheduled or running: batches are committed one after another, never two at once. */
-  private flushScheduled = false;
+  /**
+   * Payloads waiting, in lanes by alert group: each lane commits its batches one after another, so one group's
+   * payloads are applied in order. SQLite has one connection and one lane; on PostgreSQL each round trip
+   * waits on the network, so several lanes commit side by side on connections of their own.
+   */
+  private readonly lanes: { queue: Pending[]; scheduled: boolean }[];
   /** Keys by digest, read through for KEY_CACHE_MS: every request of a sender presents the same key. */
   private readonly keyCache = new Map<string, { key: IntegrationKey | undefined; at: number }>();
 
@@ -58,7 +75,9 @@ export class IngestService {
     private readonly paging: PagingSettings,
     /** Told of every stored payload's source and outcome (for metrics). */
     private readonly onIngested: (source: string, outcome: string) => void = () => {},
-  ) {}
+  ) {
+    this.lanes = Array.from({ length: db.engine === 'sqlite' ? 1 : POSTGRES_LANES }, () => ({ queue: [], scheduled: false }));
+  }
 
   /** Checks an integration key (stored hashed) and, when the key requires one, the bearer token. */
   async authenticate(kind: IntegrationKey['kind'], presentedKey: string, authorization: string | undefined): Promise<AuthResult> {
@@ -166,10 +185,12 @@ export class IngestService {
     opts: { policy?: EscalationPolicySnapshot } = {},
   ): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ key, rawBody, group, ...(opts.policy ? { policy: opts.policy } : {}), resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
+      const item: Pending = { key, rawBody, group, ...(opts.policy ? { policy: opts.policy } : {}), resolve, reject };
+      const lane = this.lanes[this.lanes.length === 1 ? 0 : hash(groupOrder(item)) % this.lanes.length]!;
+      lane.queue.push(item);
+      if (!lane.scheduled) {
+        lane.scheduled = true;
+        setImmediate(() => this.flush(lane));
       }
     });
   }
@@ -208,8 +229,10 @@ export class IngestService {
     return outcomes;
   }
 
-  private async flush(): Promise<void> {
-    const batch = this.queue.splice(0, MAX_BATCH);
+  private async flush(lane: { queue: Pending[]; scheduled: boolean }): Promise<void> {
+    // In one order on every node (by group, arrival order kept within a group): two nodes' batches that touch
+    // the same incidents then take their rows in the same order, and cannot deadlock on PostgreSQL.
+    const batch = lane.queue.splice(0, MAX_BATCH).sort(byGroup);
     try {
       const now = this.clock.nowMs();
       let outcomes: Outcome[];
@@ -231,8 +254,8 @@ export class IngestService {
       if (outcomes.some((o) => o.ok && ['opened', 'updated', 'resolved'].includes(o.result.outcome))) this.wakeOutbox();
     } finally {
       // The next batch (payloads that came in meanwhile, or beyond MAX_BATCH) starts once this one is done.
-      if (this.queue.length > 0) setImmediate(() => this.flush());
-      else this.flushScheduled = false;
+      if (lane.queue.length > 0) setImmediate(() => this.flush(lane));
+      else lane.scheduled = false;
     }
   }
 
