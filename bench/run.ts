@@ -6,6 +6,7 @@ import { benchIngest } from './ingest.js';
 import { benchLatency } from './latency.js';
 import { batonEntry, removeBuild } from './lib/baton-main.js';
 import { envNumber } from './lib/load.js';
+import { benchPostgres } from './postgres.js';
 import { benchSchedule } from './schedule.js';
 import { benchStorm } from './storm.js';
 import { benchTick } from './tick.js';
@@ -13,7 +14,7 @@ import { benchTick } from './tick.js';
 /**
  * `npm run bench [section ...]`: prints each figure beside its target and a baseline measured in the same run,
  * and writes them to bench/results/latest.json (BENCH_OUT to write elsewhere). Sections: ingest, burst,
- * storm, latency, health, tick, schedule (default: all).
+ * storm, latency, health, postgres, tick, schedule (default: all).
  *
  * Baton runs as users run it (bench/lib/baton-main.ts: `node dist/main.js` compiled from the current src/,
  * its own process, LOG_LEVEL=info to a file) against the Slack stand-in enforcing Slack's rate limits.
@@ -22,8 +23,12 @@ import { benchTick } from './tick.js';
  *   BENCH_BURST_GROUPS (1000)    BENCH_BURST_WATCH_SECONDS (60)
  *   BENCH_STORM_ALERTS (10000)    BENCH_STORM_SECONDS (60)     BENCH_STORM_DRAIN_SECONDS (60)
  *   BENCH_LATENCY_SAMPLES (200)   BENCH_ESCALATIONS (20)       BENCH_HEALTH_OUTBOX_ROWS (200000)
+ *   BENCH_PG_ALERTS (10000 a round), BENCH_PG_ROUNDS (1), BENCH_PG_SAMPLES (100), BENCH_PG_ESCALATIONS (10)
  *   BENCH_SLACK_TOLERANCE_MS (0): lateness the stand-in forgives a call (network jitter); 0 is strict.
  *   BENCH_BATON: build (default), dist (the repository's dist/ as is) or src (tsx src/main.ts).
+ * The postgres section (bench/postgres.ts) starts a throwaway cluster of Debian's postgresql with its default
+ * durability, or prints that it was skipped where PostgreSQL is not installed; its escalation part needs a
+ * minute of real time.
  */
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
@@ -44,7 +49,7 @@ const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const peaks: Array<[string, number]> = [];
 const started = performance.now();
 
-if (['ingest', 'burst', 'storm', 'latency', 'health'].some(want)) results.baton = batonEntry().describe;
+if (['ingest', 'burst', 'storm', 'latency', 'health', 'postgres'].some(want)) results.baton = batonEntry().describe;
 try {
   if (want('ingest')) {
     const r = await benchIngest(envNumber('BENCH_INGEST_ALERTS', 20_000), envNumber('BENCH_INGEST_ROUNDS', 3));
@@ -222,6 +227,116 @@ try {
         .join(' | '),
       scans.length === 0,
     ]);
+  }
+  if (want('postgres')) {
+    const r = await benchPostgres({
+      alerts: envNumber('BENCH_PG_ALERTS', 10_000),
+      rounds: envNumber('BENCH_PG_ROUNDS', 1),
+      samples: envNumber('BENCH_PG_SAMPLES', 100),
+      escalations: envNumber('BENCH_PG_ESCALATIONS', 10),
+    });
+    results.postgres = r;
+    if ('skipped' in r) rows.push(['postgres', 'skipped', '-', '', r.skipped, null]);
+    else {
+      const i = r.ingest;
+      const rounds = i.rounds === 1 ? `one round of ${int(i.alerts)}` : `median of ${i.rounds} rounds of ${int(i.alerts)}`;
+      peaks.push([
+        'postgres',
+        Math.max(
+          ...[i.sqliteOne, i.postgresOne, i.postgresTwo]
+            .flatMap((x) => x.nodes)
+            .concat(r.twoNodes.nodes)
+            .map((n) => n.peakRssMb)
+            .filter(Number.isFinite),
+        ),
+      ]);
+      rows.push([
+        'postgres',
+        `every alert new into two nodes on one database: alerts/s (2 x ${i.concurrency / 2} senders, ${i.groups} groups; ${rounds})`,
+        int(i.postgresTwo.alertsPerSecond),
+        '>= 2000',
+        `PostgreSQL one node ${int(i.postgresOne.alertsPerSecond)}/s; SQLite one node ${int(i.sqliteOne.alertsPerSecond)}/s (${i.concurrency} senders)`,
+        i.postgresTwo.alertsPerSecond >= 2000,
+      ]);
+      rows.push([
+        'postgres',
+        '  ratio PostgreSQL one node / SQLite one node',
+        `${fmt(i.ratioPostgresToSqlite * 100, 0)}%`,
+        '',
+        'both durable: SQLite synchronous=FULL; PostgreSQL fsync, synchronous_commit and full_page_writes on',
+        null,
+      ]);
+      rows.push(['postgres', '  ratio two nodes / one node (PostgreSQL)', `${fmt(i.ratioTwoNodesToOne * 100, 0)}%`, '', '', null]);
+      rows.push([
+        'postgres',
+        '  answer p99: SQLite / PostgreSQL one node / two nodes',
+        `${fmt(i.sqliteOne.answerP99Ms, 1)} / ${fmt(i.postgresOne.answerP99Ms, 1)} / ${fmt(i.postgresTwo.answerP99Ms, 1)} ms`,
+        '',
+        `non-2xx ${i.sqliteOne.non2xx} / ${i.postgresOne.non2xx} / ${i.postgresTwo.non2xx}`,
+        null,
+      ]);
+      rows.push([
+        'postgres',
+        '  alerts stored: SQLite / PostgreSQL one node / two nodes',
+        `${int(i.sqliteOne.alertsStored)} / ${int(i.postgresOne.alertsStored)} / ${int(i.postgresTwo.alertsStored)}`,
+        int(i.alertsExpected),
+        `warm-up ${int(i.warmUpAlerts)} + ${i.rounds} x ${int(i.alerts)}`,
+        [i.sqliteOne, i.postgresOne, i.postgresTwo].every((x) => x.alertsStored === i.alertsExpected),
+      ]);
+      const p = r.pages;
+      rows.push([
+        'postgres',
+        `two nodes: answer -> page DM at the stand-in, p99 (${p.samples} pages alternating nodes, ${p.people} people, ${p.samplesPerSecond}/s)`,
+        `${fmt(p.p99Ms, 1)} ms`,
+        '<= 100 ms',
+        `median ${fmt(p.medianMs, 1)} ms, max ${fmt(p.maxMs, 1)} ms; p99 by node ${p.p99ByNodeMs.map((v) => fmt(v, 1)).join(' / ')} ms${
+          results.latency ? `; SQLite one node (latency above) ${fmt((results.latency as { p99Ms: number }).p99Ms, 1)} ms` : ''
+        }`,
+        p.p99Ms <= 100 && p.samples === p.samplesSent,
+      ]);
+      const e = r.escalation;
+      rows.push([
+        'postgres',
+        `node A killed (SIGKILL): 1-minute escalation, next_escalation_at -> DM from node B, max (${e.measured} of ${e.incidents} incidents)`,
+        `${fmt(e.lateMaxMs, 0)} ms`,
+        '<= 15 s',
+        `p50 ${fmt(e.lateP50Ms, 0)} ms; missing ${e.missing}, not opened ${e.notOpened}`,
+        e.lateMaxMs <= 15_000 && e.missing === 0 && e.notOpened === 0,
+      ]);
+      const by429 = (m: Record<string, number>) =>
+        Object.entries(m)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(', ') || 'none';
+      const ingest429 = (x: { byLimit: Record<string, number>; beyondJitter: number; maxEarlyMs: number }) =>
+        Object.keys(x.byLimit).length === 0 ? 'none' : `${by429(x.byLimit)} (${x.beyondJitter} >= 250 ms early, up to ${x.maxEarlyMs} ms)`;
+      rows.push([
+        'postgres',
+        '  429s from the stand-in: ingest SQLite / one node / two nodes; pages and escalation',
+        `${i.sqliteOne.slack429} / ${i.postgresOne.slack429} / ${i.postgresTwo.slack429}; ${r.twoNodes.slack429}`,
+        '',
+        `${ingest429(i.sqliteOne.slack429ByLimit)} / ${ingest429(i.postgresOne.slack429ByLimit)} / ${ingest429(i.postgresTwo.slack429ByLimit)}; ${ingest429(
+          {
+            byLimit: r.twoNodes.slack429ByLimit,
+            beyondJitter: r.twoNodes.slack429BeyondJitter,
+            maxEarlyMs: r.twoNodes.slack429MaxEarlyMs,
+          },
+        )}`,
+        null,
+      ]);
+      const warnings = { ...i.warnings };
+      for (const [msg, n] of Object.entries(r.twoNodes.warnings)) warnings[msg] = (warnings[msg] ?? 0) + n;
+      rows.push([
+        'postgres',
+        "  Baton log lines at warn and above (the section's six nodes)",
+        String(Object.values(warnings).reduce((a, b) => a + b, 0)),
+        '',
+        Object.entries(warnings)
+          .sort((x, y) => y[1] - x[1])
+          .map(([msg, n]) => `${n} x ${msg}`)
+          .join('; '),
+        null,
+      ]);
+    }
   }
   if (peaks.length > 0) {
     const [section, mb] = peaks.reduce((a, b) => (b[1] > a[1] ? b : a));

@@ -21,7 +21,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /**
  * Which Baton the bench starts (BENCH_BATON):
  * - `build` (default): `tsc -p tsconfig.build.json` of the current src/ into a private install (its own
- *   dist/, with the repository's migrations, node_modules and package.json linked beside it), run as
+ *   dist/, with the repository's migrations, migrations-postgres, node_modules and package.json linked
+ *   beside it), run as
  *   `node dist/main.js`: what `npm run build && npm start` runs, without touching the repository's dist/.
  * - `dist`: the repository's dist/main.js as it is (run `npm run build` first).
  * - `src`: `node --import tsx src/main.ts`, the same entry uncompiled.
@@ -54,8 +55,10 @@ export function batonEntry(): { args: string[]; describe: string } {
     // Type errors still emit JavaScript; say so, since src/ may be mid-change.
     if (result.status !== 0)
       console.warn(`warning: tsc reported errors (JavaScript was emitted and is benchmarked):\n${result.stdout.slice(0, 2000)}`);
-    // dist/ finds its migrations and package.json at ../ (as in the repository) and its dependencies above it.
+    // dist/ finds its migrations (SQLite's and PostgreSQL's) and package.json at ../ (as in the repository) and
+    // its dependencies above it.
     symlinkSync(join(ROOT, 'migrations'), join(dir, 'migrations'));
+    symlinkSync(join(ROOT, 'migrations-postgres'), join(dir, 'migrations-postgres'));
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
     copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
     built = { main: join(dir, 'dist/main.js'), cwdRoot: dir };

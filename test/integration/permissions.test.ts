@@ -277,10 +277,9 @@ describe('permissions', () => {
     const service = await h.slack.openModal(DAN, 'service');
     expect((await service.set('name', 'Search').submit()).errors).toMatchObject({ policy: 'Pick an escalation policy.' });
     expect((await service.set('policy', 'search-on-call').set('incident_channels', 'none').submit()).closed).toBe(true);
-    expect((await h.baton.db.query((q) => q.select().from(auditLog).orderBy(auditLog.id))).filter((a) => a.actor === DAN).map((a) => a.action)).toEqual([
-      'escalation_policy.create',
-      'service.create',
-    ]);
+    expect(
+      (await h.baton.db.query((q) => q.select().from(auditLog).orderBy(auditLog.id))).filter((a) => a.actor === DAN).map((a) => a.action),
+    ).toEqual(['escalation_policy.create', 'service.create']);
 
     // The new service takes alerts at once: a key, an alert, a page through the new policy.
     const made = await h.slack.command(ADA, 'integration search generic');
