@@ -1,4 +1,4 @@
-import type { DB, Tx } from '../db/client.js';
+import { lockKey, type DB, type Tx } from '../db/client.js';
 import { statementsOf } from '../db/statements.js';
 import type { Clock } from '../domain/clock.js';
 import { MINUTE } from '../domain/time-units.js';
@@ -94,6 +94,9 @@ export class SlackPacing {
         rate = { burst: Math.ceil(perMinute / 6), intervalMs: MINUTE / perMinute };
         cost = opts.calls ?? 1;
       }
+      // Two nodes (or two sends of one) asking for the same slot at once: one at a time, even for a key with
+      // no row yet (a row lock alone would not hold a key that does not exist).
+      await lockKey(tx, `pacing:${what}`);
       const slotKey = `slot:${what}#${rowId}`;
       const slot = (await state.get(slotKey))?.at;
       if (slot !== undefined) {
@@ -134,6 +137,7 @@ export class SlackPacing {
       let busy = 0;
       // In one order, so two updates locking the same channels' rows (PostgreSQL) cannot wait on each other.
       const sorted = [...new Set(channels)].sort();
+      for (const c of sorted) await lockKey(tx, `pacing:card:${c}`);
       for (const c of sorted) {
         const last = await state.get(`card:${c}`);
         if (last && last.incidentId !== incidentId) busy = Math.max(busy, last.at + CHANNEL_UPDATE_SPACING_MS);
