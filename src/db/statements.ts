@@ -271,6 +271,13 @@ const definitions = {
       .where(and(eq(alerts.incidentId, p('incidentId')), eq(alerts.status, 'firing')))
       .limit(1),
   ),
+  /** The same, answering the new payload's id (ingest returns it). */
+  insertPayloadReturningId: built((q) =>
+    q
+      .insert(rawPayloads)
+      .values({ integrationKeyId: p('keyId'), source: p('source'), receivedAt: p('now'), body: p('body'), incidentId: p('incidentId') })
+      .returning({ id: rawPayloads.id }),
+  ),
   insertPayload: built((q) =>
     q
       .insert(rawPayloads)

@@ -2,7 +2,7 @@ import { activeRecurringWindow } from '../../domain/recurring-maintenance.js';
 import type { EscalationPolicySnapshot } from '../../domain/escalation.js';
 import { eq } from 'drizzle-orm';
 import type { DB, Tx } from '../../db/client.js';
-import { escalationPolicies, incidents, type integrationKeys, rawPayloads, services } from '../../db/schema.js';
+import { escalationPolicies, incidents, type integrationKeys, services } from '../../db/schema.js';
 import { statementsOf } from '../../db/statements.js';
 import type { NormalizedGroup } from '../../domain/alertmanager.js';
 import type { Clock } from '../../domain/clock.js';
@@ -273,12 +273,13 @@ export class IngestService {
       const winner = (await statements.openIncident.get({ serviceId, dedupKey: group.dedupKey }))!;
       outcome = await this.update(tx, winner, group, now);
     }
-    const payloadId = (
-      await tx
-        .insert(rawPayloads)
-        .values({ integrationKeyId: key.id, source: group.source, receivedAt: now, body: rawBody, incidentId: outcome.incidentId })
-        .returning({ id: rawPayloads.id })
-    )[0]!.id;
+    const payloadId = (await statements.insertPayloadReturningId.get({
+      keyId: key.id,
+      source: group.source,
+      now,
+      body: rawBody,
+      incidentId: outcome.incidentId,
+    }))!.id;
     return { payloadId, ...outcome };
   }
 
