@@ -26,6 +26,17 @@ interface NodeReport {
   log: { lines: number; warnings: Record<string, number> };
 }
 
+export interface PostgresBenchOptions {
+  alerts?: number;
+  rounds?: number;
+  groups?: number;
+  samples?: number;
+  samplesPerSecond?: number;
+  people?: number;
+  escalations?: number;
+  escalationSpacingMs?: number;
+}
+
 export type PostgresBench = { skipped: string } | Awaited<ReturnType<typeof measure>>;
 
 /**
@@ -47,18 +58,7 @@ export type PostgresBench = { skipped: string } | Awaited<ReturnType<typeof meas
  *   the last; for each incident, from its next_escalation_at (read from PostgreSQL) to its second level's DM
  *   at the stand-in, which only node B can have sent.
  */
-export async function benchPostgres(
-  opts: {
-    alerts?: number;
-    rounds?: number;
-    groups?: number;
-    samples?: number;
-    samplesPerSecond?: number;
-    people?: number;
-    escalations?: number;
-    escalationSpacingMs?: number;
-  } = {},
-): Promise<PostgresBench> {
+export async function benchPostgres(opts: PostgresBenchOptions = {}): Promise<PostgresBench> {
   if (!postgresAvailable()) return { skipped: "PostgreSQL is not installed (Debian's postgresql package, /usr/lib/postgresql/*/bin)" };
   const cluster = await startPostgresCluster({ durable: true });
   try {
@@ -68,19 +68,7 @@ export async function benchPostgres(
   }
 }
 
-async function measure(
-  cluster: PostgresCluster,
-  opts: {
-    alerts?: number;
-    rounds?: number;
-    groups?: number;
-    samples?: number;
-    samplesPerSecond?: number;
-    people?: number;
-    escalations?: number;
-    escalationSpacingMs?: number;
-  },
-) {
+async function measure(cluster: PostgresCluster, opts: PostgresBenchOptions) {
   const ingest = await measureIngest(cluster, opts.alerts ?? 10_000, Math.max(1, opts.rounds ?? 1), opts.groups ?? 100);
   const failover = await measureTwoNodes(cluster, {
     samples: opts.samples ?? 100,
