@@ -6,7 +6,8 @@ import { claimOutbox, statementsOf } from '../db/statements.js';
 import { outbox } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { DAY, MINUTE } from '../domain/time-units.js';
-import { failed, retry, type OutboxKind, type OutboxRow, type Sender, type SendResult, type SenderTable } from './send-result.js';
+import { failed, retry } from './send-result.js';
+import type { OutboxKind, OutboxObserver, OutboxRow, OutboxStats, Sender, SendResult, SenderTable } from './send-result.js';
 import { classifySlackError } from './slack-client.js';
 import { classifyTwilioError } from './twilio-client.js';
 
@@ -25,19 +26,6 @@ const MAX_TIMER_MS = MINUTE;
  * dies mid-send leaves its rows to the others once it lapses.
  */
 export const CLAIM_LEASE_MS = 30_000;
-
-export interface OutboxStats {
-  sent: number;
-  retried: number;
-  failed: number;
-}
-
-export interface OutboxObserver {
-  sent(kind: string): void;
-  failed(kind: string, retryable: boolean): void;
-  /** Any error a sender threw, before it is sorted (a 429 stops its method for every caller). */
-  thrown?(err: unknown): Promise<void> | void;
-}
 
 /**
  * The queue engine: claims due rows (`pending` → `sending`), hands each to the sender of its kind and

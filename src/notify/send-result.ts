@@ -42,3 +42,17 @@ export interface Sender<K extends OutboxKind = OutboxKind> {
 
 /** Every kind of message and its sender: the compiler checks that none is missing. */
 export type SenderTable = { [K in OutboxKind]: Sender<K> };
+
+/** What the outbox loop has done since it started. */
+export interface OutboxStats {
+  sent: number;
+  retried: number;
+  failed: number;
+}
+
+/** Told of every send's fate (metrics), and of every error a sender threw before it is sorted (a 429 stops its method). */
+export interface OutboxObserver {
+  sent(kind: string): void;
+  failed(kind: string, retryable: boolean): void;
+  thrown?(err: unknown): Promise<void> | void;
+}
