@@ -85,9 +85,10 @@ describe('crash safety', () => {
         under.standin.messages(i.channel).some((m) => m.text.includes(`#${i.id} `)) &&
         calls('pins.add').some((c) => c.args.channel === i.channel) &&
         under.standin.messages(TEAM_CHANNEL).some((m) => m.text.includes(`<#${i.channel}>`));
-      // The restarted process finishes what a crash interrupted: every page, every channel's set-up. Two
-      // posts per incident in the team channel (card and channel link) go out at about one a second.
-      const settleMs = Math.max(60_000, incidents().length * 2_500);
+      // The restarted process finishes what a crash interrupted: every page, every channel's set-up. Each
+      // incident's channel pins its card, and pins.add is Slack's Tier 2 (20 a minute): 3 s an incident, a
+      // pace kept across restarts now that pacing lives in the database (before, each restart began afresh).
+      const settleMs = Math.max(60_000, incidents().length * 3_500);
       await under.standin.waitFor(() => incidents().every((i) => pagesFor(i.id).length >= 1 && complete(i)), settleMs).catch(() => {});
 
       const stored = new Set((db.prepare('select body from raw_payloads').all() as { body: string }[]).map((r) => r.body));
