@@ -327,6 +327,44 @@ describe('changing the schedule from Slack', () => {
   });
 });
 
+describe('two cancels of one change at once (two clicks, or two nodes)', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({ config: CONFIG });
+  });
+  afterEach(async () => {
+    await h.stop();
+  });
+
+  const audits = async (action: string) =>
+    (await h.baton.db.query((q) => q.select().from(auditLog).where(eq(auditLog.action, action)))).length;
+
+  it('cancel an override once: one of them cancels it, one audit entry, one notice', async () => {
+    const start = h.clock.nowMs() + 3_600_000;
+    const { overrideId } = await h.baton.overrides.createOverride(BOB, {
+      rotationId: 'payments-primary',
+      userId: BOB,
+      start,
+      end: start + 3_600_000,
+    });
+    const outcomes = await Promise.all([
+      h.baton.overrides.cancelOverride(BOB, overrideId),
+      h.baton.overrides.cancelOverride(BOB, overrideId),
+    ]);
+    expect(outcomes.filter((o) => o === 'override')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === null)).toHaveLength(1);
+    expect(await audits('override.cancel')).toBe(1);
+  });
+
+  it('cancel time off once: one of them cancels it, one audit entry', async () => {
+    const start = h.clock.nowMs() + 3_600_000;
+    const { timeOffId } = await h.baton.timeOff.createTimeOff(ADA, { userId: ADA, start, end: start + 86_400_000 });
+    const outcomes = await Promise.all([h.baton.timeOff.cancelTimeOff(ADA, timeOffId), h.baton.timeOff.cancelTimeOff(ADA, timeOffId)]);
+    expect(outcomes.sort()).toEqual([false, true]);
+    expect(await audits('time_off.cancel')).toBe(1);
+  });
+});
+
 /** Three people in a rotation with a long name, so shift labels have to make room for both times. */
 const TRIO = CONFIG.replace('    participants: [U0ADA00001, U0BOB00002]', '    participants: [U0ADA00001, U0BOB00002, U0CLEO0003]').replace(
   'name: Payments primary',

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, isNull, or } from 'drizzle-orm';
-import type { DB } from '../../db/client.js';
+import { changedRows, type DB } from '../../db/client.js';
 import { overrides, timeOff } from '../../db/schema.js';
 import type { Clock } from '../../domain/clock.js';
 import { throwIfAny } from '../../domain/errors.js';
@@ -118,8 +118,13 @@ export class OverrideService {
     // Half of a swap: the swap is cancelled as a whole (its own transaction, so not inside the read above).
     if (found.swapId !== undefined) return (await this.swaps.cancelSwap(actorId, found.swapId)) ? 'swap' : null;
     const { row, actor } = found;
-    await this.db.transaction(async (tx) => {
-      await tx.update(overrides).set({ cancelledAt: now, cancelledBy: actor.id }).where(eq(overrides.id, overrideId));
+    const cancelled = await this.db.transaction(async (tx) => {
+      // Only if still standing: another click (or node) may have cancelled it since the read above.
+      const changed = await tx
+        .update(overrides)
+        .set({ cancelledAt: now, cancelledBy: actor.id })
+        .where(and(eq(overrides.id, overrideId), isNull(overrides.cancelledAt)));
+      if (changedRows(changed) === 0) return false;
       await writeAudit(tx, { at: now, actor: actor.id, action: 'override.cancel', target: `rotation:${row.rotationId}`, before: row });
       const rotation = (await loadRotations(this.db)).get(row.rotationId);
       const channel = rotation ? await teamChannel(tx, rotation.teamId) : null;
@@ -134,7 +139,9 @@ export class OverrideService {
         });
         await enqueueNotice(tx, { kind: 'slack.message', channel, ...notice }, `override:${row.id}:cancel`, now);
       }
+      return true;
     });
+    if (!cancelled) return null;
     this.wakeOutbox();
     return 'override';
   }

@@ -1,5 +1,5 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import type { DB, Tx } from '../../db/client.js';
+import { changedRows, type DB, type Tx } from '../../db/client.js';
 import { timeOff } from '../../db/schema.js';
 import type { Clock } from '../../domain/clock.js';
 import { throwIfAny } from '../../domain/errors.js';
@@ -113,10 +113,15 @@ export class TimeOffService {
     });
     if (!found) return false;
     const { row, actor } = found;
-    await this.db.transaction(async (tx) => {
-      await tx.update(timeOff).set({ cancelledAt: now, cancelledBy: actor.id }).where(eq(timeOff.id, timeOffId));
+    return this.db.transaction(async (tx) => {
+      // Only if still standing: another click (or node) may have cancelled it since the read above.
+      const changed = await tx
+        .update(timeOff)
+        .set({ cancelledAt: now, cancelledBy: actor.id })
+        .where(and(eq(timeOff.id, timeOffId), isNull(timeOff.cancelledAt)));
+      if (changedRows(changed) === 0) return false;
       await writeAudit(tx, { at: now, actor: actor.id, action: 'time_off.cancel', target: `user:${row.userId}`, before: row });
+      return true;
     });
-    return true;
   }
 }
