@@ -1,5 +1,5 @@
 import { count, eq, isNull } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { auditLog, coverRequests, overrides, swapRequests, timeOff } from '../../src/db/schema.js';
 import { ADA, BOB, CLEO, TEAM_CHANNEL, TEST_CONFIG } from '../support/config.js';
 import { fixture } from '../support/fixtures.js';
@@ -354,6 +354,23 @@ describe('two cancels of one change at once (two clicks, or two nodes)', () => {
     expect(outcomes.filter((o) => o === 'override')).toHaveLength(1);
     expect(outcomes.filter((o) => o === null)).toHaveLength(1);
     expect(await audits('override.cancel')).toBe(1);
+  });
+
+  it('cancel a swap once, from both halves at once: one cancels it, one audit entry', async () => {
+    const modal = await h.slack.openModal(ADA, 'swap');
+    const bobsWeek = modal.options('their_shift').find((o) => o.value.startsWith(`payments-primary|${BOB}|${ADA_WEEK_END}`))!;
+    expect((await modal.set('teammate', BOB).set('their_shift', bobsWeek.value).submit()).closed).toBe(true);
+    await (await h.slack.expectDM(BOB, 'asks you to take their')).click('Accept', { as: BOB });
+    // The click is answered before its work is done (Bolt acks first): wait for the two halves.
+    const swapHalves = () => h.baton.db.query((q) => q.select().from(overrides).where(eq(overrides.kind, 'swap')).orderBy(overrides.id));
+    await vi.waitUntil(async () => (await swapHalves()).length === 2, { timeout: 3000 });
+    const halves = await swapHalves();
+    const outcomes = await Promise.all([
+      h.baton.overrides.cancelOverride(ADA, halves[0]!.id),
+      h.baton.overrides.cancelOverride(BOB, halves[1]!.id),
+    ]);
+    expect(outcomes.filter((o) => o === 'swap')).toHaveLength(1);
+    expect(await audits('swap.cancel')).toBe(1);
   });
 
   it('cancel time off once: one of them cancels it, one audit entry', async () => {

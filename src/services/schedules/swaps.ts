@@ -1,5 +1,5 @@
-import { eq } from 'drizzle-orm';
-import type { DB } from '../../db/client.js';
+import { and, eq } from 'drizzle-orm';
+import { changedRows, type DB } from '../../db/client.js';
 import { overrides, swapRequests } from '../../db/schema.js';
 import type { Clock } from '../../domain/clock.js';
 import { InvalidInput, PermissionDenied, throwIfAny } from '../../domain/errors.js';
@@ -203,12 +203,17 @@ export class SwapService {
     });
     if (!found) return false;
     const { swap, halves, actor, rotation } = found;
-    await this.db.transaction(async (tx) => {
+    const cancelled = await this.db.transaction(async (tx) => {
+      // First, and only if still accepted: another click (or node) may have cancelled it since the read above.
+      const taken = await tx
+        .update(swapRequests)
+        .set({ status: 'cancelled' })
+        .where(and(eq(swapRequests.id, swapId), eq(swapRequests.status, 'accepted')));
+      if (changedRows(taken) === 0) return false;
       for (const half of halves) {
         await tx.update(overrides).set({ cancelledAt: now, cancelledBy: actor.id }).where(eq(overrides.id, half.id));
         await writeAudit(tx, { at: now, actor: actor.id, action: 'override.cancel', target: `rotation:${swap.rotationId}`, before: half });
       }
-      await tx.update(swapRequests).set({ status: 'cancelled' }).where(eq(swapRequests.id, swapId));
       await writeAudit(tx, {
         at: now,
         actor: actor.id,
@@ -236,7 +241,9 @@ export class SwapService {
           `swap:${swapId}:cancel:team`,
           now,
         );
+      return true;
     });
+    if (!cancelled) return false;
     this.wakeOutbox();
     return true;
   }
