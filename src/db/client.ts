@@ -62,20 +62,6 @@ export function pgRunnerOf(q: Tx): PgRunner | undefined {
 }
 
 /**
- * Inside a transaction: true when this node may run `job` now. Every node runs the periodic jobs; on PostgreSQL
- * one at a time takes each (an advisory lock held until the transaction ends), on SQLite there is one node.
- */
-export async function takeJobLock(tx: Tx, job: string): Promise<boolean> {
-  const runner = pgRunnerOf(tx);
-  if (!runner) return true;
-  const { rows } = await runner.query({
-    text: 'select pg_try_advisory_xact_lock($1, hashtext($2)) as ok',
-    values: [JOB_LOCK_SPACE, job],
-  });
-  return (rows[0] as { ok: boolean }).ok;
-}
-
-/**
  * Inside a transaction: waits until no other transaction holds `key`, and holds it until this one ends. For a
  * check-then-write that must not interleave with the same one on another node or connection (a person's phone
  * throttle, a pin recorded twice). SQLite needs nothing: its transactions already run one at a time.
@@ -106,7 +92,7 @@ export async function savepoint<T>(tx: Tx, fn: () => Promise<T>): Promise<T> {
     sqlite.exec(`release ${name}`);
     return result;
   } catch (err) {
-    sqlite.exec(`rollback to ${name}; release ${name}`);
+    if (sqlite.inTransaction) sqlite.exec(`rollback to ${name}; release ${name}`);
     throw err;
   }
 }
@@ -133,7 +119,6 @@ export const JOB_LOCK_SPACE = 7_310_002;
 interface Unit {
   /** False once the unit has ended: work it started that runs later (a timer, a wake-up) must open its own. */
   open: boolean;
-  savepoints: number;
 }
 
 /**
@@ -158,7 +143,7 @@ export class SqliteDB implements DB {
   async query<T>(fn: (q: Tx) => Promise<T>): Promise<T> {
     if (this.units.getStore()?.open) return fn(this.tx);
     await this.lock();
-    const unit: Unit = { open: true, savepoints: 0 };
+    const unit: Unit = { open: true };
     try {
       return await this.units.run(unit, () => fn(this.tx));
     } finally {
@@ -169,9 +154,9 @@ export class SqliteDB implements DB {
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const outer = this.units.getStore();
-    if (outer?.open) return this.savepoint(outer, fn);
+    if (outer?.open) return savepoint(this.tx, () => fn(this.tx));
     await this.lock();
-    const unit: Unit = { open: true, savepoints: 0 };
+    const unit: Unit = { open: true };
     try {
       // IMMEDIATE: take the write lock now, so another process's writer cannot make this one fail mid-way.
       this.sqlite.exec('begin immediate');
@@ -190,20 +175,6 @@ export class SqliteDB implements DB {
   /** One process per SQLite file: nothing else can be running the job. */
   exclusively<T>(_job: string, fn: () => Promise<T>): Promise<T | undefined> {
     return fn();
-  }
-
-  private async savepoint<T>(unit: Unit, fn: (tx: Tx) => Promise<T>): Promise<T> {
-    unit.savepoints += 1;
-    const name = `sp${unit.savepoints}`;
-    this.sqlite.exec(`savepoint ${name}`);
-    try {
-      const result = await fn(this.tx);
-      this.sqlite.exec(`release ${name}`);
-      return result;
-    } catch (err) {
-      if (this.sqlite.inTransaction) this.sqlite.exec(`rollback to ${name}; release ${name}`);
-      throw err;
-    }
   }
 
   private lock(): Promise<void> {

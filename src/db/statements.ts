@@ -65,10 +65,9 @@ const definitions = {
   // ── The outbox engine (notify/outbox-loop.ts), shared by every node ──
   claimDue: raw<{ now: number; limit: number; leaseUntil: number }, RawOutboxRow>(claimSql(''), claimSql(' for update skip locked')),
   // ── Slack pacing (notify/pacing.ts), shared by every node ──
-  /** On PostgreSQL the row is held until the transaction ends, so two nodes cannot both take the same slot. */
+  // Read and written under a per-key lock (notify/pacing.ts), so two nodes cannot both take the same slot.
   pacingGet: raw<{ key: string }, { at: number; incidentId: number | null }>(
     'select at, incident_id as incidentId from pacing where key = @key',
-    'select at, incident_id as incidentId from pacing where key = @key for update',
   ),
   pacingPut: raw<{ key: string; at: number; incidentId: number | null }>(
     'insert into pacing (key, at, incident_id) values (@key, @at, @incidentId) on conflict (key) do update set at = excluded.at, incident_id = excluded.incident_id',

@@ -120,6 +120,7 @@ export class SlackPacing {
     const key = method === 'chat.postMessage' && channel ? `block:${method}:${channel}` : `block:${method}`;
     const until = this.clock.nowMs() + retryAfterMs;
     return this.db.transaction(async (tx) => {
+      await lockKey(tx, `pacing:${key}`);
       const state = pacingState(tx);
       if (((await state.get(key))?.at ?? 0) < until) await state.put(key, until);
     });
@@ -155,7 +156,7 @@ export class SlackPacing {
   }
 }
 
-/** The pacing rows a transaction reads and writes; on PostgreSQL a row read is held until the commit. */
+/** The pacing rows a transaction reads and writes, under the per-key lock its caller took. */
 function pacingState(tx: Tx) {
   const statements = statementsOf(tx);
   return {

@@ -1,5 +1,5 @@
 import { asc, eq, inArray } from 'drizzle-orm';
-import { takeJobLock, type DB, type Tx } from '../../db/client.js';
+import type { DB, Tx } from '../../db/client.js';
 import { incidents } from '../../db/schema.js';
 import { statementsOf } from '../../db/statements.js';
 import type { Clock } from '../../domain/clock.js';
@@ -28,9 +28,16 @@ export class EscalationService {
    */
   async tick(batchSize = 1000): Promise<number> {
     const now = this.clock.nowMs();
-    const moved = await this.db.transaction(async (tx) => {
-      // Every node runs the loop; one at a time escalates (the others find the job taken and skip this turn).
-      if (!(await takeJobLock(tx, 'escalation'))) return 0;
+    // Every node runs the loop; one at a time escalates (the others find the job taken and skip this turn).
+    const moved = await this.db.exclusively('escalation', () => this.escalateDue(now, batchSize));
+    if (moved === undefined) return 0;
+    if (moved > 0) this.wakeOutbox();
+    return moved;
+  }
+
+  /** Moves every due incident one level, in one transaction; on PostgreSQL they stay locked until it commits. */
+  private escalateDue(now: number, batchSize: number): Promise<number> {
+    return this.db.transaction(async (tx) => {
       const ids = (await statementsOf(tx).dueIncidentIds.all({ now, limit: batchSize })).map((r) => r.id);
       if (ids.length === 0) return 0;
       const due = await tx
@@ -38,13 +45,10 @@ export class EscalationService {
         .from(incidents)
         .where(inArray(incidents.id, ids))
         .orderBy(asc(incidents.nextEscalationAt), asc(incidents.id));
-      if (due.length === 0) return 0;
       const context = await loadPagingContext(this.db, now, this.paging);
       for (const incident of due) await this.escalateOne(tx, incident, now, context);
       return due.length;
     });
-    if (moved > 0) this.wakeOutbox();
-    return moved;
   }
 
   private async escalateOne(db: Tx, incident: Incident, now: number, context: PagingContext): Promise<void> {

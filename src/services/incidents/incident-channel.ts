@@ -12,7 +12,7 @@ import { InvalidInput } from '../../domain/errors.js';
 import { requireResponder } from './access.js';
 import { writeAudit } from '../admin/audit.js';
 import { loadRotations } from '../directory.js';
-import type { IngestService } from './ingest.js';
+import { pseudoKey, type IngestService } from './ingest.js';
 import { loadAdjustments } from '../schedules/oncall.js';
 import { enqueueIncidentChannel, enqueueNotice, enqueueOpenerConfirm, enqueuePage, enqueuePinText } from '../outbox.js';
 import type { Incident } from './paging.js';
@@ -115,20 +115,7 @@ export class IncidentChannelService {
         ? { alertname: 'DirectPage', severity: input.severity, paged_by: actor.id }
         : { alertname: 'Declared', severity: input.severity, declared_by: actor.id };
     const result = await this.ingest.ingest(
-      {
-        id: 0,
-        serviceId: input.serviceId,
-        kind: 'generic',
-        keyHash: '',
-        bearerHash: null,
-        hmacSecret: null,
-        hmacHeader: null,
-        hmacTimestampHeader: null,
-        heartbeatIntervalMinutes: null,
-        expiresAt: null,
-        source: 'slack',
-        createdAt: 0,
-      },
+      pseudoKey(input.serviceId, 'generic', 'slack'),
       JSON.stringify({ declared_by: actor.id, ...input }),
       {
         source: how === 'page' ? 'slack_page' : 'declared',

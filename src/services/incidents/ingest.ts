@@ -16,6 +16,27 @@ import { recordEvent } from './timeline.js';
 
 export type IntegrationKey = typeof integrationKeys.$inferSelect;
 
+/**
+ * The key a payload that came with none is stored under (id 0): a voicemail on the emergency line, an
+ * incident declared or a page sent from Slack.
+ */
+export function pseudoKey(serviceId: string, kind: IntegrationKey['kind'], source: IntegrationKey['source']): IntegrationKey {
+  return {
+    id: 0,
+    serviceId,
+    kind,
+    keyHash: '',
+    bearerHash: null,
+    hmacSecret: null,
+    hmacHeader: null,
+    hmacTimestampHeader: null,
+    heartbeatIntervalMinutes: null,
+    expiresAt: null,
+    source,
+    createdAt: 0,
+  };
+}
+
 export type AuthResult = { ok: true; key: IntegrationKey } | { ok: false; message: string };
 
 export interface IngestResult {
@@ -135,20 +156,7 @@ export class IngestService {
     rawBody: string,
     voicemail: { callSid: string; from: string; recordingUrl: string; durationSeconds: number; at: string },
   ): Promise<IngestResult> {
-    const key = {
-      id: 0,
-      serviceId,
-      kind: 'alertmanager',
-      keyHash: '',
-      bearerHash: null,
-      hmacSecret: null,
-      hmacHeader: null,
-      hmacTimestampHeader: null,
-      heartbeatIntervalMinutes: null,
-      expiresAt: null,
-      source: 'config',
-      createdAt: 0,
-    } satisfies IntegrationKey;
+    const key = pseudoKey(serviceId, 'alertmanager', 'config');
     const labels = { alertname: 'EmergencyLine', caller: voicemail.from, severity: 'critical' };
     return this.ingest(key, rawBody, {
       source: 'emergency_line',
