@@ -1,8 +1,8 @@
-import { and, count, desc, eq, inArray, ne, sql } from 'drizzle-orm';
+import { count, eq, inArray, sql } from 'drizzle-orm';
 import type { ShiftUnit } from '../domain/rotation.js';
 import type { Override, TimeOff } from '../domain/schedule.js';
 import { changedRows, pgRunnerOf, type DB, type PgRunner, type SqliteDB, type Tx } from './client.js';
-import { alerts, incidentEvents, incidents, integrationKeys, outbox, rawPayloads } from './schema.js';
+import { alerts, incidents, integrationKeys, outbox } from './schema.js';
 
 /**
  * Every prepared statement of Baton, and all of its raw SQL, prepared once per database and kept in one cache
@@ -79,36 +79,24 @@ const definitions = {
     "update outbox set status = 'pending', interrupted = 1, lease_until = null where status = 'sending' and (lease_until is null or lease_until <= @now)",
   ),
   // ── Outbox: queueing and coalescing (services/outbox.ts) ──
-  insertOutbox: built((q) =>
-    q
-      .insert(outbox)
-      .values({
-        kind: p('kind'),
-        dedupeKey: p('dedupeKey'),
-        incidentId: p('incidentId'),
-        userId: p('userId'),
-        payload: p('payload'),
-        status: 'pending',
-        attempts: 0,
-        nextAttemptAt: p('dueAt'),
-        createdAt: p('now'),
-      })
-      .onConflictDoNothing(),
+  // Raw on the paths that run for every alert: drizzle's value mapping cost more than the insert.
+  insertOutbox: raw<{
+    kind: string;
+    dedupeKey: string | null;
+    incidentId: number | null;
+    userId: string | null;
+    payloadJson: string;
+    dueAt: number;
+    now: number;
+  }>(
+    `insert into outbox (kind, dedupe_key, incident_id, user_id, payload, status, attempts, next_attempt_at, created_at, interrupted)
+       values (@kind, @dedupeKey, @incidentId, @userId, @payloadJson, 'pending', 0, @dueAt, @now, 0) on conflict do nothing`,
   ),
-  pendingRefresh: built((q) =>
-    q
-      .select({ id: outbox.id, nextAttemptAt: outbox.nextAttemptAt })
-      .from(outbox)
-      .where(and(eq(outbox.incidentId, p('incidentId')), eq(outbox.kind, 'slack.refresh'), eq(outbox.status, 'pending')))
-      .limit(1),
+  pendingRefresh: raw<{ incidentId: number }, { id: number; nextAttemptAt: number }>(
+    "select id, next_attempt_at as nextAttemptAt from outbox where incident_id = @incidentId and kind = 'slack.refresh' and status = 'pending' limit 1",
   ),
-  lastRefresh: built((q) =>
-    q
-      .select({ createdAt: outbox.createdAt })
-      .from(outbox)
-      .where(and(eq(outbox.incidentId, p('incidentId')), eq(outbox.kind, 'slack.refresh')))
-      .orderBy(desc(outbox.id))
-      .limit(1),
+  lastRefresh: raw<{ incidentId: number }, { createdAt: number }>(
+    "select created_at as createdAt from outbox where incident_id = @incidentId and kind = 'slack.refresh' order by id desc limit 1",
   ),
   makeDue: built((q) =>
     q
@@ -132,8 +120,8 @@ const definitions = {
   ),
 
   // ── Timeline (services/incidents/timeline.ts, incident-channel.ts, incident-view.ts) ──
-  insertEvent: built((q) =>
-    q.insert(incidentEvents).values({ incidentId: p('incidentId'), at: p('at'), kind: p('kind'), actor: p('actor'), detail: p('detail') }),
+  insertEvent: raw<{ incidentId: number; at: number; kind: string; actor: string | null; detailJson: string }>(
+    'insert into incident_events (incident_id, at, kind, actor, detail) values (@incidentId, @at, @kind, @actor, @detailJson)',
   ),
   pinnedEventExists: raw<{ incidentId: number; ts: string }, { found: 1 }>(
     "select 1 as found from incident_events where incident_id = @incidentId and kind = 'pinned' and json_extract(detail, '$.ts') = @ts",
@@ -224,63 +212,42 @@ const definitions = {
   activeMaintenance: raw<{ serviceId: string; now: number }, { id: number }>(
     'select id from maintenance_windows where service_id = @serviceId and start_at <= @now and end_at > @now limit 1',
   ),
-  openIncident: built((q) =>
-    q
-      .select({ id: incidents.id })
-      .from(incidents)
-      .where(and(eq(incidents.serviceId, p('serviceId')), eq(incidents.dedupKey, p('dedupKey')), ne(incidents.status, 'resolved'))),
+  openIncident: raw<{ serviceId: string; dedupKey: string }, { id: number }>(
+    "select id from incidents where service_id = @serviceId and dedup_key = @dedupKey and status <> 'resolved'",
   ),
-  alertByFingerprint: built((q) =>
-    q
-      .select({ id: alerts.id, status: alerts.status, endsAt: alerts.endsAt, annotationsJson: sql<string>`${alerts.annotations}` })
-      .from(alerts)
-      .where(and(eq(alerts.incidentId, p('incidentId')), eq(alerts.fingerprint, p('fingerprint')))),
+  alertByFingerprint: raw<
+    { incidentId: number; fingerprint: string },
+    { id: number; status: 'firing' | 'resolved'; endsAt: string | null; annotationsJson: string }
+  >(
+    'select id, status, ends_at as endsAt, annotations as annotationsJson from alerts where incident_id = @incidentId and fingerprint = @fingerprint',
   ),
-  insertAlert: built((q) =>
-    q.insert(alerts).values({
-      incidentId: p('incidentId'),
-      fingerprint: p('fingerprint'),
-      status: p('status'),
-      labels: p('labels'),
-      annotations: p('annotations'),
-      startsAt: p('startsAt'),
-      endsAt: p('endsAt'),
-      sourceUrl: p('sourceUrl'),
-      firstSeenAt: p('now'),
-      lastSeenAt: p('now'),
-    }),
+  insertAlert: raw<{
+    incidentId: number;
+    fingerprint: string;
+    status: string;
+    labelsJson: string;
+    annotationsJson: string;
+    startsAt: string;
+    endsAt: string | null;
+    sourceUrl: string | null;
+    now: number;
+  }>(
+    `insert into alerts (incident_id, fingerprint, status, labels, annotations, starts_at, ends_at, source_url, first_seen_at, last_seen_at)
+       values (@incidentId, @fingerprint, @status, @labelsJson, @annotationsJson, @startsAt, @endsAt, @sourceUrl, @now, @now)`,
   ),
   // drizzle's update builder takes placeholders only as raw SQL, so JSON columns arrive already encoded.
-  updateAlert: built((q) =>
-    q
-      .update(alerts)
-      .set({
-        status: sql`${p('status')}`,
-        labels: sql`${p('labelsJson')}`,
-        annotations: sql`${p('annotationsJson')}`,
-        endsAt: sql`${p('endsAt')}`,
-        lastSeenAt: sql`${p('now')}`,
-      })
-      .where(eq(alerts.id, p('id'))),
+  updateAlert: raw<{ status: string; labelsJson: string; annotationsJson: string; endsAt: string | null; now: number; id: number }>(
+    'update alerts set status = @status, labels = @labelsJson, annotations = @annotationsJson, ends_at = @endsAt, last_seen_at = @now where id = @id',
   ),
-  firingAlert: built((q) =>
-    q
-      .select({ id: alerts.id })
-      .from(alerts)
-      .where(and(eq(alerts.incidentId, p('incidentId')), eq(alerts.status, 'firing')))
-      .limit(1),
+  firingAlert: raw<{ incidentId: number }, { id: number }>(
+    "select id from alerts where incident_id = @incidentId and status = 'firing' limit 1",
   ),
   /** The same, answering the new payload's id (ingest returns it). */
-  insertPayloadReturningId: built((q) =>
-    q
-      .insert(rawPayloads)
-      .values({ integrationKeyId: p('keyId'), source: p('source'), receivedAt: p('now'), body: p('body'), incidentId: p('incidentId') })
-      .returning({ id: rawPayloads.id }),
+  insertPayloadReturningId: raw<{ keyId: number; source: string; now: number; body: string; incidentId: number | null }, { id: number }>(
+    'insert into raw_payloads (integration_key_id, source, received_at, body, incident_id) values (@keyId, @source, @now, @body, @incidentId) returning id',
   ),
-  insertPayload: built((q) =>
-    q
-      .insert(rawPayloads)
-      .values({ integrationKeyId: p('keyId'), source: p('source'), receivedAt: p('now'), body: p('body'), incidentId: p('incidentId') }),
+  insertPayload: raw<{ keyId: number; source: string; now: number; body: string; incidentId: number | null }>(
+    'insert into raw_payloads (integration_key_id, source, received_at, body, incident_id) values (@keyId, @source, @now, @body, @incidentId)',
   ),
 
   // ── Retention: a batch of `limit` rows per table per pass (services/retention.ts) ──
@@ -304,19 +271,20 @@ const definitions = {
 
 type Params = Record<string, unknown>;
 
-/** A statement run with `await`: the same calls on either engine. */
-export interface Statement<R> {
-  get(params?: Params): Promise<R | undefined>;
-  all(params?: Params): Promise<R[]>;
-  run(params?: Params): Promise<{ changes: number }>;
+/** A statement run with `await`: the same calls on either engine. `P`: its parameters, by name. */
+export interface Statement<R, P = Params> {
+  get(params?: P): Promise<R | undefined>;
+  all(params?: P): Promise<R[]>;
+  run(params?: P): Promise<{ changes: number }>;
 }
 
 /** Raw SQL with `@name` parameters; `postgres` only where the dialects differ (JSON paths, aggregates). */
-interface RawDefinition<R> {
+interface RawDefinition<P, R> {
   kind: 'raw';
   sqlite: string;
   postgres?: string;
-  /** Phantom: the row type. */
+  /** Phantoms: the parameters' and the row's types. */
+  params?: P;
   row?: R;
 }
 
@@ -324,10 +292,11 @@ interface RawDefinition<R> {
 interface BuiltDefinition<R> {
   kind: 'built';
   make: (q: Tx) => unknown;
+  params?: Params;
   row?: R;
 }
 
-function raw<_P = Params, R = never>(sqlite: string, postgres?: string): RawDefinition<R> {
+function raw<P = Params, R = never>(sqlite: string, postgres?: string): RawDefinition<P, R> {
   return { kind: 'raw', sqlite, postgres };
 }
 
@@ -338,7 +307,9 @@ function built<B>(make: (q: Tx) => B): BuiltDefinition<RowOf<B>> {
 }
 
 type Definitions = typeof definitions;
-export type Statements = { [K in keyof Definitions]: Statement<NonNullable<Definitions[K]['row']>> };
+export type Statements = {
+  [K in keyof Definitions]: Statement<NonNullable<Definitions[K]['row']>, NonNullable<Definitions[K]['params']>>;
+};
 
 interface SyncStatement {
   get(params?: Params): unknown;

@@ -48,7 +48,7 @@ async function insert(db: Tx, message: OutboxMessage, dedupeKey: string | null, 
   const { kind, ...payload } = message;
   const incidentId = 'incidentId' in message ? message.incidentId : null;
   const userId = 'userId' in message ? message.userId : null;
-  await statementsOf(db).insertOutbox.run({ kind, dedupeKey, incidentId, userId, payload, dueAt, now });
+  await statementsOf(db).insertOutbox.run({ kind, dedupeKey, incidentId, userId, payloadJson: JSON.stringify(payload), dueAt, now });
 }
 
 /**
@@ -106,14 +106,16 @@ export async function enqueueTeamPost(
 /**
  * Updates every message of the incident; coalesced, since one refresh shows the latest state anyway. A
  * pending refresh waiting out a backoff is made due now: a new change should not wait for an old failure.
- * With `minIntervalMs` (alert-only changes), refreshes are spaced out so a storm cannot flood Slack.
+ * With `minIntervalMs` (alert-only changes), refreshes are spaced out so a storm cannot flood Slack. Says whether
+ * a refresh is now due (the caller wakes the outbox), rather than waiting its turn.
  */
-export async function enqueueRefresh(db: Tx, incidentId: number, now: number, opts: { minIntervalMs?: number } = {}): Promise<void> {
+export async function enqueueRefresh(db: Tx, incidentId: number, now: number, opts: { minIntervalMs?: number } = {}): Promise<boolean> {
   const statements = statementsOf(db);
   const pending = await statements.pendingRefresh.get({ incidentId });
   if (pending) {
-    if (!opts.minIntervalMs && pending.nextAttemptAt > now) await statements.makeDue.run({ id: pending.id, now });
-    return;
+    if (opts.minIntervalMs || pending.nextAttemptAt <= now) return false;
+    await statements.makeDue.run({ id: pending.id, now });
+    return true;
   }
   let due = now;
   if (opts.minIntervalMs) {
@@ -121,6 +123,7 @@ export async function enqueueRefresh(db: Tx, incidentId: number, now: number, op
     if (last) due = Math.max(now, last.createdAt + opts.minIntervalMs);
   }
   await insert(db, { kind: 'slack.refresh', incidentId }, null, now, due);
+  return due <= now;
 }
 
 /** A line in the incident's thread in the team channel, worded when it is sent. */

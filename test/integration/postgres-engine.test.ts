@@ -101,7 +101,7 @@ async function scenario(db: DB) {
       dedupeKey: 'page:1',
       incidentId: id,
       userId: 'U1',
-      payload: { to: 'U1' },
+      payloadJson: JSON.stringify({ to: 'U1' }),
       dueAt: 5,
       now: 5,
     });
@@ -110,12 +110,18 @@ async function scenario(db: DB) {
       dedupeKey: 'page:1',
       incidentId: id,
       userId: 'U1',
-      payload: { to: 'U1' },
+      payloadJson: JSON.stringify({ to: 'U1' }),
       dueAt: 5,
       now: 5,
     });
-    await s.insertEvent.run({ incidentId: id, at: 6, kind: 'paged', actor: null, detail: { level: 1, loop: 0, users: ['U1', 'U2'] } });
-    await s.insertEvent.run({ incidentId: id, at: 7, kind: 'pinned', actor: 'U1', detail: { ts: '1.2', text: 'old' } });
+    await s.insertEvent.run({
+      incidentId: id,
+      at: 6,
+      kind: 'paged',
+      actor: null,
+      detailJson: JSON.stringify({ level: 1, loop: 0, users: ['U1', 'U2'] }),
+    });
+    await s.insertEvent.run({ incidentId: id, at: 7, kind: 'pinned', actor: 'U1', detailJson: JSON.stringify({ ts: '1.2', text: 'old' }) });
     await s.setPinnedText.run({ incidentId: id, ts: '1.2', text: 'new <b>', author: 'U2' });
     return {
       incident: (await q.select().from(incidents).where(eq(incidents.id, id)))[0],

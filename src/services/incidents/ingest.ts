@@ -46,6 +46,22 @@ export interface IngestResult {
 }
 
 type Outcome = { ok: true; result: IngestResult } | { ok: false; error: unknown };
+/** A batch committed: each payload's outcome, whether it queued a message due now, and when it is on disk. */
+interface Applied {
+  outcomes: Outcome[];
+  wake: boolean;
+  durable: Promise<void>;
+}
+
+/** What the payloads of one batch share, inside its transaction. */
+interface BatchState {
+  /** Routing rules by service, read once a batch: a storm sends one service's alerts together. */
+  routing: Map<string, RoutingRule[] | null>;
+  /** A message was queued that is due now: the outbox is woken after the commit. */
+  wake: boolean;
+}
+
+const newBatchState = (): BatchState => ({ routing: new Map(), wake: false });
 
 interface Pending {
   key: IntegrationKey;
@@ -207,79 +223,99 @@ export class IngestService {
    * The fast path: the whole batch in one transaction, with no savepoint per payload. Null when a payload
    * threw: the batch was rolled back whole, to be applied again one savepoint each (applyEach).
    */
-  private async applyAll(batch: Pending[], now: number): Promise<Outcome[] | null> {
+  private async applyAll(batch: Pending[], now: number): Promise<Applied | null> {
     const results: IngestResult[] = [];
-    let failed = false;
+    const state = newBatchState();
+    let durable: Promise<void>;
     try {
-      await this.db.transaction(async (tx) => {
-        for (const item of batch) results.push(await this.apply(tx, item, now));
-      });
+      ({ durable } = await this.db.transactionThenSync(async (tx) => {
+        for (const item of batch) results.push(await this.apply(tx, item, now, state));
+      }));
     } catch (error) {
       if (results.length === batch.length) throw error; // every payload applied: it was the commit that failed
-      failed = true;
+      return null;
     }
-    return failed ? null : results.map((result) => ({ ok: true, result }));
+    return { outcomes: results.map((result) => ({ ok: true, result })), wake: state.wake, durable };
   }
 
   /** Each payload in its own savepoint, so one that throws is refused alone and the others are stored. */
-  private async applyEach(batch: Pending[], now: number): Promise<Outcome[]> {
+  private async applyEach(batch: Pending[], now: number): Promise<Applied> {
     const outcomes: Outcome[] = [];
-    await this.db.transaction(async () => {
+    // A payload rolled back may have marked the batch for a wake-up: a needless wake-up costs one query.
+    const state = newBatchState();
+    const { durable } = await this.db.transactionThenSync(async () => {
       for (const item of batch) {
         try {
           // A transaction opened inside the batch's is a savepoint around this one payload.
-          outcomes.push({ ok: true, result: await this.db.transaction((tx) => this.apply(tx, item, now)) });
+          outcomes.push({ ok: true, result: await this.db.transaction((tx) => this.apply(tx, item, now, state)) });
         } catch (error) {
           outcomes.push({ ok: false, error });
         }
       }
     });
-    return outcomes;
+    return { outcomes, wake: state.wake, durable };
   }
 
   private async flush(lane: { queue: Pending[]; scheduled: boolean }): Promise<void> {
     // In one order on every node (by group, arrival order kept within a group): two nodes' batches that touch
     // the same incidents then take their rows in the same order, and cannot deadlock on PostgreSQL.
     const batch = lane.queue.splice(0, MAX_BATCH).sort(byGroup);
+    const fail = (error: unknown) => {
+      for (const item of batch) item.reject(error);
+    };
+    let applied: Applied;
     try {
       const now = this.clock.nowMs();
-      let outcomes: Outcome[];
-      try {
-        outcomes = (await this.applyAll(batch, now)) ?? (await this.applyEach(batch, now));
-      } catch (error) {
-        // The commit itself failed: nothing of the batch is stored.
-        for (const item of batch) item.reject(error);
-        return;
-      }
-      batch.forEach((item, i) => {
-        const outcome = outcomes[i]!;
-        if (outcome.ok) {
-          this.onIngested(item.group.source, outcome.result.outcome);
-          item.resolve(outcome.result);
-        } else item.reject(outcome.error);
-      });
-      // Only these outcomes queue messages; a re-send of an unchanged group must not wake the dispatcher.
-      if (outcomes.some((o) => o.ok && ['opened', 'updated', 'resolved'].includes(o.result.outcome))) this.wakeOutbox();
+      applied = (await this.applyAll(batch, now)) ?? (await this.applyEach(batch, now));
+    } catch (error) {
+      // The commit itself failed: nothing of the batch is stored.
+      fail(error);
+      return;
     } finally {
-      // The next batch (payloads that came in meanwhile, or beyond MAX_BATCH) starts once this one is done.
+      // The next batch (payloads that came in meanwhile, or beyond MAX_BATCH) is applied while this one's commit
+      // reaches the disk: the embedded engine syncs the WAL on another thread.
       if (lane.queue.length > 0) setImmediate(() => this.flush(lane));
       else lane.scheduled = false;
     }
+    try {
+      await applied.durable;
+    } catch (error) {
+      // Committed but perhaps not on disk: the senders are told to retry, and a retry finds its alerts stored.
+      fail(error);
+      return;
+    }
+    const { outcomes, wake } = applied;
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) {
+        this.onIngested(item.group.source, outcome.result.outcome);
+        item.resolve(outcome.result);
+      } else item.reject(outcome.error);
+    });
+    // A re-send of an unchanged group, or a change whose card refresh waits its turn, must not wake the dispatcher.
+    if (wake) this.wakeOutbox();
   }
 
-  private async apply(tx: Tx, { key, rawBody, group, policy }: Pending, now: number): Promise<IngestResult> {
+  private async apply(tx: Tx, { key, rawBody, group, policy }: Pending, now: number, batch: BatchState): Promise<IngestResult> {
     // The statements run for every payload (statementsOf): building their queries each time would dominate.
     const statements = statementsOf(tx);
     // Routing rules of the key's service may send the group to another service, with its own urgency.
-    const routing = (await statements.serviceRouting.get({ id: key.serviceId }))?.routing;
-    const routed = route(routing ? (JSON.parse(routing) as RoutingRule[]) : null, group.labels, group.severity);
+    let rules = batch.routing.get(key.serviceId);
+    if (rules === undefined) {
+      const routing = (await statements.serviceRouting.get({ id: key.serviceId }))?.routing;
+      rules = routing ? (JSON.parse(routing) as RoutingRule[]) : null;
+      batch.routing.set(key.serviceId, rules);
+    }
+    const routed = route(rules, group.labels, group.severity);
     const serviceId = routed.service ?? key.serviceId;
     const open = await statements.openIncident.get({ serviceId, dedupKey: group.dedupKey });
-    let outcome = open ? await this.update(tx, open, group, now) : await this.open(tx, serviceId, group, now, routed.urgency, policy);
+    let outcome = open
+      ? await this.update(tx, open, group, now, batch)
+      : await this.open(tx, serviceId, group, now, routed.urgency, policy);
     if (outcome === 'taken') {
       // Another node opened this group's incident a moment ago: this payload updates it.
       const winner = (await statements.openIncident.get({ serviceId, dedupKey: group.dedupKey }))!;
-      outcome = await this.update(tx, winner, group, now);
+      outcome = await this.update(tx, winner, group, now, batch);
     }
     const payloadId = (await statements.insertPayloadReturningId.get({
       keyId: key.id,
@@ -288,6 +324,7 @@ export class IngestService {
       body: rawBody,
       incidentId: outcome.incidentId,
     }))!.id;
+    if (outcome.outcome === 'opened' || outcome.outcome === 'resolved') batch.wake = true;
     return { payloadId, ...outcome };
   }
 
@@ -363,11 +400,14 @@ export class IngestService {
     incident: Pick<Incident, 'id'>,
     group: NormalizedGroup,
     now: number,
+    batch: BatchState,
   ): Promise<Omit<IngestResult, 'payloadId'>> {
     const statements = statementsOf(tx);
     const changed = await this.upsertAlerts(tx, incident.id, group, now);
     if (!changed) return { incidentId: incident.id, outcome: 'unchanged' };
-    if (!(await statements.firingAlert.get({ incidentId: incident.id }))) {
+    // An alert of this payload that fires is stored firing: only a payload of resolved alerts can end the incident.
+    const firing = group.alerts.some((a) => a.status === 'firing') || (await statements.firingAlert.get({ incidentId: incident.id }));
+    if (!firing) {
       await tx
         .update(incidents)
         .set({ status: 'resolved', resolvedAt: now, resolvedBy: null, nextEscalationAt: null, updatedAt: now })
@@ -385,7 +425,7 @@ export class IngestService {
     }
     // A re-send of the same group pages nobody again; a changed alert set is worth a (throttled) refresh.
     await recordEvent(tx, incident.id, now, 'alerts_updated', group.source, { alerts: group.alerts.length });
-    await enqueueRefresh(tx, incident.id, now, { minIntervalMs: ALERT_REFRESH_INTERVAL_MS });
+    if (await enqueueRefresh(tx, incident.id, now, { minIntervalMs: ALERT_REFRESH_INTERVAL_MS })) batch.wake = true;
     return { incidentId: incident.id, outcome: 'updated' };
   }
 
@@ -400,10 +440,13 @@ export class IngestService {
       // (Its labels cannot differ: the fingerprint is a hash of them.)
       if (existing && existing.status === alert.status && existing.endsAt === alert.endsAt && existing.annotationsJson === annotationsJson)
         continue;
-      const values = { status: alert.status, labels: alert.labels, annotations: alert.annotations, endsAt: alert.endsAt, now };
       if (!existing) {
         await statements.insertAlert.run({
-          ...values,
+          status: alert.status,
+          labelsJson: JSON.stringify(alert.labels),
+          annotationsJson,
+          endsAt: alert.endsAt,
+          now,
           incidentId,
           fingerprint: alert.fingerprint,
           startsAt: alert.startsAt,

@@ -28,7 +28,7 @@ export async function recordEvent(
   actor: string | null,
   detail: Record<string, unknown> = {},
 ): Promise<void> {
-  await statementsOf(db).insertEvent.run({ incidentId, at, kind, actor, detail });
+  await statementsOf(db).insertEvent.run({ incidentId, at, kind, actor, detailJson: JSON.stringify(detail) });
 }
 
 /** A pinned message's text (and who wrote it), read from Slack, put into its `pinned` timeline entry. */
