@@ -150,7 +150,7 @@ export class SqliteDB implements DB {
     private readonly durability: Durability | null = null,
     private readonly checkpointer: Checkpointer | null = null,
   ) {
-    this.orm = drizzle(sqlite, { schema });
+    this.orm = drizzle(withStatementCache(sqlite), { schema });
     // The synchronous driver answers `await` like an asynchronous one; only the type differs.
     this.tx = this.orm as unknown as Tx;
     this.totalChanges = sqlite.prepare<[], number>('select total_changes()').pluck();
@@ -264,6 +264,38 @@ export function openDatabase(
   sqlite.pragma(`wal_autocheckpoint = ${SAFETY_CHECKPOINT_PAGES}`);
   const onError = opts.onDiskError ?? ((message: string) => console.error(`baton: checkpoint failed: ${message}`));
   return new SqliteDB(sqlite, new WalSync(`${resolve(path)}-wal`, opts.fsync), startCheckpointer(path, onError));
+}
+
+/** Statements kept by withStatementCache; past this many (queries with lists of any length), it starts afresh. */
+const STATEMENT_CACHE_SIZE = 1000;
+
+/**
+ * The connection as drizzle sees it, with `prepare` served from a cache by SQL text. drizzle prepares every
+ * query it did not prepare ahead anew, each time it runs it, and SQLite's parsing then cost more than running
+ * it (opening an incident ran a dozen such queries). A statement is reused only synchronously (drizzle prepares
+ * and runs it in one go), and drizzle switches raw mode on before every use that wants it, so the mode is reset
+ * on each reuse.
+ */
+function withStatementCache(sqlite: Database.Database): Database.Database {
+  const cache = new Map<string, Database.Statement>();
+  const prepare = (source: string) => {
+    let statement = cache.get(source);
+    if (statement) {
+      if (statement.reader) statement.raw(false);
+      return statement;
+    }
+    statement = sqlite.prepare(source);
+    if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
+    cache.set(source, statement);
+    return statement;
+  };
+  return new Proxy(sqlite, {
+    get(target, property) {
+      if (property === 'prepare') return prepare;
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /** Opens an existing database to read only, as it is (not migrated): for checks made beside a running Baton. */
