@@ -64,6 +64,18 @@ type RawOutboxRow = Omit<OutboxRow, 'payload' | 'interrupted'> & { payload: stri
 const definitions = {
   // ── The outbox engine (notify/outbox-loop.ts), shared by every node ──
   claimDue: raw<{ now: number; limit: number; leaseUntil: number }, RawOutboxRow>(claimSql(''), claimSql(' for update skip locked')),
+  /** What became of a claimed row's attempt; the claim ends with it. Raw: the outbox records thousands a minute in a storm. */
+  recordAttempt: raw<{
+    id: number;
+    status: string;
+    attempts: number | null;
+    nextAttemptAt: number | null;
+    lastError: string | null;
+    sentAt: number | null;
+  }>(
+    `update outbox set status = @status, attempts = coalesce(@attempts, attempts), next_attempt_at = coalesce(@nextAttemptAt, next_attempt_at),
+       last_error = @lastError, sent_at = @sentAt, lease_until = null where id = @id`,
+  ),
   // ── Slack pacing (notify/pacing.ts), shared by every node ──
   // Read and written under a per-key lock (notify/pacing.ts), so two nodes cannot both take the same slot.
   pacingGet: raw<{ key: string }, { at: number; incidentId: number | null }>(

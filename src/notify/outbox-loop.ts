@@ -177,13 +177,17 @@ export class OutboxLoop {
   private async record(row: OutboxRow, result: SendResult, sender: Sender | undefined): Promise<void> {
     const now = this.clock.nowMs();
     const attempts = row.attempts + 1;
-    const update = (set: Partial<OutboxRow>) =>
+    // The claim ends with the attempt, whatever became of it. Left out: kept as they were.
+    const update = (set: { status: string; attempts?: number; nextAttemptAt?: number; lastError: string | null; sentAt?: number }) =>
       this.db.query(async (q) => {
-        // The claim ends with the attempt, whatever became of it.
-        await q
-          .update(outbox)
-          .set({ ...set, leaseUntil: null })
-          .where(eq(outbox.id, row.id));
+        await statementsOf(q).recordAttempt.run({
+          id: row.id,
+          status: set.status,
+          attempts: set.attempts ?? null,
+          nextAttemptAt: set.nextAttemptAt ?? null,
+          lastError: set.lastError,
+          sentAt: set.sentAt ?? null,
+        });
       });
     switch (result.outcome) {
       case 'sent':
@@ -221,7 +225,7 @@ export class OutboxLoop {
         this.observe.failed(row.kind, retryable);
         if (!retryable || now - row.createdAt > GIVE_UP_AFTER_MS) {
           await this.db.query(async () => {
-            await update({ status: 'failed', attempts, lastError: result.reason, sentAt: null });
+            await update({ status: 'failed', attempts, lastError: result.reason });
             await this.wakeWaiting(row.incidentId);
           });
           this.stats.failed += 1;
@@ -230,7 +234,7 @@ export class OutboxLoop {
         }
         const backoff = Math.min(MAX_BACKOFF_MS, 2000 * 2 ** (attempts - 1));
         const delay = Math.max(backoff, result.outcome === 'retry' ? (result.afterMs ?? 0) : 0);
-        await update({ status: 'pending', attempts, nextAttemptAt: now + delay, lastError: result.reason, sentAt: null });
+        await update({ status: 'pending', attempts, nextAttemptAt: now + delay, lastError: result.reason });
         this.stats.retried += 1;
         this.logger.warn(
           { outboxId: row.id, kind: row.kind, attempts, retryInMs: delay, error: result.reason },

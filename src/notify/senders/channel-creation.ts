@@ -12,7 +12,8 @@ type Incident = typeof incidents.$inferSelect;
 /**
  * Creates the incident's channel, or finds the one a crash left behind: each name is written down before
  * it is asked for, so a `name_taken` for a name Baton itself asked for is that channel (adopted), and any
- * other taken name gets a suffix. The rest of the set-up is queued as steps of its own.
+ * other taken name gets a suffix. The rest of the set-up is queued as steps of its own. The caller has taken
+ * a conversations.create slot for the first name; each further name waits for one of its own.
  */
 export async function createChannel(ctx: SenderContext, incident: Incident, row: OutboxRow): Promise<SendResult> {
   if (incident.channelId) return skipped('the channel exists');
@@ -32,7 +33,7 @@ export async function createChannel(ctx: SenderContext, incident: Incident, row:
       });
     }
     // In a storm, channels are made at Slack's pace (Tier 2); pages go first (see the outbox's priorities).
-    const wait = await paced(ctx, row, 'conversations.create');
+    const wait = attempt > 1 ? await paced(ctx, row, 'conversations.create') : null;
     if (wait) return wait;
     try {
       const res = await ctx.slack.conversations.create({ name });

@@ -34,7 +34,10 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
   const noChannel = skipped('the incident has no channel');
   return {
     'slack.incident_channel': {
-      send: (message, row) => withIncident(ctx, message.incidentId, (view) => createChannel(ctx, view.incident, row)),
+      // Paced before the incident is loaded: in a storm of new incidents most attempts are only told to wait.
+      send: async (message, row) =>
+        (await paced(ctx, row, 'conversations.create')) ??
+        withIncident(ctx, message.incidentId, (view) => createChannel(ctx, view.incident, row)),
     },
     'slack.channel_card': { send: (message, row) => withIncident(ctx, message.incidentId, (view) => postCard(ctx, view, row)) },
     'slack.channel_welcome': {
