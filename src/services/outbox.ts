@@ -2,7 +2,7 @@ import type { DB, Tx } from '../db/client.js';
 import { statementsOf } from '../db/statements.js';
 import type { IncidentNote, Notice, PageReason } from '../domain/notices.js';
 import { HOUR } from '../domain/time-units.js';
-import { readWebhooks } from './admin/settings.js';
+import { readWebhooks, type OutboundWebhook } from './admin/settings.js';
 
 /**
  * What the dispatcher knows how to send. Payloads carry intent, not rendered text: they name the incident and
@@ -162,8 +162,10 @@ export async function enqueueIncidentWebhooks(
   incident: { id: number; serviceId: string },
   event: 'opened' | 'acknowledged' | 'resolved',
   now: number,
+  /** The webhooks, when the caller has read them already (once for a batch of incidents). */
+  webhooks?: OutboundWebhook[],
 ): Promise<void> {
-  for (const hook of await readWebhooks(db)) {
+  for (const hook of webhooks ?? (await readWebhooks(db))) {
     if (!hook.events.includes(event) || (hook.services && !hook.services.includes(incident.serviceId))) continue;
     await insert(
       db,

@@ -11,7 +11,8 @@ import { nextWorkingStart, route, type IncidentUrgency, type RoutingRule } from 
 import { matchesHash, sameDigest, sha256Hex } from '../../security/hash.js';
 import { findServiceWithTeam } from '../directory.js';
 import { enqueueChannelWrapUp, enqueueIncidentChannel, enqueueIncidentWebhooks, enqueueRefresh, enqueueTeamPost } from '../outbox.js';
-import { loadPagingContext, pageLevel, type Incident, type PagingSettings } from './paging.js';
+import { loadPagingContext, pageLevel, type Incident, type PagingContext, type PagingSettings } from './paging.js';
+import { readWebhooks, type OutboundWebhook } from '../admin/settings.js';
 import { recordEvent } from './timeline.js';
 
 export type IntegrationKey = typeof integrationKeys.$inferSelect;
@@ -57,11 +58,22 @@ interface Applied {
 interface BatchState {
   /** Routing rules by service, read once a batch: a storm sends one service's alerts together. */
   routing: Map<string, RoutingRule[] | null>;
+  /** What opening an incident reads, once a batch: a storm opens many incidents of a few services. */
+  services: Map<string, OpeningService | undefined>;
+  paging?: PagingContext;
+  webhooks?: OutboundWebhook[];
   /** A message was queued that is due now: the outbox is woken after the commit. */
   wake: boolean;
 }
 
-const newBatchState = (): BatchState => ({ routing: new Map(), wake: false });
+const newBatchState = (): BatchState => ({ routing: new Map(), services: new Map(), wake: false });
+
+/** A service as opening an incident needs it: with its escalation policy and its team. */
+interface OpeningService {
+  service: typeof services.$inferSelect;
+  policy: typeof escalationPolicies.$inferSelect;
+  team: NonNullable<Awaited<ReturnType<typeof findServiceWithTeam>>>['team'] | undefined;
+}
 
 interface Pending {
   key: IntegrationKey;
@@ -311,7 +323,7 @@ export class IngestService {
     const open = await statements.openIncident.get({ serviceId, dedupKey: group.dedupKey });
     let outcome = open
       ? await this.update(tx, open, group, now, batch)
-      : await this.open(tx, serviceId, group, now, routed.urgency, policy);
+      : await this.open(tx, serviceId, group, now, batch, routed.urgency, policy);
     if (outcome === 'taken') {
       // Another node opened this group's incident a moment ago: this payload updates it.
       const winner = (await statements.openIncident.get({ serviceId, dedupKey: group.dedupKey }))!;
@@ -333,15 +345,16 @@ export class IngestService {
     serviceId: string,
     group: NormalizedGroup,
     now: number,
+    batch: BatchState,
     urgency: IncidentUrgency = urgencyOf(group.severity),
     policyOverride?: EscalationPolicySnapshot,
   ): Promise<Omit<IngestResult, 'payloadId'> | 'taken'> {
     // A group that arrives already resolved (or resolves a closed incident) has nothing left to page for.
     if (group.alerts.every((a) => a.status === 'resolved')) return { incidentId: null, outcome: 'ignored' };
-    const [service] = await tx.select().from(services).where(eq(services.id, serviceId)).limit(1);
-    const policy =
-      service && (await tx.select().from(escalationPolicies).where(eq(escalationPolicies.id, service.escalationPolicyId)).limit(1))[0];
-    if (!service || !policy) throw new Error(`service ${serviceId} or its escalation policy is missing`);
+    if (!batch.services.has(serviceId)) batch.services.set(serviceId, await readOpeningService(tx, serviceId));
+    const opening = batch.services.get(serviceId);
+    if (!opening) throw new Error(`service ${serviceId} or its escalation policy is missing`);
+    const { service, policy, team } = opening;
     const inMaintenance =
       (await statementsOf(tx).activeMaintenance.get({ serviceId, now })) !== undefined ||
       (service.recurringMaintenance !== null && activeRecurringWindow(service.recurringMaintenance, now) !== null);
@@ -374,8 +387,8 @@ export class IngestService {
     if (!incident) return 'taken';
     await this.upsertAlerts(tx, incident.id, group, now);
     await recordEvent(tx, incident.id, now, 'opened', group.source, { alerts: group.alerts.length, severity: group.severity });
-    await enqueueIncidentWebhooks(tx, incident, 'opened', now);
-    const team = (await findServiceWithTeam(tx, serviceId))?.team;
+    batch.webhooks ??= await readWebhooks(tx);
+    await enqueueIncidentWebhooks(tx, incident, 'opened', now, batch.webhooks);
     // Maintenance and info: recorded and visible, nobody disturbed.
     if (inMaintenance || urgency === 'info') {
       await recordEvent(tx, incident.id, now, 'suppressed', null, { reason: inMaintenance ? 'maintenance window' : 'info urgency' });
@@ -389,7 +402,8 @@ export class IngestService {
       await recordEvent(tx, incident.id, now, 'deferred', null, { until: wait, reason: 'low urgency outside working hours' });
       return { incidentId: incident.id, outcome: 'opened' };
     }
-    await pageLevel(tx, incident, { level: 0, loop: 0 }, now, { type: 'new_incident' }, await loadPagingContext(this.db, now, this.paging));
+    batch.paging ??= await loadPagingContext(this.db, now, this.paging);
+    await pageLevel(tx, incident, { level: 0, loop: 0 }, now, { type: 'new_incident' }, batch.paging);
     if (service.incidentChannels === 'all' || (service.incidentChannels === 'high' && urgency === 'high'))
       await enqueueIncidentChannel(tx, incident.id, now);
     return { incidentId: incident.id, outcome: 'opened' };
@@ -467,4 +481,13 @@ export class IngestService {
     }
     return changed;
   }
+}
+
+async function readOpeningService(tx: Tx, serviceId: string): Promise<OpeningService | undefined> {
+  const [service] = await tx.select().from(services).where(eq(services.id, serviceId)).limit(1);
+  const [policy] = service
+    ? await tx.select().from(escalationPolicies).where(eq(escalationPolicies.id, service.escalationPolicyId)).limit(1)
+    : [];
+  if (!service || !policy) return undefined;
+  return { service, policy, team: (await findServiceWithTeam(tx, serviceId))?.team };
 }
