@@ -29,6 +29,12 @@ export const METHOD_PER_MINUTE: Record<string, number> = {
   'usergroups.users.update': 20,
 };
 
+/**
+ * Added to every interval: a call decided on time can still reach Slack a few milliseconds early next to one
+ * the network delayed, and Slack counts arrivals.
+ */
+export const PACE_MARGIN_MS = 50;
+
 /** Slots given to rows that never came back (given up on, or sent by another path) are forgotten after this. */
 const FORGET_SLOTS_AFTER_MS = 60 * MINUTE;
 
@@ -58,7 +64,7 @@ export function gcra(tat: number | undefined, rate: Rate, now: number, cost = 1)
  * restarts: the limits are the workspace's, not a process's.
  *
  * Keys: `gcra:<what>` (the next free slot), `slot:<what>#<row>` (a slot given to a held-back row: it goes then
- * without asking again), `block:<method>[:<channel>]` (until when Slack said to wait), `card:<channel>` (when a
+ * without asking again, once the calls actually made, `sent:<what>`, leave room), `block:<method>[:<channel>]` (until when Slack said to wait), `card:<channel>` (when a
  * card was last updated there, and of which incident).
  */
 export class SlackPacing {
@@ -86,29 +92,43 @@ export class SlackPacing {
       let cost = 1;
       if (method === 'chat.postMessage' && opts.channel) {
         what = `post:${opts.channel}`;
-        rate = CHANNEL_POST_PACE;
+        rate = { burst: CHANNEL_POST_PACE.burst, intervalMs: CHANNEL_POST_PACE.intervalMs + PACE_MARGIN_MS };
       } else {
         const perMinute = METHOD_PER_MINUTE[method];
         if (!perMinute) return null;
         what = `method:${method}`;
-        rate = { burst: Math.ceil(perMinute / 6), intervalMs: MINUTE / perMinute };
+        rate = { burst: Math.ceil(perMinute / 6), intervalMs: MINUTE / perMinute + PACE_MARGIN_MS };
         cost = opts.calls ?? 1;
       }
       // Two nodes (or two sends of one) asking for the same slot at once: one at a time, even for a key with
       // no row yet (a row lock alone would not hold a key that does not exist).
       await lockKey(tx, `pacing:${what}`);
       const slotKey = `slot:${what}#${rowId}`;
+      const sentKey = `sent:${what}`;
+      // The calls actually made: a slot claimed late must not go out together with the next one's.
+      const sent = gcra((await state.get(sentKey))?.at, rate, now, cost);
       const slot = (await state.get(slotKey))?.at;
       if (slot !== undefined) {
         if (slot > now) return slot;
+        if (sent.fitsAt !== null) {
+          await state.put(slotKey, sent.fitsAt);
+          return sent.fitsAt;
+        }
         await state.remove(slotKey);
+        await state.put(sentKey, sent.tat);
         return null;
       }
       const gcraKey = `gcra:${what}`;
       const taken = gcra((await state.get(gcraKey))?.at, rate, now, cost);
       await state.put(gcraKey, taken.tat);
-      if (taken.fitsAt !== null) await state.put(slotKey, taken.fitsAt);
-      return taken.fitsAt;
+      // A slot of its own, or (when slots claimed late went out just now) a wait for the calls actually made.
+      const fitsAt = taken.fitsAt ?? sent.fitsAt;
+      if (fitsAt !== null) {
+        await state.put(slotKey, fitsAt);
+        return fitsAt;
+      }
+      await state.put(sentKey, sent.tat);
+      return null;
     });
   }
 
