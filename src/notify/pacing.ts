@@ -63,8 +63,9 @@ export function gcra(tat: number | undefined, rate: Rate, now: number, cost = 1)
  * its Retry-After. The state is in the database (the `pacing` table), shared by every node and kept across
  * restarts: the limits are the workspace's, not a process's.
  *
- * Keys: `gcra:<what>` (the next free slot), `slot:<what>#<row>` (a slot given to a held-back row: it goes then
- * without asking again, once the calls actually made, `sent:<what>`, leave room), `block:<method>[:<channel>]` (until when Slack said to wait), `card:<channel>` (when a
+ * Keys: `gcra:<what>` (the next free slot), `sent:<what>` (the same over the calls actually made, which is what
+ * Slack counts), `slot:<what>#<row>` (a slot given to a held-back row: it goes then without asking again, once
+ * `sent` leaves room), `block:<method>[:<channel>]` (until when Slack said to wait), `card:<channel>` (when a
  * card was last updated there, and of which incident).
  */
 export class SlackPacing {

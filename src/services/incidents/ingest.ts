@@ -2,7 +2,7 @@ import { activeRecurringWindow } from '../../domain/recurring-maintenance.js';
 import type { EscalationPolicySnapshot } from '../../domain/escalation.js';
 import { eq } from 'drizzle-orm';
 import type { DB, Tx } from '../../db/client.js';
-import { escalationPolicies, incidents, type integrationKeys, services } from '../../db/schema.js';
+import { escalationPolicies, incidents, type integrationKeys } from '../../db/schema.js';
 import { statementsOf } from '../../db/statements.js';
 import type { NormalizedGroup } from '../../domain/alertmanager.js';
 import type { Clock } from '../../domain/clock.js';
@@ -47,11 +47,10 @@ export interface IngestResult {
 }
 
 type Outcome = { ok: true; result: IngestResult } | { ok: false; error: unknown };
-/** A batch committed: each payload's outcome, whether it queued a message due now, and when it is on disk. */
+/** A batch committed: each payload's outcome, and whether it queued a message due now. */
 interface Applied {
   outcomes: Outcome[];
   wake: boolean;
-  durable: Promise<void>;
 }
 
 /** What the payloads of one batch share, inside its transaction. */
@@ -69,11 +68,9 @@ interface BatchState {
 const newBatchState = (): BatchState => ({ routing: new Map(), services: new Map(), wake: false });
 
 /** A service as opening an incident needs it: with its escalation policy and its team. */
-interface OpeningService {
-  service: typeof services.$inferSelect;
+type OpeningService = NonNullable<Awaited<ReturnType<typeof findServiceWithTeam>>> & {
   policy: typeof escalationPolicies.$inferSelect;
-  team: NonNullable<Awaited<ReturnType<typeof findServiceWithTeam>>>['team'] | undefined;
-}
+};
 
 interface Pending {
   key: IntegrationKey;
@@ -238,16 +235,15 @@ export class IngestService {
   private async applyAll(batch: Pending[], now: number): Promise<Applied | null> {
     const results: IngestResult[] = [];
     const state = newBatchState();
-    let durable: Promise<void>;
     try {
-      ({ durable } = await this.db.transactionThenSync(async (tx) => {
+      await this.db.transaction(async (tx) => {
         for (const item of batch) results.push(await this.apply(tx, item, now, state));
-      }));
+      });
     } catch (error) {
       if (results.length === batch.length) throw error; // every payload applied: it was the commit that failed
       return null;
     }
-    return { outcomes: results.map((result) => ({ ok: true, result })), wake: state.wake, durable };
+    return { outcomes: results.map((result) => ({ ok: true, result })), wake: state.wake };
   }
 
   /** Each payload in its own savepoint, so one that throws is refused alone and the others are stored. */
@@ -255,7 +251,7 @@ export class IngestService {
     const outcomes: Outcome[] = [];
     // A payload rolled back may have marked the batch for a wake-up: a needless wake-up costs one query.
     const state = newBatchState();
-    const { durable } = await this.db.transactionThenSync(async () => {
+    await this.db.transaction(async () => {
       for (const item of batch) {
         try {
           // A transaction opened inside the batch's is a savepoint around this one payload.
@@ -265,47 +261,37 @@ export class IngestService {
         }
       }
     });
-    return { outcomes, wake: state.wake, durable };
+    return { outcomes, wake: state.wake };
   }
 
   private async flush(lane: { queue: Pending[]; scheduled: boolean }): Promise<void> {
     // In one order on every node (by group, arrival order kept within a group): two nodes' batches that touch
     // the same incidents then take their rows in the same order, and cannot deadlock on PostgreSQL.
     const batch = lane.queue.splice(0, MAX_BATCH).sort(byGroup);
-    const fail = (error: unknown) => {
-      for (const item of batch) item.reject(error);
-    };
-    let applied: Applied;
     try {
       const now = this.clock.nowMs();
-      applied = (await this.applyAll(batch, now)) ?? (await this.applyEach(batch, now));
-    } catch (error) {
-      // The commit itself failed: nothing of the batch is stored.
-      fail(error);
-      return;
+      let applied: Applied;
+      try {
+        applied = (await this.applyAll(batch, now)) ?? (await this.applyEach(batch, now));
+      } catch (error) {
+        // The commit itself failed: nothing of the batch is stored.
+        for (const item of batch) item.reject(error);
+        return;
+      }
+      batch.forEach((item, i) => {
+        const outcome = applied.outcomes[i]!;
+        if (outcome.ok) {
+          this.onIngested(item.group.source, outcome.result.outcome);
+          item.resolve(outcome.result);
+        } else item.reject(outcome.error);
+      });
+      // A re-send of an unchanged group, or a change whose card refresh waits its turn, must not wake the dispatcher.
+      if (applied.wake) this.wakeOutbox();
     } finally {
-      // The next batch (payloads that came in meanwhile, or beyond MAX_BATCH) is applied while this one's commit
-      // reaches the disk: the embedded engine syncs the WAL on another thread.
+      // The next batch (payloads that came in meanwhile, or beyond MAX_BATCH) starts once this one is done.
       if (lane.queue.length > 0) setImmediate(() => this.flush(lane));
       else lane.scheduled = false;
     }
-    try {
-      await applied.durable;
-    } catch (error) {
-      // Committed but perhaps not on disk: the senders are told to retry, and a retry finds its alerts stored.
-      fail(error);
-      return;
-    }
-    const { outcomes, wake } = applied;
-    batch.forEach((item, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) {
-        this.onIngested(item.group.source, outcome.result.outcome);
-        item.resolve(outcome.result);
-      } else item.reject(outcome.error);
-    });
-    // A re-send of an unchanged group, or a change whose card refresh waits its turn, must not wake the dispatcher.
-    if (wake) this.wakeOutbox();
   }
 
   private async apply(tx: Tx, { key, rawBody, group, policy }: Pending, now: number, batch: BatchState): Promise<IngestResult> {
@@ -394,9 +380,9 @@ export class IngestService {
       await recordEvent(tx, incident.id, now, 'suppressed', null, { reason: inMaintenance ? 'maintenance window' : 'info urgency' });
       return { incidentId: incident.id, outcome: 'opened' };
     }
-    if (team) await enqueueTeamPost(tx, incident.id, team.slackChannel, now);
+    await enqueueTeamPost(tx, incident.id, team.slackChannel, now);
     // Low urgency outside the team's working hours waits for them to start.
-    const wait = urgency === 'low' && team?.workingHours ? nextWorkingStart(team.workingHours, now) : now;
+    const wait = urgency === 'low' && team.workingHours ? nextWorkingStart(team.workingHours, now) : now;
     if (wait !== null && wait > now) {
       await tx.update(incidents).set({ deferredUntil: wait, nextEscalationAt: wait }).where(eq(incidents.id, incident.id));
       await recordEvent(tx, incident.id, now, 'deferred', null, { until: wait, reason: 'low urgency outside working hours' });
@@ -484,10 +470,9 @@ export class IngestService {
 }
 
 async function readOpeningService(tx: Tx, serviceId: string): Promise<OpeningService | undefined> {
-  const [service] = await tx.select().from(services).where(eq(services.id, serviceId)).limit(1);
-  const [policy] = service
-    ? await tx.select().from(escalationPolicies).where(eq(escalationPolicies.id, service.escalationPolicyId)).limit(1)
+  const found = await findServiceWithTeam(tx, serviceId);
+  const [policy] = found
+    ? await tx.select().from(escalationPolicies).where(eq(escalationPolicies.id, found.service.escalationPolicyId)).limit(1)
     : [];
-  if (!service || !policy) return undefined;
-  return { service, policy, team: (await findServiceWithTeam(tx, serviceId))?.team };
+  return found && policy ? { ...found, policy } : undefined;
 }

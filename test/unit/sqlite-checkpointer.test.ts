@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type SqliteDB } from '../../src/db/client.js';
-import { SAFETY_CHECKPOINT_PAGES } from '../../src/db/sqlite-durability.js';
+import { SAFETY_CHECKPOINT_PAGES } from '../../src/db/sqlite-checkpointer.js';
 
 describe('SQLite commits reach the disk off the request thread', () => {
   const dirs: string[] = [];
@@ -34,10 +34,10 @@ describe('SQLite commits reach the disk off the request thread', () => {
     await db.transaction(async (tx) => {
       for (let i = 0; i < 500; i += 1) await tx.run(sql`insert into probe (body) values (${'x'.repeat(1000)})`);
     });
-    const after = db.diskWork.checkpoints;
+    const after = db.checkpoints;
     const deadline = Date.now() + 10_000;
-    while (db.diskWork.checkpoints < after + 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(db.diskWork.checkpoints).toBeGreaterThanOrEqual(after + 2);
+    while (db.checkpoints < after + 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(db.checkpoints).toBeGreaterThanOrEqual(after + 2);
     // The database file alone, without its WAL, now holds the rows.
     const copy = join(dirs.at(-1)!, 'copy.sqlite');
     copyFileSync(path, copy);
