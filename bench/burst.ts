@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { Agent } from 'node:http';
 import type { SlackCall } from '../devtools/slack/server.js';
 import { CHECKOUT_BEARER, startBatonMain } from './lib/baton-main.js';
-import { groupOf, isPage, refusals } from './lib/calls.js';
+import { groupOf, isPage, pagedGroups, refusals } from './lib/calls.js';
 import { benchConfig } from './lib/config.js';
 import { blast, percentile, post, sleep } from './lib/load.js';
 import { alertmanagerPayload } from './lib/payloads.js';
@@ -58,6 +58,9 @@ export async function benchBurst(groups = 1000, watchSeconds = 60, older = 5) {
   let firstOlderRefresh: SlackCall | null = null;
   let pagesBeforeFirstOlderRefresh = 0;
   let refreshesBeforeLastPage = 0;
+  let pageMessages = 0;
+  // Baton's database, read beside it: the incidents a page listing several named.
+  const reader = new Database(baton.dbPath, { readonly: true });
   const scan = () => {
     for (; scanned < calls.length; scanned += 1) {
       const c = calls[scanned]!;
@@ -67,9 +70,13 @@ export async function benchBurst(groups = 1000, watchSeconds = 60, older = 5) {
         if (r.ts && g !== null) messageGroup.set(`${r.channel}|${r.ts}`, g);
       }
       if (scanned < firstCall) continue;
-      if (isPage(c) && isBurstGroup(groupOf(c))) {
-        paged.add(groupOf(c)!);
-        lastPage = c;
+      if (isPage(c)) {
+        const burstGroups = pagedGroups(c, reader).filter(isBurstGroup);
+        for (const g of burstGroups) paged.add(g);
+        if (burstGroups.length > 0) {
+          lastPage = c;
+          pageMessages += 1;
+        }
       }
       if (c.method === 'chat.update' && c.status === 200) {
         const g = messageGroup.get(`${String(c.args.channel)}|${String(c.args.ts)}`);
@@ -90,6 +97,7 @@ export async function benchBurst(groups = 1000, watchSeconds = 60, older = 5) {
     await sleep(200);
   }
   scan();
+  reader.close();
   const watchedSeconds = (Date.now() - burstEndedAt) / 1000;
   clearInterval(trickleTimer);
   const peakRssMb = baton.peakRssMb();
@@ -119,6 +127,8 @@ export async function benchBurst(groups = 1000, watchSeconds = 60, older = 5) {
     burstSeconds: (burstEndedAt - burstStartedAt) / 1000,
     watchedSeconds,
     pagesSent: paged.size,
+    /** DMs the pages went in: pages that waited for the person's DM pace went together, several in one. */
+    pageMessages,
     lastPageAfterSeconds: last ? (last.at - burstStartedAt) / 1000 : null,
     firstOlderRefreshAfterSeconds: refresh ? (refresh.at - burstStartedAt) / 1000 : null,
     pagesBeforeFirstOlderRefresh: refresh ? pagesBeforeFirstOlderRefresh : null,

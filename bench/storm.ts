@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { Agent } from 'node:http';
 import { CHECKOUT_BEARER, startBatonMain } from './lib/baton-main.js';
-import { channelPace, countByMethod, groupOf, isPage, methodPace, refusals } from './lib/calls.js';
+import { channelPace, countByMethod, isPage, methodPace, pagedGroups, refusals } from './lib/calls.js';
 import { benchConfig } from './lib/config.js';
 import { percentile, post, sleep } from './lib/load.js';
 import { alertmanagerPayload } from './lib/payloads.js';
@@ -59,6 +59,11 @@ export async function benchStorm(alerts = 10_000, seconds = 60, groups = 20, dra
         .all() as { kind: string; n: number; due: number; why: string | null }[]
     ).map((r) => [r.kind, { n: r.n, dueInSeconds: Math.round((r.due - Date.now()) / 1000), lastError: r.why }]),
   );
+  // Pages per group, a page listing several counting once for each incident it listed.
+  const pagesPerGroup = new Map<number, number>();
+  for (const c of baton.standin.calls.filter(isPage)) {
+    for (const g of pagedGroups(c, db)) pagesPerGroup.set(g, (pagesPerGroup.get(g) ?? 0) + 1);
+  }
   const incidents = (db.prepare('select count(*) as n from incidents').get() as { n: number }).n;
   const stored = (db.prepare('select count(*) as n from alerts').get() as { n: number }).n;
   const payloads = (db.prepare('select count(*) as n from raw_payloads').get() as { n: number }).n;
@@ -68,11 +73,6 @@ export async function benchStorm(alerts = 10_000, seconds = 60, groups = 20, dra
   agent.destroy();
 
   const calls = baton.standin.calls;
-  const pagesPerGroup = new Map<number, number>();
-  for (const c of calls.filter(isPage)) {
-    const g = groupOf(c);
-    if (g !== null) pagesPerGroup.set(g, (pagesPerGroup.get(g) ?? 0) + 1);
-  }
   const pace = channelPace(baton.standin, calls);
   const update = methodPace(calls, 'chat.update');
   const create = methodPace(calls, 'conversations.create');

@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { SlackCall, SlackStandIn } from '../../devtools/slack/server.js';
 
 /** What the bench reads from the stand-in's call log. */
@@ -17,6 +18,31 @@ export function incidentOf(c: SlackCall): number | null {
 export function groupOf(c: SlackCall): number | null {
   const m = /Bench alert group (\d+)/.exec(String(c.args.text ?? ''));
   return m ? Number(m[1]) : null;
+}
+
+/** A page that lists several incidents: pages that waited for the person's DM, sent together. */
+const isBundle = (c: SlackCall) => /^You are paged for \d+ incidents/.test(String(c.args.text ?? ''));
+
+/**
+ * The alert groups a page pages for: its card's group, or for a page listing several, every incident it listed
+ * (the message shows the first 25; the full list is its outbox row's, read from Baton's database by the outbox
+ * id Baton puts in every post's metadata).
+ */
+export function pagedGroups(c: SlackCall, db: Database.Database): number[] {
+  if (!isBundle(c)) {
+    const g = groupOf(c);
+    return g === null ? [] : [g];
+  }
+  const metadata = c.args.metadata as { event_payload?: { outbox_id?: number } } | undefined;
+  const row = db.prepare('select payload from outbox where id = ?').get(metadata?.event_payload?.outbox_id) as
+    | { payload: string }
+    | undefined;
+  const ids = row ? ((JSON.parse(row.payload) as { bundle?: number[] }).bundle ?? []) : [];
+  const title = db.prepare('select title from incidents where id = ?');
+  return ids.flatMap((id) => {
+    const m = /Bench alert group (\d+)/.exec((title.get(id) as { title: string } | undefined)?.title ?? '');
+    return m ? [Number(m[1])] : [];
+  });
 }
 
 /** The most of `times` (ms, any order) that fall in any window of `windowMs`. */

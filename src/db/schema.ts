@@ -288,6 +288,8 @@ export const outbox = sqliteTable(
     index('outbox_due').on(t.nextAttemptAt).where(sql`status = 'pending'`),
     // Claims whose node died are found without reading the table.
     index('outbox_leases').on(t.leaseUntil).where(sql`status = 'sending'`),
+    // DM pages still to go, by due time: found in one look by the page bundler and by the messages that yield to pages.
+    index('outbox_pages_waiting').on(t.nextAttemptAt).where(sql`kind = 'slack.page' and status in ('pending', 'sending')`),
     // Retention finds messages long sent without reading the table.
     index('outbox_created_at').on(t.createdAt).where(sql`status in ('sent', 'skipped', 'failed')`),
   ],

@@ -64,7 +64,11 @@ type RawOutboxRow = Omit<OutboxRow, 'payload' | 'interrupted'> & { payload: stri
 const definitions = {
   // ── The outbox engine (notify/outbox-loop.ts), shared by every node ──
   claimDue: raw<{ now: number; limit: number; leaseUntil: number }, RawOutboxRow>(claimSql(''), claimSql(' for update skip locked')),
-  /** What became of a claimed row's attempt; the claim ends with it. Raw: the outbox records thousands a minute in a storm. */
+  /**
+   * What became of a claimed row's attempt; the claim ends with it. A row another message took into its bundle
+   * meanwhile (skipped, covered by it) stays so: told to wait, it would otherwise be sent again on its own. Raw:
+   * the outbox records thousands a minute in a storm.
+   */
   recordAttempt: raw<{
     id: number;
     status: string;
@@ -74,7 +78,7 @@ const definitions = {
     sentAt: number | null;
   }>(
     `update outbox set status = @status, attempts = coalesce(@attempts, attempts), next_attempt_at = coalesce(@nextAttemptAt, next_attempt_at),
-       last_error = @lastError, sent_at = @sentAt, lease_until = null where id = @id`,
+       last_error = @lastError, sent_at = @sentAt, lease_until = null where id = @id and status <> 'skipped'`,
   ),
   // ── Slack pacing (notify/pacing.ts), shared by every node ──
   // Read and written under a per-key lock (notify/pacing.ts), so two nodes cannot both take the same slot.
@@ -117,6 +121,9 @@ const definitions = {
       .where(eq(outbox.id, p('id'))),
   ),
   outboxStatusByKey: raw<{ dedupeKey: string }, { status: string }>('select status from outbox where dedupe_key = @dedupeKey'),
+  outboxStatusById: raw<{ id: number }, { status: string; lastError: string | null }>(
+    'select status, last_error as lastError from outbox where id = @id',
+  ),
   pendingOfKind: raw<{ incidentId: number; kind: string }, { found: 1 }>(
     "select 1 as found from outbox where incident_id = @incidentId and kind = @kind and status in ('pending', 'sending') limit 1",
   ),
@@ -126,6 +133,38 @@ const definitions = {
   // Counted, never loaded: health checks and metrics scrapes read these.
   outboxPendingCount: raw<[], { n: number }>("select count(*) as n from outbox where status in ('pending', 'sending')"),
   outboxFailedCount: raw<[], { n: number }>("select count(*) as n from outbox where status = 'failed'"),
+  // ── Slack pages (notify/senders/page.ts) ──
+  /**
+   * A person's other DM pages still to be sent and due by `horizon`: held for their DM's pace, or due now.
+   * Not those already past the point of sending (`sent_at` set). Served by `outbox_pages_waiting`.
+   */
+  // SQLite would pick `outbox_user_kind` (every page the person ever had) unless told: `+user_id` keeps it off.
+  heldPages: raw<{ userId: string; id: number; horizon: number }, { id: number; incidentId: number; payload: string }>(
+    `select id, incident_id as incidentId, payload from outbox where kind = 'slack.page' and status in ('pending', 'sending')
+       and next_attempt_at <= @horizon and +user_id = @userId and sent_at is null and id <> @id`,
+    `select id, incident_id as incidentId, payload from outbox where kind = 'slack.page' and status in ('pending', 'sending')
+       and next_attempt_at <= @horizon and user_id = @userId and sent_at is null and id <> @id`,
+  ),
+  /**
+   * When the first DM page waiting to go (never yet tried, not yet claimed) is due, if by `horizon`: card
+   * refreshes and channel posts wait for it. The status is named as the partial index names it, so it serves.
+   */
+  firstWaitingPage: raw<{ horizon: number }, { at: number | null }>(
+    `select min(next_attempt_at) as at from outbox where kind = 'slack.page' and status in ('pending', 'sending')
+       and status = 'pending' and next_attempt_at <= @horizon and attempts = 0`,
+  ),
+  /** A page taken into another's bundle: it is on its way in that message. */
+  coverPage: raw<{ id: number; reason: string; now: number }>(
+    "update outbox set status = 'skipped', last_error = @reason, sent_at = @now, lease_until = null where id = @id",
+  ),
+  /** The page going out now, with the incidents it lists (counted as past the point of sending from now). */
+  startPage: raw<{ id: number; payloadJson: string; now: number }>(
+    'update outbox set sent_at = @now, payload = @payloadJson where id = @id',
+  ),
+  /** A DM page as sent: to whom, and the incidents it listed (its own alone unless `bundle`). */
+  sentPage: raw<{ id: number }, { userId: string; incidentId: number; payload: string }>(
+    "select user_id as userId, incident_id as incidentId, payload from outbox where id = @id and kind = 'slack.page' and status = 'sent'",
+  ),
   /** The last SMS page sent to a person (services/phone/phone.ts): a reply of "A" answers all it listed. */
   lastSmsPage: raw<{ userId: string }, { incidentId: number; payload: string }>(
     "select incident_id as incidentId, payload from outbox where user_id = @userId and kind = 'twilio.sms' and status = 'sent' order by sent_at desc, id desc limit 1",

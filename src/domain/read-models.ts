@@ -52,6 +52,12 @@ export interface HandOpener {
   label: 'declared_by' | 'paged_by';
 }
 
+/** An incident as a list shows it (a DM page that lists several): what it is, of which service, where it stands. */
+export interface IncidentSummary {
+  incident: IncidentRecord;
+  serviceName: string;
+}
+
 /** What a rendering of an incident needs, read in one place. */
 export interface IncidentView {
   incident: IncidentRecord;

@@ -35,6 +35,9 @@ export const METHOD_PER_MINUTE: Record<string, number> = {
  */
 export const PACE_MARGIN_MS = 50;
 
+/** The pacing key of holdForPages. */
+const PAGES_BUSY = 'pages:busy';
+
 /** Slots given to rows that never came back (given up on, or sent by another path) are forgotten after this. */
 const FORGET_SLOTS_AFTER_MS = 60 * MINUTE;
 
@@ -66,7 +69,7 @@ export function gcra(tat: number | undefined, rate: Rate, now: number, cost = 1)
  * Keys: `gcra:<what>` (the next free slot), `sent:<what>` (the same over the calls actually made, which is what
  * Slack counts), `slot:<what>#<row>` (a slot given to a held-back row: it goes then without asking again, once
  * `sent` leaves room), `block:<method>[:<channel>]` (until when Slack said to wait), `card:<channel>` (when a
- * card was last updated there, and of which incident).
+ * card was last updated there, and of which incident), `pages:busy` (until when lesser work waits for pages).
  */
 export class SlackPacing {
   constructor(
@@ -131,6 +134,68 @@ export class SlackPacing {
       await state.put(sentKey, sent.tat);
       return null;
     });
+  }
+
+  /**
+   * For messages that bundle whatever waits (pages to one person): null when a post to `channel` may go now
+   * (it is counted), else when the channel is next free. Unlike `gate`, a message told to wait holds no slot
+   * of its own: whichever message gets the next free moment takes the others with it, so a backlog of many
+   * is one post, not one a second until it is gone.
+   */
+  postWhenFree(channel: string): Promise<number | null> {
+    const now = this.clock.nowMs();
+    const method = 'chat.postMessage';
+    return this.db.transaction(async (tx) => {
+      const state = pacingState(tx);
+      for (const key of [`block:${method}`, `block:${method}:${channel}`]) {
+        const blocked = (await state.get(key))?.at;
+        if (blocked !== undefined && blocked > now) return blocked;
+      }
+      const what = `post:${channel}`;
+      await lockKey(tx, `pacing:${what}`);
+      const rate = { burst: CHANNEL_POST_PACE.burst, intervalMs: CHANNEL_POST_PACE.intervalMs + PACE_MARGIN_MS };
+      // Free only when both the slots handed out (`gcra`) and the posts made (`sent`) leave room.
+      const taken = gcra((await state.get(`gcra:${what}`))?.at, rate, now);
+      const sent = gcra((await state.get(`sent:${what}`))?.at, rate, now);
+      if (taken.fitsAt !== null || sent.fitsAt !== null) return Math.max(taken.fitsAt ?? now, sent.fitsAt ?? now);
+      await state.put(`gcra:${what}`, taken.tat);
+      await state.put(`sent:${what}`, sent.tat);
+      return null;
+    });
+  }
+
+  /**
+   * A post to `channel` has just reached Slack: the next one is counted from now. A post decided well before
+   * it went (a page that lists hundreds of incidents takes a while to render) would otherwise let the next
+   * one, decided a second after the first, arrive less than a second after it.
+   */
+  posted(channel: string): Promise<void> {
+    const now = this.clock.nowMs();
+    const what = `post:${channel}`;
+    return this.db.transaction(async (tx) => {
+      await lockKey(tx, `pacing:${what}`);
+      const state = pacingState(tx);
+      const next = now + CHANNEL_POST_PACE.intervalMs + PACE_MARGIN_MS;
+      if (((await state.get(`sent:${what}`))?.at ?? 0) < next) await state.put(`sent:${what}`, next);
+    });
+  }
+
+  /**
+   * Pages are queuing up for people's DMs (one had to wait, or took others with it): lesser Slack work (card
+   * refreshes, team posts, channel set-up) waits until `until`, on every node. See yieldToPages.
+   */
+  holdForPages(until: number): Promise<void> {
+    return this.db.transaction(async (tx) => {
+      await lockKey(tx, `pacing:${PAGES_BUSY}`);
+      const state = pacingState(tx);
+      if (((await state.get(PAGES_BUSY))?.at ?? 0) < until) await state.put(PAGES_BUSY, until);
+    });
+  }
+
+  /** Until when lesser Slack work waits for pages (see holdForPages), or null if it need not. */
+  async heldForPagesUntil(): Promise<number | null> {
+    const at = (await this.db.query((q) => pacingState(q).get(PAGES_BUSY)))?.at;
+    return at !== undefined && at > this.clock.nowMs() ? at : null;
   }
 
   /**

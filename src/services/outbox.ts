@@ -13,7 +13,8 @@ import { readWebhooks, type OutboundWebhook } from './admin/settings.js';
  * variants stay so such rows still send.
  */
 export type OutboxMessage =
-  | { kind: 'slack.page'; incidentId: number; userId: string; level: number; loop: number; reason: PageReason | string }
+  /** `bundle`: the incidents a page listed, when it took other pages held for the person's DM with it. */
+  | { kind: 'slack.page'; incidentId: number; userId: string; level: number; loop: number; reason: PageReason | string; bundle?: number[] }
   | { kind: 'twilio.sms' | 'twilio.voice'; incidentId: number; userId: string; level: number; loop: number; scheduledFor?: number }
   /** `broadcast`: the card mentions @channel, for a channel paged as a whole (older rows: `mention`). */
   | { kind: 'slack.team_post'; incidentId: number; channel: string; broadcast?: boolean; mention?: string }

@@ -5,6 +5,11 @@ export const INCIDENT_ACTIONS = {
   resolve: 'incident_resolve',
 } as const;
 
+/** Buttons on a DM page that lists several incidents (pages held for the person's DM, sent together). */
+export const PAGE_ACTIONS = {
+  acknowledgeAll: 'page_acknowledge_all',
+} as const;
+
 /** Buttons in an incident's own channel. */
 export const CHANNEL_ACTIONS = {
   commander: 'incident_role_commander',

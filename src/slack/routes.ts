@@ -1,5 +1,5 @@
 import type { App, BlockButtonAction, BlockStaticSelectAction, ViewSubmitAction } from '@slack/bolt';
-import { HOME_ACTIONS, INCIDENT_ACTIONS, MODALS, CHANNEL_ACTIONS, SCHEDULE_ACTIONS } from './action-ids.js';
+import { HOME_ACTIONS, INCIDENT_ACTIONS, MODALS, CHANNEL_ACTIONS, PAGE_ACTIONS, SCHEDULE_ACTIONS } from './action-ids.js';
 import { channelRoleListener } from './listeners/channel-role.js';
 import { cancelChangeListener } from './listeners/cancel-change.js';
 import { appHomeOpenedListener, homeQuickActionListener } from './listeners/app-home.js';
@@ -7,6 +7,7 @@ import { coverSubmission } from './listeners/cover-modal.js';
 import { meSubmission, phoneCodeSubmission } from './listeners/me-modal.js';
 import { declareSubmission } from './listeners/declare-modal.js';
 import { pageSubmission } from './listeners/page-modal.js';
+import { pageBundleActionListener } from './listeners/page-bundle-action.js';
 import { policySubmission, serviceSubmission } from './listeners/catalog-modals.js';
 import { selectSearchListener } from './listeners/select-search.js';
 import { pinReactionListener } from './listeners/pin-reaction.js';
@@ -28,6 +29,7 @@ const ACTION_ROUTES: Record<string, (deps: SlackDeps) => ButtonListener> = {
   [INCIDENT_ACTIONS.acknowledge]: (deps) => incidentActionListener('acknowledge', deps),
   [INCIDENT_ACTIONS.escalate]: (deps) => incidentActionListener('escalate', deps),
   [INCIDENT_ACTIONS.resolve]: (deps) => incidentActionListener('resolve', deps),
+  [PAGE_ACTIONS.acknowledgeAll]: pageBundleActionListener,
   [CHANNEL_ACTIONS.commander]: (deps) => channelRoleListener('commander', deps),
   [CHANNEL_ACTIONS.comms]: (deps) => channelRoleListener('comms', deps),
   [SCHEDULE_ACTIONS.swapAccept]: (deps) => swapDecisionListener(true, deps),

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CHANNEL_POST_PACE, PACE_MARGIN_MS } from '../../src/notify/pacing.js';
-import { ADA, TEAM_CHANNEL } from '../support/config.js';
+import { eq } from 'drizzle-orm';
+import { auditLog, outbox } from '../../src/db/schema.js';
+import { ADA, BOB, TEAM_CHANNEL } from '../support/config.js';
 import { alertGroup } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -27,17 +29,116 @@ describe("Slack's limits, kept by Baton itself", () => {
     vi.waitUntil(async () => (await h.baton.incidents.get(id))?.status === 'acknowledged', { timeout: 3000 });
   const dmsToAda = () => calls('chat.postMessage').filter((c) => c.args.channel === ADA && c.status === 200).length;
 
-  it('pages to one person go out a burst of 3, then one a second (virtual time), none lost', async () => {
+  /** The pace's interval and the margin Baton keeps for network jitter. */
+  const nextFreeSecond = () => h.clock.advanceSeconds((CHANNEL_POST_PACE.intervalMs + PACE_MARGIN_MS) / 1000);
+  const dms = () => calls('chat.postMessage').filter((c) => c.args.channel === ADA && c.status === 200);
+  const outboxRow = async (id: number) => (await h.baton.db.query((q) => q.select().from(outbox).where(eq(outbox.id, id))))[0]!;
+
+  it('pages to one person: a burst of 3, then all that waited in one message at the next free second, none lost', async () => {
     for (let i = 0; i < 7; i += 1) expect((await h.postAlertmanager(newGroup())).status).toBe(200);
     await h.baton.drain();
     expect(dmsToAda()).toBe(3);
-    for (let second = 1; second <= 4; second += 1) {
-      // A second, and the margin Baton keeps for network jitter.
-      h.clock.advanceSeconds((CHANNEL_POST_PACE.intervalMs + PACE_MARGIN_MS) / 1000);
+    nextFreeSecond();
+    await h.baton.drain();
+    expect(dmsToAda()).toBe(4);
+    // The fourth lists the four incidents that waited, in the order they opened, with one button for them all.
+    const bundle = await h.slack.expectDM(ADA, /You are paged for 4 incidents/);
+    expect(bundle.text).toMatch(/#4 .*#5 .*#6 .*#7 /);
+    expect(bundle.buttons).toEqual(['Acknowledge all']);
+    // Nothing is left to send, however long the loop runs: each page was sent or taken into the bundle.
+    for (let second = 0; second < 5; second += 1) {
+      nextFreeSecond();
       await h.baton.drain();
-      expect(dmsToAda()).toBe(3 + second);
     }
+    expect(dmsToAda()).toBe(4);
+    const pages = await h.baton.db.query((q) => q.select().from(outbox).where(eq(outbox.kind, 'slack.page')));
+    expect(pages.map((p) => p.status).sort()).toEqual(['sent', 'sent', 'sent', 'sent', 'skipped', 'skipped', 'skipped']);
+    const bundleRow = pages.find((p) => (p.payload as { bundle?: number[] }).bundle)!;
+    expect((bundleRow.payload as { bundle: number[] }).bundle).toEqual([4, 5, 6, 7]);
+    for (const p of pages.filter((p) => p.status === 'skipped')) expect(p.lastError).toBe(`skipped: covered by outbox ${bundleRow.id}`);
+    // Waiting held no slots: the next page, a second later, goes at once, as a card of its own.
+    expect((await h.postAlertmanager(newGroup())).status).toBe(200);
+    await h.baton.drain();
+    expect(dmsToAda()).toBe(5);
+    expect(String(dms().at(-1)!.args.text)).toMatch(/\] #8 /);
     expect(h.slack.standin.calls.filter((c) => c.status === 429)).toEqual([]);
+  });
+
+  it('a page listing several that Slack refused (429) is taken whole into the next one: no incident dropped', async () => {
+    for (let i = 0; i < 7; i += 1) await h.postAlertmanager(newGroup());
+    await h.baton.drain();
+    nextFreeSecond();
+    h.slack.standin.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
+    await h.baton.drain();
+    expect(dmsToAda()).toBe(3);
+    // A new page once the Retry-After has passed, while the refused one waits out its backoff: it takes it along.
+    nextFreeSecond();
+    await h.postAlertmanager(newGroup());
+    await h.baton.drain();
+    expect(dmsToAda()).toBe(4);
+    const bundle = await h.slack.expectDM(ADA, /You are paged for 5 incidents/);
+    expect(bundle.text).toMatch(/#4 .*#5 .*#6 .*#7 .*#8 /);
+    for (let second = 0; second < 5; second += 1) {
+      nextFreeSecond();
+      await h.baton.drain();
+    }
+    expect(dmsToAda()).toBe(4);
+  });
+
+  it('"Acknowledge all" acknowledges every incident the bundle listed, for the person it paged only', async () => {
+    for (let i = 0; i < 6; i += 1) await h.postAlertmanager(newGroup());
+    await h.baton.drain();
+    nextFreeSecond();
+    await h.baton.drain();
+    const bundle = await h.slack.expectDM(ADA, /You are paged for 3 incidents/);
+    // Someone else pressing it (a forged click) changes nothing and is told so.
+    expect(await (await bundle.click('Acknowledge all', { as: BOB })).reply()).toContain('does not name a page sent to you');
+    expect((await h.baton.incidents.get(4))?.status).toBe('triggered');
+    // One of them is acknowledged another way first (Bob, by phone): "all" takes the rest and says how many.
+    expect((await h.baton.incidents.act('acknowledge', 5, BOB)).outcome).toBe('done');
+    await bundle.click('Acknowledge all', { as: ADA });
+    await bundle.waitForUpdate(/You are paged for 3 incidents/);
+    await vi.waitUntil(() => bundle.rendered.includes('You acknowledged 2 incidents'), { timeout: 3000 });
+    for (const id of [4, 5, 6]) expect((await h.baton.incidents.get(id))?.status).toBe('acknowledged');
+    expect((await h.baton.incidents.get(4))?.acknowledgedBy).toBe(ADA);
+    expect((await h.baton.incidents.get(5))?.acknowledgedBy).toBe(BOB);
+    // Nothing is left to acknowledge: the button is gone, and the list says who took each.
+    expect(bundle.buttons).toEqual([]);
+    expect(bundle.rendered).toContain(`acknowledged by <@${BOB}>`);
+    // Each acknowledgement is audited, as a click on its card would be.
+    const audited = await h.baton.db.query((q) => q.select().from(auditLog).where(eq(auditLog.action, 'incident.acknowledge')));
+    expect(audited.map((a) => `${a.actor} ${a.target}`).sort()).toEqual([`${ADA} incident:4`, `${ADA} incident:6`, `${BOB} incident:5`]);
+  });
+
+  it('pages first: a card refresh of an older incident waits while pages wait for their DM', async () => {
+    await h.postAlertmanager(newGroup());
+    await h.baton.drain();
+    const older = await h.slack.expectChannelMessage(TEAM_CHANNEL, /#1 /);
+    // Four new incidents: Ada's DM has room for two more now, so two pages wait for the next free second.
+    for (let i = 0; i < 4; i += 1) await h.postAlertmanager(newGroup());
+    await h.baton.drain();
+    expect(dmsToAda()).toBe(3);
+    // The older incident is acknowledged meanwhile: its card is due for a refresh, and waits for the pages.
+    await older.click('Acknowledge', { as: ADA });
+    await acknowledged(1);
+    await h.baton.drain();
+    expect(calls('chat.update')).toEqual([]);
+    const held = await outboxRow((await h.baton.db.query((q) => q.select().from(outbox).where(eq(outbox.kind, 'slack.refresh'))))[0]!.id);
+    expect(held.lastError).toBe('pages go first');
+    nextFreeSecond();
+    await h.baton.drain();
+    // The pages went together; more may follow in a storm, so the refresh waits a second after them.
+    await h.slack.expectDM(ADA, /You are paged for 2 incidents/);
+    expect(calls('chat.update')).toEqual([]);
+    nextFreeSecond();
+    await h.baton.drain();
+    await older.waitForUpdate(/Acknowledged/);
+    const order = h.slack.standin.calls.filter((c) => c.status === 200).map((c) => c.method);
+    const bundleAt = h.slack.standin.calls.findIndex((c) => /You are paged for 2 incidents/.test(String(c.args.text)));
+    const updateAt = h.slack.standin.calls.findIndex((c) => c.method === 'chat.update');
+    expect(bundleAt).toBeGreaterThan(-1);
+    expect(updateAt).toBeGreaterThan(bundleAt);
+    expect(order.filter((m) => m === 'chat.update').length).toBeGreaterThan(0);
   });
 
   it('a 429 stops every caller of that method until its Retry-After, then all go', async () => {

@@ -4,6 +4,8 @@ import { escapeMrkdwn, escapeSlackMarkup, safeLink, slackMarkupToPlain } from '.
 import { incidentCard } from '../../src/slack/views/incident-card.js';
 import { helpRequestReason, statusUpdateText, timelineLine, wrapUpMessage } from '../../src/slack/views/incident-channel.js';
 import { handoverMessage } from '../../src/slack/views/handover.js';
+import { pageBundleMessage } from '../../src/slack/views/page-bundle.js';
+import { checkBlocks } from '../../devtools/slack/block-kit-rules.js';
 import { messagingResponse, voiceMenu, voiceSay } from '../../src/notify/twiml.js';
 
 const EVIL = '<!channel> <@U123> <https://evil.example|click> & <!here>';
@@ -236,5 +238,32 @@ describe('TwiML', () => {
     expect(messagingResponse('<Redirect>x</Redirect>')).toBe(
       '<?xml version="1.0" encoding="UTF-8"?><Response><Message>&lt;Redirect&gt;x&lt;/Redirect&gt;</Message></Response>',
     );
+  });
+});
+
+describe('the page that lists several incidents', () => {
+  it('escapes every title and service name, lists the first 25 and counts the rest, within Block Kit limits', () => {
+    const summaries = Array.from({ length: 60 }, (_, i) => {
+      const v = view(
+        { id: i + 1, title: `Down ${i + 1} ${EVIL}`, ...(i === 1 ? { status: 'acknowledged', acknowledgedBy: 'U0ADA00001' } : {}) },
+        `Pay ${EVIL}`,
+      );
+      return { incident: v.incident, serviceName: v.serviceName };
+    });
+    const message = pageBundleMessage(summaries, { bundleId: 42 });
+    expect(leaks([message.text])).toEqual([]);
+    expect(message.text).toContain(`#1 Down 1 ${ESCAPED}`);
+    expect(leaks(mrkdwnOf(message.blocks))).toEqual([]);
+    const listed = mrkdwnOf(message.blocks).join('\n');
+    expect(listed).toContain(`*#1* [CRITICAL] Down 1 ${ESCAPED} · Pay ${ESCAPED} · :rotating_light: triggered`);
+    expect(listed).toContain('*#2* [CRITICAL] Down 2');
+    expect(listed).toContain('acknowledged by <@U0ADA00001>');
+    expect(listed).toContain('*#25* ');
+    expect(listed).not.toContain('*#26* ');
+    expect(listed).toContain('…and 35 more incidents.');
+    expect(checkBlocks(message.blocks, { maxBlocks: 50 })).toEqual([]);
+    // One of the 60 is acknowledged already: the button says what it will take.
+    expect(JSON.stringify(message.blocks.at(-1))).toContain('Acknowledge the 59 still triggered');
+    expect(JSON.stringify(message.blocks.at(-1))).toContain('"value":"42"');
   });
 });

@@ -11,7 +11,7 @@ import { openerChannelLink, openerConfirmation, channelWelcome, wrapUpMessage } 
 import { classifySlackError } from '../slack-client.js';
 import { SENT, skipped, WAIT_FOR_EARLIER, type OutboxRow, type SendResult, type SenderTable } from '../send-result.js';
 import type { SenderContext } from '../sender-context.js';
-import { paced } from './gate.js';
+import { paced, yieldToPages } from './gate.js';
 import { createChannel } from './channel-creation.js';
 import { withIncident } from './incident.js';
 
@@ -35,7 +35,9 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
   return {
     'slack.incident_channel': {
       // Paced before the incident is loaded: in a storm of new incidents most attempts are only told to wait.
+      // Pages first: a channel can be made a second later, a person should be woken now.
       send: async (message, row) =>
+        (await yieldToPages(ctx)) ??
         (await paced(ctx, row, 'conversations.create')) ??
         withIncident(ctx, message.incidentId, (view) => createChannel(ctx, view.incident, row)),
     },

@@ -1,53 +1,20 @@
-import { statementsOf } from '../../db/statements.js';
 import { hasPending } from '../../services/outbox.js';
-import { bringStepsForward } from '../../services/phone/phone.js';
 import { incidentCard } from '../../slack/views/incident-card.js';
-import { CHANNEL_MENTION, incidentNoteText, pageReasonText } from '../../slack/views/notices/incident.js';
+import { CHANNEL_MENTION, incidentNoteText } from '../../slack/views/notices/incident.js';
 import { classifySlackError } from '../slack-client.js';
-import { deferUntil, SENT, skipped, WAIT_FOR_EARLIER, type SenderTable } from '../send-result.js';
+import { deferUntil, SENT, WAIT_FOR_EARLIER, type SenderTable } from '../send-result.js';
 import type { SenderContext } from '../sender-context.js';
-import { paced } from './gate.js';
+import { paced, yieldToPages } from './gate.js';
 import { withIncident } from './incident.js';
 
-type IncidentMessageKinds = 'slack.page' | 'slack.team_post' | 'slack.incident_note' | 'slack.refresh';
+type IncidentMessageKinds = 'slack.team_post' | 'slack.incident_note' | 'slack.refresh';
 
-/** The incident's card: DMs to the people paged, posts and notes in channels, and updates of every copy. */
+/** The incident's card: posts and notes in channels, and updates of every copy (pages are page.ts's). */
 export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, IncidentMessageKinds> {
   return {
-    'slack.page': {
-      // Checked before the incident is loaded whole: in a storm most attempts are only told to wait.
-      send: async (message, row) => {
-        // A page held up by an outage is pointless once someone acknowledged or it resolved.
-        const status = (await ctx.db.query((q) => statementsOf(q).urgencyAndStatus.get({ id: message.incidentId })))?.status;
-        if (status && status !== 'triggered') return skipped(`incident already ${status}`);
-        const wait = await paced(ctx, row, 'chat.postMessage', { channel: message.userId });
-        if (wait) return wait;
-        return withIncident(ctx, message.incidentId, async (view) => {
-          const card = incidentCard(view, { reason: pageReasonText(message.reason) });
-          const posted = await ctx.poster.postOnce(row, {
-            channel: message.userId,
-            text: card.text,
-            blocks: card.blocks,
-            unfurl_links: false,
-          });
-          await ctx.poster.remember(message.incidentId, posted, 'dm', message.userId);
-          return SENT;
-        });
-      },
-      // Slack could not deliver a page of a high-urgency incident: the person's phone steps go out now.
-      afterFailure: async (row) => {
-        const { incidentId, userId } = row.payload as { incidentId: number; userId: string };
-        const moved = await ctx.db.query(async (q) => {
-          const incident = await statementsOf(q).urgencyAndStatus.get({ id: incidentId });
-          if (incident?.urgency !== 'high' || incident.status !== 'triggered') return 0;
-          return bringStepsForward(q, { incidentId, userId, now: ctx.clock.nowMs(), kinds: ['twilio.sms', 'twilio.voice'] });
-        });
-        if (moved > 0) ctx.logger.warn({ incidentId }, 'Slack page failed: phone steps brought forward');
-      },
-    },
     'slack.team_post': {
       send: async (message, row) => {
-        const wait = await paced(ctx, row, 'chat.postMessage', { channel: message.channel });
+        const wait = (await yieldToPages(ctx)) ?? (await paced(ctx, row, 'chat.postMessage', { channel: message.channel }));
         if (wait) return wait;
         return withIncident(ctx, message.incidentId, async (view) => {
           const card = incidentCard(view);
@@ -83,6 +50,8 @@ export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, In
     },
     'slack.refresh': {
       send: async (message, row) => {
+        const pages = await yieldToPages(ctx);
+        if (pages) return pages;
         const copies = await ctx.poster.messagesOf(message.incidentId);
         const slot = await ctx.pacing.cardUpdateSlot(
           copies.map((m) => m.channel),

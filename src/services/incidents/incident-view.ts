@@ -1,14 +1,14 @@
-import { and, count, eq } from 'drizzle-orm';
+import { and, count, eq, inArray } from 'drizzle-orm';
 import type { DB, Tx } from '../../db/client.js';
 import { alerts, incidents, services } from '../../db/schema.js';
 import { statementsOf } from '../../db/statements.js';
-import type { HandOpener, IncidentView } from '../../domain/read-models.js';
+import type { HandOpener, IncidentSummary, IncidentView } from '../../domain/read-models.js';
 import type { Incident } from './paging.js';
 
 const USER_ID = /^[UW][A-Z0-9]+$/;
 
 // The read model lives in the domain, so views need not import this service.
-export type { HandOpener, IncidentView };
+export type { HandOpener, IncidentSummary, IncidentView };
 
 /**
  * Who opened the incident by hand (`/oncall declare`, "Page someone"), or null. Only Baton opens incidents
@@ -62,5 +62,19 @@ export function loadIncidentView(db: DB, incidentId: number): Promise<IncidentVi
       pagingNow: await pagedAtCurrentLevel(q, row.incident),
       openedBy: openedByHand(row.incident),
     };
+  });
+}
+
+/** Incidents as a list shows them, in the order of `ids`; ids of incidents that no longer exist are left out. */
+export function loadIncidentSummaries(db: DB, ids: number[]): Promise<IncidentSummary[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.query(async (q) => {
+    const rows = await q
+      .select({ incident: incidents, serviceName: services.name })
+      .from(incidents)
+      .innerJoin(services, eq(services.id, incidents.serviceId))
+      .where(inArray(incidents.id, ids));
+    const byId = new Map(rows.map((r) => [r.incident.id, r]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
   });
 }

@@ -4,11 +4,14 @@ import { incidents } from '../../db/schema.js';
 import { statementsOf } from '../../db/statements.js';
 import type { Clock } from '../../domain/clock.js';
 import { nextPosition } from '../../domain/escalation.js';
+import { PermissionDenied } from '../../domain/errors.js';
 import type { ActionRefusal } from '../../domain/notices.js';
+import type { IncidentSummary } from '../../domain/read-models.js';
 import { requireResponder } from './access.js';
 import { writeAudit } from '../admin/audit.js';
 import { enqueueChannelWrapUp, enqueueIncidentWebhooks, enqueueNotice, enqueueRefresh } from '../outbox.js';
 import { loadPagingContext, pageLevel, type Incident, type PagingSettings } from './paging.js';
+import { loadIncidentSummaries } from './incident-view.js';
 import { recordEvent } from './timeline.js';
 
 export type IncidentAction = 'acknowledge' | 'escalate' | 'resolve';
@@ -48,6 +51,33 @@ export class IncidentService {
    */
   act(action: IncidentAction, incidentId: number, actor: string): Promise<ActionOutcome> {
     return this.run(action, incidentId, actor, async () => {});
+  }
+
+  /**
+   * "Acknowledge all" on a DM page that listed several incidents (outbox row `pageId`): each incident it listed
+   * and still triggered is acknowledged by `userId`, who must be the person it paged, one after another, each
+   * as `respond` would. Null when no such page went to them.
+   */
+  async acknowledgePage(pageId: number, userId: string): Promise<{ listed: number[]; acknowledged: number[]; refused: string[] } | null> {
+    const page = await this.db.query((q) => statementsOf(q).sentPage.get({ id: pageId }));
+    if (!page || page.userId !== userId) return null;
+    const listed = (JSON.parse(page.payload) as { bundle?: number[] }).bundle ?? [page.incidentId];
+    const acknowledged: number[] = [];
+    const refused: string[] = [];
+    for (const id of listed) {
+      try {
+        if ((await this.respond('acknowledge', id, userId)).outcome === 'done') acknowledged.push(id);
+      } catch (err) {
+        if (!(err instanceof PermissionDenied)) throw err;
+        refused.push(err.message);
+      }
+    }
+    return { listed, acknowledged, refused };
+  }
+
+  /** Incidents as a list shows them, in the order asked. */
+  summaries(ids: number[]): Promise<IncidentSummary[]> {
+    return loadIncidentSummaries(this.db, ids);
   }
 
   private async run(
