@@ -104,19 +104,27 @@ export async function enqueueTeamPost(
   );
 }
 
+/** What enqueueRefresh did: joined a refresh already queued, queued one for later, or made one due now. */
+export type RefreshQueued = 'joined' | 'later' | 'now';
+
 /**
  * Updates every message of the incident; coalesced, since one refresh shows the latest state anyway. A
  * pending refresh waiting out a backoff is made due now: a new change should not wait for an old failure.
- * With `minIntervalMs` (alert-only changes), refreshes are spaced out so a storm cannot flood Slack. Says whether
- * a refresh is now due (the caller wakes the outbox), rather than waiting its turn.
+ * With `minIntervalMs` (alert-only changes), refreshes are spaced out so a storm cannot flood Slack. Says
+ * whether a refresh is now due (the caller wakes the outbox), due later, or was queued already.
  */
-export async function enqueueRefresh(db: Tx, incidentId: number, now: number, opts: { minIntervalMs?: number } = {}): Promise<boolean> {
+export async function enqueueRefresh(
+  db: Tx,
+  incidentId: number,
+  now: number,
+  opts: { minIntervalMs?: number } = {},
+): Promise<RefreshQueued> {
   const statements = statementsOf(db);
   const pending = await statements.pendingRefresh.get({ incidentId });
   if (pending) {
-    if (opts.minIntervalMs || pending.nextAttemptAt <= now) return false;
+    if (opts.minIntervalMs || pending.nextAttemptAt <= now) return 'joined';
     await statements.makeDue.run({ id: pending.id, now });
-    return true;
+    return 'now';
   }
   let due = now;
   if (opts.minIntervalMs) {
@@ -124,7 +132,7 @@ export async function enqueueRefresh(db: Tx, incidentId: number, now: number, op
     if (last) due = Math.max(now, last.createdAt + opts.minIntervalMs);
   }
   await insert(db, { kind: 'slack.refresh', incidentId }, null, now, due);
-  return due <= now;
+  return due <= now ? 'now' : 'later';
 }
 
 /** A line in the incident's thread in the team channel, worded when it is sent. */

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CHANNEL_POST_PACE, PACE_MARGIN_MS } from '../../src/notify/pacing.js';
 import { eq } from 'drizzle-orm';
-import { auditLog, outbox } from '../../src/db/schema.js';
+import { auditLog, incidentEvents, outbox } from '../../src/db/schema.js';
 import { ADA, BOB, TEAM_CHANNEL } from '../support/config.js';
 import { alertGroup } from '../support/fixtures.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -139,6 +139,34 @@ describe("Slack's limits, kept by Baton itself", () => {
     expect(bundleAt).toBeGreaterThan(-1);
     expect(updateAt).toBeGreaterThan(bundleAt);
     expect(order.filter((m) => m === 'chat.update').length).toBeGreaterThan(0);
+  });
+
+  it('a storm of changes to one incident makes one timeline entry per card refresh, not one per payload', async () => {
+    const group = newGroup() as { alerts: { fingerprint: string }[] };
+    await h.postAlertmanager(group);
+    await h.baton.drain();
+    const template = group.alerts[0]!;
+    // Ten payloads within a second, each with one more alert: a change every time.
+    for (let i = 1; i <= 10; i += 1) {
+      group.alerts.push({ ...structuredClone(template), fingerprint: `${template.fingerprint}-more-${i}` });
+      expect((await h.postAlertmanager(group)).status).toBe(200);
+    }
+    const updates = async () =>
+      (await h.baton.db.query((q) => q.select().from(incidentEvents).where(eq(incidentEvents.incidentId, 1)))).filter(
+        (e) => e.kind === 'alerts_updated',
+      );
+    const refreshes = async () =>
+      (await h.baton.db.query((q) => q.select().from(outbox).where(eq(outbox.incidentId, 1)))).filter((r) => r.kind === 'slack.refresh');
+    // A change queues a refresh (alert-only changes are spaced 10 s apart); the ones after it join it.
+    const first = (await updates()).length;
+    expect(first).toBe((await refreshes()).length);
+    expect(first).toBeLessThanOrEqual(2);
+    h.clock.advanceSeconds(11);
+    await h.baton.drain();
+    group.alerts.push({ ...structuredClone(template), fingerprint: `${template.fingerprint}-later` });
+    await h.postAlertmanager(group);
+    expect((await updates()).length).toBe(first + 1);
+    expect((await refreshes()).length).toBe(first + 1);
   });
 
   it('a 429 stops every caller of that method until its Retry-After, then all go', async () => {

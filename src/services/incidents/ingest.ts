@@ -424,8 +424,12 @@ export class IngestService {
       return { incidentId: incident.id, outcome: 'resolved' };
     }
     // A re-send of the same group pages nobody again; a changed alert set is worth a (throttled) refresh.
-    await recordEvent(tx, incident.id, now, 'alerts_updated', group.source, { alerts: group.alerts.length });
-    if (await enqueueRefresh(tx, incident.id, now, { minIntervalMs: ALERT_REFRESH_INTERVAL_MS })) batch.wake = true;
+    const refresh = await enqueueRefresh(tx, incident.id, now, { minIntervalMs: ALERT_REFRESH_INTERVAL_MS });
+    if (refresh === 'now') batch.wake = true;
+    // A timeline entry when the change is queued for the cards, not one per payload: changes that join a refresh
+    // already queued are shown by it. In a storm the timeline would otherwise hold thousands of these in a row,
+    // each a write on the path that answers the sender.
+    if (refresh !== 'joined') await recordEvent(tx, incident.id, now, 'alerts_updated', group.source, { alerts: group.alerts.length });
     return { incidentId: incident.id, outcome: 'updated' };
   }
 
