@@ -75,6 +75,13 @@ export function createHttpServer(opts: { routes: Route[]; logger: Logger; timeou
   );
   server.keepAliveTimeout = timeouts.keepAliveMs;
   server.setTimeout(timeouts.idleSocketMs);
+  // A client may shut down its sending side once its request is sent (half-close): that ends the request, not
+  // its interest in the answer (RFC 9112, 9.6). On that FIN, Node's default ends the socket at once and drops an
+  // answer not yet written: any answer that waits past the current turn of the event loop (the WAL's fsync on
+  // the thread pool, a PostgreSQL round trip). With this on, the answer is sent and the socket closed after it;
+  // a connection half-closed with no request in flight is still closed at once. Node's own switch
+  // (lib/_http_server.js), not in @types/node.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   return server;
 }
 

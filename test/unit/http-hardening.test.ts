@@ -1,7 +1,9 @@
-import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { postToSlackEndpoint, slackSignature, slashCommandBody } from '../../devtools/slack/requests.js';
-import { jsonNestingExceeds, MAX_JSON_DEPTH, parseJson } from '../../src/http/io.js';
+import { jsonNestingExceeds, MAX_JSON_DEPTH, parseJson, sendJson } from '../../src/http/io.js';
 import { slackEventsRoute } from '../../src/http/routes/slack-events.js';
 import { createHttpServer, DEFAULT_HTTP_TIMEOUTS, type Route } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
@@ -67,11 +69,11 @@ describe('the HTTP server', () => {
     expect(DEFAULT_HTTP_TIMEOUTS.keepAliveMs).toBeGreaterThan(60_000);
   });
 
-  async function serve(routes: Route[], use: (base: string) => Promise<void>): Promise<void> {
+  async function serve(routes: Route[], use: (base: string, server: Server) => Promise<void>): Promise<void> {
     const server = createHttpServer({ logger: createLogger('silent'), routes });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      await use(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      await use(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, server);
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -113,6 +115,49 @@ describe('the HTTP server', () => {
       expect(res.status).toBe(500);
       expect(await res.json()).toMatchObject({ error: 'internal_error' });
       expect(await (await fetch(`${base}/ok`)).text()).toBe('ok');
+    });
+  });
+
+  /** Sends `request` on a raw socket and half-closes it at once (end()), as some clients do; the whole answer. */
+  async function sendAndHalfClose(base: string, request: string): Promise<string> {
+    const client = connect(Number(new URL(base).port), '127.0.0.1');
+    await once(client, 'connect');
+    let answer = '';
+    client.on('data', (d: Buffer) => (answer += d.toString('utf8')));
+    const closed = once(client, 'close');
+    client.end(request);
+    await closed;
+    return answer;
+  }
+
+  it('a client that half-closes once its request is sent still gets the answer, however late it comes', async () => {
+    // The answer waits until the server has seen the client's FIN, as an answer that waits for an fsync on the
+    // thread pool or a PostgreSQL round trip may.
+    let finSeen = () => {};
+    const fin = new Promise<void>((resolve) => (finSeen = resolve));
+    const late: Route = {
+      method: 'POST',
+      path: '/late',
+      handler: async (req, res) => {
+        req.resume();
+        await once(req, 'end');
+        await fin;
+        sendJson(res, 200, { status: 'ok' });
+      },
+    };
+    await serve([late], async (base, server) => {
+      server.once('connection', (socket: Socket) => socket.once('end', () => finSeen()));
+      const answer = await sendAndHalfClose(base, 'POST /late HTTP/1.1\r\nhost: baton\r\ncontent-length: 2\r\n\r\n{}');
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+      expect(answer.endsWith('{"status":"ok"}')).toBe(true);
+    });
+  });
+
+  it('a half-closed connection with no whole request in flight is closed, not left open', async () => {
+    await serve([ok], async (base) => {
+      expect(await sendAndHalfClose(base, '')).toBe('');
+      // Headers cut short: a request the FIN leaves unfinished is refused.
+      expect((await sendAndHalfClose(base, 'GET /ok HTTP/1.1\r\nhost: baton\r\n')).split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
     });
   });
 });
