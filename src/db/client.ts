@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
@@ -9,6 +10,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import * as schema from './schema.js';
 import { SAFETY_CHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+import { WalSync, type Durability } from './sqlite-walsync.js';
 
 /**
  * What queries are written on: drizzle's builders over the tables of `schema.ts`, executed with `await` and
@@ -29,6 +31,12 @@ export interface DB {
   readonly engine: 'sqlite' | 'postgres';
   query<T>(fn: (q: Tx) => Promise<T>): Promise<T>;
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * As `transaction`, for a caller that pipelines its commits (ingest's group commit): resolves once fn's
+   * statements are committed, with `durable`, which resolves once they would also survive a power cut. The
+   * caller tells nobody outside (answers no request) before `durable` resolves.
+   */
+  transactionThenSync<T>(fn: (tx: Tx) => Promise<T>): Promise<{ value: T; durable: Promise<void> }>;
   /**
    * Runs a periodic job on one node at a time: every node runs the loop, and a node that finds `job` under way
    * elsewhere skips it this turn (undefined). A node that dies lets go of it with its connection.
@@ -135,14 +143,19 @@ export class SqliteDB implements DB {
   private held = false;
   private readonly waiting: (() => void)[] = [];
 
+  private readonly totalChanges: Database.Statement<[], number>;
+
   constructor(
     readonly sqlite: Database.Database,
+    /** Makes commits durable off this thread (a database on disk); none for one in memory or read-only. */
+    private readonly durability: Durability | null = null,
     /** Checkpoints in a worker thread (a database on disk); none for one in memory or read-only. */
     private readonly checkpointer: Checkpointer | null = null,
   ) {
     this.orm = drizzle(withStatementCache(sqlite), { schema });
     // The synchronous driver answers `await` like an asynchronous one; only the type differs.
     this.tx = this.orm as unknown as Tx;
+    this.totalChanges = sqlite.prepare<[], number>('select total_changes()').pluck();
   }
 
   /** Checkpoints the worker has run so far (a database on disk). */
@@ -150,28 +163,46 @@ export class SqliteDB implements DB {
     return this.checkpointer?.checkpoints ?? 0;
   }
 
+  /** fsyncs of the WAL so far (a database on disk). */
+  get syncs(): number {
+    return this.durability instanceof WalSync ? this.durability.syncs : 0;
+  }
+
   async query<T>(fn: (q: Tx) => Promise<T>): Promise<T> {
     if (this.units.getStore()?.open) return fn(this.tx);
     await this.lock();
     const unit: Unit = { open: true };
+    const before = this.durability ? this.totalChanges.get()! : 0;
     try {
       return await this.units.run(unit, () => fn(this.tx));
     } finally {
+      const wrote = this.durability !== null && this.totalChanges.get() !== before;
       unit.open = false;
       this.unlock();
+      // The lock is free for the next unit while this one's commit reaches the disk.
+      if (wrote) await this.durability!.flush();
     }
   }
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     if (this.units.getStore()?.open) return savepoint(this.tx, () => fn(this.tx));
+    const { value, durable } = await this.transactionThenSync(fn);
+    await durable;
+    return value;
+  }
+
+  async transactionThenSync<T>(fn: (tx: Tx) => Promise<T>): Promise<{ value: T; durable: Promise<void> }> {
+    if (this.units.getStore()?.open) return { value: await savepoint(this.tx, () => fn(this.tx)), durable: Promise.resolve() };
     await this.lock();
     const unit: Unit = { open: true };
+    const before = this.durability ? this.totalChanges.get()! : 0;
     try {
       // IMMEDIATE: take the write lock now, so another process's writer cannot make this one fail mid-way.
       this.sqlite.exec('begin immediate');
-      const result = await this.units.run(unit, () => fn(this.tx));
+      const value = await this.units.run(unit, () => fn(this.tx));
       this.sqlite.exec('commit');
-      return result;
+      const wrote = this.durability !== null && this.totalChanges.get() !== before;
+      return { value, durable: wrote ? this.durability!.flush() : Promise.resolve() };
     } catch (err) {
       if (this.sqlite.inTransaction) this.sqlite.exec('rollback');
       throw err;
@@ -202,33 +233,44 @@ export class SqliteDB implements DB {
 
   async close(): Promise<void> {
     await this.checkpointer?.close();
+    await this.durability?.close();
     if (this.sqlite.open) this.sqlite.close();
   }
 }
 
 /**
- * Opens (creating if needed) and migrates the embedded database. ':memory:' gives a private in-memory one. On
- * disk, checkpoints run in a worker thread (ADR 3).
+ * Opens (creating if needed) and migrates the embedded database. ':memory:' gives a private in-memory one.
+ * A database on disk is durable as with synchronous=FULL (an alert answered 2xx survives a power cut), with
+ * the fsyncs (sqlite-walsync.ts) and checkpoints (sqlite-checkpointer.ts) done off this thread: ADR 3.
  */
-export function openDatabase(path: string, opts: { onCheckpointError?: (message: string) => void } = {}): SqliteDB {
+export function openDatabase(
+  path: string,
+  opts: {
+    onCheckpointError?: (message: string) => void;
+    /** The fsync of the WAL (a test watches or fails it). */
+    fsync?: (file: FileHandle) => Promise<void>;
+  } = {},
+): SqliteDB {
   const onDisk = path !== ':memory:' && path !== '';
   if (onDisk) mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Database(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
-  // FULL: an alert we answered 2xx for must survive a power cut, not just a process crash.
-  sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
-  let checkpointer: Checkpointer | null = null;
-  if (onDisk) {
-    // The writer checkpoints itself only if the worker has stopped.
-    sqlite.pragma(`wal_autocheckpoint = ${SAFETY_CHECKPOINT_PAGES}`);
-    const onError = opts.onCheckpointError ?? ((message: string) => console.error(`baton: checkpoint failed: ${message}`));
-    checkpointer = startCheckpointer(path, onError);
+  if (!onDisk) {
+    const db = new SqliteDB(sqlite);
+    migrate(db.orm, { migrationsFolder: MIGRATIONS_FOLDER });
+    return db;
   }
-  const db = new SqliteDB(sqlite, checkpointer);
-  migrate(db.orm, { migrationsFolder: MIGRATIONS_FOLDER });
-  return db;
+  // Migrations are few and rare: committed the plain way, synced inside COMMIT.
+  sqlite.pragma('synchronous = FULL');
+  migrate(drizzle(sqlite, { schema }), { migrationsFolder: MIGRATIONS_FOLDER });
+  // From here on, each unit that wrote waits for an fsync of the WAL done on the thread pool (WalSync).
+  sqlite.pragma('synchronous = NORMAL');
+  // The writer checkpoints itself only if the worker has stopped.
+  sqlite.pragma(`wal_autocheckpoint = ${SAFETY_CHECKPOINT_PAGES}`);
+  const onError = opts.onCheckpointError ?? ((message: string) => console.error(`baton: checkpoint failed: ${message}`));
+  return new SqliteDB(sqlite, new WalSync(`${resolve(path)}-wal`, opts.fsync), startCheckpointer(path, onError));
 }
 
 /** Statements kept by withStatementCache; past this many (queries with lists of any length), it starts afresh. */

@@ -53,6 +53,11 @@ export class PostgresDB implements DB {
     });
   }
 
+  /** A PostgreSQL commit is durable when it returns (synchronous_commit). */
+  async transactionThenSync<T>(fn: (tx: Tx) => Promise<T>): Promise<{ value: T; durable: Promise<void> }> {
+    return { value: await this.transaction(fn), durable: Promise.resolve() };
+  }
+
   async exclusively<T>(job: string, fn: () => Promise<T>): Promise<T | undefined> {
     // A session lock on a connection of its own, held while fn runs on the pool.
     const client = await this.pool.connect();

@@ -3,9 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startBaton, type Baton } from '../../src/app.js';
 import { postToSlackEndpoint, slashCommandBody } from '../../devtools/slack/requests.js';
+import { rawPayloads } from '../../src/db/schema.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { MAX_BODY_BYTES } from '../../src/http/io.js';
 import { createLogger } from '../../src/logger.js';
@@ -245,6 +247,33 @@ describe('body limits count the bytes that arrive, and stop reading at the limit
     expect(nowhere.status).toBe(404);
     expect(nowhere.sentEverything).toBe(false);
     expect((await h.postAlertmanager(firing())).status).toBe(200);
+  });
+});
+
+describe('a sender that half-closes once its alert is sent', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  it('is answered 200 after the commit reaches the disk, and the alert is stored', async () => {
+    // The answer waits for the fsync of the WAL on the thread pool (or PostgreSQL's commit): the client's FIN
+    // arrives first, and used to end the socket before the answer was written.
+    const body = JSON.stringify(firing());
+    const { socket, answer, closed } = await openSocket(h.baton.url);
+    socket.end(
+      `POST /integrations/alertmanager/${KEY} HTTP/1.1\r\nhost: baton\r\ncontent-type: application/json\r\n` +
+        `authorization: Bearer ${BEARER}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    await once(socket, 'close');
+    expect(closed()).toBe(true);
+    expect(statusOf(answer())).toBe(200);
+    expect(JSON.parse(answer().slice(answer().indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 'ok', outcome: 'opened' });
+    const stored = await h.baton.db.query((q) => q.select({ id: rawPayloads.id }).from(rawPayloads).where(eq(rawPayloads.body, body)));
+    expect(stored).toHaveLength(1);
   });
 });
 

@@ -47,10 +47,11 @@ export interface IngestResult {
 }
 
 type Outcome = { ok: true; result: IngestResult } | { ok: false; error: unknown };
-/** A batch committed: each payload's outcome, and whether it queued a message due now. */
+/** A batch committed: each payload's outcome, whether it queued a message due now, and when it is on disk. */
 interface Applied {
   outcomes: Outcome[];
   wake: boolean;
+  durable: Promise<void>;
 }
 
 /** What the payloads of one batch share, inside its transaction. */
@@ -235,15 +236,16 @@ export class IngestService {
   private async applyAll(batch: Pending[], now: number): Promise<Applied | null> {
     const results: IngestResult[] = [];
     const state = newBatchState();
+    let durable: Promise<void>;
     try {
-      await this.db.transaction(async (tx) => {
+      ({ durable } = await this.db.transactionThenSync(async (tx) => {
         for (const item of batch) results.push(await this.apply(tx, item, now, state));
-      });
+      }));
     } catch (error) {
       if (results.length === batch.length) throw error; // every payload applied: it was the commit that failed
       return null;
     }
-    return { outcomes: results.map((result) => ({ ok: true, result })), wake: state.wake };
+    return { outcomes: results.map((result) => ({ ok: true, result })), wake: state.wake, durable };
   }
 
   /** Each payload in its own savepoint, so one that throws is refused alone and the others are stored. */
@@ -251,7 +253,7 @@ export class IngestService {
     const outcomes: Outcome[] = [];
     // A payload rolled back may have marked the batch for a wake-up: a needless wake-up costs one query.
     const state = newBatchState();
-    await this.db.transaction(async () => {
+    const { durable } = await this.db.transactionThenSync(async () => {
       for (const item of batch) {
         try {
           // A transaction opened inside the batch's is a savepoint around this one payload.
@@ -261,37 +263,47 @@ export class IngestService {
         }
       }
     });
-    return { outcomes, wake: state.wake };
+    return { outcomes, wake: state.wake, durable };
   }
 
   private async flush(lane: { queue: Pending[]; scheduled: boolean }): Promise<void> {
     // In one order on every node (by group, arrival order kept within a group): two nodes' batches that touch
     // the same incidents then take their rows in the same order, and cannot deadlock on PostgreSQL.
     const batch = lane.queue.splice(0, MAX_BATCH).sort(byGroup);
+    const fail = (error: unknown) => {
+      for (const item of batch) item.reject(error);
+    };
+    let applied: Applied;
     try {
       const now = this.clock.nowMs();
-      let applied: Applied;
-      try {
-        applied = (await this.applyAll(batch, now)) ?? (await this.applyEach(batch, now));
-      } catch (error) {
-        // The commit itself failed: nothing of the batch is stored.
-        for (const item of batch) item.reject(error);
-        return;
-      }
-      batch.forEach((item, i) => {
-        const outcome = applied.outcomes[i]!;
-        if (outcome.ok) {
-          this.onIngested(item.group.source, outcome.result.outcome);
-          item.resolve(outcome.result);
-        } else item.reject(outcome.error);
-      });
-      // A re-send of an unchanged group, or a change whose card refresh waits its turn, must not wake the dispatcher.
-      if (applied.wake) this.wakeOutbox();
+      applied = (await this.applyAll(batch, now)) ?? (await this.applyEach(batch, now));
+    } catch (error) {
+      // The commit itself failed: nothing of the batch is stored.
+      fail(error);
+      return;
     } finally {
-      // The next batch (payloads that came in meanwhile, or beyond MAX_BATCH) starts once this one is done.
+      // The next batch (payloads that came in meanwhile, or beyond MAX_BATCH) is applied while this one's commit
+      // reaches the disk: the embedded engine syncs the WAL on another thread.
       if (lane.queue.length > 0) setImmediate(() => this.flush(lane));
       else lane.scheduled = false;
     }
+    try {
+      await applied.durable;
+    } catch (error) {
+      // Committed but perhaps not on disk: the senders are told to retry, and a retry finds its alerts stored.
+      fail(error);
+      return;
+    }
+    const { outcomes, wake } = applied;
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) {
+        this.onIngested(item.group.source, outcome.result.outcome);
+        item.resolve(outcome.result);
+      } else item.reject(outcome.error);
+    });
+    // A re-send of an unchanged group, or a change whose card refresh waits its turn, must not wake the dispatcher.
+    if (wake) this.wakeOutbox();
   }
 
   private async apply(tx: Tx, { key, rawBody, group, policy }: Pending, now: number, batch: BatchState): Promise<IngestResult> {
