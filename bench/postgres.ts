@@ -41,7 +41,7 @@ export type PostgresBench = { skipped: string } | Awaited<ReturnType<typeof meas
 
 /**
  * Baton on PostgreSQL (DATABASE_URL), one throwaway cluster with PostgreSQL's default durability (every commit
- * flushed before it is acknowledged, as Baton's SQLite commits with synchronous=FULL), each node
+ * flushed before it is acknowledged, as Baton's SQLite commits are, ADR 3), each node
  * `node dist/main.js` in its own process:
  * - ingest, every alert new, as bench/ingest.ts (a warm-up opens `groups` incidents, then new fingerprints;
  *   64 keep-alive senders, closed loop) into: Baton on SQLite, one node (the baseline); Baton on PostgreSQL,

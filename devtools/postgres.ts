@@ -62,7 +62,7 @@ function freePort(): Promise<number> {
  * Starts a cluster. By default durability is off (fsync, synchronous_commit and full_page_writes): a test
  * cluster is thrown away, and fsync would only slow the suite. `durable: true` keeps PostgreSQL's defaults
  * (every commit flushed to the WAL on disk before it is acknowledged), for measurements to set beside
- * Baton's SQLite, which commits with synchronous=FULL.
+ * Baton's SQLite, which fsyncs every commit before acknowledging it (ADR 3).
  */
 export async function startPostgresCluster(opts: { durable?: boolean } = {}): Promise<PostgresCluster> {
   const bin = binDir();

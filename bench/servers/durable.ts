@@ -3,7 +3,7 @@ import { createServer, type ServerResponse } from 'node:http';
 
 /**
  * The durable baseline: the least a server can do and still answer 2xx only for what is on disk. node:http
- * and better-sqlite3 (WAL, synchronous=FULL, as Baton opens its database); each request's body is parsed as
+ * and better-sqlite3 (WAL, synchronous=FULL: as durable as Baton's WalSync, ADR 3); each request's body is parsed as
  * JSON and stored as one row; every request that arrived within the same BENCH_COMMIT_WINDOW_MS (default 2)
  * is committed in one transaction, and each is answered after that commit.
  */
