@@ -139,11 +139,14 @@ const definitions = {
    * Not those already past the point of sending (`sent_at` set). Served by `outbox_pages_waiting`.
    */
   // SQLite would pick `outbox_user_kind` (every page the person ever had) unless told: `+user_id` keeps it off.
-  heldPages: raw<{ userId: string; id: number; horizon: number }, { id: number; incidentId: number; payload: string }>(
-    `select id, incident_id as incidentId, payload from outbox where kind = 'slack.page' and status in ('pending', 'sending')
-       and next_attempt_at <= @horizon and +user_id = @userId and sent_at is null and id <> @id`,
-    `select id, incident_id as incidentId, payload from outbox where kind = 'slack.page' and status in ('pending', 'sending')
-       and next_attempt_at <= @horizon and user_id = @userId and sent_at is null and id <> @id`,
+  heldPages: raw<
+    { userId: string; id: number; horizon: number },
+    { id: number; incidentId: number; payload: string; lastError: string | null }
+  >(
+    `select id, incident_id as incidentId, payload, last_error as lastError from outbox where kind = 'slack.page'
+       and status in ('pending', 'sending') and next_attempt_at <= @horizon and +user_id = @userId and sent_at is null and id <> @id`,
+    `select id, incident_id as incidentId, payload, last_error as lastError from outbox where kind = 'slack.page'
+       and status in ('pending', 'sending') and next_attempt_at <= @horizon and user_id = @userId and sent_at is null and id <> @id`,
   ),
   /**
    * When the first DM page waiting to go (never yet tried, not yet claimed) is due, if by `horizon`: card

@@ -25,6 +25,9 @@ const BUNDLE_HORIZON_MS = 2 * CHANNEL_POST_PACE.intervalMs;
  */
 const PAGES_QUIET_MS = CHANNEL_POST_PACE.intervalMs;
 
+/** The start of the last error of a page told to wait for its person's DM (Slack's pace, or a 429's wait). */
+const WAITED_FOR_DM = 'pacing chat.postMessage in';
+
 /**
  * The page DM. Slack lets Baton post to one DM about once a second, so in a storm pages to one person would
  * reach them one a second for as long as the storm lasts (a thousand incidents, a quarter of an hour). Instead
@@ -88,12 +91,18 @@ async function takeWaitingPages(ctx: SenderContext, message: Page, row: OutboxRo
     const until = await ctx.pacing.postWhenFree(message.userId);
     if (until !== null) {
       await ctx.pacing.holdForPages(until + PAGES_QUIET_MS);
-      return deferUntil(until, `pacing chat.postMessage in ${message.userId}`);
+      return deferUntil(until, `${WAITED_FOR_DM} ${message.userId}`);
     }
-    const held = await statements.heldPages.all({ userId: message.userId, id: row.id, horizon: now + BUNDLE_HORIZON_MS });
-    if (held.length > 0) await ctx.pacing.holdForPages(now + PAGES_QUIET_MS);
     // A page interrupted by a restart after it decided keeps the list it decided on.
     const incidentIds = new Set(message.bundle ?? [message.incidentId]);
+    const others = await statements.heldPages.all({ userId: message.userId, id: row.id, horizon: now + BUNDLE_HORIZON_MS });
+    // While the DM has room, each page is a card of its own, with its own buttons. Only once pages have had to
+    // wait for it do they go together, every page due by then with them.
+    const waited = (p: { lastError: string | null; payload: string }) =>
+      p.lastError?.startsWith(WAITED_FOR_DM) === true || (JSON.parse(p.payload) as { bundle?: unknown }).bundle !== undefined;
+    const backlog = waited({ lastError: row.lastError, payload: JSON.stringify(row.payload) }) || others.some(waited);
+    const held = backlog ? others : [];
+    if (held.length > 0) await ctx.pacing.holdForPages(now + PAGES_QUIET_MS);
     for (const page of held) {
       // A held page may itself list others (its send failed and waits to retry): they all come along. A second
       // page of one incident (another level, a repeat) is covered too: the incident is listed once.
