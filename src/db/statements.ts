@@ -435,6 +435,18 @@ function postgresStatements(q: Tx, runner: PgRunner): Statements {
   return Object.fromEntries(entries) as Statements;
 }
 
+/** The statements written as raw SQL. */
+type RawName = { [K in keyof Definitions]: Definitions[K] extends RawDefinition<infer _P, infer _R> ? K : never }[keyof Definitions];
+
+/**
+ * The SQL text Baton prepares for a raw statement on `engine`: for checking its query plan (the tests,
+ * bench/health.ts) against what actually runs, not a copy of it.
+ */
+export function rawSql(name: RawName, engine: 'sqlite' | 'postgres'): string {
+  const d = definitions[name] as RawDefinition<unknown, unknown>;
+  return engine === 'sqlite' ? d.sqlite : toPostgres(d.postgres ?? d.sqlite).text;
+}
+
 const cache = new WeakMap<object, Statements>();
 
 /** The statements of the connection `q` runs on: prepared once for the embedded engine, per unit for PostgreSQL. */
