@@ -194,6 +194,11 @@ export const incidents = sqliteTable(
     // At most one open incident per service and alert group.
     uniqueIndex('incidents_open_dedup').on(t.serviceId, t.dedupKey).where(sql`status <> 'resolved'`),
     index('incidents_due').on(t.nextEscalationAt).where(sql`status = 'triggered'`),
+    // /metrics counts open incidents by state from here (statements.ts, incidentsByState).
+    index('incidents_open_status').on(t.status).where(sql`status <> 'resolved'`),
+    // Retention finds long-resolved incidents without reading the table; /metrics counts all incidents from
+    // here (SQLite counts a table from its smallest full index), and so the resolved ones, less the open ones.
+    index('incidents_resolved_at').on(t.resolvedAt),
   ],
 );
 
@@ -292,6 +297,8 @@ export const outbox = sqliteTable(
     index('outbox_pages_waiting').on(t.nextAttemptAt).where(sql`kind = 'slack.page' and status in ('pending', 'sending')`),
     // Retention finds messages long sent without reading the table.
     index('outbox_created_at').on(t.createdAt).where(sql`status in ('sent', 'skipped', 'failed')`),
+    // /healthz and /metrics count failed messages from here (pending and sending: outbox_due, outbox_leases).
+    index('outbox_failed').on(t.status).where(sql`status = 'failed'`),
   ],
 );
 

@@ -177,7 +177,10 @@ describe.skipIf(!postgresAvailable() && !required)('PostgreSQL engine', () => {
       expect(onPostgres.pinned).toEqual({ found: 1 });
       expect(onPostgres.pinnedDetail!.detail).toMatchObject({ ts: '1.2', text: 'new <b>', author: 'U2' });
       expect(onPostgres.rotations[0]).toMatchObject({ id: 'r', teamId: 't', participants: 'U1,U2' });
-      expect(onPostgres.states).toEqual([{ status: 'triggered', n: 1 }]);
+      expect(onPostgres.states).toEqual([
+        { status: 'triggered', n: 1 },
+        { status: 'resolved', n: 0 },
+      ]);
     } finally {
       await pg.close();
       await sqlite.close();
