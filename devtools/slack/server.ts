@@ -34,6 +34,8 @@ interface Failure {
   times: number;
   /** Slack did the work, but the app gets an error (a lost answer, as a crash or a time-out would leave it). */
   applied?: boolean;
+  /** Only calls to this channel (or person, for a DM) fail; others pass. */
+  channel?: string;
 }
 
 const MAX_BODY = 1024 * 1024;
@@ -222,12 +224,16 @@ export class SlackStandIn {
   }
 
   /** `applied`: the call takes effect in Slack, yet the app is answered with the error (its answer was lost). */
-  failNext(method: string, opts: { status: 429 | 500 | 503; retryAfter?: number; times?: number; applied?: boolean }): void {
+  failNext(
+    method: string,
+    opts: { status: 429 | 500 | 503; retryAfter?: number; times?: number; applied?: boolean; channel?: string },
+  ): void {
     this.failures.set(method, {
       status: opts.status,
       retryAfter: opts.retryAfter,
       times: opts.times ?? 1,
       ...(opts.applied ? { applied: true } : {}),
+      ...(opts.channel ? { channel: opts.channel } : {}),
     });
   }
 
@@ -336,7 +342,8 @@ export class SlackStandIn {
       this.events.emit('call', call);
     };
 
-    const failure = this.failures.get(method) ?? this.failures.get('*');
+    const armed = this.failures.get(method) ?? this.failures.get('*');
+    const failure = armed?.channel === undefined || armed.channel === String(args.channel ?? '') ? armed : undefined;
     if (this.down || failure) {
       const status = this.down ? 500 : failure!.status;
       if (failure && !this.down) {

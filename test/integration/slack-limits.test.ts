@@ -68,7 +68,7 @@ describe("Slack's limits, kept by Baton itself", () => {
     for (let i = 0; i < 7; i += 1) await h.postAlertmanager(newGroup());
     await h.baton.drain();
     nextFreeSecond();
-    h.slack.standin.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
+    h.slack.standin.failNext('chat.postMessage', { status: 429, retryAfter: 1, channel: ADA });
     await h.baton.drain();
     expect(dmsToAda()).toBe(3);
     // A new page once the Retry-After has passed, while the refused one waits out its backoff: it takes it along.
