@@ -44,26 +44,46 @@ const p = sql.placeholder;
  * Which messages go first when Slack is the bottleneck: pages (DM and phone) before posts and notes, and
  * those before card refreshes, channel set-up and the rest. Within a priority, oldest first.
  */
-const OUTBOX_PRIORITY = `case when kind in ('slack.page', 'twilio.sms', 'twilio.voice', 'twilio.verify') then 0
-  when kind in ('slack.team_post', 'slack.incident_note', 'slack.message', 'slack.opener_confirm', 'slack.opener_link', 'slack.swap_ask', 'slack.cover_post') then 1
-  else 2 end`;
+const PRIORITY_OF: Record<string, number> = {
+  'slack.page': 0,
+  'twilio.sms': 0,
+  'twilio.voice': 0,
+  'twilio.verify': 0,
+  'slack.team_post': 1,
+  'slack.incident_note': 1,
+  'slack.message': 1,
+  'slack.opener_confirm': 1,
+  'slack.opener_link': 1,
+  'slack.swap_ask': 1,
+  'slack.cover_post': 1,
+};
+
+/** A message kind's priority, stored with the row (the `priority` column) so claims read rows in order. */
+export function outboxPriority(kind: string): number {
+  return PRIORITY_OF[kind] ?? 2;
+}
 
 const OUTBOX_COLUMNS = `id, dedupe_key as dedupeKey, kind, incident_id as incidentId, payload, status, attempts,
   next_attempt_at as nextAttemptAt, last_error as lastError, created_at as createdAt, sent_at as sentAt, interrupted,
   user_id as userId, lease_until as leaseUntil`;
 
 /** Due rows become `sending` under a lease. On PostgreSQL, rows another node is claiming are skipped, not waited for. */
-const claimSql = (lock: string) => `update outbox set status = 'sending', lease_until = @leaseUntil
-  where id in (select id from outbox where status = 'pending' and next_attempt_at <= @now
-               order by ${OUTBOX_PRIORITY}, id limit @limit${lock})
-  returning ${OUTBOX_COLUMNS}, ${OUTBOX_PRIORITY} as priority`;
+const claimSql = (due: string, lock: string) => `update outbox set status = 'sending', lease_until = @leaseUntil
+  where id in (select id from outbox where status = 'pending' and ${due} <= @now
+               order by priority, id limit @limit${lock})
+  returning ${OUTBOX_COLUMNS}, priority`;
 
 type OutboxRow = typeof outbox.$inferSelect;
 type RawOutboxRow = Omit<OutboxRow, 'payload' | 'interrupted'> & { payload: string; interrupted: number; priority: number };
 
 const definitions = {
   // ── The outbox engine (notify/outbox-loop.ts), shared by every node ──
-  claimDue: raw<{ now: number; limit: number; leaseUntil: number }, RawOutboxRow>(claimSql(''), claimSql(' for update skip locked')),
+  // SQLite, without statistics, would read `outbox_due` and sort every due row for each claim: `+` keeps it on
+  // `outbox_claim`, read in order until `limit` due rows are found.
+  claimDue: raw<{ now: number; limit: number; leaseUntil: number }, RawOutboxRow>(
+    claimSql('+next_attempt_at', ''),
+    claimSql('next_attempt_at', ' for update skip locked'),
+  ),
   /**
    * What became of a claimed row's attempt; the claim ends with it. A row another message took into its bundle
    * meanwhile (skipped, covered by it) stays so: told to wait, it would otherwise be sent again on its own. Raw:
@@ -104,9 +124,10 @@ const definitions = {
     payloadJson: string;
     dueAt: number;
     now: number;
+    priority: number;
   }>(
-    `insert into outbox (kind, dedupe_key, incident_id, user_id, payload, status, attempts, next_attempt_at, created_at, interrupted)
-       values (@kind, @dedupeKey, @incidentId, @userId, @payloadJson, 'pending', 0, @dueAt, @now, 0) on conflict do nothing`,
+    `insert into outbox (kind, dedupe_key, incident_id, user_id, payload, status, attempts, next_attempt_at, created_at, interrupted, priority)
+       values (@kind, @dedupeKey, @incidentId, @userId, @payloadJson, 'pending', 0, @dueAt, @now, 0, @priority) on conflict do nothing`,
   ),
   pendingRefresh: raw<{ incidentId: number }, { id: number; nextAttemptAt: number }>(
     "select id, next_attempt_at as nextAttemptAt from outbox where incident_id = @incidentId and kind = 'slack.refresh' and status = 'pending' limit 1",
@@ -508,7 +529,7 @@ export async function claimOutbox(q: Tx, opts: { now: number; limit: number; lea
   const rows = await statementsOf(q).claimDue.all({ now: opts.now, limit: opts.limit, leaseUntil: opts.now + opts.leaseMs });
   // RETURNING gives no order: the claim's own.
   rows.sort((a, b) => a.priority - b.priority || a.id - b.id);
-  return rows.map(({ priority: _, payload, interrupted, ...row }) => ({
+  return rows.map(({ payload, interrupted, ...row }) => ({
     ...row,
     payload: JSON.parse(payload) as OutboxRow['payload'],
     interrupted: interrupted === 1,

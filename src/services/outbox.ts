@@ -1,5 +1,5 @@
 import type { DB, Tx } from '../db/client.js';
-import { statementsOf } from '../db/statements.js';
+import { outboxPriority, statementsOf } from '../db/statements.js';
 import type { IncidentNote, Notice, PageReason } from '../domain/notices.js';
 import { HOUR } from '../domain/time-units.js';
 import { readWebhooks, type OutboundWebhook } from './admin/settings.js';
@@ -49,7 +49,16 @@ async function insert(db: Tx, message: OutboxMessage, dedupeKey: string | null, 
   const { kind, ...payload } = message;
   const incidentId = 'incidentId' in message ? message.incidentId : null;
   const userId = 'userId' in message ? message.userId : null;
-  await statementsOf(db).insertOutbox.run({ kind, dedupeKey, incidentId, userId, payloadJson: JSON.stringify(payload), dueAt, now });
+  await statementsOf(db).insertOutbox.run({
+    kind,
+    dedupeKey,
+    incidentId,
+    userId,
+    payloadJson: JSON.stringify(payload),
+    dueAt,
+    now,
+    priority: outboxPriority(kind),
+  });
 }
 
 /**

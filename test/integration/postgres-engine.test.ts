@@ -104,6 +104,7 @@ async function scenario(db: DB) {
       payloadJson: JSON.stringify({ to: 'U1' }),
       dueAt: 5,
       now: 5,
+      priority: 0,
     });
     await s.insertOutbox.run({
       kind: 'slack.page',
@@ -113,6 +114,7 @@ async function scenario(db: DB) {
       payloadJson: JSON.stringify({ to: 'U1' }),
       dueAt: 5,
       now: 5,
+      priority: 0,
     });
     await s.insertEvent.run({
       incidentId: id,

@@ -3,6 +3,7 @@ import { ManualClock } from '../../src/domain/clock.js';
 import { createLogger } from '../../src/logger.js';
 import { OutboxLoop } from '../../src/notify/outbox-loop.js';
 import { SENT, type OutboxKind, type Sender, type SenderTable } from '../../src/notify/send-result.js';
+import { outboxPriority } from '../../src/db/statements.js';
 import { enqueueNotice } from '../../src/services/outbox.js';
 import { freshDb, sqliteOf } from '../support/db.js';
 
@@ -26,9 +27,9 @@ describe('the outbox loop', () => {
     const insert = (kind: OutboxKind, n: number) =>
       sqliteOf(db)
         .prepare(
-          "insert into outbox (kind, dedupe_key, incident_id, payload, status, attempts, next_attempt_at, created_at) values (?, ?, 1, '{}', 'pending', 0, ?, ?)",
+          "insert into outbox (kind, dedupe_key, incident_id, payload, status, attempts, next_attempt_at, created_at, priority) values (?, ?, 1, '{}', 'pending', 0, ?, ?, ?)",
         )
-        .run(kind, `${kind}:${n}`, now, now);
+        .run(kind, `${kind}:${n}`, now, now, outboxPriority(kind));
     // Queued in the worst order: what can wait first.
     for (let n = 0; n < 20; n += 1) insert('slack.refresh', n);
     for (let n = 0; n < 20; n += 1) insert('slack.incident_channel', n);
