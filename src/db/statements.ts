@@ -333,6 +333,33 @@ const definitions = {
     "select id from alerts where incident_id = @incidentId and status = 'firing' limit 1",
   ),
   /** The same, answering the new payload's id (ingest returns it). */
+  /**
+   * A new incident, unless the group already has an open one (the partial unique index; no conflict target, which
+   * SQLite would not match to it): then no row, and the caller knows another request opened it. Raw: drizzle
+   * built this insert anew for every incident, a tenth of a burst of new ones.
+   */
+  insertIncident: raw<
+    {
+      serviceId: string;
+      dedupKey: string;
+      title: string;
+      severity: string;
+      urgency: string;
+      suppressed: number;
+      source: string;
+      labelsJson: string;
+      linksJson: string;
+      policyJson: string;
+      now: number;
+    },
+    { id: number }
+  >(
+    `insert into incidents (service_id, dedup_key, status, title, severity, urgency, suppressed, source, labels, links, policy,
+       escalation_level, escalation_loop, opened_at, updated_at)
+     values (@serviceId, @dedupKey, 'triggered', @title, @severity, @urgency, @suppressed, @source, @labelsJson, @linksJson, @policyJson,
+       0, 0, @now, @now)
+     on conflict do nothing returning id`,
+  ),
   insertPayloadReturningId: raw<{ keyId: number; source: string; now: number; body: string; incidentId: number | null }, { id: number }>(
     'insert into raw_payloads (integration_key_id, source, received_at, body, incident_id) values (@keyId, @source, @now, @body, @incidentId) returning id',
   ),

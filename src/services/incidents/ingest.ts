@@ -358,30 +358,48 @@ export class IngestService {
       (service.recurringMaintenance !== null && activeRecurringWindow(service.recurringMaintenance, now) !== null);
     // One open incident per group, by a unique key rather than the check above: two nodes may receive the
     // group at once, and the second insert then does nothing ('taken').
-    const [incident] = await tx
-      .insert(incidents)
-      .values({
-        serviceId,
-        dedupKey: group.dedupKey,
-        status: 'triggered',
-        title: group.title,
-        severity: group.severity,
-        urgency,
-        suppressed: inMaintenance,
-        source: group.source,
-        labels: group.labels,
-        links: group.links,
-        policy: policyOverride ?? { id: policy.id, name: policy.name, repeat: policy.repeat, levels: policy.levels },
-        escalationLevel: 0,
-        escalationLoop: 0,
-        nextEscalationAt: null,
-        openedAt: now,
-        updatedAt: now,
-      })
-      // No target: drizzle would put the partial index's predicate where SQLite does not take it. The only
-      // other unique key is the id, which is generated.
-      .onConflictDoNothing()
-      .returning();
+    const snapshot = policyOverride ?? { id: policy.id, name: policy.name, repeat: policy.repeat, levels: policy.levels };
+    const inserted = await statementsOf(tx).insertIncident.get({
+      serviceId,
+      dedupKey: group.dedupKey,
+      title: group.title,
+      severity: group.severity,
+      urgency,
+      suppressed: inMaintenance ? 1 : 0,
+      source: group.source,
+      labelsJson: JSON.stringify(group.labels),
+      linksJson: JSON.stringify(group.links),
+      policyJson: JSON.stringify(snapshot),
+      now,
+    });
+    // The row as stored: what was written, and the columns' defaults.
+    const incident: Incident | undefined = inserted && {
+      id: inserted.id,
+      serviceId,
+      dedupKey: group.dedupKey,
+      status: 'triggered',
+      title: group.title,
+      severity: group.severity,
+      urgency,
+      source: group.source,
+      labels: group.labels,
+      links: group.links,
+      policy: snapshot,
+      escalationLevel: 0,
+      escalationLoop: 0,
+      nextEscalationAt: null,
+      deferredUntil: null,
+      channelId: null,
+      commanderId: null,
+      commsLeadId: null,
+      suppressed: inMaintenance,
+      openedAt: now,
+      acknowledgedAt: null,
+      acknowledgedBy: null,
+      resolvedAt: null,
+      resolvedBy: null,
+      updatedAt: now,
+    };
     if (!incident) return 'taken';
     await this.upsertAlerts(tx, incident.id, group, now);
     await recordEvent(tx, incident.id, now, 'opened', group.source, { alerts: group.alerts.length, severity: group.severity });
