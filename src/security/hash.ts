@@ -1,7 +1,15 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import * as crypto from 'node:crypto';
+
+const { createHash, timingSafeEqual } = crypto;
+
+/**
+ * Node's one-shot digest (20.12 and later), three times as fast as a Hash object for a short input: every alert
+ * request hashes its integration key and its bearer token. Earlier 20.x releases use the Hash object.
+ */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  return oneShot ? oneShot('sha256', value, 'hex') : createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
 /** Compares two hex SHA-256 digests in constant time. */
