@@ -46,6 +46,7 @@ export async function benchBurst(groups = 1000, watchSeconds = 60, older = 5) {
     concurrency: 64,
     body: (i) => alertmanagerPayload(BURST_GROUP + i, 0),
     headers,
+    warmPath: '/healthz',
   });
   const burstEndedAt = Date.now();
 

@@ -57,9 +57,32 @@ export async function blast(opts: {
   concurrency: number;
   body: (i: number) => string;
   headers?: Record<string, string>;
+  /**
+   * A path each sender GETs once before the clock starts, so every sender has its keep-alive connection open:
+   * a sender in a storm (Alertmanager) has been sending, and the first answers should not include 64 TCP
+   * connections opened at once.
+   */
+  warmPath?: string;
 }): Promise<LoadResult> {
   const target = new URL(opts.url);
   const agent = new Agent({ keepAlive: true, maxSockets: opts.concurrency });
+  if (opts.warmPath) {
+    const warm = new URL(opts.warmPath, target);
+    await Promise.all(
+      Array.from(
+        { length: opts.concurrency },
+        () =>
+          new Promise<void>((resolve) => {
+            const req = request({ agent, host: warm.hostname, port: warm.port, path: warm.pathname, method: 'GET' }, (res) => {
+              res.resume();
+              res.on('end', () => resolve());
+            });
+            req.on('error', () => resolve());
+            req.end();
+          }),
+      ),
+    );
+  }
   const statuses: Record<number, number> = {};
   const latenciesMs: number[] = [];
   let next = 0;
