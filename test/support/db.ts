@@ -1,4 +1,7 @@
-import type Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { openDatabase, SqliteDB, type DB } from '../../src/db/client.js';
 import { PostgresDB } from '../../src/db/postgres.js';
 
@@ -30,4 +33,29 @@ export async function rowCounts(db: DB): Promise<Record<string, number>> {
   return Object.fromEntries(
     tables.map(({ name }) => [name, (sqlite.prepare(`select count(*) as n from "${name}"`).get() as { n: number }).n]),
   );
+}
+
+/**
+ * Database files on disk, each in a temp directory with a `probe` table made before Baton opens it (a watching
+ * connection may read it from the start), opened as Baton opens its own; `cleanup` closes and removes them all.
+ */
+export function probeDatabases(prefix: string) {
+  const dirs: string[] = [];
+  const open: SqliteDB[] = [];
+  return {
+    fresh(defaults: Parameters<typeof openDatabase>[1] = {}) {
+      const dir = mkdtempSync(join(tmpdir(), prefix));
+      dirs.push(dir);
+      const path = join(dir, 'baton.sqlite');
+      const setup = new Database(path);
+      setup.pragma('journal_mode = WAL');
+      setup.exec('create table probe (id integer primary key, body text)');
+      setup.close();
+      return { path, open: (opts = defaults) => open[open.push(openDatabase(path, opts)) - 1]! };
+    },
+    async cleanup() {
+      for (const db of open.splice(0)) await db.close();
+      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

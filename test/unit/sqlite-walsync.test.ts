@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type SqliteDB } from '../../src/db/client.js';
+import { probeDatabases } from '../support/db.js';
 
 /** An fsync held until the test lets it go, noting what another connection could read when it began. */
 function heldFsync(path: string) {
@@ -46,23 +43,9 @@ const settled = async (p: Promise<unknown>) => {
 };
 
 describe('SQLite commits are fsynced off the request thread (WalSync)', () => {
-  const dirs: string[] = [];
-  const open: SqliteDB[] = [];
-  const fresh = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'baton-walsync-'));
-    dirs.push(dir);
-    const path = join(dir, 'baton.sqlite');
-    // Made before the watched connection: the watcher reads the same table.
-    const setup = new Database(path);
-    setup.pragma('journal_mode = WAL');
-    setup.exec('create table probe (id integer primary key, body text)');
-    setup.close();
-    return { path, open: (o: Parameters<typeof openDatabase>[1] = {}) => open[open.push(openDatabase(path, o)) - 1]! };
-  };
-  afterEach(async () => {
-    for (const db of open.splice(0)) await db.close();
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
+  const databases = probeDatabases('baton-walsync-');
+  const fresh = databases.fresh;
+  afterEach(() => databases.cleanup());
 
   it('a write resolves only after an fsync of the WAL that began after its commit; a read syncs nothing', async () => {
     const { path, open: openDb } = fresh();
