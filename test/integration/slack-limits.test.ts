@@ -141,6 +141,27 @@ describe("Slack's limits, kept by Baton itself", () => {
     expect(order.filter((m) => m === 'chat.update').length).toBeGreaterThan(0);
   });
 
+  it("a 429 on one person's DM holds their pages, not the rest of the workspace's Slack work", async () => {
+    await h.postAlertmanager(newGroup());
+    await h.baton.drain();
+    const older = await h.slack.expectChannelMessage(TEAM_CHANNEL, /#1 /);
+    // Slack refuses the next DM to Ada for 30 s; her next pages wait that long.
+    h.slack.standin.failNext('chat.postMessage', { status: 429, retryAfter: 30, channel: ADA });
+    await h.postAlertmanager(newGroup());
+    await h.baton.drain();
+    await h.postAlertmanager(newGroup());
+    await h.baton.drain();
+    expect(dmsToAda()).toBe(1);
+    // Meanwhile the older incident is acknowledged: its card is updated within seconds, not after the 30.
+    await older.click('Acknowledge', { as: ADA });
+    await acknowledged(1);
+    nextFreeSecond();
+    nextFreeSecond();
+    await h.baton.drain();
+    await older.waitForUpdate(/Acknowledged/);
+    expect(dmsToAda()).toBe(1);
+  });
+
   it('a storm of changes to one incident makes one timeline entry per card refresh, not one per payload', async () => {
     const group = newGroup() as { alerts: { fingerprint: string }[] };
     await h.postAlertmanager(group);

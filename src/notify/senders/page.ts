@@ -90,7 +90,9 @@ async function takeWaitingPages(ctx: SenderContext, message: Page, row: OutboxRo
     if (own?.status === 'skipped') return skipped(own.lastError?.replace(/^skipped: /, '') ?? 'covered by another page');
     const until = await ctx.pacing.postWhenFree(message.userId);
     if (until !== null) {
-      await ctx.pacing.holdForPages(until + PAGES_QUIET_MS);
+      // Held for Slack's pace, lesser work waits for it. Held by a 429 (its Retry-After may be long, and it is
+      // about this DM alone), it does not: the rest of the workspace goes on.
+      if (until - now <= BUNDLE_HORIZON_MS) await ctx.pacing.holdForPages(until + PAGES_QUIET_MS);
       return deferUntil(until, `${WAITED_FOR_DM} ${message.userId}`);
     }
     // A page interrupted by a restart after it decided keeps the list it decided on.
