@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { bundleOfPayload, pagedIncidentsOf } from '../support/pages.js';
 import { Agent, request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { alertmanagerPayload } from '../../bench/lib/payloads.js';
@@ -92,8 +93,10 @@ describe('crash safety', () => {
       const incidents = () =>
         db.prepare('select id, channel_id as channel from incidents').all() as { id: number; channel: string | null }[];
       const calls = (method: string) => under.standin.calls.filter((c) => c.method === method && (c.response as { ok?: boolean }).ok);
-      const pagesFor = (id: number) =>
-        calls('chat.postMessage').filter((c) => String(c.args.channel).startsWith('U') && String(c.args.text).includes(`] #${id} `));
+      // A card names its incident; a list of pages that waited for the DM names its outbox row, which lists them.
+      const bundleOf = (outboxId: number) =>
+        bundleOfPayload((db.prepare('select payload from outbox where id = ?').get(outboxId) as { payload: string } | undefined)?.payload);
+      const pagesFor = (id: number) => calls('chat.postMessage').filter((c) => pagedIncidentsOf(c, bundleOf).includes(id));
       const complete = (i: { id: number; channel: string | null }) =>
         i.channel !== null &&
         under.standin.messages(i.channel).some((m) => m.text.includes(`#${i.id} `)) &&

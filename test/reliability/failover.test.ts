@@ -8,6 +8,7 @@ import { BEARER, KEY, PEOPLE, SIGNING_SECRET, TEAM_CHANNEL, TEST_CONFIG } from '
 import { FakeSlack } from '../support/fake-slack.js';
 import { alertGroup } from '../support/fixtures.js';
 import { postgresAvailable, startPostgresCluster, type PostgresCluster } from '../support/postgres.js';
+import { bundleOfPayload, listRowOf, pagedIncidentsOf } from '../support/pages.js';
 
 // CI installs Debian's postgresql; elsewhere this runs wherever it is installed.
 const required = process.env.CI !== undefined;
@@ -66,14 +67,21 @@ describe.skipIf(!postgresAvailable() && !required)('two nodes, one pager: a node
         return 0; // the node is gone
       }
     };
-    const pageDMs = (incidentId: number) =>
-      slack.standin.calls.filter(
-        (c) =>
-          c.method === 'chat.postMessage' &&
-          c.status === 200 &&
-          String(c.args.channel).startsWith('U') &&
-          new RegExp(`#${incidentId}\\b`).test(String(c.args.text)),
-      );
+    // A card names its incident; a list of pages that waited for a DM names its outbox row, read here as it comes.
+    const bundles = new Map<number, number[]>();
+    const readBundles = setInterval(() => {
+      void (async () => {
+        for (const c of slack.standin.calls) {
+          const row = listRowOf(c);
+          if (row === null || bundles.has(row)) continue;
+          const bundle = bundleOfPayload((await rows<{ payload: string }>('select payload from outbox where id = $1', [row]))[0]?.payload);
+          if (bundle) bundles.set(row, bundle);
+        }
+      })().catch(() => {});
+    }, 100);
+    // Ids come back from PostgreSQL as text (bigint).
+    const pageDMs = (incidentId: number | string) =>
+      slack.standin.calls.filter((c) => pagedIncidentsOf(c, (row) => bundles.get(row)).includes(Number(incidentId)));
 
     // One group opened on the node about to die, and paged: its page came from there.
     const first = alertGroup('Failover0');
@@ -129,6 +137,7 @@ describe.skipIf(!postgresAvailable() && !required)('two nodes, one pager: a node
       status: 'acknowledged',
       acknowledged_by: paged,
     });
+    clearInterval(readBundles);
     await db.end();
   }, 180_000);
 });

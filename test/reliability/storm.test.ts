@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alerts, incidents, outbox } from '../../src/db/schema.js';
 import { CHANNEL_POST_PACE } from '../../src/notify/pacing.js';
 import { ADA, TEAM_CHANNEL } from '../support/config.js';
+import { sqliteOf } from '../support/db.js';
 import { fixture } from '../support/fixtures.js';
+import { bundleOfPayload, pagedIncidentsOf } from '../support/pages.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 /** 10,000 alerts in 20 groups, sent as fast as 16 senders can: one incident and one page per group. */
@@ -61,17 +63,24 @@ describe('an alert storm', () => {
           (r.kind === 'slack.team_post' || r.kind === 'slack.incident_note') &&
           (r.payload as { channel?: string }).channel === TEAM_CHANNEL,
       );
-    // The 20 pages are all Ada's: her DM is paced like any channel, a burst of 3, then one a second (virtual time).
-    // (The team channel's posts, checked below, are paced the same way meanwhile.)
+    // The 20 pages are all Ada's: her DM is paced like any channel, a burst of 3, then one a second (virtual time);
+    // the pages that waited for it go together, in one list. (The team channel's posts, checked below, are paced
+    // the same way meanwhile.)
+    const bundleOf = (outboxId: number) =>
+      bundleOfPayload(
+        (sqliteOf(h.baton.db).prepare('select payload from outbox where id = ?').get(outboxId) as { payload: string }).payload,
+      );
+    const paged = () => h.slack.standin.calls.flatMap((c) => pagedIncidentsOf(c, bundleOf));
     const teamPostsSentAtOnce = (await teamPosts()).filter((r) => r.status === 'sent').length;
     expect(h.slack.dmsTo(ADA).length).toBeLessThanOrEqual(CHANNEL_POST_PACE.burst);
-    for (let second = 1; second <= 30 && h.slack.dmsTo(ADA).length < 20; second += 1) {
+    for (let second = 1; second <= 30 && paged().length < 20; second += 1) {
       h.clock.advanceSeconds(1);
       await h.baton.drain();
       expect(h.slack.dmsTo(ADA).length).toBeLessThanOrEqual(CHANNEL_POST_PACE.burst + second);
     }
-    const pages = h.slack.standin.calls.filter((c) => c.method === 'chat.postMessage' && String(c.args.channel).startsWith('U'));
-    expect(pages).toHaveLength(20);
+    // Every incident paged once: three cards, then the rest in as few lists as the pace allows.
+    expect(paged().sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(h.slack.dmsTo(ADA).length).toBeLessThan(20);
     // Card updates for alert-only changes are throttled per incident, not one per payload.
     expect(h.slack.standin.calls.filter((c) => c.method === 'chat.update').length).toBeLessThan(200);
 
