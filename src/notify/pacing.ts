@@ -38,6 +38,12 @@ export const PACE_MARGIN_MS = 50;
 /** The pacing key of holdForPages. */
 const PAGES_BUSY = 'pages:busy';
 
+/**
+ * Pages due within this long (held for a person's DM pace, or just queued) count as waiting: a page going out
+ * takes them along, and lesser Slack work waits for them. The pace's interval and as much again.
+ */
+export const PAGE_HORIZON_MS = 2 * CHANNEL_POST_PACE.intervalMs;
+
 /** Slots given to rows that never came back (given up on, or sent by another path) are forgotten after this. */
 const FORGET_SLOTS_AFTER_MS = 60 * MINUTE;
 
@@ -45,6 +51,9 @@ interface Rate {
   burst: number;
   intervalMs: number;
 }
+
+/** Posts to one channel or DM, as Baton keeps them: Slack's pace and the margin for network jitter. */
+const POST_RATE: Rate = { burst: CHANNEL_POST_PACE.burst, intervalMs: CHANNEL_POST_PACE.intervalMs + PACE_MARGIN_MS };
 
 /**
  * A generic cell rate algorithm, pure: `burst` at once, then one per `intervalMs`. Given the key's theoretical
@@ -86,17 +95,14 @@ export class SlackPacing {
     const now = this.clock.nowMs();
     return this.db.transaction(async (tx) => {
       const state = pacingState(tx);
-      // A 429 of chat.postMessage is about one channel; of any other method, about the method.
-      for (const key of opts.channel ? [`block:${method}`, `block:${method}:${opts.channel}`] : [`block:${method}`]) {
-        const blocked = (await state.get(key))?.at;
-        if (blocked !== undefined && blocked > now) return blocked;
-      }
+      const blocked = await blockedUntil(state, method, opts.channel, now);
+      if (blocked !== null) return blocked;
       let what: string;
       let rate: Rate;
       let cost = 1;
       if (method === 'chat.postMessage' && opts.channel) {
         what = `post:${opts.channel}`;
-        rate = { burst: CHANNEL_POST_PACE.burst, intervalMs: CHANNEL_POST_PACE.intervalMs + PACE_MARGIN_MS };
+        rate = POST_RATE;
       } else {
         const perMinute = METHOD_PER_MINUTE[method];
         if (!perMinute) return null;
@@ -147,16 +153,13 @@ export class SlackPacing {
     const method = 'chat.postMessage';
     return this.db.transaction(async (tx) => {
       const state = pacingState(tx);
-      for (const key of [`block:${method}`, `block:${method}:${channel}`]) {
-        const blocked = (await state.get(key))?.at;
-        if (blocked !== undefined && blocked > now) return blocked;
-      }
+      const blocked = await blockedUntil(state, method, channel, now);
+      if (blocked !== null) return blocked;
       const what = `post:${channel}`;
       await lockKey(tx, `pacing:${what}`);
-      const rate = { burst: CHANNEL_POST_PACE.burst, intervalMs: CHANNEL_POST_PACE.intervalMs + PACE_MARGIN_MS };
       // Free only when both the slots handed out (`gcra`) and the posts made (`sent`) leave room.
-      const taken = gcra((await state.get(`gcra:${what}`))?.at, rate, now);
-      const sent = gcra((await state.get(`sent:${what}`))?.at, rate, now);
+      const taken = gcra((await state.get(`gcra:${what}`))?.at, POST_RATE, now);
+      const sent = gcra((await state.get(`sent:${what}`))?.at, POST_RATE, now);
       if (taken.fitsAt !== null || sent.fitsAt !== null) return Math.max(taken.fitsAt ?? now, sent.fitsAt ?? now);
       await state.put(`gcra:${what}`, taken.tat);
       await state.put(`sent:${what}`, sent.tat);
@@ -175,7 +178,7 @@ export class SlackPacing {
     return this.db.transaction(async (tx) => {
       await lockKey(tx, `pacing:${what}`);
       const state = pacingState(tx);
-      const next = now + CHANNEL_POST_PACE.intervalMs + PACE_MARGIN_MS;
+      const next = now + POST_RATE.intervalMs;
       if (((await state.get(`sent:${what}`))?.at ?? 0) < next) await state.put(`sent:${what}`, next);
     });
   }
@@ -240,6 +243,18 @@ export class SlackPacing {
     const now = this.clock.nowMs();
     return this.db.query(async (q) => (await statementsOf(q).prunePacing.run({ before: now - FORGET_SLOTS_AFTER_MS })).changes);
   }
+}
+
+/**
+ * Until when Slack told callers of `method` to wait (a 429's Retry-After), or null. A 429 of chat.postMessage is
+ * about one channel; of any other method, about the method.
+ */
+async function blockedUntil(state: ReturnType<typeof pacingState>, method: string, channel: string | undefined, now: number) {
+  for (const key of channel ? [`block:${method}`, `block:${method}:${channel}`] : [`block:${method}`]) {
+    const blocked = (await state.get(key))?.at;
+    if (blocked !== undefined && blocked > now) return blocked;
+  }
+  return null;
 }
 
 /** The pacing rows a transaction reads and writes, under the per-key lock its caller took. */

@@ -43,6 +43,12 @@ export type OutboxMessage =
   | { kind: 'twilio.verify'; userId: string; phone: string; code: string }
   | { kind: 'slack.invite'; channel: string; users: string[] };
 
+/** The incidents a page (DM, SMS or call) listed, from its stored payload: its `bundle`, or its own incident. */
+export function incidentsOfPage(payload: string | Record<string, unknown>, incidentId: number): number[] {
+  const parsed = typeof payload === 'string' ? (JSON.parse(payload) as Record<string, unknown>) : payload;
+  return (parsed.bundle as number[] | undefined) ?? [incidentId];
+}
+
 // Every enqueue function here writes through the caller's open unit: `db` is its handle.
 
 async function insert(db: Tx, message: OutboxMessage, dedupeKey: string | null, now: number, dueAt = now): Promise<void> {

@@ -1,4 +1,5 @@
 import { statementsOf } from '../../db/statements.js';
+import { PAGE_HORIZON_MS } from '../pacing.js';
 import { deferUntil, type OutboxRow, type SendResult } from '../send-result.js';
 import type { SenderContext } from '../sender-context.js';
 
@@ -16,16 +17,12 @@ export async function paced(
   return until === null ? null : deferUntil(until, `pacing ${method}${opts.channel ? ` in ${opts.channel}` : ''}`);
 }
 
-/** Pages due within this long (held for a person's DM pace, or just queued) hold back lesser Slack work. */
-const PAGE_HORIZON_MS = 2000;
-
 /**
  * Pages first: while a page is waiting to go (due now but not yet claimed, or held for its DM's pace), team
  * posts, card refreshes and channel set-up wait until it is due; while pages queue for DMs in a storm, until a
- * second after the last of them. In a storm of new incidents Slack and the
- * outbox are the bottleneck, and the person being woken matters more than a card showing one more alert. A
- * page already being sent holds nothing back, nor does one that failed and waits to retry. Null when no page
- * is waiting.
+ * second after the last of them. In a storm of new incidents Slack and the outbox are the bottleneck, and the
+ * person being woken matters more than a card showing one more alert. A page already being sent holds nothing
+ * back, nor does one that failed and waits to retry. Null when no page is waiting.
  */
 export async function yieldToPages(ctx: SenderContext): Promise<SendResult | null> {
   const now = ctx.clock.nowMs();

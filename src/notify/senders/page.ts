@@ -1,23 +1,17 @@
 import { lockKey } from '../../db/client.js';
 import { statementsOf } from '../../db/statements.js';
 import { loadIncidentSummaries } from '../../services/incidents/incident-view.js';
-import type { OutboxMessage } from '../../services/outbox.js';
+import { incidentsOfPage, type OutboxMessage } from '../../services/outbox.js';
 import { bringStepsForward } from '../../services/phone/phone.js';
 import { incidentCard } from '../../slack/views/incident-card.js';
 import { pageBundleMessage } from '../../slack/views/page-bundle.js';
 import { pageReasonText } from '../../slack/views/notices/incident.js';
-import { CHANNEL_POST_PACE } from '../pacing.js';
+import { CHANNEL_POST_PACE, PAGE_HORIZON_MS } from '../pacing.js';
 import { deferUntil, SENT, skipped, type OutboxRow, type SendResult, type SenderTable } from '../send-result.js';
 import type { SenderContext } from '../sender-context.js';
 import { withIncident } from './incident.js';
 
 type Page = Extract<OutboxMessage, { kind: 'slack.page' }>;
-
-/**
- * Pages held for a person's DM pace are taken along by the page that goes next if they fall due by then: the
- * pace's interval and a little more, so a page queued just after the free moment is not left for the next one.
- */
-const BUNDLE_HORIZON_MS = 2 * CHANNEL_POST_PACE.intervalMs;
 
 /**
  * While pages queue for people's DMs, lesser Slack work waits, and for this long after the last of them: in a
@@ -92,24 +86,27 @@ async function takeWaitingPages(ctx: SenderContext, message: Page, row: OutboxRo
     if (until !== null) {
       // Held for Slack's pace, lesser work waits for it. Held by a 429 (its Retry-After may be long, and it is
       // about this DM alone), it does not: the rest of the workspace goes on.
-      if (until - now <= BUNDLE_HORIZON_MS) await ctx.pacing.holdForPages(until + PAGES_QUIET_MS);
+      if (until - now <= PAGE_HORIZON_MS) await ctx.pacing.holdForPages(until + PAGES_QUIET_MS);
       return deferUntil(until, `${WAITED_FOR_DM} ${message.userId}`);
     }
     // A page interrupted by a restart after it decided keeps the list it decided on.
     const incidentIds = new Set(message.bundle ?? [message.incidentId]);
-    const others = await statements.heldPages.all({ userId: message.userId, id: row.id, horizon: now + BUNDLE_HORIZON_MS });
+    const others = (await statements.heldPages.all({ userId: message.userId, id: row.id, horizon: now + PAGE_HORIZON_MS })).map((p) => ({
+      id: p.id,
+      lastError: p.lastError,
+      lists: incidentsOfPage(p.payload, p.incidentId),
+    }));
     // While the DM has room, each page is a card of its own, with its own buttons. Only once pages have had to
-    // wait for it do they go together, every page due by then with them.
-    const waited = (p: { lastError: string | null; payload: string }) =>
-      p.lastError?.startsWith(WAITED_FOR_DM) === true || (JSON.parse(p.payload) as { bundle?: unknown }).bundle !== undefined;
-    const backlog = waited({ lastError: row.lastError, payload: JSON.stringify(row.payload) }) || others.some(waited);
+    // wait for it (or one already lists several) do they go together, every page due by then with them.
+    const waited = (p: { lastError: string | null; lists: number[] }) =>
+      p.lastError?.startsWith(WAITED_FOR_DM) === true || p.lists.length > 1;
+    const backlog = waited({ lastError: row.lastError, lists: [...incidentIds] }) || others.some(waited);
     const held = backlog ? others : [];
     if (held.length > 0) await ctx.pacing.holdForPages(now + PAGES_QUIET_MS);
     for (const page of held) {
       // A held page may itself list others (its send failed and waits to retry): they all come along. A second
       // page of one incident (another level, a repeat) is covered too: the incident is listed once.
-      const lists = (JSON.parse(page.payload) as { bundle?: number[] }).bundle ?? [page.incidentId];
-      for (const id of lists) {
+      for (const id of page.lists) {
         if (incidentIds.has(id)) continue;
         if ((await statements.urgencyAndStatus.get({ id }))?.status === 'triggered') incidentIds.add(id);
       }

@@ -9,7 +9,7 @@ import type { ActionRefusal } from '../../domain/notices.js';
 import type { IncidentSummary } from '../../domain/read-models.js';
 import { requireResponder } from './access.js';
 import { writeAudit } from '../admin/audit.js';
-import { enqueueChannelWrapUp, enqueueIncidentWebhooks, enqueueNotice, enqueueRefresh } from '../outbox.js';
+import { enqueueChannelWrapUp, enqueueIncidentWebhooks, enqueueNotice, enqueueRefresh, incidentsOfPage } from '../outbox.js';
 import { loadPagingContext, pageLevel, type Incident, type PagingSettings } from './paging.js';
 import { loadIncidentSummaries } from './incident-view.js';
 import { recordEvent } from './timeline.js';
@@ -61,7 +61,7 @@ export class IncidentService {
   async acknowledgePage(pageId: number, userId: string): Promise<{ listed: number[]; acknowledged: number[]; refused: string[] } | null> {
     const page = await this.db.query((q) => statementsOf(q).sentPage.get({ id: pageId }));
     if (!page || page.userId !== userId) return null;
-    const listed = (JSON.parse(page.payload) as { bundle?: number[] }).bundle ?? [page.incidentId];
+    const listed = incidentsOfPage(page.payload, page.incidentId);
     const acknowledged: number[] = [];
     const refused: string[] = [];
     for (const id of listed) {

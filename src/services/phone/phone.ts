@@ -7,6 +7,7 @@ import { refusalSentence } from '../../domain/wording.js';
 import type { IncidentAction, IncidentService } from '../incidents/incidents.js';
 import type { Incident } from '../incidents/paging.js';
 import { recordEvent } from '../incidents/timeline.js';
+import { incidentsOfPage } from '../outbox.js';
 
 const KEYS: Record<string, IncidentAction> = { '1': 'acknowledge', '2': 'escalate', '3': 'resolve' };
 const CODES: Record<string, IncidentAction> = { A: 'acknowledge', E: 'escalate', R: 'resolve' };
@@ -69,8 +70,8 @@ export class PhonePagingService {
         .where(and(eq(outbox.id, outboxId), eq(outbox.kind, 'twilio.voice')))
         .limit(1);
       if (!row || row.incidentId === null) return null;
-      const payload = row.payload as { userId: string; bundle?: number[] };
-      const ids = payload.bundle ?? [row.incidentId];
+      const payload = row.payload as { userId: string };
+      const ids = incidentsOfPage(row.payload, row.incidentId);
       const list = await q.select().from(incidents).where(inArray(incidents.id, ids));
       return { outboxId, userId: payload.userId, incidents: ids.map((id) => list.find((i) => i.id === id)!).filter(Boolean) };
     });
@@ -139,7 +140,7 @@ export class PhonePagingService {
   private async acknowledgeLastSms(userId: string): Promise<string> {
     const last = await this.db.query((q) => statementsOf(q).lastSmsPage.get({ userId }));
     if (!last) return 'There is no page to answer. Reply with the incident number and a letter: 12A acknowledges incident 12.';
-    const ids = (JSON.parse(last.payload) as { bundle?: number[] }).bundle ?? [last.incidentId];
+    const ids = incidentsOfPage(last.payload, last.incidentId);
     const done: number[] = [];
     for (const id of ids) if ((await this.incidents.act('acknowledge', id, userId)).outcome === 'done') done.push(id);
     if (done.length === 0) return `Nothing changed: ${ids.length === 1 ? `incident ${ids[0]} was` : 'they were'} already handled.`;
