@@ -1,4 +1,4 @@
-import { AdminGroupSync } from './services/admin/admins.js';
+import { UserGroupSync } from './services/admin/admins.js';
 import { AuditService } from './services/admin/audit.js';
 import { HomeService } from './services/schedules/home.js';
 import { PeopleService } from './services/admin/people.js';
@@ -182,16 +182,16 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   const phone = new PhonePagingService(db, clock, incidents, wakeOutbox);
   const heartbeats = new HeartbeatService(db, clock, ingest);
   const retention = new RetentionService(db, opts.retentionDays ?? 180);
-  const adminGroup = new AdminGroupSync(
+  const userGroups = new UserGroupSync(
     db,
     clock,
     slackClient,
-    logger.child({ component: 'admins' }),
+    logger.child({ component: 'user-groups' }),
     (err) => classifySlackError(err).message,
   );
   const configReloader = new ConfigReloader(db, clock, opts.configPath ?? null, logger.child({ component: 'config' }), () => {
     ingest.forgetKeys();
-    void adminGroup.refresh({ force: true });
+    void userGroups.refresh({ force: true });
   });
   const sourceDeps = { ingest, incidents, heartbeats, now: () => clock.nowMs() };
   const twilioDeps = {
@@ -345,7 +345,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
     await db.exclusively('user-groups-and-gaps', () => userGroupsAndGaps.run());
     await db.exclusively('handover', () => handover.run());
     await db.exclusively('retention', () => retention.prune(clock.nowMs()));
-    await db.exclusively('admin-group', () => adminGroup.refresh());
+    await db.exclusively('user-group-members', () => userGroups.refresh());
     await db.exclusively('pacing', () => pacing.forgetOld());
     await outboxLoop.reclaimLapsed();
     outboxLoop.wakeOutbox();
@@ -357,7 +357,7 @@ export async function startBaton(opts: BatonOptions): Promise<Baton> {
   };
   const jobs = opts.cron === false ? null : scheduleJobs({ periodic, escalate, nextEscalationAt: () => escalation.nextDueAt() }, logger);
   outboxLoop.wakeOutbox();
-  void adminGroup.refresh();
+  void userGroups.refresh();
 
   return {
     url: `http://127.0.0.1:${port}`,

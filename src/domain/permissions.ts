@@ -62,8 +62,13 @@ export interface IncidentResponders {
   teamName: string;
   /** People in any rotation (any layer) of that team. */
   teamMembers: ReadonlySet<string>;
-  /** People paged for it: by an escalation level, a direct "Page someone", or by someone else in its channel. */
+  /**
+   * People paged for it: by an escalation level (members of a user group it paged included), a direct "Page
+   * someone", or by someone else in its channel.
+   */
   paged: ReadonlySet<string>;
+  /** Channels an escalation level paged (its card was posted there for whoever reads the channel). */
+  pagedChannels: ReadonlySet<string>;
   /** Whoever declared it, or opened it with "Page someone". */
   openedBy: string | null;
   commanderId: string | null;
@@ -78,9 +83,16 @@ export const NOT_A_USER_FOR_INCIDENTS =
  * every Slack surface. Strangers never act, even on an incident they declared: declaring is open to anyone
  * so a fire is never left unreported, but answering it is for people Baton can page and hold to account.
  * Admins always may. Otherwise the service's team, whoever was paged for it, whoever opened it by hand and
- * its commander and comms lead. Phone and SMS replies are authenticated by the page itself and skip this.
+ * its commander and comms lead, and anyone Baton knows who acts from the card in a channel the policy paged
+ * (`from.channelId`, as Slack signed it): a policy that pages a channel asks its readers to answer. Phone and
+ * SMS replies are authenticated by the page itself and skip this.
  */
-export function requireIncidentResponder(actor: Actor | null, incident: IncidentResponders, what: string): Actor {
+export function requireIncidentResponder(
+  actor: Actor | null,
+  incident: IncidentResponders,
+  what: string,
+  from: { channelId?: string } = {},
+): Actor {
   if (!actor) throw new PermissionDenied(NOT_A_USER_FOR_INCIDENTS);
   if (actor.role === 'admin') return actor;
   const id = actor.id;
@@ -89,7 +101,8 @@ export function requireIncidentResponder(actor: Actor | null, incident: Incident
     incident.paged.has(id) ||
     incident.openedBy === id ||
     incident.commanderId === id ||
-    incident.commsLeadId === id
+    incident.commsLeadId === id ||
+    (from.channelId !== undefined && incident.pagedChannels.has(from.channelId))
   ) {
     return actor;
   }

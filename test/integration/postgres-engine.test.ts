@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../../src/db/client.js';
@@ -10,11 +11,12 @@ import {
   rotationParticipants,
   rotations,
   services,
+  settings,
   teams,
   users,
 } from '../../src/db/schema.js';
 import { statementsOf } from '../../src/db/statements.js';
-import { freshDb } from '../support/db.js';
+import { freshDb, sqliteOf } from '../support/db.js';
 import { postgresAvailable, startPostgresCluster, type PostgresCluster } from '../support/postgres.js';
 
 // CI installs Debian's postgresql; elsewhere the engine's tests run wherever it is installed.
@@ -159,6 +161,25 @@ describe.skipIf(!postgresAvailable() && !required)('PostgreSQL engine', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it("moves the admin group's members to the key every group now uses, on both engines (an upgrade)", async () => {
+    // Each migration's statements, run again on a database that still holds the old row, as an upgrade finds it.
+    const legacy = { key: 'admin_user_group_members', value: JSON.stringify({ group: 'S0ADMINS01', members: ['U1'], fetchedAt: 5 }) };
+    const sqlOf = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8').split('--> statement-breakpoint');
+    const keys = async (db: DB) => (await db.query((q) => q.select().from(settings))).map((r) => [r.key, JSON.parse(r.value).members]);
+    const pg: PostgresDB = await openPostgres(await cluster.createDatabase());
+    const sqlite = freshDb();
+    try {
+      for (const db of [pg, sqlite]) await db.query((q) => q.insert(settings).values(legacy));
+      for (const statement of sqlOf('migrations-postgres/0004_user_group_members.sql')) await pg.pool.query(statement);
+      for (const statement of sqlOf('migrations/0018_user_group_members.sql')) sqliteOf(sqlite).exec(statement);
+      expect(await keys(pg)).toEqual([['user_group_members:S0ADMINS01', ['U1']]]);
+      expect(await keys(sqlite)).toEqual([['user_group_members:S0ADMINS01', ['U1']]]);
+    } finally {
+      await pg.close();
+      await sqlite.close();
     }
   });
 

@@ -1,21 +1,22 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray, like, notInArray } from 'drizzle-orm';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { DB, Tx } from '../../db/client.js';
-import { settings } from '../../db/schema.js';
+import { escalationPolicies, settings } from '../../db/schema.js';
 import type { Clock } from '../../domain/clock.js';
 import { MINUTE } from '../../domain/time-units.js';
 
 /** The Slack user group whose members are admins (`admin_user_group` in the config file). */
 const GROUP_KEY = 'admin_user_group';
-/** Its members as last read from Slack: `{ group, members, fetchedAt }`. */
-const MEMBERS_KEY = 'admin_user_group_members';
+/** A user group's members as last read from Slack: `user_group_members:<group ID>` holds `{ members, fetchedAt }`. */
+const MEMBERS_PREFIX = 'user_group_members:';
 
-/** Membership is read again this often (and at start-up), so a change in Slack applies within a minute (usergroups.users.list allows 20 calls a minute). */
-export const ADMIN_GROUP_REFRESH_MS = MINUTE;
+/** Membership is read again this often (and at start-up), so a change in Slack applies within a minute. */
+export const USER_GROUP_REFRESH_MS = MINUTE;
+/** Groups read in one run at most: usergroups.users.list allows 20 calls a minute, and others share the tier. */
+const GROUPS_PER_RUN = 10;
 
 interface GroupMembers {
-  group: string;
   members: string[];
   fetchedAt: number;
 }
@@ -29,7 +30,7 @@ export function adminUserGroup(db: Tx): Promise<string | null> {
   return readSetting<string>(db, GROUP_KEY);
 }
 
-/** Written by config apply, in its transaction. */
+/** Written by config apply, in its transaction. The group's members are read by UserGroupSync. */
 export async function setAdminUserGroup(db: Tx, group: string | null): Promise<boolean> {
   if ((await adminUserGroup(db)) === group) return false;
   if (group)
@@ -38,20 +39,41 @@ export async function setAdminUserGroup(db: Tx, group: string | null): Promise<b
       .values({ key: GROUP_KEY, value: JSON.stringify(group) })
       .onConflictDoUpdate({ target: settings.key, set: { value: JSON.stringify(group) } });
   else await db.delete(settings).where(eq(settings.key, GROUP_KEY));
-  await db.delete(settings).where(eq(settings.key, MEMBERS_KEY));
   return true;
+}
+
+/** A Slack user group's members as last read from Slack; empty when Baton does not keep that group. */
+export async function userGroupMembers(db: Tx, group: string): Promise<Set<string>> {
+  return new Set((await readSetting<GroupMembers>(db, MEMBERS_PREFIX + group))?.members ?? []);
 }
 
 /** The admin user group's members as last read from Slack; empty without a group (who is an admin: people.ts). */
 export async function adminGroupMembers(db: Tx): Promise<Set<string>> {
   const group = await adminUserGroup(db);
-  const known = await readSetting<GroupMembers>(db, MEMBERS_KEY);
-  return new Set(group && known?.group === group ? known.members : []);
+  return group ? userGroupMembers(db, group) : new Set();
 }
 
-/** Keeps the admin user group's membership in the database, read from Slack (usergroups.users.list). */
-export class AdminGroupSync {
-  private lastAttempt = 0;
+/**
+ * The user groups whose members Baton must know: the admin group, and every group an escalation policy pages
+ * (whoever is in a group when it is paged may act on the incident, permissions.ts).
+ */
+async function groupsToKeep(db: Tx): Promise<string[]> {
+  const groups = new Set<string>();
+  const admins = await adminUserGroup(db);
+  if (admins) groups.add(admins);
+  for (const { levels } of await db.select({ levels: escalationPolicies.levels }).from(escalationPolicies)) {
+    for (const level of levels) for (const target of level.targets) if (target.kind === 'user_group') groups.add(target.groupId);
+  }
+  return [...groups].sort();
+}
+
+/**
+ * Keeps the members of the user groups Baton gives rights to in the database, read from Slack
+ * (usergroups.users.list): every node and every permission check reads them there, never from Slack.
+ */
+export class UserGroupSync {
+  /** When each group was last asked for, so a failing Slack is asked again at most once a minute a group. */
+  private readonly lastAttempt = new Map<string, number>();
 
   constructor(
     private readonly db: DB,
@@ -62,28 +84,42 @@ export class AdminGroupSync {
     private readonly describeError: (err: unknown) => string,
   ) {}
 
-  /** Reads the group again when it changed or its copy is older than the refresh interval. */
+  /** Reads again the groups never read or read longer ago than the refresh interval (all of them when forced). */
   async refresh(opts: { force?: boolean } = {}): Promise<void> {
-    const { group, known } = await this.db.query(async (q) => {
-      const group = await adminUserGroup(q);
-      return { group, known: group ? await readSetting<GroupMembers>(q, MEMBERS_KEY) : null };
-    });
-    if (!group) return;
     const now = this.clock.nowMs();
-    const fresh = known?.group === group && now - known.fetchedAt < ADMIN_GROUP_REFRESH_MS;
-    // A failing Slack is asked again at most once a minute.
-    if (!opts.force && (fresh || now - this.lastAttempt < MINUTE)) return;
-    this.lastAttempt = now;
+    const due = await this.db.query(async (q) => {
+      const groups = await groupsToKeep(q);
+      const keys = groups.map((g) => MEMBERS_PREFIX + g);
+      const ours = like(settings.key, `${MEMBERS_PREFIX}%`);
+      // Groups no longer kept are forgotten, so a group named again later starts from Slack, not a stale copy.
+      await q.delete(settings).where(keys.length > 0 ? and(ours, notInArray(settings.key, keys)) : ours);
+      const rows = keys.length > 0 ? await q.select().from(settings).where(inArray(settings.key, keys)) : [];
+      const known = new Map(rows.map((r) => [r.key.slice(MEMBERS_PREFIX.length), JSON.parse(r.value) as GroupMembers]));
+      const stale = (g: string) => now - (known.get(g)?.fetchedAt ?? Number.NEGATIVE_INFINITY) >= USER_GROUP_REFRESH_MS;
+      const asked = (g: string) => now - (this.lastAttempt.get(g) ?? Number.NEGATIVE_INFINITY) < MINUTE;
+      return groups
+        .filter((g) => opts.force || (stale(g) && !asked(g)))
+        .sort((a, b) => (known.get(a)?.fetchedAt ?? 0) - (known.get(b)?.fetchedAt ?? 0))
+        .slice(0, GROUPS_PER_RUN);
+    });
+    for (const group of due) await this.read(group, now);
+  }
+
+  private async read(group: string, now: number): Promise<void> {
+    this.lastAttempt.set(group, now);
     try {
       const res = await this.slack.usergroups.users.list({ usergroup: group });
       const members = (res.users ?? []).filter((u): u is string => typeof u === 'string');
-      const value = JSON.stringify({ group, members, fetchedAt: now } satisfies GroupMembers);
+      const value = JSON.stringify({ members, fetchedAt: now } satisfies GroupMembers);
       await this.db.query(async (q) => {
-        await q.insert(settings).values({ key: MEMBERS_KEY, value }).onConflictDoUpdate({ target: settings.key, set: { value } });
+        await q
+          .insert(settings)
+          .values({ key: MEMBERS_PREFIX + group, value })
+          .onConflictDoUpdate({ target: settings.key, set: { value } });
       });
     } catch (err) {
-      // The last known membership stays in force; an outage must not take admin rights away or grant them.
-      this.logger.warn({ group, error: this.describeError(err) }, 'could not read the admin user group');
+      // The last known membership stays in force; an outage must not take rights away or grant them.
+      this.logger.warn({ group, error: this.describeError(err) }, 'could not read a Slack user group');
     }
   }
 }

@@ -39,10 +39,11 @@ export class IncidentService {
 
   /**
    * A person in Slack (a card button, the App Home): throws PermissionDenied, having changed nothing, unless
-   * they may act on this incident (see requireIncidentResponder).
+   * they may act on this incident (see requireIncidentResponder). `from.channelId`: the channel of the card
+   * clicked, when it was a card in a channel.
    */
-  respond(action: IncidentAction, incidentId: number, userId: string): Promise<ActionOutcome> {
-    return this.run(action, incidentId, userId, (incident) => requireResponder(this.db, userId, incident, action));
+  respond(action: IncidentAction, incidentId: number, userId: string, from: { channelId?: string } = {}): Promise<ActionOutcome> {
+    return this.run(action, incidentId, userId, (incident) => requireResponder(this.db, userId, incident, action, from));
   }
 
   /**

@@ -18,10 +18,12 @@ export function incidentActionListener(action: IncidentAction, deps: SlackDeps) 
     await ack();
     const incidentId = Number(button.value);
     const fromHome = (body.container as { type?: string } | undefined)?.type === 'view';
+    // A card in a channel: where it was clicked counts for a channel the escalation policy paged.
+    const from = !fromHome && body.channel?.id ? { channelId: body.channel.id } : {};
     let result: ActionOutcome | null = null;
     let denied: string | null = null;
     try {
-      result = Number.isSafeInteger(incidentId) ? await deps.incidents.respond(action, incidentId, body.user.id) : null;
+      result = Number.isSafeInteger(incidentId) ? await deps.incidents.respond(action, incidentId, body.user.id, from) : null;
     } catch (err) {
       // Not a responder: told why, privately, like any other click that changes nothing.
       if (!(err instanceof PermissionDenied)) throw err;
