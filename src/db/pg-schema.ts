@@ -102,6 +102,7 @@ export const {
   alerts,
   incidentEvents,
   incidentMessages,
+  pageListItems,
   outbox,
   auditLog,
   overrides,

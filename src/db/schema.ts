@@ -254,6 +254,23 @@ export const incidentMessages = sqliteTable(
   (t) => [uniqueIndex('incident_messages_channel_ts').on(t.channel, t.ts), index('incident_messages_incident').on(t.incidentId)],
 );
 
+/**
+ * The incidents each list page lists: a DM that paged one person for several incidents at once (page.ts). It is
+ * updated as they change, found here by incident. `list_id` is the outbox row of the page that posted it.
+ */
+export const pageListItems = sqliteTable(
+  'page_list_items',
+  {
+    listId: integer('list_id').notNull(),
+    incidentId: integer('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    channel: text('channel').notNull(),
+    ts: text('ts').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.listId, t.incidentId] }), index('page_list_items_incident').on(t.incidentId)],
+);
+
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'failed';
 
 /** Every outgoing notification is a row here before it is a network call. */

@@ -193,6 +193,16 @@ const definitions = {
   sentPage: raw<{ id: number }, { userId: string; incidentId: number; payload: string }>(
     "select user_id as userId, incident_id as incidentId, payload from outbox where id = @id and kind = 'slack.page' and status = 'sent'",
   ),
+  // ── List pages (notify/senders/page.ts): a DM that paged one person for several incidents at once ──
+  insertPageListItem: raw<{ listId: number; incidentId: number; channel: string; ts: string }>(
+    'insert into page_list_items (list_id, incident_id, channel, ts) values (@listId, @incidentId, @channel, @ts) on conflict do nothing',
+  ),
+  pageListsOf: raw<{ incidentId: number }, { listId: number }>(
+    'select distinct list_id as listId from page_list_items where incident_id = @incidentId',
+  ),
+  pageListItems: raw<{ listId: number }, { incidentId: number; channel: string; ts: string }>(
+    'select incident_id as incidentId, channel, ts from page_list_items where list_id = @listId order by incident_id',
+  ),
   /** The last SMS page sent to a person (services/phone/phone.ts): a reply of "A" answers all it listed. */
   lastSmsPage: raw<{ userId: string }, { incidentId: number; payload: string }>(
     "select incident_id as incidentId, payload from outbox where user_id = @userId and kind = 'twilio.sms' and status = 'sent' order by sent_at desc, id desc limit 1",

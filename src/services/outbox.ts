@@ -19,6 +19,8 @@ export type OutboxMessage =
   /** `broadcast`: the card mentions @channel, for a channel paged as a whole (older rows: `mention`). */
   | { kind: 'slack.team_post'; incidentId: number; channel: string; broadcast?: boolean; mention?: string }
   | { kind: 'slack.refresh'; incidentId: number }
+  /** A list page (a DM that paged one person for several incidents at once), shown again as its incidents stand. */
+  | { kind: 'slack.page_list_refresh'; listId: number }
   | { kind: 'slack.incident_note'; incidentId: number; channel: string; note: IncidentNote }
   | { kind: 'slack.incident_note'; incidentId: number; channel: string; text: string }
   | { kind: 'slack.incident_channel'; incidentId: number }
@@ -148,6 +150,23 @@ export async function enqueueRefresh(
   }
   await insert(db, { kind: 'slack.refresh', incidentId }, null, now, due);
   return due <= now ? 'now' : 'later';
+}
+
+/** A list page is updated at most once in each such window, at its end. */
+export const PAGE_LIST_REFRESH_WINDOW_MS = 1000;
+
+/**
+ * The list pages that list the incident (page.ts) are updated to show it as it stands now: after a change of
+ * state, not of alerts, which a list does not show. One update per list and window, due at the window's end,
+ * so one update shows every change made within it ("Acknowledge all" changes dozens in a moment).
+ */
+export async function enqueuePageListRefreshes(db: Tx, incidentId: number, now: number): Promise<void> {
+  const lists = await statementsOf(db).pageListsOf.all({ incidentId });
+  if (lists.length === 0) return;
+  const windowEnd = (Math.floor(now / PAGE_LIST_REFRESH_WINDOW_MS) + 1) * PAGE_LIST_REFRESH_WINDOW_MS;
+  for (const { listId } of lists) {
+    await insert(db, { kind: 'slack.page_list_refresh', listId }, `page-list:${listId}:${windowEnd}`, now, windowEnd);
+  }
 }
 
 /** A line in the incident's thread in the team channel, worded when it is sent. */

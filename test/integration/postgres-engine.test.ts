@@ -157,7 +157,7 @@ describe.skipIf(!postgresAvailable() && !required)('PostgreSQL engine', () => {
       const applied = await a.pool.query('select count(*)::int as n from drizzle.__drizzle_migrations');
       expect(applied.rows[0].n).toBeGreaterThan(0);
       const tables = await b.pool.query("select count(*)::int as n from information_schema.tables where table_schema = 'public'");
-      expect(tables.rows[0].n).toBe(23);
+      expect(tables.rows[0].n).toBe(24);
     } finally {
       await a.close();
       await b.close();

@@ -110,6 +110,45 @@ describe("Slack's limits, kept by Baton itself", () => {
     expect(audited.map((a) => `${a.actor} ${a.target}`).sort()).toEqual([`${ADA} incident:4`, `${ADA} incident:6`, `${BOB} incident:5`]);
   });
 
+  it('a list of pages shows its incidents as they stand: one update a second, after acknowledgements and resolutions', async () => {
+    const bodies = Array.from({ length: 6 }, newGroup);
+    for (const body of bodies) await h.postAlertmanager(body);
+    await h.baton.drain();
+    nextFreeSecond();
+    await h.baton.drain();
+    const list = await h.slack.expectDM(ADA, /You are paged for 3 incidents/);
+    expect(list.buttons).toEqual(['Acknowledge all']);
+    const listUpdates = () => calls('chat.update').filter((c) => c.args.ts === list.message.ts && c.status === 200);
+
+    // Bob acknowledges #5 by phone and its alerts resolve #6, in the same moment: the list is not yet touched.
+    expect((await h.baton.incidents.act('acknowledge', 5, BOB)).outcome).toBe('done');
+    expect((await h.baton.incidents.act('resolve', 6, 'integration:alertmanager')).outcome).toBe('done');
+    await h.baton.drain();
+    expect(listUpdates()).toEqual([]);
+    // At the end of the second, one update shows both, and the button offers what is left.
+    h.clock.advanceSeconds(1);
+    await h.baton.tick();
+    await vi.waitUntil(() => listUpdates().length === 1, { timeout: 3000 });
+    expect(list.rendered).toContain(`acknowledged by <@${BOB}>`);
+    expect(list.rendered).toMatch(/#6\*.*resolved/);
+    expect(list.buttons).toEqual(['Acknowledge the 1 still triggered']);
+    for (let second = 0; second < 3; second += 1) {
+      h.clock.advanceSeconds(1);
+      await h.baton.tick();
+    }
+    expect(listUpdates()).toHaveLength(1);
+
+    // A change of alerts alone (a new alert in #4's group) is not shown in a list: no update for it.
+    const more = structuredClone(bodies[3]!) as { alerts: { fingerprint: string }[] };
+    more.alerts[0]!.fingerprint = 'another-alert';
+    const added = await h.postAlertmanager(more);
+    expect(added.status).toBe(200);
+    expect(await added.json()).toMatchObject({ outcome: 'updated', incident_id: 4 });
+    h.clock.advanceSeconds(11);
+    await h.baton.tick();
+    expect(listUpdates()).toHaveLength(1);
+  });
+
   it('pages first: a card refresh of an older incident waits while pages wait for their DM', async () => {
     await h.postAlertmanager(newGroup());
     await h.baton.drain();

@@ -9,6 +9,7 @@ import { pageReasonText } from '../../slack/views/notices/incident.js';
 import { CHANNEL_POST_PACE, PAGE_HORIZON_MS } from '../pacing.js';
 import { deferUntil, SENT, skipped, type OutboxRow, type SendResult, type SenderTable } from '../send-result.js';
 import type { SenderContext } from '../sender-context.js';
+import { paced, yieldToPages } from './gate.js';
 import { withIncident } from './incident.js';
 
 type Page = Extract<OutboxMessage, { kind: 'slack.page' }>;
@@ -29,7 +30,7 @@ const WAITED_FOR_DM = 'pacing chat.postMessage in';
  * whichever page gets that moment takes every other page waiting for the person with it: one message listing
  * them, with "Acknowledge all", as the phone does with its calls and SMS.
  */
-export function pageSenders(ctx: SenderContext): Pick<SenderTable, 'slack.page'> {
+export function pageSenders(ctx: SenderContext): Pick<SenderTable, 'slack.page' | 'slack.page_list_refresh'> {
   return {
     'slack.page': {
       send: (message, row) => sendPage(ctx, message, row),
@@ -42,6 +43,25 @@ export function pageSenders(ctx: SenderContext): Pick<SenderTable, 'slack.page'>
           return bringStepsForward(q, { incidentId, userId, now: ctx.clock.nowMs(), kinds: ['twilio.sms', 'twilio.voice'] });
         });
         if (moved > 0) ctx.logger.warn({ incidentId }, 'Slack page failed: phone steps brought forward');
+      },
+    },
+    // A list shows where each of its incidents stands: updated when one is acknowledged or resolved.
+    'slack.page_list_refresh': {
+      send: async (message, row) => {
+        const pages = await yieldToPages(ctx);
+        if (pages) return pages;
+        const items = await ctx.db.query((q) => statementsOf(q).pageListItems.all({ listId: message.listId }));
+        const where = items[0];
+        if (!where) return skipped('the list is gone: its incidents were pruned');
+        const wait = await paced(ctx, row, 'chat.update');
+        if (wait) return wait;
+        const summaries = await loadIncidentSummaries(
+          ctx.db,
+          items.map((i) => i.incidentId),
+        );
+        const list = pageBundleMessage(summaries, { bundleId: message.listId });
+        await ctx.slack.chat.update({ channel: where.channel, ts: where.ts, text: list.text, blocks: list.blocks });
+        return SENT;
       },
     },
   };
@@ -62,10 +82,14 @@ async function sendPage(ctx: SenderContext, message: Page, row: OutboxRow): Prom
       return SENT;
     });
   }
-  // A bundle is not a copy of any one card: it is not updated with them. "Acknowledge all" answers with its state.
+  // A list is not a copy of any one card: it is updated on its own as its incidents change (page_list_refresh).
   const bundle = pageBundleMessage(await loadIncidentSummaries(ctx.db, decided), { bundleId: row.id });
-  await ctx.poster.postOnce(row, { channel: message.userId, text: bundle.text, blocks: bundle.blocks, unfurl_links: false });
+  const posted = await ctx.poster.postOnce(row, { channel: message.userId, text: bundle.text, blocks: bundle.blocks, unfurl_links: false });
   await ctx.pacing.posted(message.userId);
+  await ctx.db.transaction(async (tx) => {
+    const statements = statementsOf(tx);
+    for (const incidentId of decided) await statements.insertPageListItem.run({ listId: row.id, incidentId, ...posted });
+  });
   return SENT;
 }
 

@@ -10,7 +10,14 @@ import { urgencyOf } from '../../domain/notification-rules.js';
 import { nextWorkingStart, route, type IncidentUrgency, type RoutingRule } from '../../domain/routing.js';
 import { matchesHash, sameDigest, sha256Hex } from '../../security/hash.js';
 import { findServiceWithTeam } from '../directory.js';
-import { enqueueChannelWrapUp, enqueueIncidentChannel, enqueueIncidentWebhooks, enqueueRefresh, enqueueTeamPost } from '../outbox.js';
+import {
+  enqueueChannelWrapUp,
+  enqueueIncidentChannel,
+  enqueueIncidentWebhooks,
+  enqueuePageListRefreshes,
+  enqueueRefresh,
+  enqueueTeamPost,
+} from '../outbox.js';
 import { loadPagingContext, pageLevel, type Incident, type PagingContext, type PagingSettings } from './paging.js';
 import { readWebhooks, type OutboundWebhook } from '../admin/settings.js';
 import { recordEvent } from './timeline.js';
@@ -444,6 +451,7 @@ export class IngestService {
         .where(eq(incidents.id, incident.id));
       await recordEvent(tx, incident.id, now, 'resolved', group.source, { reason: 'every alert of the group resolved' });
       await enqueueRefresh(tx, incident.id, now);
+      await enqueuePageListRefreshes(tx, incident.id, now);
       await enqueueIncidentWebhooks(
         tx,
         { id: incident.id, serviceId: (await statements.serviceOf.get({ id: incident.id }))!.serviceId },
