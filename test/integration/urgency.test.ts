@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { incidentEvents, incidents } from '../../src/db/schema.js';
+import { auditLog, incidentEvents, incidents } from '../../src/db/schema.js';
 import { ADA, BOB, GENERIC_KEY, SOURCES_CONFIG, TEAM_CHANNEL } from '../support/config.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -107,6 +107,18 @@ describe('urgency, working hours and maintenance', () => {
     expect((await h.slack.command(BOB, 'maintenance checkout end')).text).toContain('ended');
     await send('Checkout down for real');
     await h.slack.expectDM(ADA, 'Checkout down for real');
+  });
+
+  it('two people ending the same maintenance at once end it once: one is told it ended, one audit entry', async () => {
+    await h.slack.command(BOB, 'maintenance checkout 1h');
+    const [first, second] = await Promise.all([
+      h.slack.command(BOB, 'maintenance checkout end'),
+      h.slack.command(ADA, 'maintenance checkout end'),
+    ]);
+    expect([first.text, second.text].filter((t) => t.includes('ended')).length).toBe(1);
+    expect([first.text, second.text].filter((t) => t.includes('was not in maintenance')).length).toBe(1);
+    const ends = await h.baton.db.query((q) => q.select().from(auditLog).where(eq(auditLog.action, 'maintenance.end')));
+    expect(ends).toHaveLength(1);
   });
 
   it('recurring maintenance from the config file (an RRULE, a local start, a duration) suppresses paging in every occurrence', async () => {

@@ -1,6 +1,6 @@
 import { activeRecurringWindow, describeRecurringWindow } from '../../domain/recurring-maintenance.js';
 import { and, eq, gt, lte } from 'drizzle-orm';
-import type { DB, Tx } from '../../db/client.js';
+import { lockKey, type DB, type Tx } from '../../db/client.js';
 import { incidents, maintenanceWindows, services, teams } from '../../db/schema.js';
 import type { Clock } from '../../domain/clock.js';
 import { InvalidInput } from '../../domain/errors.js';
@@ -96,17 +96,16 @@ export class MaintenanceService {
   /** Ends every running window of the service now. */
   async end(actor: Actor | null, serviceRef: string): Promise<{ serviceName: string; ended: number; suppressed: number }> {
     const who = requireKnown(actor);
-    const { service, now, running } = await this.db.query(async (q) => {
-      const service = await this.service(q, serviceRef);
-      if (!service) throw new InvalidInput({ service: `No service \`${serviceRef}\`.` });
+    const service = await this.db.query((q) => this.service(q, serviceRef));
+    if (!service) throw new InvalidInput({ service: `No service \`${serviceRef}\`.` });
+    const { running, suppressed } = await this.db.transaction(async (tx) => {
+      // Two people (or two nodes) ending it at once: the second finds it ended, rather than ending it again.
+      await lockKey(tx, `maintenance:${service.id}`);
       const now = this.clock.nowMs();
-      const running = await q
+      const running = await tx
         .select()
         .from(maintenanceWindows)
         .where(and(eq(maintenanceWindows.serviceId, service.id), lte(maintenanceWindows.startAt, now), gt(maintenanceWindows.endAt, now)));
-      return { service, now, running };
-    });
-    const suppressed = await this.db.transaction(async (tx) => {
       for (const w of running) {
         await tx.update(maintenanceWindows).set({ endAt: now }).where(eq(maintenanceWindows.id, w.id));
         await writeAudit(tx, {
@@ -119,12 +118,13 @@ export class MaintenanceService {
         });
       }
       // Counted after the change, in its unit, rather than in a unit of its own.
-      return (
+      const suppressed = (
         await tx
           .select({ id: incidents.id })
           .from(incidents)
           .where(and(eq(incidents.serviceId, service.id), eq(incidents.suppressed, true)))
       ).length;
+      return { running, suppressed };
     });
     return { serviceName: service.name, ended: running.length, suppressed };
   }
