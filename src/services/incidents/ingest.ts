@@ -1,26 +1,12 @@
-import { activeRecurringWindow } from '../../domain/recurring-maintenance.js';
-import type { EscalationPolicySnapshot } from '../../domain/escalation.js';
-import { eq } from 'drizzle-orm';
-import type { DB, Tx } from '../../db/client.js';
-import { escalationPolicies, incidents, type integrationKeys } from '../../db/schema.js';
+import type { DB } from '../../db/client.js';
+import type { integrationKeys } from '../../db/schema.js';
 import { statementsOf } from '../../db/statements.js';
 import type { NormalizedGroup } from '../../domain/alertmanager.js';
 import type { Clock } from '../../domain/clock.js';
-import { urgencyOf } from '../../domain/notification-rules.js';
-import { nextWorkingStart, route, type IncidentUrgency, type RoutingRule } from '../../domain/routing.js';
+import type { EscalationPolicySnapshot } from '../../domain/escalation.js';
 import { matchesHash, sameDigest, sha256Hex } from '../../security/hash.js';
-import { findServiceWithTeam } from '../directory.js';
-import {
-  enqueueChannelWrapUp,
-  enqueueIncidentChannel,
-  enqueueIncidentWebhooks,
-  enqueuePageListRefreshes,
-  enqueueRefresh,
-  enqueueTeamPost,
-} from '../outbox.js';
-import { loadPagingContext, pageLevel, type Incident, type PagingContext, type PagingSettings } from './paging.js';
-import { readWebhooks, type OutboundWebhook } from '../admin/settings.js';
-import { recordEvent } from './timeline.js';
+import { AlertGroupApplier, newBatchState, type GroupPayload } from './alert-groups.js';
+import type { PagingSettings } from './paging.js';
 
 export type IntegrationKey = typeof integrationKeys.$inferSelect;
 
@@ -61,31 +47,7 @@ interface Applied {
   durable: Promise<void>;
 }
 
-/** What the payloads of one batch share, inside its transaction. */
-interface BatchState {
-  /** Routing rules by service, read once a batch: a storm sends one service's alerts together. */
-  routing: Map<string, RoutingRule[] | null>;
-  /** What opening an incident reads, once a batch: a storm opens many incidents of a few services. */
-  services: Map<string, OpeningService | undefined>;
-  paging?: PagingContext;
-  webhooks?: OutboundWebhook[];
-  /** A message was queued that is due now: the outbox is woken after the commit. */
-  wake: boolean;
-}
-
-const newBatchState = (): BatchState => ({ routing: new Map(), services: new Map(), wake: false });
-
-/** A service as opening an incident needs it: with its escalation policy and its team. */
-type OpeningService = NonNullable<Awaited<ReturnType<typeof findServiceWithTeam>>> & {
-  policy: typeof escalationPolicies.$inferSelect;
-};
-
-interface Pending {
-  key: IntegrationKey;
-  rawBody: string;
-  group: NormalizedGroup;
-  /** Pages this chain instead of the service's policy (a direct page from Slack). */
-  policy?: EscalationPolicySnapshot;
+interface Pending extends GroupPayload {
   resolve: (result: IngestResult) => void;
   reject: (err: unknown) => void;
 }
@@ -108,8 +70,6 @@ const byGroup = (a: Pending, b: Pending) => {
 const KEY_CACHE_MS = 30_000;
 /** Payloads committed together at most; the rest wait for the next batch. */
 const MAX_BATCH = 256;
-/** Alert-only changes refresh an incident's Slack messages at most this often, so a storm cannot flood Slack. */
-export const ALERT_REFRESH_INTERVAL_MS = 10_000;
 
 export class IngestService {
   /**
@@ -120,16 +80,18 @@ export class IngestService {
   private readonly lanes: { queue: Pending[]; scheduled: boolean }[];
   /** Keys by digest, read through for KEY_CACHE_MS: every request of a sender presents the same key. */
   private readonly keyCache = new Map<string, { key: IntegrationKey | undefined; at: number }>();
+  private readonly applier: AlertGroupApplier;
 
   constructor(
     private readonly db: DB,
     private readonly clock: Clock,
     /** Wakes the outbox dispatcher once a transaction that queued messages has committed. */
     private readonly wakeOutbox: () => void,
-    private readonly paging: PagingSettings,
+    paging: PagingSettings,
     /** Told of every stored payload's source and outcome (for metrics). */
     private readonly onIngested: (source: string, outcome: string) => void = () => {},
   ) {
+    this.applier = new AlertGroupApplier(db, paging);
     this.lanes = Array.from({ length: db.engine === 'sqlite' ? 1 : POSTGRES_LANES }, () => ({ queue: [], scheduled: false }));
   }
 
@@ -215,9 +177,10 @@ export class IngestService {
   }
 
   /**
-   * Stores the raw payload and its effect, then resolves. Payloads arriving together are committed in one
-   * transaction (group commit), each in its own savepoint: the promise resolves only after the commit, and
-   * rejects if storing failed, so the route can answer 5xx and the sender retries.
+   * Stores the raw payload and its effect (alert-groups.ts), then resolves. Payloads arriving together are
+   * committed in one transaction (group commit; a savepoint each only when one of them fails): the promise
+   * resolves only after the commit, and rejects if storing failed, so the route can answer 5xx and the sender
+   * retries.
    */
   ingest(
     key: IntegrationKey,
@@ -246,7 +209,7 @@ export class IngestService {
     let durable: Promise<void>;
     try {
       ({ durable } = await this.db.transactionThenSync(async (tx) => {
-        for (const item of batch) results.push(await this.apply(tx, item, now, state));
+        for (const item of batch) results.push(await this.applier.apply(tx, item, now, state));
       }));
     } catch (error) {
       if (results.length === batch.length) throw error; // every payload applied: it was the commit that failed
@@ -264,7 +227,7 @@ export class IngestService {
       for (const item of batch) {
         try {
           // A transaction opened inside the batch's is a savepoint around this one payload.
-          outcomes.push({ ok: true, result: await this.db.transaction((tx) => this.apply(tx, item, now, state)) });
+          outcomes.push({ ok: true, result: await this.db.transaction((tx) => this.applier.apply(tx, item, now, state)) });
         } catch (error) {
           outcomes.push({ ok: false, error });
         }
@@ -312,209 +275,4 @@ export class IngestService {
     // A re-send of an unchanged group, or a change whose card refresh waits its turn, must not wake the dispatcher.
     if (wake) this.wakeOutbox();
   }
-
-  private async apply(tx: Tx, { key, rawBody, group, policy }: Pending, now: number, batch: BatchState): Promise<IngestResult> {
-    // The statements run for every payload (statementsOf): building their queries each time would dominate.
-    const statements = statementsOf(tx);
-    // Routing rules of the key's service may send the group to another service, with its own urgency.
-    let rules = batch.routing.get(key.serviceId);
-    if (rules === undefined) {
-      const routing = (await statements.serviceRouting.get({ id: key.serviceId }))?.routing;
-      rules = routing ? (JSON.parse(routing) as RoutingRule[]) : null;
-      batch.routing.set(key.serviceId, rules);
-    }
-    const routed = route(rules, group.labels, group.severity);
-    const serviceId = routed.service ?? key.serviceId;
-    const open = await statements.openIncident.get({ serviceId, dedupKey: group.dedupKey });
-    let outcome = open
-      ? await this.update(tx, open, group, now, batch)
-      : await this.open(tx, serviceId, group, now, batch, routed.urgency, policy);
-    if (outcome === 'taken') {
-      // Another node opened this group's incident a moment ago: this payload updates it.
-      const winner = (await statements.openIncident.get({ serviceId, dedupKey: group.dedupKey }))!;
-      outcome = await this.update(tx, winner, group, now, batch);
-    }
-    const payloadId = (await statements.insertPayloadReturningId.get({
-      keyId: key.id,
-      source: group.source,
-      now,
-      body: rawBody,
-      incidentId: outcome.incidentId,
-    }))!.id;
-    if (outcome.outcome === 'opened' || outcome.outcome === 'resolved') batch.wake = true;
-    return { payloadId, ...outcome };
-  }
-
-  private async open(
-    tx: Tx,
-    serviceId: string,
-    group: NormalizedGroup,
-    now: number,
-    batch: BatchState,
-    urgency: IncidentUrgency = urgencyOf(group.severity),
-    policyOverride?: EscalationPolicySnapshot,
-  ): Promise<Omit<IngestResult, 'payloadId'> | 'taken'> {
-    // A group that arrives already resolved (or resolves a closed incident) has nothing left to page for.
-    if (group.alerts.every((a) => a.status === 'resolved')) return { incidentId: null, outcome: 'ignored' };
-    if (!batch.services.has(serviceId)) batch.services.set(serviceId, await readOpeningService(tx, serviceId));
-    const opening = batch.services.get(serviceId);
-    if (!opening) throw new Error(`service ${serviceId} or its escalation policy is missing`);
-    const { service, policy, team } = opening;
-    const inMaintenance =
-      (await statementsOf(tx).activeMaintenance.get({ serviceId, now })) !== undefined ||
-      (service.recurringMaintenance !== null && activeRecurringWindow(service.recurringMaintenance, now) !== null);
-    // One open incident per group, by a unique key rather than the check above: two nodes may receive the
-    // group at once, and the second insert then does nothing ('taken').
-    const snapshot = policyOverride ?? { id: policy.id, name: policy.name, repeat: policy.repeat, levels: policy.levels };
-    const inserted = await statementsOf(tx).insertIncident.get({
-      serviceId,
-      dedupKey: group.dedupKey,
-      title: group.title,
-      severity: group.severity,
-      urgency,
-      suppressed: inMaintenance ? 1 : 0,
-      source: group.source,
-      labelsJson: JSON.stringify(group.labels),
-      linksJson: JSON.stringify(group.links),
-      policyJson: JSON.stringify(snapshot),
-      now,
-    });
-    // The row as stored: what was written, and the columns' defaults.
-    const incident: Incident | undefined = inserted && {
-      id: inserted.id,
-      serviceId,
-      dedupKey: group.dedupKey,
-      status: 'triggered',
-      title: group.title,
-      severity: group.severity,
-      urgency,
-      source: group.source,
-      labels: group.labels,
-      links: group.links,
-      policy: snapshot,
-      escalationLevel: 0,
-      escalationLoop: 0,
-      nextEscalationAt: null,
-      deferredUntil: null,
-      channelId: null,
-      commanderId: null,
-      commsLeadId: null,
-      suppressed: inMaintenance,
-      openedAt: now,
-      acknowledgedAt: null,
-      acknowledgedBy: null,
-      resolvedAt: null,
-      resolvedBy: null,
-      updatedAt: now,
-    };
-    if (!incident) return 'taken';
-    await this.upsertAlerts(tx, incident.id, group, now);
-    await recordEvent(tx, incident.id, now, 'opened', group.source, { alerts: group.alerts.length, severity: group.severity });
-    batch.webhooks ??= await readWebhooks(tx);
-    await enqueueIncidentWebhooks(tx, incident, 'opened', now, batch.webhooks);
-    // Maintenance and info: recorded and visible, nobody disturbed.
-    if (inMaintenance || urgency === 'info') {
-      await recordEvent(tx, incident.id, now, 'suppressed', null, { reason: inMaintenance ? 'maintenance window' : 'info urgency' });
-      return { incidentId: incident.id, outcome: 'opened' };
-    }
-    await enqueueTeamPost(tx, incident.id, team.slackChannel, now);
-    // Low urgency outside the team's working hours waits for them to start.
-    const wait = urgency === 'low' && team.workingHours ? nextWorkingStart(team.workingHours, now) : now;
-    if (wait !== null && wait > now) {
-      await tx.update(incidents).set({ deferredUntil: wait, nextEscalationAt: wait }).where(eq(incidents.id, incident.id));
-      await recordEvent(tx, incident.id, now, 'deferred', null, { until: wait, reason: 'low urgency outside working hours' });
-      return { incidentId: incident.id, outcome: 'opened' };
-    }
-    batch.paging ??= await loadPagingContext(this.db, now, this.paging);
-    await pageLevel(tx, incident, { level: 0, loop: 0 }, now, { type: 'new_incident' }, batch.paging);
-    if (service.incidentChannels === 'all' || (service.incidentChannels === 'high' && urgency === 'high'))
-      await enqueueIncidentChannel(tx, incident.id, now);
-    return { incidentId: incident.id, outcome: 'opened' };
-  }
-
-  private async update(
-    tx: Tx,
-    incident: Pick<Incident, 'id'>,
-    group: NormalizedGroup,
-    now: number,
-    batch: BatchState,
-  ): Promise<Omit<IngestResult, 'payloadId'>> {
-    const statements = statementsOf(tx);
-    const changed = await this.upsertAlerts(tx, incident.id, group, now);
-    if (!changed) return { incidentId: incident.id, outcome: 'unchanged' };
-    // An alert of this payload that fires is stored firing: only a payload of resolved alerts can end the incident.
-    const firing = group.alerts.some((a) => a.status === 'firing') || (await statements.firingAlert.get({ incidentId: incident.id }));
-    if (!firing) {
-      await tx
-        .update(incidents)
-        .set({ status: 'resolved', resolvedAt: now, resolvedBy: null, nextEscalationAt: null, updatedAt: now })
-        .where(eq(incidents.id, incident.id));
-      await recordEvent(tx, incident.id, now, 'resolved', group.source, { reason: 'every alert of the group resolved' });
-      await enqueueRefresh(tx, incident.id, now);
-      await enqueuePageListRefreshes(tx, incident.id, now);
-      await enqueueIncidentWebhooks(
-        tx,
-        { id: incident.id, serviceId: (await statements.serviceOf.get({ id: incident.id }))!.serviceId },
-        'resolved',
-        now,
-      );
-      await enqueueChannelWrapUp(tx, incident.id, now);
-      return { incidentId: incident.id, outcome: 'resolved' };
-    }
-    // A re-send of the same group pages nobody again; a changed alert set is worth a (throttled) refresh.
-    const refresh = await enqueueRefresh(tx, incident.id, now, { minIntervalMs: ALERT_REFRESH_INTERVAL_MS });
-    if (refresh === 'now') batch.wake = true;
-    // A timeline entry when the change is queued for the cards, not one per payload: changes that join a refresh
-    // already queued are shown by it. In a storm the timeline would otherwise hold thousands of these in a row,
-    // each a write on the path that answers the sender.
-    if (refresh !== 'joined') await recordEvent(tx, incident.id, now, 'alerts_updated', group.source, { alerts: group.alerts.length });
-    return { incidentId: incident.id, outcome: 'updated' };
-  }
-
-  /** Returns whether any alert was added or changed status. */
-  private async upsertAlerts(tx: Tx, incidentId: number, group: NormalizedGroup, now: number): Promise<boolean> {
-    const statements = statementsOf(tx);
-    let changed = false;
-    for (const alert of group.alerts) {
-      const existing = await statements.alertByFingerprint.get({ incidentId, fingerprint: alert.fingerprint });
-      const annotationsJson = JSON.stringify(alert.annotations);
-      // Alertmanager re-sends the whole group every interval; an alert that did not change is not rewritten.
-      // (Its labels cannot differ: the fingerprint is a hash of them.)
-      if (existing && existing.status === alert.status && existing.endsAt === alert.endsAt && existing.annotationsJson === annotationsJson)
-        continue;
-      if (!existing) {
-        await statements.insertAlert.run({
-          status: alert.status,
-          labelsJson: JSON.stringify(alert.labels),
-          annotationsJson,
-          endsAt: alert.endsAt,
-          now,
-          incidentId,
-          fingerprint: alert.fingerprint,
-          startsAt: alert.startsAt,
-          sourceUrl: alert.sourceUrl,
-        });
-        changed = true;
-      } else {
-        await statements.updateAlert.run({
-          status: alert.status,
-          labelsJson: JSON.stringify(alert.labels),
-          annotationsJson,
-          endsAt: alert.endsAt,
-          now,
-          id: existing.id,
-        });
-        changed ||= existing.status !== alert.status;
-      }
-    }
-    return changed;
-  }
-}
-
-async function readOpeningService(tx: Tx, serviceId: string): Promise<OpeningService | undefined> {
-  const found = await findServiceWithTeam(tx, serviceId);
-  const [policy] = found
-    ? await tx.select().from(escalationPolicies).where(eq(escalationPolicies.id, found.service.escalationPolicyId)).limit(1)
-    : [];
-  return found && policy ? { ...found, policy } : undefined;
 }
