@@ -378,7 +378,7 @@ export const timeOff = sqliteTable(
   (t) => [index('time_off_user').on(t.userId, t.endAt), index('time_off_end').on(t.endAt)],
 );
 
-export type RequestStatus = 'pending' | 'accepted' | 'declined' | 'cancelled' | 'open' | 'taken' | 'expired';
+export type RequestStatus = 'pending' | 'accepted' | 'declined' | 'cancelled' | 'withdrawn' | 'open' | 'taken' | 'expired';
 
 /** A proposed swap: the teammate takes the requester's shift and, optionally, gives one of theirs back. */
 export const swapRequests = sqliteTable('swap_requests', {
@@ -395,6 +395,9 @@ export const swapRequests = sqliteTable('swap_requests', {
   status: text('status').$type<RequestStatus>().notNull(),
   createdAt: integer('created_at').notNull(),
   decidedAt: integer('decided_at'),
+  /** The DM that asked the teammate, once the outbox has sent it: updated when the request is withdrawn or cancelled. */
+  askChannel: text('ask_channel'),
+  askTs: text('ask_ts'),
 });
 
 /** A request to the team channel for someone to take a shift; the first taker gets the override. */

@@ -130,6 +130,16 @@ export interface SwapChange {
   cancellable: boolean;
 }
 
+/** A swap someone asked for and their teammate has not answered yet: they may withdraw it. */
+export interface SwapAsk {
+  swapId: number;
+  rotationName: string;
+  teammateId: string;
+  give: { start: number; end: number };
+  /** The teammate's shift the requester takes in return, if any. */
+  take: { start: number; end: number } | null;
+}
+
 export interface TimeOffPreview {
   userId: string;
   start: number;

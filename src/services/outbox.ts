@@ -38,6 +38,8 @@ export type OutboxMessage =
   // Schedule changes' notices are rendered when queued: they describe a change that has already happened.
   | { kind: 'slack.message'; channel: string; text: string; blocks?: unknown[] }
   | { kind: 'slack.swap_ask'; swapId: number; channel: string }
+  /** The ask DM shown again as the request now stands (withdrawn, or the swap cancelled). */
+  | { kind: 'slack.swap_ask_refresh'; swapId: number }
   | { kind: 'slack.cover_thread'; coverRequestId: number; text: string }
   | { kind: 'slack.cover_post'; coverRequestId: number; channel: string }
   | { kind: 'slack.cover_refresh'; coverRequestId: number }

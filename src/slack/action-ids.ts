@@ -22,6 +22,8 @@ export const SCHEDULE_ACTIONS = {
   coverTake: 'cover_take',
   cancelOverride: 'override_cancel',
   cancelTimeOff: 'time_off_cancel',
+  /** Withdrawing a swap request the teammate has not answered (My changes). */
+  withdrawSwap: 'swap_withdraw',
   /** Picking a teammate in the swap form; the form then lists that teammate's shifts. */
   swapTeammate: 'swap_teammate',
 } as const;

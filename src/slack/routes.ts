@@ -37,6 +37,7 @@ const ACTION_ROUTES: Record<string, (deps: SlackDeps) => ButtonListener> = {
   [SCHEDULE_ACTIONS.coverTake]: (deps) => coverTakeListener(deps),
   [SCHEDULE_ACTIONS.cancelOverride]: (deps) => cancelChangeListener('override', deps),
   [SCHEDULE_ACTIONS.cancelTimeOff]: (deps) => cancelChangeListener('time_off', deps),
+  [SCHEDULE_ACTIONS.withdrawSwap]: (deps) => cancelChangeListener('swap_ask', deps),
   ...Object.fromEntries(Object.values(HOME_ACTIONS).map((id) => [id, (deps: SlackDeps) => homeQuickActionListener(deps)])),
 };
 

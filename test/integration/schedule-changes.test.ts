@@ -270,7 +270,8 @@ describe('changing the schedule from Slack', () => {
     const modal = await h.slack.openModal(ADA, 'swap');
     const bobsWeek = modal.options('their_shift').find((o) => o.value.startsWith(`payments-primary|${BOB}|${ADA_WEEK_END}`))!;
     expect((await modal.set('teammate', BOB).set('their_shift', bobsWeek.value).submit()).closed).toBe(true);
-    await (await h.slack.expectDM(BOB, 'asks you to take their')).click('Accept', { as: BOB });
+    const ask = await h.slack.expectDM(BOB, 'asks you to take their');
+    await ask.click('Accept', { as: BOB });
     await h.slack.expectChannelMessage(TEAM_CHANNEL, 'Swap in *Payments primary*');
     expect(await countOf(overrides)).toBe(2);
 
@@ -292,9 +293,42 @@ describe('changing the schedule from Slack', () => {
     await h.slack.expectDM(BOB, `<@${ADA}> cancelled your swap`);
     await h.slack.expectDM(ADA, `You cancelled your swap with <@${BOB}>`);
     await h.slack.expectChannelMessage(TEAM_CHANNEL, `<@${ADA}> cancelled the swap of <@${ADA}> and <@${BOB}>`);
+    // The ask Bob accepted no longer says only that he accepted.
+    await ask.waitForUpdate(/the swap was cancelled/);
     expect(await whoIsPaged()).toBe(ADA);
     // Bob's list is empty now, and his stale Cancel changes nothing.
     expect(cancels(await h.slack.openModal(BOB, 'changes'))).toHaveLength(0);
+  });
+
+  it('a swap request not yet answered is withdrawn from My changes: the ask says so and can no longer be accepted', async () => {
+    // Bob (a member) asks Ada to take his week; nothing changes until she answers.
+    expect((await (await h.slack.openModal(BOB, 'swap')).set('teammate', ADA).submit()).closed).toBe(true);
+    const ask = await h.slack.expectDM(ADA, 'asks you to take their');
+    expect(ask.buttons).toEqual(['Accept', 'Decline']);
+    const swap = async () => (await h.baton.db.query((q) => q.select().from(swapRequests).limit(1)))[0]!;
+
+    const bobs = await h.slack.openModal(BOB, 'changes');
+    expect(bobs.rendered).toContain(`you asked <@${ADA}> to take`);
+    expect(bobs.buttonsByBlock[`swap_ask_${(await swap()).id}`]).toEqual(['Withdraw']);
+    // Cleo is neither the requester nor an admin: her (forged) click is refused and changes nothing.
+    await bobs.click('Withdraw', { as: CLEO });
+    await h.slack.standin.waitFor(() => bobs.rendered.includes('Only whoever asked for a swap, or an admin, can withdraw'));
+    expect((await swap()).status).toBe('pending');
+
+    await bobs.click('Withdraw');
+    await h.slack.standin.waitFor(() => bobs.rendered.includes('Swap request withdrawn'));
+    expect(bobs.rendered).not.toContain('you asked');
+    expect(await swap()).toMatchObject({ status: 'withdrawn', decidedAt: h.clock.now().getTime() });
+    const audited = await h.baton.db.query((q) => q.select().from(auditLog).where(eq(auditLog.action, 'swap.withdraw')));
+    expect(audited).toMatchObject([{ actor: BOB, target: 'rotation:payments-primary' }]);
+
+    // Ada's ask says so, without buttons; a click on a copy that still shows them does nothing.
+    await ask.waitForUpdate(/withdrew this request/);
+    expect(ask.buttons).toEqual([]);
+    expect(await ask.click('Accept', { as: ADA, stale: true }).then((c) => c.reply())).toContain('already withdrawn');
+    expect(await countOf(overrides)).toBe(0);
+    // Withdrawn, it is no longer Bob's to withdraw.
+    expect((await h.slack.openModal(BOB, 'changes')).rendered).not.toContain('Withdraw');
   });
 
   it('time off: when two confirmations overlap, the second shows why instead of a generic error', async () => {

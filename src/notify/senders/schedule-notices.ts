@@ -1,7 +1,6 @@
-import { eq } from 'drizzle-orm';
 import type { KnownBlock } from '@slack/types';
-import { rotations, swapRequests, users } from '../../db/schema.js';
 import { coverRequestForMessage, recordCoverRequestPost } from '../../services/schedules/cover-requests.js';
+import { recordSwapAskPost, swapAskPending, swapRequestForMessage } from '../../services/schedules/swap-asks.js';
 import { noticeMessage } from '../../slack/views/notices/index.js';
 import { coverRequestMessage, swapAskMessage } from '../../slack/views/schedule-notices.js';
 import { failed, SENT, skipped, WAIT_FOR_EARLIER, type SenderTable } from '../send-result.js';
@@ -11,6 +10,7 @@ import { paced } from './gate.js';
 type NoticeKinds =
   | 'slack.message'
   | 'slack.swap_ask'
+  | 'slack.swap_ask_refresh'
   | 'slack.cover_post'
   | 'slack.cover_refresh'
   | 'slack.cover_thread'
@@ -36,20 +36,36 @@ export function scheduleNoticeSenders(ctx: SenderContext): Pick<SenderTable, Not
     },
     'slack.swap_ask': {
       send: async (message, row) => {
-        const read = await ctx.db.query(async (q) => {
-          const [swap] = await q.select().from(swapRequests).where(eq(swapRequests.id, message.swapId)).limit(1);
-          if (!swap) return failed(`swap request ${message.swapId} no longer exists`);
-          if (swap.status !== 'pending') return skipped(`swap already ${swap.status}`);
-          const [rotation] = await q.select({ name: rotations.name }).from(rotations).where(eq(rotations.id, swap.rotationId)).limit(1);
-          const zone = (await q.select({ tz: users.timeZone }).from(users).where(eq(users.id, swap.teammateId)).limit(1))[0]?.tz ?? 'UTC';
-          return { swap, rotation, zone };
-        });
-        if ('outcome' in read) return read;
-        const { swap, rotation, zone } = read;
+        const read = await swapRequestForMessage(ctx.db, message.swapId);
+        if (!read) return failed(`swap request ${message.swapId} no longer exists`);
+        if (read.swap.status !== 'pending') return skipped(`swap already ${read.swap.status}`);
         const wait = await paced(ctx, row, 'chat.postMessage', { channel: message.channel });
         if (wait) return wait;
-        const rendered = swapAskMessage(swap, rotation?.name ?? swap.rotationId, zone);
-        await ctx.poster.postOnce(row, { channel: message.channel, text: rendered.text, blocks: rendered.blocks, unfurl_links: false });
+        const rendered = swapAskMessage(read.swap, read.rotationName, read.zone);
+        const posted = await ctx.poster.postOnce(row, {
+          channel: message.channel,
+          text: rendered.text,
+          blocks: rendered.blocks,
+          unfurl_links: false,
+        });
+        await recordSwapAskPost(ctx.db, message.swapId, posted);
+        return SENT;
+      },
+    },
+    // The ask shows what became of the request (withdrawn, cancelled), without buttons that no longer work.
+    'slack.swap_ask_refresh': {
+      send: async (message, row) => {
+        const read = await swapRequestForMessage(ctx.db, message.swapId);
+        if (!read) return failed(`swap request ${message.swapId} no longer exists`);
+        const { swap } = read;
+        if (!swap.askChannel || !swap.askTs) {
+          // The ask is still on its way (it will be sent as the request now stands), or was never sent.
+          return (await swapAskPending(ctx.db, swap.id)) ? WAIT_FOR_EARLIER : skipped('the ask was never sent');
+        }
+        const wait = await paced(ctx, row, 'chat.update');
+        if (wait) return wait;
+        const rendered = swapAskMessage(swap, read.rotationName, read.zone);
+        await ctx.slack.chat.update({ channel: swap.askChannel, ts: swap.askTs, text: rendered.text, blocks: rendered.blocks });
         return SENT;
       },
     },

@@ -1,10 +1,10 @@
 import { and, asc, eq, gt, isNull, or } from 'drizzle-orm';
 import { changedRows, type DB } from '../../db/client.js';
-import { overrides, timeOff } from '../../db/schema.js';
+import { overrides, swapRequests, timeOff } from '../../db/schema.js';
 import type { Clock } from '../../domain/clock.js';
 import { throwIfAny } from '../../domain/errors.js';
 import { requireAdmin, requireKnown, requireRotationMember, requireSelfOrAdmin } from '../../domain/permissions.js';
-import type { SwapChange } from '../../domain/read-models.js';
+import type { SwapAsk, SwapChange } from '../../domain/read-models.js';
 import type { Role } from '../../domain/schedule.js';
 import { checkWindow } from '../../domain/schedule-rules.js';
 import { loadRotationMembers } from '../incidents/access.js';
@@ -21,10 +21,11 @@ export type { SwapChange };
 
 export type CancelledChange = 'override' | 'swap';
 
-/** What a person may cancel: overrides and time off not yet over, and accepted swaps. */
+/** What a person may cancel: overrides and time off not yet over, accepted swaps, and swap requests to withdraw. */
 export interface UpcomingChanges {
   overrides: (typeof overrides.$inferSelect & { rotationName: string })[];
   swaps: SwapChange[];
+  asks: SwapAsk[];
   timeOff: (typeof timeOff.$inferSelect)[];
 }
 
@@ -159,8 +160,9 @@ export class OverrideService {
   }
 
   /**
-   * Overrides and time off not yet over that `userId` holds or set, and the swaps they are one of the two
-   * of: what they may cancel. A swap is listed once, with both halves, not as two overrides.
+   * Overrides and time off not yet over that `userId` holds or set, the swaps they are one of the two of, and
+   * the swaps they asked for that wait for an answer: what they may cancel or withdraw. A swap is listed once,
+   * with both halves, not as two overrides.
    */
   upcomingChanges(userId: string): Promise<UpcomingChanges> {
     return this.db.query(async (q) => {
@@ -207,7 +209,20 @@ export class OverrideService {
       const single = mine
         .filter((o) => o.kind !== 'swap' || swapIdOf(o.reason) === null)
         .map((o) => ({ ...o, rotationName: nameOf(o.rotationId) }));
-      return { overrides: single, swaps, timeOff: away };
+      const asks: SwapAsk[] = (
+        await q
+          .select()
+          .from(swapRequests)
+          .where(and(eq(swapRequests.requesterId, userId), eq(swapRequests.status, 'pending'), gt(swapRequests.giveEnd, now)))
+          .orderBy(asc(swapRequests.giveStart))
+      ).map((r) => ({
+        swapId: r.id,
+        rotationName: nameOf(r.rotationId),
+        teammateId: r.teammateId,
+        give: { start: r.giveStart, end: r.giveEnd },
+        take: r.takeStart !== null && r.takeEnd !== null ? { start: r.takeStart, end: r.takeEnd } : null,
+      }));
+      return { overrides: single, swaps, asks, timeOff: away };
     });
   }
 }

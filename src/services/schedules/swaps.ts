@@ -12,6 +12,7 @@ import { loadActor } from '../admin/people.js';
 import type { ScheduleNoticeViews, SwapCancelled, SwapDecided } from './notices.js';
 import { findSwap, nameOf, swapHalves, swapReason, teamChannel, zoneOf, type SwapRequest } from './shared.js';
 import type { ShiftPicker } from './shift-picker.js';
+import { swapAskKey } from './swap-asks.js';
 
 export type { SwapRequest } from './shared.js';
 
@@ -25,7 +26,8 @@ export type SwapDecision =
 
 /**
  * Swaps: a person asks a teammate to take one of their shifts (and maybe give one back); the teammate
- * accepts or declines by DM; either of the two, or an admin, may cancel an accepted swap as a whole.
+ * accepts or declines by DM; until they answer, the requester (or an admin) may withdraw the request; either
+ * of the two, or an admin, may cancel an accepted swap as a whole.
  */
 export class SwapService {
   constructor(
@@ -85,7 +87,7 @@ export class SwapService {
         })
         .returning();
       await writeAudit(tx, { at: now, actor: actor.id, action: 'swap.request', target: `rotation:${rotation.id}`, after: row });
-      await enqueueNotice(tx, { kind: 'slack.swap_ask', swapId: row!.id, channel: input.teammateId }, `swap:${row!.id}:ask`, now);
+      await enqueueNotice(tx, { kind: 'slack.swap_ask', swapId: row!.id, channel: input.teammateId }, swapAskKey(row!.id), now);
       return row!.id;
     });
     this.wakeOutbox();
@@ -181,6 +183,45 @@ export class SwapService {
   }
 
   /**
+   * Withdraws a request the teammate has not answered yet: their Accept then does nothing, and the ask DM says
+   * it was withdrawn. The requester or an admin may. False when it was answered (or withdrawn) already.
+   */
+  async withdrawSwap(actorId: string, swapId: number): Promise<boolean> {
+    const now = this.now();
+    const found = await this.db.query(async (q) => {
+      const swap = await findSwap(q, swapId);
+      if (swap?.status !== 'pending') return null;
+      const actor = requireKnown(await loadActor(q, actorId));
+      if (actor.role !== 'admin' && actor.id !== swap.requesterId) {
+        throw new PermissionDenied('Only whoever asked for a swap, or an admin, can withdraw the request.');
+      }
+      return { swap, actor };
+    });
+    if (!found) return false;
+    const { swap, actor } = found;
+    const withdrawn = await this.db.transaction(async (tx) => {
+      // Only if still unanswered: the teammate may have accepted since the read above.
+      const taken = await tx
+        .update(swapRequests)
+        .set({ status: 'withdrawn', decidedAt: now })
+        .where(and(eq(swapRequests.id, swapId), eq(swapRequests.status, 'pending')));
+      if (changedRows(taken) === 0) return false;
+      await writeAudit(tx, {
+        at: now,
+        actor: actor.id,
+        action: 'swap.withdraw',
+        target: `rotation:${swap.rotationId}`,
+        before: swap,
+        after: { ...swap, status: 'withdrawn', decidedAt: now },
+      });
+      await enqueueNotice(tx, { kind: 'slack.swap_ask_refresh', swapId }, `swap:${swapId}:ask-refresh:withdrawn`, now);
+      return true;
+    });
+    if (withdrawn) this.wakeOutbox();
+    return withdrawn;
+  }
+
+  /**
    * Cancels an accepted swap as a whole: both its overrides, so nobody is left holding a shift they took in
    * return for one given back. Either of the two or an admin may, until a half is over: what was held
    * cannot be handed back. Both people and the team channel are told. False when nothing is left to cancel.
@@ -241,6 +282,7 @@ export class SwapService {
           `swap:${swapId}:cancel:team`,
           now,
         );
+      await enqueueNotice(tx, { kind: 'slack.swap_ask_refresh', swapId }, `swap:${swapId}:ask-refresh:cancelled`, now);
       return true;
     });
     if (!cancelled) return false;

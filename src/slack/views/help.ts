@@ -67,7 +67,10 @@ export const SUBCOMMANDS: CommandHelp[] = [
       'the teammate who takes it',
       'one of their shifts you take in return (optional: leave it empty to hand yours over)',
     ],
-    examples: [['/oncall swap', 'the teammate gets Accept / Decline by DM']],
+    examples: [
+      ['/oncall swap', 'the teammate gets Accept / Decline by DM'],
+      ['/oncall changes', 'withdraw a request they have not answered yet'],
+    ],
   },
   {
     name: 'cover',
@@ -196,7 +199,8 @@ export const SUBCOMMANDS: CommandHelp[] = [
   {
     name: 'changes',
     usage: '/oncall changes [@someone]',
-    summary: "your upcoming overrides and time off, each with a Cancel button (admins: anyone's)",
+    summary:
+      "your upcoming overrides, swaps and time off, each with a Cancel button, and unanswered swap requests to withdraw (admins: anyone's)",
     options: [['[@someone]', "admins: that person's changes instead of yours"]],
     examples: [
       ['/oncall changes', 'yours, and those you set for others'],

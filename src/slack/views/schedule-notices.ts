@@ -25,6 +25,22 @@ const button = (actionId: string, text: string, value: string, style?: 'primary'
 });
 
 /** The teammate's DM: the proposed swap, in their zone, with Accept and Decline while it is pending. */
+/** What became of the request, as the teammate's ask reads it; null while it waits for their answer. */
+function swapAskState(swap: SwapRequest): string | null {
+  switch (swap.status) {
+    case 'pending':
+      return null;
+    case 'accepted':
+      return ':white_check_mark: You accepted.';
+    case 'withdrawn':
+      return `:leftwards_arrow_with_hook: <@${swap.requesterId}> withdrew this request.`;
+    case 'cancelled':
+      return ':x: You accepted, then the swap was cancelled: the schedule applies again.';
+    default:
+      return `Swap ${swap.status}.`;
+  }
+}
+
 export function swapAskMessage(swap: SwapRequest, rotationName: string, zone: string): RenderedMessage {
   const give = `${formatInZone(swap.giveStart, zone)} → ${formatInZone(swap.giveEnd, zone)}`;
   const back =
@@ -32,7 +48,7 @@ export function swapAskMessage(swap: SwapRequest, rotationName: string, zone: st
       ? ` In return they take yours: ${formatInZone(swap.takeStart, zone)} → ${formatInZone(swap.takeEnd, zone)}.`
       : '';
   const ask = `<@${swap.requesterId}> asks you to take their *${escapeMrkdwn(rotationName)}* shift ${give}.${back}`;
-  const state = swap.status === 'pending' ? null : swap.status === 'accepted' ? ':white_check_mark: You accepted.' : `Swap ${swap.status}.`;
+  const state = swapAskState(swap);
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: `:arrows_counterclockwise: ${ask}` } }];
   if (state) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: state }] });
   else {
