@@ -1,6 +1,6 @@
 import { auditMessage } from '../views/audit.js';
 import { InvalidInput, PermissionDenied } from '../../domain/errors.js';
-import { declareModal, pageModal } from '../views/schedule-modals.js';
+import { declareModal, pageModal } from '../views/incident-modals.js';
 import { statsMessage } from '../views/stats.js';
 import type { RenderedMessage } from '../views/incident-card.js';
 import type { Subcommand } from './schedule-commands.js';

@@ -4,7 +4,7 @@ import { InvalidInput } from '../../domain/errors.js';
 import type { SlackDeps } from '../deps.js';
 import { readModal, text } from '../modal-values.js';
 import { phonePagingOffModal } from '../views/notice.js';
-import { phoneCodeModal } from '../views/schedule-modals.js';
+import { phoneCodeModal } from '../views/me-modals.js';
 import { answerSubmission } from './submission.js';
 
 /** "My notifications": rules are saved at once; a new phone number goes on to the code step. */

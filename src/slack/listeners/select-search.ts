@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, SlackOptionsMiddlewareArgs } from '@slack/bolt';
 import type { SlackDeps } from '../deps.js';
 import { truncate } from '../views/format.js';
-import type { Choice } from '../views/schedule-modals.js';
+import type { Choice } from '../views/modal-kit.js';
 
 /** The lists a modal may search, by the block_id of their external_select. */
 const LISTS: Record<string, (deps: SlackDeps) => Promise<Choice[]>> = {
