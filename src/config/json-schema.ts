@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { configFileSchema } from './file.js';
+import { configFileSchema } from './schema.js';
 
 /**
  * The config file as a JSON Schema, generated from the same zod schema start-up validates with, so

@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { ConfigFile } from '../../config/file.js';
-import { ConfigError, toBaseRestrictions, toEscalationLevels, toLayers, toNotificationRules } from '../../config/file.js';
+import { ConfigError } from '../../config/file.js';
+import { toBaseRestrictions, toEscalationLevels, toLayers, toNotificationRules } from '../../config/to-domain.js';
 import { lockKey, type DB, type Tx } from '../../db/client.js';
 import { settings, users } from '../../db/schema.js';
 import { sha256Hex } from '../../security/hash.js';

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { knownUserIds, loadActor } from '../admin/people.js';
-import { shiftSchema } from '../../config/file.js';
+import { shiftSchema } from '../../config/schema.js';
 import type { DB } from '../../db/client.js';
 import { rotationParticipants, rotations, teams } from '../../db/schema.js';
 import type { Clock } from '../../domain/clock.js';
