@@ -12,8 +12,9 @@ type Incident = typeof incidents.$inferSelect;
 /**
  * Creates the incident's channel, or finds the one a crash left behind: each name is written down before
  * it is asked for, so a `name_taken` for a name Baton itself asked for is that channel (adopted), and any
- * other taken name gets a suffix. The rest of the set-up is queued as steps of its own. The caller has taken
- * a conversations.create slot for the first name; each further name waits for one of its own.
+ * other taken name gets a suffix. The rest of the set-up is queued as steps of its own. Each name waits for a
+ * conversations.create slot (Tier 2), taken just before it is asked for: only the note of the name comes
+ * between, so a slow read cannot send the call late, close behind the next node's.
  */
 export async function createChannel(ctx: SenderContext, incident: Incident, row: OutboxRow): Promise<SendResult> {
   if (incident.channelId) return skipped('the channel exists');
@@ -23,6 +24,9 @@ export async function createChannel(ctx: SenderContext, incident: Incident, row:
   let channelId: string | null = null;
   for (let attempt = 1; attempt <= 5 && !channelId; attempt += 1) {
     const name = incidentChannelName(incident.openedAt, incident.id, incident.title, attempt);
+    // In a storm, channels are made at Slack's pace; pages go first (see the outbox's priorities).
+    const wait = await paced(ctx, row, 'conversations.create');
+    if (wait) return wait;
     if (!asked.has(name)) {
       asked.add(name);
       await ctx.db.query(async (q) => {
@@ -32,9 +36,6 @@ export async function createChannel(ctx: SenderContext, incident: Incident, row:
           .where(eq(outbox.id, row.id));
       });
     }
-    // In a storm, channels are made at Slack's pace (Tier 2); pages go first (see the outbox's priorities).
-    const wait = attempt > 1 ? await paced(ctx, row, 'conversations.create') : null;
-    if (wait) return wait;
     try {
       const res = await ctx.slack.conversations.create({ name });
       channelId = res.channel!.id!;

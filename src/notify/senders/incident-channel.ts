@@ -37,9 +37,7 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
       // Paced before the incident is loaded: in a storm of new incidents most attempts are only told to wait.
       // Pages first: a channel can be made a second later, a person should be woken now.
       send: async (message, row) =>
-        (await yieldToPages(ctx)) ??
-        (await paced(ctx, row, 'conversations.create')) ??
-        withIncident(ctx, message.incidentId, (view) => createChannel(ctx, view.incident, row)),
+        (await yieldToPages(ctx)) ?? withIncident(ctx, message.incidentId, (view) => createChannel(ctx, view.incident, row)),
     },
     'slack.channel_card': { send: (message, row) => withIncident(ctx, message.incidentId, (view) => postCard(ctx, view, row)) },
     'slack.channel_welcome': {

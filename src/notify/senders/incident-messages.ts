@@ -14,9 +14,13 @@ export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, In
   return {
     'slack.team_post': {
       send: async (message, row) => {
-        const wait = (await yieldToPages(ctx)) ?? (await paced(ctx, row, 'chat.postMessage', { channel: message.channel }));
-        if (wait) return wait;
+        const pages = await yieldToPages(ctx);
+        if (pages) return pages;
+        // The incident is read before the slot is taken, not between the slot and the call: a slow read there
+        // (a busy database) would send the post late, close behind the next one, which Slack counts.
         return withIncident(ctx, message.incidentId, async (view) => {
+          const wait = await paced(ctx, row, 'chat.postMessage', { channel: message.channel });
+          if (wait) return wait;
           const card = incidentCard(view);
           // `mention`: a row queued by an older version, with the mention already written.
           const mention = message.broadcast ? CHANNEL_MENTION : message.mention;
@@ -53,14 +57,15 @@ export function incidentMessageSenders(ctx: SenderContext): Pick<SenderTable, In
         const pages = await yieldToPages(ctx);
         if (pages) return pages;
         const copies = await ctx.poster.messagesOf(message.incidentId);
-        const slot = await ctx.pacing.cardUpdateSlot(
-          copies.map((m) => m.channel),
-          message.incidentId,
-        );
-        if (slot) return deferUntil(slot, 'spacing updates in a busy channel');
-        const wait = copies.length > 0 ? await paced(ctx, row, 'chat.update', { calls: copies.length }) : null;
-        if (wait) return wait;
+        // Read before the slots are taken, so the updates follow them at once (see slack.team_post).
         return withIncident(ctx, message.incidentId, async (view) => {
+          const slot = await ctx.pacing.cardUpdateSlot(
+            copies.map((m) => m.channel),
+            message.incidentId,
+          );
+          if (slot) return deferUntil(slot, 'spacing updates in a busy channel');
+          const wait = copies.length > 0 ? await paced(ctx, row, 'chat.update', { calls: copies.length }) : null;
+          if (wait) return wait;
           const card = incidentCard(view);
           for (const copy of copies) {
             try {
