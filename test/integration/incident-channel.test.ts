@@ -165,6 +165,32 @@ describe('incident channels', () => {
     await h.slack.expectDM(ADA, 'The website is down');
   });
 
+  it("a name someone else holds is never adopted, even when the next name's call fails and the channel is made on a retry", async () => {
+    const theirs = 'inc-20261118-1-payments-are-failing';
+    h.slack.standin.addChannel('C0TAKEN0001', theirs);
+    // The first name is refused as taken; Slack then fails the call for the second, so the row is tried again.
+    const stop = h.slack.standin.onCall((call) => {
+      if (call.method === 'conversations.create' && call.args.name === theirs) {
+        stop();
+        h.slack.standin.failNext('conversations.create', { status: 500 });
+      }
+    });
+    const modal = await h.slack.openModal(ADA, 'declare');
+    expect((await modal.set('title', 'Payments are failing').submit()).closed).toBe(true);
+    await h.slack.expectDM(ADA, 'Payments are failing');
+    await h.slack.standin.waitFor(() => h.slack.standin.calls.some((c) => c.method === 'conversations.create' && c.status === 500));
+    // The retry, after its backoff.
+    for (let i = 0; i < 5; i += 1) {
+      h.clock.advanceSeconds(30);
+      await h.baton.tick();
+    }
+    await h.slack.standin.waitFor(() => calls('pins.add').length === 1);
+    const incident = (await h.baton.db.query((q) => q.select().from(incidents).limit(1)))[0]!;
+    expect(calls('conversations.create').map((c) => c.args.name)).toEqual([`${theirs}-2`]);
+    expect(incident.channelId).not.toBe('C0TAKEN0001');
+    expect(incident.channelId).toBe((calls('conversations.create')[0]!.response as { channel: { id: string } }).channel.id);
+  });
+
   it('whoever declares is invited to the channel and told where it is, once; the card says who declared', async () => {
     // Bob is not on call (Ada is): only declaring brings him in.
     const modal = await h.slack.openModal(BOB, 'declare');

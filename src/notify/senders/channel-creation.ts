@@ -19,22 +19,28 @@ type Incident = typeof incidents.$inferSelect;
 export async function createChannel(ctx: SenderContext, incident: Incident, row: OutboxRow): Promise<SendResult> {
   if (incident.channelId) return skipped('the channel exists');
   // Names asked for by an earlier attempt of this row (before a crash, or a lost answer): taken means ours.
-  const askedBefore = new Set(((row.payload as { asked?: string[] }).asked ?? []).map(String));
+  // Names that were already someone else's when first asked: never asked again, so never adopted on a retry.
+  const payload = row.payload as { asked?: string[]; taken?: string[] };
+  const askedBefore = new Set((payload.asked ?? []).map(String));
   const asked = new Set(askedBefore);
+  const takenByOthers = new Set((payload.taken ?? []).map(String));
+  const note = () =>
+    ctx.db.query(async (q) => {
+      await q
+        .update(outbox)
+        .set({ payload: { ...row.payload, asked: [...asked], taken: [...takenByOthers] } })
+        .where(eq(outbox.id, row.id));
+    });
   let channelId: string | null = null;
   for (let attempt = 1; attempt <= 5 && !channelId; attempt += 1) {
     const name = incidentChannelName(incident.openedAt, incident.id, incident.title, attempt);
+    if (takenByOthers.has(name)) continue;
     // In a storm, channels are made at Slack's pace; pages go first (see the outbox's priorities).
     const wait = await paced(ctx, row, 'conversations.create');
     if (wait) return wait;
     if (!asked.has(name)) {
       asked.add(name);
-      await ctx.db.query(async (q) => {
-        await q
-          .update(outbox)
-          .set({ payload: { ...row.payload, asked: [...asked] } })
-          .where(eq(outbox.id, row.id));
-      });
+      await note();
     }
     try {
       const res = await ctx.slack.conversations.create({ name });
@@ -42,6 +48,10 @@ export async function createChannel(ctx: SenderContext, incident: Incident, row:
     } catch (err) {
       if (!classifySlackError(err).message.includes('name_taken')) throw err;
       if (askedBefore.has(name)) channelId = await findChannelByName(ctx, name);
+      else {
+        takenByOthers.add(name);
+        await note();
+      }
     }
   }
   if (!channelId) return failed('every channel name tried was taken');
