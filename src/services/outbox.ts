@@ -1,4 +1,6 @@
+import { inArray } from 'drizzle-orm';
 import type { DB, Tx } from '../db/client.js';
+import { incidents } from '../db/schema.js';
 import { outboxPriority, statementsOf } from '../db/statements.js';
 import type { IncidentNote, Notice, PageReason } from '../domain/notices.js';
 import { HOUR } from '../domain/time-units.js';
@@ -163,12 +165,44 @@ export const PAGE_LIST_REFRESH_WINDOW_MS = 1000;
  * so one update shows every change made within it ("Acknowledge all" changes dozens in a moment).
  */
 export async function enqueuePageListRefreshes(db: Tx, incidentId: number, now: number): Promise<void> {
-  const lists = await statementsOf(db).pageListsOf.all({ incidentId });
-  if (lists.length === 0) return;
+  for (const { listId } of await statementsOf(db).pageListsOf.all({ incidentId })) await enqueuePageListRefresh(db, listId, now);
+}
+
+async function enqueuePageListRefresh(db: Tx, listId: number, now: number): Promise<void> {
   const windowEnd = (Math.floor(now / PAGE_LIST_REFRESH_WINDOW_MS) + 1) * PAGE_LIST_REFRESH_WINDOW_MS;
-  for (const { listId } of lists) {
-    await insert(db, { kind: 'slack.page_list_refresh', listId }, `page-list:${listId}:${windowEnd}`, now, windowEnd);
-  }
+  await insert(db, { kind: 'slack.page_list_refresh', listId }, `page-list:${listId}:${windowEnd}`, now, windowEnd);
+}
+
+/**
+ * Where a list page went and the incidents it lists, as it showed them. One acknowledged or resolved while the
+ * list was rendered and posted (before it was recorded here, so unseen by enqueuePageListRefreshes) gets the
+ * list updated as a later change would.
+ */
+export async function recordPageList(
+  db: DB,
+  list: { id: number; channel: string; ts: string },
+  shown: { id: number; status: string }[],
+  now: number,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    const statements = statementsOf(tx);
+    for (const { id } of shown)
+      await statements.insertPageListItem.run({ listId: list.id, incidentId: id, channel: list.channel, ts: list.ts });
+    const current = new Map(
+      (
+        await tx
+          .select({ id: incidents.id, status: incidents.status })
+          .from(incidents)
+          .where(
+            inArray(
+              incidents.id,
+              shown.map((i) => i.id),
+            ),
+          )
+      ).map((i) => [i.id, i.status]),
+    );
+    if (shown.some((i) => current.get(i.id) !== i.status)) await enqueuePageListRefresh(tx, list.id, now);
+  });
 }
 
 /** A line in the incident's thread in the team channel, worded when it is sent. */

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CHANNEL_POST_PACE, PACE_MARGIN_MS } from '../../src/notify/pacing.js';
+import { recordPageList } from '../../src/services/outbox.js';
 import { eq } from 'drizzle-orm';
 import { auditLog, incidentEvents, outbox } from '../../src/db/schema.js';
 import { ADA, BOB, TEAM_CHANNEL } from '../support/config.js';
@@ -147,6 +148,27 @@ describe("Slack's limits, kept by Baton itself", () => {
     h.clock.advanceSeconds(11);
     await h.baton.tick();
     expect(listUpdates()).toHaveLength(1);
+  });
+
+  it('a list recorded after one of its incidents changed (while it was posted) is updated at once', async () => {
+    for (let i = 0; i < 2; i += 1) await h.postAlertmanager(newGroup());
+    await h.baton.drain();
+    const listRefreshes = async () =>
+      (await h.baton.db.query((q) => q.select().from(outbox).where(eq(outbox.kind, 'slack.page_list_refresh')))).map((r) => r.payload);
+    const now = h.clock.nowMs();
+    // As shown: both triggered, and so they are: nothing to update.
+    const asShown = [
+      { id: 1, status: 'triggered' },
+      { id: 2, status: 'triggered' },
+    ];
+    await recordPageList(h.baton.db, { id: 9001, channel: 'D0ADA00001', ts: '1.000100' }, asShown, now);
+    expect(await listRefreshes()).toEqual([]);
+    // #2 is acknowledged: the list recorded already is updated, as any change after it was recorded.
+    expect((await h.baton.incidents.act('acknowledge', 2, BOB)).outcome).toBe('done');
+    expect(await listRefreshes()).toEqual([{ listId: 9001 }]);
+    // A second list, rendered before that acknowledgement and recorded after it: updated as well.
+    await recordPageList(h.baton.db, { id: 9002, channel: 'D0ADA00001', ts: '1.000200' }, asShown, now);
+    expect(await listRefreshes()).toEqual([{ listId: 9001 }, { listId: 9002 }]);
   });
 
   it('pages first: a card refresh of an older incident waits while pages wait for their DM', async () => {

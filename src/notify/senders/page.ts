@@ -1,7 +1,7 @@
 import { lockKey } from '../../db/client.js';
 import { statementsOf } from '../../db/statements.js';
 import { loadIncidentSummaries } from '../../services/incidents/incident-view.js';
-import { incidentsOfPage, type OutboxMessage } from '../../services/outbox.js';
+import { incidentsOfPage, recordPageList, type OutboxMessage } from '../../services/outbox.js';
 import { bringStepsForward } from '../../services/phone/phone.js';
 import { incidentCard } from '../../slack/views/incident-card.js';
 import { pageBundleMessage } from '../../slack/views/page-bundle.js';
@@ -83,13 +83,12 @@ async function sendPage(ctx: SenderContext, message: Page, row: OutboxRow): Prom
     });
   }
   // A list is not a copy of any one card: it is updated on its own as its incidents change (page_list_refresh).
-  const bundle = pageBundleMessage(await loadIncidentSummaries(ctx.db, decided), { bundleId: row.id });
+  const summaries = await loadIncidentSummaries(ctx.db, decided);
+  const bundle = pageBundleMessage(summaries, { bundleId: row.id });
   const posted = await ctx.poster.postOnce(row, { channel: message.userId, text: bundle.text, blocks: bundle.blocks, unfurl_links: false });
   await ctx.pacing.posted(message.userId);
-  await ctx.db.transaction(async (tx) => {
-    const statements = statementsOf(tx);
-    for (const incidentId of decided) await statements.insertPageListItem.run({ listId: row.id, incidentId, ...posted });
-  });
+  const shown = summaries.map((s) => ({ id: s.incident.id, status: s.incident.status }));
+  await recordPageList(ctx.db, { id: row.id, ...posted }, shown, ctx.clock.nowMs());
   return SENT;
 }
 
