@@ -460,4 +460,15 @@ describe('the swap form', () => {
     expect((await modal.set('their_shift', bobs[0]!.value).submit()).closed).toBe(true);
     await h.slack.expectDM(BOB, 'asks you to take their');
   });
+
+  it("a second quick pick of a teammate, sent before the form showed the first, shows the second one's shifts", async () => {
+    const modal = await h.slack.openModal(ADA, 'swap');
+    const before = modal.opened.hash;
+    await modal.choose('teammate', CLEO);
+    // Bob was picked before the form with Cleo's shifts reached Ada's client: the pick carries the older hash.
+    await modal.choose('teammate', BOB, { sentWithHash: before });
+    const theirs = modal.options('their_shift');
+    expect(theirs.length).toBeGreaterThan(0);
+    expect(theirs.every((o) => o.value.startsWith(`payments-primary|${BOB}|`))).toBe(true);
+  });
 });

@@ -687,8 +687,11 @@ export class ModalHandle {
    * Picks an option of a static select whose input block has `dispatch_action`, as a person would: Slack sends
    * the pick to the app at once (block_actions, with the view's state), and the app may update the view.
    * Resolves once the app has updated it; throws if the block does not dispatch or the app does not answer.
+   * `sentWithHash`: the view's hash the pick carries, when the person picked again before the app's update
+   * of their previous pick reached their client (Slack then sends the older hash).
    */
-  async choose(blockId: string, value: string, timeoutMs = 3000): Promise<this> {
+  async choose(blockId: string, value: string, opts: { sentWithHash?: string; timeoutMs?: number } = {}): Promise<this> {
+    const timeoutMs = opts.timeoutMs ?? 3000;
     const input = this.input(blockId);
     const block = ((this.view.blocks ?? []) as { block_id?: string; dispatch_action?: boolean }[]).find((b) => b.block_id === blockId);
     if (block?.dispatch_action !== true)
@@ -702,6 +705,7 @@ export class ModalHandle {
       if (entry && entry.actionId === i.actionId) values[i.blockId] = entry.value;
     }
     const hash = this.opened.hash;
+    const sentHash = opts.sentWithHash ?? hash;
     const triggerId = newTriggerId();
     this.slack.standin.registerTrigger(triggerId, this.opened.userId, { viewId: this.id });
     this.slack.markInteraction(this.opened.userId);
@@ -713,7 +717,7 @@ export class ModalHandle {
         blockId,
         selected,
         viewId: this.id,
-        view: { ...this.view, hash },
+        view: { ...this.view, hash: sentHash },
         values,
         triggerId,
       }),

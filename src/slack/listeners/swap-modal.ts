@@ -54,7 +54,14 @@ export function swapTeammateListener(deps: SlackDeps) {
     const v = readModal(body.view.state.values);
     const view = await swapView(deps, body.user.id, { myShift: text(v.my_shift), teammateId: text(v.teammate) });
     if (typeof view === 'string') return;
-    await client.views.update({ view_id: body.view.id, hash: body.view.hash, view });
+    try {
+      await client.views.update({ view_id: body.view.id, hash: body.view.hash, view });
+    } catch (err) {
+      // A second pick made before the update of the first reached the person's client carries the older hash,
+      // and Slack refuses it. This pick came later and reads the form as the person left it: it goes anyway.
+      if ((err as { data?: { error?: string } }).data?.error !== 'hash_conflict') throw err;
+      await client.views.update({ view_id: body.view.id, view });
+    }
   };
 }
 
