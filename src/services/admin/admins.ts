@@ -84,8 +84,20 @@ export class UserGroupSync {
     private readonly describeError: (err: unknown) => string,
   ) {}
 
-  /** Reads again the groups never read or read longer ago than the refresh interval (all of them when forced). */
+  /**
+   * Reads again the groups never read or read longer ago than the refresh interval (all of them when forced).
+   * Never throws: it also runs unawaited (at start-up, after a config reload), and a failure leaves the last
+   * known members in force until the next run.
+   */
   async refresh(opts: { force?: boolean } = {}): Promise<void> {
+    try {
+      await this.refreshDue(opts);
+    } catch (err) {
+      this.logger.warn({ err }, 'could not refresh the Slack user groups');
+    }
+  }
+
+  private async refreshDue(opts: { force?: boolean }): Promise<void> {
     const now = this.clock.nowMs();
     const due = await this.db.query(async (q) => {
       const groups = await groupsToKeep(q);
