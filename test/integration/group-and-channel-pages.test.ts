@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { auditLog, incidents, settings } from '../../src/db/schema.js';
@@ -9,18 +11,20 @@ import { startHarness, type Harness } from '../support/harness.js';
  * An escalation level that pages a Slack user group or a channel reaches people by a mention or a card in a
  * channel, not by a DM each. Whoever it reached must be able to answer: members of the group (as Slack says
  * now) from any card, and people Baton knows from the card in the channel it paged. Strangers still never act.
- * Erin (Infra team) is in the DBA group; Fay is a Baton user in no rotation; the visitor is unknown to Baton.
+ * Erin (Infra team) is in the DBA group; Fay is a Baton user in no rotation; the visitor is unknown to Baton;
+ * Ada is an admin (she reloads the config file).
  */
 const DBAS = 'S0DBAS0001';
 const BRIDGE = 'C0BRIDGE001';
 const FAY = 'U0FAY00006';
 const VISITOR = 'U0VISITOR01';
-const CONFIG = withInfraTeam(TEST_CONFIG)
-  .replace(/( {2}- \{ id: U0CLEO0003, [^\n]*\n)/, `$1  - { id: ${FAY}, name: Fay Okafor, time_zone: UTC }\n`)
-  .replace(
-    `      - targets: [{ user: ${CLEO} }]\n`,
-    `      - targets: [{ user: ${CLEO} }]\n      - targets: [{ user_group: ${DBAS} }, { channel: ${BRIDGE} }]\n`,
-  );
+const WITHOUT_GROUP_PAGES = withInfraTeam(TEST_CONFIG)
+  .replace('name: Ada Lovelace, time_zone', 'name: Ada Lovelace, role: admin, time_zone')
+  .replace(/( {2}- \{ id: U0CLEO0003, [^\n]*\n)/, `$1  - { id: ${FAY}, name: Fay Okafor, time_zone: UTC }\n`);
+const CONFIG = WITHOUT_GROUP_PAGES.replace(
+  `      - targets: [{ user: ${CLEO} }]\n`,
+  `      - targets: [{ user: ${CLEO} }]\n      - targets: [{ user_group: ${DBAS} }, { channel: ${BRIDGE} }]\n`,
+);
 
 describe('pages to a user group or a channel', () => {
   let h: Harness;
@@ -105,6 +109,23 @@ describe('pages to a user group or a channel', () => {
       [ERIN, 'incident.acknowledge'],
       [FAY, 'incident.resolve'],
     ]);
+  });
+
+  it('a group no policy pages any more is forgotten once the config file stops naming it', async () => {
+    const kept = () =>
+      h.baton.db.query((q) =>
+        q
+          .select()
+          .from(settings)
+          .where(eq(settings.key, `user_group_members:${DBAS}`)),
+      );
+    expect(await kept()).toHaveLength(1);
+    expect(WITHOUT_GROUP_PAGES).not.toContain(DBAS);
+    writeFileSync(join(h.dir, 'baton.yml'), WITHOUT_GROUP_PAGES);
+    expect((await h.slack.command(ADA, 'reload')).text).toContain('Config file reloaded');
+    h.clock.advanceSeconds(61);
+    await h.baton.tick();
+    expect(await kept()).toEqual([]);
   });
 
   it('someone who leaves the group in Slack loses the right at the next read', async () => {

@@ -1,4 +1,4 @@
-import { and, eq, inArray, like, notInArray } from 'drizzle-orm';
+import { eq, inArray, like } from 'drizzle-orm';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { DB, Tx } from '../../db/client.js';
@@ -100,16 +100,19 @@ export class UserGroupSync {
   private async refreshDue(opts: { force?: boolean }): Promise<void> {
     const now = this.clock.nowMs();
     const due = await this.db.query(async (q) => {
-      const groups = await groupsToKeep(q);
-      const keys = groups.map((g) => MEMBERS_PREFIX + g);
-      const ours = like(settings.key, `${MEMBERS_PREFIX}%`);
+      const groups = new Set(await groupsToKeep(q));
+      const known = new Map<string, GroupMembers>();
+      const forgotten: string[] = [];
+      for (const row of await q.select().from(settings).where(like(settings.key, `${MEMBERS_PREFIX}%`))) {
+        const group = row.key.slice(MEMBERS_PREFIX.length);
+        if (groups.has(group)) known.set(group, JSON.parse(row.value) as GroupMembers);
+        else forgotten.push(row.key);
+      }
       // Groups no longer kept are forgotten, so a group named again later starts from Slack, not a stale copy.
-      await q.delete(settings).where(keys.length > 0 ? and(ours, notInArray(settings.key, keys)) : ours);
-      const rows = keys.length > 0 ? await q.select().from(settings).where(inArray(settings.key, keys)) : [];
-      const known = new Map(rows.map((r) => [r.key.slice(MEMBERS_PREFIX.length), JSON.parse(r.value) as GroupMembers]));
+      if (forgotten.length > 0) await q.delete(settings).where(inArray(settings.key, forgotten));
       const stale = (g: string) => now - (known.get(g)?.fetchedAt ?? Number.NEGATIVE_INFINITY) >= USER_GROUP_REFRESH_MS;
       const asked = (g: string) => now - (this.lastAttempt.get(g) ?? Number.NEGATIVE_INFINITY) < MINUTE;
-      return groups
+      return [...groups]
         .filter((g) => opts.force || (stale(g) && !asked(g)))
         .sort((a, b) => (known.get(a)?.fetchedAt ?? 0) - (known.get(b)?.fetchedAt ?? 0))
         .slice(0, GROUPS_PER_RUN);
