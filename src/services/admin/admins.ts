@@ -103,7 +103,11 @@ export class UserGroupSync {
       const groups = new Set(await groupsToKeep(q));
       const known = new Map<string, GroupMembers>();
       const forgotten: string[] = [];
-      for (const row of await q.select().from(settings).where(like(settings.key, `${MEMBERS_PREFIX}%`))) {
+      const stored = await q
+        .select()
+        .from(settings)
+        .where(like(settings.key, `${MEMBERS_PREFIX}%`));
+      for (const row of stored) {
         const group = row.key.slice(MEMBERS_PREFIX.length);
         if (groups.has(group)) known.set(group, JSON.parse(row.value) as GroupMembers);
         else forgotten.push(row.key);
