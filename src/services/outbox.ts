@@ -160,14 +160,18 @@ export async function enqueueRefresh(
 export const PAGE_LIST_REFRESH_WINDOW_MS = 1000;
 
 /**
- * The list pages that list the incident (page.ts) are updated to show it as it stands now: after a change of
- * state, not of alerts, which a list does not show. One update per list and window, due at the window's end,
- * so one update shows every change made within it ("Acknowledge all" changes dozens in a moment).
+ * The incident was acknowledged or resolved: every message of it is updated, and so are the list pages that
+ * list it (page.ts), which show only where each incident stands, so escalations and alerts leave them be.
  */
-export async function enqueuePageListRefreshes(db: Tx, incidentId: number, now: number): Promise<void> {
+export async function enqueueStatusRefresh(db: Tx, incidentId: number, now: number): Promise<void> {
+  await enqueueRefresh(db, incidentId, now);
   for (const { listId } of await statementsOf(db).pageListsOf.all({ incidentId })) await enqueuePageListRefresh(db, listId, now);
 }
 
+/**
+ * One update per list and window, due at the window's end, so one update shows every change made within it
+ * ("Acknowledge all" changes dozens in a moment).
+ */
 async function enqueuePageListRefresh(db: Tx, listId: number, now: number): Promise<void> {
   const windowEnd = (Math.floor(now / PAGE_LIST_REFRESH_WINDOW_MS) + 1) * PAGE_LIST_REFRESH_WINDOW_MS;
   await insert(db, { kind: 'slack.page_list_refresh', listId }, `page-list:${listId}:${windowEnd}`, now, windowEnd);
@@ -175,7 +179,7 @@ async function enqueuePageListRefresh(db: Tx, listId: number, now: number): Prom
 
 /**
  * Where a list page went and the incidents it lists, as it showed them. One acknowledged or resolved while the
- * list was rendered and posted (before it was recorded here, so unseen by enqueuePageListRefreshes) gets the
+ * list was rendered and posted (before it was recorded here, so unseen by enqueueStatusRefresh) gets the
  * list updated as a later change would.
  */
 export async function recordPageList(

@@ -13,7 +13,7 @@ import {
   enqueueChannelWrapUp,
   enqueueIncidentChannel,
   enqueueIncidentWebhooks,
-  enqueuePageListRefreshes,
+  enqueueStatusRefresh,
   enqueueRefresh,
   enqueueTeamPost,
 } from '../outbox.js';
@@ -200,8 +200,7 @@ export class AlertGroupApplier {
         .set({ status: 'resolved', resolvedAt: now, resolvedBy: null, nextEscalationAt: null, updatedAt: now })
         .where(eq(incidents.id, incident.id));
       await recordEvent(tx, incident.id, now, 'resolved', group.source, { reason: 'every alert of the group resolved' });
-      await enqueueRefresh(tx, incident.id, now);
-      await enqueuePageListRefreshes(tx, incident.id, now);
+      await enqueueStatusRefresh(tx, incident.id, now);
       await enqueueIncidentWebhooks(
         tx,
         { id: incident.id, serviceId: (await statements.serviceOf.get({ id: incident.id }))!.serviceId },

@@ -9,14 +9,7 @@ import type { ActionRefusal } from '../../domain/notices.js';
 import type { IncidentSummary } from '../../domain/read-models.js';
 import { requireResponder } from './access.js';
 import { writeAudit } from '../admin/audit.js';
-import {
-  enqueueChannelWrapUp,
-  enqueueIncidentWebhooks,
-  enqueueNotice,
-  enqueuePageListRefreshes,
-  enqueueRefresh,
-  incidentsOfPage,
-} from '../outbox.js';
+import { enqueueChannelWrapUp, enqueueIncidentWebhooks, enqueueNotice, enqueueStatusRefresh, incidentsOfPage } from '../outbox.js';
 import { loadPagingContext, pageLevel, type Incident, type PagingSettings } from './paging.js';
 import { loadIncidentSummaries } from './incident-view.js';
 import { recordEvent } from './timeline.js';
@@ -143,8 +136,7 @@ async function settle(db: Tx, incident: Incident, to: 'acknowledged' | 'resolved
     .set({ status: to, ...who, nextEscalationAt: null, updatedAt: now })
     .where(eq(incidents.id, incident.id));
   await recordEvent(db, incident.id, now, to, actor);
-  await enqueueRefresh(db, incident.id, now);
-  await enqueuePageListRefreshes(db, incident.id, now);
+  await enqueueStatusRefresh(db, incident.id, now);
   await enqueueIncidentWebhooks(db, incident, to, now);
   if (to === 'resolved') await enqueueChannelWrapUp(db, incident.id, now);
   // Whoever paged someone from Slack hears back, once, when it is taken (or closed).
