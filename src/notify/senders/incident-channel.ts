@@ -34,8 +34,8 @@ export function incidentChannelSenders(ctx: SenderContext): Pick<SenderTable, Ch
   const noChannel = skipped('the incident has no channel');
   return {
     'slack.incident_channel': {
-      // Paced before the incident is loaded: in a storm of new incidents most attempts are only told to wait.
-      // Pages first: a channel can be made a second later, a person should be woken now.
+      // Pages first: a channel can be made a second later, a person should be woken now. The incident is read
+      // before the conversations.create slot is taken (createChannel), so the call follows its slot at once.
       send: async (message, row) =>
         (await yieldToPages(ctx)) ?? withIncident(ctx, message.incidentId, (view) => createChannel(ctx, view.incident, row)),
     },

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { DB } from '../../db/client.js';
-import { coverRequests, rotations } from '../../db/schema.js';
+import { coverRequests } from '../../db/schema.js';
+import { rotationNameOf } from './shared.js';
 
 export type CoverRequestRow = typeof coverRequests.$inferSelect;
 
@@ -9,10 +10,7 @@ export function coverRequestForMessage(db: DB, id: number): Promise<{ row: Cover
   return db.query(async (q) => {
     const [row] = await q.select().from(coverRequests).where(eq(coverRequests.id, id)).limit(1);
     if (!row) return undefined;
-    const rotationName =
-      (await q.select({ name: rotations.name }).from(rotations).where(eq(rotations.id, row.rotationId)).limit(1))[0]?.name ??
-      row.rotationId;
-    return { row, rotationName };
+    return { row, rotationName: await rotationNameOf(q, row.rotationId) };
   });
 }
 

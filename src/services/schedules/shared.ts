@@ -4,7 +4,7 @@
 
 import { and, asc, eq } from 'drizzle-orm';
 import type { Tx } from '../../db/client.js';
-import { overrides, swapRequests, teams, users } from '../../db/schema.js';
+import { overrides, rotations, swapRequests, teams, users } from '../../db/schema.js';
 
 export type SwapRequest = typeof swapRequests.$inferSelect;
 
@@ -16,6 +16,11 @@ export async function zoneOf(q: Tx, userId: string): Promise<string> {
 /** A person's name for plain-text refusals (form field errors); their user id when Baton does not list them. */
 export async function nameOf(q: Tx, userId: string): Promise<string> {
   return (await q.select({ name: users.name }).from(users).where(eq(users.id, userId)).limit(1))[0]?.name ?? userId;
+}
+
+/** A rotation's name for messages about it; its id when it is gone. */
+export async function rotationNameOf(q: Tx, rotationId: string): Promise<string> {
+  return (await q.select({ name: rotations.name }).from(rotations).where(eq(rotations.id, rotationId)).limit(1))[0]?.name ?? rotationId;
 }
 
 export async function teamChannel(q: Tx, teamId: string): Promise<string | null> {

@@ -1,18 +1,15 @@
 import { eq } from 'drizzle-orm';
 import type { DB } from '../../db/client.js';
-import { rotations, swapRequests } from '../../db/schema.js';
+import { swapRequests } from '../../db/schema.js';
 import { isPending } from '../outbox.js';
-import { findSwap, zoneOf, type SwapRequest } from './shared.js';
+import { findSwap, rotationNameOf, zoneOf, type SwapRequest } from './shared.js';
 
 /** A swap request as its DM to the teammate shows it: the rotation's name, in the teammate's zone. */
 export function swapRequestForMessage(db: DB, id: number): Promise<{ swap: SwapRequest; rotationName: string; zone: string } | undefined> {
   return db.query(async (q) => {
     const swap = await findSwap(q, id);
     if (!swap) return undefined;
-    const rotationName =
-      (await q.select({ name: rotations.name }).from(rotations).where(eq(rotations.id, swap.rotationId)).limit(1))[0]?.name ??
-      swap.rotationId;
-    return { swap, rotationName, zone: await zoneOf(q, swap.teammateId) };
+    return { swap, rotationName: await rotationNameOf(q, swap.rotationId), zone: await zoneOf(q, swap.teammateId) };
   });
 }
 
